@@ -1,0 +1,123 @@
+"""OLS from moments against statsmodels OLS (classical and cluster-robust), plus degenerate input."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from seedbed.stats.regression import (
+    COV_CLASSICAL,
+    COV_CR1,
+    WARN_FEW_CLUSTERS_PER_ARM,
+    WARN_N_NOT_GREATER_THAN_K,
+    WARN_NO_DATA,
+    WARN_ONE_CLUSTER,
+    WARN_SINGULAR_DESIGN,
+    WARN_UNSUPPORTED_COV_TYPE,
+    moment_block,
+    moment_blocks_by_cluster,
+    ols_from_moments,
+)
+
+sm = pytest.importorskip("statsmodels.api")
+
+REL = 1e-8
+
+
+def _cluster_data(seed: int, n_clusters: int = 30, per: int = 12):
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(per // 2, per * 2, size=n_clusters)
+    groups = np.repeat(np.arange(n_clusters), sizes)
+    arm = np.repeat(np.arange(n_clusters) % 2, sizes)
+    u = np.repeat(rng.normal(0, 1, n_clusters), sizes)
+    pre = rng.normal(0, 1, groups.size)
+    y = 1.0 + 0.4 * arm + 0.7 * pre + u + rng.normal(0, 2, groups.size)
+    x = np.column_stack([np.ones(groups.size), arm, pre])
+    return x, y, groups, arm
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_classical_matches_statsmodels(seed: int) -> None:
+    x, y, _, _ = _cluster_data(seed)
+    ref = sm.OLS(y, x).fit()
+    res = ols_from_moments(
+        blocks=[moment_block(x=x, y=y)], names=["const", "arm", "pre"], cov_type=COV_CLASSICAL
+    )
+    np.testing.assert_allclose(res.coef, ref.params, rtol=REL)
+    np.testing.assert_allclose(res.se, ref.bse, rtol=REL)
+    np.testing.assert_allclose(res.p, ref.pvalues, rtol=1e-6)
+    np.testing.assert_allclose(res.ci, ref.conf_int(alpha=0.05), rtol=REL)
+    assert res.df == ref.df_resid
+    assert res.n_clusters is None
+    assert res.warnings == ()
+
+
+@pytest.mark.parametrize("seed", [4, 5, 6])
+def test_cr1_matches_statsmodels_cluster(seed: int) -> None:
+    x, y, groups, arm = _cluster_data(seed, n_clusters=44)
+    ref = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+    blocks = moment_blocks_by_cluster(x=x, y=y, clusters=groups)
+    arms = [str(a) for a in np.arange(44) % 2]
+    res = ols_from_moments(
+        blocks=blocks, names=["const", "arm", "pre"], cov_type=COV_CR1, cluster_arms=arms
+    )
+    np.testing.assert_allclose(res.coef, ref.params, rtol=REL)
+    np.testing.assert_allclose(res.se, ref.bse, rtol=REL)
+    np.testing.assert_allclose(res.p, ref.pvalues, rtol=1e-6)
+    np.testing.assert_allclose(res.ci, ref.conf_int(alpha=0.05), rtol=REL)
+    assert res.df == 43
+    assert res.n_clusters == 44
+    assert res.n == y.size
+    assert WARN_FEW_CLUSTERS_PER_ARM not in res.warnings
+
+
+def test_few_clusters_per_arm_warns() -> None:
+    x, y, groups, _ = _cluster_data(7, n_clusters=10)
+    blocks = moment_blocks_by_cluster(x=x, y=y, clusters=groups)
+    res = ols_from_moments(
+        blocks=blocks,
+        names=["const", "arm", "pre"],
+        cov_type=COV_CR1,
+        cluster_arms=["a", "b"] * 5,
+    )
+    assert WARN_FEW_CLUSTERS_PER_ARM in res.warnings
+    assert all(math.isfinite(s) for s in res.se)
+
+
+def test_collinear_columns_use_pinv_and_warn() -> None:
+    x, y, _, _ = _cluster_data(8)
+    xc = np.column_stack([x, 2.0 * x[:, 1]])
+    ref = sm.OLS(y, xc).fit()
+    res = ols_from_moments(blocks=[moment_block(x=xc, y=y)], names=["c", "a", "p", "a2"])
+    assert WARN_SINGULAR_DESIGN in res.warnings
+    np.testing.assert_allclose(res.coef, ref.params, rtol=1e-6)
+    np.testing.assert_allclose(res.se, ref.bse, rtol=1e-6)
+    assert res.df == ref.df_resid
+
+
+def test_one_cluster_and_n_le_k_are_warnings_not_errors() -> None:
+    x = np.column_stack([np.ones(3), [0.0, 1.0, 1.0], [1.0, 2.0, 4.0]])
+    y = np.array([1.0, 2.0, 3.5])
+    one = ols_from_moments(blocks=[moment_block(x=x, y=y)], names=["c", "a", "p"], cov_type="CR1")
+    assert WARN_ONE_CLUSTER in one.warnings
+    assert WARN_N_NOT_GREATER_THAN_K in one.warnings
+    assert all(math.isnan(s) for s in one.se)
+    empty = ols_from_moments(blocks=[], names=["c"])
+    assert WARN_NO_DATA in empty.warnings
+
+
+def test_hc1_is_refused_with_a_warning() -> None:
+    x, y, _, _ = _cluster_data(9)
+    res = ols_from_moments(blocks=[moment_block(x=x, y=y)], names=["c", "a", "p"], cov_type="HC1")
+    assert WARN_UNSUPPORTED_COV_TYPE in res.warnings
+    assert res.cov_type == COV_CLASSICAL
+
+
+def test_zero_variance_outcome_gives_zero_se() -> None:
+    x, _, _, _ = _cluster_data(10)
+    y = np.full(x.shape[0], 3.0)
+    res = ols_from_moments(blocks=[moment_block(x=x, y=y)], names=["c", "a", "p"])
+    assert res.coef[0] == pytest.approx(3.0)
+    assert max(res.se) < 1e-6
