@@ -1,0 +1,1 @@
+"""Trial statistics: designs, power, randomisation, estimators, monitoring. No Django, no I/O."""

@@ -1,0 +1,140 @@
+"""Interim looks: the recommendation at each look of a group-sequential trial.
+
+Given a ``GroupSequentialDesign`` (``seedbed.stats.boundaries``) and the Z statistic at each
+look (Z > 0 favours the intervention), each look gets one recommendation:
+
+- ``stop_for_benefit`` when Z >= the efficacy boundary;
+- ``stop_for_harm`` when Z <= the harm boundary, or, in a two-sided design, Z <= -efficacy;
+- ``consider_stopping_for_futility`` when Z < the non-binding futility boundary;
+- otherwise ``continue`` (or ``final_analysis_not_significant`` at the last planned look).
+
+Harm is checked first: a trial for a public service stops for harm even if a later analysis
+might have shown benefit. When the information actually reached differs from the plan, pass
+the observed fractions: spending-function boundaries are recomputed for them (Lan & DeMets
+1983), which is what makes them usable with unequal or unplanned looks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scipy.stats import norm
+
+from seedbed.stats.boundaries import (
+    CLASSIC_BOUNDARIES,
+    GroupSequentialDesign,
+    group_sequential_design,
+)
+
+RECOMMEND_CONTINUE = "continue"
+RECOMMEND_STOP_BENEFIT = "stop_for_benefit"
+RECOMMEND_STOP_HARM = "stop_for_harm"
+RECOMMEND_CONSIDER_FUTILITY = "consider_stopping_for_futility"
+RECOMMEND_FINAL_NOT_SIGNIFICANT = "final_analysis_not_significant"
+
+WARN_TOO_MANY_LOOKS = "more_looks_than_planned"
+"""More Z statistics than planned looks; the extra looks were not evaluated."""
+WARN_MISSING_Z = "missing_z_statistic"
+"""A Z statistic was NaN or infinite; that look was recorded as continue."""
+WARN_STOPPED_EARLIER = "already_stopped_at_an_earlier_look"
+"""A stop was recommended at an earlier look; later looks are shown for the record only."""
+
+
+@dataclass(frozen=True)
+class LookDecision:
+    """The recommendation at one look, with the boundaries and alpha that applied."""
+
+    look: int  # 1-based
+    information_rate: float
+    z: float
+    p_nominal: float  # the sides-sided p-value of this Z alone
+    efficacy_z: float
+    harm_z: float | None
+    futility_z: float | None
+    nominal_alpha: float
+    cumulative_alpha: float
+    recommendation: str
+    warnings: tuple[str, ...] = ()
+
+
+def _recommend(design: GroupSequentialDesign, i: int, z: float) -> str:
+    eff = design.critical_z[i]
+    if design.harm_z is not None and z <= design.harm_z[i]:
+        return RECOMMEND_STOP_HARM
+    if design.sides == 2 and z <= -eff:
+        return RECOMMEND_STOP_HARM
+    if z >= eff:
+        return RECOMMEND_STOP_BENEFIT
+    last = i == design.looks - 1
+    if last:
+        return RECOMMEND_FINAL_NOT_SIGNIFICANT
+    if design.futility_z is not None and z < design.futility_z[i]:
+        return RECOMMEND_CONSIDER_FUTILITY
+    return RECOMMEND_CONTINUE
+
+
+def _redesign(design: GroupSequentialDesign, observed: Sequence[float]) -> GroupSequentialDesign:
+    rates = list(observed) + list(design.information_rates[len(observed) :])
+    rates = sorted({min(max(r, 1e-6), 1.0) for r in rates})
+    if design.spending in CLASSIC_BOUNDARIES or len(rates) != design.looks:
+        return design
+    return group_sequential_design(
+        looks=design.looks,
+        alpha=design.alpha,
+        sides=design.sides,
+        spending=design.spending,
+        information_rates=rates,
+        harm_alpha=design.harm_alpha,
+        harm_spending=design.harm_spending or "pocock",
+        futility_z=design.futility_z,
+    )
+
+
+def evaluate_looks(
+    *,
+    design: GroupSequentialDesign,
+    z_statistics: Sequence[float],
+    observed_information_rates: Sequence[float] | None = None,
+) -> tuple[LookDecision, ...]:
+    """Recommendation at each look so far (see the module docstring for the rules)."""
+    if observed_information_rates is not None:
+        design = _redesign(design, observed_information_rates)
+    decisions: list[LookDecision] = []
+    stopped = False
+    for i, z in enumerate(z_statistics):
+        warnings: list[str] = []
+        if i >= design.looks:
+            break
+        z = float(z)
+        if not math.isfinite(z):
+            rec = RECOMMEND_CONTINUE
+            warnings.append(WARN_MISSING_Z)
+        else:
+            rec = _recommend(design, i, z)
+        if stopped:
+            warnings.append(WARN_STOPPED_EARLIER)
+        p_nom = float(design.sides * norm.sf(abs(z) if design.sides == 2 else z))
+        decisions.append(
+            LookDecision(
+                look=i + 1,
+                information_rate=design.information_rates[i],
+                z=z,
+                p_nominal=p_nom,
+                efficacy_z=design.critical_z[i],
+                harm_z=None if design.harm_z is None else design.harm_z[i],
+                futility_z=None if design.futility_z is None else design.futility_z[i],
+                nominal_alpha=design.nominal_alpha[i],
+                cumulative_alpha=design.cumulative_alpha[i],
+                recommendation=rec,
+                warnings=tuple(warnings),
+            )
+        )
+        stopped = stopped or rec in (RECOMMEND_STOP_BENEFIT, RECOMMEND_STOP_HARM)
+    if len(z_statistics) > design.looks and decisions:
+        last = decisions[-1]
+        decisions[-1] = LookDecision(
+            **{**last.__dict__, "warnings": last.warnings + (WARN_TOO_MANY_LOOKS,)}
+        )
+    return tuple(decisions)
