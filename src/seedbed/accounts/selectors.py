@@ -1,0 +1,34 @@
+"""Reading people, organisations and roles."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from seedbed.accounts.models import ApiToken, Membership, Organisation, User
+from seedbed.accounts.services import token_digest
+
+
+def membership_list(*, user: User) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user).select_related("organisation")
+
+
+def organisation_list() -> QuerySet[Organisation]:
+    return Organisation.objects.select_related("parent").order_by("name")
+
+
+def organisation_members(*, organisation: Organisation) -> QuerySet[Membership]:
+    return organisation.memberships.select_related("user").order_by("user__display_name", "role")
+
+
+def api_token_list(*, user: User) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+
+
+def api_token_user(*, token: str) -> User | None:
+    """The active person behind a bearer token, or None."""
+    record = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=token_digest(token), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    return record.user if record is not None else None

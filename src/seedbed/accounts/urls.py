@@ -1,0 +1,13 @@
+from django.urls import path
+
+from seedbed.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("sign-in/", views.SignInView.as_view(), name="login"),
+    path("sign-out/", views.SignOutView.as_view(), name="logout"),
+    path("account/", views.account, name="account"),
+    path("organisations/", views.organisations, name="organisations"),
+    path("organisations/<int:organisation_id>/", views.organisation_detail, name="organisation_detail"),
+]

@@ -1,0 +1,64 @@
+"""Sign-in, sign-out, your account, and organisations."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from seedbed.accounts import selectors, services
+from seedbed.accounts.forms import ApiTokenForm, SignInForm
+from seedbed.core.access import access_organisation, access_signed_in, access_staff_area, gatekeeper
+
+
+class SignInView(auth_views.LoginView):
+    form_class = SignInForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class SignOutView(auth_views.LogoutView):
+    http_method_names = ["post", "options"]
+
+
+@require_http_methods(["GET", "POST"])
+@gatekeeper(access_signed_in)
+def account(request: HttpRequest) -> HttpResponse:
+    new_token = None
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        _, new_token = services.api_token_issue(user=request.user, name=form.cleaned_data["name"])  # type: ignore[arg-type]
+        messages.success(request, "Your API token has been created. Copy it now: it will not be shown again.")
+        form = ApiTokenForm()
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "memberships": selectors.membership_list(user=request.user),  # type: ignore[arg-type]
+            "tokens": selectors.api_token_list(user=request.user),  # type: ignore[arg-type]
+            "form": form,
+            "new_token": new_token,
+        },
+    )
+
+
+@require_http_methods(["GET"])
+@gatekeeper(access_staff_area)
+def organisations(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/organisation_list.html", {"organisations": selectors.organisation_list()})
+
+
+@require_http_methods(["GET"])
+def organisation_detail(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    organisation = access_organisation(request.user, organisation_id)
+    return render(
+        request,
+        "accounts/organisation_detail.html",
+        {"organisation": organisation, "members": selectors.organisation_members(organisation=organisation)},
+    )
+
+
+def signed_out(request: HttpRequest) -> HttpResponse:
+    return redirect("core:home")

@@ -1,0 +1,1 @@
+"""The JSON API (django-ninja); OpenAPI schema at /api/openapi.json, docs at /api/docs."""

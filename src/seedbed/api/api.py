@@ -1,0 +1,102 @@
+"""The JSON API. Each capability adds a router; every endpoint goes through core.access."""
+
+from __future__ import annotations
+
+from django.db import DatabaseError, connection
+from django.http import HttpRequest
+from ninja import NinjaAPI, Schema
+
+from seedbed import __version__
+from seedbed.accounts.selectors import membership_list, organisation_list
+from seedbed.api.auth import API_AUTH
+from seedbed.core.access import access_staff_area
+from seedbed.core.errors import AccessDenied, ValidationProblem
+
+api = NinjaAPI(
+    title="Seedbed API",
+    version=__version__,
+    description="Needs, ideas, funding, trials, portfolio and library of a public body's innovation programme.",
+    docs_url="/docs",
+    urls_namespace="api",
+)
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class ProblemsOut(Schema):
+    detail: str
+    problems: dict[str, str]
+
+
+@api.exception_handler(AccessDenied)
+def _access_denied(request: HttpRequest, exc: AccessDenied):  # type: ignore[no-untyped-def]
+    return api.create_response(request, {"detail": exc.reason}, status=403)
+
+
+@api.exception_handler(ValidationProblem)
+def _validation_problem(request: HttpRequest, exc: ValidationProblem):  # type: ignore[no-untyped-def]
+    return api.create_response(
+        request, {"detail": "The request has problems", "problems": exc.problems}, status=422
+    )
+
+
+class HealthOut(Schema):
+    status: str
+    database: str
+    version: str
+
+
+@api.get("/health", response={200: HealthOut, 503: HealthOut}, auth=None, tags=["service"])
+def health(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """Whether the service and its database are answering."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return 503, {"status": "unavailable", "database": "unreachable", "version": __version__}
+    return 200, {"status": "ok", "database": "ok", "version": __version__}
+
+
+class RoleOut(Schema):
+    organisation_id: int
+    organisation: str
+    role: str
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    display_name: str
+    roles: list[RoleOut]
+
+
+@api.get("/me", response={200: MeOut, 401: ErrorOut}, auth=API_AUTH, tags=["people"])
+def me(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """The person the request is authenticated as, and their roles."""
+    user = request.user
+    roles = [
+        {"organisation_id": m.organisation_id, "organisation": m.organisation.name, "role": m.role}
+        for m in membership_list(user=user)  # type: ignore[arg-type]
+    ]
+    return {"id": user.pk, "username": user.get_username(), "display_name": str(user), "roles": roles}
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    slug: str
+    kind: str
+    parent_id: int | None
+    org_id: str
+
+
+@api.get(
+    "/organisations", response={200: list[OrganisationOut], 401: ErrorOut, 403: ErrorOut},
+    auth=API_AUTH, tags=["people"],
+)
+def organisations(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """Every organisation (staff only)."""
+    access_staff_area(request.user)
+    return list(organisation_list())

@@ -1,0 +1,1 @@
+"""The `seedbed` command: one entry point for the platform and every engine."""

@@ -1,0 +1,3 @@
+from seedbed.cli.main import main
+
+main()

@@ -1,0 +1,150 @@
+"""Platform commands: demo, serve, migrate, createsuperuser, audit verify.
+
+Django is set up only when one of these runs, so `seedbed --help` and the engine commands
+need no database. Configuration and database problems end in one line naming the cause.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import typer
+
+from seedbed.cli.output import emit_json, fail
+
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+
+ERROR_DATABASE = (
+    "cannot reach the database ({detail}). Check DATABASE_URL, or unset it to use SQLite under var/"
+)
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seedbed.config.settings")
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        import django
+
+        django.setup()
+    except ImproperlyConfigured as exc:
+        fail(f"configuration error: {exc}")
+
+
+def _check_database() -> None:
+    from django.db import OperationalError, connection
+
+    try:
+        connection.ensure_connection()
+    except OperationalError as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        fail(ERROR_DATABASE.format(detail=detail))
+
+
+def _manage(*args: str) -> None:
+    from django.core.management import call_command
+
+    call_command(*args)
+
+
+def migrate(quiet: bool = typer.Option(False, "--quiet", help="Print less.")) -> None:
+    """Create or update the database tables."""
+    _setup_django()
+    _check_database()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0 if quiet else 1)
+
+
+def createsuperuser() -> None:
+    """Create an administrator who can sign in to the admin pages."""
+    _setup_django()
+    _check_database()
+    from django.core.management import call_command
+
+    call_command("createsuperuser")
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+) -> None:
+    """Serve Seedbed (Django's server with WhiteNoise serving static files)."""
+    _setup_django()
+    _check_database()
+    from django.core.management import call_command
+
+    call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True)
+
+
+def _print_personas() -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from seedbed.demo.personas import DEMO_PASSWORD, PERSONAS
+
+    table = Table(title=f"Demo sign-ins (password for all: {DEMO_PASSWORD})")
+    table.add_column("Username")
+    table.add_column("Role")
+    table.add_column("Can")
+    for persona in PERSONAS:
+        table.add_row(persona.username, persona.role.replace("_", " "), persona.can)
+    Console(stderr=False).print(table)
+
+
+def demo(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    no_serve: bool = typer.Option(False, "--no-serve", help="Set up only; do not start the server."),
+) -> None:
+    """Set up a local demo (SQLite under var/, static files, demo data) and serve it."""
+    os.environ.setdefault("DJANGO_DEBUG", "true")
+    os.environ.setdefault("SEEDBED_ALLOW_DEMO_DATA", "true")
+    _setup_django()
+    _check_database()
+    from django.core.management import call_command
+
+    from seedbed.demo.build import DemoRefused, demo_load
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    try:
+        summary = demo_load()
+    except DemoRefused as exc:
+        fail(str(exc))
+    state = "loaded" if summary.created else "already loaded"
+    typer.echo(f"Demo data {state}: {summary.organisations} organisations, {summary.people} people.")
+    _print_personas()
+    if no_serve:
+        return
+    typer.echo(f"Seedbed is running at http://{host}:{port}/ (Ctrl+C to stop)")
+    sys.stdout.flush()
+    call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True)
+
+
+@audit_app.command("verify")
+def audit_verify_command(json_output: bool = typer.Option(False, "--json", help="JSON output.")) -> None:
+    """Exit 0 if the audit chain is intact; exit 1 naming the first bad entry."""
+    _setup_django()
+    _check_database()
+    from seedbed.core.audit import audit_verify
+
+    result = audit_verify()
+    if json_output:
+        emit_json(result)
+    elif result.ok:
+        typer.echo(f"Audit chain intact: {result.entries} entries checked.")
+    else:
+        typer.echo(f"Audit chain broken: {result.problem}", err=True)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def register(app: Any) -> None:
+    app.command("demo")(demo)
+    app.command("serve")(serve)
+    app.command("migrate")(migrate)
+    app.command("createsuperuser")(createsuperuser)
+    app.add_typer(audit_app, name="audit")

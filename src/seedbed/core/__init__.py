@@ -1,0 +1,1 @@
+"""Core: base models, access gatekeepers, the audit chain, errors and tasks."""

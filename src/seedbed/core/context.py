@@ -1,0 +1,30 @@
+"""Template context: the service navigation for the person signed in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+
+from seedbed.core.access import has_role, is_staff_member
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    items: list[dict[str, Any]] = [{"text": "Home", "href": reverse("core:home")}]
+    if user is not None and user.is_authenticated:
+        if is_staff_member(user):
+            items.append({"text": "Organisations", "href": reverse("accounts:organisations")})
+        if has_role(user, "administrator"):
+            items.append({"text": "Audit log", "href": reverse("core:audit")})
+        items.append({"text": "Your account", "href": reverse("accounts:account")})
+    path = request.path
+    for item in items:
+        item["active"] = item["href"] == path or (item["href"] != "/" and path.startswith(item["href"]))
+    return {
+        "service_name": settings.SEEDBED_SERVICE_NAME,
+        "council_name": settings.SEEDBED_COUNCIL_NAME,
+        "nav_items": items,
+    }

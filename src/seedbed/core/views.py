@@ -1,0 +1,46 @@
+"""Pages every visitor can see, the audit log for administrators, and the health check."""
+
+from __future__ import annotations
+
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from seedbed.core.access import access_audit_log, gatekeeper
+from seedbed.core.audit import audit_verify
+from seedbed.core.selectors import audit_entry_page
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html")
+
+
+@require_GET
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/accessibility.html")
+
+
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/privacy.html")
+
+
+@require_GET
+@gatekeeper(access_audit_log)
+def audit(request: HttpRequest) -> HttpResponse:
+    page = audit_entry_page(page_number=request.GET.get("page", "1"))
+    return render(request, "core/audit.html", {"page": page, "verification": audit_verify()})
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database answers, 503 (with a reason, no details) when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})

@@ -1,0 +1,1 @@
+"""Deterministic demo data for a fictional council, built through the services."""

@@ -1,0 +1,1 @@
+"""Funds, calls, applications, reviewing, awards and participatory budgets."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class FundingConfig(AppConfig):
+    name = "seedbed.funding"
+    label = "funding"
+    verbose_name = "Funding"

@@ -1,0 +1,1 @@
+"""Cases: what was tried, what it cost and what the evidence says."""

@@ -1,0 +1,1 @@
+"""Needs, ideas, themes and closing the loop."""

@@ -1,0 +1,1 @@
+"""Innovations on one lifecycle, with risks, stage gates and spend."""

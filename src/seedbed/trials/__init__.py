@@ -1,0 +1,1 @@
+"""Probes and trials: protocols, randomisation, monitoring and results."""
