@@ -1,0 +1,1 @@
+"""Trial data: ingestion with validation and push-down aggregation of sufficient statistics."""

@@ -1,0 +1,1 @@
+"""Participatory budgeting: the Pabulib format and counting rules. No Django."""
