@@ -124,9 +124,7 @@ def _classic_bounds(rates: np.ndarray, alpha: float, spending: str, sym: bool) -
     return np.asarray(c * shape)
 
 
-def one_sided_bounds(
-    *, rates: Sequence[float], alpha: float, spending: str
-) -> tuple[float, ...]:
+def one_sided_bounds(*, rates: Sequence[float], alpha: float, spending: str) -> tuple[float, ...]:
     """Upper one-sided boundaries at level alpha for the given information fractions."""
     r = np.asarray(rates, dtype=float)
     if spending in CLASSIC_BOUNDARIES:
@@ -176,7 +174,9 @@ def group_sequential_design(
     if harm_alpha is not None:
         if not 0.0 < harm_alpha < 1.0 or harm_spending not in ALL_SPENDING:
             raise ValueError(ERR_ALPHA if harm_spending in ALL_SPENDING else ERR_SPENDING)
-        harm = tuple(-b for b in one_sided_bounds(rates=rates, alpha=harm_alpha, spending=harm_spending))
+        harm = tuple(
+            -b for b in one_sided_bounds(rates=rates, alpha=harm_alpha, spending=harm_spending)
+        )
     futility = None
     if futility_z is not None:
         fz = np.broadcast_to(np.asarray(futility_z, dtype=float), (looks,))

@@ -135,7 +135,9 @@ class Recursion:
         else:
             d = t - st.t
             sd = math.sqrt(d)
-            arg = (z[:, None] * math.sqrt(t) - st.z[None, :] * math.sqrt(st.t) - self.drift * d) / sd
+            arg = (
+                z[:, None] * math.sqrt(t) - st.z[None, :] * math.sqrt(st.t) - self.drift * d
+            ) / sd
             kern = np.exp(-0.5 * arg * arg) / _SQRT_2PI * (math.sqrt(t) / sd)
             dens = kern @ st.wf
         self.state = _State(z=z, wf=w * dens, t=t)
