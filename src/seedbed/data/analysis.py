@@ -1,0 +1,367 @@
+"""The full analysis of a trial from its cells: summaries, effects, subgroups, cost, SRM.
+
+Effects are OLS coefficients of the arm indicators (``seedbed.stats.regression``): the
+unadjusted model gives the difference in means; the adjusted model adds the pre-period
+covariate (ANCOVA) and stratum fixed effects. With a cluster column, inference is CR1
+cluster-robust with G - 1 degrees of freedom; otherwise classical OLS. Subgroup effects are
+fitted within each level; heterogeneity is the joint Wald F test of the arm x level
+interaction terms in the pooled interaction model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from seedbed.data.cells import Cells, fetch_cells
+from seedbed.data.checks import DEFAULT_SUPPRESS_BELOW, srm_check, suppress_counts
+from seedbed.data.design import Design, build_design
+from seedbed.data.engines import Engine, ProgressCallback
+from seedbed.data.errors import (
+    KIND_CLUSTER_IN_SEVERAL_ARMS,
+    KIND_EMPTY_ARM,
+    KIND_MISSING_ARM,
+    KIND_UNKNOWN_ARM,
+    MAX_LISTED_PROBLEMS,
+    MSG_CLUSTER_ARMS,
+    MSG_EMPTY_ARM,
+    MSG_MISSING_ARM_ROWS,
+    MSG_NO_CONTROL,
+    MSG_ONE_ARM,
+    MSG_UNKNOWN_ARM_ROWS,
+    DataError,
+    Problem,
+    build_report,
+)
+from seedbed.data.moments import cell_moments, fold, ols, wald_test
+from seedbed.data.results import (
+    AnalysisResult,
+    ArmSummary,
+    CostAnalysis,
+    Estimate,
+    OutcomeAnalysis,
+    SubgroupAnalysis,
+    SubgroupLevel,
+)
+from seedbed.data.schema import TrialSchema
+from seedbed.data.sql import cell_columns
+from seedbed.stats.regression import COV_CLASSICAL, COV_CR1, RegressionResult
+
+WARN_MISSING_OUTCOME = "missing_outcome_rows_dropped"
+WARN_MISSING_COVARIATE = "missing_covariate_rows_dropped"
+WARN_ROWS_WITHOUT_CLUSTER = "rows_without_cluster"
+WARN_SAMPLE_RATIO_MISMATCH = "sample_ratio_mismatch"
+WARN_COUNTS_SUPPRESSED = "small_counts_suppressed"
+
+METHOD_UNADJUSTED = "difference in means (OLS on arm)"
+METHOD_ADJUSTED = "covariate-adjusted (ANCOVA: OLS on arm, covariate and strata)"
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """Choices of the analysis: control arm, alpha, allocation ratio, disclosure threshold."""
+
+    control: str | None = None
+    alpha: float = 0.05
+    ratio: tuple[float, ...] | None = None
+    suppress_below: int = DEFAULT_SUPPRESS_BELOW
+
+
+@dataclass(frozen=True)
+class _Arms:
+    labels: list[str]
+    order: list[int]
+    control: int
+    treatments: list[int]
+
+
+def analyse(
+    *, engine: Engine, schema: TrialSchema, options: AnalysisOptions | None = None,
+    progress: ProgressCallback | None = None,
+) -> AnalysisResult:
+    """Push the cell aggregation down to ``engine`` and analyse the cells it returns."""
+    cells = fetch_cells(engine=engine, schema=schema, progress=progress)
+    return analyse_cells(
+        cells=cells, schema=schema, options=options or AnalysisOptions(),
+        engine=engine.dialect.name,
+    )
+
+
+def _arms(cells: Cells, schema: TrialSchema, options: AnalysisOptions) -> _Arms:
+    key = cells.keys[schema.arm]
+    labels = [str(v) for v in key.labels()]
+    n_rows = np.bincount(key.codes[key.codes >= 0], weights=cells.stats["n_rows"][key.codes >= 0],
+                         minlength=len(labels))
+    problems: list[Problem] = []
+    counts: Counter[str] = Counter()
+    missing = int(cells.stats["n_arm_missing"].sum())
+    if missing:
+        problems.append(Problem(None, schema.arm, KIND_MISSING_ARM, MSG_MISSING_ARM_ROWS.format(
+            column=schema.arm, count=f"{missing:,}")))
+        counts[KIND_MISSING_ARM] += missing
+    if schema.arms:
+        expected = ", ".join(schema.arms)
+        for code, label in enumerate(labels):
+            if label not in schema.arms and n_rows[code] > 0:
+                problems.append(Problem(None, schema.arm, KIND_UNKNOWN_ARM,
+                                        MSG_UNKNOWN_ARM_ROWS.format(
+                                            column=schema.arm, value=label,
+                                            count=f"{int(n_rows[code]):,}", expected=expected)))
+                counts[KIND_UNKNOWN_ARM] += int(n_rows[code])
+        for label in schema.arms:
+            if label not in labels:
+                problems.append(Problem(None, schema.arm, KIND_EMPTY_ARM,
+                                        MSG_EMPTY_ARM.format(column=schema.arm, value=label)))
+                counts[KIND_EMPTY_ARM] += 1
+        order = [labels.index(a) for a in schema.arms if a in labels]
+    else:
+        order = sorted(range(len(labels)), key=lambda c: labels[c])
+    if problems:
+        raise DataError(build_report(problems, counts))
+    control_label = options.control or schema.control
+    if control_label is None:
+        control_label = "control" if "control" in labels else labels[order[0]] if order else ""
+    if control_label not in labels:
+        raise DataError.single(kind=KIND_EMPTY_ARM, column=schema.arm, message=MSG_NO_CONTROL.format(
+            value=control_label, arms=", ".join(labels[c] for c in order)))
+    control = labels.index(control_label)
+    order = [control] + [c for c in order if c != control]
+    if len(order) < 2:
+        raise DataError.single(kind=KIND_EMPTY_ARM, column=schema.arm,
+                               message=MSG_ONE_ARM.format(arms=", ".join(labels[c] for c in order)))
+    return _Arms(labels=labels, order=order, control=control, treatments=order[1:])
+
+
+def _cluster_starts(cells: Cells, schema: TrialSchema) -> np.ndarray:
+    codes = cells.keys[schema.cluster].codes if schema.cluster else np.zeros(0)
+    if len(codes) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+
+
+def _check_clusters(cells: Cells, schema: TrialSchema, arms: _Arms) -> None:
+    if not schema.cluster or cells.size == 0:
+        return
+    starts = _cluster_starts(cells, schema)
+    arm_codes = cells.keys[schema.arm].codes
+    mixed = np.flatnonzero(
+        np.maximum.reduceat(arm_codes, starts) != np.minimum.reduceat(arm_codes, starts)
+    )
+    if len(mixed) == 0:
+        return
+    key = cells.keys[schema.cluster]
+    levels = key.levels
+    ends = np.r_[starts[1:], cells.size]
+    problems = []
+    for b in mixed[:MAX_LISTED_PROBLEMS]:
+        code = int(key.codes[starts[b]])
+        in_arms = sorted({arms.labels[int(c)] for c in arm_codes[starts[b]:ends[b]] if c >= 0})
+        problems.append(Problem(None, schema.cluster, KIND_CLUSTER_IN_SEVERAL_ARMS,
+                                MSG_CLUSTER_ARMS.format(
+                                    column=schema.cluster, arms=", ".join(in_arms),
+                                    value=levels[code].as_py() if code >= 0 else "")))
+    raise DataError(build_report(problems, Counter({KIND_CLUSTER_IN_SEVERAL_ARMS: len(mixed)})))
+
+
+def _fit(
+    *, cells: Cells, schema: TrialSchema, design: Design, stat: dict[str, str], alpha: float,
+) -> RegressionResult:
+    s = cells.stats
+    mom = cell_moments(
+        design=design.rows, n=s[stat["n"]], sy=s[stat["sy"]], syy=s[stat["syy"]],
+        x_col=design.x_col, sx=s.get(stat.get("sx", "")), sxx=s.get(stat.get("sxx", "")),
+        sxy=s.get(stat.get("sxy", "")),
+    )
+    cov_type = COV_CR1 if schema.cluster else COV_CLASSICAL
+    cluster_arms = None
+    if schema.cluster:
+        starts = _cluster_starts(cells, schema)
+        mom = fold(mom, starts)
+        cluster_arms = cells.keys[schema.arm].codes[starts]
+        keep = mom.n > 0
+        if not keep.all():
+            mom = type(mom)(n=mom.n[keep], xtx=mom.xtx[keep], xty=mom.xty[keep],
+                            yty=mom.yty[keep])
+            cluster_arms = cluster_arms[keep]
+    return ols(moments=mom, names=design.names, cov_type=cov_type, alpha=alpha,
+               cluster_arms=cluster_arms)
+
+
+def _estimates(result: RegressionResult, design: Design, arms: _Arms, method: str
+               ) -> tuple[Estimate, ...]:
+    return tuple(
+        Estimate(
+            arm=arms.labels[t], effect=result.coef[col], se=result.se[col], ci=result.ci[col],
+            p=result.p[col], df=result.df, n=result.n, n_clusters=result.n_clusters,
+            cov_type=result.cov_type, method=method,
+        )
+        for t, col in zip(arms.treatments, design.arm_cols, strict=True)
+    )
+
+
+def _stat_names(schema: TrialSchema, index: int, adjusted: bool) -> dict[str, str]:
+    c = cell_columns(schema=schema, index=index)
+    if adjusted and schema.covariate:
+        return {"n": c.nc, "sy": c.cy, "syy": c.cyy, "sx": c.cx, "sxx": c.cxx, "sxy": c.cxy}
+    return {"n": c.n, "sy": c.sy, "syy": c.syy}
+
+
+def _summaries(cells: Cells, schema: TrialSchema, arms: _Arms, index: int,
+               below: int) -> tuple[tuple[ArmSummary, ...], bool]:
+    c = cell_columns(schema=schema, index=index)
+    s = cells.stats
+    arm_codes = cells.keys[schema.arm].codes
+    starts = _cluster_starts(cells, schema)
+    ns, rows = [], []
+    for a in arms.order:
+        m = arm_codes == a
+        n = math.fsum(s[c.n][m])
+        sy, syy = math.fsum(s[c.sy][m]), math.fsum(s[c.syy][m])
+        mean = sy / n if n else math.nan
+        var = (syy - sy * mean) / (n - 1) if n > 1 else math.nan
+        sd = math.sqrt(max(var, 0.0)) if math.isfinite(var) else math.nan
+        clusters = int(np.count_nonzero(arm_codes[starts] == a)) if schema.cluster else None
+        mean_cost = cost_per = None
+        if c.ncost:
+            nc_, sc = math.fsum(s[c.ncost][m]), math.fsum(s[c.scost][m])
+            mean_cost = sc / nc_ if nc_ else math.nan
+            cost_per = mean_cost / mean if mean else math.nan
+        ns.append(int(round(n)))
+        rows.append((arms.labels[a], mean, sd, clusters, mean_cost, cost_per))
+    published = suppress_counts(ns, below=below)
+    out = tuple(
+        ArmSummary(arm=label, n=pub, n_suppressed=pub is None, mean=mean, sd=sd,
+                   n_clusters=cl, mean_cost=mc, cost_per_outcome=cp)
+        for (label, mean, sd, cl, mc, cp), pub in zip(rows, published, strict=True)
+    )
+    return out, any(p is None for p in published)
+
+
+def _subgroup(cells: Cells, schema: TrialSchema, arms: _Arms, index: int, column: str,
+              alpha: float, below: int) -> SubgroupAnalysis:
+    adjusted = bool(schema.covariate or schema.strata)
+    stat = _stat_names(schema, index, adjusted)
+    method = METHOD_ADJUSTED if adjusted else METHOD_UNADJUSTED
+    key = cells.keys[column]
+    labels = key.labels()
+    present = sorted({int(v) for v in np.unique(key.codes) if v >= 0}, key=lambda v: str(labels[v]))
+    levels, warnings = [], []
+    for code in present:
+        sub = cells.take(key.codes == code)
+        design = build_design(cells=sub, arm=schema.arm, treatment_codes=arms.treatments,
+                              arm_labels=arms.labels, covariate=schema.covariate if adjusted else None,
+                              strata=schema.strata)
+        res = _fit(cells=sub, schema=schema, design=design, stat=stat, alpha=alpha)
+        warnings += list(res.warnings)
+        n = int(round(float(sub.stats[stat["n"]].sum())))
+        shown = suppress_counts([n], below=below, total_published=False)[0]
+        levels.append(SubgroupLevel(level=str(labels[code]), n=shown,
+                                    effects=_estimates(res, design, arms, method)))
+    sub = cells.take(key.codes >= 0)
+    design = build_design(cells=sub, arm=schema.arm, treatment_codes=arms.treatments,
+                          arm_labels=arms.labels, covariate=schema.covariate if adjusted else None,
+                          strata=schema.strata, subgroup=column)
+    res = _fit(cells=sub, schema=schema, design=design, stat=stat, alpha=alpha)
+    f, p, q = wald_test(result=res, indices=design.interaction_cols)
+    return SubgroupAnalysis(
+        column=column, levels=tuple(levels), interaction_f=f, interaction_p=p,
+        interaction_df=(q, res.df), method=method,
+        warnings=tuple(dict.fromkeys(warnings + list(res.warnings))),
+    )
+
+
+def _cost(cells: Cells, schema: TrialSchema, arms: _Arms, index: int, alpha: float,
+          unadjusted: tuple[Estimate, ...]) -> tuple[CostAnalysis, ...]:
+    c = cell_columns(schema=schema, index=index)
+    design = build_design(cells=cells, arm=schema.arm, treatment_codes=arms.treatments,
+                          arm_labels=arms.labels)
+    res = _fit(cells=cells, schema=schema, design=design,
+               stat={"n": c.ncost, "sy": c.scost, "syy": c.scost2}, alpha=alpha)
+    method = "difference in mean cost (OLS on arm)"
+    out = []
+    for est, cost in zip(unadjusted, _estimates(res, design, arms, method), strict=True):
+        icer = cost.effect / est.effect if est.effect else math.nan
+        out.append(CostAnalysis(arm=est.arm, incremental_cost=cost,
+                                incremental_outcome=est.effect, cost_per_outcome_gained=icer))
+    return tuple(out)
+
+
+def _outcome(cells: Cells, schema: TrialSchema, arms: _Arms, index: int,
+             options: AnalysisOptions) -> tuple[OutcomeAnalysis, bool]:
+    outcome = schema.outcomes[index]
+    warnings: list[str] = []
+    s = cells.stats
+    c = cell_columns(schema=schema, index=index)
+    if s[c.n].sum() < s["n_rows"].sum():
+        warnings.append(WARN_MISSING_OUTCOME)
+    if c.nc and s[c.nc].sum() < s[c.n].sum():
+        warnings.append(WARN_MISSING_COVARIATE)
+    summaries, suppressed = _summaries(cells, schema, arms, index, options.suppress_below)
+    design = build_design(cells=cells, arm=schema.arm, treatment_codes=arms.treatments,
+                          arm_labels=arms.labels)
+    res = _fit(cells=cells, schema=schema, design=design,
+               stat=_stat_names(schema, index, False), alpha=options.alpha)
+    warnings += res.warnings
+    unadjusted = _estimates(res, design, arms, METHOD_UNADJUSTED)
+    adjusted: tuple[Estimate, ...] = ()
+    adjusted_for: tuple[str, ...] = ()
+    if schema.covariate or schema.strata:
+        adjusted_for = tuple(x for x in (schema.covariate, *schema.strata) if x)
+        design = build_design(cells=cells, arm=schema.arm, treatment_codes=arms.treatments,
+                              arm_labels=arms.labels, covariate=schema.covariate,
+                              strata=schema.strata)
+        res = _fit(cells=cells, schema=schema, design=design,
+                   stat=_stat_names(schema, index, True), alpha=options.alpha)
+        warnings += res.warnings
+        adjusted = _estimates(res, design, arms, METHOD_ADJUSTED)
+    subgroups = tuple(
+        _subgroup(cells, schema, arms, index, col, options.alpha, options.suppress_below)
+        for col in schema.subgroups
+    )
+    cost = _cost(cells, schema, arms, index, options.alpha, unadjusted) if schema.cost else ()
+    return OutcomeAnalysis(
+        outcome=outcome, summaries=summaries, unadjusted=unadjusted, adjusted=adjusted,
+        adjusted_for=adjusted_for, subgroups=subgroups, cost=cost,
+        warnings=tuple(dict.fromkeys(warnings)),
+    ), suppressed
+
+
+def analyse_cells(
+    *, cells: Cells, schema: TrialSchema, options: AnalysisOptions | None = None,
+    engine: str = "duckdb",
+) -> AnalysisResult:
+    """Analyse sorted cells (see ``seedbed.data.cells``) under ``schema``."""
+    options = options or AnalysisOptions()
+    arms = _arms(cells, schema, options)
+    _check_clusters(cells, schema, arms)
+    warnings: list[str] = []
+    if schema.cluster and (cells.keys[schema.cluster].codes < 0).any():
+        warnings.append(WARN_ROWS_WITHOUT_CLUSTER)
+    results = []
+    for i in range(len(schema.outcomes)):
+        result, suppressed = _outcome(cells, schema, arms, i, options)
+        results.append(result)
+        if suppressed:
+            warnings.append(WARN_COUNTS_SUPPRESSED)
+    arm_codes = cells.keys[schema.arm].codes
+    if schema.cluster:  # clusters were randomised, so their counts are what the ratio governs
+        first = arm_codes[_cluster_starts(cells, schema)]
+        observed = [int(np.count_nonzero(first == a)) for a in arms.order]
+    else:
+        observed = [int(round(math.fsum(cells.stats["n_rows"][arm_codes == a])))
+                    for a in arms.order]
+    srm = srm_check(observed=observed, ratio=options.ratio)
+    if srm.mismatch:
+        warnings.append(WARN_SAMPLE_RATIO_MISMATCH)
+    n_clusters = len(_cluster_starts(cells, schema)) if schema.cluster else None
+    total = int(round(float(cells.stats["n_rows"].sum())))
+    shown_total = suppress_counts([total], below=options.suppress_below,
+                                  total_published=False)[0]
+    return AnalysisResult(
+        engine=engine, arms=tuple(arms.labels[a] for a in arms.order),
+        control=arms.labels[arms.control], n_rows=shown_total, n_clusters=n_clusters,
+        outcomes=tuple(results), srm=srm, warnings=tuple(dict.fromkeys(warnings)),
+    )

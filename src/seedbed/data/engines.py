@@ -1,0 +1,182 @@
+"""Engines that run the push-down aggregation where the data live: DuckDB, PostgreSQL, Spark.
+
+Each engine takes the same SQL text from ``seedbed.data.sql`` (only identifier quoting and type
+names differ by dialect) and returns the small result as a ``pyarrow.Table``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+from seedbed.data.sql import DUCKDB, POSTGRES, SPARK, Dialect
+
+ProgressCallback = Callable[[float], None]
+"""Called with the fraction of the scan done (0..1), or -1 when the engine cannot tell."""
+
+SPARK_MASTER_ENV = "SEEDBED_SPARK_MASTER"
+
+
+class Engine(Protocol):
+    """Somewhere the trial data live and SQL can be run."""
+
+    dialect: Dialect
+    relation: str
+
+    def fetch(self, sql: str, *, progress: ProgressCallback | None = None) -> pa.Table: ...
+
+    def column_names(self) -> list[str]: ...
+
+    def close(self) -> None: ...
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+class DuckDBEngine:
+    """DuckDB in process, over Parquet files or a table in a DuckDB database file."""
+
+    dialect = DUCKDB
+
+    def __init__(self, *, parquet: str | None = None, database: str | None = None,
+                 table: str | None = None, threads: int | None = None) -> None:
+        import duckdb
+
+        config: dict[str, Any] = {}
+        if threads:
+            config["threads"] = threads
+        if database is not None:
+            self.con = duckdb.connect(database, read_only=True, config=config)
+            if not table:
+                raise ValueError("a DuckDB database needs --table")
+            self.relation = ".".join(self.dialect.ident(p) for p in table.split("."))
+        else:
+            self.con = duckdb.connect(config=config)
+            if parquet is None:
+                raise ValueError("DuckDBEngine needs a Parquet path or a database")
+            self.relation = f"read_parquet({_sql_string(parquet)})"
+
+    def fetch(self, sql: str, *, progress: ProgressCallback | None = None) -> pa.Table:
+        if progress is None:
+            return self.con.sql(sql).fetch_arrow_table()
+        result: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                result["table"] = self.con.execute(sql).fetch_arrow_table()
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                result["error"] = exc
+
+        worker = threading.Thread(target=run, daemon=True)
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.1)
+            try:
+                done = float(self.con.query_progress())
+            except Exception:  # noqa: BLE001 - progress is best effort
+                done = -1.0
+            progress(done / 100.0 if done >= 0 else -1.0)
+        progress(1.0)
+        if "error" in result:
+            raise result["error"]
+        return result["table"]
+
+    def column_names(self) -> list[str]:
+        sql = f"SELECT * FROM {self.relation} LIMIT 0"  # noqa: S608 - relation is quoted
+        return [d[0] for d in self.con.sql(sql).description]
+
+    def close(self) -> None:
+        self.con.close()
+
+
+class PostgresEngine:
+    """A PostgreSQL database reached by URL; the query runs in the server."""
+
+    dialect = POSTGRES
+
+    def __init__(self, *, url: str, table: str) -> None:
+        import psycopg
+
+        self.conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
+        self.relation = ".".join(self.dialect.ident(p) for p in table.split("."))
+
+    def fetch(self, sql: str, *, progress: ProgressCallback | None = None) -> pa.Table:
+        if progress is not None:
+            progress(-1.0)
+        with self.conn.cursor() as cur:
+            cur.execute(sql.encode())
+            names = [c.name for c in cur.description or []]
+            rows = cur.fetchall()
+        if progress is not None:
+            progress(1.0)
+        columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+        return pa.table({n: pa.array(list(c)) for n, c in zip(names, columns, strict=True)})
+
+    def column_names(self) -> list[str]:
+        with self.conn.cursor() as cur:
+            sql = f"SELECT * FROM {self.relation} LIMIT 0"  # noqa: S608 - relation is quoted
+            cur.execute(sql.encode())
+            return [c.name for c in cur.description or []]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+_SPARK_LOCK = threading.Lock()
+
+
+def spark_session() -> Any:
+    """The process's SparkSession (local mode unless SEEDBED_SPARK_MASTER names a cluster)."""
+    from pyspark.sql import SparkSession
+
+    with _SPARK_LOCK:
+        return (
+            SparkSession.builder.master(os.environ.get(SPARK_MASTER_ENV, "local[*]"))
+            .appName("seedbed")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "4")
+            .getOrCreate()
+        )
+
+
+class SparkEngine:
+    """Spark SQL over a Parquet path or a table in the Spark catalog."""
+
+    dialect = SPARK
+
+    def __init__(self, *, parquet: str | None = None, table: str | None = None,
+                 session: Any = None) -> None:
+        self.spark = session if session is not None else spark_session()
+        if parquet is not None:
+            self.view = f"seedbed_{os.getpid()}_{int(time.monotonic_ns())}"
+            self.spark.read.parquet(parquet).createOrReplaceTempView(self.view)
+            self.relation = self.dialect.ident(self.view)
+            self._owns_view = True
+        elif table:
+            self.relation = ".".join(self.dialect.ident(p) for p in table.split("."))
+            self._owns_view = False
+        else:
+            raise ValueError("SparkEngine needs a Parquet path or a table")
+
+    def fetch(self, sql: str, *, progress: ProgressCallback | None = None) -> pa.Table:
+        if progress is not None:
+            progress(-1.0)
+        df = self.spark.sql(sql)
+        table = df.toArrow() if hasattr(df, "toArrow") else pa.Table.from_pandas(df.toPandas())
+        if progress is not None:
+            progress(1.0)
+        return table
+
+    def column_names(self) -> list[str]:
+        sql = f"SELECT * FROM {self.relation} LIMIT 0"  # noqa: S608 - relation is quoted
+        return list(self.spark.sql(sql).columns)
+
+    def close(self) -> None:
+        if self._owns_view:
+            self.spark.catalog.dropTempView(self.view)

@@ -1,0 +1,194 @@
+"""Regression moments built from cells, and OLS on them.
+
+A cell (arm x stratum x cluster x subgroup) has a constant design row d except for the
+covariate x, so with e the unit vector at the covariate's column its moments are
+
+    X'X = n d d' + (sum x)(d e' + e d') + (sum x^2) e e',   X'y = (sum y) d + (sum xy) e,
+    y'y = sum y^2.
+
+Cells are folded into clusters (for CR1) or into one block (classical) and passed to
+``seedbed.stats.regression.ols_from_moments``. With very many clusters, building one Python
+object per cluster would dominate the run time, so above ``MAX_OBJECT_BLOCKS`` clusters the
+same formulae (Cameron & Miller 2015; see ``seedbed.stats.regression``) are evaluated on the
+stacked arrays directly; tests check the two paths agree.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats as sps
+
+from seedbed.stats.regression import (
+    COV_CR1,
+    MIN_CLUSTERS_PER_ARM,
+    WARN_FEW_CLUSTERS_PER_ARM,
+    WARN_N_NOT_GREATER_THAN_K,
+    WARN_NO_DATA,
+    WARN_ONE_CLUSTER,
+    WARN_SINGULAR_DESIGN,
+    MomentBlock,
+    RegressionResult,
+    ols_from_moments,
+)
+
+MAX_OBJECT_BLOCKS = 20_000
+
+
+@dataclass(frozen=True)
+class StackedMoments:
+    """Moments of many blocks stacked: n (g), xtx (g x k x k), xty (g x k), yty (g)."""
+
+    n: np.ndarray
+    xtx: np.ndarray
+    xty: np.ndarray
+    yty: np.ndarray
+
+
+def cell_moments(
+    *, design: np.ndarray, n: np.ndarray, sy: np.ndarray, syy: np.ndarray,
+    x_col: int | None = None, sx: np.ndarray | None = None, sxx: np.ndarray | None = None,
+    sxy: np.ndarray | None = None,
+) -> StackedMoments:
+    """Per-cell moments from the constant design rows (cells x k) and the cell sums."""
+    xtx = np.einsum("c,ci,cj->cij", n, design, design)
+    xty = design * sy[:, None]
+    if x_col is not None and sx is not None and sxx is not None and sxy is not None:
+        cross = design * sx[:, None]
+        xtx[:, :, x_col] += cross
+        xtx[:, x_col, :] += cross
+        xtx[:, x_col, x_col] += sxx
+        xty[:, x_col] += sxy
+    return StackedMoments(n=n, xtx=xtx, xty=xty, yty=syy)
+
+
+def fold(moments: StackedMoments, starts: np.ndarray) -> StackedMoments:
+    """Sum contiguous runs of cells beginning at ``starts`` (sorted indices) into blocks."""
+    if len(moments.n) == 0:
+        return moments
+    return StackedMoments(
+        n=np.add.reduceat(moments.n, starts),
+        xtx=np.add.reduceat(moments.xtx, starts, axis=0),
+        xty=np.add.reduceat(moments.xty, starts, axis=0),
+        yty=np.add.reduceat(moments.yty, starts),
+    )
+
+
+def total(moments: StackedMoments) -> StackedMoments:
+    """All blocks summed into one."""
+    return StackedMoments(
+        n=np.array([moments.n.sum()]),
+        xtx=moments.xtx.sum(axis=0)[None],
+        xty=moments.xty.sum(axis=0)[None],
+        yty=np.array([moments.yty.sum()]),
+    )
+
+
+def to_blocks(moments: StackedMoments) -> list[MomentBlock]:
+    """One ``MomentBlock`` per stacked block (for the statistics engine)."""
+    return [
+        MomentBlock(
+            n=int(round(n)),
+            xtx=tuple(tuple(float(v) for v in row) for row in xtx),
+            xty=tuple(float(v) for v in xty),
+            yty=float(yty),
+        )
+        for n, xtx, xty, yty in zip(
+            moments.n.tolist(), moments.xtx, moments.xty, moments.yty.tolist(), strict=True
+        )
+    ]
+
+
+def ols(
+    *, moments: StackedMoments, names: list[str], cov_type: str, alpha: float,
+    cluster_arms: np.ndarray | None = None,
+) -> RegressionResult:
+    """OLS with classical (blocks summed) or CR1 (one block per cluster) inference.
+
+    ``cluster_arms`` holds one arm code per cluster block (for the few-clusters warning).
+    """
+    if cov_type != COV_CR1:
+        moments = total(moments)
+        cluster_arms = None
+    if len(moments.n) <= MAX_OBJECT_BLOCKS:
+        return ols_from_moments(
+            blocks=to_blocks(moments), names=names, cov_type=cov_type, alpha=alpha,
+            cluster_arms=None if cluster_arms is None else [str(c) for c in cluster_arms],
+        )
+    return _ols_cr1_stacked(moments=moments, names=names, alpha=alpha, cluster_arms=cluster_arms)
+
+
+def _ols_cr1_stacked(
+    *, moments: StackedMoments, names: list[str], alpha: float, cluster_arms: np.ndarray | None
+) -> RegressionResult:
+    """CR1 OLS on stacked cluster moments; the formulae of ``ols_from_moments``."""
+    k = len(names)
+    g = len(moments.n)
+    warnings: list[str] = []
+    if cluster_arms is not None:
+        counts = np.bincount(cluster_arms[cluster_arms >= 0])
+        counts = counts[counts > 0]
+        if len(counts) and int(counts.min()) < MIN_CLUSTERS_PER_ARM:
+            warnings.append(WARN_FEW_CLUSTERS_PER_ARM)
+    n = int(round(float(moments.n.sum())))
+    xtx = moments.xtx.sum(axis=0)
+    xty = moments.xty.sum(axis=0)
+    if n == 0:
+        warnings.append(WARN_NO_DATA)
+    rank = int(np.linalg.matrix_rank(xtx))
+    if rank < k:
+        warnings.append(WARN_SINGULAR_DESIGN)
+        bread = np.linalg.pinv(xtx, hermitian=True)
+    else:
+        bread = np.linalg.inv(xtx)
+    coef = bread @ xty
+    yty = float(moments.yty.sum())
+    rss = max(yty - 2.0 * float(coef @ xty) + float(coef @ xtx @ coef), 0.0)
+    if n <= k:
+        warnings.append(WARN_N_NOT_GREATER_THAN_K)
+    if g < 2:
+        warnings.append(WARN_ONE_CLUSTER)
+    scores = moments.xty - np.einsum("gij,j->gi", moments.xtx, coef)
+    meat = scores.T @ scores
+    factor = g / (g - 1) * (n - 1) / (n - k) if g >= 2 and n > k else math.nan
+    cov = factor * (bread @ meat @ bread)
+    df = float(g - 1)
+    se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tstat = coef / se
+    p = 2.0 * sps.t.sf(np.abs(tstat), df)
+    q = float(sps.t.ppf(1.0 - alpha / 2.0, df))
+    return RegressionResult(
+        names=tuple(names),
+        coef=tuple(float(v) for v in coef),
+        se=tuple(float(v) for v in se),
+        ci=tuple((float(c - q * s), float(c + q * s)) for c, s in zip(coef, se, strict=True)),
+        p=tuple(float(v) for v in p),
+        df=df,
+        n=n,
+        n_clusters=g,
+        cov_type=COV_CR1,
+        warnings=tuple(dict.fromkeys(warnings)),
+        rss=float(rss),
+        rank=rank,
+        cov=tuple(tuple(float(v) for v in row) for row in cov),
+    )
+
+
+def wald_test(*, result: RegressionResult, indices: list[int]) -> tuple[float, float, int]:
+    """Joint Wald F test that the coefficients at ``indices`` are zero: (F, p, q).
+
+    F = b_S' V_SS^-1 b_S / q with q = |S|, referred to F(q, df) with the result's df.
+    """
+    q = len(indices)
+    if q == 0 or not math.isfinite(result.df) or not result.cov:
+        return math.nan, math.nan, q
+    b = np.array([result.coef[i] for i in indices])
+    cov = np.array(result.cov)[np.ix_(indices, indices)]
+    try:
+        stat = float(b @ np.linalg.solve(cov, b)) / q
+    except np.linalg.LinAlgError:
+        return math.nan, math.nan, q
+    return stat, float(sps.f.sf(stat, q, result.df)), q
