@@ -117,6 +117,16 @@ def build_report(
     )
 
 
+def merge_reports(*reports: ValidationReport, cap: int = MAX_LISTED_PROBLEMS) -> ValidationReport:
+    """One report from several: problems re-sorted and re-capped, counts added."""
+    counts: Counter[str] = Counter()
+    problems: list[Problem] = []
+    for r in reports:
+        problems.extend(r.problems)
+        counts.update(dict(r.counts))
+    return build_report(problems, counts, cap)
+
+
 class DataError(Exception):
     """Trial data could not be used; ``report`` lists every problem found (capped)."""
 
