@@ -1,0 +1,334 @@
+"""The Method of Equal Shares (MES) with exact outcomes at float speed.
+
+Method (Peters & Skowron, "Proportionality and the limits of welfarism", EC 2020; Peters,
+Pierczyński & Skowron, "Proportional participatory budgeting with additive utilities",
+NeurIPS 2021; as run by pabutools 1.2.3): every voter starts with b0 = budget / n. A project
+p with cost c_p is affordable at price ρ (money per unit of utility) when its supporters,
+each paying min(b_i, ρ·u_ip), raise c_p:
+
+    Σ_i min(b_i, ρ·u_ip) = c_p.
+
+Each round funds the project with the smallest such ρ (ties: smallest project id) and its
+supporters pay; projects whose supporters hold less than c_p are dropped. Hence after some
+rounds a voter's budget is b_i = max(0, b0 − Σ_{funded j ∋ i} ρ_j·u_ij).
+
+Exactness: budgets are kept as floats, one per *budget class* (voters whose payments so far
+are identical), and every decision that floats cannot settle with a proven margin (near-ties
+between projects, a voter at the poor/rich boundary, money exactly equal to a cost) is
+re-decided with `fractions.Fraction` from the exact recurrence above. Exact values are
+computed lazily and memoised, so a count without near-ties does no rational arithmetic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+import numpy.typing as npt
+
+from seedbed.pb.profile import Profile
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+_REL = 1e-9  # proven float error is below 1e-12 relative; the margin is a thousand times that
+
+
+@dataclass
+class Purchase:
+    """One funded project in a MES run (round is 1-based)."""
+
+    project: int
+    round: int
+    rho: float
+    exact_rho: Fraction | None
+    payers: int
+    paid_all: int
+    poor_cls: IntArray = field(repr=False)
+    poor_u: IntArray = field(repr=False)
+    poor_w: IntArray = field(repr=False)
+    rich_den: int = 0
+
+
+@dataclass
+class MesRun:
+    """The outcome of one MES run at a given per-voter budget."""
+
+    selected: list[int]
+    purchases: list[Purchase]
+    dropped_round: dict[int, int]
+    money_left: dict[int, float] | None
+    budget_per_voter: Fraction
+    engine: _Mes | None = field(default=None, repr=False)
+
+
+class _Mes:
+    def __init__(self, prof: Profile, b0: Fraction, skip: frozenset[int], explain: bool) -> None:
+        self.prof = prof
+        self.b0 = b0
+        self.explain = explain
+        n_proj = len(prof.ids)
+        self.idx = [prof.supporters[prof.project_slice(p)] for p in range(n_proj)]
+        self.u = [prof.utility[prof.project_slice(p)] for p in range(n_proj)]
+        self.m = [prof.mult[i] for i in self.idx]
+        self.uf = [u.astype(np.float64) for u in self.u]
+        self.mf = [m.astype(np.float64) for m in self.m]
+        self.total = [int((m * u).sum()) for m, u in zip(self.m, self.u, strict=True)]
+        self.msum = [int(m.sum()) for m in self.m]
+        self.cls = np.ones(len(prof.mult), dtype=np.int64)
+        self.cbf = np.zeros(1024, dtype=np.float64)
+        self.ncls = 2
+        b0f = float(b0)
+        self.cbf[1] = b0f
+        self.tol = _REL * max(b0f, 1e-300)
+        self.parent: list[int] = [0, 0]
+        self.via: list[tuple[int, int]] = [(-1, 0), (-1, 0)]
+        self.exact_b: dict[int, Fraction] = {0: Fraction(0), 1: b0}
+        self.purchases: list[Purchase] = []
+        self.active = [
+            p for p in range(n_proj)
+            if p not in skip and self.total[p] > 0 and prof.costs[p] > 0
+        ]
+
+    # ---- exact values, computed lazily -------------------------------------------------
+    def rho_exact(self, k: int) -> Fraction:
+        pur = self.purchases[k]
+        if pur.exact_rho is None:
+            for j in range(k):
+                self.rho_exact(j)
+            paid = sum(
+                (int(w) * self.budget_exact(int(c)) for c, w in zip(pur.poor_cls, pur.poor_w,
+                                                                 strict=True)),
+                Fraction(0),
+            )
+            pur.exact_rho = (self.prof.costs[pur.project] - paid) / pur.rich_den
+        return pur.exact_rho
+
+    def budget_exact(self, c: int) -> Fraction:
+        chain = []
+        while c not in self.exact_b:
+            chain.append(c)
+            c = self.parent[c]
+        value = self.exact_b[c]
+        for c2 in reversed(chain):
+            k, u = self.via[c2]
+            value = value - self.rho_exact(k) * u
+            self.exact_b[c2] = value
+        return value
+
+    # ---- classes ------------------------------------------------------------------------
+    def new_classes(self, parents: IntArray, us: IntArray, budgets: FloatArray,
+                    k: int) -> IntArray:
+        n = len(parents)
+        while self.ncls + n > len(self.cbf):
+            self.cbf = np.concatenate([self.cbf, np.zeros(len(self.cbf))])
+        ids = np.arange(self.ncls, self.ncls + n, dtype=np.int64)
+        self.cbf[self.ncls:self.ncls + n] = budgets
+        self.parent.extend(parents.tolist())
+        self.via.extend((k, int(u)) for u in us.tolist())
+        self.ncls += n
+        return ids
+
+    # ---- one project's price ------------------------------------------------------------
+    def price(self, p: int) -> tuple[float, float, bool, IntArray] | None:
+        """Float ρ of project p, its error bound, whether exactness is in doubt, poor rows.
+
+        None when the supporters' money is (provably) below the cost.
+        """
+        cost = self.prof.costs[p]
+        b = self.cbf[self.cls[self.idx[p]]]
+        m, u = self.mf[p], self.uf[p]
+        avail = float(m @ b)
+        margin = self.msum[p] * self.tol + 1e-12 * cost
+        if avail < cost - margin:
+            return None
+        if avail <= cost + margin and self.money_exact(p) < cost:
+            return None
+        r = b / u
+        rho_all = cost / self.total[p]
+        rmin = float(r.min())
+        if rmin >= rho_all * (1 + 1e-12) + self.tol / float(u.min()):
+            return rho_all, rho_all * _REL, False, np.zeros(0, dtype=np.int64)
+        order = np.argsort(r, kind="stable")
+        rs = r[order]
+        mb = (m * b)[order]
+        mu = (m * u)[order]
+        paid_before = np.concatenate(([0.0], np.cumsum(mb)[:-1]))
+        den = self.total[p] - np.concatenate(([0.0], np.cumsum(mu)[:-1]))
+        cand = (cost - paid_before) / den
+        ok = np.flatnonzero(cand <= rs)
+        k = int(ok[0]) if len(ok) else len(rs) - 1
+        rho = float(cand[k])
+        poor = order[:k]
+        err = rho * _REL + float(m[poor].sum()) * self.tol / float(den[k])
+        band = err + self.tol / u
+        doubt = bool(np.any(np.abs(r - rho) <= band))
+        return rho, err, doubt, poor
+
+    def money_exact(self, p: int) -> Fraction:
+        c = self.cls[self.idx[p]]
+        w = np.bincount(c, weights=self.mf[p])
+        return sum((int(round(w[j])) * self.budget_exact(int(j)) for j in np.flatnonzero(w)),
+                   Fraction(0))
+
+    def groups(self, p: int) -> tuple[IntArray, IntArray, IntArray]:
+        """Distinct (class, utility) pairs among p's supporters, with their voter counts."""
+        c = self.cls[self.idx[p]]
+        u = self.u[p]
+        key = c * (int(u.max()) + 1) + u
+        uniq, inv = np.unique(key, return_inverse=True)
+        w = np.bincount(inv, weights=self.mf[p]).round().astype(np.int64)
+        gc = uniq // (int(u.max()) + 1)
+        gu = uniq % (int(u.max()) + 1)
+        return gc, gu, w
+
+    def price_exact(self, p: int, rho_f: float,
+                    err: float) -> tuple[Fraction, set[int], set[int]]:
+        """Exact ρ of p, the groups that pay all they have, and the groups near the boundary."""
+        cost = self.prof.costs[p]
+        gc, gu, w = self.groups(p)
+        r = self.cbf[gc] / gu
+        band = err + self.tol / gu
+        poor = np.flatnonzero(r < rho_f - band)
+        doubt = np.flatnonzero(np.abs(r - rho_f) <= band)
+        paid = sum((int(w[g]) * self.budget_exact(int(gc[g])) for g in poor), Fraction(0))
+        den = self.total[p] - int((w[poor] * gu[poor]).sum())
+        pays_all = set(poor.tolist())
+        amb = sorted(doubt.tolist(), key=lambda g: self.budget_exact(int(gc[g])) / int(gu[g]))
+        rho = Fraction(cost) - paid
+        for g in amb:
+            rho = (cost - paid) / den
+            bg = self.budget_exact(int(gc[g]))
+            if rho * int(gu[g]) <= bg:
+                break
+            paid += int(w[g]) * bg
+            den -= int(w[g]) * int(gu[g])
+            pays_all.add(g)
+        rho = (cost - paid) / den
+        return rho, pays_all, set(doubt.tolist())
+
+    # ---- funding ------------------------------------------------------------------------
+    def buy_float(self, p: int, rho: float, poor: IntArray, rnd: int) -> None:
+        idx, u, m = self.idx[p], self.u[p], self.m[p]
+        pc = self.cls[idx[poor]]
+        pu = u[poor]
+        pw = m[poor]
+        rich = np.ones(len(idx), dtype=bool)
+        rich[poor] = False
+        rich_den = self.total[p] - int((pw * pu).sum())
+        k = len(self.purchases)
+        self.purchases.append(Purchase(p, rnd, rho, None, self.msum[p], int(pw.sum()),
+                                       pc, pu, pw, rich_den))
+        self.cls[idx[poor]] = 0
+        ri = idx[rich]
+        rc, ru = self.cls[ri], u[rich]
+        base = int(ru.max()) + 1 if len(ru) else 1
+        uniq, inv = np.unique(rc * base + ru, return_inverse=True)
+        parents, us = uniq // base, uniq % base
+        new = self.new_classes(parents, us, self.cbf[parents] - rho * us, k)
+        self.cls[ri] = new[inv]
+
+    def buy_exact(self, p: int, rho: Fraction, pays_all: set[int], doubt: set[int],
+                  rnd: int) -> None:
+        gc, gu, w = self.groups(p)
+        k = len(self.purchases)
+        zero = np.zeros(len(gc), dtype=bool)
+        for g in pays_all:
+            zero[g] = True
+        exact_new: dict[int, Fraction] = {}
+        for g in doubt - pays_all:
+            left = self.budget_exact(int(gc[g])) - rho * int(gu[g])
+            if left <= 0:
+                zero[g] = True
+            else:
+                exact_new[g] = left
+        pay = np.array(sorted(pays_all), dtype=np.int64)
+        rich_den = self.total[p] - int((w[pay] * gu[pay]).sum()) if len(pay) else self.total[p]
+        pur = Purchase(p, rnd, float(rho), rho, self.msum[p], int(w[zero].sum()),
+                       gc[pay], gu[pay], w[pay], rich_den)
+        self.purchases.append(pur)
+        keep = np.flatnonzero(~zero)
+        rho_f = float(rho)
+        budgets = self.cbf[gc[keep]] - rho_f * gu[keep]
+        for pos, g in enumerate(keep.tolist()):
+            if g in exact_new:
+                budgets[pos] = float(exact_new[g])
+        new = self.new_classes(gc[keep], gu[keep], budgets, k)
+        for pos, g in enumerate(keep.tolist()):
+            if g in exact_new:
+                self.exact_b[int(new[pos])] = exact_new[g]
+        # map every supporter row to its group's new class
+        c = self.cls[self.idx[p]]
+        u = self.u[p]
+        base = int(u.max()) + 1
+        key = c * base + u
+        gkey = gc * base + gu
+        target = np.zeros(len(gc), dtype=np.int64)
+        target[keep] = new
+        pos = np.searchsorted(gkey, key)
+        self.cls[self.idx[p]] = target[pos]
+
+    # ---- the run ------------------------------------------------------------------------
+    def run(self) -> MesRun:
+        prof = self.prof
+        stale = {p: prof.costs[p] / self.total[p] * (1 - 1e-12) for p in self.active}
+        active = set(self.active)
+        dropped: dict[int, int] = {}
+        selected: list[int] = []
+        money_left: dict[int, float] | None = {} if self.explain else None
+        rnd = 0
+        if money_left is not None:
+            self.note_money(active, dropped, money_left, 0)
+        while active:
+            rnd += 1
+            best_hi = np.inf
+            computed: list[tuple[int, float, float, bool, IntArray]] = []
+            for p in sorted(active, key=stale.__getitem__):
+                if stale[p] > best_hi:
+                    break
+                res = self.price(p)
+                if res is None:
+                    active.discard(p)
+                    dropped[p] = rnd
+                    continue
+                rho, err, doubt, poor = res
+                stale[p] = rho - err
+                best_hi = min(best_hi, rho + err)
+                computed.append((p, rho, err, doubt, poor))
+            cands = [c for c in computed if c[1] - c[2] <= best_hi]
+            if not cands:
+                break
+            if len(cands) == 1 and not cands[0][3]:
+                p, rho, _, _, poor = cands[0]
+                self.buy_float(p, rho, poor, rnd)
+            else:
+                exact = {c[0]: self.price_exact(c[0], c[1], c[2]) for c in cands}
+                low = min(v[0] for v in exact.values())
+                p = min((q for q, v in exact.items() if v[0] == low), key=lambda q: prof.ids[q])
+                self.buy_exact(p, low, exact[p][1], exact[p][2], rnd)
+            active.discard(p)
+            selected.append(p)
+            if money_left is not None:
+                self.note_money(active, dropped, money_left, rnd)
+        if money_left is not None:
+            for p in range(len(prof.ids)):
+                if p not in money_left and p not in selected and self.total[p] > 0:
+                    money_left[p] = float(self.mf[p] @ self.cbf[self.cls[self.idx[p]]])
+        return MesRun(selected, self.purchases, dropped, money_left, self.b0, self)
+
+    def note_money(self, active: set[int], dropped: dict[int, int],
+                   money_left: dict[int, float], rnd: int) -> None:
+        """For explanations: the round after which each project became unaffordable."""
+        for p in list(active):
+            avail = float(self.mf[p] @ self.cbf[self.cls[self.idx[p]]])
+            if avail < self.prof.costs[p] - self.msum[p] * self.tol:
+                active.discard(p)
+                dropped[p] = rnd
+                money_left[p] = avail
+
+
+def mes_run(prof: Profile, *, b0: Fraction, skip: frozenset[int] = frozenset(),
+            explain: bool = False) -> MesRun:
+    """One run of MES with per-voter budget `b0` (in the profile's scaled currency)."""
+    return _Mes(prof, b0, skip, explain).run()
