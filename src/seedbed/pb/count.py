@@ -30,7 +30,7 @@ from seedbed.pb.explain import (
     voter_summary,
 )
 from seedbed.pb.greedy import greedy
-from seedbed.pb.mes import MesRun, mes_run
+from seedbed.pb.mes import MesData, MesRun, mes_run
 from seedbed.pb.model import POINTS_TYPES, Election, ElectionError
 from seedbed.pb.outcome import RULES, Outcome, ProjectExplanation
 from seedbed.pb.profile import Profile, compile_profile
@@ -59,7 +59,8 @@ def _mes(prof: Profile, *, add1: bool, explain: bool,
     candidates = [p for p in range(n_proj) if totals[p] > 0 and prof.costs[p] > 0]
     b0 = Fraction(prof.budget, prof.n_voters)
     skip = frozenset(free)
-    run = mes_run(prof, b0=b0, skip=skip, explain=explain and not add1)
+    data = MesData(prof)
+    run = mes_run(data, b0=b0, skip=skip, explain=explain and not add1)
     if not add1:
         return free + run.selected, run, 0
     previous: tuple[list[int], MesRun | None] = (list(free), None)
@@ -79,9 +80,9 @@ def _mes(prof: Profile, *, add1: bool, explain: bool,
         step += 1
         if progress is not None and step % 10 == 0:
             progress(f"add1: {step} raises, {len(chosen)} projects, spent {spent}")
-        run = mes_run(prof, b0=b0 + step * prof.scale, skip=skip)
+        run = mes_run(data, b0=b0 + step * prof.scale, skip=skip)
     if explain and deciding is not None:
-        deciding = mes_run(prof, b0=deciding.budget_per_voter, skip=skip, explain=True)
+        deciding = mes_run(data, b0=deciding.budget_per_voter, skip=skip, explain=True)
     return chosen, deciding, max(step, 0)
 
 

@@ -26,12 +26,14 @@ from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
 
 from seedbed.pb.profile import Profile
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
+_EMPTY = np.zeros(0, dtype=np.int64)
 _REL = 1e-9  # proven float error is below 1e-12 relative; the margin is a thousand times that
 
 
@@ -63,11 +65,11 @@ class MesRun:
     engine: _Mes | None = field(default=None, repr=False)
 
 
-class _Mes:
-    def __init__(self, prof: Profile, b0: Fraction, skip: frozenset[int], explain: bool) -> None:
+class MesData:
+    """Per-project arrays of a profile, shared by the runs of the add1 completion."""
+
+    def __init__(self, prof: Profile) -> None:
         self.prof = prof
-        self.b0 = b0
-        self.explain = explain
         n_proj = len(prof.ids)
         self.idx = [prof.supporters[prof.project_slice(p)] for p in range(n_proj)]
         self.u = [prof.utility[prof.project_slice(p)] for p in range(n_proj)]
@@ -76,11 +78,35 @@ class _Mes:
         self.mf = [m.astype(np.float64) for m in self.m]
         self.total = [int((m * u).sum()) for m, u in zip(self.m, self.u, strict=True)]
         self.msum = [int(m.sum()) for m in self.m]
+        self.uniform = [bool(len(u) == 0 or (u == u[0]).all()) for u in self.u]
+        self.u0 = [float(u[0]) if len(u) else 1.0 for u in self.u]
+        cols = prof.supporters
+        rows = np.repeat(np.arange(n_proj), np.diff(prof.ptr))
+        inc = sparse.csr_matrix((np.ones(len(cols)), (rows, cols)),
+                                shape=(n_proj, len(prof.mult)))
+        co = (inc @ inc.T).tocsr()
+        self.overlap = [co.indices[co.indptr[p]:co.indptr[p + 1]].tolist()
+                        for p in range(n_proj)]
+
+
+class _Mes:
+    def __init__(self, data: MesData, b0: Fraction, skip: frozenset[int], explain: bool) -> None:
+        prof = data.prof
+        self.prof = prof
+        self.b0 = b0
+        self.explain = explain
+        n_proj = len(prof.ids)
+        self.idx, self.u, self.m = data.idx, data.u, data.m
+        self.uf, self.mf, self.total = data.uf, data.mf, data.total
+        self.msum, self.uniform = data.msum, data.uniform
+        self.overlap = data.overlap
+        self.u0 = data.u0
         self.cls = np.ones(len(prof.mult), dtype=np.int64)
         self.cbf = np.zeros(1024, dtype=np.float64)
         self.ncls = 2
         b0f = float(b0)
         self.cbf[1] = b0f
+        self.bf = np.full(len(prof.mult), b0f)
         self.tol = _REL * max(b0f, 1e-300)
         self.parent: list[int] = [0, 0]
         self.via: list[tuple[int, int]] = [(-1, 0), (-1, 0)]
@@ -137,33 +163,85 @@ class _Mes:
         None when the supporters' money is (provably) below the cost.
         """
         cost = self.prof.costs[p]
-        b = self.cbf[self.cls[self.idx[p]]]
-        m, u = self.mf[p], self.uf[p]
+        b = self.bf[self.idx[p]]
+        m = self.mf[p]
         avail = float(m @ b)
         margin = self.msum[p] * self.tol + 1e-12 * cost
         if avail < cost - margin:
             return None
         if avail <= cost + margin and self.money_exact(p) < cost:
             return None
+        if self.uniform[p]:
+            return self.price_uniform(p, b, m, cost)
+        u = self.uf[p]
         r = b / u
         rho_all = cost / self.total[p]
         rmin = float(r.min())
         if rmin >= rho_all * (1 + 1e-12) + self.tol / float(u.min()):
-            return rho_all, rho_all * _REL, False, np.zeros(0, dtype=np.int64)
+            return rho_all, rho_all * _REL, False, _EMPTY
+        # Poor/rich iteration: voters who cannot pay ρ·u pay all they have; ρ only grows.
+        mb, mu = m * b, m * u
+        poor_mask = r < rho_all
+        npoor = int(np.count_nonzero(poor_mask))
+        total = float(self.total[p])
+        for _ in range(100):
+            den = total - float(mu[poor_mask].sum())
+            rho = (cost - float(mb[poor_mask].sum())) / den
+            poor_mask = r < rho
+            now = int(np.count_nonzero(poor_mask))
+            if now == npoor:
+                break
+            npoor = now
+        else:  # pragma: no cover - a hundred regroupings have never been seen
+            return self.price_sorted(p, b, r)
+        poor = np.flatnonzero(poor_mask)
+        err = rho * _REL + float(m[poor].sum()) * self.tol / den
+        band = err + self.tol / u
+        doubt = bool(np.any(np.abs(r - rho) <= band))
+        return rho, err, doubt, poor
+
+    def price_uniform(self, p: int, b: FloatArray, m: FloatArray,
+                      cost: int) -> tuple[float, float, bool, IntArray]:
+        """As `price` when every supporter has the same utility u: work in money, π = ρ·u."""
+        u0 = self.u0[p]
+        msum = self.msum[p]
+        pi_all = cost / msum
+        tol = self.tol
+        if float(b.min()) >= pi_all * (1 + 1e-12) + tol:
+            return pi_all / u0, pi_all / u0 * _REL, False, _EMPTY
+        mb = m * b
+        poor_mask = b < pi_all
+        npoor = int(np.count_nonzero(poor_mask))
+        for _ in range(100):
+            den = msum - float(m[poor_mask].sum())
+            pi = (cost - float(mb[poor_mask].sum())) / den
+            poor_mask = b < pi
+            now = int(np.count_nonzero(poor_mask))
+            if now == npoor:
+                break
+            npoor = now
+        else:  # pragma: no cover
+            return self.price_sorted(p, b, b / self.uf[p])
+        poor = np.flatnonzero(poor_mask)
+        rho = pi / u0
+        err = rho * _REL + (msum - den) * tol / (den * u0)
+        doubt = bool(np.any(np.abs(b - pi) <= err * u0 + tol))
+        return rho, err, doubt, poor
+
+    def price_sorted(self, p: int, b: FloatArray,
+                     r: FloatArray) -> tuple[float, float, bool, IntArray]:
+        cost, m, u = self.prof.costs[p], self.mf[p], self.uf[p]
         order = np.argsort(r, kind="stable")
         rs = r[order]
-        mb = (m * b)[order]
-        mu = (m * u)[order]
-        paid_before = np.concatenate(([0.0], np.cumsum(mb)[:-1]))
-        den = self.total[p] - np.concatenate(([0.0], np.cumsum(mu)[:-1]))
+        paid_before = np.concatenate(([0.0], np.cumsum((m * b)[order])[:-1]))
+        den = self.total[p] - np.concatenate(([0.0], np.cumsum((m * u)[order])[:-1]))
         cand = (cost - paid_before) / den
         ok = np.flatnonzero(cand <= rs)
         k = int(ok[0]) if len(ok) else len(rs) - 1
         rho = float(cand[k])
         poor = order[:k]
         err = rho * _REL + float(m[poor].sum()) * self.tol / float(den[k])
-        band = err + self.tol / u
-        doubt = bool(np.any(np.abs(r - rho) <= band))
+        doubt = bool(np.any(np.abs(r - rho) <= err + self.tol / u))
         return rho, err, doubt, poor
 
     def money_exact(self, p: int) -> Fraction:
@@ -221,13 +299,28 @@ class _Mes:
         self.purchases.append(Purchase(p, rnd, rho, None, self.msum[p], int(pw.sum()),
                                        pc, pu, pw, rich_den))
         self.cls[idx[poor]] = 0
+        self.bf[idx[poor]] = 0.0
         ri = idx[rich]
         rc, ru = self.cls[ri], u[rich]
+        if self.uniform[p]:
+            if not len(ru):
+                return
+            present = np.zeros(self.ncls, dtype=bool)
+            present[rc] = True
+            parents = np.flatnonzero(present)
+            us = np.full(len(parents), ru[0], dtype=np.int64)
+            new = self.new_classes(parents, us, self.cbf[parents] - rho * us, k)
+            lut = np.zeros(self.ncls, dtype=np.int64)
+            lut[parents] = new
+            self.cls[ri] = lut[rc]
+            self.bf[ri] = self.cbf[self.cls[ri]]
+            return
         base = int(ru.max()) + 1 if len(ru) else 1
         uniq, inv = np.unique(rc * base + ru, return_inverse=True)
         parents, us = uniq // base, uniq % base
         new = self.new_classes(parents, us, self.cbf[parents] - rho * us, k)
         self.cls[ri] = new[inv]
+        self.bf[ri] = self.cbf[self.cls[ri]]
 
     def buy_exact(self, p: int, rho: Fraction, pays_all: set[int], doubt: set[int],
                   rnd: int) -> None:
@@ -268,6 +361,7 @@ class _Mes:
         target[keep] = new
         pos = np.searchsorted(gkey, key)
         self.cls[self.idx[p]] = target[pos]
+        self.bf[self.idx[p]] = self.cbf[target[pos]]
 
     # ---- the run ------------------------------------------------------------------------
     def run(self) -> MesRun:
@@ -278,6 +372,7 @@ class _Mes:
         selected: list[int] = []
         money_left: dict[int, float] | None = {} if self.explain else None
         rnd = 0
+        cache: dict[int, tuple[float, float, bool, IntArray] | None] = {}
         if money_left is not None:
             self.note_money(active, dropped, money_left, 0)
         while active:
@@ -287,7 +382,9 @@ class _Mes:
             for p in sorted(active, key=stale.__getitem__):
                 if stale[p] > best_hi:
                     break
-                res = self.price(p)
+                res = cache.get(p)
+                if res is None:
+                    res = cache[p] = self.price(p)
                 if res is None:
                     active.discard(p)
                     dropped[p] = rnd
@@ -309,6 +406,8 @@ class _Mes:
                 self.buy_exact(p, low, exact[p][1], exact[p][2], rnd)
             active.discard(p)
             selected.append(p)
+            for q in self.overlap[p]:
+                cache.pop(q, None)
             if money_left is not None:
                 self.note_money(active, dropped, money_left, rnd)
         if money_left is not None:
@@ -328,7 +427,8 @@ class _Mes:
                 money_left[p] = avail
 
 
-def mes_run(prof: Profile, *, b0: Fraction, skip: frozenset[int] = frozenset(),
+def mes_run(prof: Profile | MesData, *, b0: Fraction, skip: frozenset[int] = frozenset(),
             explain: bool = False) -> MesRun:
     """One run of MES with per-voter budget `b0` (in the profile's scaled currency)."""
-    return _Mes(prof, b0, skip, explain).run()
+    data = prof if isinstance(prof, MesData) else MesData(prof)
+    return _Mes(data, b0, skip, explain).run()

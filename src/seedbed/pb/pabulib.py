@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import csv
 import gc
-from collections import Counter
 import io
+from collections import Counter
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path

@@ -11,6 +11,7 @@ scaled with it).
 from __future__ import annotations
 
 import math
+from operator import itemgetter
 from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
@@ -88,41 +89,48 @@ def compile_profile(election: Election, utility: str) -> Profile:
             tuple(sorted(zip((index[x] for x in b.projects), b.points, strict=True)))
             for b in election.ballots
         )
-        pscale = _lcm_of_denominators([v for key in groups for _, v in key])
-        keys = [tuple((p, int(v * pscale)) for p, v in key if v > 0) for key in groups]
+        uscale = _lcm_of_denominators([v for key in groups for _, v in key])
+        pairs = [[(p, int(v * uscale)) for p, v in key if v > 0] for key in groups]
+        keys = [tuple(p for p, _ in pair) for pair in pairs]
+        flat_v = np.fromiter((v for pair in pairs for _, v in pair), dtype=np.int64)
         counts = list(groups.values())
-        uscale = pscale
     else:
         uscale = 1
-        merged: Counter[frozenset[int]] = Counter()
+        merged: Counter[tuple[int, ...]] = Counter()
         if points:  # approval reading of a points ballot: every project given points
             merged.update(
-                frozenset(index[x] for x, v in zip(b.projects, b.points, strict=True) if v > 0)
+                tuple(sorted({index[x] for x, v in zip(b.projects, b.points, strict=True)
+                              if v > 0}))
                 for b in election.ballots
             )
         else:
-            for proj, count in Counter(b.projects for b in election.ballots).items():
-                merged[frozenset(index[x] for x in proj)] += count
-        keys = [tuple((p, 1) for p in sorted(key)) for key in merged]
+            for proj, count in Counter(map(itemgetter(1), election.ballots)).items():
+                merged[tuple(sorted({index[x] for x in proj}))] += count
+        keys = list(merged)
         counts = list(merged.values())
+        flat_v = None
     mult = np.asarray(counts, dtype=np.int64)
     n_proj = len(ids)
-    per_proj: list[list[int]] = [[] for _ in range(n_proj)]
-    per_util: list[list[int]] = [[] for _ in range(n_proj)]
-    for d, key in enumerate(keys):
-        for p, v in key:
-            u = costs[p] * v if utility == "cost" else v
-            if u > 0:
-                per_proj[p].append(d)
-                per_util[p].append(u)
-    sizes = np.fromiter((len(x) for x in per_proj), dtype=np.int64, count=n_proj)
+    lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
+    flat_p = np.fromiter((p for k in keys for p in k), dtype=np.int64, count=int(lengths.sum()))
+    flat_d = np.repeat(np.arange(len(keys), dtype=np.int64), lengths)
+    cost_arr = np.array(costs, dtype=np.int64)
+    if utility == "cost":
+        flat_u = cost_arr[flat_p]
+    elif flat_v is not None:
+        flat_u = flat_v
+    else:
+        flat_u = np.ones(len(flat_p), dtype=np.int64)
+    keep = flat_u > 0
+    order = np.argsort(flat_p[keep], kind="stable")
+    sup = flat_d[keep][order]
+    util = flat_u[keep][order]
     ptr = np.zeros(n_proj + 1, dtype=np.int64)
-    np.cumsum(sizes, out=ptr[1:])
-    sup = np.fromiter((d for x in per_proj for d in x), dtype=np.int64, count=int(ptr[-1]))
-    util = np.fromiter((u for x in per_util for u in x), dtype=np.int64, count=int(ptr[-1]))
-    votes = tuple(int(mult[sup[ptr[p]:ptr[p + 1]]].sum()) for p in range(n_proj))
+    np.cumsum(np.bincount(flat_p[keep], minlength=n_proj), out=ptr[1:])
+    votes = tuple(np.bincount(flat_p, weights=mult[flat_d], minlength=n_proj).astype(np.int64)
+                  .tolist())
     return Profile(
         ids=ids, costs=costs, budget=budget, scale=scale, n_voters=len(election.ballots),
         mult=mult, ptr=ptr, supporters=sup, utility=util, votes=votes, uscale=uscale, measure=utility,
-        ballot_projects=tuple(tuple(p for p, _ in key) for key in keys),
+        ballot_projects=tuple(keys),
     )
