@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import DatabaseError, connection
 from django.http import HttpRequest
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 
 from seedbed import __version__
 from seedbed.accounts.selectors import membership_list, organisation_list
@@ -55,8 +55,8 @@ def health(request: HttpRequest):  # type: ignore[no-untyped-def]
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError:
-        return 503, {"status": "unavailable", "database": "unreachable", "version": __version__}
-    return 200, {"status": "ok", "database": "ok", "version": __version__}
+        return Status(503, {"status": "unavailable", "database": "unreachable", "version": __version__})
+    return Status(200, {"status": "ok", "database": "ok", "version": __version__})
 
 
 class RoleOut(Schema):

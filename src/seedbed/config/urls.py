@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from seedbed.api.api import api
 from seedbed.core import views as core_views
@@ -17,6 +18,7 @@ urlpatterns = [
     path("trials/", include("seedbed.trials.urls")),
     path("portfolio/", include("seedbed.portfolio.urls")),
     path("library/", include("seedbed.library.urls")),
+    path("api/", RedirectView.as_view(url="/api/docs", permanent=False), name="api-home"),
     path("api/", api.urls),
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

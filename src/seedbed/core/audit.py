@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +29,39 @@ _PG_LOCK_KEY = 7_263_551  # advisory lock serialising appends on PostgreSQL
 PROBLEM_HASH = "entry #{id}: its hash does not match its contents (altered)"
 PROBLEM_LINK = "entry #{id}: it does not follow entry #{prev_id} (an entry was removed or inserted)"
 PROBLEM_FIRST = "entry #{id}: the first entry does not start from the genesis hash"
+
+
+_maintenance = threading.local()
+
+
+def register_sqlite_guard(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """Give each SQLite connection the function the append-only triggers consult."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            "seedbed_audit_locked", 0, lambda: 0 if getattr(_maintenance, "on", False) else 1,
+            deterministic=False,
+        )
+
+
+@contextmanager
+def audit_maintenance(using: Any = None) -> Iterator[None]:
+    """Allow emptying the audit table, for test-database teardown only.
+
+    Never used by the application: the chain is append-only. The test suite wraps Django's
+    between-test flush in this so transactional tests can start from an empty database.
+    """
+    conn = using or connection
+    _maintenance.on = True
+    if conn.vendor == "postgresql":
+        with conn.cursor() as cursor:
+            cursor.execute("SET seedbed.audit_maintenance = 'on'")
+    try:
+        yield
+    finally:
+        _maintenance.on = False
+        if conn.vendor == "postgresql":
+            with conn.cursor() as cursor:
+                cursor.execute("RESET seedbed.audit_maintenance")
 
 
 def canonical_json(value: Any) -> str:

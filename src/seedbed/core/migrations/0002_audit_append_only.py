@@ -1,4 +1,10 @@
-"""Database triggers that make the audit log append-only (UPDATE and DELETE refused)."""
+"""Database triggers that make the audit log append-only (UPDATE and DELETE refused).
+
+On SQLite the triggers call ``seedbed_audit_locked()``, a function Seedbed registers on each
+connection (``seedbed.core.apps``); a client without it fails closed. On PostgreSQL the
+trigger function refuses unless the session setting ``seedbed.audit_maintenance`` is on,
+which only ``seedbed.core.audit.audit_maintenance`` sets (used to empty test databases).
+"""
 
 from django.db import migrations
 
@@ -7,9 +13,9 @@ MESSAGE = "the audit log is append-only"
 
 SQLITE_UP = [
     f"CREATE TRIGGER IF NOT EXISTS {TABLE}_no_update BEFORE UPDATE ON {TABLE} "
-    f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END;",
+    f"WHEN seedbed_audit_locked() BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END;",
     f"CREATE TRIGGER IF NOT EXISTS {TABLE}_no_delete BEFORE DELETE ON {TABLE} "
-    f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END;",
+    f"WHEN seedbed_audit_locked() BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END;",
 ]
 SQLITE_DOWN = [
     f"DROP TRIGGER IF EXISTS {TABLE}_no_update;",
@@ -17,7 +23,13 @@ SQLITE_DOWN = [
 ]
 POSTGRES_UP = [
     f"""CREATE OR REPLACE FUNCTION {TABLE}_refuse() RETURNS trigger AS $$
-    BEGIN RAISE EXCEPTION '{MESSAGE}'; END; $$ LANGUAGE plpgsql;""",
+    BEGIN
+      IF coalesce(current_setting('seedbed.audit_maintenance', true), '') = 'on' THEN
+        IF TG_LEVEL = 'ROW' THEN RETURN OLD; END IF;
+        RETURN NULL;
+      END IF;
+      RAISE EXCEPTION '{MESSAGE}';
+    END; $$ LANGUAGE plpgsql;""",
     f"CREATE TRIGGER {TABLE}_no_update BEFORE UPDATE ON {TABLE} "
     f"FOR EACH ROW EXECUTE FUNCTION {TABLE}_refuse();",
     f"CREATE TRIGGER {TABLE}_no_delete BEFORE DELETE ON {TABLE} "

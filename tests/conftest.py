@@ -1,0 +1,61 @@
+"""Shared fixtures: the demo world and clients signed in as each persona."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = PROJECT_ROOT / ".." / "shared" / "data"
+
+# Every role a test walks as; "anonymous" is nobody signed in.
+ROLES = ("anonymous", "resident", "frontline", "lead", "panel", "analyst", "safety", "admin", "provider")
+
+
+@pytest.fixture
+def demo_world(db):  # type: ignore[no-untyped-def]
+    """The Northfield demo (organisations and personas), built through the services."""
+    from seedbed.accounts.models import Organisation, User
+    from seedbed.demo.build import demo_load
+
+    demo_load()
+    return {
+        "users": {u.username: u for u in User.objects.all()},
+        "organisations": {o.slug: o for o in Organisation.objects.all()},
+    }
+
+
+@pytest.fixture
+def client_as(demo_world, client) -> Callable:  # type: ignore[no-untyped-def]
+    """``client_as("lead")`` returns a test client signed in as that persona."""
+    from django.test import Client
+
+    def make(role: str) -> Client:
+        if role == "anonymous":
+            return Client()
+        new = Client()
+        new.force_login(demo_world["users"][role])
+        return new
+
+    return make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _audit_table_can_be_emptied_between_tests():  # type: ignore[no-untyped-def]
+    """Django empties every table after a transactional test; the audit log refuses that
+    unless in maintenance mode, which only test teardown uses."""
+    from django.test import testcases
+
+    from seedbed.core.audit import audit_maintenance
+
+    original = testcases.TransactionTestCase._fixture_teardown
+
+    def teardown(self):  # type: ignore[no-untyped-def]
+        with audit_maintenance():
+            return original(self)
+
+    testcases.TransactionTestCase._fixture_teardown = teardown  # type: ignore[method-assign]
+    yield
+    testcases.TransactionTestCase._fixture_teardown = original  # type: ignore[method-assign]

@@ -1,0 +1,77 @@
+"""Who may open which page: the table the access walk checks, URL by URL, role by role.
+
+Audiences:
+- ``public``: everyone, signed in or not (200).
+- ``sign_in_page``: anonymous 200; people already signed in are sent on (302).
+- ``signed_in``: any signed-in person (anonymous is sent to sign in).
+- ``staff``: council staff and partners (any staff role); residents get 403.
+- ``admin``: administrators only.
+- ``member_or_staff``: staff, or members of the organisation in the URL.
+- ``api_*``: the same, for JSON endpoints (anonymous gets 401 instead of a redirect).
+
+Each later capability adds its URL names here; the walk fails on any URL not in the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+STAFF_PERSONAS = frozenset({"frontline", "lead", "panel", "analyst", "safety", "admin", "provider"})
+
+# url name -> (audience, kwargs builder taking the demo world)
+ACCESS_TABLE: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {
+    "core:home": ("public", lambda w: {}),
+    "core:accessibility": ("public", lambda w: {}),
+    "core:privacy": ("public", lambda w: {}),
+    "core:audit": ("admin", lambda w: {}),
+    "healthz": ("public", lambda w: {}),
+    "accounts:login": ("sign_in_page", lambda w: {}),
+    "accounts:account": ("signed_in", lambda w: {}),
+    "accounts:organisations": ("staff", lambda w: {}),
+    "accounts:organisation_detail": (
+        "member_or_staff", lambda w: {"organisation_id": w["organisations"]["eastside-residents"].pk}
+    ),
+    "api:health": ("public", lambda w: {}),
+    "api:me": ("api_signed_in", lambda w: {}),
+    "api:organisations": ("api_staff", lambda w: {}),
+    "api:openapi-json": ("public", lambda w: {}),
+    "api:openapi-view": ("public", lambda w: {}),
+    "api-home": ("redirect", lambda w: {}),
+    "admin:index": ("django_admin", lambda w: {}),
+}
+
+# URL names not walked, with the reason.
+NOT_WALKED = {
+    "api:api-root": "shadowed by api-home, which sends /api/ to the API documentation",
+    "accounts:logout": "POST only; tested in tests/accounts/test_sign_in.py",
+}
+# Django's own admin pages beyond its index are guarded by the admin site itself.
+NOT_WALKED_NAMESPACES = {"admin"}
+
+
+def expected_status(audience: str, role: str) -> int | str:
+    """The status a GET should give; "login" means a redirect to the sign-in page."""
+    anonymous = role == "anonymous"
+    staff = role in STAFF_PERSONAS
+    if audience == "public":
+        return 200
+    if audience == "redirect":
+        return 302
+    if audience == "sign_in_page":
+        return 200 if anonymous else 302
+    if audience == "signed_in":
+        return "login" if anonymous else 200
+    if audience == "staff":
+        return "login" if anonymous else (200 if staff else 403)
+    if audience == "admin":
+        return "login" if anonymous else (200 if role == "admin" else 403)
+    if audience == "member_or_staff":
+        return "login" if anonymous else (200 if staff else 403)
+    if audience == "api_signed_in":
+        return 401 if anonymous else 200
+    if audience == "api_staff":
+        return 401 if anonymous else (200 if staff else 403)
+    if audience == "django_admin":
+        return "admin_login" if role != "admin" else 200
+    raise ValueError(f"unknown audience {audience!r}")
