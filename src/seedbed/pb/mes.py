@@ -186,6 +186,8 @@ class _Mes:
         total = float(self.total[p])
         for _ in range(100):
             den = total - float(mu[poor_mask].sum())
+            if den <= 0:  # money equals the cost to rounding: settle it by sorting
+                return self.price_sorted(p, b, r)
             rho = (cost - float(mb[poor_mask].sum())) / den
             poor_mask = r < rho
             now = int(np.count_nonzero(poor_mask))
@@ -214,6 +216,8 @@ class _Mes:
         npoor = int(np.count_nonzero(poor_mask))
         for _ in range(100):
             den = msum - float(m[poor_mask].sum())
+            if den <= 0:  # money equals the cost to rounding: settle it by sorting
+                return self.price_sorted(p, b, b / self.uf[p])
             pi = (cost - float(mb[poor_mask].sum())) / den
             poor_mask = b < pi
             now = int(np.count_nonzero(poor_mask))

@@ -11,10 +11,10 @@ scaled with it).
 from __future__ import annotations
 
 import math
-from operator import itemgetter
 from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
+from operator import itemgetter
 
 import numpy as np
 import numpy.typing as npt
