@@ -39,6 +39,12 @@ def _sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _arrow(relation: Any) -> pa.Table:
+    """A DuckDB result as an Arrow table (the method was renamed in DuckDB 1.4)."""
+    method = getattr(relation, "to_arrow_table", None) or relation.fetch_arrow_table
+    return method()
+
+
 class DuckDBEngine:
     """DuckDB in process, over Parquet files or a table in a DuckDB database file."""
 
@@ -61,15 +67,18 @@ class DuckDBEngine:
             if parquet is None:
                 raise ValueError("DuckDBEngine needs a Parquet path or a database")
             self.relation = f"read_parquet({_sql_string(parquet)})"
+        # progress is tracked for the callback but never printed (stdout may carry JSON)
+        self.con.execute("SET enable_progress_bar = true")
+        self.con.execute("SET enable_progress_bar_print = false")
 
     def fetch(self, sql: str, *, progress: ProgressCallback | None = None) -> pa.Table:
         if progress is None:
-            return self.con.sql(sql).fetch_arrow_table()
+            return _arrow(self.con.sql(sql))
         result: dict[str, Any] = {}
 
         def run() -> None:
             try:
-                result["table"] = self.con.execute(sql).fetch_arrow_table()
+                result["table"] = _arrow(self.con.sql(sql))
             except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
                 result["error"] = exc
 

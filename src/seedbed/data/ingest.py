@@ -65,7 +65,7 @@ def detect_format(path: Path) -> str:
 def _connect() -> Any:
     import duckdb
 
-    return duckdb.connect()
+    return duckdb.connect(config={"enable_progress_bar": False})
 
 
 def _allocation_view(con: Any, allocation: Path, schema: TrialSchema) -> str:

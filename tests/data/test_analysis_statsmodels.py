@@ -1,0 +1,131 @@
+"""Estimates from pushed-down sufficient statistics agree with statsmodels OLS on the raw rows.
+
+Tolerances: coefficients, standard errors, intervals and p-values to 1e-8 relative (both
+sides solve the same normal equations in double precision).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+from datatest_helpers import make_trial
+
+from seedbed.data import TrialSchema, analyse
+from seedbed.data import moments as moments_module
+from seedbed.data.engines import DuckDBEngine
+from seedbed.stats.regression import WARN_FEW_CLUSTERS_PER_ARM
+
+REL = 1e-8
+
+
+def _run(path: Path, schema: TrialSchema, **kw):
+    engine = DuckDBEngine(parquet=str(path))
+    try:
+        return analyse(engine=engine, schema=schema, **kw)
+    finally:
+        engine.close()
+
+
+def _check(est, fit, term: str) -> None:
+    assert est.effect == pytest.approx(fit.params[term], rel=REL)
+    assert est.se == pytest.approx(fit.bse[term], rel=REL)
+    assert est.p == pytest.approx(fit.pvalues[term], rel=1e-6, abs=1e-300)
+    lo, hi = fit.conf_int().loc[term]
+    assert est.ci[0] == pytest.approx(lo, rel=REL)
+    assert est.ci[1] == pytest.approx(hi, rel=REL)
+
+
+def _cluster_fit(formula: str, df: pd.DataFrame):
+    df = df.dropna(subset=[c for c in ("y", "x") if c in formula])
+    return smf.ols(formula, df).fit(cov_type="cluster", cov_kwds={"groups": df["school"]},
+                                    use_t=True)
+
+
+def test_cr1_unadjusted_and_ancova_match_statsmodels(trial: pd.DataFrame, trial_parquet: Path):
+    schema = TrialSchema(arm="arm", outcomes=("y",), covariate="x", cluster="school")
+    out = _run(trial_parquet, schema).outcomes[0]
+    term = "C(arm)[T.treatment]"
+    _check(out.unadjusted[0], _cluster_fit("y ~ C(arm)", trial), term)
+    _check(out.adjusted[0], _cluster_fit("y ~ C(arm) + x", trial), term)
+    assert out.adjusted[0].cov_type == "CR1"
+    assert out.adjusted[0].n_clusters == trial["school"].nunique()
+
+
+def test_classical_with_strata_and_missing_values(tmp_path: Path) -> None:
+    df = make_trial(clusters=60, seed=3, missing=True)
+    path = tmp_path / "t.parquet"
+    df.to_parquet(path)
+    schema = TrialSchema(arm="arm", outcomes=("y",), covariate="x", strata=("region",))
+    out = _run(path, schema).outcomes[0]
+    term = "C(arm)[T.treatment]"
+    _check(out.unadjusted[0], smf.ols("y ~ C(arm)", df.dropna(subset=["y"])).fit(), term)
+    fit = smf.ols("y ~ C(arm) + x + C(region)", df.dropna(subset=["y", "x"])).fit()
+    _check(out.adjusted[0], fit, term)
+    assert "missing_outcome_rows_dropped" in out.warnings
+    assert "missing_covariate_rows_dropped" in out.warnings
+    assert out.adjusted[0].cov_type == "classical"
+
+
+def test_three_arms_each_against_control(tmp_path: Path) -> None:
+    df = make_trial(clusters=90, seed=5, arms=("control", "a", "b"))
+    path = tmp_path / "t.parquet"
+    df.to_parquet(path)
+    schema = TrialSchema(arm="arm", outcomes=("y",), covariate="x", cluster="school",
+                         control="control")
+    out = _run(path, schema).outcomes[0]
+    fit = _cluster_fit("y ~ C(arm, Treatment('control')) + x", df)
+    for est in out.adjusted:
+        _check(est, fit, f"C(arm, Treatment('control'))[T.{est.arm}]")
+
+
+def test_subgroup_effects_and_interaction_test(trial: pd.DataFrame, trial_parquet: Path):
+    schema = TrialSchema(arm="arm", outcomes=("y",), covariate="x", cluster="school",
+                         subgroups=("sex",))
+    sg = _run(trial_parquet, schema).outcomes[0].subgroups[0]
+    for level in sg.levels:
+        fit = _cluster_fit("y ~ C(arm) + x", trial[trial["sex"] == level.level])
+        _check(level.effects[0], fit, "C(arm)[T.treatment]")
+    full = _cluster_fit("y ~ C(arm) * C(sex) + x", trial)
+    wald = full.f_test("C(arm)[T.treatment]:C(sex)[T.male] = 0")
+    assert sg.interaction_f == pytest.approx(float(np.squeeze(wald.fvalue)), rel=1e-7)
+    assert sg.interaction_p == pytest.approx(float(wald.pvalue), rel=1e-6)
+
+
+def test_cost_difference_and_icer(trial: pd.DataFrame, trial_parquet: Path) -> None:
+    schema = TrialSchema(arm="arm", outcomes=("y",), cluster="school", cost="cost")
+    out = _run(trial_parquet, schema).outcomes[0]
+    fit = _cluster_fit("cost ~ C(arm)", trial)
+    cost = out.cost[0]
+    _check(cost.incremental_cost, fit, "C(arm)[T.treatment]")
+    assert cost.cost_per_outcome_gained == pytest.approx(
+        cost.incremental_cost.effect / out.unadjusted[0].effect, rel=1e-12)
+    control = out.summaries[0]
+    rows = trial[trial["arm"] == "control"]
+    assert control.mean_cost == pytest.approx(rows["cost"].mean(), rel=1e-10)
+    assert control.mean == pytest.approx(rows["y"].mean(), rel=1e-10)
+    assert control.sd == pytest.approx(rows["y"].std(), rel=1e-8)
+
+
+def test_stacked_path_matches_statistics_engine(trial_parquet: Path, monkeypatch) -> None:
+    schema = TrialSchema(arm="arm", outcomes=("y",), covariate="x", cluster="school")
+    via_stats = _run(trial_parquet, schema)
+    monkeypatch.setattr(moments_module, "MAX_OBJECT_BLOCKS", 1)
+    stacked = _run(trial_parquet, schema)
+    for a, b in zip(via_stats.outcomes[0].adjusted + via_stats.outcomes[0].unadjusted,
+                    stacked.outcomes[0].adjusted + stacked.outcomes[0].unadjusted, strict=True):
+        for field in ("effect", "se", "p", "df"):
+            assert math.isclose(getattr(a, field), getattr(b, field), rel_tol=1e-12)
+    assert via_stats.outcomes[0].warnings == stacked.outcomes[0].warnings
+
+
+def test_few_clusters_warns(tmp_path: Path) -> None:
+    df = make_trial(clusters=12, seed=9)
+    path = tmp_path / "t.parquet"
+    df.to_parquet(path)
+    out = _run(path, TrialSchema(arm="arm", outcomes=("y",), cluster="school")).outcomes[0]
+    assert WARN_FEW_CLUSTERS_PER_ARM in out.warnings
