@@ -1,0 +1,104 @@
+"""Bad configuration and an unreachable database give one clear line, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDBED = str(Path(sys.executable).with_name("seedbed"))
+
+
+def _run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "SEEDBED_"))}
+    clean.update({"SEEDBED_VAR_DIR": str(ROOT / "var" / "config-tests"), **env})
+    return subprocess.run(args, cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_help_works_without_a_database() -> None:
+    result = _run([SEEDBED, "--help"], DATABASE_URL="postgres://nobody@127.0.0.1:1/none")
+    assert result.returncode == 0
+    for command in ("demo", "serve", "migrate", "createsuperuser", "audit", "stats", "pb", "text"):
+        assert command in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    result = _run([SEEDBED, "migrate"], DJANGO_DEBUG="false")
+    assert result.returncode == 2
+    assert "DJANGO_SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_manage_py_names_the_missing_secret_key() -> None:
+    result = _run([sys.executable, "manage.py", "check"], DJANGO_DEBUG="false")
+    assert result.returncode == 2
+    assert "DJANGO_SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("DJANGO_DEBUG", "maybe"), ("SEEDBED_SQLITE_TIMEOUT", "soon"), ("SEEDBED_TASKS_BACKEND", "carrier-pigeon"),
+     ("DATABASE_URL", "mysql://root@localhost/seedbed")],
+)
+def test_malformed_variable_is_named(variable: str, value: str) -> None:
+    result = _run([SEEDBED, "migrate"], **{variable: value, "DJANGO_SECRET_KEY": "x" * 50})
+    assert result.returncode == 2, result.stderr
+    assert variable in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_database_is_one_line() -> None:
+    result = _run([SEEDBED, "migrate"], DJANGO_DEBUG="true",
+                  DATABASE_URL="postgres://seedbed:wrong@127.0.0.1:1/seedbed")
+    assert result.returncode == 2
+    assert "cannot reach the database" in result.stderr
+    assert "DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_data_refused_in_production(db, settings) -> None:  # type: ignore[no-untyped-def]
+    from seedbed.demo.build import DemoRefused, demo_load
+
+    settings.SEEDBED_ALLOW_DEMO_DATA = False
+    with pytest.raises(DemoRefused, match="SEEDBED_ALLOW_DEMO_DATA"):
+        demo_load()
+
+
+def test_demo_load_is_idempotent(demo_world) -> None:  # type: ignore[no-untyped-def]
+    from seedbed.accounts.models import Membership, User
+    from seedbed.demo.build import demo_load
+
+    before = (User.objects.count(), Membership.objects.count())
+    assert demo_load().created is False
+    assert (User.objects.count(), Membership.objects.count()) == before
+
+
+def test_healthz_reports_an_unreachable_database(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from django.db import DatabaseError, connection
+
+    def broken_cursor(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise DatabaseError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "unreachable"}
+
+
+def test_healthz_ok(db, client) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/healthz").json()["database"] == "ok"
+
+
+def test_pages_send_a_nonce_csp(db, client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self' 'nonce-" in policy
+    nonce = policy.split("'nonce-")[1].split("'")[0]
+    assert f'nonce="{nonce}"' in response.content.decode()
+    assert "https://" not in response.content.decode().split("<body")[0]  # nothing from a CDN
