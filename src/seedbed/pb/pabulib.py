@@ -62,6 +62,7 @@ class _Reader:
         self.voter_columns: tuple[str, ...] = ()
         self.points_type = False
         self.canon: dict[str, str] = {}
+        self.fatal = False
 
     def add(self, line: int, code: str, message: str) -> None:
         self.problems.append(Problem(line, code, message))
@@ -102,10 +103,12 @@ class _Reader:
                 shown = {"\t": "tab"}.get(found, f"'{found}'")
                 self.add(line, pr.WRONG_DELIMITER,
                          f"fields must be separated by ';' but this line uses {shown}")
+                self.fatal = True
                 return
             if not section:
                 self.add(line, pr.MISSING_SECTION,
                          "expected the section marker META before any data")
+                self.fatal = True
                 return
             if expect_header:
                 header = [h.strip().lower() for h in row]
@@ -352,7 +355,7 @@ def _read(source: str | Path, *, stop_at_first: bool) -> _Reader:
             state.add(reader.line_num, pr.TRUNCATED, f"unreadable line ({exc}): truncated file?")
         except UnicodeDecodeError:
             state.add(state.last_line + 1, pr.UNREADABLE, "the file is not UTF-8 text")
-        if not state.stop:
+        if not state.stop and not state.fatal:
             state.finish()
     finally:
         if handle is not None:
