@@ -65,7 +65,9 @@ def detect_format(path: Path) -> str:
 def _connect() -> Any:
     import duckdb
 
-    return duckdb.connect(config={"enable_progress_bar": False})
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def _allocation_view(con: Any, allocation: Path, schema: TrialSchema) -> str:

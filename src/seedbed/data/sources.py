@@ -118,7 +118,8 @@ def prepare_file(*, spec: SourceSpec, schema: TrialSchema, workdir: Path) -> Pat
 def _parquet_is_typed(path: Path, schema: TrialSchema) -> bool:
     import duckdb
 
-    con = duckdb.connect(config={"enable_progress_bar": False})
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     try:
         rows = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(str(path))})").fetchall()  # noqa: S608
     except Exception as exc:  # noqa: BLE001 - a broken Parquet file is a one-line error
