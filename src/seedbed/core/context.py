@@ -6,14 +6,29 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from seedbed.core.access import has_role, is_staff_member
+
+
+CAPABILITY_PAGES = (
+    ("Voices", "participation:index"),
+    ("Funding", "funding:index"),
+    ("Trials", "trials:index"),
+    ("Portfolio", "portfolio:index"),
+    ("Library", "library:index"),
+)
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     items: list[dict[str, Any]] = [{"text": "Home", "href": reverse("core:home")}]
+    # Each capability's landing page, once its app defines an ``index`` URL.
+    for label, url_name in CAPABILITY_PAGES:
+        try:
+            items.append({"text": label, "href": reverse(url_name)})
+        except NoReverseMatch:
+            continue
     if user is not None and user.is_authenticated:
         if is_staff_member(user):
             items.append({"text": "Organisations", "href": reverse("accounts:organisations")})

@@ -6,7 +6,9 @@ Deterministic and idempotent: running it twice changes nothing. Refused unless
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -30,6 +32,21 @@ ORGANISATIONS: tuple[tuple[str, str, str, str | None, str], ...] = (
     ("family-support-cic", "Northfield Family Support CIC", "provider", None, "GB-CHC-1234567"),
     ("eastside-residents", "Eastside Residents' Association", "community", None, ""),
 )
+
+
+# Each capability adds its demo data in ``seedbed/demo/<app>.py`` with a function
+# ``build(context: dict) -> None``, run in this order after organisations and personas.
+CAPABILITY_STEPS = ("participation", "funding", "trials", "portfolio", "library")
+
+
+def _capability_step(name: str) -> Any:
+    try:
+        module = importlib.import_module(f"seedbed.demo.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"seedbed.demo.{name}":
+            return None
+        raise
+    return module.build
 
 
 class DemoRefused(Exception):
@@ -66,6 +83,12 @@ def demo_load() -> DemoSummary:
                 is_superuser=is_admin,
             )
             membership_grant(user=user, organisation=by_slug[persona.organisation_slug], role=persona.role)
-        # The council's residents are residents of the council as a whole; staff in a service
-        # are also frontline staff of the council for council-wide pages.
+        context: dict[str, Any] = {
+            "organisations": by_slug,
+            "users": {u.username: u for u in User.objects.all()},
+        }
+        for name in CAPABILITY_STEPS:
+            step = _capability_step(name)
+            if step is not None:
+                step(context)
     return DemoSummary(True, Organisation.objects.count(), User.objects.count())
