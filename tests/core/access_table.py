@@ -14,13 +14,14 @@ Each later capability adds its URL names here; the walk fails on any URL not in 
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
 STAFF_PERSONAS = frozenset({"frontline", "lead", "panel", "analyst", "safety", "admin", "provider"})
 
 # url name -> (audience, kwargs builder taking the demo world)
-ACCESS_TABLE: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {
+ACCESS_TABLE: dict[str, tuple[Any, Callable[[dict[str, Any]], dict[str, Any]]]] = {
     "core:home": ("public", lambda w: {}),
     "core:accessibility": ("public", lambda w: {}),
     "core:privacy": ("public", lambda w: {}),
@@ -41,6 +42,17 @@ ACCESS_TABLE: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] 
     "admin:index": ("django_admin", lambda w: {}),
 }
 
+# Each capability adds its own rules in ``tests/<app>/access_rules.py`` as ``ACCESS_RULES``
+# (same shape; an audience may also be a dict role -> expected status) and ``NOT_WALKED``.
+for _app in ("participation", "funding", "trials", "portfolio", "library"):
+    try:
+        _rules = importlib.import_module(f"tests.{_app}.access_rules")
+    except ModuleNotFoundError as _exc:
+        if _exc.name not in (f"tests.{_app}", f"tests.{_app}.access_rules"):
+            raise
+        continue
+    ACCESS_TABLE.update(_rules.ACCESS_RULES)
+
 # URL names not walked, with the reason.
 NOT_WALKED = {
     "api:api-root": "shadowed by api-home, which sends /api/ to the API documentation",
@@ -48,10 +60,17 @@ NOT_WALKED = {
 }
 # Django's own admin pages beyond its index are guarded by the admin site itself.
 NOT_WALKED_NAMESPACES = {"admin"}
+for _app in ("participation", "funding", "trials", "portfolio", "library"):
+    try:
+        NOT_WALKED.update(importlib.import_module(f"tests.{_app}.access_rules").NOT_WALKED)
+    except (ModuleNotFoundError, AttributeError):
+        continue
 
 
-def expected_status(audience: str, role: str) -> int | str:
+def expected_status(audience: str | dict[str, int | str], role: str) -> int | str:
     """The status a GET should give; "login" means a redirect to the sign-in page."""
+    if isinstance(audience, dict):
+        return audience[role]
     anonymous = role == "anonymous"
     staff = role in STAFF_PERSONAS
     if audience == "public":

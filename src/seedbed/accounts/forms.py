@@ -7,31 +7,10 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from seedbed.core.forms import GovUKWidgetsMixin
+
 ERROR_SIGN_IN = "Enter a correct username and password. Both are case-sensitive."
 ERROR_INACTIVE = "This account has been closed."
-
-
-class GovUKWidgetsMixin:
-    """Give each widget the GOV.UK classes and error/hint wiring."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():  # type: ignore[attr-defined]
-            widget = field.widget
-            css = {
-                forms.Textarea: "govuk-textarea",
-                forms.Select: "govuk-select",
-                forms.PasswordInput: "govuk-input govuk-password-input__input",
-            }.get(type(widget), "govuk-input")
-            widget.attrs.setdefault("class", css)
-            described = []
-            if field.help_text:
-                described.append(f"id_{name}-hint")
-            if self.errors.get(name) if self.is_bound else None:  # type: ignore[attr-defined]
-                described.append(f"id_{name}-error")
-                widget.attrs["class"] += " govuk-input--error"
-            if described:
-                widget.attrs["aria-describedby"] = " ".join(described)
 
 
 class SignInForm(GovUKWidgetsMixin, AuthenticationForm):

@@ -6,6 +6,8 @@ from django.db import DatabaseError, connection
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema, Status
 
+import importlib
+
 from seedbed import __version__
 from seedbed.accounts.selectors import membership_list, organisation_list
 from seedbed.api.auth import API_AUTH
@@ -100,3 +102,22 @@ def organisations(request: HttpRequest):  # type: ignore[no-untyped-def]
     """Every organisation (staff only)."""
     access_staff_area(request.user)
     return list(organisation_list())
+
+
+# Each capability adds its endpoints in ``seedbed/<app>/api.py`` as a ninja ``Router`` named
+# ``router``; it is mounted at ``/api/<prefix>``.
+CAPABILITY_ROUTERS = (
+    ("participation", "voices"),
+    ("funding", "funding"),
+    ("trials", "trials"),
+    ("portfolio", "portfolio"),
+    ("library", "library"),
+)
+for _app, _prefix in CAPABILITY_ROUTERS:
+    try:
+        _module = importlib.import_module(f"seedbed.{_app}.api")
+    except ModuleNotFoundError as _exc:
+        if _exc.name != f"seedbed.{_app}.api":
+            raise
+        continue
+    api.add_router(f"/{_prefix}", _module.router)
