@@ -190,10 +190,12 @@ class VectorIndex:
         if k <= 0:
             return np.zeros(0, dtype=np.intp)
         if k < scores.shape[0]:
-            candidates = np.argpartition(-scores, k - 1)[:k]
+            # Everything tied with the k-th best is a candidate, so ties break by row.
+            kth_best = -np.partition(-scores, k - 1)[k - 1]
+            candidates = np.flatnonzero(scores >= kth_best)
         else:
             candidates = np.arange(scores.shape[0])
-        order = np.lexsort((candidates, -scores[candidates]))
+        order = np.lexsort((candidates, -scores[candidates]))[:k]
         return candidates[order]
 
     # -- disk -----------------------------------------------------------------------------

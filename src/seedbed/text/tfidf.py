@@ -78,8 +78,8 @@ class TfidfEmbedder:
         return TfidfEmbedder(vocabulary, idf.astype(np.float32), fitted_on=n)
 
     def encode(self, texts: Sequence[str]) -> sp.csr_matrix:
-        if not self.vocabulary:
-            return sp.csr_matrix((len(texts), 0), dtype=np.float32)
+        if not self.vocabulary or len(texts) == 0:
+            return sp.csr_matrix((len(texts), len(self.vocabulary)), dtype=np.float32)
         counts = sp.csr_matrix(_counter(self.vocabulary).transform(list(texts)), dtype=np.float32)
         counts.data = 1.0 + np.log(counts.data)
         weighted = sp.csr_matrix(counts @ sp.diags(self.idf), dtype=np.float32)
