@@ -220,6 +220,11 @@ class _Reader:
 
     def vote_row(self, row: list[str], line: int) -> None:
         voter = row[self.vi].strip()
+        if voter in self.voter_lines:
+            self.add(line, pr.DUPLICATE_VOTER,
+                     f"voter id {voter} is used twice (first on line {self.voter_lines[voter]})")
+        else:
+            self.voter_lines[voter] = line
         raw = row[self.vo]
         canon = self.canon
         try:
@@ -231,11 +236,6 @@ class _Reader:
                     self.add(line, pr.UNKNOWN_PROJECT, f"vote names unknown project {pid!r}")
                     return
             ids = tuple(canon[x] for x in parts)
-        if voter in self.voter_lines:
-            self.add(line, pr.DUPLICATE_VOTER,
-                     f"voter id {voter} is used twice (first on line {self.voter_lines[voter]})")
-        else:
-            self.voter_lines[voter] = line
         n = len(ids)
         if n > 1 and len(set(ids)) != n:
             self.add(line, pr.DUPLICATE_IN_VOTE, "vote names the same project twice")
