@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from enum import Enum
+from enum import StrEnum
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ app = typer.Typer(help="The pb engine.", no_args_is_help=True)
 _PROGRESS_AFTER_S = 2.0
 
 
-class Rule(str, Enum):
+class Rule(StrEnum):
     greedy = "greedy"
     greedy_threshold = "greedy-threshold"
     greedy_no_skip = "greedy-no-skip"
@@ -28,7 +28,7 @@ class Rule(str, Enum):
     phragmen = "phragmen"
 
 
-class Utility(str, Enum):
+class Utility(StrEnum):
     cost = "cost"
     cardinality = "cardinality"
 

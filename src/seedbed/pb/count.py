@@ -29,7 +29,7 @@ from seedbed.pb.explain import (
     explain_phragmen,
     voter_summary,
 )
-from seedbed.pb.greedy import greedy
+from seedbed.pb.greedy import GreedyStep, greedy
 from seedbed.pb.mes import MesData, MesRun, mes_run
 from seedbed.pb.model import POINTS_TYPES, Election, ElectionError
 from seedbed.pb.outcome import RULES, Outcome, ProjectExplanation
@@ -153,7 +153,7 @@ def count(
             budget_per_voter = run.budget_per_voter / prof.scale
         if add1:
             steps_made = raises
-        fill_steps = []
+        fill_steps: list[GreedyStep] = []
         if rule == "mes-add1-fill":
             spent = sum(prof.costs[p] for p in chosen)
             if any(spent + prof.costs[p] <= prof.budget

@@ -80,10 +80,10 @@ def explain_mes(prof: Profile, run: MesRun | None, chosen: list[int],
             price = float(rho * u) / prof.scale if unit is None else None
             full = pur.payers - pur.paid_all
             paid_by_poor = float(prof.costs[p] - rho * pur.rich_den) / prof.scale
-            share = (f"{full} paid {_fmt(price)} each" if price is not None
+            split = (f"{full} paid {_fmt(price)} each" if price is not None
                      else f"{full} paid {_fmt(float(rho * per_unit))} per point")
             reason = (f"Funded in round {pur.round} of equal shares: its {pur.payers} "
-                      f"supporters shared the cost; {share}")
+                      f"supporters shared the cost; {split}")
             if pur.paid_all:
                 reason += (f", and {pur.paid_all} paid all they had left "
                            f"({_fmt(paid_by_poor)} together)")

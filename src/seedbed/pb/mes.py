@@ -363,9 +363,9 @@ class _Mes:
         gkey = gc * base + gu
         target = np.zeros(len(gc), dtype=np.int64)
         target[keep] = new
-        pos = np.searchsorted(gkey, key)
-        self.cls[self.idx[p]] = target[pos]
-        self.bf[self.idx[p]] = self.cbf[target[pos]]
+        where = np.searchsorted(gkey, key)
+        self.cls[self.idx[p]] = target[where]
+        self.bf[self.idx[p]] = self.cbf[target[where]]
 
     # ---- the run ------------------------------------------------------------------------
     def run(self) -> MesRun:

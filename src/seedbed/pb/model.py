@@ -84,11 +84,11 @@ class Election:
         raise KeyError(project_id)
 
 
-def _as_fraction(value: object, what: str) -> Fraction:
+def _as_fraction(value: int | Fraction | str | float, what: str) -> Fraction:
     if isinstance(value, float):
         raise ElectionError(f"{what} must be exact (int, Fraction or decimal string), not float")
     try:
-        return Fraction(value)  # type: ignore[arg-type]
+        return Fraction(value)
     except (TypeError, ValueError, ZeroDivisionError) as exc:
         raise ElectionError(f"{what} is not a number: {value!r}") from exc
 

@@ -140,7 +140,7 @@ class _Reader:
                      f"section {section.upper()} has no header line (truncated file?)")
 
     def check_header(self, section: str, header: list[str], line: int) -> None:
-        need = {"meta": ("key", "value"), "projects": ("project_id", "cost"),
+        need: tuple[str, ...] = {"meta": ("key", "value"), "projects": ("project_id", "cost"),
                 "votes": ("voter_id", "vote")}[section]
         if section == "votes" and self.meta.get("vote_type") in POINTS_TYPES:
             need = (*need, "points")
