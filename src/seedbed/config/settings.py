@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -23,10 +24,7 @@ VAR_DIR = Path(env_str("SEEDBED_VAR_DIR", str(PROJECT_ROOT / "var")))
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
-ERROR_NO_SECRET_KEY = (
-    "DJANGO_SECRET_KEY is not set: production settings (DJANGO_DEBUG=false) need a secret key "
-    "of at least 50 random characters"
-)
+ERROR_NO_SECRET_KEY = "DJANGO_SECRET_KEY is not set: production settings (DJANGO_DEBUG=false) need a secret key of at least 50 random characters"  # noqa: S105
 
 
 def _secret_key() -> str:
@@ -145,8 +143,8 @@ def _database() -> dict[str, object]:
         )
     else:
         config["CONN_HEALTH_CHECKS"] = True
-        config.setdefault("OPTIONS", {})
-        config["OPTIONS"] = {**dict(config["OPTIONS"]), "connect_timeout": 5}  # type: ignore[arg-type]
+        options: dict[str, Any] = dict(config.get("OPTIONS") or {})  # type: ignore[call-overload]
+        config["OPTIONS"] = {**options, "connect_timeout": 5}
     return config
 
 

@@ -20,7 +20,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-LOGGING["root"]["level"] = "WARNING"  # type: ignore[index]
+LOGGING["root"]["level"] = "WARNING"  # type: ignore[index]  # noqa: F405
 # Argon2 (the production hasher, checked in tests/accounts) is slow by design; tests that do
 # not test hashing use a fast one.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

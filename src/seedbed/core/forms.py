@@ -14,11 +14,12 @@ class GovUKWidgetsMixin:
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():  # type: ignore[attr-defined]
             widget = field.widget
-            css = {
+            css_by_widget: dict[type, str] = {
                 forms.Textarea: "govuk-textarea",
                 forms.Select: "govuk-select",
                 forms.PasswordInput: "govuk-input govuk-password-input__input",
-            }.get(type(widget), "govuk-input")
+            }
+            css = css_by_widget.get(type(widget), "govuk-input")
             widget.attrs.setdefault("class", css)
             described = []
             if field.help_text:
