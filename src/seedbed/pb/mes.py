@@ -109,7 +109,8 @@ class _Mes:
         self.bf = np.full(len(prof.mult), b0f)
         self.tol = _REL * max(b0f, 1e-300)
         self.parent: list[int] = [0, 0]
-        self.via: list[tuple[int, int]] = [(-1, 0), (-1, 0)]
+        self.via_k: list[int] = [-1, -1]
+        self.via_u: list[int] = [0, 0]
         self.exact_b: dict[int, Fraction] = {0: Fraction(0), 1: b0}
         self.purchases: list[Purchase] = []
         self.active = [
@@ -138,7 +139,7 @@ class _Mes:
             c = self.parent[c]
         value = self.exact_b[c]
         for c2 in reversed(chain):
-            k, u = self.via[c2]
+            k, u = self.via_k[c2], self.via_u[c2]
             value = value - self.rho_exact(k) * u
             self.exact_b[c2] = value
         return value
@@ -152,7 +153,8 @@ class _Mes:
         ids = np.arange(self.ncls, self.ncls + n, dtype=np.int64)
         self.cbf[self.ncls:self.ncls + n] = budgets
         self.parent.extend(parents.tolist())
-        self.via.extend((k, int(u)) for u in us.tolist())
+        self.via_k.extend([k] * n)
+        self.via_u.extend(us.tolist())
         self.ncls += n
         return ids
 
@@ -163,6 +165,8 @@ class _Mes:
         None when the supporters' money is (provably) below the cost.
         """
         cost = self.prof.costs[p]
+        if self.uniform[p]:
+            return self.price_uniform(p, cost)
         b = self.bf[self.idx[p]]
         m = self.mf[p]
         avail = float(m @ b)
@@ -171,8 +175,6 @@ class _Mes:
             return None
         if avail <= cost + margin and self.money_exact(p) < cost:
             return None
-        if self.uniform[p]:
-            return self.price_uniform(p, b, m, cost)
         u = self.uf[p]
         r = b / u
         rho_all = cost / self.total[p]
@@ -202,35 +204,40 @@ class _Mes:
         doubt = bool(np.any(np.abs(r - rho) <= band))
         return rho, err, doubt, poor
 
-    def price_uniform(self, p: int, b: FloatArray, m: FloatArray,
-                      cost: int) -> tuple[float, float, bool, IntArray]:
-        """As `price` when every supporter has the same utility u: work in money, π = ρ·u."""
-        u0 = self.u0[p]
+    def price_uniform(self, p: int, cost: int) -> tuple[float, float, bool, IntArray] | None:
+        """As `price` when every supporter has the same utility u, by budget class.
+
+        Works in money per supporter, π = ρ·u, over the few distinct budgets among the
+        supporters (sorted): π = (c_p − money of those below π) / (voters at or above π).
+        The last element returned holds the *classes* that pay all they have.
+        """
+        w = np.bincount(self.cls[self.idx[p]], weights=self.mf[p])
+        cs = np.flatnonzero(w)
+        wc, bc = w[cs], self.cbf[cs]
+        avail = float(wc @ bc)
         msum = self.msum[p]
-        pi_all = cost / msum
         tol = self.tol
-        if float(b.min()) >= pi_all * (1 + 1e-12) + tol:
+        margin = msum * tol + 1e-12 * cost
+        if avail < cost - margin:
+            return None
+        if avail <= cost + margin and self.money_exact(p) < cost:
+            return None
+        u0 = self.u0[p]
+        pi_all = cost / msum
+        if float(bc.min()) >= pi_all * (1 + 1e-12) + tol:
             return pi_all / u0, pi_all / u0 * _REL, False, _EMPTY
-        mb = m * b
-        poor_mask = b < pi_all
-        npoor = int(np.count_nonzero(poor_mask))
-        for _ in range(100):
-            den = msum - float(m[poor_mask].sum())
-            if den <= 0:  # money equals the cost to rounding: settle it by sorting
-                return self.price_sorted(p, b, b / self.uf[p])
-            pi = (cost - float(mb[poor_mask].sum())) / den
-            poor_mask = b < pi
-            now = int(np.count_nonzero(poor_mask))
-            if now == npoor:
-                break
-            npoor = now
-        else:  # pragma: no cover
-            return self.price_sorted(p, b, b / self.uf[p])
-        poor = np.flatnonzero(poor_mask)
+        order = np.argsort(bc, kind="stable")
+        bs, ws = bc[order], wc[order]
+        paid_before = np.concatenate(([0.0], np.cumsum(ws * bs)[:-1]))
+        count = msum - np.concatenate(([0.0], np.cumsum(ws)[:-1]))
+        cand = (cost - paid_before) / count
+        ok = np.flatnonzero(cand <= bs)
+        k = int(ok[0]) if len(ok) else len(bs) - 1
+        pi, den = float(cand[k]), float(count[k])
         rho = pi / u0
         err = rho * _REL + (msum - den) * tol / (den * u0)
-        doubt = bool(np.any(np.abs(b - pi) <= err * u0 + tol))
-        return rho, err, doubt, poor
+        doubt = bool(np.any(np.abs(bs - pi) <= err * u0 + tol))
+        return rho, err, doubt, cs[order[:k]]
 
     def price_sorted(self, p: int, b: FloatArray,
                      r: FloatArray) -> tuple[float, float, bool, IntArray]:
@@ -293,6 +300,10 @@ class _Mes:
     # ---- funding ------------------------------------------------------------------------
     def buy_float(self, p: int, rho: float, poor: IntArray, rnd: int) -> None:
         idx, u, m = self.idx[p], self.u[p], self.m[p]
+        if self.uniform[p]:  # `poor` holds budget classes: find their rows
+            lut = np.zeros(self.ncls, dtype=bool)
+            lut[poor] = True
+            poor = np.flatnonzero(lut[self.cls[idx]])
         pc = self.cls[idx[poor]]
         pu = u[poor]
         pw = m[poor]
