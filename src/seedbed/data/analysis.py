@@ -153,7 +153,6 @@ def _check_clusters(cells: Cells, schema: TrialSchema, arms: _Arms) -> None:
     if len(mixed) == 0:
         return
     key = cells.keys[schema.cluster]
-    levels = key.levels
     ends = np.r_[starts[1:], cells.size]
     problems = []
     for b in mixed[:MAX_LISTED_PROBLEMS]:
@@ -162,7 +161,7 @@ def _check_clusters(cells: Cells, schema: TrialSchema, arms: _Arms) -> None:
         problems.append(Problem(None, schema.cluster, KIND_CLUSTER_IN_SEVERAL_ARMS,
                                 MSG_CLUSTER_ARMS.format(
                                     column=schema.cluster, arms=", ".join(in_arms),
-                                    value=levels[code].as_py() if code >= 0 else "")))
+                                    value=key.label(code) or "")))
     raise DataError(build_report(problems, Counter({KIND_CLUSTER_IN_SEVERAL_ARMS: len(mixed)})))
 
 

@@ -26,8 +26,12 @@ class KeyColumn:
     levels: pa.Array
 
     def labels(self) -> list[str | None]:
-        """The distinct labels, in code order."""
+        """The distinct labels as text, in code (sorted) order."""
         return [None if v is None else str(v) for v in self.levels.to_pylist()]
+
+    def label(self, code: int) -> str | None:
+        """The label of one code (None for a missing label)."""
+        return None if code < 0 else str(self.levels[code].as_py())
 
     def take(self, mask: np.ndarray) -> KeyColumn:
         return KeyColumn(codes=self.codes[mask], levels=self.levels)
@@ -65,32 +69,45 @@ def sort_columns(schema: TrialSchema) -> list[str]:
     return keys
 
 
+def _encode(column: pa.ChunkedArray) -> KeyColumn:
+    """Codes that are ranks in sorted label order (-1 for missing) and the sorted labels."""
+    encoded = pc.dictionary_encode(column.combine_chunks())
+    dictionary = encoded.dictionary
+    order = np.asarray(pc.sort_indices(dictionary).to_numpy(zero_copy_only=False), np.int64)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    indices = encoded.indices
+    raw = indices.to_numpy(zero_copy_only=False)
+    if indices.null_count:
+        valid = np.asarray(indices.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        raw = np.where(valid, np.nan_to_num(raw.astype(float), nan=0.0), -1.0)
+    raw = np.asarray(raw, dtype=np.int64)
+    codes = np.where(raw >= 0, rank[np.clip(raw, 0, None)], -1) if len(raw) else raw
+    return KeyColumn(codes=codes.astype(np.int64), levels=dictionary.take(pa.array(order)))
+
+
 def cells_from_table(*, table: pa.Table, schema: TrialSchema) -> Cells:
-    """Sort an engine's cell table by key and convert it to numpy arrays."""
+    """Sort an engine's cell table by key and convert it to numpy arrays.
+
+    Keys are compared in their own type (numbers as numbers, text bytewise), which every engine
+    returns identically, so the cell order - and with it every later sum - is engine-free.
+    """
     names = list(schema.key_columns)
     rename = {key_alias(i): name for i, name in enumerate(names)}
     table = table.rename_columns([rename.get(c, c) for c in table.column_names])
-    for name in names:
-        if not pa.types.is_string(table.schema.field(name).type):
-            table = table.set_column(
-                table.schema.get_field_index(name), name, pc.cast(table[name], pa.string())
-            )
+    keys = {n: _encode(table[n]) for n in names}
+    order = np.arange(table.num_rows)
     if table.num_rows:
-        order = pc.sort_indices(
-            table, sort_keys=[(c, "ascending", "at_end") for c in sort_columns(schema)]
-        )
-        table = table.take(order)
-    keys: dict[str, KeyColumn] = {}
-    for n in names:
-        encoded = pc.dictionary_encode(table[n].combine_chunks())
-        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-        keys[n] = KeyColumn(codes=codes.astype(np.int64), levels=encoded.dictionary)
+        sort_keys = [np.where(keys[c].codes >= 0, keys[c].codes, len(keys[c].levels))
+                     for c in sort_columns(schema)]
+        order = np.lexsort(sort_keys[::-1])
+    keys = {n: KeyColumn(codes=k.codes[order], levels=k.levels) for n, k in keys.items()}
     stats: dict[str, np.ndarray] = {}
     for name in table.column_names:
         if name in rename.values():
             continue
-        col = pc.cast(table[name], pa.float64())
-        stats[name] = np.nan_to_num(col.to_numpy(zero_copy_only=False), nan=0.0)
+        col = pc.cast(table[name], pa.float64()).to_numpy(zero_copy_only=False)
+        stats[name] = np.nan_to_num(np.asarray(col, dtype=float), nan=0.0)[order]
     return Cells(keys=keys, stats=stats)
 
 

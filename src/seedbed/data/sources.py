@@ -19,7 +19,6 @@ from seedbed.data.engines import DuckDBEngine, Engine, PostgresEngine, SparkEngi
 from seedbed.data.errors import KIND_UNREADABLE, DataError
 from seedbed.data.ingest import FORMAT_PARQUET, detect_format, ingest, validate_file
 from seedbed.data.schema import TrialSchema
-from seedbed.data.validation import _lit
 
 KIND_SOURCE = "source_error"
 MSG_SOURCE_NOT_FOUND = 'no file or database at "{location}"'
@@ -116,23 +115,22 @@ def prepare_file(*, spec: SourceSpec, schema: TrialSchema, workdir: Path) -> Pat
 
 
 def _parquet_is_typed(path: Path, schema: TrialSchema) -> bool:
-    import duckdb
+    """True when every declared column exists and the numeric ones hold numbers."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
     try:
-        rows = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(str(path))})").fetchall()  # noqa: S608
+        file_schema = pq.read_schema(path)
     except Exception as exc:  # noqa: BLE001 - a broken Parquet file is a one-line error
         raise DataError.single(kind=KIND_UNREADABLE, message=f"could not read the file as "
                                f"Parquet: {_first_line(exc)}") from None
-    finally:
-        con.close()
-    types = {r[0]: str(r[1]).upper() for r in rows}
-    if any(c not in types for c in schema.columns):
+    names = set(file_schema.names)
+    if any(c not in names for c in schema.columns):
         return False
-    numeric = ("DOUBLE", "FLOAT", "REAL", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "DECIMAL",
-               "HUGEINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT")
-    return all(types[c].startswith(numeric) for c in schema.numeric_columns)
+    return all(
+        pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
+        for t in (file_schema.field(c).type for c in schema.numeric_columns)
+    )
 
 
 def explain_file_problems(*, spec: SourceSpec, schema: TrialSchema) -> DataError | None:

@@ -1,0 +1,61 @@
+"""One measured run for bench_data.py, in its own process so its peak memory is its own.
+
+Usage: python bench/bench_data_child.py {seedbed,statsmodels,duckdb-floor} FILE.parquet
+Prints one JSON line: wall seconds of the work, peak resident memory (MiB) of this process,
+and the treatment effect and CR1 standard error where the mode computes them.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+
+
+def run_seedbed(path: str) -> dict[str, float]:
+    from seedbed.data import SourceSpec, TrialSchema, analyse_source
+
+    schema = TrialSchema(arm="arm", outcomes=("y",), covariate="x", cluster="cluster")
+    run = analyse_source(spec=SourceSpec(location=path), schema=schema)
+    est = run.result.outcomes[0].adjusted[0]
+    return {"effect": est.effect, "se": est.se, "n_clusters": float(est.n_clusters or 0)}
+
+
+def run_statsmodels(path: str) -> dict[str, float]:
+    import pandas as pd
+    import statsmodels.formula.api as smf
+
+    df = pd.read_parquet(path, columns=["arm", "y", "x", "cluster"])
+    fit = smf.ols("y ~ C(arm) + x", df).fit(
+        cov_type="cluster", cov_kwds={"groups": df["cluster"]}, use_t=True
+    )
+    term = "C(arm)[T.treatment]"
+    return {"effect": float(fit.params[term]), "se": float(fit.bse[term])}
+
+
+def run_floor(path: str) -> dict[str, float]:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    table = con.sql(
+        f"SELECT arm, cluster, COUNT(*) AS n, SUM(y) AS sy, SUM(x) AS sx "  # noqa: S608
+        f"FROM read_parquet('{path}') GROUP BY arm, cluster"
+    ).to_arrow_table()
+    return {"groups": float(table.num_rows)}
+
+
+def main() -> None:
+    mode, path = sys.argv[1], sys.argv[2]
+    start = time.perf_counter()
+    out = {"seedbed": run_seedbed, "statsmodels": run_statsmodels, "duckdb-floor": run_floor}[
+        mode
+    ](path)
+    wall = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(json.dumps({"mode": mode, "wall_s": wall, "peak_mib": peak, **out}))
+
+
+if __name__ == "__main__":
+    main()
