@@ -24,3 +24,11 @@ LOGGING["root"]["level"] = "WARNING"  # type: ignore[index]  # noqa: F405
 # Argon2 (the production hasher, checked in tests/accounts) is slow by design; tests that do
 # not test hashing use a fast one.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# One test database per test run, so several runs on one machine (or one server) never
+# drop each other's database. pytest-xdist adds its own per-worker suffix on top.
+_run_id = os.environ.setdefault("SEEDBED_TEST_RUN_ID", str(os.getpid()))
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-seedbed-{_run_id}.sqlite3")}  # noqa: F405
+else:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_seedbed_{_run_id}"}  # noqa: F405
