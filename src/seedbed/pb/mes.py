@@ -26,7 +26,6 @@ from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 
 from seedbed.pb.profile import Profile
 
@@ -80,13 +79,6 @@ class MesData:
         self.msum = [int(m.sum()) for m in self.m]
         self.uniform = [bool(len(u) == 0 or (u == u[0]).all()) for u in self.u]
         self.u0 = [float(u[0]) if len(u) else 1.0 for u in self.u]
-        cols = prof.supporters
-        rows = np.repeat(np.arange(n_proj), np.diff(prof.ptr))
-        inc = sparse.csr_matrix((np.ones(len(cols)), (rows, cols)),
-                                shape=(n_proj, len(prof.mult)))
-        co = (inc @ inc.T).tocsr()
-        self.overlap = [co.indices[co.indptr[p]:co.indptr[p + 1]].tolist()
-                        for p in range(n_proj)]
 
 
 class _Mes:
@@ -99,7 +91,6 @@ class _Mes:
         self.idx, self.u, self.m = data.idx, data.u, data.m
         self.uf, self.mf, self.total = data.uf, data.mf, data.total
         self.msum, self.uniform = data.msum, data.uniform
-        self.overlap = data.overlap
         self.u0 = data.u0
         self.cls = np.ones(len(prof.mult), dtype=np.int64)
         self.cbf = np.zeros(1024, dtype=np.float64)
@@ -387,7 +378,6 @@ class _Mes:
         selected: list[int] = []
         money_left: dict[int, float] | None = {} if self.explain else None
         rnd = 0
-        cache: dict[int, tuple[float, float, bool, IntArray] | None] = {}
         if money_left is not None:
             self.note_money(active, dropped, money_left, 0)
         while active:
@@ -397,9 +387,7 @@ class _Mes:
             for p in sorted(active, key=stale.__getitem__):
                 if stale[p] > best_hi:
                     break
-                res = cache.get(p)
-                if res is None:
-                    res = cache[p] = self.price(p)
+                res = self.price(p)
                 if res is None:
                     active.discard(p)
                     dropped[p] = rnd
@@ -421,8 +409,6 @@ class _Mes:
                 self.buy_exact(p, low, exact[p][1], exact[p][2], rnd)
             active.discard(p)
             selected.append(p)
-            for q in self.overlap[p]:
-                cache.pop(q, None)
             if money_left is not None:
                 self.note_money(active, dropped, money_left, rnd)
         if money_left is not None:
