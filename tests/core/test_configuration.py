@@ -102,3 +102,36 @@ def test_pages_send_a_nonce_csp(db, client) -> None:  # type: ignore[no-untyped-
     nonce = policy.split("'nonce-")[1].split("'")[0]
     assert f'nonce="{nonce}"' in response.content.decode()
     assert "https://" not in response.content.decode().split("<body")[0]  # nothing from a CDN
+
+
+@pytest.mark.slow
+def test_seedbed_demo_sets_up_from_nothing_and_is_safe_to_rerun(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = {"SEEDBED_VAR_DIR": str(tmp_path / "var"), "DJANGO_DEBUG": "true"}
+    first = _run([SEEDBED, "demo", "--no-serve"], **env)
+    assert first.returncode == 0, first.stderr
+    assert "Demo data loaded" in first.stdout
+    assert "northfield-demo" in first.stdout
+    second = _run([SEEDBED, "demo", "--no-serve"], **env)
+    assert second.returncode == 0, second.stderr
+    assert "already loaded" in second.stdout
+    verify = _run([SEEDBED, "audit", "verify"], **env)
+    assert verify.returncode == 0
+    assert "intact" in verify.stdout
+
+
+def test_production_logs_are_json_without_personal_data(db, client, caplog) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import logging
+    import logging.config
+
+    from seedbed.config.logging import logging_config
+
+    config = logging_config(json_output=True, level="INFO")
+    formatter = logging.config.dictConfigClass(config).configure_formatter(config["formatters"]["structured"])  # type: ignore[attr-defined]
+    with caplog.at_level(logging.INFO, logger="seedbed.request"):
+        client.get("/?name=someone@example.org")
+    records = [r for r in caplog.records if r.name == "seedbed.request"]
+    assert records
+    line = json.loads(formatter.format(records[-1]))
+    assert line["event"] == "request" and line["path"] == "/" and line["status"] == 200
+    assert "someone@example.org" not in json.dumps(line)
