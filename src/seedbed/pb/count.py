@@ -30,7 +30,8 @@ from seedbed.pb.explain import (
     voter_summary,
 )
 from seedbed.pb.greedy import GreedyStep, greedy
-from seedbed.pb.mes import MesData, MesRun, mes_run
+from seedbed.pb.mes import mes_run
+from seedbed.pb.mes_data import MesData, MesRun
 from seedbed.pb.model import POINTS_TYPES, Election, ElectionError
 from seedbed.pb.outcome import RULES, Outcome, ProjectExplanation
 from seedbed.pb.profile import Profile, compile_profile

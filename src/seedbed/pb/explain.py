@@ -7,7 +7,7 @@ from collections import Counter
 from fractions import Fraction
 
 from seedbed.pb.greedy import GreedyStep
-from seedbed.pb.mes import MesRun
+from seedbed.pb.mes_data import MesRun
 from seedbed.pb.outcome import ProjectExplanation, VoterSummary
 from seedbed.pb.phragmen import PhragmenStep
 from seedbed.pb.profile import Profile

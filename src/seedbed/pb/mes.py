@@ -21,64 +21,15 @@ computed lazily and memoised, so a count without near-ties does no rational arit
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
-import numpy.typing as npt
 
+from seedbed.pb.mes_data import FloatArray, IntArray, MesData, MesRun, Purchase
 from seedbed.pb.profile import Profile
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 _REL = 1e-9  # proven float error is below 1e-12 relative; the margin is a thousand times that
-
-
-@dataclass
-class Purchase:
-    """One funded project in a MES run (round is 1-based)."""
-
-    project: int
-    round: int
-    rho: float
-    exact_rho: Fraction | None
-    payers: int
-    paid_all: int
-    poor_cls: IntArray = field(repr=False)
-    poor_u: IntArray = field(repr=False)
-    poor_w: IntArray = field(repr=False)
-    rich_den: int = 0
-
-
-@dataclass
-class MesRun:
-    """The outcome of one MES run at a given per-voter budget."""
-
-    selected: list[int]
-    purchases: list[Purchase]
-    dropped_round: dict[int, int]
-    money_left: dict[int, float] | None
-    budget_per_voter: Fraction
-    engine: _Mes | None = field(default=None, repr=False)
-
-
-class MesData:
-    """Per-project arrays of a profile, shared by the runs of the add1 completion."""
-
-    def __init__(self, prof: Profile) -> None:
-        self.prof = prof
-        n_proj = len(prof.ids)
-        self.idx = [prof.supporters[prof.project_slice(p)] for p in range(n_proj)]
-        self.u = [prof.utility[prof.project_slice(p)] for p in range(n_proj)]
-        self.m = [prof.mult[i] for i in self.idx]
-        self.uf = [u.astype(np.float64) for u in self.u]
-        self.mf = [m.astype(np.float64) for m in self.m]
-        self.total = [int((m * u).sum()) for m, u in zip(self.m, self.u, strict=True)]
-        self.msum = [int(m.sum()) for m in self.m]
-        self.uniform = [bool(len(u) == 0 or (u == u[0]).all()) for u in self.u]
-        self.u0 = [float(u[0]) if len(u) else 1.0 for u in self.u]
 
 
 class _Mes:
