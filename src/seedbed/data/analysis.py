@@ -217,15 +217,15 @@ def _summaries(cells: Cells, schema: TrialSchema, arms: _Arms, index: int,
     ns, rows = [], []
     for a in arms.order:
         m = arm_codes == a
-        n = math.fsum(s[c.n][m])
-        sy, syy = math.fsum(s[c.sy][m]), math.fsum(s[c.syy][m])
+        n = float(s[c.n][m].sum())
+        sy, syy = float(s[c.sy][m].sum()), float(s[c.syy][m].sum())
         mean = sy / n if n else math.nan
         var = (syy - sy * mean) / (n - 1) if n > 1 else math.nan
         sd = math.sqrt(max(var, 0.0)) if math.isfinite(var) else math.nan
         clusters = int(np.count_nonzero(arm_codes[starts] == a)) if schema.cluster else None
         mean_cost = cost_per = None
         if c.ncost:
-            nc_, sc = math.fsum(s[c.ncost][m]), math.fsum(s[c.scost][m])
+            nc_, sc = float(s[c.ncost][m].sum()), float(s[c.scost][m].sum())
             mean_cost = sc / nc_ if nc_ else math.nan
             cost_per = mean_cost / mean if mean else math.nan
         ns.append(int(round(n)))

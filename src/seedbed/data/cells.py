@@ -10,28 +10,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from seedbed.data.engines import Engine, ProgressCallback
+from seedbed.data.engines import Columns, Engine, ProgressCallback
 from seedbed.data.schema import TrialSchema
 from seedbed.data.sql import cells_query, key_alias
 
 
 @dataclass(frozen=True)
 class KeyColumn:
-    """Integer codes per cell (-1 for a missing label) into ``levels`` (a pyarrow array)."""
+    """Integer codes per cell (-1 for a missing label) into the sorted ``levels``."""
 
     codes: np.ndarray
-    levels: pa.Array
+    levels: np.ndarray
 
     def labels(self) -> list[str | None]:
         """The distinct labels as text, in code (sorted) order."""
-        return [None if v is None else str(v) for v in self.levels.to_pylist()]
+        return [str(v) for v in self.levels.tolist()]
 
     def label(self, code: int) -> str | None:
         """The label of one code (None for a missing label)."""
-        return None if code < 0 else str(self.levels[code].as_py())
+        return None if code < 0 else str(self.levels[code].item()
+                                          if hasattr(self.levels[code], "item")
+                                          else self.levels[code])
 
     def take(self, mask: np.ndarray) -> KeyColumn:
         return KeyColumn(codes=self.codes[mask], levels=self.levels)
@@ -69,45 +69,65 @@ def sort_columns(schema: TrialSchema) -> list[str]:
     return keys
 
 
-def _encode(column: pa.ChunkedArray) -> KeyColumn:
-    """Codes that are ranks in sorted label order (-1 for missing) and the sorted labels."""
-    encoded = pc.dictionary_encode(column.combine_chunks())
-    dictionary = encoded.dictionary
-    order = np.asarray(pc.sort_indices(dictionary).to_numpy(zero_copy_only=False), np.int64)
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    indices = encoded.indices
-    raw = indices.to_numpy(zero_copy_only=False)
-    if indices.null_count:
-        valid = np.asarray(indices.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-        raw = np.where(valid, np.nan_to_num(raw.astype(float), nan=0.0), -1.0)
-    raw = np.asarray(raw, dtype=np.int64)
-    codes = np.where(raw >= 0, rank[np.clip(raw, 0, None)], -1) if len(raw) else raw
-    return KeyColumn(codes=codes.astype(np.int64), levels=dictionary.take(pa.array(order)))
+def _null_mask(values: np.ndarray) -> np.ndarray:
+    if isinstance(values, np.ma.MaskedArray):
+        return np.ma.getmaskarray(values)
+    if values.dtype == object:
+        return np.fromiter((v is None or (isinstance(v, float) and v != v) for v in values),
+                           dtype=bool, count=len(values))
+    if values.dtype.kind == "f":
+        return np.isnan(values)
+    return np.zeros(len(values), dtype=bool)
 
 
-def cells_from_table(*, table: pa.Table, schema: TrialSchema) -> Cells:
-    """Sort an engine's cell table by key and convert it to numpy arrays.
+def _encode(values: np.ndarray) -> KeyColumn:
+    """Codes that are ranks in sorted label order (-1 for missing) and the sorted labels.
 
-    Keys are compared in their own type (numbers as numbers, text bytewise), which every engine
-    returns identically, so the cell order - and with it every later sum - is engine-free.
+    Labels are compared in their own type (numbers as numbers, text by code point), which
+    every engine returns identically, so the cell order is the same whatever the engine.
     """
+    mask = _null_mask(values)
+    data = np.asarray(values.data if isinstance(values, np.ma.MaskedArray) else values)
+    codes = np.full(len(data), -1, dtype=np.int64)
+    present = data[~mask]
+    if data.dtype == object:
+        index: dict[object, int] = {}
+        raw = np.fromiter((index.setdefault(v, len(index)) for v in present), dtype=np.int64,
+                          count=len(present))
+        labels = list(index)
+        order = sorted(range(len(labels)), key=labels.__getitem__)
+        rank = np.empty(len(labels), dtype=np.int64)
+        rank[order] = np.arange(len(labels))
+        codes[~mask] = rank[raw] if len(raw) else raw
+        levels = np.empty(len(labels), dtype=object)
+        levels[:] = [labels[i] for i in order]
+    else:
+        levels, inverse = np.unique(present, return_inverse=True)
+        codes[~mask] = inverse.reshape(-1)
+    return KeyColumn(codes=codes, levels=levels)
+
+
+def _as_float(values: np.ndarray) -> np.ndarray:
+    if isinstance(values, np.ma.MaskedArray):
+        values = values.astype(float).filled(0.0)
+    elif values.dtype == object:
+        values = np.array([0.0 if v is None else float(v) for v in values], dtype=float)
+    return np.nan_to_num(np.asarray(values, dtype=float), nan=0.0)
+
+
+def cells_from_columns(*, columns: Columns, schema: TrialSchema) -> Cells:
+    """Sort an engine's cells by key (see ``_encode``) and convert them to float arrays."""
     names = list(schema.key_columns)
     rename = {key_alias(i): name for i, name in enumerate(names)}
-    table = table.rename_columns([rename.get(c, c) for c in table.column_names])
-    keys = {n: _encode(table[n]) for n in names}
-    order = np.arange(table.num_rows)
-    if table.num_rows:
+    keys = {rename[a]: _encode(v) for a, v in columns.items() if a in rename}
+    size = len(next(iter(columns.values()))) if columns else 0
+    order = np.arange(size)
+    if size:
         sort_keys = [np.where(keys[c].codes >= 0, keys[c].codes, len(keys[c].levels))
                      for c in sort_columns(schema)]
         order = np.lexsort(sort_keys[::-1])
     keys = {n: KeyColumn(codes=k.codes[order], levels=k.levels) for n, k in keys.items()}
-    stats: dict[str, np.ndarray] = {}
-    for name in table.column_names:
-        if name in rename.values():
-            continue
-        col = pc.cast(table[name], pa.float64()).to_numpy(zero_copy_only=False)
-        stats[name] = np.nan_to_num(np.asarray(col, dtype=float), nan=0.0)[order]
+    stats = {a: _as_float(v)[order] for a, v in columns.items() if a not in rename}
     return Cells(keys=keys, stats=stats)
 
 
@@ -116,4 +136,4 @@ def fetch_cells(
 ) -> Cells:
     """Run the cell aggregation on ``engine`` and return the sorted cells."""
     sql = cells_query(schema=schema, relation=engine.relation, dialect=engine.dialect)
-    return cells_from_table(table=engine.fetch(sql, progress=progress), schema=schema)
+    return cells_from_columns(columns=engine.fetch(sql, progress=progress), schema=schema)

@@ -8,13 +8,35 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from seedbed.data.checks import DEFAULT_SUPPRESS_BELOW
-from seedbed.data.engines import Engine
+from seedbed.data.engines import Columns, Engine
 from seedbed.data.schema import TrialSchema
 from seedbed.data.sql import histogram_query, range_query
 
 DEFAULT_BINS = 20
+
+
+def _finite(v: Any) -> bool:
+    return v is not None and math.isfinite(float(v))
+
+
+def _rows(columns: Columns) -> list[dict[str, Any]]:
+    names = list(columns)
+    size = len(columns[names[0]]) if names else 0
+    out = []
+    for i in range(size):
+        row: dict[str, Any] = {}
+        for n in names:
+            col = columns[n]
+            masked = isinstance(col, np.ma.MaskedArray) and bool(np.ma.getmaskarray(col)[i])
+            v = None if masked else col[i]
+            row[n] = v.item() if hasattr(v, "item") else v
+        out.append(row)
+    return out
 
 
 @dataclass(frozen=True)
@@ -31,12 +53,12 @@ def histograms(
     suppress_below: int = DEFAULT_SUPPRESS_BELOW,
 ) -> tuple[Histogram, ...]:
     """One histogram per outcome: two small aggregation queries each (range, then counts)."""
-    ranges = engine.fetch(range_query(schema=schema, relation=engine.relation,
-                                      dialect=engine.dialect)).to_pylist()
+    ranges = _rows(engine.fetch(range_query(schema=schema, relation=engine.relation,
+                                            dialect=engine.dialect)))
     out = []
     for i, outcome in enumerate(schema.outcomes):
-        lows = [r[f"o{i}_min"] for r in ranges if r[f"o{i}_min"] is not None]
-        highs = [r[f"o{i}_max"] for r in ranges if r[f"o{i}_max"] is not None]
+        lows = [r[f"o{i}_min"] for r in ranges if _finite(r[f"o{i}_min"])]
+        highs = [r[f"o{i}_max"] for r in ranges if _finite(r[f"o{i}_max"])]
         if not lows:
             out.append(Histogram(outcome=outcome, edges=(), counts=()))
             continue
@@ -44,9 +66,9 @@ def histograms(
         width = (high - low) / bins if high > low else 1.0
         if not math.isfinite(width) or width <= 0:
             width = 1.0
-        rows = engine.fetch(histogram_query(
+        rows = _rows(engine.fetch(histogram_query(
             schema=schema, relation=engine.relation, dialect=engine.dialect, outcome=outcome,
-            low=low, width=width, bins=bins)).to_pylist()
+            low=low, width=width, bins=bins)))
         per_arm: dict[str, list[int | None]] = {}
         for r in rows:
             arm = str(r["k0"])

@@ -12,9 +12,13 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-import pyarrow as pa
+import numpy as np
 
 from seedbed.data.sql import DUCKDB, POSTGRES, SPARK, Dialect
+
+Columns = dict[str, np.ndarray]
+"""A small query result: column name to a numpy array (object arrays hold None for null,
+numeric arrays may be masked)."""
 
 ProgressCallback = Callable[[float], None]
 """Called with the fraction of the scan done (0..1), or -1 when the engine cannot tell."""
@@ -28,7 +32,7 @@ class Engine(Protocol):
     dialect: Dialect
     relation: str
 
-    def fetch(self, sql: str, *, progress: ProgressCallback | None = None) -> pa.Table: ...
+    def fetch(self, sql: str, *, progress: ProgressCallback | None = None) -> Columns: ...
 
     def column_names(self) -> list[str]: ...
 
@@ -39,10 +43,9 @@ def _sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _arrow(relation: Any) -> pa.Table:
-    """A DuckDB result as an Arrow table (the method was renamed in DuckDB 1.4)."""
-    method = getattr(relation, "to_arrow_table", None) or relation.fetch_arrow_table
-    return method()
+def _numpy(relation: Any) -> Columns:
+    """A DuckDB result as numpy arrays (no pandas or Arrow conversion on the way)."""
+    return dict(relation.fetchnumpy())
 
 
 class DuckDBEngine:
@@ -71,14 +74,14 @@ class DuckDBEngine:
         self.con.execute("SET enable_progress_bar = true")
         self.con.execute("SET enable_progress_bar_print = false")
 
-    def fetch(self, sql: str, *, progress: ProgressCallback | None = None) -> pa.Table:
+    def fetch(self, sql: str, *, progress: ProgressCallback | None = None) -> Columns:
         if progress is None:
-            return _arrow(self.con.sql(sql))
+            return _numpy(self.con.sql(sql))
         result: dict[str, Any] = {}
 
         def run() -> None:
             try:
-                result["table"] = _arrow(self.con.sql(sql))
+                result["table"] = _numpy(self.con.sql(sql))
             except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
                 result["error"] = exc
 
@@ -115,7 +118,7 @@ class PostgresEngine:
         self.conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
         self.relation = ".".join(self.dialect.ident(p) for p in table.split("."))
 
-    def fetch(self, sql: str, *, progress: ProgressCallback | None = None) -> pa.Table:
+    def fetch(self, sql: str, *, progress: ProgressCallback | None = None) -> Columns:
         if progress is not None:
             progress(-1.0)
         with self.conn.cursor() as cur:
@@ -125,7 +128,12 @@ class PostgresEngine:
         if progress is not None:
             progress(1.0)
         columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-        return pa.table({n: pa.array(list(c)) for n, c in zip(names, columns, strict=True)})
+        out: Columns = {}
+        for name, col in zip(names, columns, strict=True):
+            arr = np.empty(len(col), dtype=object)
+            arr[:] = list(col)
+            out[name] = arr
+        return out
 
     def column_names(self) -> list[str]:
         with self.conn.cursor() as cur:
@@ -173,14 +181,19 @@ class SparkEngine:
         else:
             raise ValueError("SparkEngine needs a Parquet path or a table")
 
-    def fetch(self, sql: str, *, progress: ProgressCallback | None = None) -> pa.Table:
+    def fetch(self, sql: str, *, progress: ProgressCallback | None = None) -> Columns:
         if progress is not None:
             progress(-1.0)
-        df = self.spark.sql(sql)
-        table = df.toArrow() if hasattr(df, "toArrow") else pa.Table.from_pandas(df.toPandas())
+        rows = self.spark.sql(sql).collect()
         if progress is not None:
             progress(1.0)
-        return table
+        names = list(self.spark.sql(sql).columns) if not rows else list(rows[0].asDict())
+        out: Columns = {}
+        for i, name in enumerate(names):
+            arr = np.empty(len(rows), dtype=object)
+            arr[:] = [r[i] for r in rows]
+            out[name] = arr
+        return out
 
     def column_names(self) -> list[str]:
         sql = f"SELECT * FROM {self.relation} LIMIT 0"  # noqa: S608 - relation is quoted

@@ -53,7 +53,14 @@ def cell_moments(
     sxy: np.ndarray | None = None,
 ) -> StackedMoments:
     """Per-cell moments from the constant design rows (cells x k) and the cell sums."""
-    xtx = np.einsum("c,ci,cj->cij", n, design, design)
+    cells, k = design.shape
+    xtx = np.empty((cells, k, k))
+    weighted = design * n[:, None]
+    for i in range(k):  # k is small; column loops avoid (cells x k x k) temporaries
+        for j in range(i, k):
+            xtx[:, i, j] = weighted[:, i] * design[:, j]
+            if j != i:
+                xtx[:, j, i] = xtx[:, i, j]
     xty = design * sy[:, None]
     if x_col is not None and sx is not None and sxx is not None and sxy is not None:
         cross = design * sx[:, None]
@@ -66,7 +73,7 @@ def cell_moments(
 
 def fold(moments: StackedMoments, starts: np.ndarray) -> StackedMoments:
     """Sum contiguous runs of cells beginning at ``starts`` (sorted indices) into blocks."""
-    if len(moments.n) == 0:
+    if len(moments.n) == 0 or len(starts) == len(moments.n):  # one cell per block already
         return moments
     return StackedMoments(
         n=np.add.reduceat(moments.n, starts),
