@@ -112,3 +112,47 @@ def gatekeeper(check: Callable[[Any], Any]) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorate
+
+
+# --- portfolio ---
+
+
+def access_portfolio(user: Any) -> Any:
+    """The portfolio is for council staff and partners."""
+    return access_staff_area(user)
+
+
+def access_portfolio_manage(user: Any) -> Any:
+    """Recording innovations, gate decisions and risks: innovation leads and administrators."""
+    return access_role(user, [Role.INNOVATION_LEAD, Role.ADMINISTRATOR])
+
+
+def access_innovation(user: Any, innovation_id: int) -> Any:
+    from seedbed.portfolio.models import Innovation
+
+    access_staff_area(user)
+    innovation = Innovation.objects.filter(pk=innovation_id).first()
+    if innovation is None:
+        raise AccessDenied("There is no such innovation.")
+    return innovation
+
+
+# --- library ---
+
+
+def access_library_manage(user: Any) -> Any:
+    """Writing cases: innovation leads, analysts and administrators."""
+    return access_role(user, [Role.INNOVATION_LEAD, Role.ANALYST, Role.ADMINISTRATOR])
+
+
+def access_case(user: Any, case_id: int) -> Any:
+    """Published cases are public; drafts are for staff only."""
+    from seedbed.library.models import Case
+
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None:
+        raise AccessDenied("There is no such case.")
+    if case.status == Case.Status.PUBLISHED:
+        return case
+    access_staff_area(user)
+    return case

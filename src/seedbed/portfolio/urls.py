@@ -1,5 +1,16 @@
-from django.urls import path  # noqa: F401  (URL patterns are added as the capability lands)
+from django.urls import path
+
+from seedbed.portfolio import views
 
 app_name = "portfolio"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("innovations/new/", views.innovation_create, name="innovation_create"),
+    path("innovations/<int:innovation_id>/", views.innovation_detail, name="innovation_detail"),
+    path("innovations/<int:innovation_id>/gate/", views.gate_decide, name="gate_decide"),
+    path("innovations/<int:innovation_id>/risks/new/", views.risk_add, name="risk_add"),
+    path("innovations/<int:innovation_id>/spend/", views.spend_record, name="spend_record"),
+    path("lifecycles/", views.lifecycles, name="lifecycles"),
+    path("risk-appetite/", views.appetite, name="appetite"),
+]

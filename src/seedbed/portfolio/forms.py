@@ -1,0 +1,110 @@
+"""Portfolio forms, rendered in the GOV.UK pattern."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from seedbed.accounts.models import STAFF_ROLES, Organisation, User
+from seedbed.core.forms import GovUKWidgetsMixin
+from seedbed.portfolio.models import (
+    EfficiencyTag,
+    GateDecision,
+    ServiceArea,
+    Stage,
+    StageSet,
+    Typology,
+)
+
+SCORES = [(n, f"{n}") for n in range(1, 6)]
+
+
+def _area_choices() -> list[tuple[str, str]]:
+    return [("", "All service areas")] + [(a.slug, a.name) for a in ServiceArea.objects.order_by("name")]
+
+
+def _stage_choices() -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    for stage in Stage.objects.order_by("stage_set__name", "order"):
+        seen.setdefault(stage.slug, stage.name)
+    return [("", "All stages"), *seen.items()]
+
+
+# Choices are callables: the GOV.UK mixin validates a bound form while it is constructed.
+class FilterForm(GovUKWidgetsMixin, forms.Form):
+    service_area = forms.ChoiceField(label="Service area", required=False, choices=_area_choices)
+    typology = forms.ChoiceField(label="Type", required=False,
+                                 choices=[("", "All types"), *Typology.choices])
+    stage = forms.ChoiceField(label="Stage", required=False, choices=_stage_choices)
+
+
+class InnovationForm(GovUKWidgetsMixin, forms.Form):
+    title = forms.CharField(label="Title", max_length=200,
+                            error_messages={"required": "Enter a title"})
+    problem = forms.CharField(label="Problem", widget=forms.Textarea(attrs={"rows": 4}),
+                              help_text="The problem in the words of the people who have it.",
+                              error_messages={"required": "Describe the problem the innovation addresses"})
+    typology = forms.ChoiceField(label="Type of innovation", choices=Typology.choices,
+                                 widget=forms.RadioSelect,
+                                 error_messages={"required": "Choose a type of innovation"})
+    efficiency_tags = forms.MultipleChoiceField(
+        label="Radical efficiency", required=False, choices=EfficiencyTag.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Where a better outcome for less money could come from.")
+    service_area = forms.ModelChoiceField(label="Service area", queryset=ServiceArea.objects.all(),
+                                          error_messages={"required": "Choose a service area"})
+    lead_organisation = forms.ModelChoiceField(label="Lead organisation", queryset=Organisation.objects.all(),
+                                               error_messages={"required": "Choose the lead organisation"})
+    stage_set = forms.ModelChoiceField(label="Lifecycle", queryset=StageSet.objects.all(), required=False,
+                                       help_text="Leave empty for the Seedbed lifecycle.")
+    budget = forms.DecimalField(label="Budget (£)", min_value=0, max_digits=12, decimal_places=2,
+                                initial=0, error_messages={"invalid": "Enter the budget as a number, like 25000",
+                                                           "min_value": "The budget cannot be negative"})
+    expected_outcomes = forms.CharField(label="Benefits expected", required=False,
+                                        widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class GateDecisionForm(GovUKWidgetsMixin, forms.Form):
+    decision = forms.ChoiceField(label="Decision", choices=GateDecision.Decision.choices,
+                                 widget=forms.RadioSelect, error_messages={"required": "Choose a decision"})
+    reasons = forms.CharField(label="Reasons", widget=forms.Textarea(attrs={"rows": 4}),
+                              error_messages={"required": "Give the reasons for this decision"})
+    checklist_done = forms.MultipleChoiceField(label="Exit checklist done", required=False,
+                                               widget=forms.CheckboxSelectMultiple)
+    reviewers = forms.ModelMultipleChoiceField(
+        label="Reviewers", required=False, widget=forms.CheckboxSelectMultiple,
+        queryset=User.objects.filter(memberships__role__in=sorted(STAFF_ROLES - {"frontline"}),
+                                     is_active=True).distinct().order_by("username"))
+    exception_reasons = forms.CharField(
+        label="Exception (only if the evidence or checklist is not met)", required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why the innovation should advance without the evidence or checklist the gate asks for.")
+    learning = forms.CharField(label="What was learnt (needed to stop)", required=False,
+                               widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def gate_decision_form(data: Any, *, checklist: list[str]) -> GateDecisionForm:
+    """The gate form with the current stage's exit checklist as its checkbox choices."""
+    field = forms.MultipleChoiceField(label="Exit checklist done", required=False,
+                                      widget=forms.CheckboxSelectMultiple,
+                                      choices=[(item, item) for item in checklist])
+    form_class = type("StageGateDecisionForm", (GateDecisionForm,), {"checklist_done": field})
+    return form_class(data)
+
+
+class RiskForm(GovUKWidgetsMixin, forms.Form):
+    title = forms.CharField(label="Risk", max_length=200, error_messages={"required": "Describe the risk in a few words"})
+    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    likelihood = forms.TypedChoiceField(label="Likelihood before mitigation (1 to 5)", choices=SCORES, coerce=int)
+    impact = forms.TypedChoiceField(label="Impact before mitigation (1 to 5)", choices=SCORES, coerce=int)
+    mitigation = forms.CharField(label="Mitigation", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    residual_likelihood = forms.TypedChoiceField(label="Likelihood after mitigation (1 to 5)", choices=SCORES, coerce=int)
+    residual_impact = forms.TypedChoiceField(label="Impact after mitigation (1 to 5)", choices=SCORES, coerce=int)
+
+
+class SpendForm(GovUKWidgetsMixin, forms.Form):
+    amount = forms.DecimalField(label="Spend to add (£)", min_value=0.01, max_digits=12, decimal_places=2,
+                                error_messages={"required": "Enter the amount spent",
+                                                "invalid": "Enter the amount as a number, like 1500",
+                                                "min_value": "Enter a positive amount of spend"})

@@ -1,0 +1,186 @@
+"""Reading the portfolio: lists with filters, and the leaders' summary (aggregations here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, QuerySet, Sum
+from django.utils import timezone
+
+from seedbed.portfolio import adapters
+from seedbed.portfolio.models import (
+    APPETITE_LIMITS,
+    Appetite,
+    GateDecision,
+    Innovation,
+    Risk,
+    ServiceArea,
+    StageSet,
+    Typology,
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    service_area: str = ""
+    typology: str = ""
+    stage: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.service_area or self.typology or self.stage)
+
+
+def innovation_list(*, for_user: Any, filters: Filters = Filters()) -> QuerySet[Innovation]:
+    """Innovations (staff see all), filtered by service area slug, typology and stage slug."""
+    rows = Innovation.objects.select_related("stage", "stage_set", "service_area", "owner")
+    if filters.service_area:
+        rows = rows.filter(service_area__slug=filters.service_area)
+    if filters.typology:
+        rows = rows.filter(typology=filters.typology)
+    if filters.stage:
+        rows = rows.filter(stage__slug=filters.stage)
+    return rows.order_by("stage__order", "title")
+
+
+def innovation_get(*, innovation_id: int) -> Innovation:
+    return Innovation.objects.select_related(
+        "stage", "stage_set", "service_area", "owner", "lead_organisation"
+    ).get(pk=innovation_id)
+
+
+def decision_list(*, innovation: Innovation) -> QuerySet[GateDecision]:
+    return innovation.decisions.select_related("from_stage", "to_stage", "decided_by").prefetch_related("reviewers")
+
+
+def risk_list(*, innovation: Innovation) -> QuerySet[Risk]:
+    return innovation.risks.all()
+
+
+def service_area_list() -> QuerySet[ServiceArea]:
+    return ServiceArea.objects.annotate(innovation_count=Count("innovations")).order_by("name")
+
+
+def stage_set_list() -> QuerySet[StageSet]:
+    return StageSet.objects.prefetch_related("stages").order_by("name")
+
+
+def is_stuck(innovation: Innovation, now: dt.datetime | None = None) -> bool:
+    """In its stage for longer than its stage set allows (stopped innovations are not stuck)."""
+    if innovation.status == Innovation.Status.STOPPED:
+        return False
+    now = now or timezone.now()
+    return (now - innovation.stage_entered_at).days > innovation.stage_set.stuck_after_days
+
+
+def risk_above_appetite(risk: Risk, area: ServiceArea) -> bool:
+    return risk.status == Risk.Status.OPEN and risk.residual_score > APPETITE_LIMITS[Appetite(area.appetite)]
+
+
+@dataclass(frozen=True)
+class FunnelRow:
+    stage: str
+    slug: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Funnel:
+    stage_set: str
+    rows: tuple[FunnelRow, ...]
+
+
+@dataclass(frozen=True)
+class Spend:
+    budget: Decimal
+    spend: Decimal
+    ring_fence: Decimal
+    ring_fence_source: str
+
+    @property
+    def share_of_ring_fence(self) -> float:
+        return float(self.spend / self.ring_fence * 100) if self.ring_fence else 0.0
+
+
+@dataclass(frozen=True)
+class PortfolioSummary:
+    total: int
+    by_status: dict[str, int]
+    funnels: tuple[Funnel, ...]
+    spend: Spend
+    spend_by_area: tuple[tuple[str, Decimal, Decimal], ...]
+    heat: tuple[tuple[int, ...], ...]  # heat[impact-1][likelihood-1]: open risks, residual
+    above_appetite: tuple[tuple[Risk, ServiceArea], ...]
+    evidence_levels: tuple[int, ...]  # count of innovations at level 0..5
+    stuck: tuple[tuple[Innovation, int], ...]  # innovation, days in stage
+    tests: tuple[adapters.RunningTest, ...]
+    by_typology: dict[str, int] = field(default_factory=dict)
+
+
+def portfolio_summary(
+    *, for_user: Any, filters: Filters = Filters(), now: dt.datetime | None = None
+) -> PortfolioSummary:
+    """The leaders' view: funnel by stage, spend against the ring-fence, risk heat map,
+    tests and their status, evidence levels and innovations stuck in a stage.
+
+    Funnel counts active and shelved innovations (stopped ones are counted in ``by_status``).
+    The ring-fence comes from the funding capability when it reports one; otherwise it is
+    the sum of the innovations' budgets. The heat map counts open risks by residual
+    likelihood and impact.
+    """
+    now = now or timezone.now()
+    innovations = list(innovation_list(for_user=for_user, filters=filters))
+    live = [i for i in innovations if i.status != Innovation.Status.STOPPED]
+    funnels = []
+    stage_counts = Counter(i.stage_id for i in live)
+    for stage_set in StageSet.objects.filter(innovations__in=innovations).distinct().order_by("name"):
+        rows = tuple(FunnelRow(s.name, s.slug, stage_counts.get(s.pk, 0)) for s in stage_set.stages.all())
+        funnels.append(Funnel(stage_set.name, rows))
+    ids = [i.pk for i in innovations]
+    totals = Innovation.objects.filter(pk__in=ids).aggregate(b=Sum("budget"), s=Sum("spend"))
+    budget, spend = totals["b"] or Decimal("0"), totals["s"] or Decimal("0")
+    ring_fence = adapters.ring_fence_total()
+    spend_summary = Spend(budget, spend, ring_fence if ring_fence is not None else budget,
+                          "experimentation fund" if ring_fence is not None else "innovation budgets")
+    by_area = (
+        Innovation.objects.filter(pk__in=ids).values("service_area__name")
+        .annotate(b=Sum("budget"), s=Sum("spend")).order_by("service_area__name")
+    )
+    heat = [[0] * 5 for _ in range(5)]
+    above = []
+    risks = Risk.objects.filter(innovation__in=ids, status=Risk.Status.OPEN).select_related(
+        "innovation__service_area")
+    for risk in risks:
+        heat[risk.residual_impact - 1][risk.residual_likelihood - 1] += 1
+        if risk_above_appetite(risk, risk.innovation.service_area):
+            above.append((risk, risk.innovation.service_area))
+    levels = Counter(i.evidence_level for i in innovations)
+    stuck = tuple(
+        (i, (now - i.stage_entered_at).days) for i in innovations if is_stuck(i, now)
+    )
+    return PortfolioSummary(
+        total=len(innovations),
+        by_status={label: sum(1 for i in innovations if i.status == value)
+                   for value, label in Innovation.Status.choices},
+        funnels=tuple(funnels),
+        spend=spend_summary,
+        spend_by_area=tuple((r["service_area__name"], r["b"], r["s"]) for r in by_area),
+        heat=tuple(tuple(row) for row in heat),
+        above_appetite=tuple(above),
+        evidence_levels=tuple(levels.get(level, 0) for level in range(6)),
+        stuck=stuck,
+        tests=tuple(adapters.running_tests(innovations)),
+        by_typology={label: sum(1 for i in innovations if i.typology == value)
+                     for value, label in Typology.choices},
+    )
+
+
+
+def cases_for(*, innovation: Innovation) -> list[Any]:
+    """The library cases about this innovation (the library links its cases here)."""
+    manager = getattr(innovation, "cases", None)
+    return list(manager.order_by("-id")) if manager is not None else []

@@ -1,0 +1,31 @@
+"""Writing the portfolio: the only code that writes innovations, stages, decisions and risks."""
+
+from seedbed.portfolio.services.innovation import (
+    innovation_create,
+    innovation_evidence_record,
+    innovation_link_add,
+    innovation_spend_record,
+)
+from seedbed.portfolio.services.lifecycle import gate_decide, stage_set_create, stage_set_install
+from seedbed.portfolio.services.risk import (
+    risk_close,
+    risk_record,
+    risks_roll_up,
+    service_area_appetite_set,
+    service_area_create,
+)
+
+__all__ = [
+    "gate_decide",
+    "innovation_create",
+    "innovation_evidence_record",
+    "innovation_link_add",
+    "innovation_spend_record",
+    "risk_close",
+    "risk_record",
+    "risks_roll_up",
+    "service_area_appetite_set",
+    "service_area_create",
+    "stage_set_create",
+    "stage_set_install",
+]

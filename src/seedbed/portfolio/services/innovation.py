@@ -1,0 +1,181 @@
+"""Creating innovations, linking them to the golden thread, recording spend and evidence."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.utils import timezone
+
+from seedbed.accounts.models import Organisation
+from seedbed.core.audit import audit_append
+from seedbed.core.errors import ValidationProblem
+from seedbed.portfolio.models import (
+    EfficiencyTag,
+    Innovation,
+    InnovationLink,
+    InnovationOrganisation,
+    ServiceArea,
+    Stage,
+    StageSet,
+    Typology,
+)
+from seedbed.portfolio.services.lifecycle import stage_set_install
+
+ERROR_TITLE = "Enter a title"
+ERROR_PROBLEM = "Describe the problem the innovation addresses"
+ERROR_TYPOLOGY = "Choose a type of innovation"
+ERROR_TAG = "{tag!r} is not a radical-efficiency tag"
+ERROR_BUDGET = "The budget cannot be negative"
+ERROR_SPEND_NEGATIVE = "Enter a positive amount of spend"
+ERROR_OVERSPEND = "This spend of £{amount} would take the total to £{total}, over the budget of £{budget}"
+ERROR_STAGE_SET = "The stage is not part of the stage set"
+ERROR_LINK_KIND = "{kind!r} is not a kind of link"
+ERROR_LINK_TARGET = "Give either a record or a web address for the link"
+ERROR_LINK_DUPLICATE = "This record is already linked to the innovation"
+ERROR_EVIDENCE_LEVEL = "The evidence level must be between 0 and 5"
+ERROR_FUTURE = "The stage cannot have been entered in the future"
+
+
+def innovation_create(
+    *, title: str, problem: str, owner: Any, lead_organisation: Organisation, typology: str,
+    service_area: ServiceArea, actor: Any, efficiency_tags: Sequence[str] = (),
+    stage_set: StageSet | None = None, stage: Stage | None = None,
+    stage_entered_at: dt.datetime | None = None, budget: Decimal = Decimal("0"),
+    expected_outcomes: str = "", expected_cost: Decimal | None = None,
+    expected_saving: Decimal | None = None,
+    involved: Sequence[tuple[Organisation, str]] = (),
+) -> Innovation:
+    """Record an innovation, in the first stage of its stage set unless a stage is given.
+
+    ``stage_entered_at`` records an innovation already under way (when it entered its
+    current stage); by default, now. ``involved`` lists (organisation, part) pairs, part one
+    of commissioner/provider/community/partner.
+    """
+    problems: dict[str, str] = {}
+    if not title.strip():
+        problems["title"] = ERROR_TITLE
+    if not problem.strip():
+        problems["problem"] = ERROR_PROBLEM
+    if typology not in Typology.values:
+        problems["typology"] = ERROR_TYPOLOGY
+    for tag in efficiency_tags:
+        if tag not in EfficiencyTag.values:
+            problems["efficiency_tags"] = ERROR_TAG.format(tag=tag)
+    if budget < 0:
+        problems["budget"] = ERROR_BUDGET
+    now = timezone.now()
+    if stage_entered_at is not None and stage_entered_at > now:
+        problems["stage_entered_at"] = ERROR_FUTURE
+    if problems:
+        raise ValidationProblem(problems)
+    with transaction.atomic():
+        stage_set = stage_set or (stage.stage_set if stage else stage_set_install(slug="seedbed-default"))
+        stage = stage or stage_set.stages.order_by("order").first()
+        if stage is None or stage.stage_set_id != stage_set.pk:
+            raise ValidationProblem({"stage": ERROR_STAGE_SET})
+        innovation = Innovation(
+            title=title.strip(), problem=problem.strip(), owner=owner,
+            lead_organisation=lead_organisation, typology=typology,
+            efficiency_tags=list(dict.fromkeys(efficiency_tags)), service_area=service_area,
+            stage_set=stage_set, stage=stage, stage_entered_at=stage_entered_at or now,
+            budget=budget, expected_outcomes=expected_outcomes, expected_cost=expected_cost,
+            expected_saving=expected_saving,
+        )
+        innovation.full_clean()
+        innovation.save()
+        for organisation, part in involved:
+            InnovationOrganisation.objects.get_or_create(
+                innovation=innovation, organisation=organisation, part=part
+            )
+        audit_append(
+            action="portfolio.innovation_create", actor=actor, obj=innovation,
+            data={"typology": typology, "stage": stage.slug, "service_area": service_area.slug,
+                  "budget": str(budget)},
+        )
+    return innovation
+
+
+def innovation_spend_record(
+    *, innovation: Innovation, amount: Decimal, actor: Any, note: str = ""
+) -> Innovation:
+    """Add spend to an innovation; refused when it would take spend over the budget."""
+    if amount <= 0:
+        raise ValidationProblem({"amount": ERROR_SPEND_NEGATIVE})
+    with transaction.atomic():
+        innovation = Innovation.objects.select_for_update().get(pk=innovation.pk)
+        total = innovation.spend + amount
+        if total > innovation.budget:
+            raise ValidationProblem({"amount": ERROR_OVERSPEND.format(
+                amount=amount, total=total, budget=innovation.budget)})
+        innovation.spend = total
+        innovation.save(update_fields=["spend"])
+        audit_append(action="portfolio.innovation_spend_record", actor=actor, obj=innovation,
+                     data={"amount": str(amount), "total": str(total)})
+    return innovation
+
+
+def innovation_link_add(
+    *, innovation: Innovation, kind: str, label: str, actor: Any,
+    target: models.Model | None = None, url: str = "",
+) -> InnovationLink:
+    """Link a need, idea, award, probe, trial (``target``) or external evidence (``url``)."""
+    if kind not in InnovationLink.Kind.values:
+        raise ValidationProblem({"kind": ERROR_LINK_KIND.format(kind=kind)})
+    if target is None and not url:
+        raise ValidationProblem({"url": ERROR_LINK_TARGET})
+    with transaction.atomic():
+        link = InnovationLink(innovation=innovation, kind=kind, label=label[:200], url=url)
+        if target is not None:
+            link.content_type = ContentType.objects.get_for_model(target)
+            link.object_id = str(target.pk)
+            if InnovationLink.objects.filter(
+                innovation=innovation, content_type=link.content_type, object_id=link.object_id
+            ).exists():
+                raise ValidationProblem({"target": ERROR_LINK_DUPLICATE})
+        link.full_clean()
+        link.save()
+        audit_append(action="portfolio.innovation_link_add", actor=actor, obj=link,
+                     data={"innovation": innovation.pk, "kind": kind,
+                           "target": f"{link.content_type_id}:{link.object_id}" if target else url})
+    return link
+
+
+def innovation_for_record(record: models.Model) -> Innovation | None:
+    """The innovation a need, idea, award, probe or trial is linked to, if any (a read)."""
+    link = (
+        InnovationLink.objects.select_related("innovation")
+        .filter(content_type=ContentType.objects.get_for_model(record), object_id=str(record.pk))
+        .first()
+    )
+    return link.innovation if link else None
+
+
+def innovation_evidence_record(
+    *, innovation: Innovation, level: int, direction: str, source: str, actor: Any = None
+) -> Innovation:
+    """Record evidence on an innovation (called when a library case is published).
+
+    The innovation keeps its best evidence: a positive finding at a level at least as high
+    replaces what it had; a null or negative finding at a higher level than a positive one
+    replaces it too (the stronger design wins). Audited either way.
+    """
+    if not 0 <= level <= 5:
+        raise ValidationProblem({"level": ERROR_EVIDENCE_LEVEL})
+    with transaction.atomic():
+        innovation = Innovation.objects.select_for_update().get(pk=innovation.pk)
+        better = level > innovation.evidence_level or (
+            level == innovation.evidence_level and direction == "positive"
+        ) or not innovation.evidence_direction
+        if better:
+            innovation.evidence_level = level
+            innovation.evidence_direction = direction
+            innovation.evidence_source = source[:300]
+            innovation.save(update_fields=["evidence_level", "evidence_direction", "evidence_source"])
+        audit_append(action="portfolio.innovation_evidence_record", actor=actor, obj=innovation,
+                     data={"level": level, "direction": direction, "kept": better})
+    return innovation
