@@ -119,3 +119,30 @@ def test_random_cumulative_elections_match_pabutools(election: Election) -> None
     instance, profile = load(election)
     for rule in ("greedy", "mes", "mes-add1", "mes-add1-fill"):
         assert _ours(election, rule, "points") == oracle(instance, profile, rule, "points"), rule
+
+
+@pytest.mark.parametrize("utility", ["cost", "cardinality"])
+def test_near_ties_beyond_float_precision(utility: str) -> None:
+    """Prices that differ in the 16th digit: floats see a tie, exact arithmetic does not."""
+    big = 10**15
+    e = election_from(
+        budget=big + 1,
+        projects={"a": big + 1, "b": big, "c": 3},
+        ballots=[["a", "b"], ["a", "b", "c"], ["a", "b"], ["c"]],
+    )
+    instance, profile = load(e)
+    for rule in ("greedy", "mes", "mes-add1", "mes-add1-fill"):
+        assert _ours(e, rule, utility) == oracle(instance, profile, rule, utility), rule
+    assert _ours(e, "phragmen", utility) == oracle(instance, profile, "phragmen", utility)
+
+
+def test_voters_at_the_poor_rich_boundary() -> None:
+    """Budgets that end exactly at a price: payments must zero them exactly, not nearly."""
+    e = election_from(
+        budget=30,
+        projects={"x": 10, "y": 10, "z": 10, "w": 20},
+        ballots=[["x", "w"], ["x", "y"], ["y", "z"], ["z", "w"], ["x", "y", "z", "w"], ["w"]],
+    )
+    instance, profile = load(e)
+    for rule, utility in RULES_BY_UTILITY:
+        assert _ours(e, rule, utility) == oracle(instance, profile, rule, utility), rule
