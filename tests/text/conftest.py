@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,9 @@ def backend(request: pytest.FixtureRequest) -> str:
 def biodiversity() -> dict[str, str]:
     """The 316 comments of the Pol.is conversation on New Zealand's biodiversity strategy."""
     return polis_comments(BIODIVERSITY)
+
+
+@pytest.fixture(scope="session")
+def polis_conversation() -> Callable[[str], dict[str, str]]:
+    """Read one Pol.is conversation by folder name: comment-id -> comment-body."""
+    return lambda name: polis_comments(POLIS / name / "comments.csv")

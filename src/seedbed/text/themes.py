@@ -2,10 +2,16 @@
 
 Method:
 
-1. Embed every non-empty text (``backends``); rows are L2-normalised, so the squared
-   Euclidean distance is twice the cosine distance: ||u - v||^2 = 2 (1 - cos(u, v)). TF-IDF
-   vectors are first reduced to at most ``LSA_DIMENSIONS`` by truncated SVD (latent semantic
-   analysis; Deerwester et al. 1990) and normalised again.
+1. Represent every non-empty text by a unit vector. Lexical part: its TF-IDF vector
+   (``tfidf``) reduced to at most ``LSA_DIMENSIONS`` by truncated SVD (latent semantic
+   analysis; Deerwester et al. 1990) and normalised again, l(d). With the minilm backend the
+   sentence embedding s(d) is joined to it with weight w = ``lexical_weight``:
+
+       p(d) = [ sqrt(1 - w) s(d),  sqrt(w) l(d) ],   so   p(a).p(b) = (1-w) cos_s + w cos_l
+
+   (the shared words of a topic — "strategic voting", "citizens' assembly" — hold its
+   statements together where the sentence model alone spreads them by phrasing). With the
+   tfidf backend p(d) = l(d). Rows are unit length, so ||p(a) - p(b)||^2 = 2 (1 - p(a).p(b)).
 2. Ward's minimum-variance agglomerative clustering (Ward 1963, computed by
    ``scipy.cluster.hierarchy.linkage``): at each step merge the two groups whose union
    increases the within-group sum of squares least, i.e. with the smallest
@@ -32,14 +38,17 @@ import scipy.sparse as sp
 from scipy.cluster.hierarchy import fcluster, linkage
 
 from seedbed.text import codes
-from seedbed.text.backends import Vectors, embedder_get
+from seedbed.text.backends import BACKEND_TFIDF, Vectors, embedder_get
 from seedbed.text.index import items_check
 from seedbed.text.labels import class_tfidf_labels
+from seedbed.text.tfidf import TfidfEmbedder
 from seedbed.text.types import Theme, ThemesResult
 
 DEFAULT_MIN_SIZE = 3
 EXACT_LIMIT = 12_000
 LSA_DIMENSIONS = 128
+LEXICAL_WEIGHT = 0.5
+"""Default w: the sentence model and the words count equally (minilm backend)."""
 UNASSIGNED = -1
 
 
@@ -48,8 +57,8 @@ def cluster_count(n: int) -> int:
     return max(1, math.ceil(math.sqrt(n)))
 
 
-def _points(vectors: Vectors, seed: int) -> np.ndarray:
-    """Dense, L2-normalised points for clustering (TF-IDF reduced by truncated SVD)."""
+def _lexical_points(vectors: Vectors, seed: int) -> np.ndarray:
+    """TF-IDF rows reduced by truncated SVD (LSA) and L2-normalised again, dense."""
     if isinstance(vectors, np.ndarray):
         return vectors.astype(np.float64)
     from sklearn.decomposition import TruncatedSVD
@@ -59,7 +68,8 @@ def _points(vectors: Vectors, seed: int) -> np.ndarray:
     dimensions = min(LSA_DIMENSIONS, sparse.shape[0] - 1, sparse.shape[1] - 1)
     if dimensions < 2:
         return np.asarray(sparse.toarray(), dtype=np.float64)
-    reduced = TruncatedSVD(n_components=dimensions, random_state=seed).fit_transform(sparse)
+    with np.errstate(invalid="ignore", divide="ignore"):  # zero variance: identical texts
+        reduced = TruncatedSVD(n_components=dimensions, random_state=seed).fit_transform(sparse)
     return np.asarray(normalize(reduced), dtype=np.float64)
 
 
@@ -86,12 +96,14 @@ def themes(
     min_size: int = DEFAULT_MIN_SIZE,
     backend: str | None = None,
     n_clusters: int | None = None,
+    lexical_weight: float = LEXICAL_WEIGHT,
     seed: int = 0,
 ) -> ThemesResult:
     """Group texts into themes (see the module docstring for the method).
 
     ``min_size``: the fewest texts a theme may have. ``n_clusters``: how many groups to cut
     the tree into (default ``cluster_count(n)``); more gives smaller, tighter themes.
+    ``lexical_weight``: w in [0, 1] above (minilm backend only).
     ``seed`` fixes the SVD (tfidf) and k-means (above ``EXACT_LIMIT``) steps.
     Themes are ordered largest first (ties: the one whose first member comes first).
     """
@@ -124,9 +136,13 @@ def themes(
         warnings.append(codes.IDENTICAL_TEXTS)
 
     kept_texts = [item.text for item in kept]
-    fitted = embedder.fitted(kept_texts)
-    vectors = fitted.encode(kept_texts)
-    points = _points(vectors, seed)
+    lexical = _lexical_points(TfidfEmbedder().fitted(kept_texts).encode(kept_texts), seed)
+    if embedder.name == BACKEND_TFIDF:
+        points = lexical
+    else:
+        w = min(max(float(lexical_weight), 0.0), 1.0)
+        semantic = embedder.fitted(kept_texts).encode(kept_texts).astype(np.float64)
+        points = np.hstack([np.sqrt(1.0 - w) * semantic, np.sqrt(w) * lexical])
     if codes.IDENTICAL_TEXTS in warnings:
         labels = np.zeros(len(kept), dtype=np.intp)
     else:
