@@ -55,6 +55,8 @@ WARN_MISSING_COVARIATE = "missing_covariate_rows_dropped"
 WARN_ROWS_WITHOUT_CLUSTER = "rows_without_cluster"
 WARN_SAMPLE_RATIO_MISMATCH = "sample_ratio_mismatch"
 WARN_COUNTS_SUPPRESSED = "small_counts_suppressed"
+WARN_ARM_WITHOUT_OUTCOMES = "arm_without_outcomes"
+"""An arm (or the control) has no observed outcome: its effect is not estimable (NaN)."""
 
 METHOD_UNADJUSTED = "difference in means (OLS on arm)"
 METHOD_ADJUSTED = "covariate-adjusted (ANCOVA: OLS on arm, covariate and strata)"
@@ -139,7 +141,8 @@ def _cluster_starts(cells: Cells, schema: TrialSchema) -> np.ndarray:
     codes = cells.keys[schema.cluster].codes if schema.cluster else np.zeros(0)
     if len(codes) == 0:
         return np.zeros(0, dtype=np.int64)
-    return np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    # rows without a cluster label cannot be grouped: each such cell is its own block
+    return np.flatnonzero(np.r_[True, (codes[1:] != codes[:-1]) | (codes[1:] < 0)])
 
 
 def _check_clusters(cells: Cells, schema: TrialSchema, arms: _Arms) -> None:
@@ -189,16 +192,26 @@ def _fit(
                cluster_arms=cluster_arms)
 
 
-def _estimates(result: RegressionResult, design: Design, arms: _Arms, method: str
-               ) -> tuple[Estimate, ...]:
-    return tuple(
-        Estimate(
-            arm=arms.labels[t], effect=result.coef[col], se=result.se[col], ci=result.ci[col],
-            p=result.p[col], df=result.df, n=result.n, n_clusters=result.n_clusters,
-            cov_type=result.cov_type, method=method,
-        )
-        for t, col in zip(arms.treatments, design.arm_cols, strict=True)
-    )
+def _estimates(result: RegressionResult, design: Design, arms: _Arms, method: str,
+               arm_n: np.ndarray | None = None) -> tuple[Estimate, ...]:
+    """The arm coefficients; NaN for an arm (or a control) without observations."""
+    out = []
+    nan = math.nan
+    for t, col in zip(arms.treatments, design.arm_cols, strict=True):
+        empty = arm_n is not None and (arm_n[t] == 0 or arm_n[arms.control] == 0)
+        out.append(Estimate(
+            arm=arms.labels[t], effect=nan if empty else result.coef[col],
+            se=nan if empty else result.se[col], ci=(nan, nan) if empty else result.ci[col],
+            p=nan if empty else result.p[col], df=result.df, n=result.n,
+            n_clusters=result.n_clusters, cov_type=result.cov_type, method=method,
+        ))
+    return tuple(out)
+
+
+def _arm_n(cells: Cells, schema: TrialSchema, arms: _Arms, n_column: str) -> np.ndarray:
+    codes = cells.keys[schema.arm].codes
+    ok = codes >= 0
+    return np.bincount(codes[ok], weights=cells.stats[n_column][ok], minlength=len(arms.labels))
 
 
 def _stat_names(schema: TrialSchema, index: int, adjusted: bool) -> dict[str, str]:
@@ -258,7 +271,8 @@ def _subgroup(cells: Cells, schema: TrialSchema, arms: _Arms, index: int, column
         n = int(round(float(sub.stats[stat["n"]].sum())))
         shown = suppress_counts([n], below=below, total_published=False)[0]
         levels.append(SubgroupLevel(level=str(labels[code]), n=shown,
-                                    effects=_estimates(res, design, arms, method)))
+                                    effects=_estimates(res, design, arms, method,
+                                                       _arm_n(sub, schema, arms, stat["n"]))))
     sub = cells.take(key.codes >= 0)
     design = build_design(cells=sub, arm=schema.arm, treatment_codes=arms.treatments,
                           arm_labels=arms.labels, covariate=schema.covariate if adjusted else None,
@@ -281,7 +295,8 @@ def _cost(cells: Cells, schema: TrialSchema, arms: _Arms, index: int, alpha: flo
                stat={"n": c.ncost, "sy": c.scost, "syy": c.scost2}, alpha=alpha)
     method = "difference in mean cost (OLS on arm)"
     out = []
-    for est, cost in zip(unadjusted, _estimates(res, design, arms, method), strict=True):
+    costs = _estimates(res, design, arms, method, _arm_n(cells, schema, arms, c.ncost))
+    for est, cost in zip(unadjusted, costs, strict=True):
         icer = cost.effect / est.effect if est.effect else math.nan
         out.append(CostAnalysis(arm=est.arm, incremental_cost=cost,
                                 incremental_outcome=est.effect, cost_per_outcome_gained=icer))
@@ -304,7 +319,10 @@ def _outcome(cells: Cells, schema: TrialSchema, arms: _Arms, index: int,
     res = _fit(cells=cells, schema=schema, design=design,
                stat=_stat_names(schema, index, False), alpha=options.alpha)
     warnings += res.warnings
-    unadjusted = _estimates(res, design, arms, METHOD_UNADJUSTED)
+    unadjusted = _estimates(res, design, arms, METHOD_UNADJUSTED,
+                            _arm_n(cells, schema, arms, c.n))
+    if any(math.isnan(e.effect) for e in unadjusted):
+        warnings.append(WARN_ARM_WITHOUT_OUTCOMES)
     adjusted: tuple[Estimate, ...] = ()
     adjusted_for: tuple[str, ...] = ()
     if schema.covariate or schema.strata:
@@ -315,7 +333,8 @@ def _outcome(cells: Cells, schema: TrialSchema, arms: _Arms, index: int,
         res = _fit(cells=cells, schema=schema, design=design,
                    stat=_stat_names(schema, index, True), alpha=options.alpha)
         warnings += res.warnings
-        adjusted = _estimates(res, design, arms, METHOD_ADJUSTED)
+        adjusted = _estimates(res, design, arms, METHOD_ADJUSTED,
+                              _arm_n(cells, schema, arms, _stat_names(schema, index, True)["n"]))
     subgroups = tuple(
         _subgroup(cells, schema, arms, index, col, options.alpha, options.suppress_below)
         for col in schema.subgroups

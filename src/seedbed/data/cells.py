@@ -8,6 +8,7 @@ engines agree to the rounding of their in-engine sums (about 1e-15 relative per 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -94,8 +95,8 @@ def _encode(values: np.ndarray) -> KeyColumn:
         index: dict[object, int] = {}
         raw = np.fromiter((index.setdefault(v, len(index)) for v in present), dtype=np.int64,
                           count=len(present))
-        labels = list(index)
-        order = sorted(range(len(labels)), key=labels.__getitem__)
+        labels: list[Any] = list(index)
+        order = sorted(range(len(labels)), key=lambda i: labels[i])
         rank = np.empty(len(labels), dtype=np.int64)
         rank[order] = np.arange(len(labels))
         codes[~mask] = rank[raw] if len(raw) else raw
@@ -109,7 +110,7 @@ def _encode(values: np.ndarray) -> KeyColumn:
 
 def _as_float(values: np.ndarray) -> np.ndarray:
     if isinstance(values, np.ma.MaskedArray):
-        values = values.astype(float).filled(0.0)
+        values = np.ma.filled(values.astype(float), 0.0)
     elif values.dtype == object:
         values = np.array([0.0 if v is None else float(v) for v in values], dtype=float)
     return np.nan_to_num(np.asarray(values, dtype=float), nan=0.0)

@@ -33,8 +33,8 @@ def _rows(columns: Columns) -> list[dict[str, Any]]:
         for n in names:
             col = columns[n]
             masked = isinstance(col, np.ma.MaskedArray) and bool(np.ma.getmaskarray(col)[i])
-            v = None if masked else col[i]
-            row[n] = v.item() if hasattr(v, "item") else v
+            v: Any = None if masked else col[i]
+            row[n] = v.item() if v is not None and hasattr(v, "item") else v
         out.append(row)
     return out
 

@@ -73,7 +73,7 @@ def _connect() -> Any:
 def _allocation_view(con: Any, allocation: Path, schema: TrialSchema) -> str:
     rel = f"read_csv({_lit(str(allocation))}, all_varchar = true, header = true)"
     names = [d[0] for d in con.execute(f"SELECT * FROM {rel} LIMIT 0").description]  # noqa: S608
-    unit = schema.unit if schema.unit in names else names[0]
+    unit: str = schema.unit if schema.unit and schema.unit in names else names[0]
     arm = schema.arm if schema.arm in names else ("arm" if "arm" in names else None)
     arm_sql = f"NULLIF(TRIM({_q(arm)}), '')" if arm else "CAST(NULL AS VARCHAR)"
     con.execute(
