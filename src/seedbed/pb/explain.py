@@ -4,6 +4,7 @@ how many of their projects were funded."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from fractions import Fraction
 
 from seedbed.pb.greedy import GreedyStep
@@ -67,8 +68,6 @@ def explain_mes(prof: Profile, run: MesRun | None, chosen: list[int],
                 fill: list[GreedyStep]) -> dict[str, ProjectExplanation]:
     """MES: round, exact ρ, price per supporter and payers; rejected: when and how short."""
     out: dict[str, ProjectExplanation] = {}
-    if fill:
-        out.update(explain_greedy(prof, fill, stage="fill"))
     per_unit = Fraction(prof.uscale, prof.scale)
     unit = "point" if prof.measure == "points" else None
     if run is not None:
@@ -84,7 +83,9 @@ def explain_mes(prof: Profile, run: MesRun | None, chosen: list[int],
                      else f"{full} paid {_fmt(float(rho * per_unit))} per point")
             reason = (f"Funded in round {pur.round} of equal shares: its {pur.payers} "
                       f"supporters shared the cost; {split}")
-            if pur.paid_all:
+            if pur.paid_all and paid_by_poor < 0.005:
+                reason += f", and {pur.paid_all} had no money left"
+            elif pur.paid_all:
                 reason += (f", and {pur.paid_all} paid all they had left "
                            f"({_fmt(paid_by_poor)} together)")
             out[prof.ids[p]] = ProjectExplanation(
@@ -120,6 +121,16 @@ def explain_mes(prof: Profile, run: MesRun | None, chosen: list[int],
             **_base(prof, p), funded=False, stage="not funded",  # type: ignore[arg-type]
             reason=reason, unaffordable_round=rnd, money_left_share=share,
         )
+    if fill:
+        for pid, note in explain_greedy(prof, fill, stage="fill").items():
+            before = out.get(pid)
+            if before is None or note.funded:
+                out[pid] = note
+            else:  # keep why equal shares passed it over, then say what the fill did
+                out[pid] = replace(
+                    before, reason=f"{before.reason} Greedy fill: {note.reason[len('Not funded: '):]}",
+                    rank=note.rank, remaining_budget=note.remaining_budget,
+                )
     return out
 
 
