@@ -156,3 +156,302 @@ def access_case(user: Any, case_id: int) -> Any:
         return case
     access_staff_area(user)
     return case
+
+
+def access_attachment(user: Any, attachment_id: int) -> Any:
+    """A case's attachment is visible to whoever may see the case."""
+    from seedbed.library.models import Attachment
+
+    attachment = Attachment.objects.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise AccessDenied("There is no such file.")
+    access_case(user, attachment.case_id)
+    return attachment
+
+
+# --- funding ---
+# Funding models are looked up through the app registry: core sits below the domain apps.
+
+FUNDING_MANAGERS = (Role.INNOVATION_LEAD, Role.ADMINISTRATOR)
+DENIED_FUNDING_RECORD = "There is no such funding record."
+DENIED_FUNDING_CONFLICT = "Declare any conflict of interest before you open this application."
+DENIED_FUNDING_RECUSED = "You have a conflict of interest with this application and may not review it."
+DENIED_FUNDING_PANEL = "You are not on the panel for this call."
+DENIED_FUNDING_APPLICATION = "This application is not yours."
+DENIED_FUNDING_VOTER = "Only verified residents can vote online."
+
+
+def _funding_get(model: str, pk: int) -> Any:
+    from django.apps import apps
+
+    record = apps.get_model("funding", model).objects.filter(pk=pk).first()
+    if record is None:
+        raise AccessDenied(DENIED_FUNDING_RECORD)
+    return record
+
+
+def is_funding_manager(user: Any) -> bool:
+    return has_role(user, *FUNDING_MANAGERS)
+
+
+def access_funding_manage(user: Any) -> Any:
+    return access_role(user, FUNDING_MANAGERS)
+
+
+def access_fund(user: Any, fund_id: int) -> Any:
+    """Staff see funds and their ledgers."""
+    access_staff_area(user)
+    return _funding_get("Fund", fund_id)
+
+
+def access_call(user: Any, call_id: int) -> Any:
+    """Published calls are public; drafts only for funding managers."""
+    call = _funding_get("Call", call_id)
+    if call.status == "draft" and not is_funding_manager(user):
+        access_funding_manage(user)
+    return call
+
+
+def access_call_manage(user: Any, call_id: int) -> Any:
+    access_funding_manage(user)
+    return _funding_get("Call", call_id)
+
+
+def access_call_chair(user: Any, call_id: int) -> Any:
+    """Funding managers and the chair of the call's panel."""
+    access_signed_in(user)
+    call = _funding_get("Call", call_id)
+    if is_funding_manager(user) or call.panel.filter(user=user, is_chair=True).exists():
+        return call
+    raise AccessDenied(DENIED_ROLE.format(roles="panel chair, innovation lead, administrator"))
+
+
+def access_application(user: Any, application_id: int) -> Any:
+    """The applicant (or a member of the applying organisation) and funding managers."""
+    access_signed_in(user)
+    application = _funding_get("Application", application_id)
+    if application.applicant_id == user.pk or is_funding_manager(user):
+        return application
+    if application.organisation_id and application.organisation_id in organisations_of(user):
+        return application
+    raise AccessDenied(DENIED_FUNDING_APPLICATION)
+
+
+def access_application_declare(user: Any, application_id: int) -> Any:
+    """Panel members of the call, to declare conflicts (before they can open it)."""
+    access_signed_in(user)
+    application = _funding_get("Application", application_id)
+    if application.status == "draft" or not application.call.panel.filter(user=user).exists():
+        raise AccessDenied(DENIED_FUNDING_PANEL)
+    return application
+
+
+def access_application_review(user: Any, application_id: int) -> Any:
+    """Open an application to review it: only a panel member who has declared no conflict,
+    or whose declared conflict the chair waived with a reason."""
+    application = access_application_declare(user, application_id)
+    conflict = application.conflicts.filter(reviewer=user).first()
+    if conflict is None or conflict.status == "declared":
+        raise AccessDenied(DENIED_FUNDING_CONFLICT)
+    if conflict.status not in ("none", "waived"):
+        raise AccessDenied(DENIED_FUNDING_RECUSED)
+    return application
+
+
+def access_award(user: Any, award_id: int) -> Any:
+    """Staff, and the recipient (applicant or a member of the recipient organisation)."""
+    access_signed_in(user)
+    award = _funding_get("Award", award_id)
+    application = award.application
+    if is_staff_member(user) or application.applicant_id == user.pk:
+        return award
+    if application.organisation_id and application.organisation_id in organisations_of(user):
+        return award
+    raise AccessDenied(DENIED_FUNDING_APPLICATION)
+
+
+def access_pb_round(user: Any, round_id: int) -> Any:
+    """Participatory-budgeting rounds are public."""
+    return _funding_get("PbRound", round_id)
+
+
+def access_pb_manage(user: Any, round_id: int) -> Any:
+    access_funding_manage(user)
+    return _funding_get("PbRound", round_id)
+
+
+def access_pb_paper(user: Any, round_id: int) -> Any:
+    """Council staff key in paper ballots."""
+    access_staff_area(user)
+    return _funding_get("PbRound", round_id)
+
+
+def access_pb_vote(user: Any, round_id: int) -> Any:
+    """Verified residents (people holding the resident role) vote online."""
+    access_signed_in(user)
+    if Role.RESIDENT not in roles_of(user):
+        raise AccessDenied(DENIED_FUNDING_VOTER)
+    return _funding_get("PbRound", round_id)
+
+
+# --- participation ---
+# Voices models are looked up through the app registry: core sits below the domain apps.
+
+VOICES_HANDLERS = (Role.INNOVATION_LEAD, Role.ADMINISTRATOR)
+DENIED_VOICES_RECORD = "There is no such need or idea."
+DENIED_VOICES_COMMENT = "There is no such comment."
+
+
+def _voices_model(name: str) -> Any:
+    from django.apps import apps
+
+    return apps.get_model("participation", name)
+
+
+def is_voices_handler(user: Any) -> bool:
+    return has_role(user, *VOICES_HANDLERS)
+
+
+def access_voices_handling(user: Any) -> Any:
+    """Changing statuses, merging and moderating: innovation leads and administrators."""
+    return access_role(user, VOICES_HANDLERS)
+
+
+def access_voices_themes(user: Any) -> Any:
+    """Themes across needs are for council staff and partners."""
+    return access_staff_area(user)
+
+
+def access_contribution(user: Any, contribution_id: int) -> Any:
+    """Published needs and ideas are public; hidden ones only to their submitter and handlers."""
+    contribution = _voices_model("Contribution").objects.filter(pk=contribution_id).first()
+    if contribution is None:
+        raise AccessDenied(DENIED_VOICES_RECORD)
+    if not contribution.hidden:
+        return contribution
+    access_signed_in(user)
+    if contribution.submitter_id == user.pk or is_voices_handler(user):
+        return contribution
+    raise AccessDenied(DENIED_VOICES_RECORD)
+
+
+def access_contribution_handle(user: Any, contribution_id: int) -> Any:
+    access_voices_handling(user)
+    contribution = _voices_model("Contribution").objects.filter(pk=contribution_id).first()
+    if contribution is None:
+        raise AccessDenied(DENIED_VOICES_RECORD)
+    return contribution
+
+
+def access_voices_comment(user: Any, comment_id: int) -> Any:
+    """A comment is visible where its need or idea is."""
+    comment = _voices_model("Comment").objects.filter(pk=comment_id).first()
+    if comment is None:
+        raise AccessDenied(DENIED_VOICES_COMMENT)
+    access_contribution(user, comment.contribution_id)
+    return comment
+
+
+def access_voices_report(user: Any, report_id: int) -> Any:
+    access_voices_handling(user)
+    report = _voices_model("Report").objects.filter(pk=report_id).first()
+    if report is None:
+        raise AccessDenied("There is no such report.")
+    return report
+
+
+# --- trials ---
+# Trials models are looked up through the app registry: core sits below the domain apps.
+
+TRIAL_EDITORS = (Role.INNOVATION_LEAD, Role.ANALYST)
+DENIED_TRIAL = "There is no such trial."
+DENIED_PROBE = "There is no such probe."
+DENIED_TRIAL_NOT_PUBLIC = "This test is not on the public registry yet."
+DENIED_TRIAL_RESULT = "This result is not published yet."
+DENIED_TRIAL_MONITORING = "Only the trial's named safety lead sees the unblinded monitoring."
+DENIED_TRIAL_ENROLMENT = (
+    "Only frontline staff of {organisation} enrol people and report events for this trial."
+)
+
+
+def _trials_model(name: str) -> Any:
+    from django.apps import apps
+
+    return apps.get_model("trials", name)
+
+
+def access_trials_workspace(user: Any) -> Any:
+    """Drafting and running tests: innovation leads and analysts."""
+    return access_role(user, TRIAL_EDITORS)
+
+
+def access_trial_edit(user: Any, trial_id: int) -> Any:
+    access_trials_workspace(user)
+    trial = _trials_model("Trial").objects.filter(pk=trial_id).first()
+    if trial is None:
+        raise AccessDenied(DENIED_TRIAL)
+    return trial
+
+
+def access_trial_registry(user: Any, trial_id: int) -> Any:
+    """Registered trials are public; drafts are for innovation leads and analysts."""
+    trial = _trials_model("Trial").objects.filter(pk=trial_id).first()
+    if trial is None:
+        raise AccessDenied(DENIED_TRIAL)
+    if trial.is_draft and not has_role(user, *TRIAL_EDITORS):
+        access_signed_in(user)
+        raise AccessDenied(DENIED_TRIAL_NOT_PUBLIC)
+    return trial
+
+
+def access_trial_result(user: Any, trial_id: int) -> Any:
+    """A published result is public; before that, editors and the safety lead preview it."""
+    trial = access_trial_registry(user, trial_id)
+    result = _trials_model("TrialResult").objects.filter(trial=trial).first()
+    if result is not None and result.is_published:
+        return trial
+    access_signed_in(user)
+    if has_role(user, *TRIAL_EDITORS) or trial.safety_lead_id == user.pk:
+        return trial
+    raise AccessDenied(DENIED_TRIAL_RESULT)
+
+
+def access_trial_monitoring(user: Any, trial_id: int) -> Any:
+    """Unblinded monitoring: only the trial's named safety lead."""
+    access_signed_in(user)
+    trial = _trials_model("Trial").objects.filter(pk=trial_id).first()
+    if trial is None:
+        raise AccessDenied(DENIED_TRIAL)
+    if trial.safety_lead_id != user.pk or trial.is_draft:
+        raise AccessDenied(DENIED_TRIAL_MONITORING)
+    return trial
+
+
+def access_trial_enrolment(user: Any, trial_id: int) -> Any:
+    """Enrolling and reporting safety events: frontline staff of the trial's organisation."""
+    access_signed_in(user)
+    trial = _trials_model("Trial").objects.select_related("organisation").filter(pk=trial_id).first()
+    if trial is None or trial.is_draft:
+        raise AccessDenied(DENIED_TRIAL)
+    if Role.FRONTLINE not in roles_of(user, trial.organisation):
+        raise AccessDenied(DENIED_TRIAL_ENROLMENT.format(organisation=trial.organisation.name))
+    return trial
+
+
+def access_probe_edit(user: Any, probe_id: int) -> Any:
+    access_trials_workspace(user)
+    probe = _trials_model("Probe").objects.filter(pk=probe_id).first()
+    if probe is None:
+        raise AccessDenied(DENIED_PROBE)
+    return probe
+
+
+def access_probe_registry(user: Any, probe_id: int) -> Any:
+    """Running and finished probes are public; drafts are for innovation leads and analysts."""
+    probe = _trials_model("Probe").objects.filter(pk=probe_id).first()
+    if probe is None:
+        raise AccessDenied(DENIED_PROBE)
+    if probe.is_draft and not has_role(user, *TRIAL_EDITORS):
+        access_signed_in(user)
+        raise AccessDenied(DENIED_TRIAL_NOT_PUBLIC)
+    return probe

@@ -1,5 +1,30 @@
-from django.urls import path  # noqa: F401  (URL patterns are added as the capability lands)
+from django.urls import path
+
+from seedbed.participation.views import data, engagement, public, staff
 
 app_name = "participation"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", public.index, name="index"),
+    path("needs/new/", public.need_new, name="need_new"),
+    path("ideas/new/", public.idea_new, name="idea_new"),
+    path("<int:contribution_id>/", public.detail, name="detail"),
+    path("<int:contribution_id>/support/", engagement.support, name="support"),
+    path("<int:contribution_id>/follow/", engagement.follow, name="follow"),
+    path("<int:contribution_id>/comment/", engagement.comment, name="comment"),
+    path("<int:contribution_id>/report/", engagement.report, name="report"),
+    path("<int:contribution_id>/status/", staff.status_set, name="status_set"),
+    path("<int:contribution_id>/merge/", staff.merge, name="merge"),
+    path("<int:contribution_id>/hide/", staff.hide, name="hide"),
+    path("reports/<int:report_id>/dismiss/", staff.report_dismiss, name="report_dismiss"),
+    path("moderation/", staff.moderation, name="moderation"),
+    path("themes/", staff.themes, name="themes"),
+    path("themes/refresh/", staff.themes_refresh, name="themes_refresh"),
+    path("notifications/", data.notifications, name="notifications"),
+    path("your-data/", data.your_data, name="your_data"),
+    path("your-data/download.json", data.your_data_download, name="your_data_download"),
+    path("open-data/", data.open_data, name="open_data"),
+    path("open-data/voices.csv", data.export_csv, name="export_csv"),
+    path("open-data/voices.csv-metadata.json", data.export_csv_metadata, name="export_csv_metadata"),
+    path("open-data/voices.json", data.export_json, name="export_json"),
+]

@@ -1,0 +1,207 @@
+"""Reading needs, ideas, themes, notifications and moderation work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from seedbed.participation.models import (
+    Comment,
+    Contribution,
+    Follow,
+    Kind,
+    Notification,
+    Report,
+    Status,
+    StatusChange,
+    Support,
+    Theme,
+    ThemeRun,
+)
+from seedbed.participation.similarity import contribution_text, similar_ids
+
+PAGE_SIZE = 20
+
+
+def published() -> QuerySet[Contribution]:
+    """Needs and ideas anyone may see: not hidden (merged ones included)."""
+    return Contribution.objects.filter(hidden=False)
+
+
+def with_counts(queryset: QuerySet[Contribution]) -> QuerySet[Contribution]:
+    return queryset.annotate(
+        support_count=Count("supports", distinct=True),
+        comment_count=Count("comments", filter=Q(comments__hidden=False), distinct=True),
+    )
+
+
+def contribution_page(
+    *, kind: str = "", status: str = "", query: str = "", page_number: Any = 1
+) -> Page:
+    """Published needs and ideas (merged duplicates left out), newest first, filtered."""
+    queryset = published().exclude(status=Status.MERGED)
+    if kind in Kind.values:
+        queryset = queryset.filter(kind=kind)
+    if status in Status.values:
+        queryset = queryset.filter(status=status)
+    if query:
+        queryset = queryset.filter(Q(title__icontains=query) | Q(body__icontains=query))
+    queryset = with_counts(queryset).select_related("submitter").order_by("-created_at", "-id")
+    return Paginator(queryset, PAGE_SIZE).get_page(page_number)
+
+
+def contribution_similar(*, text: str, kind: str = "", k: int = 5) -> list[Contribution]:
+    """Published, unmerged needs/ideas most similar to ``text``, best first (text engine)."""
+    queryset = published().exclude(status=Status.MERGED)
+    if kind in Kind.values:
+        queryset = queryset.filter(kind=kind)
+    corpus = [
+        (pk, contribution_text(title, body))
+        for pk, title, body in queryset.order_by("pk").values_list("pk", "title", "body")
+    ]
+    hits = similar_ids(corpus=corpus, query=text, k=k)
+    found = {c.pk: c for c in with_counts(queryset.filter(pk__in=[h.id for h in hits]))}
+    result = []
+    for hit in hits:
+        if hit.id in found:
+            found[hit.id].similarity = hit.score  # type: ignore[attr-defined]
+            result.append(found[hit.id])
+    return result
+
+
+@dataclass
+class CommentNode:
+    comment: Comment
+    replies: list[CommentNode] = field(default_factory=list)
+
+
+def comment_tree(*, contribution: Contribution) -> list[CommentNode]:
+    """Comments as a tree (each reply under its parent), oldest first."""
+    nodes: dict[int, CommentNode] = {}
+    roots: list[CommentNode] = []
+    for comment in contribution.comments.select_related("author").order_by("created_at", "id"):
+        node = CommentNode(comment)
+        nodes[comment.pk] = node
+        parent = nodes.get(comment.parent_id) if comment.parent_id else None
+        (parent.replies if parent else roots).append(node)
+    return roots
+
+
+@dataclass(frozen=True)
+class ContributionView:
+    contribution: Contribution
+    history: list[StatusChange]
+    comments: list[CommentNode]
+    support_count: int
+    follower_count: int
+    supported: bool
+    following: bool
+    merged_from: list[Contribution]
+    answering_ideas: list[Contribution]
+
+
+def contribution_view(*, contribution: Contribution, for_user: Any) -> ContributionView:
+    signed_in = for_user is not None and for_user.is_authenticated
+    return ContributionView(
+        contribution=contribution,
+        history=list(contribution.history.order_by("created_at", "id")),
+        comments=comment_tree(contribution=contribution),
+        support_count=contribution.supports.count(),
+        follower_count=contribution.follows.count(),
+        supported=signed_in and Support.objects.filter(contribution=contribution, user=for_user).exists(),
+        following=signed_in and Follow.objects.filter(contribution=contribution, user=for_user).exists(),
+        merged_from=list(contribution.merged_from.filter(hidden=False)),
+        answering_ideas=list(contribution.answering_ideas.filter(hidden=False)),
+    )
+
+
+def need_choices() -> QuerySet[Contribution]:
+    """Needs an idea may answer."""
+    return published().filter(kind=Kind.NEED).exclude(status=Status.MERGED).order_by("title")
+
+
+def merge_targets(*, contribution: Contribution) -> QuerySet[Contribution]:
+    return (
+        published().filter(kind=contribution.kind).exclude(status=Status.MERGED)
+        .exclude(pk=contribution.pk).order_by("title")
+    )
+
+
+def theme_latest() -> tuple[ThemeRun | None, list[Theme]]:
+    """The latest theme run and its themes, each with up to three example needs."""
+    run = ThemeRun.objects.order_by("-created_at", "-id").first()
+    if run is None:
+        return None, []
+    themes = list(run.themes.select_related("representative").order_by("position"))
+    for theme in themes:
+        theme.examples = list(  # type: ignore[attr-defined]
+            theme.members.filter(hidden=False).exclude(pk=theme.representative_id).order_by("pk")[:2]
+        )
+    return run, themes
+
+
+def moderation_queue() -> QuerySet[Report]:
+    return (
+        Report.objects.filter(resolved_at__isnull=True)
+        .select_related("contribution", "comment", "reporter").order_by("created_at", "id")
+    )
+
+
+def notification_list(*, user: Any) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user).select_related("contribution").order_by("-created_at", "-id")
+
+
+def _row(contribution: Contribution) -> dict[str, Any]:
+    return {
+        "reference": contribution.reference,
+        "kind": contribution.kind,
+        "title": contribution.title,
+        "status": contribution.status,
+        "created_at": contribution.created_at.isoformat(),
+    }
+
+
+def personal_data_export(*, user: Any) -> dict[str, Any]:
+    """What Voices holds about one person (their account fields, and everything they did)."""
+    mine = Contribution.objects.filter(submitter=user).order_by("pk")
+    return {
+        "person": {"username": user.username, "display_name": user.display_name, "email": user.email},
+        "contributions": [
+            {**_row(c), "body": c.body, "who_affected": c.who_affected, "area_name": c.area_name,
+             "latitude": str(c.latitude) if c.latitude is not None else None,
+             "longitude": str(c.longitude) if c.longitude is not None else None,
+             "efficiency_tags": c.efficiency_tags}
+            for c in mine
+        ],
+        "supports": [_row(s.contribution) for s in Support.objects.filter(user=user).select_related("contribution")],
+        "follows": [_row(f.contribution) for f in Follow.objects.filter(user=user).select_related("contribution")],
+        "comments": [
+            {"on": c.contribution.reference, "body": c.body, "created_at": c.created_at.isoformat()}
+            for c in Comment.objects.filter(author=user).select_related("contribution")
+        ],
+        "reports": [
+            {"on": r.contribution.reference, "reason": r.reason, "created_at": r.created_at.isoformat()}
+            for r in Report.objects.filter(reporter=user).select_related("contribution")
+        ],
+        "notifications": [
+            {"subject": n.subject, "body": n.body, "created_at": n.created_at.isoformat(),
+             "sent": n.sent_at is not None}
+            for n in Notification.objects.filter(user=user)
+        ],
+    }
+
+
+def supported_ids(*, user: Any, ids: list[int]) -> set[int]:
+    if user is None or not user.is_authenticated:
+        return set()
+    return set(Support.objects.filter(user=user, contribution_id__in=ids).values_list("contribution_id", flat=True))
+
+
+def contribution_flags(queryset: QuerySet[Contribution], user: Any) -> QuerySet[Contribution]:
+    """Annotate whether ``user`` supports each one."""
+    return queryset.annotate(
+        supported=Exists(Support.objects.filter(contribution=OuterRef("pk"), user=user))
+    )

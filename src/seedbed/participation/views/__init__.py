@@ -1,0 +1,1 @@
+"""Voices pages: public, engagement, staff handling, open and personal data."""

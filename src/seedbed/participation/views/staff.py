@@ -1,0 +1,121 @@
+"""Staff handling: statuses, merging, hiding, the moderation queue and themes."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from seedbed.core.access import (
+    access_contribution_handle,
+    access_voices_comment,
+    access_voices_handling,
+    access_voices_report,
+    access_voices_themes,
+    gatekeeper,
+    is_voices_handler,
+)
+from seedbed.core.errors import ValidationProblem
+from seedbed.participation import selectors, services
+from seedbed.participation.forms import HideForm, MergeForm, StatusForm, add_problems
+from seedbed.participation.tasks import themes_refresh_task
+from seedbed.participation.views.common import detail_response
+
+STATUS_SET = "The status is now '{status}'. The submitter and followers will be told."
+MERGED = "{duplicate} has been merged into {into}; supports and followers carried over."
+HIDDEN = "It has been hidden. The reason is shown in its place."
+DISMISSED = "The report has been closed; nothing was hidden."
+THEMES_QUEUED = "Themes are being refreshed. Reload this page in a minute to see them."
+
+
+@require_POST
+def status_set(request: HttpRequest, contribution_id: int) -> HttpResponse:
+    contribution = access_contribution_handle(request.user, contribution_id)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.contribution_status_set(
+                contribution=contribution, status=data["status"], actor=request.user,
+                reason=data["note"], outcome_label=data["outcome_label"],
+                outcome_url=data["outcome_url"], outcome_type=data["outcome_type"],
+                outcome_id=data["outcome_id"],
+            )
+        except ValidationProblem as problem:
+            add_problems(form, problem, {"reason": "note"})
+        else:
+            messages.success(request, STATUS_SET.format(status=contribution.get_status_display()))
+            return redirect("participation:detail", contribution_id=contribution.pk)
+    return detail_response(request, contribution, status_form=form)
+
+
+@require_POST
+def merge(request: HttpRequest, contribution_id: int) -> HttpResponse:
+    contribution = access_contribution_handle(request.user, contribution_id)
+    form = MergeForm(request.POST)
+    if form.is_valid():
+        try:
+            into = services.contribution_merge(duplicate=contribution, into=form.cleaned_data["into"],
+                                               actor=request.user)
+        except ValidationProblem as problem:
+            add_problems(form, problem)
+        else:
+            messages.success(request, MERGED.format(duplicate=contribution.reference, into=into.reference))
+            return redirect("participation:detail", contribution_id=into.pk)
+    return detail_response(request, contribution, merge_form=form)
+
+
+@require_POST
+def hide(request: HttpRequest, contribution_id: int) -> HttpResponse:
+    contribution = access_contribution_handle(request.user, contribution_id)
+    form = HideForm(request.POST)
+    if form.is_valid():
+        try:
+            reason = form.cleaned_data["hide_reason"]
+            if form.cleaned_data.get("hide_comment"):
+                target = access_voices_comment(request.user, form.cleaned_data["hide_comment"])
+                if target.contribution_id != contribution.pk:
+                    raise ValidationProblem({"reason": "That comment is not on this page"})
+                services.comment_hide(comment=target, reason=reason, actor=request.user)
+            else:
+                services.contribution_hide(contribution=contribution, reason=reason, actor=request.user)
+        except ValidationProblem as problem:
+            add_problems(form, problem, {"reason": "hide_reason"})
+        else:
+            messages.success(request, HIDDEN)
+            if request.POST.get("next") == "moderation":
+                return redirect("participation:moderation")
+            return redirect("participation:detail", contribution_id=contribution.pk)
+    return detail_response(request, contribution, hide_form=form)
+
+
+@require_POST
+def report_dismiss(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = access_voices_report(request.user, report_id)
+    services.report_dismiss(report=report, actor=request.user)
+    messages.success(request, DISMISSED)
+    return redirect("participation:moderation")
+
+
+@require_GET
+@gatekeeper(access_voices_handling)
+def moderation(request: HttpRequest) -> HttpResponse:
+    return render(request, "participation/moderation.html", {"reports": selectors.moderation_queue()})
+
+
+@require_GET
+@gatekeeper(access_voices_themes)
+def themes(request: HttpRequest) -> HttpResponse:
+    run, found = selectors.theme_latest()
+    return render(request, "participation/themes.html", {
+        "run": run, "themes": found, "can_refresh": is_voices_handler(request.user),
+    })
+
+
+@require_POST
+@gatekeeper(access_voices_handling)
+def themes_refresh(request: HttpRequest) -> HttpResponse:
+    themes_refresh_task.enqueue()
+    messages.success(request, THEMES_QUEUED)
+    return redirect("participation:themes")
