@@ -13,6 +13,8 @@ import io
 from collections import Counter
 from collections.abc import Iterator
 from fractions import Fraction
+from itertools import chain, repeat
+from operator import itemgetter
 from pathlib import Path
 from types import MappingProxyType
 
@@ -60,6 +62,7 @@ class Reader:
         self.points_type = False
         self.canon: dict[str, str] = {}
         self.fatal = False
+        self.voter_count = 0
 
     def add(self, line: int, code: str, message: str) -> None:
         self.problems.append(Problem(line, code, message))
@@ -74,8 +77,9 @@ class Reader:
         expect_header = False
         width = -1
         vote_row = self.vote_row
-        for row in rows:
-            line = reader.line_num
+        it: Iterator[tuple[list[str], int]] = ((row, reader.line_num) for row in rows)
+        while (item := next(it, None)) is not None:
+            row, line = item
             if len(row) == width:
                 vote_row(row, line)
                 if self.problems and self.stop:
@@ -118,6 +122,11 @@ class Reader:
                         return
                     self.votes_header(header)
                     width = len(header)
+                    rest = [(r, reader.line_num) for r in rows]
+                    if self.votes_fast(rest, width):
+                        self.last_line = max(line, reader.line_num)
+                        return
+                    it = iter(rest)
                 continue
             if len(row) != len(header):
                 self.add(line, pr.FIELD_COUNT,
@@ -215,6 +224,31 @@ class Reader:
         if vote_type == "choose-1":
             self.high = min(self.high, 1)
 
+    def votes_fast(self, rest: list[tuple[list[str], int]], width: int) -> bool:
+        """Read a clean approval VOTES section in bulk; False (nothing kept) if anything is
+        unusual, so the row-by-row path finds and places every problem."""
+        if self.points_type or not rest or any(len(r) != width for r, _ in rest):
+            return False
+        cols = list(zip(*(r for r, _ in rest), strict=True))
+        voters = [v.strip() for v in cols[self.vi]]
+        if len(set(voters)) != len(voters):
+            return False
+        getter = self.canon.__getitem__
+        try:
+            ids = [tuple(map(getter, v.split(","))) if v else () for v in cols[self.vo]]
+        except KeyError:
+            return False
+        lengths = list(map(len, ids))
+        if min(lengths) < self.low or max(lengths) > self.high:
+            return False
+        if any(n > 1 and len(set(t)) != n for t, n in zip(ids, lengths, strict=True)):
+            return False
+        extras = (list(zip(*(cols[i] for i in self.extra_idx), strict=True))
+                  if self.extra_idx else [()] * len(ids))
+        self.ballots = list(map(Ballot, voters, ids, repeat(()), extras))
+        self.voter_count = len(self.ballots)
+        return True
+
     def vote_row(self, row: list[str], line: int) -> None:
         voter = row[self.vi].strip()
         if voter in self.voter_lines:
@@ -290,7 +324,7 @@ class Reader:
                 for pid, pts in zip(b.projects, b.points, strict=True):
                     support[pid] += pts
         else:
-            counts = Counter(pid for b in self.ballots for pid in b.projects)
+            counts = Counter(chain.from_iterable(map(itemgetter(1), self.ballots)))
             for pid, c in counts.items():
                 support[pid] = Fraction(c)
 
@@ -308,7 +342,7 @@ class Reader:
                      f"num_projects is {declared} but PROJECTS lists {len(self.projects)}")
         declared = self.meta.get("num_votes", "")
         if declared.isdigit() and "votes" in self.seen:
-            found = len(self.voter_lines)
+            found = self.voter_count or len(self.voter_lines)
             if found < int(declared):
                 self.add(end, pr.TRUNCATED,
                          f"the file ends after {found} of the {declared} votes declared in META "
