@@ -33,14 +33,15 @@ UNREADABLE = "unreadable"
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One problem in a Pabulib file: the 1-based line, a code constant and a message."""
+    """One problem in a Pabulib file: the 1-based line (0: the file could not be opened),
+    a code constant and a message."""
 
     line: int
     code: str
     message: str
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        return f"line {self.line}: {self.message}" if self.line else self.message
 
 
 class PabulibError(ValueError):
