@@ -94,3 +94,18 @@ def test_spark_table_source(hard_trial, duckdb_result, spark) -> None:
     finally:
         spark.catalog.dropTempView("seedbed_agree")
     assert_close(_strip_engine(run.result), duckdb_result, rel=REL)
+
+
+def test_null_free_shortcut_matches_the_general_query(trial_parquet: Path) -> None:
+    """Parquet statistics showing no nulls simplify the query without changing any number."""
+    fast = DuckDBEngine(parquet=str(trial_parquet))
+    general = DuckDBEngine(parquet=str(trial_parquet))
+    assert {"y", "x", "arm", "cost"} <= fast.not_null
+    general.not_null = frozenset()
+    try:
+        a = _strip_engine(analyse(engine=fast, schema=SCHEMA))
+        b = _strip_engine(analyse(engine=general, schema=SCHEMA))
+    finally:
+        fast.close()
+        general.close()
+    assert_close(a, b, rel=1e-12)

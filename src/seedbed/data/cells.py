@@ -136,5 +136,9 @@ def fetch_cells(
     *, engine: Engine, schema: TrialSchema, progress: ProgressCallback | None = None
 ) -> Cells:
     """Run the cell aggregation on ``engine`` and return the sorted cells."""
-    sql = cells_query(schema=schema, relation=engine.relation, dialect=engine.dialect)
-    return cells_from_columns(columns=engine.fetch(sql, progress=progress), schema=schema)
+    query = cells_query(schema=schema, relation=engine.relation, dialect=engine.dialect,
+                        not_null=getattr(engine, "not_null", frozenset()))
+    columns = engine.fetch(query.sql, progress=progress)
+    for alias, source in query.copies:
+        columns[alias] = columns[source]
+    return cells_from_columns(columns=columns, schema=schema)

@@ -48,10 +48,35 @@ def _numpy(relation: Any) -> Columns:
     return dict(relation.fetchnumpy())
 
 
+def parquet_not_null(path: str) -> frozenset[str]:
+    """Top-level columns that every row group's statistics say hold no nulls."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except Exception:  # noqa: BLE001 - no statistics: assume nulls are possible
+        return frozenset()
+    names = set()
+    for j in range(meta.num_columns):
+        col = meta.row_group(0).column(j) if meta.num_row_groups else None
+        if col is None or "." in col.path_in_schema:
+            continue
+        ok = True
+        for g in range(meta.num_row_groups):
+            stats = meta.row_group(g).column(j).statistics
+            if stats is None or not stats.has_null_count or stats.null_count != 0:
+                ok = False
+                break
+        if ok:
+            names.add(col.path_in_schema)
+    return frozenset(names)
+
+
 class DuckDBEngine:
     """DuckDB in process, over Parquet files or a table in a DuckDB database file."""
 
     dialect = DUCKDB
+    not_null: frozenset[str] = frozenset()
 
     def __init__(self, *, parquet: str | None = None, database: str | None = None,
                  table: str | None = None, threads: int | None = None) -> None:
@@ -70,6 +95,7 @@ class DuckDBEngine:
             if parquet is None:
                 raise ValueError("DuckDBEngine needs a Parquet path or a database")
             self.relation = f"read_parquet({_sql_string(parquet)})"
+            self.not_null = parquet_not_null(parquet)
         # progress is tracked for the callback but never printed (stdout may carry JSON)
         self.con.execute("SET enable_progress_bar = true")
         self.con.execute("SET enable_progress_bar_print = false")

@@ -84,7 +84,19 @@ def _num(d: Dialect, column: str) -> str:
     return f"CAST({d.ident(column)} AS {d.double_type})"
 
 
-def cells_query(*, schema: TrialSchema, relation: str, dialect: Dialect) -> str:
+@dataclass(frozen=True)
+class CellsQuery:
+    """The SQL text and the statistic columns it does not select because another selected
+    column holds the same expression (``copies``: alias -> alias actually selected)."""
+
+    sql: str
+    copies: tuple[tuple[str, str], ...]
+
+
+def cells_query(
+    *, schema: TrialSchema, relation: str, dialect: Dialect,
+    not_null: frozenset[str] = frozenset(),
+) -> CellsQuery:
     """The cell aggregation: one row per combination of the schema's key columns.
 
     For each outcome y (and covariate x, cost c when declared) the row holds
@@ -92,42 +104,61 @@ def cells_query(*, schema: TrialSchema, relation: str, dialect: Dialect) -> str:
     sum x^2, sum y, sum y^2, sum x*y; over rows with y and c not null n, sum c, sum c^2.
     Complete cases are selected by null propagation: ``x + 0 * y`` is null exactly when x or y
     is, so ``SUM(x + 0 * y)`` sums x over complete cases (cheaper than CASE in every engine).
+    Columns in ``not_null`` are known to hold no nulls (e.g. from Parquet statistics), so
+    their guards are dropped and repeated expressions are computed once.
     Keys are returned in their own type (``seedbed.data.cells`` compares them typed).
     """
     d = dialect
     keys = [d.ident(c) for c in schema.key_columns]
-    select = [f"{k} AS {key_alias(i)}" for i, k in enumerate(keys)]
-    select.append("COUNT(*) AS n_rows")
-    select.append(f"COUNT(*) - COUNT({d.ident(schema.arm)}) AS n_arm_missing")
-    x = _num(d, schema.covariate) if schema.covariate else ""
-    cost = _num(d, schema.cost) if schema.cost else ""
+    items: list[tuple[str, str]] = [(key_alias(i), k) for i, k in enumerate(keys)]
+    items.append(("n_rows", "COUNT(*)"))
+    arm_missing = "0" if schema.arm in not_null else f"COUNT(*) - COUNT({d.ident(schema.arm)})"
+    items.append(("n_arm_missing", arm_missing))
+
+    def count(*cols: str) -> str:
+        guarded = [c for c in cols if c not in not_null]
+        return "COUNT(*)" if not guarded else f"COUNT({' + '.join(_num(d, c) for c in guarded)})"
+
+    def total(expr: str, *guards: str) -> str:
+        extra = "".join(f" + 0 * {_num(d, g)}" for g in guards if g not in not_null)
+        return f"SUM({expr}{extra})"
+
     for i, outcome in enumerate(schema.outcomes):
         cols = cell_columns(schema=schema, index=i)
         y = _num(d, outcome)
-        select += [
-            f"COUNT({y}) AS {cols.n}",
-            f"SUM({y}) AS {cols.sy}",
-            f"SUM({y} * {y}) AS {cols.syy}",
-        ]
+        items += [(cols.n, count(outcome)), (cols.sy, total(y)), (cols.syy, total(f"{y} * {y}"))]
         if schema.covariate:
-            select += [
-                f"COUNT({x} + {y}) AS {cols.nc}",
-                f"SUM({x} + 0 * {y}) AS {cols.cx}",
-                f"SUM({x} * {x} + 0 * {y}) AS {cols.cxx}",
-                f"SUM({y} + 0 * {x}) AS {cols.cy}",
-                f"SUM({y} * {y} + 0 * {x}) AS {cols.cyy}",
-                f"SUM({x} * {y}) AS {cols.cxy}",
+            cv = schema.covariate
+            x = _num(d, cv)
+            items += [
+                (cols.nc, count(cv, outcome)),
+                (cols.cx, total(x, outcome)),
+                (cols.cxx, total(f"{x} * {x}", outcome)),
+                (cols.cy, total(y, cv)),
+                (cols.cyy, total(f"{y} * {y}", cv)),
+                (cols.cxy, total(f"{x} * {y}")),
             ]
         if schema.cost:
-            select += [
-                f"COUNT({cost} + {y}) AS {cols.ncost}",
-                f"SUM({cost} + 0 * {y}) AS {cols.scost}",
-                f"SUM({cost} * {cost} + 0 * {y}) AS {cols.scost2}",
+            c = _num(d, schema.cost)
+            items += [
+                (cols.ncost, count(schema.cost, outcome)),
+                (cols.scost, total(c, outcome)),
+                (cols.scost2, total(f"{c} * {c}", outcome)),
             ]
-    return (
+    selected: dict[str, str] = {}
+    copies: list[tuple[str, str]] = []
+    select: list[str] = []
+    for alias, expr in items:
+        if expr in selected and not alias.startswith("k"):
+            copies.append((alias, selected[expr]))
+            continue
+        selected.setdefault(expr, alias)
+        select.append(f"{expr} AS {alias}")
+    sql = (
         "SELECT " + ", ".join(select) + f" FROM {relation} GROUP BY "  # noqa: S608
         + ", ".join(keys)
     )
+    return CellsQuery(sql=sql, copies=tuple(copies))
 
 
 def range_query(*, schema: TrialSchema, relation: str, dialect: Dialect) -> str:
