@@ -50,9 +50,10 @@ class _Mes:
         self.cbf[1] = b0f
         self.bf = np.full(len(prof.mult), b0f)
         self.tol = _REL * max(b0f, 1e-300)
-        self.parent: list[int] = [0, 0]
-        self.via_k: list[int] = [-1, -1]
-        self.via_u: list[int] = [0, 0]
+        # class c was made from class parent[c] by paying ρ_k·u with k = via_k[c], u = via_u[c]
+        self.parent = np.zeros(1024, dtype=np.int64)
+        self.via_k = np.full(1024, -1, dtype=np.int64)
+        self.via_u = np.zeros(1024, dtype=np.int64)
         self.exact_b: dict[int, Fraction] = {0: Fraction(0), 1: b0}
         self.purchases: list[Purchase] = []
         self.active = [
@@ -78,27 +79,32 @@ class _Mes:
         chain = []
         while c not in self.exact_b:
             chain.append(c)
-            c = self.parent[c]
+            c = int(self.parent[c])
         value = self.exact_b[c]
         for c2 in reversed(chain):
-            k, u = self.via_k[c2], self.via_u[c2]
+            k, u = int(self.via_k[c2]), int(self.via_u[c2])
             value = value - self.rho_exact(k) * u
             self.exact_b[c2] = value
         return value
 
     # ---- classes ------------------------------------------------------------------------
-    def new_classes(self, parents: IntArray, us: IntArray, budgets: FloatArray,
+    def new_classes(self, parents: IntArray, us: IntArray | int, budgets: FloatArray,
                     k: int) -> IntArray:
         n = len(parents)
-        while self.ncls + n > len(self.cbf):
-            self.cbf = np.concatenate([self.cbf, np.zeros(len(self.cbf))])
-        ids = np.arange(self.ncls, self.ncls + n, dtype=np.int64)
-        self.cbf[self.ncls:self.ncls + n] = budgets
-        self.parent.extend(parents.tolist())
-        self.via_k.extend([k] * n)
-        self.via_u.extend(us.tolist())
+        start = self.ncls
+        if start + n > len(self.cbf):
+            size = max(2 * len(self.cbf), start + n)
+            for name in ("cbf", "parent", "via_k", "via_u"):
+                old = getattr(self, name)
+                grown = np.zeros(size, dtype=old.dtype)
+                grown[:start] = old[:start]
+                setattr(self, name, grown)
+        self.cbf[start:start + n] = budgets
+        self.parent[start:start + n] = parents
+        self.via_k[start:start + n] = k
+        self.via_u[start:start + n] = us
         self.ncls += n
-        return ids
+        return np.arange(start, start + n, dtype=np.int64)
 
     # ---- one project's price ------------------------------------------------------------
     def price(self, p: int) -> tuple[float, float, bool, IntArray] | None:
@@ -242,36 +248,47 @@ class _Mes:
     # ---- funding ------------------------------------------------------------------------
     def buy_float(self, p: int, rho: float, poor: IntArray, rnd: int) -> None:
         idx, u, m = self.idx[p], self.u[p], self.m[p]
-        if self.uniform[p]:  # `poor` holds budget classes: find their rows
+        c = self.cls[idx]
+        k = len(self.purchases)
+        if self.uniform[p]:  # `poor` holds budget classes
+            u0 = int(u[0]) if len(u) else 1
             lut = np.zeros(self.ncls, dtype=bool)
             lut[poor] = True
-            poor = np.flatnonzero(lut[self.cls[idx]])
-        pc = self.cls[idx[poor]]
-        pu = u[poor]
-        pw = m[poor]
-        rich = np.ones(len(idx), dtype=bool)
-        rich[poor] = False
-        rich_den = self.total[p] - int((pw * pu).sum())
-        k = len(self.purchases)
-        self.purchases.append(Purchase(p, rnd, rho, None, self.msum[p], int(pw.sum()),
-                                       pc, pu, pw, rich_den))
-        self.cls[idx[poor]] = 0
-        self.bf[idx[poor]] = 0.0
-        ri = idx[rich]
-        rc, ru = self.cls[ri], u[rich]
-        if self.uniform[p]:
-            if not len(ru):
+            poor_mask = lut[c]
+            pc, pw = c[poor_mask], m[poor_mask]
+            pu = np.full(len(pc), u0, dtype=np.int64)
+            rich_den = self.total[p] - int(pw.sum()) * u0
+            self.purchases.append(Purchase(p, rnd, rho, None, self.msum[p], int(pw.sum()),
+                                           pc, pu, pw, rich_den))
+            pi = idx[poor_mask]
+            self.cls[pi] = 0
+            self.bf[pi] = 0.0
+            rich = ~poor_mask
+            ri, rc = idx[rich], c[rich]
+            if not len(ri):
                 return
             present = np.zeros(self.ncls, dtype=bool)
             present[rc] = True
             parents = np.flatnonzero(present)
-            us = np.full(len(parents), ru[0], dtype=np.int64)
-            new = self.new_classes(parents, us, self.cbf[parents] - rho * us, k)
-            lut = np.zeros(self.ncls, dtype=np.int64)
-            lut[parents] = new
-            self.cls[ri] = lut[rc]
-            self.bf[ri] = self.cbf[self.cls[ri]]
+            budgets = self.cbf[parents] - rho * u0
+            new = self.new_classes(parents, u0, budgets, k)
+            remap = np.zeros(len(present), dtype=np.int64)
+            remap[parents] = new
+            self.cls[ri] = remap[rc]
+            lut_b = np.zeros(len(present), dtype=np.float64)
+            lut_b[parents] = budgets
+            self.bf[ri] = lut_b[rc]
             return
+        pc, pu, pw = c[poor], u[poor], m[poor]
+        rich_mask = np.ones(len(idx), dtype=bool)
+        rich_mask[poor] = False
+        rich_den = self.total[p] - int((pw * pu).sum())
+        self.purchases.append(Purchase(p, rnd, rho, None, self.msum[p], int(pw.sum()),
+                                       pc, pu, pw, rich_den))
+        self.cls[idx[poor]] = 0
+        self.bf[idx[poor]] = 0.0
+        ri = idx[rich_mask]
+        rc, ru = c[rich_mask], u[rich_mask]
         base = int(ru.max()) + 1 if len(ru) else 1
         uniq, inv = np.unique(rc * base + ru, return_inverse=True)
         parents, us = uniq // base, uniq % base
