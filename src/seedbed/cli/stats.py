@@ -1,7 +1,497 @@
-"""`seedbed stats ...`: command-line access to the `seedbed.stats` engine."""
+"""`seedbed stats ...`: command-line access to the `seedbed.stats` engine.
+
+Commands: power, boundaries, compare, randomise (``analyse`` is mounted from
+``seedbed.cli.analyse``). Heavy modules are imported inside the commands so that
+``seedbed --help`` stays fast. With ``--json`` the result is printed as JSON on stdout.
+"""
 
 from __future__ import annotations
 
+import math
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
 import typer
 
+from seedbed.cli.output import emit_json, fail
+
 app = typer.Typer(help="The stats engine.", no_args_is_help=True)
+
+
+class Outcome(StrEnum):
+    continuous = "continuous"
+    binary = "binary"
+
+
+class Design(StrEnum):
+    parallel = "parallel"
+    stepped_wedge = "stepped-wedge"
+
+
+class Spending(StrEnum):
+    obrien_fleming = "obrien-fleming"
+    pocock = "pocock"
+    classic_obrien_fleming = "classic-obrien-fleming"
+    classic_pocock = "classic-pocock"
+
+
+class Metric(StrEnum):
+    mean = "mean"
+    proportion = "proportion"
+
+
+class Difference(StrEnum):
+    absolute = "absolute"
+    relative = "relative"
+
+
+def _show(payload: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        emit_json(payload)
+        return
+    for key, value in payload.items():
+        typer.echo(f"{key}: {value}")
+
+
+def _floats(text: str, what: str) -> list[float]:
+    try:
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        fail(f"{what} must be numbers separated by commas, got {text!r}")
+
+
+def _finite_int(x: float) -> int | None:
+    return math.ceil(x - 1e-9) if math.isfinite(x) else None
+
+
+@app.command()
+def power(
+    outcome: Outcome = typer.Option(Outcome.continuous, help="continuous or binary"),
+    effect_size: float | None = typer.Option(None, help="standardised effect (Cohen's d)"),
+    difference: float | None = typer.Option(None, help="raw difference in means (with --sd)"),
+    sd: float | None = typer.Option(None, help="outcome standard deviation (with --difference)"),
+    p_control: float | None = typer.Option(None, help="binary: control proportion"),
+    p_treatment: float | None = typer.Option(None, help="binary: treatment proportion"),
+    alpha: float = typer.Option(0.05, help="significance level"),
+    power_: float = typer.Option(0.8, "--power", help="target power"),
+    sides: int = typer.Option(2, help="1 or 2"),
+    icc: float | None = typer.Option(None, help="intracluster correlation"),
+    cluster_size: int | None = typer.Option(
+        None, help="mean cluster size (per period if stepped wedge)"
+    ),
+    cv: float = typer.Option(0.0, help="coefficient of variation of cluster sizes"),
+    design: Design = typer.Option(Design.parallel, help="parallel or stepped-wedge"),
+    steps: int | None = typer.Option(None, help="stepped wedge: number of steps"),
+    n_per_arm: float | None = typer.Option(
+        None, help="also report power and MDE at this n per arm"
+    ),
+    looks: int | None = typer.Option(None, help="group-sequential: number of looks (inflates n)"),
+    spending: Spending = typer.Option(Spending.obrien_fleming, help="group-sequential spending"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Sample size per arm (t-test or pooled-normal proportions), with design effects."""
+    from seedbed.stats import design_effects as de
+    from seedbed.stats import power as pw
+
+    try:
+        if outcome == Outcome.binary:
+            if p_control is None or p_treatment is None:
+                fail("--outcome binary needs --p-control and --p-treatment")
+            res = pw.sample_size_binary(
+                p_control=p_control, p_treatment=p_treatment, alpha=alpha, power=power_, sides=sides
+            )
+        else:
+            if effect_size is None and (difference is None or sd is None):
+                fail("--outcome continuous needs --effect-size, or --difference and --sd")
+            res = pw.sample_size_continuous(
+                effect_size=effect_size,
+                difference=difference,
+                sd=sd,
+                alpha=alpha,
+                power=power_,
+                sides=sides,
+            )
+        payload: dict[str, Any] = {
+            "n_per_arm": res.n_per_arm,
+            "n_per_arm_rounded": res.n_per_arm_rounded,
+            "n_total": res.n_total,
+            "method": res.method,
+        }
+        warnings = list(res.warnings)
+        if n_per_arm is not None:
+            payload.update(
+                _power_at_n(
+                    outcome,
+                    n_per_arm,
+                    effect_size,
+                    difference,
+                    sd,
+                    p_control,
+                    p_treatment,
+                    alpha,
+                    power_,
+                    sides,
+                )
+            )
+        if design == Design.stepped_wedge:
+            if steps is None or cluster_size is None or icc is None:
+                fail("--design stepped-wedge needs --steps, --cluster-size and --icc")
+            sw = de.stepped_wedge_sample_size(
+                n_per_arm=res.n_per_arm, steps=steps, cluster_size=cluster_size, icc=icc
+            )
+            payload.update(
+                design_effect=sw.design_effect,
+                total_n=sw.total_n,
+                total_n_rounded=_finite_int(sw.total_n),
+                clusters=sw.clusters,
+                clusters_per_step=sw.clusters_per_step,
+            )
+            warnings += sw.warnings
+        elif icc is not None or cluster_size is not None:
+            if icc is None or cluster_size is None:
+                fail("cluster randomisation needs both --icc and --cluster-size")
+            cl = de.cluster_sample_size(
+                n_per_arm=res.n_per_arm, cluster_size=cluster_size, icc=icc, cv=cv
+            )
+            payload.update(
+                design_effect=cl.design_effect,
+                clusters_per_arm=cl.clusters_per_arm,
+                n_per_arm_cluster=cl.n_per_arm,
+                total_n=cl.total_n,
+            )
+            warnings += cl.warnings
+        if looks is not None:
+            payload.update(_inflation(looks, alpha, sides, spending.value, power_, res.n_per_arm))
+        payload["warnings"] = list(dict.fromkeys(warnings))
+    except ValueError as exc:
+        fail(str(exc))
+    _show(payload, as_json)
+
+
+def _power_at_n(
+    outcome: Outcome,
+    n: float,
+    d: float | None,
+    diff: float | None,
+    sd: float | None,
+    p0: float | None,
+    p1: float | None,
+    alpha: float,
+    target: float,
+    sides: int,
+) -> dict[str, Any]:
+    from seedbed.stats import power as pw
+
+    if outcome == Outcome.binary:
+        assert p0 is not None and p1 is not None
+        return {
+            "power_at_n": pw.power_binary(
+                n_per_arm=n, p_control=p0, p_treatment=p1, alpha=alpha, sides=sides
+            ),
+            "mde_at_n": pw.mde_binary(
+                n_per_arm=n, p_control=p0, alpha=alpha, power=target, sides=sides
+            ),
+        }
+    effect = d if d is not None else (diff or 0.0) / sd if sd else 0.0
+    return {
+        "power_at_n": pw.power_continuous(
+            n_per_arm=n, effect_size=effect, alpha=alpha, sides=sides
+        ),
+        "mde_at_n": pw.mde_continuous(n_per_arm=n, alpha=alpha, power=target, sides=sides),
+    }
+
+
+def _inflation(
+    looks: int, alpha: float, sides: int, spending: str, target: float, n: float
+) -> dict[str, Any]:
+    from seedbed.stats.boundaries import group_sequential_design
+    from seedbed.stats.design_effects import group_sequential_sample_size
+
+    gsd = group_sequential_design(looks=looks, alpha=alpha, sides=sides, spending=spending)
+    if not math.isfinite(n):
+        return {"inflation_factor": None, "n_per_arm_max": None}
+    factor, n_max = group_sequential_sample_size(n_per_arm=n, design=gsd, power=target)
+    return {
+        "inflation_factor": factor,
+        "n_per_arm_max": n_max,
+        "n_per_arm_max_rounded": _finite_int(n_max),
+    }
+
+
+@app.command()
+def boundaries(
+    looks: int = typer.Option(..., help="number of looks K (including the final analysis)"),
+    alpha: float = typer.Option(0.05, help="overall significance level"),
+    sides: int = typer.Option(2, help="1 or 2"),
+    spending: Spending = typer.Option(
+        Spending.obrien_fleming, help="spending function or boundary"
+    ),
+    information_rates: str | None = typer.Option(
+        None, help="comma-separated fractions, e.g. 0.5,1"
+    ),
+    harm_alpha: float | None = typer.Option(
+        None, help="add a one-sided harm boundary at this level"
+    ),
+    futility_z: float | None = typer.Option(None, help="non-binding futility boundary on Z"),
+    power_: float | None = typer.Option(None, "--power", help="also report the inflation factor"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Group-sequential boundaries on the Z scale (Lan-DeMets spending or classic)."""
+    from seedbed.stats.boundaries import group_sequential_design, inflation_factor
+
+    rates = _floats(information_rates, "--information-rates") if information_rates else None
+    try:
+        design = group_sequential_design(
+            looks=looks,
+            alpha=alpha,
+            sides=sides,
+            spending=spending.value,
+            information_rates=rates,
+            harm_alpha=harm_alpha,
+            futility_z=futility_z,
+        )
+        payload: dict[str, Any] = {
+            "critical_z": list(design.critical_z),
+            "cumulative_alpha": list(design.cumulative_alpha),
+            "nominal_alpha": list(design.nominal_alpha),
+            "information_rates": list(design.information_rates),
+            "spending": design.spending,
+            "sides": design.sides,
+            "alpha": design.alpha,
+        }
+        if design.harm_z is not None:
+            payload["harm_z"] = list(design.harm_z)
+        if design.futility_z is not None:
+            payload["futility_z"] = list(design.futility_z)
+        if power_ is not None:
+            payload["inflation_factor"] = inflation_factor(design=design, power=power_)
+        payload["warnings"] = list(design.warnings)
+    except ValueError as exc:
+        fail(str(exc))
+    _show(payload, as_json)
+
+
+def _summary(text: str, metric: Metric, which: str) -> dict[str, float]:
+    fields: dict[str, float] = {}
+    for part in text.split(","):
+        key, sep, value = part.partition("=")
+        if not sep:
+            fail(f"--{which}: expected key=value pairs such as n=100,sum=42, got {part!r}")
+        try:
+            fields[key.strip()] = float(value)
+        except ValueError:
+            fail(f"--{which}: {key.strip()} must be a number, got {value!r}")
+    allowed = {"n", "sum", "sum_squares"}
+    unknown = set(fields) - allowed
+    if unknown:
+        fail(f"--{which}: unknown field(s) {', '.join(sorted(unknown))}; use n, sum, sum_squares")
+    needed = ["n", "sum"] + (["sum_squares"] if metric == Metric.mean else [])
+    missing = [k for k in needed if k not in fields]
+    if missing:
+        fail(f"--{which}: missing {', '.join(missing)}")
+    if fields["n"] != int(fields["n"]) or fields["n"] < 0:
+        fail(f"--{which}: n must be a non-negative whole number")
+    if metric == Metric.proportion and not 0 <= fields["sum"] <= fields["n"]:
+        fail(f"--{which}: for a proportion, sum (the number of successes) must lie in 0..n")
+    return fields
+
+
+@app.command()
+def compare(
+    metric: Metric = typer.Option(..., help="mean or proportion"),
+    control: str = typer.Option(..., help="n=..,sum=..[,sum_squares=..]"),
+    treatment: str = typer.Option(..., help="n=..,sum=..[,sum_squares=..]"),
+    difference: Difference = typer.Option(Difference.absolute, help="absolute or relative"),
+    alpha: float = typer.Option(0.05, help="1 - confidence level"),
+    sequential: bool = typer.Option(False, "--sequential", help="always-valid confidence sequence"),
+    tuning: float | None = typer.Option(
+        None, help="N*, the sample size where the sequence is tightest"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Compare two arms from summary statistics (Welch t, or Wald for proportions)."""
+    from seedbed.stats.compare import compare_means, compare_proportions
+    from seedbed.stats.sequential_ci import sequential_comparison
+    from seedbed.stats.summaries import MeanSummary, ProportionSummary
+
+    if not 0.0 < alpha < 1.0:
+        fail("--alpha must lie strictly between 0 and 1")
+    c = _summary(control, metric, "control")
+    t = _summary(treatment, metric, "treatment")
+    if metric == Metric.mean:
+        res = compare_means(
+            control=MeanSummary(int(c["n"]), c["sum"], c["sum_squares"]),
+            treatment=MeanSummary(int(t["n"]), t["sum"], t["sum_squares"]),
+            difference=difference.value,
+            alpha=alpha,
+        )
+    else:
+        res = compare_proportions(
+            control=ProportionSummary(int(c["n"]), int(c["sum"])),
+            treatment=ProportionSummary(int(t["n"]), int(t["sum"])),
+            difference=difference.value,
+            alpha=alpha,
+        )
+    if sequential:
+        if tuning is None:
+            fail("--sequential needs --tuning N (the sample size where the sequence is tightest)")
+        res = sequential_comparison(
+            comparison=res, n=int(c["n"] + t["n"]), tuning=tuning, alpha=alpha
+        )
+    payload = {
+        "effect": res.effect,
+        "se": res.se,
+        "ci": list(res.ci),
+        "p": res.p,
+        "warnings": list(res.warnings),
+        "method": res.method,
+        "df": res.df,
+        "control_estimate": res.control_estimate,
+        "treatment_estimate": res.treatment_estimate,
+        "alpha": alpha,
+        "sequential": sequential,
+    }
+    _show(payload, as_json)
+
+
+@app.command()
+def randomise(
+    units: Path = typer.Argument(..., help="CSV file with one row per unit"),
+    id_column: str = typer.Option(..., "--id", help="column holding the unit id"),
+    arms: str = typer.Option(..., help="arm names, comma-separated, e.g. control,treatment"),
+    strata: str | None = typer.Option(None, help="stratification columns, comma-separated"),
+    cluster: str | None = typer.Option(
+        None, help="column holding the cluster (randomise clusters)"
+    ),
+    block_sizes: str | None = typer.Option(None, help="allowed block sizes, e.g. 2,4"),
+    seed: str = typer.Option(..., help="the secret seed (its commitment hash is reported)"),
+    protocol_hash: str = typer.Option(
+        "", help="hash of the registered protocol, for the commitment"
+    ),
+    out: Path = typer.Option(..., help="where to write the allocation CSV"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Reproducible allocation of a unit list (permuted blocks, stratified or by cluster)."""
+    payload = _run_randomise(
+        units=units,
+        id_column=id_column,
+        arms=arms,
+        strata=strata,
+        cluster=cluster,
+        block_sizes=block_sizes,
+        seed=seed,
+        protocol_hash=protocol_hash,
+        out=out,
+    )
+    _show(payload, as_json)
+
+
+def _read_units(path: Path, columns: list[str]) -> dict[str, list[str]]:
+    import csv
+
+    if not path.exists():
+        fail(f"{path}: no such file")
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if header is None:
+            fail(f"{path}: the file is empty")
+        missing = [c for c in columns if c not in header]
+        if missing:
+            fail(
+                f"{path}: column(s) {', '.join(missing)} not found; columns are {', '.join(header)}"
+            )
+        idx = [header.index(c) for c in columns]
+        data: dict[str, list[str]] = {c: [] for c in columns}
+        for line_no, row in enumerate(reader, start=2):
+            if not row:
+                continue
+            if len(row) < len(header):
+                fail(f"{path}: row {line_no} has {len(row)} fields, expected {len(header)}")
+            for c, i in zip(columns, idx, strict=True):
+                data[c].append(row[i])
+    return data
+
+
+def _run_randomise(
+    *,
+    units: Path,
+    id_column: str,
+    arms: str,
+    strata: str | None,
+    cluster: str | None,
+    block_sizes: str | None,
+    seed: str,
+    protocol_hash: str,
+    out: Path,
+) -> dict[str, Any]:
+    import csv
+
+    import numpy as np
+
+    from seedbed.stats.allocation import balance_report
+    from seedbed.stats.randomisation import allocate_blocks, allocate_clusters, commitment_hash
+
+    arm_names = [a.strip() for a in arms.split(",") if a.strip()]
+    strata_cols = [s.strip() for s in strata.split(",") if s.strip()] if strata else []
+    sizes = [int(v) for v in _floats(block_sizes, "--block-sizes")] if block_sizes else None
+    columns = list(dict.fromkeys([id_column, *strata_cols] + ([cluster] if cluster else [])))
+    data = _read_units(units, columns)
+    ids = data[id_column]
+    if len(set(ids)) != len(ids):
+        seen: set[str] = set()
+        dup = next(i for i in ids if i in seen or seen.add(i))  # type: ignore[func-returns-value]
+        fail(f"{units}: unit ids must be unique; {dup!r} appears more than once")
+    if not ids:
+        fail(f"{units}: no units to randomise")
+    stratum = None
+    if strata_cols:
+        stratum = np.array(
+            ["|".join(vals) for vals in zip(*(data[c] for c in strata_cols), strict=True)]
+        )
+    try:
+        if cluster:
+            alloc = allocate_clusters(
+                clusters=np.array(data[cluster]),
+                arms=arm_names,
+                seed=seed,
+                block_sizes=sizes,
+                strata=stratum,
+            )
+        else:
+            alloc = allocate_blocks(
+                n=len(ids), arms=arm_names, seed=seed, block_sizes=sizes, strata=stratum
+            )
+    except ValueError as exc:
+        fail(str(exc))
+    labels = np.asarray(alloc.arms, dtype=object)[alloc.arm_index]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        extra = (["stratum"] if alloc.stratum is not None else []) + ([cluster] if cluster else [])
+        writer.writerow([id_column, "arm", "block", *extra])
+        cols = [ids, labels.tolist(), alloc.block.tolist()]
+        if alloc.stratum is not None:
+            cols.append(alloc.stratum.tolist())
+        if cluster:
+            cols.append(data[cluster])
+        writer.writerows(zip(*cols, strict=True))
+    report = balance_report(arm_index=alloc.arm_index, arms=alloc.arms, strata=alloc.stratum)
+    payload: dict[str, Any] = {
+        "n_units": len(ids),
+        "arms": list(alloc.arms),
+        "counts": report.counts,
+        "method": alloc.method,
+        "max_imbalance": report.max_imbalance,
+        "strata": len(report.by_stratum),
+        "seed_commitment": commitment_hash(seed=seed, protocol_hash=protocol_hash),
+        "generator": "numpy PCG64 seeded with SHA-256 of the seed; raw 64-bit stream",
+        "out": str(out),
+        "warnings": list(alloc.warnings),
+    }
+    if cluster:
+        payload["clusters"] = int(np.unique(np.array(data[cluster])).size)
+    if len(report.by_stratum) <= 200:
+        payload["by_stratum"] = report.by_stratum
+    return payload

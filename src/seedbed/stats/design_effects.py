@@ -28,9 +28,6 @@ WARN_FEW_CLUSTERS = "fewer_than_20_clusters_per_arm"
 """Fewer than 20 clusters per arm: use small-sample corrections in the analysis."""
 WARN_INFINITE_SAMPLE = "infinite_sample_size"
 """The individually randomised sample size is infinite (zero effect)."""
-WARN_DESIGN_EFFECT_BELOW_ONE = "design_effect_below_one"
-"""The stepped-wedge design effect is below 1: fewer people than an individually randomised
-trial, which is plausible for high ICCs but worth a second look."""
 
 ERR_ICC = "the ICC must lie in [0, 1)"
 ERR_CLUSTER_SIZE = "the cluster size must be at least 1"
@@ -131,8 +128,6 @@ def stepped_wedge_sample_size(
         baseline=baseline,
     )
     warnings: list[str] = []
-    if de < 1.0:
-        warnings.append(WARN_DESIGN_EFFECT_BELOW_ONE)
     total_ind = 2.0 * n_per_arm
     total = de * total_ind
     if not math.isfinite(total):
