@@ -122,13 +122,14 @@ def test_random_cumulative_elections_match_pabutools(election: Election) -> None
 
 
 @pytest.mark.parametrize("utility", ["cost", "cardinality"])
-def test_near_ties_beyond_float_precision(utility: str) -> None:
-    """Prices that differ in the 16th digit: floats see a tie, exact arithmetic does not."""
-    big = 10**15
+@pytest.mark.parametrize("big", [10**15, 10**17])
+def test_near_ties_beyond_float_precision(utility: str, big: int) -> None:
+    """Prices that differ in the 16th digit: floats see a tie, exact arithmetic does not
+    (10**17 also checks that sums of large costs cannot overflow)."""
     e = election_from(
         budget=big + 1,
         projects={"a": big + 1, "b": big, "c": 3},
-        ballots=[["a", "b"], ["a", "b", "c"], ["a", "b"], ["c"]],
+        ballots=[["a", "b"], ["a", "b", "c"], ["a", "b"], ["c"]] * 25,
     )
     instance, profile = load(e)
     for rule in ("greedy", "mes", "mes-add1", "mes-add1-fill"):

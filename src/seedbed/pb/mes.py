@@ -26,7 +26,7 @@ from fractions import Fraction
 import numpy as np
 
 from seedbed.pb.mes_data import FloatArray, IntArray, MesData, MesRun, Purchase
-from seedbed.pb.profile import Profile
+from seedbed.pb.profile import Profile, exact_dot
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 _REL = 1e-9  # proven float error is below 1e-12 relative; the margin is a thousand times that
@@ -209,16 +209,24 @@ class _Mes:
         return sum((int(round(w[j])) * self.budget_exact(int(j)) for j in np.flatnonzero(w)),
                    Fraction(0))
 
+    def group_key(self, p: int, c: IntArray) -> IntArray:
+        """One integer per (class, utility) pair of p's supporters (the class alone when
+        all utilities are equal, so large costs cannot overflow the key)."""
+        if self.uniform[p]:
+            return c
+        u = self.u[p]
+        return c * (int(u.max()) + 1) + u
+
     def groups(self, p: int) -> tuple[IntArray, IntArray, IntArray]:
         """Distinct (class, utility) pairs among p's supporters, with their voter counts."""
         c = self.cls[self.idx[p]]
-        u = self.u[p]
-        key = c * (int(u.max()) + 1) + u
-        uniq, inv = np.unique(key, return_inverse=True)
+        uniq, inv = np.unique(self.group_key(p, c), return_inverse=True)
         w = np.bincount(inv, weights=self.mf[p]).round().astype(np.int64)
-        gc = uniq // (int(u.max()) + 1)
-        gu = uniq % (int(u.max()) + 1)
-        return gc, gu, w
+        if self.uniform[p]:
+            u0 = int(self.u[p][0])
+            return uniq, np.full(len(uniq), u0, dtype=np.int64), w
+        base = int(self.u[p].max()) + 1
+        return uniq // base, uniq % base, w
 
     def price_exact(self, p: int, rho_f: float,
                     err: float) -> tuple[Fraction, set[int], set[int]]:
@@ -230,7 +238,7 @@ class _Mes:
         poor = np.flatnonzero(r < rho_f - band)
         doubt = np.flatnonzero(np.abs(r - rho_f) <= band)
         paid = sum((int(w[g]) * self.budget_exact(int(gc[g])) for g in poor), Fraction(0))
-        den = self.total[p] - int((w[poor] * gu[poor]).sum())
+        den = self.total[p] - exact_dot(w[poor], gu[poor])
         pays_all = set(poor.tolist())
         amb = sorted(doubt.tolist(), key=lambda g: self.budget_exact(int(gc[g])) / int(gu[g]))
         rho = Fraction(cost) - paid
@@ -282,7 +290,7 @@ class _Mes:
         pc, pu, pw = c[poor], u[poor], m[poor]
         rich_mask = np.ones(len(idx), dtype=bool)
         rich_mask[poor] = False
-        rich_den = self.total[p] - int((pw * pu).sum())
+        rich_den = self.total[p] - exact_dot(pw, pu)
         self.purchases.append(Purchase(p, rnd, rho, None, self.msum[p], int(pw.sum()),
                                        pc, pu, pw, rich_den))
         self.cls[idx[poor]] = 0
@@ -311,7 +319,7 @@ class _Mes:
             else:
                 exact_new[g] = left
         pay = np.array(sorted(pays_all), dtype=np.int64)
-        rich_den = self.total[p] - int((w[pay] * gu[pay]).sum()) if len(pay) else self.total[p]
+        rich_den = self.total[p] - exact_dot(w[pay], gu[pay]) if len(pay) else self.total[p]
         pur = Purchase(p, rnd, float(rho), rho, self.msum[p], int(w[zero].sum()),
                        gc[pay], gu[pay], w[pay], rich_den)
         self.purchases.append(pur)
@@ -326,11 +334,8 @@ class _Mes:
             if g in exact_new:
                 self.exact_b[int(new[pos])] = exact_new[g]
         # map every supporter row to its group's new class
-        c = self.cls[self.idx[p]]
-        u = self.u[p]
-        base = int(u.max()) + 1
-        key = c * base + u
-        gkey = gc * base + gu
+        key = self.group_key(p, self.cls[self.idx[p]])
+        gkey = gc if self.uniform[p] else gc * (int(self.u[p].max()) + 1) + gu
         target = np.zeros(len(gc), dtype=np.int64)
         target[keep] = new
         where = np.searchsorted(gkey, key)

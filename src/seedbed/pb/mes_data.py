@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from seedbed.pb.profile import Profile
+from seedbed.pb.profile import Profile, exact_dot
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -54,7 +54,7 @@ class MesData:
         self.m = [prof.mult[i] for i in self.idx]
         self.uf = [u.astype(np.float64) for u in self.u]
         self.mf = [m.astype(np.float64) for m in self.m]
-        self.total = [int((m * u).sum()) for m, u in zip(self.m, self.u, strict=True)]
+        self.total = [exact_dot(m, u) for m, u in zip(self.m, self.u, strict=True)]
         self.msum = [int(m.sum()) for m in self.m]
         self.uniform = [bool(len(u) == 0 or (u == u[0]).all()) for u in self.u]
         self.u0 = [float(u[0]) if len(u) else 1.0 for u in self.u]

@@ -54,7 +54,16 @@ class Profile:
 
     def total_utility(self, p: int) -> int:
         s = self.project_slice(p)
-        return int((self.mult[self.supporters[s]] * self.utility[s]).sum())
+        return exact_dot(self.mult[self.supporters[s]], self.utility[s])
+
+
+def exact_dot(a: IntArray, b: IntArray) -> int:
+    """Σ a_i·b_i as a Python int: int64 when it provably cannot overflow, else exact."""
+    if len(a) == 0:
+        return 0
+    if int(np.abs(a).max()) * int(np.abs(b).max()) * len(a) < 2**62:
+        return int((a * b).sum())
+    return sum(int(x) * int(y) for x, y in zip(a.tolist(), b.tolist(), strict=True))
 
 
 def _lcm_of_denominators(values: list[Fraction]) -> int:
@@ -84,6 +93,8 @@ def compile_profile(election: Election, utility: str) -> Profile:
     scale = _lcm_of_denominators([*raw_costs, election.budget])
     costs = tuple(int(c * scale) for c in raw_costs)
     budget = int(election.budget * scale)
+    if max(costs, default=0) >= 2**62:
+        raise ElectionError("project costs must be below 4.6e18 currency units")
     if points and utility == "points":
         groups: Counter[tuple[tuple[int, Fraction], ...]] = Counter(
             tuple(sorted(zip((index[x] for x in b.projects), b.points, strict=True)))
