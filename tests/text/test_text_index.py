@@ -121,3 +121,19 @@ def test_other_backend_or_unwritable_folder(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     index, report = index_sync(path=blocker / "idx", texts=TEXTS, ids=IDS, backend="tfidf")
     assert codes.INDEX_NOT_SAVED in report.warnings and len(index) == len(TEXTS)
+
+
+def test_from_vectors_searches_like_a_built_index(backend: str) -> None:
+    from seedbed.text import similar
+
+    built = VectorIndex.build(texts=TEXTS, ids=IDS, backend=backend)
+    assembled = VectorIndex.from_vectors(
+        embedder=built.embedder, texts=TEXTS, ids=IDS, vectors=built.vectors
+    )
+    assert similar(index=assembled, query="late buses", k=3) == similar(
+        index=built, query="late buses", k=3
+    )
+    with pytest.raises(ValueError, match="same length"):
+        VectorIndex.from_vectors(
+            embedder=built.embedder, texts=TEXTS[:2], ids=IDS[:2], vectors=built.vectors
+        )

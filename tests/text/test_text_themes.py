@@ -168,3 +168,19 @@ def test_degenerate_inputs_give_warnings(backend: str) -> None:
     assert codes.NO_LABEL_WORDS in words.warnings
     with pytest.raises(ValueError, match="min_size"):
         themes(texts=["x"], ids=["a"], min_size=0, backend=backend)
+
+
+def test_precomputed_embeddings_give_the_same_themes(minilm: None) -> None:
+    from seedbed.text import embedder_get
+
+    texts = ["Potholes on Mill Lane", "Mill Lane potholes again", "", "Late buses",
+             "The bus is always late", "Broken street lights", "Street lights out"]  # fmt: skip
+    ids = list("abcdefg")
+    vectors = embedder_get("minilm").encode(texts)
+    direct = themes(texts=texts, ids=ids, min_size=2, backend="minilm", n_clusters=3)
+    given_vectors = themes(
+        texts=texts, ids=ids, min_size=2, backend="minilm", n_clusters=3, embeddings=vectors
+    )
+    assert direct == given_vectors and len(direct.themes) == 3
+    with pytest.raises(ValueError, match="same length"):
+        themes(texts=texts, ids=ids, backend="minilm", embeddings=vectors[:2])

@@ -103,6 +103,27 @@ class VectorIndex:
         index.sync(texts=texts, ids=ids)
         return index
 
+    @classmethod
+    def from_vectors(
+        cls,
+        *,
+        embedder: Embedder,
+        texts: Sequence[str],
+        ids: Sequence[str],
+        vectors: Vectors,
+    ) -> VectorIndex:
+        """An index over vectors already computed by ``embedder`` (rows L2-normalised,
+        in the order of ``texts``), e.g. by a background job; nothing is embedded."""
+        items = items_check(texts, ids)
+        if vectors.shape[0] != len(items):
+            raise ValueError(codes.ERR_LENGTHS.format(texts=len(items), ids=vectors.shape[0]))
+        index = cls(embedder)
+        index.ids = [item.id for item in items]
+        index.texts = [item.text for item in items]
+        index.hashes = [content_hash(item.text) for item in items]
+        index.vectors = vectors
+        return index
+
     @property
     def backend(self) -> str:
         return self.embedder.name

@@ -97,13 +97,16 @@ def themes(
     backend: str | None = None,
     n_clusters: int | None = None,
     lexical_weight: float = LEXICAL_WEIGHT,
+    embeddings: np.ndarray | None = None,
     seed: int = 0,
 ) -> ThemesResult:
     """Group texts into themes (see the module docstring for the method).
 
     ``min_size``: the fewest texts a theme may have. ``n_clusters``: how many groups to cut
     the tree into (default ``cluster_count(n)``); more gives smaller, tighter themes.
-    ``lexical_weight``: w in [0, 1] above (minilm backend only).
+    ``lexical_weight``: w in [0, 1] above (minilm backend only). ``embeddings``: the
+    minilm vectors of ``texts`` (one L2-normalised row per text, in order), when already
+    computed (e.g. taken from a ``VectorIndex``), so they are not computed again.
     ``seed`` fixes the SVD (tfidf) and k-means (above ``EXACT_LIMIT``) steps.
     Themes are ordered largest first (ties: the one whose first member comes first).
     """
@@ -141,7 +144,15 @@ def themes(
         points = lexical
     else:
         w = min(max(float(lexical_weight), 0.0), 1.0)
-        semantic = embedder.fitted(kept_texts).encode(kept_texts).astype(np.float64)
+        if embeddings is not None:
+            if embeddings.shape[0] != len(items):
+                raise ValueError(
+                    codes.ERR_LENGTHS.format(texts=len(items), ids=embeddings.shape[0])
+                )
+            keep = [i for i, item in enumerate(items) if item.text.strip()]
+            semantic = np.asarray(embeddings, dtype=np.float64)[keep]
+        else:
+            semantic = embedder.fitted(kept_texts).encode(kept_texts).astype(np.float64)
         points = np.hstack([np.sqrt(1.0 - w) * semantic, np.sqrt(w) * lexical])
     if codes.IDENTICAL_TEXTS in warnings:
         labels = np.zeros(len(kept), dtype=np.intp)

@@ -1,0 +1,231 @@
+"""Benchmarks for the text engine, each side by side with a named reference.
+
+1. Embedding throughput on 2 CPU cores: Seedbed's MiniLM embedder vs plain
+   sentence-transformers ``SentenceTransformer.encode`` (same model, default settings).
+2. Near-duplicate query latency over a 100,000-text index: ``seedbed.text.similar`` (query
+   embedding + exact cosine top-k) and the search step alone, vs scikit-learn
+   ``NearestNeighbors(algorithm="brute", metric="cosine").kneighbors`` on the same vectors.
+3. Themes for 10,000 texts: ``seedbed.text.themes`` end to end, and its clustering step vs
+   scikit-learn ``AgglomerativeClustering(linkage="ward")`` on the same points.
+
+Texts: the Pol.is comments in ../shared/data/polis/ and deterministic perturbations of them
+(a word dropped, two words swapped, an opening or closing phrase added). The 100,000-text
+index is built from the embeddings of ``--base`` real embedded texts plus Gaussian noise
+(renormalised; mean cosine to the source about 0.9) unless ``--full-embed`` is given, in which
+case all 100,000 perturbed texts are embedded (slow: see the throughput figure).
+
+Run: .venv/bin/python bench/bench_text.py [--quick] [--full-embed]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import random
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "polis"
+OPENINGS = ["I think", "Honestly,", "In my view", "We believe", "As a resident,", "Surely"]
+CLOSINGS = ["Please act.", "This matters.", "Thanks.", "It is urgent.", "Agreed by many."]
+
+
+def polis_comments() -> list[str]:
+    texts: list[str] = []
+    for path in sorted(DATA.glob("*/comments.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            texts += [r["comment-body"] for r in csv.DictReader(handle) if r["comment-body"]]
+    if not texts:
+        raise SystemExit(f"no Pol.is comments under {DATA}")
+    return texts
+
+
+def perturb(text: str, rng: random.Random) -> str:
+    words = text.split()
+    operation = rng.randrange(4)
+    if operation == 0 and len(words) > 3:
+        del words[rng.randrange(len(words))]
+    elif operation == 1 and len(words) > 2:
+        i = rng.randrange(len(words) - 1)
+        words[i], words[i + 1] = words[i + 1], words[i]
+    elif operation == 2:
+        words.insert(0, rng.choice(OPENINGS))
+    else:
+        words.append(rng.choice(CLOSINGS))
+    return " ".join(words)
+
+
+def variants(texts: list[str], n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    out = list(texts[:n])
+    while len(out) < n:
+        out.append(perturb(rng.choice(texts), rng))
+    return out
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(np.array(values), q))
+
+
+def timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    value = fn(*args, **kwargs)
+    return value, time.perf_counter() - start
+
+
+def bench_embedding(texts: list[str]) -> float:
+    from seedbed.text.backends import MiniLMEmbedder, minilm_model
+
+    model = minilm_model()
+    model.encode(texts[:64])  # warm-up
+    _, ours = timed(MiniLMEmbedder().encode, texts)
+    _, ref = timed(model.encode, texts)
+    from seedbed.text.tfidf import TfidfEmbedder
+
+    _, tfidf = timed(lambda: TfidfEmbedder().fitted(texts).encode(texts))
+    print(
+        f"\n[1] embedding throughput, {len(texts):,} texts (mean {statistics.mean(map(len, texts)):.0f} chars)"
+    )
+    print(f"    seedbed minilm            {len(texts) / ours:8.1f} texts/s")
+    print(
+        f"    sentence-transformers     {len(texts) / ref:8.1f} texts/s   ratio seedbed/reference time {ours / ref:.2f}"
+    )
+    print(f"    seedbed tfidf (fit+encode){len(texts) / tfidf:8.0f} texts/s")
+    return len(texts) / ours
+
+
+def bench_near_duplicates(texts: list[str], n: int, base: int, queries: int, full: bool) -> None:
+    from sklearn.neighbors import NearestNeighbors
+
+    from seedbed.text import VectorIndex, similar
+    from seedbed.text.backends import MiniLMEmbedder
+
+    embedder = MiniLMEmbedder()
+    rng = np.random.default_rng(0)
+    if full:
+        corpus = variants(texts, n, seed=1)
+        vectors, seconds = timed(embedder.encode, corpus)
+        how = f"all {n:,} texts embedded in {seconds:.0f} s"
+    else:
+        base_texts = variants(texts, base, seed=1)
+        base_vectors, seconds = timed(embedder.encode, base_texts)
+        source = rng.integers(0, base, size=n)
+        source[:base] = np.arange(base)
+        noise = rng.standard_normal((n, base_vectors.shape[1])).astype(np.float32)
+        vectors = base_vectors[source] + 0.03 * noise
+        vectors[:base] = base_vectors
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        corpus = [
+            base_texts[s] if i < base else f"{base_texts[s]} [{i}]" for i, s in enumerate(source)
+        ]
+        mean_cos = float(np.mean(np.sum(vectors[base:] * base_vectors[source[base:]], axis=1)))
+        how = (
+            f"{base:,} real/perturbed texts embedded in {seconds:.0f} s, plus {n - base:,} noisy "
+            f"copies of their vectors (mean cosine to source {mean_cos:.3f})"
+        )
+    index, build = timed(
+        VectorIndex.from_vectors,
+        embedder=embedder,
+        texts=corpus,
+        ids=[str(i) for i in range(n)],
+        vectors=np.ascontiguousarray(vectors, dtype=np.float32),
+    )
+    query_texts = variants(texts, len(texts) + queries, seed=2)[len(texts) :]
+    similar(index=index, query=query_texts[0], k=5)  # warm-up
+    end_to_end, search_only, reference, agree = [], [], [], 0
+    query_vectors = embedder.encode(query_texts)
+    nn = NearestNeighbors(n_neighbors=5, algorithm="brute", metric="cosine").fit(index.vectors)
+    for text, vector in zip(query_texts, query_vectors, strict=True):
+        _, t = timed(similar, index=index, query=text, k=5)
+        end_to_end.append(t)
+        start = time.perf_counter()
+        rows = index.top_rows(index.scores(vector[None, :]), 5)
+        search_only.append(time.perf_counter() - start)
+        (dist, ref_rows), t = timed(nn.kneighbors, vector[None, :])
+        reference.append(t)
+        agree += int(set(rows.tolist()) == set(ref_rows[0].tolist()))
+    print(f"\n[2] near-duplicate query over {n:,} texts ({how}); index assembled in {build:.1f} s")
+    print(f"    {queries} queries, k=5 (milliseconds)      p50      p95")
+    print(
+        f"    seedbed similar (embed + search)  {1000 * pct(end_to_end, 50):7.1f}  {1000 * pct(end_to_end, 95):7.1f}   target p95 < 100"
+    )
+    print(
+        f"    seedbed search step only          {1000 * pct(search_only, 50):7.1f}  {1000 * pct(search_only, 95):7.1f}"
+    )
+    print(
+        f"    sklearn NearestNeighbors brute    {1000 * pct(reference, 50):7.1f}  {1000 * pct(reference, 95):7.1f}   ratio p95 seedbed/reference {pct(search_only, 95) / pct(reference, 95):.2f}"
+    )
+    print(f"    same top-5 as reference: {agree}/{queries}")
+
+
+def bench_themes(texts: list[str], n: int) -> None:
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.metrics import adjusted_rand_score
+
+    from seedbed.text import themes
+    from seedbed.text.backends import MiniLMEmbedder
+    from seedbed.text.tfidf import TfidfEmbedder
+    from seedbed.text.themes import _cluster_labels, _lexical_points, cluster_count
+
+    corpus = variants(texts, n, seed=3)
+    ids = [str(i) for i in range(n)]
+    semantic, embed = timed(MiniLMEmbedder().encode, corpus)
+    result, rest = timed(
+        themes, texts=corpus, ids=ids, min_size=3, backend="minilm", embeddings=semantic
+    )
+    total = embed + rest
+    # The lexical and clustering steps again, alone, for the side-by-side comparison.
+    lexical, lsa = timed(lambda: _lexical_points(TfidfEmbedder().fitted(corpus).encode(corpus), 0))
+    points = np.hstack([np.sqrt(0.5) * semantic.astype(np.float64), np.sqrt(0.5) * lexical])
+    k = cluster_count(n)
+    labels, ours = timed(_cluster_labels, points, k, 0)
+    reference = AgglomerativeClustering(n_clusters=k, linkage="ward")
+    ref_labels, ref = timed(reference.fit_predict, points)
+    print(f"\n[3] themes for {n:,} texts (minilm, min_size 3, k = {k})")
+    print(
+        f"    seedbed themes end to end         {total:7.1f} s   target < 60 s; {len(result.themes)} themes, {len(result.unassigned_ids)} unassigned"
+    )
+    print(
+        f"      of which: embedding {embed:.1f} s; then TF-IDF + LSA {lsa:.1f} s, clustering {ours:.1f} s, labels etc. {rest - lsa - ours:.1f} s"
+    )
+    print(
+        f"    sklearn AgglomerativeClustering   {ref:7.1f} s   (clustering step only) ratio seedbed/reference {ours / ref:.2f}"
+    )
+    print(
+        f"    agreement with reference (adjusted Rand index) {adjusted_rand_score(labels, ref_labels):.3f}"
+    )
+    theme = result.themes[0]
+    print(f"    largest theme: {theme.size} texts, label {', '.join(theme.label_words)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, to check the script")
+    parser.add_argument("--full-embed", action="store_true", help="embed all 100,000 texts")
+    args = parser.parse_args()
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import torch
+
+    texts = polis_comments()
+    n_index, base, n_themes, n_embed, queries = (
+        (5_000, 500, 1_000, 300, 30) if args.quick else (100_000, 3_000, 10_000, 1_000, 100)
+    )
+    print(f"Seedbed text benchmarks — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    print(
+        f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, torch {torch.__version__} "
+        f"({torch.get_num_threads()} threads), load average at start {os.getloadavg()[0]:.1f}"
+    )
+    print(f"texts: {len(texts):,} Pol.is comments and perturbations of them")
+    bench_embedding(variants(texts, n_embed, seed=0))
+    bench_near_duplicates(texts, n_index, base, queries, args.full_embed)
+    bench_themes(texts, n_themes)
+    print(f"\nload average at end {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
