@@ -159,3 +159,21 @@ def test_threshold_from_meta() -> None:
     assert outcome.selected == ("a",) and outcome.threshold == 2
     assert oc.THRESHOLD_FROM_META in outcome.warnings
     assert count(e, rule="greedy-threshold", threshold=1).selected == ("a", "b")
+
+
+def test_explanations_in_currency_with_decimal_costs() -> None:
+    """Costs in cents (scaled internally) explain in the budget's own currency."""
+    e = election_from(budget="100.50", projects={"a": "40.25", "b": "60.25"},
+                      ballots=[["a"], ["a", "b"], ["b"]])
+    for utility in ("cost", "cardinality"):
+        outcome = count(e, rule="mes", utility=utility, explain=True)
+        assert outcome.explanation is not None
+        note = outcome.explanation[outcome.selected[0]]
+        assert note.cost in (Fraction("40.25"), Fraction("60.25"))
+        assert note.price_per_supporter is not None and note.payers is not None
+        paid = note.price_per_supporter * (note.payers - (note.paid_all_they_had or 0))
+        assert paid + (note.paid_by_those or 0) == pytest.approx(float(note.cost))
+        if utility == "cost":
+            assert Fraction(note.rho) * note.cost == pytest.approx(note.price_per_supporter)
+        else:
+            assert float(Fraction(note.rho)) == pytest.approx(note.price_per_supporter)

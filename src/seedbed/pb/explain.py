@@ -68,7 +68,9 @@ def explain_mes(prof: Profile, run: MesRun | None, chosen: list[int],
                 fill: list[GreedyStep]) -> dict[str, ProjectExplanation]:
     """MES: round, exact ρ, price per supporter and payers; rejected: when and how short."""
     out: dict[str, ProjectExplanation] = {}
-    per_unit = Fraction(prof.uscale, prof.scale)
+    # ρ is money per unit of utility; costs were scaled by `scale` and points by `uscale`,
+    # so for cost utility ρ is a pure number and otherwise it converts back to currency
+    per_unit = Fraction(1) if prof.measure == "cost" else Fraction(prof.uscale, prof.scale)
     unit = "point" if prof.measure == "points" else None
     if run is not None:
         engine = run.engine
