@@ -120,7 +120,11 @@ def _classic_bounds(rates: np.ndarray, alpha: float, spending: str, sym: bool) -
         p_lo, p_up = crossing_probabilities(rates=rates, lower=lo, upper=up)
         return float(p_lo.sum() + p_up.sum()) - alpha
 
-    c = brentq(excess, 0.5, 10.0, xtol=1e-10)
+    # the final boundary is at least the fixed-design value, and the Bonferroni value is enough
+    s = 2.0 if sym else 1.0
+    lo = float(norm.isf(alpha / s)) - 1e-6
+    hi = float(norm.isf(alpha / (s * rates.size))) + 1e-6
+    c = brentq(excess, lo, hi, xtol=1e-8)
     return np.asarray(c * shape)
 
 
@@ -175,7 +179,10 @@ def group_sequential_design(
         if not 0.0 < harm_alpha < 1.0 or harm_spending not in ALL_SPENDING:
             raise ValueError(ERR_ALPHA if harm_spending in ALL_SPENDING else ERR_SPENDING)
         harm = tuple(
-            -b for b in one_sided_bounds(rates=rates, alpha=harm_alpha, spending=harm_spending)
+            -b
+            for b in one_sided_bounds(
+                rates=rates.tolist(), alpha=harm_alpha, spending=harm_spending
+            )
         )
     futility = None
     if futility_z is not None:
