@@ -54,7 +54,7 @@ def test_cumulative_alpha_matches_reference(group_sequential_reference) -> None:
 
 def _mvn_no_crossing(rates: np.ndarray, bounds: np.ndarray, lower: np.ndarray) -> float:
     cov = np.sqrt(np.minimum.outer(rates, rates) / np.maximum.outer(rates, rates))
-    mvn = multivariate_normal(mean=np.zeros(rates.size), cov=cov, abseps=1e-8, releps=1e-8)
+    mvn = multivariate_normal(mean=np.zeros(rates.size), cov=cov, abseps=1e-6, releps=1e-6)
     return float(mvn.cdf(bounds, lower_limit=lower, rng=np.random.default_rng(3)))
 
 
