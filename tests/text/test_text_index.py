@@ -133,7 +133,7 @@ def test_from_vectors_searches_like_a_built_index(backend: str) -> None:
     assert similar(index=assembled, query="late buses", k=3) == similar(
         index=built, query="late buses", k=3
     )
-    with pytest.raises(ValueError, match="same length"):
+    with pytest.raises(ValueError, match="vector rows"):
         VectorIndex.from_vectors(
             embedder=built.embedder, texts=TEXTS[:2], ids=IDS[:2], vectors=built.vectors
         )

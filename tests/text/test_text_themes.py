@@ -182,5 +182,5 @@ def test_precomputed_embeddings_give_the_same_themes(minilm: None) -> None:
         texts=texts, ids=ids, min_size=2, backend="minilm", n_clusters=3, embeddings=vectors
     )
     assert direct == given_vectors and len(direct.themes) == 3
-    with pytest.raises(ValueError, match="same length"):
+    with pytest.raises(ValueError, match="vector rows"):
         themes(texts=texts, ids=ids, backend="minilm", embeddings=vectors[:2])

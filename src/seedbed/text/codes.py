@@ -37,6 +37,7 @@ used instead."""
 
 # Error messages (raised as ValueError / BackendUnavailableError).
 ERR_LENGTHS = "texts and ids must have the same length (got {texts} texts and {ids} ids)"
+ERR_ROWS = "there are {texts} texts but {rows} vector rows; give one row per text"
 ERR_DUPLICATE_IDS = "ids must be unique; repeated: {ids}"
 ERR_K = "k must be at least 1 (got {k})"
 ERR_MIN_SIZE = "min_size must be at least 1 (got {min_size})"

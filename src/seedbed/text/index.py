@@ -116,7 +116,7 @@ class VectorIndex:
         in the order of ``texts``), e.g. by a background job; nothing is embedded."""
         items = items_check(texts, ids)
         if vectors.shape[0] != len(items):
-            raise ValueError(codes.ERR_LENGTHS.format(texts=len(items), ids=vectors.shape[0]))
+            raise ValueError(codes.ERR_ROWS.format(texts=len(items), rows=vectors.shape[0]))
         index = cls(embedder)
         index.ids = [item.id for item in items]
         index.texts = [item.text for item in items]

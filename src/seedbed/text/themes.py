@@ -146,9 +146,7 @@ def themes(
         w = min(max(float(lexical_weight), 0.0), 1.0)
         if embeddings is not None:
             if embeddings.shape[0] != len(items):
-                raise ValueError(
-                    codes.ERR_LENGTHS.format(texts=len(items), ids=embeddings.shape[0])
-                )
+                raise ValueError(codes.ERR_ROWS.format(texts=len(items), rows=embeddings.shape[0]))
             keep = [i for i, item in enumerate(items) if item.text.strip()]
             semantic = np.asarray(embeddings, dtype=np.float64)[keep]
         else:
