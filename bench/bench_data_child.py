@@ -1,6 +1,6 @@
 """One measured run for bench_data.py, in its own process so its peak memory is its own.
 
-Usage: python bench/bench_data_child.py {seedbed,statsmodels,duckdb-floor} FILE.parquet
+Usage: python bench/bench_data_child.py {seedbed,statsmodels,duckdb-floor,ingest-csv} FILE
 Prints one JSON line: wall seconds of the work, peak resident memory (MiB) of this process,
 and the treatment effect and CR1 standard error where the mode computes them.
 """
@@ -34,6 +34,19 @@ def run_statsmodels(path: str) -> dict[str, float]:
     return {"effect": float(fit.params[term]), "se": float(fit.bse[term])}
 
 
+def run_ingest_csv(path: str) -> dict[str, float]:
+    from pathlib import Path
+
+    from seedbed.data import TrialSchema, ingest
+
+    schema = TrialSchema(arm="arm", outcomes=("y",), unit="unit", covariate="x",
+                         cluster="cluster", arms=("control", "treatment"))
+    out = Path(path).with_suffix(".ingested.parquet")
+    stored = ingest(path=Path(path), schema=schema, out=out)
+    out.unlink()
+    return {"rows": float(stored.rows)}
+
+
 def run_floor(path: str) -> dict[str, float]:
     import duckdb
 
@@ -49,9 +62,9 @@ def run_floor(path: str) -> dict[str, float]:
 def main() -> None:
     mode, path = sys.argv[1], sys.argv[2]
     start = time.perf_counter()
-    out = {"seedbed": run_seedbed, "statsmodels": run_statsmodels, "duckdb-floor": run_floor}[
-        mode
-    ](path)
+    runs = {"seedbed": run_seedbed, "statsmodels": run_statsmodels, "duckdb-floor": run_floor,
+            "ingest-csv": run_ingest_csv}
+    out = runs[mode](path)
     wall = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(json.dumps({"mode": mode, "wall_s": wall, "peak_mib": peak, **out}))

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from seedbed.data.engines import Columns, Engine, ProgressCallback
+from seedbed.data.engines import Columns, Encoded, Engine, ProgressCallback
 from seedbed.data.schema import TrialSchema
 from seedbed.data.sql import cells_query, key_alias
 
@@ -22,17 +22,24 @@ class KeyColumn:
     """Integer codes per cell (-1 for a missing label) into the sorted ``levels``."""
 
     codes: np.ndarray
-    levels: np.ndarray
+    levels: Any
 
     def labels(self) -> list[str | None]:
         """The distinct labels as text, in code (sorted) order."""
-        return [str(v) for v in self.levels.tolist()]
+        values = self.levels.to_pylist() if hasattr(self.levels, "to_pylist") else \
+            self.levels.tolist()
+        return [str(v) for v in values]
 
     def label(self, code: int) -> str | None:
         """The label of one code (None for a missing label)."""
-        return None if code < 0 else str(self.levels[code].item()
-                                          if hasattr(self.levels[code], "item")
-                                          else self.levels[code])
+        if code < 0:
+            return None
+        value = self.levels[code]
+        for method in ("as_py", "item"):
+            if hasattr(value, method):
+                value = getattr(value, method)()
+                break
+        return str(value)
 
     def take(self, mask: np.ndarray) -> KeyColumn:
         return KeyColumn(codes=self.codes[mask], levels=self.levels)
@@ -81,12 +88,22 @@ def _null_mask(values: np.ndarray) -> np.ndarray:
     return np.zeros(len(values), dtype=bool)
 
 
-def _encode(values: np.ndarray) -> KeyColumn:
+def _encode(values: Any) -> KeyColumn:
     """Codes that are ranks in sorted label order (-1 for missing) and the sorted labels.
 
     Labels are compared in their own type (numbers as numbers, text by code point), which
     every engine returns identically, so the cell order is the same whatever the engine.
     """
+    if isinstance(values, Encoded):
+        import pyarrow.compute as pc
+
+        order = np.frombuffer(pc.sort_indices(values.levels).buffers()[1], dtype=np.uint64)
+        order = order[: len(values.levels)].astype(np.int64)
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        codes = np.where(values.codes >= 0, rank[np.clip(values.codes, 0, None)], -1) \
+            if len(order) else values.codes
+        return KeyColumn(codes=codes, levels=values.levels.take(order))
     mask = _null_mask(values)
     data = np.asarray(values.data if isinstance(values, np.ma.MaskedArray) else values)
     codes = np.full(len(data), -1, dtype=np.int64)
@@ -121,7 +138,7 @@ def cells_from_columns(*, columns: Columns, schema: TrialSchema) -> Cells:
     names = list(schema.key_columns)
     rename = {key_alias(i): name for i, name in enumerate(names)}
     keys = {rename[a]: _encode(v) for a, v in columns.items() if a in rename}
-    size = len(next(iter(columns.values()))) if columns else 0
+    size = len(columns["n_rows"]) if "n_rows" in columns else 0
     order = np.arange(size)
     if size:
         sort_keys = [np.where(keys[c].codes >= 0, keys[c].codes, len(keys[c].levels))

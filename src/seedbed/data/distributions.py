@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from seedbed.data.checks import DEFAULT_SUPPRESS_BELOW
-from seedbed.data.engines import Columns, Engine
+from seedbed.data.engines import Columns, Encoded, Engine
 from seedbed.data.schema import TrialSchema
 from seedbed.data.sql import histogram_query, range_query
 
@@ -24,7 +24,17 @@ def _finite(v: Any) -> bool:
     return v is not None and math.isfinite(float(v))
 
 
+def _decoded(column: Any) -> Any:
+    if isinstance(column, Encoded):
+        levels = column.levels.to_pylist()
+        out = np.empty(len(column.codes), dtype=object)
+        out[:] = [levels[c] if c >= 0 else None for c in column.codes.tolist()]
+        return out
+    return column
+
+
 def _rows(columns: Columns) -> list[dict[str, Any]]:
+    columns = {n: _decoded(c) for n, c in columns.items()}
     names = list(columns)
     size = len(columns[names[0]]) if names else 0
     out = []

@@ -10,15 +10,70 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
 from seedbed.data.sql import DUCKDB, POSTGRES, SPARK, Dialect
 
-Columns = dict[str, np.ndarray]
+
+@dataclass(frozen=True)
+class Encoded:
+    """A text column dictionary-encoded by the engine: codes (-1 for null) into ``levels``."""
+
+    codes: np.ndarray
+    levels: Any
+
+
+Columns = dict[str, Any]
 """A small query result: column name to a numpy array (object arrays hold None for null,
-numeric arrays may be masked)."""
+numeric arrays may be masked) or an ``Encoded`` text column."""
+
+_NUMPY_TYPES = {
+    "int8": np.int8, "int16": np.int16, "int32": np.int32, "int64": np.int64,
+    "uint8": np.uint8, "uint16": np.uint16, "uint32": np.uint32, "uint64": np.uint64,
+    "float": np.float32, "double": np.float64,
+}
+
+
+def _validity(arr: Any) -> np.ndarray | None:
+    """True where ``arr`` (a pyarrow Array) holds a value; None when it has no nulls."""
+    if arr.null_count == 0:
+        return None
+    bits = np.frombuffer(arr.buffers()[0], dtype=np.uint8)
+    return np.unpackbits(bits, bitorder="little")[arr.offset : arr.offset + len(arr)].astype(bool)
+
+
+def arrow_columns(table: Any) -> Columns:
+    """Numpy columns from a pyarrow Table without a pandas round trip.
+
+    Numbers are read straight from the Arrow buffers; text is dictionary-encoded in Arrow.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out: Columns = {}
+    for name in table.column_names:
+        arr = table[name].combine_chunks()
+        valid = _validity(arr)
+        if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+            enc = pc.dictionary_encode(arr)
+            idx = enc.indices
+            codes = np.frombuffer(idx.buffers()[1], dtype=np.int32)[
+                idx.offset : idx.offset + len(idx)].astype(np.int64)
+            if valid is not None:
+                codes[~valid] = -1
+            out[name] = Encoded(codes=codes, levels=enc.dictionary)
+        elif str(arr.type) in _NUMPY_TYPES:
+            data = np.frombuffer(arr.buffers()[1], dtype=_NUMPY_TYPES[str(arr.type)])[
+                arr.offset : arr.offset + len(arr)]
+            out[name] = data if valid is None else np.ma.MaskedArray(data, mask=~valid)
+        else:
+            values = np.empty(len(arr), dtype=object)
+            values[:] = arr.to_pylist()
+            out[name] = values
+    return out
 
 ProgressCallback = Callable[[float], None]
 """Called with the fraction of the scan done (0..1), or -1 when the engine cannot tell."""
@@ -44,8 +99,9 @@ def _sql_string(value: str) -> str:
 
 
 def _numpy(relation: Any) -> Columns:
-    """A DuckDB result as numpy arrays (no pandas or Arrow conversion on the way)."""
-    return dict(relation.fetchnumpy())
+    """A DuckDB result as numpy columns, through Arrow (text stays in Arrow buffers)."""
+    method = getattr(relation, "to_arrow_table", None) or relation.fetch_arrow_table
+    return arrow_columns(method())
 
 
 def parquet_not_null(path: str) -> frozenset[str]:
