@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+
 from django.db import DatabaseError, connection
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema, Status
-
-import importlib
 
 from seedbed import __version__
 from seedbed.accounts.selectors import membership_list, organisation_list

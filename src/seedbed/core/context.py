@@ -10,7 +10,6 @@ from django.urls import NoReverseMatch, reverse
 
 from seedbed.core.access import has_role, is_staff_member
 
-
 CAPABILITY_PAGES = (
     ("Voices", "participation:index"),
     ("Funding", "funding:index"),
