@@ -32,7 +32,9 @@ def test_summary_matches_hand_computed_totals(demo_world) -> None:
     assert summary.heat[2][2] == 1 and summary.heat[3][1] == 1
     # Above appetite: 10 > cautious 9; 9 > minimal 6; 8 > minimal 6.
     assert sorted(r.residual_score for r, _ in summary.above_appetite) == [8, 9, 10]
-    assert summary.evidence_levels == (5, 0, 0, 1, 0, 0)
+    # After the library demo publishes its cases: the family probe (level 1), the mentors
+    # trial (3, positive) and the bulky-waste comparison (3, null) reach their innovations.
+    assert summary.evidence_levels == (3, 1, 0, 2, 0, 0)
     assert sorted(i.title for i, _ in summary.stuck) == [
         "Digital reablement check-ins", "Peer support for unpaid carers"]
 

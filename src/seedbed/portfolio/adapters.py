@@ -85,7 +85,8 @@ def running_tests(innovations: list[Innovation]) -> list[RunningTest]:
             display = getattr(target, "get_status_display", None)
             status = str(display() if callable(display) else getattr(target, "status", ""))
         raw = str(getattr(target, "status", "")) if target is not None else ""
-        paused = "harm" in raw.lower() or "harm" in status.lower() or bool(
+        # Trials pause enrolment for a safety review when a harm boundary is crossed.
+        paused = raw == "paused" or any(w in status.lower() for w in ("harm", "safety")) or bool(
             getattr(target, "paused_for_harm", False))
         rows.append(RunningTest(link.innovation_id, link.get_kind_display(), link.label,
                                 status or "Not reported", paused))

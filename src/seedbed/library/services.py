@@ -1,0 +1,275 @@
+"""Writing the library: cases from trials, probes and external evidence; publishing;
+evidence overrides; attachments. The only code that writes cases."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.db import models, transaction
+from django.utils import timezone
+
+from seedbed.core.audit import audit_append
+from seedbed.core.errors import ValidationProblem
+from seedbed.library.evidence import evidence_for, protect_arm_sizes
+from seedbed.library.models import COMPARISON_OF_DESIGN, MEASURES_CHANGE, Attachment, Case, Design
+from seedbed.portfolio.models import Innovation, ServiceArea
+from seedbed.portfolio.services import innovation_evidence_record
+from seedbed.portfolio.services.innovation import innovation_for_record
+
+ERROR_REQUIRED = "Enter the {label}"
+ERROR_DESIGN = "Choose how the finding was produced"
+ERROR_YEAR = "Enter a year between 1900 and {this_year}"
+ERROR_INTERVAL = "The interval must run from its lower to its upper limit and contain the effect"
+ERROR_INTERVAL_MISSING = "Give both limits of the interval with the effect"
+ERROR_OVERRIDE_REASON = "Give the reason for changing the evidence level"
+ERROR_OVERRIDE_LEVEL = "The evidence level must be between 0 and 5"
+ERROR_ALREADY = "This {kind} already has a library case"
+ERROR_NOT_FINISHED = "Only a finished {kind} can become a library case"
+ERROR_NO_RESULT = "The trial has no published result yet"
+ERROR_PUBLISHED = "This case is already published"
+ERROR_FILE_EMPTY = "The file is empty"
+ERROR_FILE_TYPE = "Upload a PDF, CSV, plain-text or Markdown file"
+ERROR_FILE_SIZE = "The file must be smaller than {mb} MB"
+ERROR_FILE_CONTENT = "The file's contents do not match a {kind} file"
+ERROR_COST = "The cost cannot be negative"
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+ALLOWED_FILES = {".pdf": "application/pdf", ".csv": "text/csv", ".txt": "text/plain", ".md": "text/markdown"}
+
+
+def _text_problems(values: dict[str, str]) -> dict[str, str]:
+    return {name: ERROR_REQUIRED.format(label=name.replace("_", " ")) for name, value in values.items()
+            if not (value or "").strip()}
+
+
+def _result_problems(effect: float | None, ci: tuple[float, float] | None) -> dict[str, str]:
+    if effect is None and ci is None:
+        return {}
+    if effect is None or ci is None or not all(math.isfinite(v) for v in (effect, *ci)):
+        return {"ci_low": ERROR_INTERVAL_MISSING}
+    if not ci[0] <= effect <= ci[1]:
+        return {"ci_low": ERROR_INTERVAL}
+    return {}
+
+
+def case_create(
+    *, title: str, summary: str, problem: str, what_was_done: str, design: str, year: int,
+    actor: Any, source: str = Case.Source.EXTERNAL, source_record: models.Model | None = None,
+    setting: str = "", outcome: str = "", effect: float | None = None,
+    ci: tuple[float, float] | None = None, effect_unit: str = "", higher_is_better: bool = True,
+    n_intervention: int | None = None, n_comparison: int | None = None,
+    theory_of_change: bool = True, independent_replications: int = 0, manualised: bool = False,
+    cost: Decimal | None = None, outcomes_achieved: int | None = None, outcome_unit: str = "",
+    lessons_worked: str = "", lessons_did_not: str = "", lessons_differently: str = "",
+    innovation: Innovation | None = None, service_area: ServiceArea | None = None,
+    typology: str = "", stage_reached: str = "", registry_url: str = "", citation: str = "",
+    external_url: str = "", direction: str | None = None, publish: bool = False,
+) -> Case:
+    """Write a case (a draft unless ``publish``) with its evidence level computed.
+
+    The Nesta level comes from the design (its comparison group and whether it measured
+    change) and the result (effect and 95% interval; ``higher_is_better`` sets which way is
+    good). ``direction`` may be given for designs without an interval (a probe's
+    amplify/stop). Arm sizes pass disclosure control before they are stored. Service area,
+    typology and stage reached default to the innovation's.
+    """
+    problems = _text_problems({"title": title, "summary": summary, "problem": problem,
+                               "what_was_done": what_was_done})
+    if design not in Design.values:
+        problems["design"] = ERROR_DESIGN
+    this_year = timezone.now().year
+    if not 1900 <= int(year) <= this_year:
+        problems["year"] = ERROR_YEAR.format(this_year=this_year)
+    problems.update(_result_problems(effect, ci))
+    if cost is not None and cost < 0:
+        problems["cost"] = ERROR_COST
+    if problems:
+        raise ValidationProblem(problems)
+    design_value = Design(design)
+    found = evidence_for(
+        theory_of_change=theory_of_change, measured_change=design_value in MEASURES_CHANGE,
+        comparison=COMPARISON_OF_DESIGN[design_value], effect=effect, ci=ci,
+        higher_is_better=higher_is_better, replications=independent_replications,
+        manualised=manualised,
+    )
+    shown_a, shown_b, shown_total, suppressed = protect_arm_sizes(n_intervention, n_comparison)
+    with transaction.atomic():
+        if source_record is not None:
+            content_type = ContentType.objects.get_for_model(source_record)
+            if Case.objects.filter(source_type=content_type, source_id=str(source_record.pk)).exists():
+                raise ValidationProblem({"__all__": ERROR_ALREADY.format(kind=source)})
+        case = Case(
+            title=title.strip(), summary=summary.strip(), problem=problem.strip(),
+            what_was_done=what_was_done.strip(), setting=setting, design=design, source=source,
+            registry_url=registry_url, citation=citation, external_url=external_url,
+            outcome=outcome, effect=effect, ci_low=ci[0] if ci else None,
+            ci_high=ci[1] if ci else None, effect_unit=effect_unit,
+            higher_is_better=higher_is_better, n_intervention=shown_a, n_comparison=shown_b,
+            n_total=shown_total, numbers_suppressed=suppressed, theory_of_change=theory_of_change,
+            independent_replications=independent_replications, manualised=manualised,
+            evidence_level=found.level,
+            direction=found.direction if found.direction != "not measured" else (direction or found.direction),
+            evidence_reasons=list(found.reasons), evidence_warnings=list(found.warnings),
+            cost=cost, outcomes_achieved=outcomes_achieved, outcome_unit=outcome_unit,
+            lessons_worked=lessons_worked, lessons_did_not=lessons_did_not,
+            lessons_differently=lessons_differently, innovation=innovation,
+            service_area=service_area or (innovation.service_area if innovation else None),
+            typology=typology or (innovation.typology if innovation else ""),
+            stage_reached=stage_reached or (innovation.stage.name if innovation else ""),
+            year=year, created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        if source_record is not None:
+            case.source_type = ContentType.objects.get_for_model(source_record)
+            case.source_id = str(source_record.pk)
+        case.full_clean()
+        case.save()
+        audit_append(action="library.case_create", actor=actor, obj=case, data={
+            "source": source, "design": design, "evidence_level": case.evidence_level,
+            "direction": case.direction, "suppressed": suppressed,
+            "innovation": innovation.pk if innovation else None,
+        })
+        if publish:
+            case = case_publish(case=case, actor=actor)
+    return case
+
+
+def case_create_from_trial(*, trial: Any, actor: Any, publish: bool = True) -> Case:
+    """The library case for a trial whose result has been published (the trials app's
+    ``result_publish`` calls this). Reads the trial's protocol and ``TrialResult``; the
+    innovation is the one the trial is linked to in the portfolio, if any. Published at
+    once unless ``publish=False`` (positive, null and negative results alike).
+    """
+    result = getattr(trial, "result", None)
+    if result is None or getattr(result, "published_at", None) is None:
+        raise ValidationProblem({"__all__": ERROR_NO_RESULT})
+    protocol = trial.protocol
+    design = {"individual": Design.RCT, "cluster": Design.CLUSTER_RCT,
+              "stepped_wedge": Design.STEPPED_WEDGE}.get(protocol.design, Design.RCT)
+    arms = {a.get("arm"): a.get("analysed") for a in (result.consort or {}).get("arms", [])}
+    control = next((k for k in arms if k and "control" in k.lower()), None)
+    n_comparison = arms.get(control) if control else None
+    n_intervention = sum(v or 0 for k, v in arms.items() if k != control) or None
+    ci = (result.ci_low, result.ci_high) if result.ci_low is not None and result.ci_high is not None else None
+    innovation = innovation_for_record(trial)
+    return case_create(
+        title=trial.title, summary=result.plain_summary or protocol.question,
+        problem=protocol.question, what_was_done=protocol.intervention,
+        setting=protocol.setting, design=design, year=result.published_at.year, actor=actor,
+        source=Case.Source.TRIAL, source_record=trial, outcome=protocol.primary_outcome,
+        effect=result.effect, ci=ci, higher_is_better=protocol.higher_is_better,
+        n_intervention=n_intervention, n_comparison=n_comparison,
+        lessons_worked=result.lessons or "", innovation=innovation,
+        registry_url=f"/trials/{trial.pk}/", publish=publish,
+    )
+
+
+PROBE_DIRECTION = {"amplify": "positive", "adapt": "null", "dampen": "negative", "stop": "negative"}
+
+
+def case_create_from_probe(*, probe: Any, actor: Any, publish: bool = True) -> Case:
+    """The library case for a finished or published probe (``probe_publish`` calls this).
+
+    A probe has no comparison group: its evidence level is at most 1 (an account of
+    impact); its amplify/adapt/dampen/stop outcome is recorded as the direction.
+    """
+    if getattr(probe, "status", "") not in ("finished", "published"):
+        raise ValidationProblem({"__all__": ERROR_NOT_FINISHED.format(kind="probe")})
+    when = probe.finished_at or probe.published_at or timezone.now()
+    lessons = probe.outcome_reasons
+    return case_create(
+        title=probe.title, summary=f"{probe.get_outcome_display()}: {probe.outcome_reasons}",
+        problem=probe.challenge, what_was_done=probe.hypothesis, setting=str(probe.organisation),
+        design=Design.PROBE, year=when.year, actor=actor, source=Case.Source.PROBE,
+        source_record=probe, outcome=probe.monitored, cost=probe.spent,
+        direction=PROBE_DIRECTION.get(probe.outcome, "not measured"),
+        lessons_worked=lessons if probe.outcome == "amplify" else "",
+        lessons_did_not=lessons if probe.outcome in ("dampen", "stop") else "",
+        innovation=innovation_for_record(probe), registry_url=f"/trials/probes/{probe.pk}/",
+        publish=publish,
+    )
+
+
+def case_publish(*, case: Case, actor: Any) -> Case:
+    """Publish a case (it becomes public) and record its evidence on its innovation."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if case.is_published:
+            raise ValidationProblem({"__all__": ERROR_PUBLISHED})
+        case.status = Case.Status.PUBLISHED
+        case.published_at = timezone.now()
+        case.save(update_fields=["status", "published_at"])
+        audit_append(action="library.case_publish", actor=actor, obj=case,
+                     data={"evidence_level": case.level, "direction": case.direction})
+        if case.innovation_id:
+            innovation_evidence_record(innovation=case.innovation, level=case.level,
+                                       direction=case.direction, source=f"Library case: {case.title}",
+                                       actor=actor)
+    return case
+
+
+def case_evidence_override(*, case: Case, level: int, reason: str, actor: Any) -> Case:
+    """Override the computed evidence level, with the reason (kept on the case and audited)."""
+    problems = {}
+    if not 0 <= level <= 5:
+        problems["level"] = ERROR_OVERRIDE_LEVEL
+    if not reason.strip():
+        problems["reason"] = ERROR_OVERRIDE_REASON
+    if problems:
+        raise ValidationProblem(problems)
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        before = case.level
+        case.level_override = level
+        case.override_reason = reason.strip()
+        case.save(update_fields=["level_override", "override_reason"])
+        audit_append(action="library.case_evidence_override", actor=actor, obj=case,
+                     data={"computed": case.evidence_level, "from": before, "to": level})
+        if case.is_published and case.innovation_id:
+            innovation_evidence_record(innovation=case.innovation, level=level, direction=case.direction,
+                                       source=f"Library case: {case.title} (level overridden)", actor=actor)
+    return case
+
+
+def _file_problem(filename: str, content: bytes) -> str | None:
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if suffix not in ALLOWED_FILES:
+        return ERROR_FILE_TYPE
+    if not content:
+        return ERROR_FILE_EMPTY
+    if len(content) > MAX_ATTACHMENT_BYTES:
+        return ERROR_FILE_SIZE.format(mb=MAX_ATTACHMENT_BYTES // (1024 * 1024))
+    if suffix == ".pdf":
+        return None if content.startswith(b"%PDF-") else ERROR_FILE_CONTENT.format(kind="PDF")
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return ERROR_FILE_CONTENT.format(kind="text")
+    if "\x00" in text:
+        return ERROR_FILE_CONTENT.format(kind="text")
+    return None
+
+
+def attachment_add(*, case: Case, title: str, filename: str, content: bytes, actor: Any) -> Attachment:
+    """Attach a PDF, CSV, text or Markdown file to a case (checked by content, not name only)."""
+    problems = {}
+    if not title.strip():
+        problems["title"] = ERROR_REQUIRED.format(label="title")
+    file_problem = _file_problem(filename, content)
+    if file_problem:
+        problems["file"] = file_problem
+    if problems:
+        raise ValidationProblem(problems)
+    safe_name = "".join(c for c in filename if c.isalnum() or c in "._-")[-100:] or "attachment"
+    suffix = "." + safe_name.rsplit(".", 1)[-1].lower()
+    with transaction.atomic():
+        attachment = Attachment(case=case, title=title.strip(), filename=safe_name,
+                                content_type=ALLOWED_FILES[suffix], size=len(content))
+        attachment.file.save(safe_name, ContentFile(content), save=False)
+        attachment.save()
+        audit_append(action="library.attachment_add", actor=actor, obj=attachment,
+                     data={"case": case.pk, "size": len(content), "type": attachment.content_type})
+    return attachment
+
