@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from scipy import stats as sps
 from scipy.optimize import brentq
+from scipy.special import nctdtr, stdtrit
 
 WARN_ZERO_EFFECT = "zero_effect"
 """The effect is zero: no finite sample size reaches the power; n is infinite."""
@@ -80,12 +81,13 @@ def power_continuous(
     if df <= 0:
         return math.nan
     nc = abs(effect_size) * math.sqrt(n1 * n2 / (n1 + n2))
-    crit = sps.t.ppf(1.0 - alpha / sides, df)
-    upper = float(sps.nct.sf(crit, df, nc))
+    # scipy.special directly: the scipy.stats wrappers cost more than the maths here
+    crit = float(stdtrit(df, 1.0 - alpha / sides))
+    upper = 1.0 - float(nctdtr(df, nc, crit))
+    lower = float(nctdtr(df, nc, -crit)) if sides == 2 else 0.0
+    # the noncentral t can return NaN far in the lower tail, where the mass is ~0
     if not math.isfinite(upper):
-        upper = 1.0 - float(sps.nct.cdf(crit, df, nc))
-    lower = float(sps.nct.cdf(-crit, df, nc)) if sides == 2 else 0.0
-    # scipy's noncentral t returns NaN far in the lower tail, where the mass is ~0
+        upper = float(sps.nct.sf(crit, df, nc))
     return upper + (lower if math.isfinite(lower) else 0.0)
 
 
@@ -129,9 +131,14 @@ def sample_size_continuous(
     if gap(max(lo, 2.0)) >= 0:
         warnings.append(WARN_TINY_SAMPLE)
         return _rounded(2.0, ratio, "t-test", warnings)
-    z_sum = sps.norm.ppf(1.0 - alpha / sides) + sps.norm.ppf(power)
-    upper = 2.0 * (1.0 + 1.0 / ratio) * (z_sum / d) ** 2 + 10.0
-    n = brentq(gap, max(lo, 2.0), upper, xtol=1e-10)
+    # the normal-approximation n is a lower bound for the t-test n; z^2 more is an upper bound
+    za = float(sps.norm.ppf(1.0 - alpha / sides))
+    normal_n = (1.0 + 1.0 / ratio) * ((za + float(sps.norm.ppf(power))) / d) ** 2
+    lower = max(lo, 2.0, normal_n)
+    upper = max(lower + 1.0, normal_n + za * za + 4.0)
+    while gap(upper) < 0:
+        upper *= 2.0
+    n = brentq(gap, lower, upper, xtol=1e-9, rtol=1e-12) if gap(lower) < 0 else lower
     return _rounded(float(n), ratio, "t-test", warnings)
 
 
