@@ -3,6 +3,7 @@ invariants and degenerate input."""
 
 from __future__ import annotations
 
+import importlib
 import itertools
 from collections import Counter
 from collections.abc import Callable
@@ -184,3 +185,15 @@ def test_precomputed_embeddings_give_the_same_themes(minilm: None) -> None:
     assert direct == given_vectors and len(direct.themes) == 3
     with pytest.raises(ValueError, match="vector rows"):
         themes(texts=texts, ids=ids, backend="minilm", embeddings=vectors[:2])
+
+
+def test_large_sets_use_k_means_and_say_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The module, not the function of the same name that seedbed.text exports.
+    themes_module = importlib.import_module("seedbed.text.themes")
+    monkeypatch.setattr(themes_module, "EXACT_LIMIT", 10)
+    texts = [f"potholes on road {w}" for w in WORDS] + [f"late bus number {w}" for w in WORDS]
+    result = themes(texts=texts, ids=[str(i) for i in range(len(texts))], min_size=2,
+                    backend="tfidf", n_clusters=2)  # fmt: skip
+    assert codes.THEMES_APPROXIMATE in result.warnings
+    assert sorted(t.size for t in result.themes) == [9, 9]
+    assert {t.label_words[0] for t in result.themes} <= {"potholes", "road", "late", "bus"}
