@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import brentq
+from scipy.special import ndtr, ndtri
 from scipy.stats import norm
 
 from seedbed.stats.sequential_integration import Recursion, crossing_probabilities
@@ -56,7 +57,7 @@ def alpha_spending(*, spending: str, alpha: float, t: float) -> float:
     if t <= 0.0:
         return 0.0
     if spending == SPENDING_OBRIEN_FLEMING:
-        return float(2.0 - 2.0 * norm.cdf(norm.ppf(1.0 - alpha / 2.0) / math.sqrt(t)))
+        return float(2.0 - 2.0 * ndtr(ndtri(1.0 - alpha / 2.0) / math.sqrt(t)))
     if spending == SPENDING_POCOCK:
         return float(alpha * math.log(1.0 + (math.e - 1.0) * t))
     raise ValueError(ERR_SPENDING)
@@ -173,7 +174,7 @@ def group_sequential_design(
     lower = -bounds if sym else np.full(looks, -math.inf)
     p_lo, p_up = crossing_probabilities(rates=rates, lower=lower, upper=bounds)
     cumulative = np.cumsum(p_lo + p_up)
-    nominal = sides * norm.sf(bounds)
+    nominal = sides * ndtr(-bounds)
     harm = None
     if harm_alpha is not None:
         if not 0.0 < harm_alpha < 1.0 or harm_spending not in ALL_SPENDING:
