@@ -1,0 +1,158 @@
+"""Funding demo: a ring-fenced fund, a finished micro-grant round decided at a pitch panel,
+an open challenge, and a participatory budget counted with the Method of Equal Shares.
+
+Built only through the funding services, deterministically (fixed dates and ballots).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from seedbed.funding import selectors
+from seedbed.funding.models import Call, Review
+from seedbed.funding.services import applications, awards, calls, pb, reviews
+from seedbed.funding.services.funds import fund_create
+
+FUND_NAME = "Northfield Experimentation Fund 2026/27"
+MICRO_TITLE = "Small sparks: micro-grants for family support ideas"
+CHALLENGE_TITLE = "Challenge: fewer older residents alone at home"
+PB_TITLE = "Eastside neighbourhood budget"
+
+# Written and pitch scores (need, feasibility, learning) for each demo application.
+SCORES = {
+    "Family breakfast club": {"panel": (5, 4, 4), "lead": (4, 4, 5), "pitch": {"panel": (5, 4, 5), "lead": (5, 5, 4)}},
+    "Street play Saturdays": {"panel": (4, 3, 4), "lead": (4, 4, 3), "pitch": {"panel": (4, 4, 4), "lead": (4, 3, 4)}},
+    "Kinship carers' peer circle": {"panel": (1, 2, 1), "lead": (4, 3, 3), "pitch": {"panel": (2, 2, 2), "lead": (3, 2, 2)}},
+}
+PB_PROJECTS = (
+    ("Benches and planters on Eastside Road", "Ten benches and planters so older residents can rest.", Decimal("6000"), True),
+    ("Youth club Friday nights", "Open the community centre for young people on Fridays for a year.", Decimal("9000"), True),
+    ("Safer crossing at Mill Lane school", "A raised table crossing outside the school gate.", Decimal("12000"), True),
+    ("Community fridge", "A shared fridge so surplus food reaches neighbours, not the bin.", Decimal("3000"), True),
+    ("New swimming pool", "A public pool for Eastside.", Decimal("19000"), False),
+)
+# Paper ballots (indexes into the feasible projects above), keyed in by staff.
+PAPER_BALLOTS = (
+    (0, 3), (0, 1), (1, 3), (2,), (2, 0), (1,), (3, 0), (2, 3), (1, 2), (0, 3, 1), (2,), (3,), (1, 3), (0, 2),
+)
+
+
+def build(context: dict[str, Any]) -> None:
+    orgs, users = context["organisations"], context["users"]
+    lead, panel, provider, resident, frontline = (users[n] for n in ("lead", "panel", "provider", "resident", "frontline"))
+    fund = fund_create(
+        owner=orgs["northfield"], name=FUND_NAME, total=Decimal("250000"), ring_fence_share=Decimal("0.03"),
+        period_start=dt.date(2026, 4, 1), period_end=dt.date(2027, 3, 31), actor=lead,
+        description="3% of the programme budgets of three services, ring-fenced for trying new things.",
+        programmes=(
+            ("Children's Services", Decimal("4000000"), orgs["childrens-services"]),
+            ("Adult Social Care", Decimal("3000000"), orgs["adult-social-care"]),
+            ("Neighbourhoods", Decimal("1500000"), orgs["neighbourhoods"]),
+        ),
+    )
+    _micro_round(fund, orgs, lead, panel, provider, resident)
+    _challenge(fund, lead)
+    _pb_round(fund, lead, resident, frontline)
+
+
+def _micro_round(fund: Any, orgs: dict, lead: Any, panel: Any, provider: Any, resident: Any) -> None:
+    call = calls.call_create(
+        fund=fund, kind=Call.Kind.MICRO, title=MICRO_TITLE, max_amount=Decimal("5000"), min_amount=Decimal("250"),
+        summary="Up to £5,000 to try an idea that helps families. Two short questions; decided on the day at a pitch panel.",
+        eligible_kinds=["provider", "community"], individuals_may_apply=True, actor=lead,
+    )
+    for kind, start, end in (("full", (2026, 5, 1), (2026, 5, 31)), ("pitch", (2026, 6, 10), (2026, 6, 10)),
+                             ("decision", (2026, 6, 10), (2026, 6, 10))):
+        calls.stage_set(call=call, kind=kind, starts_on=dt.date(*start), ends_on=dt.date(*end), actor=lead)
+    q1 = calls.question_add(call=call, text="What will you try, and for whom?", max_words=150, actor=lead)
+    q2 = calls.question_add(call=call, text="How will you know whether it worked?", max_words=100, actor=lead)
+    criteria = [calls.criterion_add(call=call, name=name, weight=w, actor=lead)
+                for name, w in (("Meets a real need", 2), ("Can be done", 1), ("We will learn from it", 1))]
+    calls.panel_member_add(call=call, user=lead, is_chair=True, actor=lead)
+    calls.panel_member_add(call=call, user=panel, actor=lead)
+    call = calls.call_publish(call=call, actor=lead)
+    entries = (
+        (provider, orgs["family-support-cic"], "Family breakfast club", Decimal("3000"),
+         "A weekly breakfast club where families meet a family support worker informally.",
+         "Families who find appointments hard to keep.", "Attendance, and how many families ask for help."),
+        (resident, None, "Street play Saturdays", Decimal("1500"),
+         "Closing our street to traffic on Saturday mornings so children can play.",
+         "Children on Eastside streets with no garden.", "Count children playing; ask parents."),
+        (provider, orgs["family-support-cic"], "Kinship carers' peer circle", Decimal("2500"),
+         "A monthly peer circle for grandparents raising grandchildren.",
+         "Kinship carers who feel alone.", "Before-and-after wellbeing scores."),
+    )
+    apps = []
+    for applicant, org, title, amount, summary, a1, a2 in entries:
+        application = applications.application_start(call=call, applicant=applicant, organisation=org, title=title,
+                                                     amount=amount, summary=summary)
+        applications.application_save(application=application, actor=applicant, answers={q1.pk: a1, q2.pk: a2},
+                                       budget_lines=[("Staff and volunteers' costs", amount - 500), ("Materials", Decimal("500"))])
+        apps.append(applications.application_submit(application=application, actor=applicant))
+    for application in apps:
+        for reviewer in (panel, lead):
+            reviews.conflict_declare(application=application, reviewer=reviewer, has_conflict=False)
+            values = SCORES[application.title]["panel" if reviewer == panel else "lead"]
+            reviews.review_save(application=application, reviewer=reviewer,
+                                scores={c.pk: v for c, v in zip(criteria, values, strict=True)})
+    calls.call_close(call=call, actor=lead)
+    slots = reviews.pitch_order_set(call=call, application_ids=[a.pk for a in apps], actor=lead)
+    for slot, application in zip(slots, apps, strict=True):
+        reviews.pitch_slot_move(slot=slot, status="pitching", actor=lead)
+        for reviewer, key in ((panel, "panel"), (lead, "lead")):
+            values = SCORES[application.title]["pitch"][key]
+            reviews.review_save(application=application, reviewer=reviewer, mode=Review.Mode.PITCH,
+                                scores={c.pk: v for c, v in zip(criteria, values, strict=True)})
+        reviews.pitch_slot_move(slot=slot, status="done", actor=lead)
+    for row in selectors.call_scores(call=call):
+        for outlier in row.outliers:
+            reviews.review_moderate(review=outlier, outcome="kept", actor=lead,
+                                    reason="Discussed at the panel: the scores differ on the plan for reaching carers; kept.")
+    reviews.decision_make(application=apps[0], outcome="fund", actor=lead, conditions="Share attendance figures monthly.",
+                          public_reason="Highest pitch score; a clear need and a simple way to learn.")
+    reviews.decision_make(application=apps[1], outcome="fund", actor=lead,
+                          public_reason="Strong resident support and a low-cost test.")
+    reviews.decision_make(application=apps[2], outcome="decline", actor=lead,
+                          public_reason="A good idea, but the panel asked for a clearer plan for recruiting carers.")
+    award = apps[0].award
+    awards.award_respond(award=award, accept=True, actor=provider)
+    awards.instalment_add(award=award, amount=Decimal("1500"), due_on=dt.date(2026, 7, 1), actor=lead)
+    awards.instalment_add(award=award, amount=Decimal("1500"), milestone="Progress report received", actor=lead)
+    awards.payment_record(award=award, amount=Decimal("1500"), paid_on=dt.date(2026, 7, 1), actor=lead,
+                          instalment=award.instalments.first())
+    awards.report_request(award=award, kind="progress", due_on=dt.date(2026, 9, 30), actor=lead)
+
+
+def _challenge(fund: Any, lead: Any) -> None:
+    call = calls.call_create(
+        fund=fund, kind=Call.Kind.CHALLENGE, title=CHALLENGE_TITLE, max_amount=Decimal("20000"),
+        summary="Residents and frontline staff told us older people are alone at home for days. Show us what could help.",
+        eligible_kinds=["provider", "community", "partner"],
+        answers=[{"kind": "theme", "id": 1, "label": "Isolation of older residents"}], actor=lead,
+    )
+    calls.question_add(call=call, text="What would you do, and why do you think it would work?", max_words=500, actor=lead)
+    calls.criterion_add(call=call, name="Answers the need", weight=2, actor=lead)
+    calls.criterion_add(call=call, name="Evidence it could work", weight=1, actor=lead)
+    calls.call_publish(call=call, actor=lead)
+
+
+def _pb_round(fund: Any, lead: Any, resident: Any, frontline: Any) -> None:
+    pb_round = pb.pb_round_create(
+        fund=fund, title=PB_TITLE, budget=Decimal("20000"), ballot_kind="approval", min_choices=1, max_choices=3,
+        summary="Eastside residents choose how £20,000 is spent on their neighbourhood.", actor=lead,
+    )
+    projects = []
+    for title, description, cost, feasible in PB_PROJECTS:
+        project = pb.pb_project_add(pb_round=pb_round, title=title, description=description, cost=cost, actor=lead)
+        pb.pb_project_check(project=project, feasible=feasible, actor=lead,
+                            note="Costed by Highways and checked with the landowner." if feasible else "No site large enough.")
+        if feasible:
+            projects.append(project)
+    pb.pb_voting_open(pb_round=pb_round, rule="mes-add1-fill", actor=lead)
+    pb.pb_vote(pb_round=pb_round, voter=resident, choices={projects[0].pk: 1, projects[3].pk: 1})
+    for number, picks in enumerate(PAPER_BALLOTS, start=1):
+        pb.pb_paper_ballot(pb_round=pb_round, paper_reference=f"EAST-{number:03d}",
+                           choices={projects[i].pk: 1 for i in picks}, actor=frontline)
+    pb.pb_count(pb_round=pb_round, actor=lead)

@@ -1,0 +1,283 @@
+"""Funding forms, rendered in the GOV.UK pattern. Services do the real validation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from seedbed.accounts.models import Organisation
+from seedbed.core.errors import ValidationProblem
+from seedbed.core.forms import GovUKWidgetsMixin
+from seedbed.funding.models import (
+    PB_RULES,
+    Call,
+    Criterion,
+    Decision,
+    PbRound,
+    Question,
+    Report,
+    Stage,
+)
+
+YES_NO = [("no", "No"), ("yes", "Yes")]
+MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
+
+
+def add_problems(form: forms.Form, problem: ValidationProblem) -> None:
+    """Show a service's ValidationProblem on the form (unknown fields go to the summary)."""
+    for field, message in problem.problems.items():
+        form.add_error(field if field in form.fields else None, message)
+
+
+class _Prepared(forms.Form):
+    """Runs ``prepare`` after the fields exist and before the GOV.UK mixin validates and
+    styles them, so choices and querysets given at run time are in place."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.prepare()
+
+    def prepare(self) -> None:
+        return None
+
+
+class Base(GovUKWidgetsMixin, _Prepared):
+    pass
+
+
+
+class CallForm(Base):
+    fund = forms.ModelChoiceField(queryset=None, label="Fund", empty_label=None)  # type: ignore[arg-type]
+    kind = forms.ChoiceField(label="Kind of call", choices=[c for c in Call.Kind.choices if c[0] != "pb"])
+    title = forms.CharField(label="Title", max_length=200)
+    summary = forms.CharField(label="Summary", widget=forms.Textarea(attrs={"rows": 4}))
+    min_amount = forms.DecimalField(label="Smallest amount (£)", initial=0, **MONEY)
+    max_amount = forms.DecimalField(label="Largest amount (£)", **MONEY)
+    eligible_kinds = forms.MultipleChoiceField(
+        label="Organisations that may apply", required=False, choices=Organisation.Kind.choices,
+        widget=forms.SelectMultiple(attrs={"class": "govuk-select seedbed-multi"}),
+        help_text="Leave empty to accept any kind of organisation.",
+    )
+    individuals_may_apply = forms.ChoiceField(label="May individuals apply?", choices=YES_NO)
+    answers_label = forms.CharField(
+        label="Need or theme this call answers (optional)", required=False, max_length=200,
+        help_text="For a challenge: the Voices need or theme, e.g. 'Theme 3: isolation of older people'.",
+    )
+    answers_id = forms.IntegerField(label="Voices record number (optional)", required=False, min_value=1)
+    answers_kind = forms.ChoiceField(label="Kind of Voices record", choices=[("need", "Need"), ("theme", "Theme"), ("idea", "Idea")])
+
+    def __init__(self, *args: Any, funds: Any, **kwargs: Any) -> None:
+        self._funds = funds
+        super().__init__(*args, **kwargs)
+
+    def prepare(self) -> None:
+        self.fields["fund"].queryset = self._funds  # type: ignore[attr-defined]
+
+
+class StageForm(Base):
+    kind = forms.ChoiceField(label="Stage", choices=Stage.Kind.choices)
+    starts_on = forms.DateField(label="Starts on", help_text="For example, 2027-03-01",
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label="Ends on", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class QuestionForm(Base):
+    text = forms.CharField(label="Question", max_length=300)
+    max_words = forms.IntegerField(label="Word limit", min_value=1, initial=150)
+
+
+class CriterionForm(Base):
+    name = forms.CharField(label="Criterion", max_length=200)
+    weight = forms.IntegerField(label="Weight", min_value=1, initial=1)
+    max_score = forms.IntegerField(label="Top score", min_value=1, initial=5)
+
+
+class PanelForm(Base):
+    user = forms.ModelChoiceField(queryset=None, label="Person", empty_label=None)  # type: ignore[arg-type]
+    is_chair = forms.ChoiceField(label="Chair of the panel?", choices=YES_NO)
+
+    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+        self._people = people
+        super().__init__(*args, **kwargs)
+
+    def prepare(self) -> None:
+        self.fields["user"].queryset = self._people  # type: ignore[attr-defined]
+
+
+class ApplicationStartForm(Base):
+    applying_as = forms.ChoiceField(label="Applying for")
+    title = forms.CharField(label="Project title", max_length=200)
+    amount = forms.DecimalField(label="Amount requested (£)", **MONEY)
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        self._choices = choices
+        super().__init__(*args, **kwargs)
+
+    def prepare(self) -> None:
+        self.fields["applying_as"].choices = self._choices  # type: ignore[attr-defined]
+
+
+BUDGET_ROWS = 4
+
+
+class ApplicationForm(Base):
+    """The draft: title, summary, amount, one box per question and a few budget lines."""
+
+    title = forms.CharField(label="Project title", max_length=200)
+    summary = forms.CharField(label="Summary", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    amount = forms.DecimalField(label="Amount requested (£)", **MONEY)
+
+    @classmethod
+    def for_questions(cls, questions: list[Question]) -> type[ApplicationForm]:
+        """A form class with one box per question (built before the GOV.UK mixin styles it)."""
+        fields: dict[str, Any] = {}
+        for q in questions:
+            fields[f"answer_{q.pk}"] = forms.CharField(
+                label=q.text, required=False, help_text=f"Up to {q.max_words} words.",
+                widget=forms.Textarea(attrs={"rows": 5}),
+            )
+        for i in range(1, BUDGET_ROWS + 1):
+            fields[f"line_{i}_item"] = forms.CharField(label=f"Budget line {i}: item", required=False, max_length=200)
+            fields[f"line_{i}_amount"] = forms.DecimalField(label=f"Budget line {i}: amount (£)", required=False, **MONEY)
+        return type("ApplicationFormForCall", (cls,), fields)
+
+    def answers(self, questions: list[Question]) -> dict[int, str]:
+        return {q.pk: self.cleaned_data.get(f"answer_{q.pk}", "") for q in questions}
+
+    def budget_lines(self) -> list[tuple[str, Any]]:
+        lines = []
+        for i in range(1, BUDGET_ROWS + 1):
+            item = self.cleaned_data.get(f"line_{i}_item") or ""
+            amount = self.cleaned_data.get(f"line_{i}_amount")
+            if item.strip() and amount is not None:
+                lines.append((item, amount))
+        return lines
+
+
+class ConflictForm(Base):
+    has_conflict = forms.ChoiceField(label="Do you have a conflict of interest with this applicant?", choices=YES_NO,
+                                     help_text="For example, you work for them, are related to someone there, or advise them.")
+    detail = forms.CharField(label="What is the conflict? (if any)", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ScoreForm(Base):
+    comment = forms.CharField(label="Comment", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label="Reason for changing a score after the decision (if any)", required=False, max_length=500)
+
+    @classmethod
+    def for_criteria(cls, criteria: list[Criterion]) -> type[ScoreForm]:
+        fields: dict[str, Any] = {
+            f"criterion_{c.pk}": forms.TypedChoiceField(
+                label=f"{c.name} (weight {c.weight})", coerce=int, help_text=f"0 to {c.max_score}",
+                choices=[("", "Choose a score")] + [(str(v), str(v)) for v in range(c.max_score + 1)],
+                error_messages={"required": "Score every criterion"},
+            )
+            for c in criteria
+        }
+        fields["field_order"] = [*fields, "comment", "reason"]
+        return type("ScoreFormForCall", (cls,), fields)
+
+    def scores(self, criteria: list[Criterion]) -> dict[int, int]:
+        return {c.pk: self.cleaned_data[f"criterion_{c.pk}"] for c in criteria
+                if self.cleaned_data.get(f"criterion_{c.pk}") is not None}
+
+
+class ConflictDecisionForm(Base):
+    decision = forms.ChoiceField(label="Decision", choices=[("waive", "Waive: they may review"), ("recuse", "Recuse: they do not review")])
+    reason = forms.CharField(label="Reason (needed to waive)", required=False, max_length=500)
+
+
+class ModerationForm(Base):
+    outcome = forms.ChoiceField(label="Moderation", choices=[("kept", "Keep the score"), ("adjusted", "Adjusted after discussion")])
+    reason = forms.CharField(label="Reason", max_length=500)
+
+
+class DecisionForm(Base):
+    outcome = forms.ChoiceField(label="Decision", choices=Decision.Outcome.choices)
+    amount = forms.DecimalField(label="Amount awarded (£)", required=False, **MONEY,
+                                help_text="Leave empty to award the amount asked for.")
+    conditions = forms.CharField(label="Conditions of the award", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    public_reason = forms.CharField(label="Reason (published)", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PitchOrderForm(Base):
+    order = forms.CharField(label="Running order",
+                            help_text="Application references in pitching order, separated by commas, e.g. APP-0002, APP-0001")
+
+    def application_ids(self) -> list[int]:
+        ids = []
+        for part in self.cleaned_data["order"].replace(";", ",").split(","):
+            digits = part.strip().upper().removeprefix("APP-")
+            if not digits.isdigit():
+                raise ValidationProblem({"order": f"{part.strip()!r} is not an application reference"})
+            ids.append(int(digits))
+        return ids
+
+
+class RespondForm(Base):
+    response = forms.ChoiceField(label="Your answer", choices=[("accept", "I accept the award and its conditions"), ("decline", "I decline the award")])
+
+
+class InstalmentForm(Base):
+    amount = forms.DecimalField(label="Instalment amount (£)", **MONEY)
+    due_on = forms.DateField(label="Due on (optional)", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    milestone = forms.CharField(label="Or due on a milestone", required=False, max_length=200)
+
+
+class PaymentForm(Base):
+    amount = forms.DecimalField(label="Amount paid (£)", **MONEY)
+    paid_on = forms.DateField(label="Paid on", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ReportRequestForm(Base):
+    kind = forms.ChoiceField(label="Report", choices=Report.Kind.choices)
+    due_on = forms.DateField(label="Due on", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ReportReceiveForm(Base):
+    summary = forms.CharField(label="Summary of the report", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ClawbackForm(Base):
+    amount = forms.DecimalField(label="Amount recovered (£)", **MONEY)
+    reason = forms.CharField(label="Reason", max_length=500)
+
+
+class PbRoundForm(Base):
+    fund = forms.ModelChoiceField(queryset=None, label="Fund", empty_label=None)  # type: ignore[arg-type]
+    title = forms.CharField(label="Title", max_length=200)
+    summary = forms.CharField(label="Summary", widget=forms.Textarea(attrs={"rows": 3}))
+    budget = forms.DecimalField(label="Budget (£)", **MONEY)
+    ballot_kind = forms.ChoiceField(label="Ballot", choices=PbRound.Ballot.choices)
+    min_choices = forms.IntegerField(label="Fewest projects a voter chooses", min_value=1, initial=1)
+    max_choices = forms.IntegerField(label="Most projects a voter chooses", min_value=1, initial=3)
+    points = forms.IntegerField(label="Points each voter shares out (cumulative ballots)", min_value=1, initial=10)
+    rule = forms.ChoiceField(label="Counting rule", choices=PB_RULES, help_text="Fixed when voting opens.")
+
+    def __init__(self, *args: Any, funds: Any, **kwargs: Any) -> None:
+        self._funds = funds
+        super().__init__(*args, **kwargs)
+
+    def prepare(self) -> None:
+        self.fields["fund"].queryset = self._funds  # type: ignore[attr-defined]
+
+
+class PbProjectForm(Base):
+    title = forms.CharField(label="Project", max_length=200)
+    description = forms.CharField(label="Description", widget=forms.Textarea(attrs={"rows": 3}))
+    cost = forms.DecimalField(label="Cost (£)", **MONEY)
+    idea_id = forms.IntegerField(label="Voices idea number (optional)", required=False, min_value=1)
+
+
+class PbCheckForm(Base):
+    feasible = forms.ChoiceField(label="Feasible?", choices=[("yes", "Feasible"), ("no", "Not feasible")])
+    note = forms.CharField(label="What was checked", max_length=500)
+
+
+class PbOpenForm(Base):
+    rule = forms.ChoiceField(label="Counting rule (fixed from now on)", choices=PB_RULES)
+
+
+class PaperRefForm(Base):
+    paper_reference = forms.CharField(label="Paper ballot number", max_length=40)

@@ -1,0 +1,26 @@
+"""Funding models, split by noun."""
+
+from seedbed.funding.models.awards import Award, Clawback, Instalment, Payment, Report
+from seedbed.funding.models.calls import (
+    MICRO_MAX_QUESTIONS,
+    MICRO_MAX_WORDS,
+    Answer,
+    Application,
+    BudgetLine,
+    Call,
+    Criterion,
+    PanelMember,
+    Question,
+    Stage,
+)
+from seedbed.funding.models.funds import Fund, LedgerEntry, ProgrammeBudget
+from seedbed.funding.models.pb import PB_RULES, PbBallot, PbChoice, PbProject, PbResult, PbRound
+from seedbed.funding.models.reviews import Conflict, Decision, Moderation, PitchSlot, Review, Score
+
+__all__ = [
+    "MICRO_MAX_QUESTIONS", "MICRO_MAX_WORDS", "PB_RULES", "Answer", "Application", "Award",
+    "BudgetLine", "Call", "Clawback", "Conflict", "Criterion", "Decision", "Fund", "Instalment",
+    "LedgerEntry", "Moderation", "PanelMember", "Payment", "PbBallot", "PbChoice", "PbProject",
+    "PbResult", "PbRound", "PitchSlot", "ProgrammeBudget", "Question", "Report", "Review",
+    "Score", "Stage",
+]

@@ -1,0 +1,92 @@
+"""Awards, their payment schedule, payments, reports and clawback."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from seedbed.funding.models.calls import Application
+from seedbed.funding.models.funds import MONEY, Fund, Record
+
+
+class Award(Record):
+    """Money awarded to an application, committed on the fund when made.
+
+    ``innovation_id`` is filled by the portfolio capability when it links the innovation
+    this award funds. Personal data: none beyond the application's.
+    """
+
+    class Status(models.TextChoices):
+        OFFERED = "offered", "Offered"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined by the recipient"
+        COMPLETED = "completed", "Completed"
+        CLAWED_BACK = "clawed_back", "Clawed back"
+
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="award")
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="awards")
+    amount = models.DecimalField(**MONEY)
+    conditions = models.TextField(blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OFFERED)
+    awarded_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    paid = models.DecimalField(**MONEY, default=0)
+    clawed_back = models.DecimalField(**MONEY, default=0)
+    innovation_id = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-awarded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Award {self.reference}"
+
+    @property
+    def reference(self) -> str:
+        return f"AWD-{self.pk:04d}" if self.pk else "AWD-new"
+
+
+class Instalment(Record):
+    """A scheduled payment, due on a date or on a milestone."""
+
+    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="instalments")
+    amount = models.DecimalField(**MONEY)
+    due_on = models.DateField(null=True, blank=True)
+    milestone = models.CharField(max_length=200, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+
+
+class Payment(Record):
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="payments")
+    instalment = models.ForeignKey(Instalment, null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(**MONEY)
+    paid_on = models.DateField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["paid_on", "id"]
+
+
+class Report(Record):
+    class Kind(models.TextChoices):
+        PROGRESS = "progress", "Progress report"
+        FINAL = "final", "Final report"
+
+    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="reports")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    due_on = models.DateField()
+    received_at = models.DateTimeField(null=True, blank=True)
+    summary = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+
+
+class Clawback(Record):
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="clawbacks")
+    amount = models.DecimalField(**MONEY)
+    reason = models.TextField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,184 @@
+"""Reading funding records: fund summaries, reviewing progress, live pitch totals, awards."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, Sum
+
+from seedbed.funding.models import (
+    Application,
+    Award,
+    Call,
+    Conflict,
+    Fund,
+    PanelMember,
+    PbRound,
+    PitchSlot,
+    Review,
+)
+
+# A score set this many points (out of 100) from the mean of the others is flagged.
+OUTLIER_POINTS = Decimal(20)
+
+
+@dataclass(frozen=True)
+class FundSummary:
+    fund: Fund
+    programme_total: Decimal
+    target_amount: Decimal
+    committed: Decimal
+    paid: Decimal
+    remaining: Decimal
+    ring_fenced_share: Decimal | None
+    committed_share: Decimal | None
+    target_share: Decimal
+
+
+def fund_summary(*, fund: Fund) -> FundSummary:
+    """The ledger totals and the share of programme spend going to experimentation.
+
+    ``ring_fenced_share`` = fund total / programme budgets; ``committed_share`` = committed /
+    programme budgets; both compare with the target ``ring_fence_share``. None without budgets.
+    """
+    programme_total = fund.programmes.aggregate(t=Sum("amount"))["t"] or Decimal(0)
+    def share(x: Decimal) -> Decimal | None:
+        return (x / programme_total).quantize(Decimal("0.0001")) if programme_total else None
+    return FundSummary(
+        fund=fund, programme_total=programme_total,
+        target_amount=(programme_total * fund.ring_fence_share).quantize(Decimal("0.01")),
+        committed=fund.committed, paid=fund.paid, remaining=fund.remaining,
+        ring_fenced_share=share(fund.total), committed_share=share(fund.committed),
+        target_share=fund.ring_fence_share,
+    )
+
+
+def fund_list() -> list[Fund]:
+    return list(Fund.objects.select_related("owner"))
+
+
+def call_list(*, for_user: Any, manager: bool) -> list[Call]:
+    calls = Call.objects.select_related("fund")
+    if not manager:
+        calls = calls.exclude(status=Call.Status.DRAFT)
+    return list(calls)
+
+
+def applications_for_applicant(*, user: Any) -> list[Application]:
+    if not user.is_authenticated:
+        return []
+    return list(Application.objects.filter(applicant=user).select_related("call"))
+
+
+@dataclass(frozen=True)
+class ReviewerProgress:
+    reviewer: Any
+    done: int
+    total: int
+    is_chair: bool
+
+
+def reviewer_progress(*, call: Call) -> list[ReviewerProgress]:
+    """Per panel member: completed written reviews of the applications they may review ("2 of 4")."""
+    reviewable = list(call.applications.filter(status__in=[
+        Application.Status.SUBMITTED, Application.Status.SHORTLISTED, Application.Status.AWARDED,
+        Application.Status.DECLINED]).values_list("pk", flat=True))
+    out = []
+    for member in call.panel.select_related("user").order_by("user__username"):
+        blocked = set(Conflict.objects.filter(reviewer=member.user, application_id__in=reviewable,
+                                              status__in=[Conflict.Status.RECUSED]).values_list("application_id", flat=True))
+        mine = [a for a in reviewable if a not in blocked]
+        done = Review.objects.filter(reviewer=member.user, application_id__in=mine, mode=Review.Mode.WRITTEN,
+                                     completed_at__isnull=False).count()
+        out.append(ReviewerProgress(member.user, done, len(mine), member.is_chair))
+    return out
+
+
+@dataclass(frozen=True)
+class ApplicationScores:
+    application: Application
+    written_mean: Decimal | None
+    pitch_mean: Decimal | None
+    pitch_count: int
+    outliers: tuple[Review, ...]
+
+
+def _mean(values: list[Decimal]) -> Decimal | None:
+    return (sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.01")) if values else None
+
+
+def outliers(reviews: list[Review]) -> tuple[Review, ...]:
+    """Score sets more than OUTLIER_POINTS (out of 100) from the median of the panel's scores.
+
+    The median keeps one extreme score from dragging the reference towards itself; with
+    two reviewers both are flagged when they are more than twice OUTLIER_POINTS apart.
+    """
+    scored = [r for r in reviews if r.weighted is not None]
+    if len(scored) < 2:
+        return ()
+    middle = Decimal(str(statistics.median([r.weighted for r in scored])))
+    return tuple(r for r in scored if abs(r.weighted - middle) > OUTLIER_POINTS)
+
+
+def call_scores(*, call: Call) -> list[ApplicationScores]:
+    """Mean written and pitch scores per application, with outlier score sets flagged."""
+    rows = []
+    apps = call.applications.exclude(status__in=[Application.Status.DRAFT, Application.Status.INELIGIBLE])
+    for application in apps.select_related("organisation").prefetch_related("reviews__reviewer", "reviews__moderations"):
+        written = [r for r in application.reviews.all() if r.mode == Review.Mode.WRITTEN and r.weighted is not None]
+        pitch = [r for r in application.reviews.all() if r.mode == Review.Mode.PITCH and r.weighted is not None]
+        rows.append(ApplicationScores(
+            application, _mean([r.weighted for r in written]), _mean([r.weighted for r in pitch]), len(pitch),
+            tuple(r for r in outliers(written) if not r.moderations.all()),
+        ))
+    return rows
+
+
+def pitch_board(*, call: Call) -> list[dict[str, Any]]:
+    """The chair's live view: running order, who has scored, the running mean pitch score."""
+    panel = call.panel.count()
+    board = []
+    for slot in PitchSlot.objects.filter(call=call).select_related("application__organisation"):
+        pitch = list(Review.objects.filter(application=slot.application, mode=Review.Mode.PITCH,
+                                           weighted__isnull=False).values_list("weighted", flat=True))
+        board.append({"slot": slot, "application": slot.application, "scored": len(pitch), "panel": panel,
+                      "mean": _mean(pitch), "decision": getattr(slot.application, "decision", None)})
+    return board
+
+
+def is_chair(*, call: Call, user: Any) -> bool:
+    return PanelMember.objects.filter(call=call, user=user, is_chair=True).exists()
+
+
+def panel_queue(*, user: Any) -> list[dict[str, Any]]:
+    """Applications waiting for this panel member, with their conflict declaration."""
+    calls = Call.objects.filter(panel__user=user).distinct()
+    rows = []
+    for call in calls:
+        for application in call.applications.filter(status__in=[Application.Status.SUBMITTED, Application.Status.SHORTLISTED,
+                                                                 Application.Status.AWARDED, Application.Status.DECLINED]):
+            conflict = Conflict.objects.filter(application=application, reviewer=user).first()
+            review = Review.objects.filter(application=application, reviewer=user, mode=Review.Mode.WRITTEN).first()
+            rows.append({"call": call, "application": application, "conflict": conflict, "review": review})
+    return rows
+
+
+def award_get(*, award_id: int) -> Award | None:
+    """One award with its application, call and fund (for the portfolio to link innovations)."""
+    return Award.objects.select_related("application__call", "application__organisation", "fund").filter(pk=award_id).first()
+
+
+def award_list(*, fund: Fund | None = None, published_only: bool = False) -> list[Award]:
+    awards = Award.objects.select_related("application__call", "application__organisation", "fund__owner")
+    if fund is not None:
+        awards = awards.filter(fund=fund)
+    if published_only:
+        awards = awards.filter(~Q(status=Award.Status.DECLINED))
+    return list(awards.order_by("awarded_at", "id"))
+
+
+def pb_rounds_public() -> list[PbRound]:
+    return list(PbRound.objects.select_related("call").order_by("-id"))

@@ -1,0 +1,1 @@
+"""Funding services: the only code that writes funding records (split by noun)."""

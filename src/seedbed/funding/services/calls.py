@@ -1,0 +1,162 @@
+"""Calls: create, shape (stages, questions, criteria, panel) and publish."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from seedbed.accounts.models import Organisation
+from seedbed.core.audit import audit_append
+from seedbed.core.errors import ValidationProblem
+from seedbed.funding.models import (
+    MICRO_MAX_QUESTIONS,
+    MICRO_MAX_WORDS,
+    Call,
+    Criterion,
+    Fund,
+    PanelMember,
+    Question,
+    Stage,
+)
+
+ERROR_MICRO_QUESTIONS = f"A micro-grant asks at most {MICRO_MAX_QUESTIONS} questions: the short form is the point"
+ERROR_MICRO_WORDS = f"A micro-grant answer may be at most {MICRO_MAX_WORDS} words"
+ERROR_MAX_AMOUNT = "Enter a largest amount greater than zero and not below the smallest amount"
+ERROR_NOT_DRAFT = "This call has been published and can no longer be changed this way"
+ERROR_NO_QUESTIONS = "Add at least one question before publishing"
+ERROR_NO_CRITERIA = "Add at least one scoring criterion before publishing"
+ERROR_STAGE_DATES = "The stage must end on or after the day it starts"
+ERROR_KIND = "Choose the kind of call"
+ERROR_ORG_KIND = "{kind!r} is not a kind of organisation"
+ERROR_ANSWERS = "Each link needs a kind (need, theme or idea), an id and a label"
+
+
+def call_create(
+    *, fund: Fund, kind: str, title: str, summary: str, max_amount: Decimal,
+    min_amount: Decimal = Decimal(0), eligible_kinds: Sequence[str] = (),
+    individuals_may_apply: bool = False, answers: Sequence[dict[str, Any]] = (), actor: Any = None,
+) -> Call:
+    """Create a draft call of any kind. ``answers`` links it to Voices needs, themes or ideas."""
+    problems: dict[str, str] = {}
+    if kind not in Call.Kind.values:
+        problems["kind"] = ERROR_KIND
+    if max_amount <= 0 or min_amount < 0 or min_amount > max_amount:
+        problems["max_amount"] = ERROR_MAX_AMOUNT
+    for org_kind in eligible_kinds:
+        if org_kind not in Organisation.Kind.values:
+            problems["eligible_kinds"] = ERROR_ORG_KIND.format(kind=org_kind)
+    links = []
+    for link in answers:
+        if link.get("kind") not in ("need", "theme", "idea") or not isinstance(link.get("id"), int):
+            problems["answers"] = ERROR_ANSWERS
+            break
+        links.append({"kind": link["kind"], "id": link["id"], "label": str(link.get("label", ""))[:200]})
+    if not title.strip():
+        problems["title"] = "Enter a title"
+    if not summary.strip():
+        problems["summary"] = "Enter a summary"
+    if problems:
+        raise ValidationProblem(problems)
+    with transaction.atomic():
+        call = Call.objects.create(
+            fund=fund, kind=kind, title=title.strip(), summary=summary.strip(), max_amount=max_amount,
+            min_amount=min_amount, eligible_kinds=list(eligible_kinds),
+            individuals_may_apply=individuals_may_apply, answers=links,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        audit_append(action="funding.call_create", actor=actor, obj=call,
+                     data={"kind": kind, "fund": fund.pk, "answers": links})
+    return call
+
+
+def _draft_only(call: Call) -> None:
+    if call.status != Call.Status.DRAFT:
+        raise ValidationProblem({"__all__": ERROR_NOT_DRAFT})
+
+
+def stage_set(*, call: Call, kind: str, starts_on: dt.date, ends_on: dt.date, actor: Any = None) -> Stage:
+    """Set (or move) the dates of one stage of the call."""
+    if ends_on < starts_on:
+        raise ValidationProblem({"ends_on": ERROR_STAGE_DATES})
+    if kind not in Stage.Kind.values:
+        raise ValidationProblem({"kind": "Choose a stage"})
+    with transaction.atomic():
+        stage, _ = Stage.objects.update_or_create(call=call, kind=kind, defaults={"starts_on": starts_on, "ends_on": ends_on})
+        audit_append(action="funding.stage_set", actor=actor, obj=call,
+                     data={"stage": kind, "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()})
+    return stage
+
+
+def question_add(*, call: Call, text: str, max_words: int, actor: Any = None) -> Question:
+    """Add a question; micro-grants are held to a hard cap on questions and words."""
+    with transaction.atomic():
+        call = Call.objects.select_for_update().get(pk=call.pk)
+        _draft_only(call)
+        if not text.strip():
+            raise ValidationProblem({"text": "Enter the question"})
+        if max_words < 1:
+            raise ValidationProblem({"max_words": "Enter a word limit of at least 1"})
+        if call.kind == Call.Kind.MICRO:
+            if call.questions.count() >= MICRO_MAX_QUESTIONS:
+                raise ValidationProblem({"text": ERROR_MICRO_QUESTIONS})
+            if max_words > MICRO_MAX_WORDS:
+                raise ValidationProblem({"max_words": ERROR_MICRO_WORDS})
+        question = Question.objects.create(call=call, text=text.strip(), max_words=max_words,
+                                           position=call.questions.count() + 1)
+    return question
+
+
+def criterion_add(*, call: Call, name: str, weight: int, max_score: int = 5, actor: Any = None) -> Criterion:
+    with transaction.atomic():
+        _draft_only(call)
+        if not name.strip():
+            raise ValidationProblem({"name": "Enter the criterion"})
+        if weight < 1 or max_score < 1:
+            raise ValidationProblem({"weight": "Weights and the top score must be at least 1"})
+        return Criterion.objects.create(call=call, name=name.strip(), weight=weight, max_score=max_score,
+                                        position=call.criteria.count() + 1)
+
+
+def panel_member_add(*, call: Call, user: Any, is_chair: bool = False, actor: Any = None) -> PanelMember:
+    """Put a person on the call's panel (idempotent); the chair sees live totals and decides."""
+    with transaction.atomic():
+        member, _ = PanelMember.objects.update_or_create(call=call, user=user, defaults={"is_chair": is_chair})
+        audit_append(action="funding.panel_member_add", actor=actor, obj=call,
+                     data={"user": user.pk, "chair": is_chair})
+    return member
+
+
+def call_publish(*, call: Call, actor: Any = None) -> Call:
+    """Open the call to applications (PB rounds open when their projects are ready)."""
+    with transaction.atomic():
+        call = Call.objects.select_for_update().get(pk=call.pk)
+        _draft_only(call)
+        if call.kind != Call.Kind.PB:
+            problems = {}
+            if not call.questions.exists():
+                problems["questions"] = ERROR_NO_QUESTIONS
+            if not call.criteria.exists():
+                problems["criteria"] = ERROR_NO_CRITERIA
+            if problems:
+                raise ValidationProblem(problems)
+        call.status = Call.Status.OPEN
+        call.published_at = timezone.now()
+        call.save(update_fields=["status", "published_at"])
+        audit_append(action="funding.call_publish", actor=actor, obj=call, data={"kind": call.kind})
+    return call
+
+
+def call_close(*, call: Call, actor: Any = None) -> Call:
+    """Close the call to new applications (idempotent)."""
+    with transaction.atomic():
+        call = Call.objects.select_for_update().get(pk=call.pk)
+        if call.status == Call.Status.OPEN:
+            call.status = Call.Status.CLOSED
+            call.save(update_fields=["status"])
+            audit_append(action="funding.call_close", actor=actor, obj=call)
+    return call

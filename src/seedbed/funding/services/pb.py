@@ -1,0 +1,272 @@
+"""Participatory-budgeting rounds: projects, voting, paper ballots and the count.
+
+The count goes through the ``seedbed.pb`` engine; this module only turns the round into an
+engine ``Election`` and stores the engine's outcome and explanations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Mapping
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from seedbed import pb
+from seedbed.accounts.models import Membership, Role
+from seedbed.core.audit import audit_append
+from seedbed.core.errors import ValidationProblem
+from seedbed.funding.models import (
+    PB_RULES,
+    Call,
+    Fund,
+    PbBallot,
+    PbChoice,
+    PbProject,
+    PbResult,
+    PbRound,
+)
+from seedbed.funding.services.calls import call_create
+from seedbed.funding.services.funds import fund_commit, fund_release
+
+ERROR_NOT_SETUP = "Projects can only change before voting opens"
+ERROR_NOT_VOTING = "Voting is not open in this round"
+ERROR_ALREADY_VOTED = "You have already voted in this round"
+ERROR_PAPER_DUPLICATE = "Paper ballot {ref} has already been keyed in"
+ERROR_NOT_VERIFIED = "Only verified residents can vote online"
+ERROR_RULE = "Choose one of the counting rules"
+ERROR_PHRAGMEN_POINTS = "Sequential Phragmén needs approval ballots, not points"
+ERROR_NO_PROJECTS = "Mark at least one project feasible before voting opens"
+ERROR_CHOICES = "Choose between {low} and {high} projects"
+ERROR_KNAPSACK = "Your choices cost {cost}, more than the budget of {budget}"
+ERROR_POINTS = "Share out at most {points} points, and give each chosen project at least 1"
+ERROR_UNKNOWN_PROJECT = "Choose only projects on this ballot"
+ERROR_ALREADY_COUNTED = "This round has already been counted"
+ERROR_COST = "Enter a cost greater than zero and within the round's budget"
+ERROR_EMPTY = "Choose at least one project"
+
+
+def pb_round_create(
+    *, fund: Fund, title: str, summary: str, budget: Decimal, ballot_kind: str = PbRound.Ballot.APPROVAL,
+    min_choices: int = 1, max_choices: int = 3, points: int = 10, rule: str = "mes-add1-fill", actor: Any = None,
+) -> PbRound:
+    """Create a participatory-budgeting call and its round (projects are added next)."""
+    if rule not in dict(PB_RULES):
+        raise ValidationProblem({"rule": ERROR_RULE})
+    if ballot_kind not in PbRound.Ballot.values:
+        raise ValidationProblem({"ballot_kind": "Choose a kind of ballot"})
+    if min_choices < 1 or max_choices < min_choices:
+        raise ValidationProblem({"max_choices": "The most choices must be at least the fewest, and at least 1"})
+    with transaction.atomic():
+        call = call_create(fund=fund, kind=Call.Kind.PB, title=title, summary=summary, max_amount=budget, actor=actor)
+        pb_round = PbRound.objects.create(call=call, budget=budget, ballot_kind=ballot_kind, min_choices=min_choices,
+                                          max_choices=max_choices, points=points, rule=rule)
+        call.status = Call.Status.OPEN
+        call.published_at = timezone.now()
+        call.save(update_fields=["status", "published_at"])
+    return pb_round
+
+
+def pb_project_add(*, pb_round: PbRound, title: str, description: str, cost: Decimal,
+                   idea_id: int | None = None, actor: Any = None) -> PbProject:
+    """Add a costed project (often from a Voices idea) to a round still being prepared."""
+    if pb_round.status != PbRound.Status.SETUP:
+        raise ValidationProblem({"__all__": ERROR_NOT_SETUP})
+    problems = {}
+    if not title.strip():
+        problems["title"] = "Enter the project's name"
+    if not description.strip():
+        problems["description"] = "Describe the project"
+    if cost <= 0 or cost > pb_round.budget:
+        problems["cost"] = ERROR_COST
+    if problems:
+        raise ValidationProblem(problems)
+    with transaction.atomic():
+        project = PbProject.objects.create(round=pb_round, title=title.strip(), description=description.strip(),
+                                           cost=cost, idea_id=idea_id)
+        audit_append(action="funding.pb_project_add", actor=actor, obj=project, data={"cost": str(cost), "idea": idea_id})
+    return project
+
+
+def pb_project_check(*, project: PbProject, feasible: bool, note: str, actor: Any) -> PbProject:
+    """Staff record whether a project is feasible (only feasible projects go on the ballot)."""
+    if project.round.status != PbRound.Status.SETUP:
+        raise ValidationProblem({"__all__": ERROR_NOT_SETUP})
+    if not note.strip():
+        raise ValidationProblem({"note": "Say what was checked"})
+    with transaction.atomic():
+        project.feasibility = PbProject.Feasibility.FEASIBLE if feasible else PbProject.Feasibility.NOT_FEASIBLE
+        project.feasibility_note = note.strip()
+        project.save(update_fields=["feasibility", "feasibility_note"])
+        audit_append(action="funding.pb_project_check", actor=actor, obj=project, data={"feasible": feasible})
+    return project
+
+
+def pb_voting_open(*, pb_round: PbRound, rule: str, actor: Any) -> PbRound:
+    """Fix the counting rule and open voting; the round's budget is committed on the fund."""
+    if rule not in dict(PB_RULES):
+        raise ValidationProblem({"rule": ERROR_RULE})
+    if rule == "phragmen" and pb_round.ballot_kind == PbRound.Ballot.CUMULATIVE:
+        raise ValidationProblem({"rule": ERROR_PHRAGMEN_POINTS})
+    with transaction.atomic():
+        pb_round = PbRound.objects.select_for_update().get(pk=pb_round.pk)
+        if pb_round.status != PbRound.Status.SETUP:
+            raise ValidationProblem({"__all__": ERROR_NOT_SETUP})
+        if not pb_round.projects.filter(feasibility=PbProject.Feasibility.FEASIBLE).exists():
+            raise ValidationProblem({"__all__": ERROR_NO_PROJECTS})
+        fund_commit(fund_id=pb_round.call.fund_id, amount=pb_round.budget, pb_round=pb_round,
+                    note=f"Participatory budget: {pb_round.call.title}", actor=actor)
+        pb_round.rule = rule
+        pb_round.status = PbRound.Status.VOTING
+        pb_round.voting_opened_at = timezone.now()
+        pb_round.save(update_fields=["rule", "status", "voting_opened_at"])
+        audit_append(action="funding.pb_voting_open", actor=actor, obj=pb_round,
+                     data={"rule": rule, "ballot": pb_round.ballot_kind, "budget": str(pb_round.budget)})
+    return pb_round
+
+
+def _checked_choices(pb_round: PbRound, choices: Mapping[int, int]) -> dict[int, int]:
+    feasible = {p.pk: p for p in pb_round.projects.filter(feasibility=PbProject.Feasibility.FEASIBLE)}
+    chosen = {int(k): int(v) for k, v in choices.items() if int(v) > 0}
+    if not chosen:
+        raise ValidationProblem({"choices": ERROR_EMPTY})
+    if not set(chosen) <= set(feasible):
+        raise ValidationProblem({"choices": ERROR_UNKNOWN_PROJECT})
+    kind = pb_round.ballot_kind
+    if kind == PbRound.Ballot.APPROVAL:
+        if not pb_round.min_choices <= len(chosen) <= pb_round.max_choices:
+            raise ValidationProblem({"choices": ERROR_CHOICES.format(low=pb_round.min_choices, high=pb_round.max_choices)})
+        return dict.fromkeys(chosen, 1)
+    if kind == PbRound.Ballot.KNAPSACK:
+        cost = sum((feasible[p].cost for p in chosen), Decimal(0))
+        if cost > pb_round.budget:
+            raise ValidationProblem({"choices": ERROR_KNAPSACK.format(cost=cost, budget=pb_round.budget)})
+        return dict.fromkeys(chosen, 1)
+    if sum(chosen.values()) > pb_round.points:
+        raise ValidationProblem({"choices": ERROR_POINTS.format(points=pb_round.points)})
+    return chosen
+
+
+def _ballot(pb_round: PbRound, choices: Mapping[int, int], *, voter: Any = None, paper_reference: str = "",
+            keyed_by: Any = None) -> PbBallot:
+    with transaction.atomic():
+        locked = PbRound.objects.select_for_update().get(pk=pb_round.pk)
+        if locked.status != PbRound.Status.VOTING:
+            raise ValidationProblem({"__all__": ERROR_NOT_VOTING})
+        checked = _checked_choices(locked, choices)
+        if voter is not None and PbBallot.objects.filter(round=locked, voter=voter).exists():
+            raise ValidationProblem({"__all__": ERROR_ALREADY_VOTED})
+        if paper_reference and PbBallot.objects.filter(round=locked, paper_reference=paper_reference).exists():
+            raise ValidationProblem({"paper_reference": ERROR_PAPER_DUPLICATE.format(ref=paper_reference)})
+        try:
+            with transaction.atomic():
+                ballot = PbBallot.objects.create(round=locked, voter=voter, paper_reference=paper_reference,
+                                                 keyed_by=keyed_by)
+        except IntegrityError:
+            if voter is not None:
+                raise ValidationProblem({"__all__": ERROR_ALREADY_VOTED}) from None
+            raise ValidationProblem({"paper_reference": ERROR_PAPER_DUPLICATE.format(ref=paper_reference)}) from None
+        PbChoice.objects.bulk_create([PbChoice(ballot=ballot, project_id=p, points=v) for p, v in checked.items()])
+    return ballot
+
+
+def pb_vote(*, pb_round: PbRound, voter: Any, choices: Mapping[int, int]) -> PbBallot:
+    """A verified resident's ballot: one per resident per round (a row lock and a unique
+    constraint make double voting impossible even under concurrent requests).
+
+    ``choices`` maps project id to points (1 for approval and knapsack ballots).
+    """
+    if not Membership.objects.filter(user=voter, role=Role.RESIDENT).exists():
+        raise ValidationProblem({"__all__": ERROR_NOT_VERIFIED})
+    return _ballot(pb_round, choices, voter=voter)
+
+
+def pb_paper_ballot(*, pb_round: PbRound, paper_reference: str, choices: Mapping[int, int], actor: Any) -> PbBallot:
+    """A paper ballot keyed in by staff; each paper reference can be keyed in once."""
+    if not paper_reference.strip():
+        raise ValidationProblem({"paper_reference": "Enter the number printed on the paper ballot"})
+    ballot = _ballot(pb_round, choices, paper_reference=paper_reference.strip(), keyed_by=actor)
+    return ballot
+
+
+def pb_election(pb_round: PbRound) -> pb.Election:
+    """The round as an engine election (project ids ``P<pk>``; voters numbered in ballot order)."""
+    projects = [
+        pb.Project(project_id=p.code, cost=Fraction(p.cost), name=p.title)
+        for p in pb_round.projects.filter(feasibility=PbProject.Feasibility.FEASIBLE).order_by("pk")
+    ]
+    cumulative = pb_round.ballot_kind == PbRound.Ballot.CUMULATIVE
+    ballots: list[Any] = []
+    for ballot in pb_round.ballots.prefetch_related("choices").order_by("pk"):
+        picks = sorted(ballot.choices.all(), key=lambda c: c.project_id)
+        if cumulative:
+            ballots.append({f"P{c.project_id}": c.points for c in picks})
+        else:
+            ballots.append([f"P{c.project_id}" for c in picks])
+    meta = {
+        "description": pb_round.call.title,
+        "country": "United Kingdom",
+        "unit": pb_round.call.fund.owner.name,
+        "instance": str(pb_round.call.created_at.year),
+        "currency": pb_round.call.fund.currency,
+        "rule": pb_round.rule,
+    }
+    if cumulative:
+        meta["max_sum_points"] = str(pb_round.points)
+    elif pb_round.ballot_kind == PbRound.Ballot.APPROVAL:
+        meta["min_length"] = str(pb_round.min_choices)
+        meta["max_length"] = str(pb_round.max_choices)
+    return pb.election_from(budget=Fraction(pb_round.budget), projects=projects, ballots=ballots,
+                            vote_type="cumulative" if cumulative else "approval", meta=meta)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Fraction):
+        return str(Decimal(value.numerator) / Decimal(value.denominator)) if value.denominator != 1 else str(value.numerator)
+    return value
+
+
+def pb_count(*, pb_round: PbRound, actor: Any) -> PbResult:
+    """Close voting and count once under the rule fixed when voting opened.
+
+    Stores the funded projects, the engine's explanations and the Pabulib text; releases the
+    unspent budget to the fund; the result (with a digest of the ballots) goes in the audit chain.
+    """
+    with transaction.atomic():
+        pb_round = PbRound.objects.select_for_update().get(pk=pb_round.pk)
+        if PbResult.objects.filter(round=pb_round).exists() or pb_round.status == PbRound.Status.COUNTED:
+            raise ValidationProblem({"__all__": ERROR_ALREADY_COUNTED})
+        if pb_round.status != PbRound.Status.VOTING:
+            raise ValidationProblem({"__all__": ERROR_NOT_VOTING})
+        election = pb_election(pb_round)
+        outcome = pb.count(election, rule=pb_round.rule, explain=True)
+        text = pb.write(election)
+        explanations = {
+            pid: {k: _plain(v) for k, v in dataclasses.asdict(note).items()}
+            for pid, note in (outcome.explanation or {}).items()
+        }
+        summary = outcome.voter_summary
+        result = PbResult.objects.create(
+            round=pb_round, rule=outcome.rule, selected=list(outcome.selected),
+            cost=Decimal(outcome.cost.numerator) / Decimal(outcome.cost.denominator), voters=outcome.voters,
+            explanations=explanations,
+            voter_summary={"with_some_funded": summary.with_some_funded, "with_none_funded": summary.with_none_funded,
+                           "share_with_some_funded": summary.share_with_some_funded} if summary else {},
+            warnings=list(outcome.warnings), pabulib=text, counted_at=timezone.now(),
+        )
+        pb_round.status = PbRound.Status.COUNTED
+        pb_round.save(update_fields=["status"])
+        pb_round.call.status = Call.Status.DECIDED
+        pb_round.call.save(update_fields=["status"])
+        unspent = pb_round.budget - result.cost
+        if unspent > 0:
+            fund_release(fund_id=pb_round.call.fund_id, amount=unspent, note=f"Unspent from {pb_round.call.title}", actor=actor)
+        audit_append(action="funding.pb_result", actor=actor, obj=result,
+                     data={"round": pb_round.pk, "rule": outcome.rule, "selected": list(outcome.selected),
+                           "cost": str(result.cost), "voters": outcome.voters,
+                           "ballots_sha256": hashlib.sha256(text.encode()).hexdigest()})
+    return result

@@ -1,0 +1,225 @@
+"""Reviewing: conflicts of interest, score sets, moderation, the pitch and decisions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from seedbed.core.audit import audit_append
+from seedbed.core.errors import ValidationProblem
+from seedbed.funding.models import (
+    Application,
+    Call,
+    Conflict,
+    Decision,
+    Moderation,
+    PanelMember,
+    PitchSlot,
+    Review,
+    Score,
+)
+
+ERROR_NOT_ON_PANEL = "You are not on the panel for this call"
+ERROR_CONFLICT_UNDECLARED = "Declare any conflict of interest before you open this application"
+ERROR_CONFLICT_BLOCKS = "You have a conflict of interest with this application and may not review it"
+ERROR_CONFLICT_DECIDED = "The chair has already decided on this conflict"
+ERROR_WAIVER_REASON = "Give the reason for waiving the conflict"
+ERROR_SCORE_RANGE = "Give a score from 0 to {top}"
+ERROR_SCORE_MISSING = "Score every criterion"
+ERROR_REASON_AFTER_DECISION = "A decision has been made: give the reason for changing this score"
+ERROR_PUBLIC_REASON = "Give the reason for the decision; it is published with it"
+ERROR_ALREADY_DECIDED = "This application has already been decided"
+ERROR_NOT_REVIEWABLE = "Only submitted applications can be decided"
+ERROR_PITCH_ORDER = "Put only this call's eligible applications in the running order, each once"
+
+
+def _member(call: Call, user: Any) -> PanelMember:
+    member = PanelMember.objects.filter(call=call, user=user).first()
+    if member is None:
+        raise ValidationProblem({"__all__": ERROR_NOT_ON_PANEL})
+    return member
+
+
+def conflict_declare(*, application: Application, reviewer: Any, has_conflict: bool, detail: str = "") -> Conflict:
+    """The reviewer's declaration, made before they may open the application."""
+    _member(application.call, reviewer)
+    if has_conflict and not detail.strip():
+        raise ValidationProblem({"detail": "Say what the conflict is"})
+    with transaction.atomic():
+        existing = Conflict.objects.select_for_update().filter(application=application, reviewer=reviewer).first()
+        if existing is not None and existing.status in (Conflict.Status.WAIVED, Conflict.Status.RECUSED):
+            raise ValidationProblem({"__all__": ERROR_CONFLICT_DECIDED})
+        status = Conflict.Status.DECLARED if has_conflict else Conflict.Status.NONE
+        conflict, _ = Conflict.objects.update_or_create(
+            application=application, reviewer=reviewer, defaults={"status": status, "detail": detail.strip()}
+        )
+        audit_append(action="funding.conflict_declare", actor=reviewer, obj=conflict,
+                     data={"application": application.pk, "status": status})
+    return conflict
+
+
+def conflict_decide(*, conflict: Conflict, waive: bool, reason: str = "", actor: Any) -> Conflict:
+    """The chair waives a declared conflict (with a reason) or recuses the reviewer."""
+    if waive and not reason.strip():
+        raise ValidationProblem({"reason": ERROR_WAIVER_REASON})
+    with transaction.atomic():
+        conflict = Conflict.objects.select_for_update().get(pk=conflict.pk)
+        if conflict.status != Conflict.Status.DECLARED:
+            raise ValidationProblem({"__all__": ERROR_CONFLICT_DECIDED})
+        conflict.status = Conflict.Status.WAIVED if waive else Conflict.Status.RECUSED
+        conflict.waiver_reason = reason.strip()
+        conflict.decided_by = actor
+        conflict.save()
+        audit_append(action="funding.conflict_decide", actor=actor, obj=conflict,
+                     data={"status": conflict.status, "reason": conflict.waiver_reason})
+    return conflict
+
+
+def review_clearance(application: Application, reviewer: Any) -> str | None:
+    """None when the reviewer may open the application, else the reason they may not."""
+    if not PanelMember.objects.filter(call_id=application.call_id, user=reviewer).exists():
+        return ERROR_NOT_ON_PANEL
+    conflict = Conflict.objects.filter(application=application, reviewer=reviewer).first()
+    if conflict is None:
+        return ERROR_CONFLICT_UNDECLARED
+    if not conflict.may_review:
+        return ERROR_CONFLICT_BLOCKS
+    return None
+
+
+def weighted_score(call: Call, values: Mapping[int, int]) -> Decimal:
+    """Weighted score out of 100: sum(w·v) / sum(w·max) × 100, over the call's criteria."""
+    criteria = list(call.criteria.all())
+    top = sum(c.weight * c.max_score for c in criteria)
+    got = sum(c.weight * values.get(c.pk, 0) for c in criteria)
+    if top == 0:
+        return Decimal(0)
+    return (Decimal(got) * 100 / Decimal(top)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def review_save(
+    *, application: Application, reviewer: Any, scores: Mapping[int, int], comment: str = "",
+    mode: str = Review.Mode.WRITTEN, reason: str = "",
+) -> Review:
+    """Record a reviewer's score set. After a decision, a change needs a reason and is audited."""
+    blocked = review_clearance(application, reviewer)
+    if blocked:
+        raise ValidationProblem({"__all__": blocked})
+    criteria = list(application.call.criteria.all())
+    problems: dict[str, str] = {}
+    for criterion in criteria:
+        value = scores.get(criterion.pk)
+        if value is None:
+            problems[f"criterion_{criterion.pk}"] = ERROR_SCORE_MISSING
+        elif not 0 <= value <= criterion.max_score:
+            problems[f"criterion_{criterion.pk}"] = ERROR_SCORE_RANGE.format(top=criterion.max_score)
+    if problems:
+        raise ValidationProblem(problems)
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        decided = Decision.objects.filter(application=application).exists()
+        review, _ = Review.objects.get_or_create(application=application, reviewer=reviewer, mode=mode)
+        before = {s.criterion_id: s.value for s in review.scores.all()}
+        after = {c.pk: int(scores[c.pk]) for c in criteria}
+        if decided and before != after:
+            if not reason.strip():
+                raise ValidationProblem({"reason": ERROR_REASON_AFTER_DECISION})
+            audit_append(action="funding.score_change_after_decision", actor=reviewer, obj=review,
+                         data={"before": {str(k): v for k, v in before.items()},
+                               "after": {str(k): v for k, v in after.items()}, "reason": reason.strip()})
+        for criterion_id, value in after.items():
+            Score.objects.update_or_create(review=review, criterion_id=criterion_id, defaults={"value": value})
+        review.comment = comment
+        review.weighted = weighted_score(application.call, after)
+        review.completed_at = review.completed_at or timezone.now()
+        review.save()
+    return review
+
+
+def review_moderate(
+    *, review: Review, outcome: str, reason: str, actor: Any, scores: Mapping[int, int] | None = None,
+) -> Moderation:
+    """The chair's ruling on an outlier score set: keep it, or adjust it (audited)."""
+    if not reason.strip():
+        raise ValidationProblem({"reason": "Give the reason for the moderation"})
+    if outcome not in ("kept", "adjusted"):
+        raise ValidationProblem({"outcome": "Choose whether the score is kept or adjusted"})
+    with transaction.atomic():
+        if outcome == "adjusted" and scores:
+            before = str(review.weighted)
+            criteria = {c.pk for c in review.application.call.criteria.all()}
+            for criterion_id, value in scores.items():
+                if criterion_id in criteria:
+                    Score.objects.update_or_create(review=review, criterion_id=criterion_id, defaults={"value": value})
+            values = {s.criterion_id: s.value for s in review.scores.all()}
+            review.weighted = weighted_score(review.application.call, values)
+            review.save(update_fields=["weighted"])
+            audit_append(action="funding.score_moderated", actor=actor, obj=review,
+                         data={"before": before, "after": str(review.weighted), "reason": reason.strip()})
+        moderation = Moderation.objects.create(review=review, outcome=outcome, reason=reason.strip(), moderated_by=actor)
+    return moderation
+
+
+def pitch_order_set(*, call: Call, application_ids: Sequence[int], actor: Any) -> list[PitchSlot]:
+    """Set the running order of the pitch event (replacing any earlier order)."""
+    eligible = set(call.applications.filter(status__in=[Application.Status.SUBMITTED, Application.Status.SHORTLISTED])
+                   .values_list("pk", flat=True))
+    if len(set(application_ids)) != len(application_ids) or not set(application_ids) <= eligible or not application_ids:
+        raise ValidationProblem({"order": ERROR_PITCH_ORDER})
+    with transaction.atomic():
+        call.pitch_slots.all().delete()
+        slots = [PitchSlot.objects.create(call=call, application_id=app_id, position=i + 1)
+                 for i, app_id in enumerate(application_ids)]
+        Application.objects.filter(pk__in=application_ids).update(status=Application.Status.SHORTLISTED)
+        audit_append(action="funding.pitch_order_set", actor=actor, obj=call, data={"order": list(application_ids)})
+    return slots
+
+
+def pitch_slot_move(*, slot: PitchSlot, status: str, actor: Any) -> PitchSlot:
+    """Start or finish a pitch; starting one finishes any other still pitching."""
+    if status not in PitchSlot.Status.values:
+        raise ValidationProblem({"status": "Choose a status"})
+    with transaction.atomic():
+        if status == PitchSlot.Status.PITCHING:
+            PitchSlot.objects.filter(call=slot.call, status=PitchSlot.Status.PITCHING).update(status=PitchSlot.Status.DONE)
+        slot.status = status
+        slot.save(update_fields=["status"])
+    return slot
+
+
+def decision_make(
+    *, application: Application, outcome: str, public_reason: str, actor: Any,
+    amount: Decimal | None = None, conditions: str = "",
+) -> Decision:
+    """Decide an application, with the reason published. Funding commits the money at once
+    (refused if the fund cannot cover it) and makes the award."""
+    from seedbed.funding.services.awards import award_make
+
+    if not public_reason.strip():
+        raise ValidationProblem({"public_reason": ERROR_PUBLIC_REASON})
+    if outcome not in Decision.Outcome.values:
+        raise ValidationProblem({"outcome": "Choose fund or do not fund"})
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        if Decision.objects.filter(application=application).exists():
+            raise ValidationProblem({"__all__": ERROR_ALREADY_DECIDED})
+        if application.status not in (Application.Status.SUBMITTED, Application.Status.SHORTLISTED):
+            raise ValidationProblem({"__all__": ERROR_NOT_REVIEWABLE})
+        funded = outcome == Decision.Outcome.FUND
+        money = (amount if amount is not None else application.amount) if funded else Decimal(0)
+        decision = Decision.objects.create(
+            application=application, outcome=outcome, amount=money, public_reason=public_reason.strip(),
+            decided_by=actor, decided_at=timezone.now(),
+        )
+        application.status = Application.Status.AWARDED if funded else Application.Status.DECLINED
+        application.save(update_fields=["status"])
+        audit_append(action="funding.decision_make", actor=actor, obj=decision,
+                     data={"application": application.pk, "outcome": outcome, "amount": str(money),
+                           "reason": decision.public_reason})
+        if funded:
+            award_make(application=application, amount=money, conditions=conditions, actor=actor)
+    return decision

@@ -1,0 +1,1 @@
+"""Funding pages, split by noun. Views: form → one service or selector → render."""

@@ -1,0 +1,106 @@
+"""Applying: start a draft, edit it, submit it once."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from seedbed.accounts.models import Organisation
+from seedbed.core.access import access_application, access_call, access_signed_in, gatekeeper
+from seedbed.core.errors import ValidationProblem
+from seedbed.funding import forms, selectors
+from seedbed.funding.models import Application
+from seedbed.funding.services import applications as services
+
+
+@require_http_methods(["GET"])
+@gatekeeper(access_signed_in)
+def my_applications(request: HttpRequest) -> HttpResponse:
+    return render(request, "funding/my_applications.html",
+                  {"applications": selectors.applications_for_applicant(user=request.user)})
+
+
+def _applying_as(request: HttpRequest, call) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    choices = [(str(o.pk), o.name) for o in Organisation.objects.filter(memberships__user=request.user).distinct()]
+    if call.individuals_may_apply:
+        choices.append(("individual", "Myself, as an individual"))
+    return choices
+
+
+@require_http_methods(["GET", "POST"])
+@gatekeeper(access_signed_in)
+def application_start(request: HttpRequest, call_id: int) -> HttpResponse:
+    call = access_call(request.user, call_id)
+    form = forms.ApplicationStartForm(request.POST or None, choices=_applying_as(request, call))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        organisation = None if data["applying_as"] == "individual" else Organisation.objects.get(pk=int(data["applying_as"]))
+        try:
+            application = services.application_start(call=call, applicant=request.user, title=data["title"],
+                                                      amount=data["amount"], organisation=organisation)
+        except ValidationProblem as problem:
+            forms.add_problems(form, problem)
+        else:
+            messages.success(request, "Your draft has been saved. Answer the questions, then submit it.")
+            return redirect("funding:application_detail", application_id=application.pk)
+    return render(request, "funding/application_start.html", {"call": call, "form": form}, status=400 if form.errors else 200)
+
+
+def _initial(application: Application, questions) -> dict:  # type: ignore[no-untyped-def]
+    initial = {"title": application.title, "summary": application.summary, "amount": application.amount}
+    for answer in application.answers.all():
+        initial[f"answer_{answer.question_id}"] = answer.text
+    for i, line in enumerate(application.budget_lines.all()[: forms.BUDGET_ROWS], start=1):
+        initial[f"line_{i}_item"] = line.item
+        initial[f"line_{i}_amount"] = line.amount
+    return initial
+
+
+@require_http_methods(["GET", "POST"])
+def application_detail(request: HttpRequest, application_id: int) -> HttpResponse:
+    application = access_application(request.user, application_id)
+    questions = list(application.call.questions.all())
+    form_class = forms.ApplicationForm.for_questions(questions)
+    editable = application.status == Application.Status.DRAFT and application.applicant_id == request.user.pk
+    status = 200
+    if request.method == "POST" and editable:
+        form = form_class(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.application_save(
+                    application=application, actor=request.user, title=data["title"], summary=data["summary"],
+                    amount=data["amount"], answers=form.answers(questions), budget_lines=form.budget_lines(),
+                )
+                if request.POST.get("action") == "submit":
+                    application = services.application_submit(application=application, actor=request.user)
+                    messages.success(request, f"Application {application.reference} submitted.")
+                else:
+                    messages.success(request, "Your draft has been saved.")
+                return redirect("funding:application_detail", application_id=application.pk)
+            except ValidationProblem as problem:
+                forms.add_problems(form, problem)
+        status = 400
+    else:
+        form = form_class(initial=_initial(application, questions))
+    return render(request, "funding/application_detail.html", {
+        "application": application, "form": form, "editable": editable, "questions": questions,
+        "answers": application.answers.select_related("question"), "lines": application.budget_lines.all(),
+        "decision": getattr(application, "decision", None), "award": getattr(application, "award", None),
+    }, status=status)
+
+
+@require_POST
+def application_submit(request: HttpRequest, application_id: int) -> HttpResponse:
+    """Submit as it was last saved (idempotent: submitting twice changes nothing)."""
+    application = access_application(request.user, application_id)
+    try:
+        application = services.application_submit(application=application, actor=request.user)
+    except ValidationProblem as problem:
+        for message in problem.problems.values():
+            messages.error(request, message)
+    else:
+        messages.success(request, f"Application {application.reference} submitted.")
+    return redirect("funding:application_detail", application_id=application.pk)

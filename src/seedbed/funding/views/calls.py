@@ -1,0 +1,161 @@
+"""Funding home, funds and their ledgers, calls and how they are set up."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from seedbed.accounts.models import User
+from seedbed.core.access import (
+    access_call,
+    access_call_manage,
+    access_fund,
+    access_funding_manage,
+    access_staff_area,
+    gatekeeper,
+    is_funding_manager,
+)
+from seedbed.core.errors import ValidationProblem
+from seedbed.funding import forms, selectors
+from seedbed.funding.models import Call, Fund
+from seedbed.funding.services import calls as call_services
+from seedbed.funding.views.common import run_form
+
+
+@require_http_methods(["GET"])
+def index(request: HttpRequest) -> HttpResponse:
+    manager = is_funding_manager(request.user)
+    return render(request, "funding/index.html", {
+        "calls": [c for c in selectors.call_list(for_user=request.user, manager=manager) if c.kind != Call.Kind.PB],
+        "rounds": selectors.pb_rounds_public(),
+        "manager": manager,
+        "my_applications": selectors.applications_for_applicant(user=request.user),
+    })
+
+
+@require_http_methods(["GET"])
+@gatekeeper(access_staff_area)
+def fund_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "funding/fund_list.html", {"summaries": [selectors.fund_summary(fund=f) for f in selectors.fund_list()]})
+
+
+@require_http_methods(["GET"])
+def fund_detail(request: HttpRequest, fund_id: int) -> HttpResponse:
+    fund = access_fund(request.user, fund_id)
+    return render(request, "funding/fund_detail.html", {
+        "summary": selectors.fund_summary(fund=fund), "fund": fund,
+        "ledger": fund.ledger.select_related("award", "pb_round__call"),
+        "programmes": fund.programmes.all(),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@gatekeeper(access_funding_manage)
+def call_create(request: HttpRequest) -> HttpResponse:
+    form = forms.CallForm(request.POST or None, funds=Fund.objects.all())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        answers = []
+        if data.get("answers_id"):
+            answers.append({"kind": data["answers_kind"], "id": data["answers_id"], "label": data.get("answers_label") or ""})
+        try:
+            call = call_services.call_create(
+                fund=data["fund"], kind=data["kind"], title=data["title"], summary=data["summary"],
+                max_amount=data["max_amount"], min_amount=data["min_amount"] or 0,
+                eligible_kinds=data["eligible_kinds"], individuals_may_apply=data["individuals_may_apply"] == "yes",
+                answers=answers, actor=request.user,
+            )
+        except ValidationProblem as problem:
+            forms.add_problems(form, problem)
+        else:
+            messages.success(request, "The call has been created as a draft. Add its stages, questions, criteria and panel.")
+            return redirect("funding:call_manage", call_id=call.pk)
+    return render(request, "funding/call_create.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET"])
+def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
+    call = access_call(request.user, call_id)
+    if call.kind == Call.Kind.PB:
+        return redirect("funding:pb_round", round_id=call.pb_round.pk)
+    decided = call.applications.filter(decision__isnull=False).select_related("decision", "organisation")
+    return render(request, "funding/call_detail.html", {
+        "call": call, "stages": call.stages.all(), "questions": call.questions.all(), "criteria": call.criteria.all(),
+        "decided": decided, "manager": is_funding_manager(request.user),
+    })
+
+
+def _manage_context(request: HttpRequest, call: Call) -> dict:
+    people = User.objects.filter(memberships__role__in=["panel_member", "innovation_lead", "administrator"]).distinct()
+    return {
+        "call": call, "stages": call.stages.all(), "questions": call.questions.all(), "criteria": call.criteria.all(),
+        "panel": call.panel.select_related("user"),
+        "stage_form": forms.StageForm(prefix="stage"), "question_form": forms.QuestionForm(prefix="question"),
+        "criterion_form": forms.CriterionForm(prefix="criterion"), "panel_form": forms.PanelForm(prefix="panel", people=people),
+        "people": people, "applications": call.applications.exclude(status="draft").select_related("organisation"),
+    }
+
+
+@require_http_methods(["GET"])
+def call_manage(request: HttpRequest, call_id: int) -> HttpResponse:
+    call = access_call_manage(request.user, call_id)
+    return render(request, "funding/call_manage.html", _manage_context(request, call))
+
+
+def _manage_post(request: HttpRequest, call_id: int, name: str, form_class, action, success: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+    call = access_call_manage(request.user, call_id)
+    context = _manage_context(request, call)
+    kwargs = {"people": context["people"]} if name == "panel" else {}
+    form = form_class(request.POST, prefix=name, **kwargs)
+    context[f"{name}_form"] = form
+    return run_form(request, form, lambda d: action(call, d), success=success,
+                    redirect_to=reverse("funding:call_manage", args=[call.pk]),
+                    template="funding/call_manage.html", context=context)
+
+
+@require_POST
+def call_stage_add(request: HttpRequest, call_id: int) -> HttpResponse:
+    return _manage_post(request, call_id, "stage", forms.StageForm, lambda call, d: call_services.stage_set(
+        call=call, kind=d["kind"], starts_on=d["starts_on"], ends_on=d["ends_on"], actor=request.user), "Stage dates saved.")
+
+
+@require_POST
+def call_question_add(request: HttpRequest, call_id: int) -> HttpResponse:
+    return _manage_post(request, call_id, "question", forms.QuestionForm, lambda call, d: call_services.question_add(
+        call=call, text=d["text"], max_words=d["max_words"], actor=request.user), "Question added.")
+
+
+@require_POST
+def call_criterion_add(request: HttpRequest, call_id: int) -> HttpResponse:
+    return _manage_post(request, call_id, "criterion", forms.CriterionForm, lambda call, d: call_services.criterion_add(
+        call=call, name=d["name"], weight=d["weight"], max_score=d["max_score"], actor=request.user), "Criterion added.")
+
+
+@require_POST
+def call_panel_add(request: HttpRequest, call_id: int) -> HttpResponse:
+    return _manage_post(request, call_id, "panel", forms.PanelForm, lambda call, d: call_services.panel_member_add(
+        call=call, user=d["user"], is_chair=d["is_chair"] == "yes", actor=request.user), "Panel member added.")
+
+
+@require_POST
+def call_publish(request: HttpRequest, call_id: int) -> HttpResponse:
+    call = access_call_manage(request.user, call_id)
+    try:
+        call_services.call_publish(call=call, actor=request.user)
+    except ValidationProblem as problem:
+        for message in problem.problems.values():
+            messages.error(request, message)
+    else:
+        messages.success(request, "The call is published and open for applications.")
+    return redirect("funding:call_manage", call_id=call.pk)
+
+
+@require_POST
+def call_close(request: HttpRequest, call_id: int) -> HttpResponse:
+    call = access_call_manage(request.user, call_id)
+    call_services.call_close(call=call, actor=request.user)
+    messages.success(request, "The call is closed to new applications.")
+    return redirect("funding:call_manage", call_id=call.pk)

@@ -1,0 +1,205 @@
+"""Participatory budgeting: the round, its set-up, voting, paper ballots, results, export."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from seedbed.core.access import (
+    access_funding_manage,
+    access_pb_manage,
+    access_pb_paper,
+    access_pb_round,
+    access_pb_vote,
+    gatekeeper,
+    is_funding_manager,
+)
+from seedbed.core.errors import ValidationProblem
+from seedbed.funding import forms
+from seedbed.funding.models import Fund, PbBallot, PbProject, PbRound
+from seedbed.funding.services import pb as services
+from seedbed.funding.views.common import run_form
+
+
+def _feasible(pb_round: PbRound) -> list[PbProject]:
+    return list(pb_round.projects.filter(feasibility=PbProject.Feasibility.FEASIBLE))
+
+
+@require_http_methods(["GET"])
+def pb_round(request: HttpRequest, round_id: int) -> HttpResponse:
+    round_ = access_pb_round(request.user, round_id)
+    voted = request.user.is_authenticated and PbBallot.objects.filter(round=round_, voter=request.user).exists()
+    return render(request, "funding/pb_round.html", {
+        "round": round_, "projects": round_.projects.all(), "manager": is_funding_manager(request.user), "voted": voted,
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@gatekeeper(access_funding_manage)
+def pb_round_create(request: HttpRequest) -> HttpResponse:
+    form = forms.PbRoundForm(request.POST or None, funds=Fund.objects.all())
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            round_ = services.pb_round_create(
+                fund=d["fund"], title=d["title"], summary=d["summary"], budget=d["budget"], ballot_kind=d["ballot_kind"],
+                min_choices=d["min_choices"], max_choices=d["max_choices"], points=d["points"], rule=d["rule"],
+                actor=request.user)
+        except ValidationProblem as problem:
+            forms.add_problems(form, problem)
+        else:
+            messages.success(request, "The round has been created. Add its projects.")
+            return redirect("funding:pb_manage", round_id=round_.pk)
+    return render(request, "funding/pb_round_create.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _manage_context(round_: PbRound) -> dict:
+    return {"round": round_, "projects": round_.projects.all(), "project_form": forms.PbProjectForm(prefix="project"),
+            "check_form": forms.PbCheckForm(prefix="check"), "open_form": forms.PbOpenForm(prefix="open", initial={"rule": round_.rule}),
+            "ballots": round_.ballots.count()}
+
+
+@require_http_methods(["GET"])
+def pb_manage(request: HttpRequest, round_id: int) -> HttpResponse:
+    round_ = access_pb_manage(request.user, round_id)
+    return render(request, "funding/pb_manage.html", _manage_context(round_))
+
+
+@require_POST
+def pb_project_add(request: HttpRequest, round_id: int) -> HttpResponse:
+    round_ = access_pb_manage(request.user, round_id)
+    context = _manage_context(round_)
+    form = forms.PbProjectForm(request.POST, prefix="project")
+    context["project_form"] = form
+    return run_form(request, form, lambda d: services.pb_project_add(
+        pb_round=round_, title=d["title"], description=d["description"], cost=d["cost"], idea_id=d["idea_id"],
+        actor=request.user), success="Project added.", redirect_to=reverse("funding:pb_manage", args=[round_.pk]),
+        template="funding/pb_manage.html", context=context)
+
+
+def _one_click(request: HttpRequest, round_id: int, fn, success: str, back: str = "funding:pb_manage") -> HttpResponse:  # type: ignore[no-untyped-def]
+    round_ = access_pb_manage(request.user, round_id)
+    try:
+        fn(round_)
+    except ValidationProblem as problem:
+        for message in problem.problems.values():
+            messages.error(request, message)
+        return redirect("funding:pb_manage", round_id=round_.pk)
+    messages.success(request, success)
+    return redirect(back, round_id=round_.pk)
+
+
+@require_POST
+def pb_project_check(request: HttpRequest, round_id: int, project_id: int) -> HttpResponse:
+    def fn(round_):  # type: ignore[no-untyped-def]
+        project = PbProject.objects.filter(pk=project_id, round=round_).first()
+        if project is None:
+            raise Http404
+        form = forms.PbCheckForm(request.POST, prefix="check")
+        if not form.is_valid():
+            raise ValidationProblem({"note": "Say whether the project is feasible and what was checked"})
+        services.pb_project_check(project=project, feasible=form.cleaned_data["feasible"] == "yes",
+                                  note=form.cleaned_data["note"], actor=request.user)
+    return _one_click(request, round_id, fn, "Feasibility recorded.")
+
+
+@require_POST
+def pb_voting_open(request: HttpRequest, round_id: int) -> HttpResponse:
+    def fn(round_):  # type: ignore[no-untyped-def]
+        form = forms.PbOpenForm(request.POST, prefix="open")
+        if not form.is_valid():
+            raise ValidationProblem({"rule": "Choose the counting rule"})
+        services.pb_voting_open(pb_round=round_, rule=form.cleaned_data["rule"], actor=request.user)
+    return _one_click(request, round_id, fn, "Voting is open. The counting rule is now fixed.")
+
+
+@require_POST
+def pb_count(request: HttpRequest, round_id: int) -> HttpResponse:
+    return _one_click(request, round_id, lambda r: services.pb_count(pb_round=r, actor=request.user),
+                      "Voting closed and the ballots counted.", back="funding:pb_results")
+
+
+def _ballot_choices(request: HttpRequest, round_: PbRound) -> dict[int, int]:
+    if round_.ballot_kind == PbRound.Ballot.CUMULATIVE:
+        out = {}
+        for project in _feasible(round_):
+            raw = request.POST.get(f"points_{project.pk}", "").strip() or "0"
+            if not raw.isdigit():
+                raise ValidationProblem({"choices": f"Enter whole points for {project.title}"})
+            out[project.pk] = int(raw)
+        return out
+    return {int(pk): 1 for pk in request.POST.getlist("projects") if pk.isdigit()}
+
+
+def _ballot_page(request: HttpRequest, round_: PbRound, template: str, submit, extra: dict) -> HttpResponse:  # type: ignore[no-untyped-def]
+    error = None
+    selected: dict[int, int] = {}
+    if request.method == "POST":
+        try:
+            selected = _ballot_choices(request, round_)
+            submit(selected)
+        except ValidationProblem as problem:
+            error = "; ".join(problem.problems.values())
+        else:
+            return None
+    return render(request, template, {"round": round_, "projects": _feasible(round_), "error": error,
+                                      "selected": selected, **extra}, status=400 if error else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def pb_vote(request: HttpRequest, round_id: int) -> HttpResponse:
+    round_ = access_pb_vote(request.user, round_id)
+    already = PbBallot.objects.filter(round=round_, voter=request.user).exists()
+    response = _ballot_page(request, round_, "funding/pb_vote.html",
+                            lambda choices: services.pb_vote(pb_round=round_, voter=request.user, choices=choices),
+                            {"already": already})
+    if response is None:
+        messages.success(request, "Thank you: your vote has been counted in the ballot box.")
+        return redirect("funding:pb_round", round_id=round_.pk)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def pb_paper(request: HttpRequest, round_id: int) -> HttpResponse:
+    round_ = access_pb_paper(request.user, round_id)
+    ref_form = forms.PaperRefForm(request.POST or None)
+
+    def submit(choices):  # type: ignore[no-untyped-def]
+        if not ref_form.is_valid():
+            raise ValidationProblem({"paper_reference": "Enter the number printed on the paper ballot"})
+        services.pb_paper_ballot(pb_round=round_, paper_reference=ref_form.cleaned_data["paper_reference"],
+                                 choices=choices, actor=request.user)
+    response = _ballot_page(request, round_, "funding/pb_paper.html", submit, {"ref_form": ref_form})
+    if response is None:
+        messages.success(request, "Paper ballot keyed in.")
+        return redirect("funding:pb_paper", round_id=round_.pk)
+    return response
+
+
+@require_http_methods(["GET"])
+def pb_results(request: HttpRequest, round_id: int) -> HttpResponse:
+    round_ = access_pb_round(request.user, round_id)
+    result = getattr(round_, "result", None)
+    rows = []
+    if result is not None:
+        projects = {p.code: p for p in round_.projects.all()}
+        for code, note in result.explanations.items():
+            rows.append({"project": projects.get(code), "note": note})
+        order = {code: i for i, code in enumerate(result.selected)}
+        rows.sort(key=lambda r: (not r["note"]["funded"], order.get(r["project"].code, 0), -r["note"]["votes"]))
+    return render(request, "funding/pb_results.html", {"round": round_, "result": result, "rows": rows})
+
+
+@require_http_methods(["GET"])
+def pb_export(request: HttpRequest, round_id: int) -> HttpResponse:
+    """The counted election as a Pabulib .pb file (no voter identities)."""
+    round_ = access_pb_round(request.user, round_id)
+    result = getattr(round_, "result", None)
+    if result is None:
+        raise Http404("This round has not been counted yet.")
+    response = HttpResponse(result.pabulib, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="seedbed-pb-round-{round_.pk}.pb"'
+    return response

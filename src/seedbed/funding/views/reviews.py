@@ -1,0 +1,183 @@
+"""Reviewing: the panel queue, conflicts, score sets, moderation, the pitch and decisions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from seedbed.core.access import (
+    access_application_declare,
+    access_application_review,
+    access_call_chair,
+    access_signed_in,
+    gatekeeper,
+)
+from seedbed.core.errors import ValidationProblem
+from seedbed.funding import forms, selectors
+from seedbed.funding.models import Application, Conflict, PitchSlot, Review
+from seedbed.funding.services import reviews as services
+from seedbed.funding.views.common import run_form
+
+PITCH_REFRESH_SECONDS = 10
+
+
+@require_http_methods(["GET"])
+@gatekeeper(access_signed_in)
+def panel_queue(request: HttpRequest) -> HttpResponse:
+    return render(request, "funding/panel_queue.html", {"rows": selectors.panel_queue(user=request.user)})
+
+
+@require_http_methods(["GET", "POST"])
+def conflict_declare(request: HttpRequest, application_id: int) -> HttpResponse:
+    application = access_application_declare(request.user, application_id)
+    conflict = Conflict.objects.filter(application=application, reviewer=request.user).first()
+    form = forms.ConflictForm(request.POST or None)
+    context = {"application": application, "conflict": conflict}
+    if request.method == "POST":
+        return run_form(
+            request, form, lambda d: services.conflict_declare(
+                application=application, reviewer=request.user, has_conflict=d["has_conflict"] == "yes", detail=d["detail"]),
+            success="Your declaration has been recorded.",
+            redirect_to=reverse("funding:conflict_declare", args=[application.pk]),
+            template="funding/conflict_declare.html", context=context,
+        )
+    return render(request, "funding/conflict_declare.html", {**context, "form": form})
+
+
+def _score_page(request: HttpRequest, application: Application, mode: str, template: str, back: str, extra: dict) -> HttpResponse:
+    criteria = list(application.call.criteria.all())
+    form_class = forms.ScoreForm.for_criteria(criteria)
+    review = Review.objects.filter(application=application, reviewer=request.user, mode=mode).first()
+    context = {"application": application, "review": review, "criteria": criteria,
+               "answers": application.answers.select_related("question"), "lines": application.budget_lines.all(), **extra}
+    if request.method == "POST":
+        form = form_class(request.POST)
+        return run_form(
+            request, form, lambda d: services.review_save(
+                application=application, reviewer=request.user, scores=form.scores(criteria), comment=d["comment"],
+                mode=mode, reason=d["reason"]),
+            success=f"Your scores for {application.reference} are saved.", redirect_to=back,
+            template=template, context=context,
+        )
+    initial = {"comment": review.comment} if review else {}
+    if review:
+        initial.update({f"criterion_{s.criterion_id}": s.value for s in review.scores.all()})
+    return render(request, template, {**context, "form": form_class(initial=initial)})
+
+
+@require_http_methods(["GET", "POST"])
+def review_score(request: HttpRequest, application_id: int) -> HttpResponse:
+    """Open an application to score it: the gatekeeper refuses an undeclared conflict."""
+    application = access_application_review(request.user, application_id)
+    return _score_page(request, application, Review.Mode.WRITTEN, "funding/review_score.html",
+                       reverse("funding:panel_queue"), {})
+
+
+@require_http_methods(["GET", "POST"])
+def pitch_score(request: HttpRequest, call_id: int, slot_id: int) -> HttpResponse:
+    """A panel member's phone or laptop during the pitch."""
+    slot = PitchSlot.objects.filter(pk=slot_id, call_id=call_id).select_related("application").first()
+    if slot is None:
+        raise Http404
+    application = access_application_review(request.user, slot.application_id)
+    return _score_page(request, application, Review.Mode.PITCH, "funding/pitch_score.html",
+                       reverse("funding:pitch_score", args=[call_id, slot.pk]), {"slot": slot})
+
+
+@require_http_methods(["GET"])
+def call_reviews(request: HttpRequest, call_id: int) -> HttpResponse:
+    call = access_call_chair(request.user, call_id)
+    return render(request, "funding/call_reviews.html", {
+        "call": call, "progress": selectors.reviewer_progress(call=call), "scores": selectors.call_scores(call=call),
+        "conflicts": Conflict.objects.filter(application__call=call, status=Conflict.Status.DECLARED).select_related("reviewer", "application"),
+        "decision_form": forms.DecisionForm(prefix="decision"), "moderation_form": forms.ModerationForm(prefix="moderation"),
+        "conflict_form": forms.ConflictDecisionForm(prefix="conflict"),
+    })
+
+
+def _chair_post(request: HttpRequest, call_id: int, fn, back: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+    """Run a chair's one-click action; problems come back as messages on the page."""
+    call = access_call_chair(request.user, call_id)
+    try:
+        fn(call)
+    except ValidationProblem as problem:
+        for message in problem.problems.values():
+            messages.error(request, message)
+    except LookupError:
+        raise Http404 from None
+    else:
+        messages.success(request, "Saved.")
+    return redirect(back, call_id=call.pk)
+
+
+@require_POST
+def conflict_decide(request: HttpRequest, call_id: int, conflict_id: int) -> HttpResponse:
+    def act(call):  # type: ignore[no-untyped-def]
+        conflict = Conflict.objects.get(pk=conflict_id, application__call=call)
+        form = forms.ConflictDecisionForm(request.POST, prefix="conflict")
+        if not form.is_valid():
+            raise ValidationProblem("Choose whether to waive the conflict or recuse the reviewer")
+        services.conflict_decide(conflict=conflict, waive=form.cleaned_data["decision"] == "waive",
+                                 reason=form.cleaned_data["reason"], actor=request.user)
+    return _chair_post(request, call_id, act, "funding:call_reviews")
+
+
+@require_POST
+def review_moderate(request: HttpRequest, call_id: int, review_id: int) -> HttpResponse:
+    def act(call):  # type: ignore[no-untyped-def]
+        review = Review.objects.get(pk=review_id, application__call=call)
+        form = forms.ModerationForm(request.POST, prefix="moderation")
+        if not form.is_valid():
+            raise ValidationProblem("Choose the moderation and give the reason")
+        services.review_moderate(review=review, outcome=form.cleaned_data["outcome"], reason=form.cleaned_data["reason"],
+                                 actor=request.user)
+    return _chair_post(request, call_id, act, "funding:call_reviews")
+
+
+@require_POST
+def decision_make(request: HttpRequest, call_id: int, application_id: int) -> HttpResponse:
+    back = request.POST.get("back") == "pitch" and "funding:pitch_board" or "funding:call_reviews"
+
+    def act(call):  # type: ignore[no-untyped-def]
+        application = Application.objects.get(pk=application_id, call=call)
+        form = forms.DecisionForm(request.POST, prefix="decision")
+        if not form.is_valid():
+            raise ValidationProblem({k: str(v[0]) for k, v in form.errors.items()})
+        data = form.cleaned_data
+        services.decision_make(application=application, outcome=data["outcome"], public_reason=data["public_reason"],
+                               amount=data["amount"], conditions=data["conditions"], actor=request.user)
+    return _chair_post(request, call_id, act, back)
+
+
+@require_http_methods(["GET"])
+def pitch_board(request: HttpRequest, call_id: int) -> HttpResponse:
+    """The chair's live totals: the page refreshes itself (a meta refresh, no script)."""
+    call = access_call_chair(request.user, call_id)
+    if request.GET.get("fragment") == "totals":
+        return render(request, "funding/_pitch_totals.html", {"board": selectors.pitch_board(call=call)})
+    return render(request, "funding/pitch_board.html", {
+        "call": call, "board": selectors.pitch_board(call=call), "refresh": PITCH_REFRESH_SECONDS,
+        "order_form": forms.PitchOrderForm(prefix="order"), "decision_form": forms.DecisionForm(prefix="decision"),
+        "candidates": call.applications.filter(status__in=["submitted", "shortlisted"]).select_related("organisation"),
+    })
+
+
+@require_POST
+def pitch_order(request: HttpRequest, call_id: int) -> HttpResponse:
+    def act(call):  # type: ignore[no-untyped-def]
+        form = forms.PitchOrderForm(request.POST, prefix="order")
+        if not form.is_valid():
+            raise ValidationProblem({"order": "Enter the running order"})
+        services.pitch_order_set(call=call, application_ids=form.application_ids(), actor=request.user)
+    return _chair_post(request, call_id, act, "funding:pitch_board")
+
+
+@require_POST
+def pitch_slot_status(request: HttpRequest, call_id: int, slot_id: int) -> HttpResponse:
+    def act(call):  # type: ignore[no-untyped-def]
+        slot = PitchSlot.objects.get(pk=slot_id, call=call)
+        services.pitch_slot_move(slot=slot, status=request.POST.get("status", ""), actor=request.user)
+    return _chair_post(request, call_id, act, "funding:pitch_board")
