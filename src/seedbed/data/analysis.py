@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from seedbed.data import moments
+from seedbed.data.cellols import CellSums, ols_cr1_cells
 from seedbed.data.cells import Cells, fetch_cells
 from seedbed.data.checks import DEFAULT_SUPPRESS_BELOW, srm_check, suppress_counts
 from seedbed.data.design import Design, build_design
@@ -172,6 +174,16 @@ def _fit(
     *, cells: Cells, schema: TrialSchema, design: Design, stat: dict[str, str], alpha: float,
 ) -> RegressionResult:
     s = cells.stats
+    if schema.cluster:
+        starts = _cluster_starts(cells, schema)
+        if len(starts) > moments.MAX_OBJECT_BLOCKS:
+            sums = CellSums(
+                design=design.rows, n=s[stat["n"]], sy=s[stat["sy"]], syy=s[stat["syy"]],
+                x_col=design.x_col, sx=s.get(stat.get("sx", "")),
+                sxx=s.get(stat.get("sxx", "")), sxy=s.get(stat.get("sxy", "")),
+            )
+            return ols_cr1_cells(cells=sums, starts=starts, names=design.names, alpha=alpha,
+                                 cluster_arms=cells.keys[schema.arm].codes[starts])
     mom = cell_moments(
         design=design.rows, n=s[stat["n"]], sy=s[stat["sy"]], syy=s[stat["syy"]],
         x_col=design.x_col, sx=s.get(stat.get("sx", "")), sxx=s.get(stat.get("sxx", "")),

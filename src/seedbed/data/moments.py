@@ -7,10 +7,9 @@ covariate x, so with e the unit vector at the covariate's column its moments are
     y'y = sum y^2.
 
 Cells are folded into clusters (for CR1) or into one block (classical) and passed to
-``seedbed.stats.regression.ols_from_moments``. With very many clusters, building one Python
-object per cluster would dominate the run time, so above ``MAX_OBJECT_BLOCKS`` clusters the
-same formulae (Cameron & Miller 2015; see ``seedbed.stats.regression``) are evaluated on the
-stacked arrays directly; tests check the two paths agree.
+``seedbed.stats.regression.ols_from_moments``. Above ``MAX_OBJECT_BLOCKS`` clusters, building
+one Python object per cluster would dominate the run time, and ``seedbed.data.cellols``
+evaluates the same estimator from the cells; tests check the two paths agree.
 """
 
 from __future__ import annotations
@@ -23,12 +22,6 @@ from scipy import stats as sps
 
 from seedbed.stats.regression import (
     COV_CR1,
-    MIN_CLUSTERS_PER_ARM,
-    WARN_FEW_CLUSTERS_PER_ARM,
-    WARN_N_NOT_GREATER_THAN_K,
-    WARN_NO_DATA,
-    WARN_ONE_CLUSTER,
-    WARN_SINGULAR_DESIGN,
     MomentBlock,
     RegressionResult,
     ols_from_moments,
@@ -119,68 +112,9 @@ def ols(
     if cov_type != COV_CR1:
         moments = total(moments)
         cluster_arms = None
-    if len(moments.n) <= MAX_OBJECT_BLOCKS:
-        return ols_from_moments(
-            blocks=to_blocks(moments), names=names, cov_type=cov_type, alpha=alpha,
-            cluster_arms=None if cluster_arms is None else [str(c) for c in cluster_arms],
-        )
-    return _ols_cr1_stacked(moments=moments, names=names, alpha=alpha, cluster_arms=cluster_arms)
-
-
-def _ols_cr1_stacked(
-    *, moments: StackedMoments, names: list[str], alpha: float, cluster_arms: np.ndarray | None
-) -> RegressionResult:
-    """CR1 OLS on stacked cluster moments; the formulae of ``ols_from_moments``."""
-    k = len(names)
-    g = len(moments.n)
-    warnings: list[str] = []
-    if cluster_arms is not None:
-        counts = np.bincount(cluster_arms[cluster_arms >= 0])
-        counts = counts[counts > 0]
-        if len(counts) and int(counts.min()) < MIN_CLUSTERS_PER_ARM:
-            warnings.append(WARN_FEW_CLUSTERS_PER_ARM)
-    n = int(round(float(moments.n.sum())))
-    xtx = moments.xtx.sum(axis=0)
-    xty = moments.xty.sum(axis=0)
-    if n == 0:
-        warnings.append(WARN_NO_DATA)
-    rank = int(np.linalg.matrix_rank(xtx))
-    if rank < k:
-        warnings.append(WARN_SINGULAR_DESIGN)
-        bread = np.linalg.pinv(xtx, hermitian=True)
-    else:
-        bread = np.linalg.inv(xtx)
-    coef = bread @ xty
-    yty = float(moments.yty.sum())
-    rss = max(yty - 2.0 * float(coef @ xty) + float(coef @ xtx @ coef), 0.0)
-    if n <= k:
-        warnings.append(WARN_N_NOT_GREATER_THAN_K)
-    if g < 2:
-        warnings.append(WARN_ONE_CLUSTER)
-    scores = moments.xty - np.einsum("gij,j->gi", moments.xtx, coef)
-    meat = scores.T @ scores
-    factor = g / (g - 1) * (n - 1) / (n - k) if g >= 2 and n > k else math.nan
-    cov = factor * (bread @ meat @ bread)
-    df = float(g - 1)
-    se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tstat = coef / se
-    p = 2.0 * sps.t.sf(np.abs(tstat), df)
-    q = float(sps.t.ppf(1.0 - alpha / 2.0, df))
-    return RegressionResult(
-        names=tuple(names),
-        coef=tuple(float(v) for v in coef),
-        se=tuple(float(v) for v in se),
-        ci=tuple((float(c - q * s), float(c + q * s)) for c, s in zip(coef, se, strict=True)),
-        p=tuple(float(v) for v in p),
-        df=df,
-        n=n,
-        n_clusters=g,
-        cov_type=COV_CR1,
-        warnings=tuple(dict.fromkeys(warnings)),
-        rss=float(rss),
-        rank=rank,
-        cov=tuple(tuple(float(v) for v in row) for row in cov),
+    return ols_from_moments(
+        blocks=to_blocks(moments), names=names, cov_type=cov_type, alpha=alpha,
+        cluster_arms=None if cluster_arms is None else [str(c) for c in cluster_arms],
     )
 
 
