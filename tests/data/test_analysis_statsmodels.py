@@ -129,3 +129,17 @@ def test_few_clusters_warns(tmp_path: Path) -> None:
     df.to_parquet(path)
     out = _run(path, TrialSchema(arm="arm", outcomes=("y",), cluster="school")).outcomes[0]
     assert WARN_FEW_CLUSTERS_PER_ARM in out.warnings
+
+
+def test_integer_cluster_ids_match_statsmodels(trial: pd.DataFrame, tmp_path: Path) -> None:
+    """Integer cluster ids take the one-sort path in seedbed.data.cells."""
+    df = trial.assign(school_id=trial["school"].str[1:].astype("int64") * 7 % 1000)
+    path = tmp_path / "t.parquet"
+    df.to_parquet(path)
+    schema = TrialSchema(arm="arm", outcomes=("y",), covariate="x", cluster="school_id",
+                         subgroups=("sex",))
+    out = _run(path, schema).outcomes[0]
+    fit = smf.ols("y ~ C(arm) + x", df).fit(cov_type="cluster",
+                                            cov_kwds={"groups": df["school_id"]}, use_t=True)
+    _check(out.adjusted[0], fit, "C(arm)[T.treatment]")
+    assert out.adjusted[0].n_clusters == df["school_id"].nunique()

@@ -134,18 +134,41 @@ def _as_float(values: np.ndarray) -> np.ndarray:
 
 
 def cells_from_columns(*, columns: Columns, schema: TrialSchema) -> Cells:
-    """Sort an engine's cells by key (see ``_encode``) and convert them to float arrays."""
+    """Sort an engine's cells by key (see ``_encode``) and convert them to float arrays.
+
+    An integer first sort key without nulls (the usual cluster id) is sorted on its values
+    directly and its codes read off the sorted run boundaries: one sort instead of two.
+    """
     names = list(schema.key_columns)
-    rename = {key_alias(i): name for i, name in enumerate(names)}
-    keys = {rename[a]: _encode(v) for a, v in columns.items() if a in rename}
+    alias = {name: key_alias(i) for i, name in enumerate(names)}
     size = len(columns["n_rows"]) if "n_rows" in columns else 0
+    by = sort_columns(schema)
+    first = columns.get(alias[by[0]]) if by else None
+    direct = (isinstance(first, np.ndarray) and not isinstance(first, np.ma.MaskedArray)
+              and first.dtype.kind in "iu" and size > 0)
+    keys = {n: _encode(columns[alias[n]]) for n in names if not (direct and n == by[0])}
     order = np.arange(size)
     if size:
         sort_keys = [np.where(keys[c].codes >= 0, keys[c].codes, len(keys[c].levels))
-                     for c in sort_columns(schema)]
+                     for c in by if c in keys]
+        if direct:
+            sort_keys.insert(0, np.asarray(first))
         order = np.lexsort(sort_keys[::-1])
     keys = {n: KeyColumn(codes=k.codes[order], levels=k.levels) for n, k in keys.items()}
-    stats = {a: _as_float(v)[order] for a, v in columns.items() if a not in rename}
+    if direct:
+        ordered = np.asarray(first)[order]
+        change = np.r_[True, ordered[1:] != ordered[:-1]]
+        keys[by[0]] = KeyColumn(codes=np.cumsum(change) - 1, levels=ordered[change])
+        keys = {n: keys[n] for n in names}
+    converted: dict[int, np.ndarray] = {}
+    stats: dict[str, np.ndarray] = {}
+    key_aliases = set(alias.values())
+    for a, v in columns.items():
+        if a in key_aliases:
+            continue
+        if id(v) not in converted:
+            converted[id(v)] = _as_float(v)[order]
+        stats[a] = converted[id(v)]
     return Cells(keys=keys, stats=stats)
 
 
