@@ -23,11 +23,9 @@ import math
 from collections.abc import Sequence
 
 from seedbed.stats.compare import finish
-from seedbed.stats.regression import MomentBlock, ols_from_moments
+from seedbed.stats.regression import WARN_FEW_CLUSTERS_PER_ARM, MomentBlock, ols_from_moments
 from seedbed.stats.summaries import Comparison, MeanSummary
 
-WARN_FEW_CLUSTERS_PER_ARM = "fewer_than_20_clusters_per_arm"
-"""Fewer than 20 clusters in some arm: small-sample df are used; read p-values with care."""
 WARN_ONE_CLUSTER_PER_ARM = "one_cluster_per_arm"
 """An arm has a single cluster: between-cluster variance cannot be estimated."""
 WARN_EMPTY_CLUSTER = "empty_cluster"
@@ -136,7 +134,7 @@ def _cr1(
         method="CR1 with between-within df",
         control=mc,
         treatment=mt,
-        warnings=warnings + [w for w in res.warnings if w != "few_clusters_per_arm"],
+        warnings=warnings + list(res.warnings),
     )
 
 
