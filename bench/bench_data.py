@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 CHILD = HERE / "bench_data_child.py"
 
 
-def generate(path: Path, rows: int) -> None:
+def generate(path: Path, rows: int, fmt: str = "parquet") -> None:
     """A synthetic cluster-randomised trial: clusters of 30 units, arm by cluster."""
     if path.exists():
         return
@@ -50,7 +50,8 @@ def generate(path: Path, rows: int) -> None:
                    50 + sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) * 10 AS x
             FROM range({int(rows)})
           )
-        ) TO '{tmp}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)
+        ) TO '{tmp}' ({"FORMAT parquet, ROW_GROUP_SIZE 1000000" if fmt == "parquet"
+                        else "FORMAT csv, HEADER"})
     """)
     con.close()
     os.replace(tmp, path)
@@ -115,15 +116,7 @@ def main() -> None:
 
     if args.csv_rows:
         csv = base / f"trial_{args.csv_rows}.csv"
-        if not csv.exists():
-            import duckdb
-
-            con = duckdb.connect()
-            con.execute("SET enable_progress_bar = false")
-            con.execute(f"COPY (SELECT * FROM read_parquet('{small}') LIMIT {args.csv_rows}) "
-                        f"TO '{csv}' (HEADER, DELIMITER ',')")
-            if args.csv_rows > args.small:
-                raise SystemExit("--csv-rows must not exceed --small")
+        generate(csv, args.csv_rows, fmt="csv")
         print(f"\nCSV ingestion, {args.csv_rows:,} rows ({csv.stat().st_size / 2**30:.2f} GiB):")
         show("seedbed ingest (validate+store)", best_of(["ingest-csv"], csv, 1)[0])
     if args.skip_large:
