@@ -168,3 +168,15 @@ def test_inflated_sample_size_has_the_power_by_simulation(spending: str) -> None
     n = 100_000
     assert abs(_simulate(design, drift, n, seed=12) - 0.9) < 4 * math.sqrt(0.09 / n)
     assert r > 1.0
+
+
+def test_observed_information_beyond_the_next_planned_look() -> None:
+    design = group_sequential_design(looks=3, spending="pocock")
+    dec = evaluate_looks(design=design, z_statistics=[1.0], observed_information_rates=[0.8])
+    direct = group_sequential_design(looks=2, spending="pocock", information_rates=[0.8, 1.0])
+    assert dec[0].efficacy_z == pytest.approx(direct.critical_z[0])
+    assert dec[0].recommendation == RECOMMEND_CONTINUE
+    final = evaluate_looks(
+        design=design, z_statistics=[1.0, 1.0], observed_information_rates=[0.8, 1.0]
+    )
+    assert final[1].recommendation == RECOMMEND_FINAL_NOT_SIGNIFICANT

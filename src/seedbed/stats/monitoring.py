@@ -76,20 +76,28 @@ def _recommend(design: GroupSequentialDesign, i: int, z: float) -> str:
 
 
 def _redesign(design: GroupSequentialDesign, observed: Sequence[float]) -> GroupSequentialDesign:
-    rates = list(observed) + list(design.information_rates[len(observed) :])
-    rates = sorted({min(max(r, 1e-6), 1.0) for r in rates})
-    if design.spending in CLASSIC_BOUNDARIES or len(rates) != design.looks:
+    """Spending boundaries for the observed fractions, then the planned ones still ahead."""
+    obs = [min(max(float(r), 1e-6), 1.0) for r in observed]
+    if design.spending in CLASSIC_BOUNDARIES or not obs:
         return design
+    if any(b <= a for a, b in zip(obs, obs[1:], strict=False)):
+        raise ValueError("observed information rates must increase strictly")
+    ahead = [r for r in design.information_rates[len(obs) :] if r > obs[-1]]
+    rates = obs + ahead
     return group_sequential_design(
-        looks=design.looks,
+        looks=len(rates),
         alpha=design.alpha,
         sides=design.sides,
         spending=design.spending,
         information_rates=rates,
         harm_alpha=design.harm_alpha,
         harm_spending=design.harm_spending or "pocock",
-        futility_z=design.futility_z,
+        futility_z=None if design.futility_z is None else _stretch(design.futility_z, len(rates)),
     )
+
+
+def _stretch(values: Sequence[float], n: int) -> list[float]:
+    return [values[min(i, len(values) - 1)] for i in range(n)]
 
 
 def evaluate_looks(
