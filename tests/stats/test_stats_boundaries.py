@@ -180,3 +180,14 @@ def test_observed_information_beyond_the_next_planned_look() -> None:
         design=design, z_statistics=[1.0, 1.0], observed_information_rates=[0.8, 1.0]
     )
     assert final[1].recommendation == RECOMMEND_FINAL_NOT_SIGNIFICANT
+
+
+def test_non_increasing_observed_information_falls_back_with_a_warning() -> None:
+    from seedbed.stats.monitoring import WARN_OBSERVED_RATES_IGNORED
+
+    design = group_sequential_design(looks=3)
+    dec = evaluate_looks(
+        design=design, z_statistics=[0.1, 0.2], observed_information_rates=[0.4, 0.4]
+    )
+    assert WARN_OBSERVED_RATES_IGNORED in dec[0].warnings
+    assert dec[0].efficacy_z == pytest.approx(design.critical_z[0])

@@ -38,6 +38,9 @@ WARN_TOO_MANY_LOOKS = "more_looks_than_planned"
 """More Z statistics than planned looks; the extra looks were not evaluated."""
 WARN_MISSING_Z = "missing_z_statistic"
 """A Z statistic was NaN or infinite; that look was recorded as continue."""
+WARN_OBSERVED_RATES_IGNORED = "observed_information_rates_ignored"
+"""The observed information fractions did not increase strictly (or the design uses classic
+boundaries, which cannot be recomputed for unplanned looks): the planned boundaries apply."""
 WARN_STOPPED_EARLIER = "already_stopped_at_an_earlier_look"
 """A stop was recommended at an earlier look; later looks are shown for the record only."""
 
@@ -81,7 +84,7 @@ def _redesign(design: GroupSequentialDesign, observed: Sequence[float]) -> Group
     if design.spending in CLASSIC_BOUNDARIES or not obs:
         return design
     if any(b <= a for a, b in zip(obs, obs[1:], strict=False)):
-        raise ValueError("observed information rates must increase strictly")
+        return design
     ahead = [r for r in design.information_rates[len(obs) :] if r > obs[-1]]
     rates = obs + ahead
     return group_sequential_design(
@@ -107,12 +110,16 @@ def evaluate_looks(
     observed_information_rates: Sequence[float] | None = None,
 ) -> tuple[LookDecision, ...]:
     """Recommendation at each look so far (see the module docstring for the rules)."""
+    extra: list[str] = []
     if observed_information_rates is not None:
-        design = _redesign(design, observed_information_rates)
+        redesigned = _redesign(design, observed_information_rates)
+        if redesigned is design and len(observed_information_rates) > 0:
+            extra.append(WARN_OBSERVED_RATES_IGNORED)
+        design = redesigned
     decisions: list[LookDecision] = []
     stopped = False
     for i, z in enumerate(z_statistics):
-        warnings: list[str] = []
+        warnings: list[str] = list(extra)
         if i >= design.looks:
             break
         z = float(z)
