@@ -147,3 +147,23 @@ def test_million_units_with_strata_under_five_seconds() -> None:
     assert elapsed < 5.0
     report = balance_report(arm_index=alloc.arm_index, arms=alloc.arms, strata=strata)
     assert report.max_imbalance <= 3
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=seeds, arms=arm_sets, length=st.integers(0, 100))
+def test_pre_generated_sequence_ends_with_complete_balanced_blocks(seed, arms, length) -> None:
+    sizes = [len(arms), 2 * len(arms)]
+    seq = allocation_sequence(arms=arms, seed=seed, length=length, block_sizes=sizes)
+    entries = seq.by_stratum[""]
+    assert len(entries) >= length
+    assert [e.position for e in entries] == list(range(1, len(entries) + 1))
+    for b in {e.block for e in entries}:
+        block = [e for e in entries if e.block == b]
+        assert len(block) == block[0].block_size and len(block) in sizes
+        counts = [sum(e.arm == a for e in block) for a in arms]
+        assert min(counts) == max(counts)
+    unit_list = (
+        allocate_blocks(n=length, arms=arms, seed=seed, block_sizes=sizes) if length else None
+    )
+    if unit_list is not None:
+        assert unit_list.labels() == [e.arm for e in entries][:length]
