@@ -147,3 +147,27 @@ def test_voters_at_the_poor_rich_boundary() -> None:
     instance, profile = load(e)
     for rule, utility in RULES_BY_UTILITY:
         assert _ours(e, rule, utility) == oracle(instance, profile, rule, utility), rule
+
+
+@pytest.fixture(scope="module")
+def lodz_pabutools(elections: dict[str, Any]):  # type: ignore[no-untyped-def]
+    return load(elections["Poland_Lodz_2022.pb"])
+
+
+@pytest.mark.slow
+def test_lodz_greedy_variants_live(elections: dict[str, Any], lodz_pabutools) -> None:  # type: ignore[no-untyped-def]
+    """Łódź 2022: greedy-threshold (META threshold 100 votes) is pabutools' greedy over the
+    projects with at least 100 votes; greedy-no-skip is its fitting prefix."""
+    e = elections["Poland_Lodz_2022.pb"]
+    instance, profile = lodz_pabutools
+    ours = count(e, rule="greedy-threshold")
+    assert ours.threshold == 100
+    kept = deepcopy(instance)
+    votes = {p.name: profile.approval_score(p) for p in instance}
+    for p in [p for p in kept if votes[p.name] < 100]:
+        kept.remove(p)
+    assert sorted(ours.selected) == oracle(kept, profile, "greedy", "cost")
+    prefix = count(e, rule="greedy-no-skip")
+    cut = deepcopy(instance)
+    cut.budget_limit = prefix.cost
+    assert sorted(prefix.selected) == oracle(cut, profile, "greedy", "cost")
