@@ -100,6 +100,16 @@ def test_binary_sample_size_matches_statsmodels(p0, p1) -> None:
     )
 
 
+@pytest.mark.parametrize("ratio", [0.5, 2.0, 3.0])
+def test_binary_sample_size_with_unequal_allocation_matches_statsmodels(ratio) -> None:
+    # statsmodels: group 1 = control (nobs1 returned), group 2 = treatment, ratio = nobs2/nobs1
+    ref = smprop.samplesize_proportions_2indep_onetail(
+        0.2 - 0.3, 0.3, 0.9, ratio=ratio, alternative="two-sided"
+    )
+    res = sample_size_binary(p_control=0.2, p_treatment=0.3, power=0.9, ratio=ratio)
+    assert res.n_per_arm == pytest.approx(ref, rel=1e-9)
+
+
 def test_binary_power_and_mde_round_trip() -> None:
     n = sample_size_binary(p_control=0.3, p_treatment=0.4).n_per_arm
     assert power_binary(n_per_arm=n, p_control=0.3, p_treatment=0.4) == pytest.approx(0.8, abs=1e-9)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from scipy import stats as sps
 from scipy.optimize import brentq
-from scipy.special import nctdtr, stdtrit
+from scipy.special import nctdtr, ndtr, ndtri, stdtrit
 
 WARN_ZERO_EFFECT = "zero_effect"
 """The effect is zero: no finite sample size reaches the power; n is infinite."""
@@ -171,39 +171,68 @@ def _check_p(*ps: float) -> None:
             raise ValueError(ERR_PROPORTION)
 
 
+def _binary_sds(p0: float, p1: float, ratio: float) -> tuple[float, float]:
+    """sqrt of n_c x variance of p1 - p0 under H0 (pooled) and under H1, n_t = ratio n_c."""
+    pbar = (p0 + ratio * p1) / (1.0 + ratio)
+    null = math.sqrt(pbar * (1 - pbar) * (1.0 + 1.0 / ratio))
+    alt = math.sqrt(p0 * (1 - p0) + p1 * (1 - p1) / ratio)
+    return null, alt
+
+
 def sample_size_binary(
-    *, p_control: float, p_treatment: float, alpha: float = 0.05, power: float = 0.8, sides: int = 2
+    *,
+    p_control: float,
+    p_treatment: float,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    sides: int = 2,
+    ratio: float = 1.0,
 ) -> SampleSize:
-    """n per arm to compare two proportions: pooled-variance normal formula (Fleiss 2003)."""
+    """n per arm (control arm when ratio != 1) to compare two proportions (Fleiss 2003).
+
+    With n_t = ratio n_c and pbar = (p_c + ratio p_t) / (1 + ratio):
+    n_c = [z_{1-a/s} sqrt(pbar qbar (1 + 1/ratio)) + z_power sqrt(p_c q_c + p_t q_t / ratio)]^2
+          / (p_t - p_c)^2, which is the module-docstring formula when ratio = 1.
+    """
     _check(alpha, power, sides)
     _check_p(p_control, p_treatment)
+    if ratio <= 0:
+        raise ValueError(ERR_RATIO)
     if p_control == p_treatment:
-        return _rounded(math.inf, 1.0, "pooled normal", [WARN_ZERO_EFFECT])
-    pbar = (p_control + p_treatment) / 2.0
-    za = sps.norm.ppf(1.0 - alpha / sides)
-    zb = sps.norm.ppf(power)
-    num = za * math.sqrt(2 * pbar * (1 - pbar)) + zb * math.sqrt(
-        p_control * (1 - p_control) + p_treatment * (1 - p_treatment)
-    )
-    n = num**2 / (p_treatment - p_control) ** 2
-    return _rounded(float(n), 1.0, "pooled normal", [])
+        return _rounded(math.inf, ratio, "pooled normal", [WARN_ZERO_EFFECT])
+    null, alt = _binary_sds(p_control, p_treatment, ratio)
+    za = float(ndtri(1.0 - alpha / sides))
+    zb = float(ndtri(power))
+    n = (za * null + zb * alt) ** 2 / (p_treatment - p_control) ** 2
+    return _rounded(float(n), ratio, "pooled normal", [])
 
 
 def power_binary(
-    *, n_per_arm: float, p_control: float, p_treatment: float, alpha: float = 0.05, sides: int = 2
+    *,
+    n_per_arm: float,
+    p_control: float,
+    p_treatment: float,
+    alpha: float = 0.05,
+    sides: int = 2,
+    ratio: float = 1.0,
 ) -> float:
-    """Power of the pooled-variance comparison of two proportions with n per arm."""
+    """Power of the pooled-variance comparison of two proportions (n_c = n_per_arm)."""
     _check(alpha, None, sides)
     _check_p(p_control, p_treatment)
-    pbar = (p_control + p_treatment) / 2.0
-    za = sps.norm.ppf(1.0 - alpha / sides)
-    sd_alt = math.sqrt(p_control * (1 - p_control) + p_treatment * (1 - p_treatment))
-    z = abs(p_treatment - p_control) * math.sqrt(n_per_arm) - za * math.sqrt(2 * pbar * (1 - pbar))
-    return float(sps.norm.cdf(z / sd_alt))
+    null, alt = _binary_sds(p_control, p_treatment, ratio)
+    za = float(ndtri(1.0 - alpha / sides))
+    z = abs(p_treatment - p_control) * math.sqrt(n_per_arm) - za * null
+    return float(ndtr(z / alt))
 
 
 def mde_binary(
-    *, n_per_arm: float, p_control: float, alpha: float = 0.05, power: float = 0.8, sides: int = 2
+    *,
+    n_per_arm: float,
+    p_control: float,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    sides: int = 2,
+    ratio: float = 1.0,
 ) -> float:
     """Smallest increase p_treatment - p_control detectable with n per arm (pooled formula).
 
@@ -215,7 +244,12 @@ def mde_binary(
     def gap(p1: float) -> float:
         return (
             power_binary(
-                n_per_arm=n_per_arm, p_control=p_control, p_treatment=p1, alpha=alpha, sides=sides
+                n_per_arm=n_per_arm,
+                p_control=p_control,
+                p_treatment=p1,
+                alpha=alpha,
+                sides=sides,
+                ratio=ratio,
             )
             - power
         )
