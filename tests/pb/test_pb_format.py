@@ -284,3 +284,21 @@ def test_ordinal_and_scoring_parse() -> None:
 def test_choose_one_with_two_projects() -> None:
     problem = _only(GOOD.replace("vote_type;approval", "vote_type;choose-1"))
     assert problem.code == pr.VOTE_LENGTH and problem.line == 15
+
+
+def test_windows_line_endings_and_byte_order_mark(tmp_path: Path) -> None:
+    target = tmp_path / "windows.pb"
+    target.write_bytes(b"\xef\xbb\xbf" + GOOD.replace("\n", "\r\n").encode("utf-8"))
+    assert parse(target) == parse(GOOD)
+    assert validate(target) == ()
+
+
+def test_quoted_fields_keep_their_semicolons() -> None:
+    text = _edit(GOOD, 11, 'b;50;2;"Library; with ""quotes""";1')
+    assert parse(text).project("b").name == 'Library; with "quotes"'
+
+
+def test_votes_header_without_vote_column() -> None:
+    found = validate(_edit(GOOD, 14, "voter_id;ballot;age"))
+    assert [p.code for p in found] == [pr.MISSING_COLUMN]
+    assert found[0].line == 14

@@ -341,7 +341,9 @@ class Reader:
             self.add(self.meta_lines["num_projects"], pr.COUNT_MISMATCH,
                      f"num_projects is {declared} but PROJECTS lists {len(self.projects)}")
         declared = self.meta.get("num_votes", "")
-        if declared.isdigit() and "votes" in self.seen:
+        unreadable_votes = any(p.code in (pr.MISSING_COLUMN, pr.MISSING_HEADER)
+                               for p in self.problems)
+        if declared.isdigit() and "votes" in self.seen and not unreadable_votes:
             found = self.voter_count or len(self.voter_lines)
             if found < int(declared):
                 self.add(end, pr.TRUNCATED,
