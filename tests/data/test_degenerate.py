@@ -70,6 +70,11 @@ def test_several_outcomes_and_numeric_arm_labels(tmp_path: Path) -> None:
     res = _analyse(tmp_path, df, TrialSchema(arm="arm", outcomes=("y", "z"), control="0"))
     assert [o.outcome for o in res.outcomes] == ["y", "z"]
     assert res.control == "0" and res.arms == ("0", "1")
+    from statsmodels.stats.multitest import multipletests
+
+    ps = [o.unadjusted[0].p for o in res.outcomes]
+    ref = multipletests(ps, method="holm")[1]
+    assert [o.unadjusted[0].p_holm for o in res.outcomes] == pytest.approx(list(ref), rel=1e-12)
 
 
 def test_progress_callback_reports_fractions(trial_parquet: Path) -> None:

@@ -10,6 +10,7 @@ interaction terms in the pooled interaction model.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ from seedbed.data.results import (
 )
 from seedbed.data.schema import TrialSchema
 from seedbed.data.sql import cell_columns
+from seedbed.stats.multiplicity import METHOD_HOLM, adjust_p_values
 from seedbed.stats.regression import COV_CLASSICAL, COV_CR1, RegressionResult
 
 WARN_MISSING_OUTCOME = "missing_outcome_rows_dropped"
@@ -359,6 +361,24 @@ def _outcome(cells: Cells, schema: TrialSchema, arms: _Arms, index: int,
     ), suppressed
 
 
+def _holm_across_outcomes(results: list[OutcomeAnalysis]) -> list[OutcomeAnalysis]:
+    """Holm adjustment of each arm's p-values across outcomes, per model (Holm 1979)."""
+    out = list(results)
+    for model in ("unadjusted", "adjusted"):
+        width = len(getattr(out[0], model))
+        for j in range(width):
+            ps = [getattr(o, model)[j].p for o in out]
+            finite = [i for i, p in enumerate(ps) if math.isfinite(p)]
+            if len(finite) < 2:
+                continue
+            adj = adjust_p_values(p_values=[ps[i] for i in finite], method=METHOD_HOLM)
+            for i, p_adj in zip(finite, adj.p_adjusted, strict=True):
+                ests = list(getattr(out[i], model))
+                ests[j] = dataclasses.replace(ests[j], p_holm=p_adj)
+                out[i] = dataclasses.replace(out[i], **{model: tuple(ests)})
+    return out
+
+
 def analyse_cells(
     *, cells: Cells, schema: TrialSchema, options: AnalysisOptions | None = None,
     engine: str = "duckdb",
@@ -376,6 +396,8 @@ def analyse_cells(
         results.append(result)
         if suppressed:
             warnings.append(WARN_COUNTS_SUPPRESSED)
+    if len(results) > 1:
+        results = _holm_across_outcomes(results)
     arm_codes = cells.keys[schema.arm].codes
     if schema.cluster:  # clusters were randomised, so their counts are what the ratio governs
         first = arm_codes[_cluster_starts(cells, schema)]

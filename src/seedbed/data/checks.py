@@ -1,60 +1,49 @@
-"""Sample-ratio mismatch and disclosure control for published counts.
+"""Sample-ratio mismatch and disclosure control for the counts a trial analysis publishes.
 
-Small pieces the trial analysis needs; the statistics engine carries the full versions.
+Thin adapters over the statistics engine (``seedbed.stats.quality`` and
+``seedbed.stats.disclosure``), shaped for the data engine's results.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
-import numpy as np
-from scipy import stats as sps
-
 from seedbed.data.results import SRMCheck
+from seedbed.stats.disclosure import DEFAULT_THRESHOLD, protect_counts
+from seedbed.stats.quality import SRM_THRESHOLD, sample_ratio_mismatch
 
-SRM_ALPHA = 0.001
+SRM_ALPHA = SRM_THRESHOLD
 """A sample-ratio mismatch is flagged at p < 0.001 (the usual online-experiment threshold)."""
-DEFAULT_SUPPRESS_BELOW = 10
+DEFAULT_SUPPRESS_BELOW = DEFAULT_THRESHOLD
 
 
 def srm_check(*, observed: Sequence[int], ratio: Sequence[float] | None = None) -> SRMCheck:
     """Pearson chi-square goodness of fit of arm sizes to the allocation ratio.
 
     chi2 = sum_i (O_i - E_i)^2 / E_i with E_i = N r_i / sum r, on (arms - 1) df
-    (Fabijan et al., "Diagnosing sample ratio mismatch", KDD 2019). Equal allocation when
-    ``ratio`` is None.
+    (Fabijan et al., KDD 2019; computed by ``seedbed.stats.quality``). Equal allocation when
+    ``ratio`` is None; a degenerate input (one arm, a ratio of the wrong length) gives NaN.
     """
-    obs = np.asarray(observed, dtype=float)
-    r = np.ones_like(obs) if ratio is None else np.asarray(ratio, dtype=float)
-    total = obs.sum()
-    expected = total * r / r.sum() if r.sum() > 0 else np.zeros_like(obs)
-    df = len(obs) - 1
-    if df < 1 or total <= 0 or np.any(expected <= 0):
-        return SRMCheck(
-            observed=tuple(int(v) for v in obs), expected=tuple(float(v) for v in expected),
-            chi2=float("nan"), df=df, p=float("nan"), mismatch=False,
-        )
-    chi2 = float(((obs - expected) ** 2 / expected).sum())
-    p = float(sps.chi2.sf(chi2, df))
-    return SRMCheck(
-        observed=tuple(int(v) for v in obs), expected=tuple(float(v) for v in expected),
-        chi2=chi2, df=df, p=p, mismatch=p < SRM_ALPHA,
-    )
+    obs = [int(v) for v in observed]
+    try:
+        res = sample_ratio_mismatch(counts=obs, ratio=ratio)
+    except ValueError:
+        return SRMCheck(observed=tuple(obs), expected=tuple(math.nan for _ in obs),
+                        chi2=math.nan, df=len(obs) - 1, p=math.nan, mismatch=False)
+    return SRMCheck(observed=res.observed, expected=res.expected, chi2=res.chi_square,
+                    df=res.df, p=res.p, mismatch=res.mismatch)
 
 
 def suppress_counts(
     counts: Sequence[int], *, below: int = DEFAULT_SUPPRESS_BELOW, total_published: bool = True
 ) -> list[int | None]:
-    """Primary and secondary suppression of a row of counts that sums to a published total.
+    """Counts as they may be published: None where suppressed.
 
-    Counts 1..below-1 are hidden (primary). If exactly one count is hidden and the total is
-    published, it could be recovered by subtraction, so the smallest other non-zero count is
-    hidden too (secondary). Zeros are published. Returns None where a count is hidden.
+    With ``total_published`` the counts form a line with its total, protected by primary and
+    secondary suppression (``seedbed.stats.disclosure.protect_counts``); otherwise each count
+    alone is hidden when it is 1..below-1.
     """
-    out: list[int | None] = [None if 0 < c < below else int(c) for c in counts]
-    hidden = [i for i, v in enumerate(out) if v is None]
-    if total_published and len(hidden) == 1:
-        others = [(c, i) for i, c in enumerate(counts) if i not in hidden and c > 0]
-        if others:
-            out[min(others)[1]] = None
-    return out
+    if not total_published:
+        return [None if 0 < c < below else int(c) for c in counts]
+    return list(protect_counts(counts=[int(c) for c in counts], threshold=below)[:-1])

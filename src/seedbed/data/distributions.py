@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from seedbed.data.checks import DEFAULT_SUPPRESS_BELOW
+from seedbed.data.checks import DEFAULT_SUPPRESS_BELOW, suppress_counts
 from seedbed.data.engines import Columns, Encoded, Engine
 from seedbed.data.schema import TrialSchema
 from seedbed.data.sql import histogram_query, range_query
@@ -85,8 +85,9 @@ def histograms(
             counts = per_arm.setdefault(arm, [0] * bins)
             b = min(max(int(r["bin"]), 0), bins - 1)
             counts[b] = (counts[b] or 0) + int(r["n"])
+        # each arm's bins add up to its published size, so they are protected as a line
         shown = tuple(
-            (arm, tuple(None if c is not None and 0 < c < suppress_below else c for c in counts))
+            (arm, tuple(suppress_counts([c or 0 for c in counts], below=suppress_below)))
             for arm, counts in sorted(per_arm.items())
         )
         edges = tuple(low + width * j for j in range(bins + 1))

@@ -19,6 +19,8 @@ class Estimate:
     n_clusters: int | None
     cov_type: str
     method: str
+    p_holm: float | None = None
+    """Holm-adjusted p across the outcomes analysed together (None for a single outcome)."""
 
 
 @dataclass(frozen=True)
