@@ -94,6 +94,15 @@ def test_suppression_never_publishes_or_reveals_small_counts(counts, threshold) 
             assert hi - lo > 1e-6, f"entry {p} is recoverable from the published table"
 
 
+@settings(max_examples=100, deadline=None)
+@given(counts=tables, threshold=st.integers(1, 12), base=st.sampled_from([3, 5, 10]))
+def test_rounded_tables_never_publish_small_counts(counts, threshold, base) -> None:
+    res = protect_table(counts=counts, threshold=threshold, round_to=base)
+    for row in res.values:
+        for v in row:
+            assert v is None or (v % base == 0 and not 1 <= v < threshold)
+
+
 def test_known_table_and_rounding() -> None:
     res = protect_table(counts=[[3, 40, 25], [30, 22, 41]], threshold=10)
     assert res.values[0][0] is None

@@ -17,7 +17,8 @@ surveys/administrative sources*; Hundepool et al., *Statistical Disclosure Contr
    entry that closes a cycle through it is suppressed too (cheapest: non-zero cells first,
    then totals, then the smallest value; if no single entry closes a cycle, the cheapest
    entry touching the same group is suppressed and the search repeats).
-3. Optional rounding of published counts to a base (e.g. 5), after suppression.
+3. Optional rounding of published counts to a base (e.g. 5), half up, after suppression; a
+   count at or above the threshold is never rounded down into the suppressed range.
 """
 
 from __future__ import annotations
@@ -139,6 +140,16 @@ def _protect_bridge(
     return min(closing, key=lambda p: _cost(full, p))
 
 
+def _round(values: np.ndarray, base: int, threshold: int) -> np.ndarray:
+    """Round half up to a multiple of ``base``; a count of at least the threshold never
+    rounds down into 1..threshold-1 (it goes to the first multiple at or above it)."""
+    if base < 1:
+        raise ValueError("round_to must be a positive whole number")
+    out = (np.floor(values / base + 0.5) * base).astype(np.int64)
+    floor = -(-threshold // base) * base
+    return np.where((out > 0) & (out < threshold) & (values >= threshold), floor, out)
+
+
 def protect_table(
     *,
     counts: Sequence[Sequence[int]],
@@ -176,9 +187,7 @@ def protect_table(
         secondary.append(p)
     if hidden.all():
         warnings.append(WARN_ALL_SUPPRESSED)
-    published = (
-        full if round_to is None else (np.floor(full / round_to + 0.5) * round_to).astype(np.int64)
-    )
+    published = full if round_to is None else _round(full, round_to, threshold)
     values = tuple(
         tuple(None if hidden[i, j] else int(published[i, j]) for j in range(c + 1))
         for i in range(r + 1)
