@@ -1,0 +1,305 @@
+"""Reading probes and trials: the registry, versions, monitoring and results.
+
+Counts that are published (the CONSORT flow, per-arm numbers, harm events) pass disclosure
+control: ``seedbed.stats.disclosure.protect_counts`` suppresses counts from 1 to 9 and any
+other count that would let the total give a suppressed one away.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from seedbed.accounts.models import Membership, Role, User
+from seedbed.stats.disclosure import DEFAULT_THRESHOLD, protect_counts
+from seedbed.stats.evidence import COMPARISON_NONE, evidence_level
+from seedbed.trials.models import (
+    Allocation,
+    Design,
+    Notification,
+    Probe,
+    Protocol,
+    ProtocolVersion,
+    SafetyEvent,
+    Trial,
+    TrialResult,
+)
+from seedbed.trials.power import describe_power
+
+SUPPRESSED = "fewer than 10"
+
+
+def trial_registry_list() -> QuerySet[Trial]:
+    """Registered trials (not drafts), newest registration first."""
+    return (
+        Trial.objects.exclude(status=Trial.Status.DRAFT)
+        .select_related("organisation").order_by("-registered_at", "-id")
+    )
+
+
+def probe_registry_list() -> QuerySet[Probe]:
+    """Probes that have started (drafts are not public)."""
+    return Probe.objects.exclude(status=Probe.Status.DRAFT).select_related("organisation")
+
+
+def trial_workspace_list() -> QuerySet[Trial]:
+    return Trial.objects.select_related("organisation", "safety_lead").order_by("-created_at", "-id")
+
+
+def probe_workspace_list() -> QuerySet[Probe]:
+    return Probe.objects.select_related("organisation", "safety_lead")
+
+
+def registry_entry(trial: Trial) -> dict[str, Any]:
+    """What the public registry shows about a trial (the seed only once revealed)."""
+    first = trial.versions.order_by("number").first()
+    return {
+        "id": trial.pk, "title": trial.title, "status": trial.status,
+        "organisation": trial.organisation.name, "registered_at": trial.registered_at,
+        "protocol_hash": first.content_hash if first else "",
+        "seed_commitment": trial.seed_commitment,
+        "seed": trial.seed if trial.seed_revealed_at else None,
+    }
+
+
+def field_label(name: str) -> str:
+    if name in {f.name for f in Protocol._meta.get_fields()}:
+        return str(Protocol._meta.get_field(name).verbose_name).capitalize()
+    return name.replace("_", " ").capitalize()
+
+
+def _flatten(content: dict[str, Any]) -> dict[str, str]:
+    out: dict[str, str] = {"Title": str(content.get("title", ""))}
+    for name, value in content.get("protocol", {}).items():
+        if name in ("power_calculation",):
+            out["Power calculation"] = describe_power(value or {})
+            continue
+        out[field_label(name)] = "" if value is None else str(value)
+    out["Harm outcomes"] = "; ".join(
+        f"{h['name']} (boundary: one-sided alpha {h['boundary_alpha']}, {h['boundary_spending']})"
+        for h in content.get("harm_outcomes", [])
+    )
+    out["Stopping rules"] = "; ".join(content.get("stopping_rules", []))
+    return out
+
+
+def version_comparison(trial: Trial) -> dict[str, Any]:
+    """The registered version and the latest one side by side, changed fields marked."""
+    versions = list(trial.versions.order_by("number"))
+    if not versions:
+        return {"versions": [], "rows": []}
+    first, latest = _flatten(versions[0].content), _flatten(versions[-1].content)
+    rows = [
+        {"field": name, "registered": first.get(name, ""), "latest": latest.get(name, ""),
+         "changed": first.get(name, "") != latest.get(name, "")}
+        for name in dict.fromkeys([*first, *latest])
+    ]
+    return {"versions": versions, "rows": rows, "first": versions[0], "latest": versions[-1]}
+
+
+def registered_protocol_rows(version: ProtocolVersion) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in _flatten(version.content).items() if v]
+
+
+def enrolment_list(*, trial: Trial, organisation_ids: set[int] | frozenset[int]) -> QuerySet[Allocation]:
+    """Units enrolled by the given organisations (arms are not part of this list)."""
+    return (
+        Allocation.objects.filter(trial=trial, organisation_id__in=organisation_ids)
+        .exclude(unit_ref="").order_by("-enrolled_at")
+    )
+
+
+def enrolled_count(trial: Trial) -> int:
+    return Allocation.objects.filter(trial=trial).exclude(unit_ref="").count()
+
+
+def safety_lead_choices() -> QuerySet[User]:
+    ids = Membership.objects.filter(role=Role.SAFETY_LEAD).values_list("user_id", flat=True)
+    return User.objects.filter(pk__in=ids, is_active=True).order_by("display_name", "username")
+
+
+def risk_owner_choices() -> QuerySet[User]:
+    staff = [r for r in Role.values if r != Role.RESIDENT]
+    ids = Membership.objects.filter(role__in=staff).values_list("user_id", flat=True)
+    return User.objects.filter(pk__in=ids, is_active=True).order_by("display_name", "username")
+
+
+def monitoring_summary(trial: Trial) -> dict[str, Any]:
+    """Unblinded: per-arm enrolment and harm events, every look, and the boundary chart data."""
+    arms = trial.protocol.arm_list
+    enrolled = dict(
+        Allocation.objects.filter(trial=trial).exclude(unit_ref="")
+        .values_list("arm").annotate(n=Count("id")).values_list("arm", "n")
+    )
+    harms = []
+    for harm in trial.harm_outcomes.all():
+        events = dict(
+            Allocation.objects.filter(trial=trial, events__harm_outcome=harm)
+            .values_list("arm").annotate(n=Count("id", distinct=True)).values_list("arm", "n")
+        )
+        harms.append({"harm": harm, "rows": [
+            {"arm": a, "enrolled": enrolled.get(a, 0), "with_event": events.get(a, 0)}
+            for a in (arms if trial.protocol.design == Design.INDIVIDUAL else enrolled)
+        ]})
+    looks = list(trial.looks.order_by("number"))
+    return {
+        "enrolled": enrolled, "harms": harms, "looks": looks,
+        "events": SafetyEvent.objects.filter(trial=trial).select_related(
+            "allocation", "harm_outcome", "reported_by"
+        )[:100],
+        "decisions": trial.decisions.select_related("decided_by"),
+        "chart": boundary_chart(trial, looks),
+    }
+
+
+def boundary_chart(trial: Trial, looks: list[Any]) -> dict[str, Any]:
+    """SVG geometry for the harm boundary chart: Z at each look against its boundary.
+
+    x: information fraction 0..1; y: Z from -5 to 5 (clipped). Points per harm and arm.
+    """
+    width, height, left, top, plot_w, plot_h = 640, 320, 60, 20, 560, 260
+
+    def x(rate: float) -> float:
+        return round(left + plot_w * min(max(rate, 0.0), 1.0), 1)
+
+    def y(z: float | None) -> float:
+        z = 0.0 if z is None else max(min(z, 5.0), -5.0)
+        return round(top + plot_h * (5.0 - z) / 10.0, 1)
+
+    series: dict[str, dict[str, Any]] = {}
+    for look in looks:
+        for r in look.results:
+            key = f"{r['harm']} – {r['arm']}"
+            s = series.setdefault(key, {"label": key, "points": [], "harm": [], "efficacy": []})
+            s["points"].append({"x": x(look.information_rate), "y": y(r["z"]), "z": r["z"],
+                                "look": look.number, "rate": look.information_rate,
+                                "recommendation": r["recommendation"]})
+            if r.get("harm_boundary") is not None:
+                s["harm"].append(f"{x(look.information_rate)},{y(r['harm_boundary'])}")
+            s["efficacy"].append(f"{x(look.information_rate)},{y(r['efficacy_boundary'])}")
+    for s in series.values():
+        s["harm_path"] = " ".join(s["harm"])
+        s["efficacy_path"] = " ".join(s["efficacy"])
+        s["line_path"] = " ".join(f"{p['x']},{p['y']}" for p in s["points"])
+    ticks = [{"z": z, "y": y(z)} for z in (-4, -2, 0, 2, 4)]
+    xticks = [{"rate": r, "x": x(r), "label": f"{int(r * 100)}%"} for r in (0, 0.25, 0.5, 0.75, 1.0)]
+    return {"width": width, "height": height, "left": left, "top": top, "plot_w": plot_w,
+            "plot_h": plot_h, "series": list(series.values()), "yticks": ticks,
+            "xticks": xticks, "zero_y": y(0.0), "bottom": top + plot_h}
+
+
+def notifications_for(user: User, trial: Trial) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user, trial=trial)
+
+
+def _protected(values: list[int]) -> list[int | str]:
+    """Counts with their total last, suppressed as ``SUPPRESSED`` where small."""
+    protected = protect_counts(counts=values, threshold=DEFAULT_THRESHOLD)
+    return [SUPPRESSED if v is None else v for v in protected]
+
+
+def consort_published(result: TrialResult) -> dict[str, Any]:
+    """The CONSORT flow with disclosure control on every count."""
+    consort = result.consort
+    arms = consort.get("arms", [])
+    out: dict[str, Any] = {
+        "assessed": _protected([consort.get("assessed", 0)])[0],
+        "randomised": _protected([consort.get("randomised", 0)])[0],
+        "unit": consort.get("unit", "people"),
+        "arms": [{"arm": a["arm"]} for a in arms],
+    }
+    for stage in ("allocated", "followed_up", "analysed"):
+        values = _protected([int(a.get(stage) or 0) for a in arms])
+        for row, value in zip(out["arms"], values[:-1], strict=False):
+            row[stage] = value
+    return out
+
+
+def consort_svg(result: TrialResult) -> dict[str, Any]:
+    """Box geometry for the CONSORT flow diagram: one column of boxes per arm."""
+    flow = consort_published(result)
+    n = max(len(flow["arms"]), 1)
+    width = max(640, 260 * n)
+    col = width / n
+    boxes = []
+    for i, arm in enumerate(flow["arms"]):
+        cx = col * i + col / 2
+        for j, (stage, label) in enumerate(
+            (("allocated", "Allocated"), ("followed_up", "Followed up"), ("analysed", "Analysed"))
+        ):
+            boxes.append({"x": round(cx - 110, 1), "y": 200 + j * 90, "cx": round(cx, 1),
+                          "title": f"{label} to {arm['arm']}" if stage == "allocated" else label,
+                          "value": arm[stage], "last": j == 2})
+    return {"width": width, "height": 470, "mid": width / 2, "flow": flow, "boxes": boxes,
+            "arm_centres": [round(col * i + col / 2, 1) for i in range(n)]}
+
+
+def harm_results_published(trial: Trial) -> list[dict[str, Any]]:
+    """Per harm outcome and arm: units with an event, with disclosure control."""
+    arms = trial.protocol.arm_list
+    rows = []
+    for harm in trial.harm_outcomes.all():
+        counts = dict(
+            Allocation.objects.filter(trial=trial, events__harm_outcome=harm)
+            .values_list("arm").annotate(n=Count("id", distinct=True)).values_list("arm", "n")
+        )
+        values = _protected([counts.get(a, 0) for a in arms])
+        rows.append({"harm": harm.name, "arms": list(zip(arms, values[:-1], strict=False)),
+                     "total": values[-1]})
+    return rows
+
+
+def trial_result_summary(trial: Trial) -> dict[str, Any] | None:
+    """What a library case needs from a trial's published result, or None if unpublished.
+
+    Keys: title, design (label), question, effect, ci (low, high), p_value, direction
+    (positive / null / negative / not measured), cost_per_outcome, evidence_level (Nesta
+    1-5, from ``seedbed.stats.evidence``), plain_summary, lessons, outcome (primary outcome
+    text), published_at, organisation_id, registry_path.
+    """
+    result = TrialResult.objects.filter(trial=trial, published_at__isnull=False).first()
+    if result is None:
+        return None
+    protocol = trial.protocol
+    return {
+        "title": trial.title,
+        "design": protocol.get_design_display(),
+        "question": protocol.question,
+        "outcome": protocol.primary_outcome,
+        "effect": result.effect,
+        "ci": (result.ci_low, result.ci_high),
+        "p_value": result.p_value,
+        "direction": result.direction,
+        "cost_per_outcome": result.cost_per_outcome,
+        "evidence_level": result.evidence_level,
+        "plain_summary": result.plain_summary,
+        "lessons": result.lessons,
+        "published_at": result.published_at,
+        "organisation_id": trial.organisation_id,
+        "registry_path": f"/trials/registry/{trial.pk}/",
+    }
+
+
+def probe_result_summary(probe: Probe) -> dict[str, Any] | None:
+    """What a library case needs from a published probe, or None if unpublished."""
+    if probe.status != Probe.Status.PUBLISHED:
+        return None
+    return {
+        "title": probe.title, "design": "Safe-to-fail probe (no comparison group)",
+        "challenge": probe.challenge, "hypothesis": probe.hypothesis,
+        "outcome": probe.get_outcome_display(), "reasons": probe.outcome_reasons,
+        "cost_cap": probe.cost_cap, "spent": probe.spent,
+        "evidence_level": evidence_level(
+            theory_of_change=True, measured_change=True, comparison=COMPARISON_NONE
+        ).level,
+        "published_at": probe.published_at, "organisation_id": probe.organisation_id,
+        "registry_path": f"/trials/registry/probes/{probe.pk}/",
+    }
+
+
+def probes_on_challenge(probe: Probe) -> QuerySet[Probe]:
+    """Other probes on the same challenge (several may run in parallel)."""
+    return Probe.objects.filter(challenge__iexact=probe.challenge).exclude(pk=probe.pk).exclude(
+        ~Q(status__in=[Probe.Status.RUNNING, Probe.Status.FINISHED, Probe.Status.PUBLISHED])
+    )

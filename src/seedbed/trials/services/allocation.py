@@ -1,0 +1,100 @@
+"""Enrolment: reveal the next concealed slot of the allocation sequence for one unit.
+
+The next slot is taken under a lock on the trial row so that concurrent requests never
+take the same slot or enrol a unit twice: ``select_for_update`` on PostgreSQL; on SQLite
+every transaction is ``BEGIN IMMEDIATE`` (see settings), which takes the database write lock
+before the first read. An idempotency key makes a retried request return the allocation it
+already made instead of drawing again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.db import transaction
+from django.utils import timezone
+
+from seedbed.accounts.models import Organisation, User
+from seedbed.core.audit import audit_append
+from seedbed.core.errors import ValidationProblem
+from seedbed.trials.models import Allocation, Design, Trial
+
+ERROR_NOT_OPEN = "Enrolment is not open for this trial ({status})"
+ERROR_UNIT = "Enter the unit's reference"
+ERROR_ALREADY = "This unit is already enrolled in the trial"
+ERROR_KEY_REUSED = "This idempotency key was already used to enrol a different unit"
+ERROR_STRATUM = "Choose one of the trial's strata: {strata}"
+ERROR_CLUSTER = "Choose one of the trial's clusters"
+ERROR_CLUSTER_ENROLLED = "This cluster is already enrolled"
+ERROR_FULL = "Every slot in this stratum is taken: the registered sample size has been reached"
+
+
+def allocation_digest(*, seed: str, allocation: Allocation) -> str:
+    """SHA-256 of "<seed>|<stratum>|<position>|<unit>|<arm>": in the audit chain, it commits
+    to each allocation without revealing the arm until the seed is revealed."""
+    text = "|".join([seed, allocation.stratum, str(allocation.position), allocation.unit_ref,
+                     allocation.arm])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def allocation_draw(
+    *, actor: User, trial: Trial, unit_ref: str, stratum: str = "", cluster: str = "",
+    organisation: Organisation | None = None, idempotency_key: str = "",
+) -> Allocation:
+    """Enrol ``unit_ref`` and reveal its arm (the next slot of its stratum, or its cluster's).
+
+    Preconditions: the trial is recruiting; the caller is allowed to enrol for it (checked
+    by the gatekeeper). A repeated ``idempotency_key`` for the same unit returns the
+    allocation already made, with the attribute ``replayed`` True (False on a new draw).
+    """
+    unit_ref = unit_ref.strip()
+    idempotency_key = idempotency_key.strip()
+    with transaction.atomic():
+        locked = Trial.objects.select_for_update().get(pk=trial.pk)
+        if idempotency_key:
+            earlier = Allocation.objects.filter(trial=locked, idempotency_key=idempotency_key).first()
+            if earlier is not None:
+                if earlier.unit_ref != unit_ref:
+                    raise ValidationProblem({"idempotency_key": ERROR_KEY_REUSED})
+                earlier.replayed = True  # type: ignore[attr-defined]
+                return earlier
+        if not locked.enrolment_open:
+            raise ValidationProblem(
+                {"__all__": ERROR_NOT_OPEN.format(status=locked.get_status_display().lower())}
+            )
+        protocol = locked.protocol
+        slots = Allocation.objects.filter(trial=locked)
+        if protocol.design in (Design.CLUSTER, Design.STEPPED_WEDGE):
+            unit_ref = unit_ref or cluster
+            slot = slots.filter(cluster=cluster).first()
+            if slot is None:
+                raise ValidationProblem({"cluster": ERROR_CLUSTER})
+            if slot.unit_ref:
+                raise ValidationProblem({"cluster": ERROR_CLUSTER_ENROLLED})
+        else:
+            if not unit_ref:
+                raise ValidationProblem({"unit_ref": ERROR_UNIT})
+            strata = protocol.strata_list
+            if strata and stratum not in strata:
+                raise ValidationProblem({"stratum": ERROR_STRATUM.format(strata=", ".join(strata))})
+            if not strata:
+                stratum = ""
+            slot = slots.filter(stratum=stratum, unit_ref="").order_by("position").first()
+            if slot is None:
+                raise ValidationProblem({"stratum": ERROR_FULL})
+        if slots.filter(unit_ref=unit_ref).exists():
+            raise ValidationProblem({"unit_ref": ERROR_ALREADY})
+        slot.unit_ref = unit_ref
+        slot.organisation = organisation or locked.organisation
+        slot.enrolled_by = actor
+        slot.enrolled_at = timezone.now()
+        slot.idempotency_key = idempotency_key
+        slot.save(update_fields=["unit_ref", "organisation", "enrolled_by", "enrolled_at",
+                                 "idempotency_key"])
+        audit_append(
+            action="trials.allocation", actor=actor, obj=slot,
+            data={"trial": locked.pk, "stratum": slot.stratum, "position": slot.position,
+                  "digest": allocation_digest(seed=locked.seed, allocation=slot)},
+        )
+    slot.replayed = False  # type: ignore[attr-defined]
+    return slot

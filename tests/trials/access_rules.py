@@ -1,0 +1,68 @@
+"""Who may open which trials page (merged into tests/core/access_table.py).
+
+- the public registry, registry pages and published results: everyone;
+- drafting and running tests (workspace, protocol, data, analysis): innovation leads and
+  analysts (and administrators, who hold every role);
+- unblinded monitoring: only the trial's named safety lead (the ``safety`` persona);
+- enrolment and safety events: frontline staff of the trial's organisation (Children's
+  Services: ``frontline``; the provider's frontline worker is refused).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.core.access_table import STAFF_PERSONAS
+
+EDITORS = {"lead", "analyst", "admin"}
+
+
+def _running(w: dict[str, Any]) -> dict[str, Any]:
+    from seedbed.trials.models import Trial
+
+    return {"trial_id": Trial.objects.get(title="Weekly family-support calls").pk}
+
+
+def _finished(w: dict[str, Any]) -> dict[str, Any]:
+    from seedbed.trials.models import Trial
+
+    return {"trial_id": Trial.objects.get(title="Peer mentoring for care leavers").pk}
+
+
+def _probe(w: dict[str, Any]) -> dict[str, Any]:
+    from seedbed.trials.models import Probe
+
+    return {"probe_id": Probe.objects.get(title="Text reminders before home visits").pk}
+
+
+def _editors_only() -> dict[str, int | str]:
+    return {
+        role: ("login" if role == "anonymous" else 200 if role in EDITORS else 403)
+        for role in ("anonymous", "resident", *STAFF_PERSONAS)
+    }
+
+
+def _only(*allowed: str) -> dict[str, int | str]:
+    return {
+        role: ("login" if role == "anonymous" else 200 if role in allowed else 403)
+        for role in ("anonymous", "resident", *STAFF_PERSONAS)
+    }
+
+
+def _api_only(*allowed: str) -> dict[str, int | str]:
+    return {
+        role: (401 if role == "anonymous" else 200 if role in allowed else 403)
+        for role in ("anonymous", "resident", *STAFF_PERSONAS)
+    }
+
+
+ACCESS_RULES: dict[str, tuple[Any, Any]] = {
+}
+
+_JSON = "JSON, not a page the axe scan can read; access tested in tests/trials/test_api.py"
+NOT_WALKED: dict[str, str] = {
+    "api:trials_registry": _JSON,
+    "api:trial_registry_entry": _JSON,
+    "api:trial_enrol": "POST only; tested in tests/trials/test_api.py and the concurrency test",
+    "api:trial_safety_event": "POST only; tested in tests/trials/test_api.py",
+}

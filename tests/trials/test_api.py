@@ -1,0 +1,89 @@
+"""The trials API: registry (public), enrolment and safety events (frontline of the trial's
+organisation only), idempotency keys, and problems reported as 422."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from seedbed.accounts.services import api_token_issue
+from seedbed.trials.models import Allocation, SafetyEvent, Trial
+from seedbed.trials.services.allocation import ERROR_KEY_REUSED
+
+pytestmark = pytest.mark.django_db
+
+
+def _token(world, username: str) -> dict:
+    _, token = api_token_issue(user=world["users"][username], name="test")
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def _running() -> Trial:
+    return Trial.objects.get(title="Weekly family-support calls")
+
+
+def test_registry_is_public_and_hides_the_seed_until_published(demo_world) -> None:
+    entries = {e["title"]: e for e in Client().get("/api/trials/").json()}
+    running = entries["Weekly family-support calls"]
+    assert running["seed"] is None and len(running["seed_commitment"]) == 64
+    assert entries["Peer mentoring for care leavers"]["seed"] == "northfield-demo-mentoring"
+    one = Client().get(f"/api/trials/{_running().pk}").json()
+    assert one["protocol_hash"] == running["protocol_hash"]
+
+
+@pytest.mark.parametrize(("username", "status"), [
+    ("frontline", 201), ("provider", 403), ("resident", 403), ("lead", 403), ("safety", 403),
+])
+def test_only_frontline_of_the_organisation_enrol(demo_world, username, status) -> None:
+    url = f"/api/trials/{_running().pk}/enrolments"
+    response = Client().post(url, {"unit_ref": "NEW-1", "stratum": "under 5"},
+                             content_type="application/json", **_token(demo_world, username))
+    assert response.status_code == status
+    if status == 201:
+        assert response.json()["arm"] in ("control", "intervention")
+
+
+def test_enrolment_needs_authentication(demo_world) -> None:
+    url = f"/api/trials/{_running().pk}/enrolments"
+    assert Client().post(url, {"unit_ref": "X"}, content_type="application/json").status_code == 401
+
+
+def test_idempotency_key_replays_and_refuses_reuse(demo_world) -> None:
+    trial = _running()
+    url = f"/api/trials/{trial.pk}/enrolments"
+    auth = _token(demo_world, "frontline")
+    first = Client().post(url, {"unit_ref": "NEW-2", "stratum": "5 to 17"},
+                          content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1", **auth)
+    again = Client().post(url, {"unit_ref": "NEW-2", "stratum": "5 to 17"},
+                          content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1", **auth)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["arm"] == again.json()["arm"] and again.json()["replayed"]
+    other = Client().post(url, {"unit_ref": "NEW-3", "stratum": "5 to 17"},
+                          content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1", **auth)
+    assert other.status_code == 422
+    assert other.json()["problems"] == {"idempotency_key": ERROR_KEY_REUSED}
+    twice = Client().post(url, {"unit_ref": "NEW-2", "stratum": "5 to 17"},
+                          content_type="application/json", **auth)
+    assert twice.status_code == 422 and "unit_ref" in twice.json()["problems"]
+    assert Allocation.objects.filter(trial=trial, unit_ref="NEW-2").count() == 1
+    bad = Client().post(url, {"unit_ref": "NEW-4", "stratum": "adults"},
+                        content_type="application/json", **auth)
+    assert bad.status_code == 422 and "stratum" in bad.json()["problems"]
+
+
+def test_safety_event_by_api_hides_the_arm(demo_world) -> None:
+    trial = _running()
+    harm = trial.harm_outcomes.get()
+    url = f"/api/trials/{trial.pk}/safety-events"
+    body = {"unit_ref": "EH-1001", "harm_outcome_id": harm.pk, "severity": "moderate",
+            "description": "Short stay with relatives", "occurred_on": "2026-10-01"}
+    auth = _token(demo_world, "frontline")
+    first = Client().post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="e1", **auth)
+    again = Client().post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="e1", **auth)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert "arm" not in first.json()
+    assert SafetyEvent.objects.filter(idempotency_key="e1").count() == 1
+    unknown = Client().post(url, {**body, "unit_ref": "NOBODY"}, content_type="application/json", **auth)
+    assert unknown.status_code == 422 and "unit_ref" in unknown.json()["problems"]
+    refused = Client().post(url, body, content_type="application/json", **_token(demo_world, "provider"))
+    assert refused.status_code == 403

@@ -1,0 +1,112 @@
+"""Registration: refusals naming the field, the frozen protocol, the concealed sequence."""
+
+from __future__ import annotations
+
+import pytest
+
+from seedbed.core.audit import audit_verify
+from seedbed.core.errors import ValidationProblem
+from seedbed.core.models import AuditEntry
+from seedbed.stats.allocation import allocation_sequence
+from seedbed.stats.randomisation import commitment_hash
+from seedbed.trials.models import Allocation, HarmOutcome, StoppingRule, Trial
+from seedbed.trials.services import protocols
+from seedbed.trials.services.protocols import (
+    content_hash,
+    protocol_amend,
+    protocol_content,
+    trial_create,
+    trial_register,
+)
+from tests.trials.helpers import draft_trial
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("remove", "field", "message"),
+    [
+        ("safety_lead", "safety_lead", protocols.ERROR_NO_SAFETY_LEAD),
+        ("harm", "harm_outcomes", protocols.ERROR_NO_HARM),
+        ("rule", "stopping_rules", protocols.ERROR_NO_STOPPING_RULE),
+    ],
+)
+def test_registration_refused_without_a_safeguard(demo_world, remove, field, message) -> None:
+    trial = draft_trial(demo_world)
+    if remove == "safety_lead":
+        Trial.objects.filter(pk=trial.pk).update(safety_lead=None)
+    elif remove == "harm":
+        HarmOutcome.objects.filter(trial=trial).delete()
+    else:
+        StoppingRule.objects.filter(trial=trial).delete()
+    trial.refresh_from_db()
+    with pytest.raises(ValidationProblem) as caught:
+        trial_register(actor=demo_world["users"]["lead"], trial=trial)
+    assert caught.value.problems == {field: message}
+    trial.refresh_from_db()
+    assert trial.is_draft and not Allocation.objects.filter(trial=trial).exists()
+
+
+def test_an_empty_protocol_names_every_missing_field(demo_world) -> None:
+    trial = trial_create(actor=demo_world["users"]["lead"],
+                         organisation=demo_world["organisations"]["childrens-services"], title="T")
+    with pytest.raises(ValidationProblem) as caught:
+        trial_register(actor=demo_world["users"]["lead"], trial=trial)
+    for name in (*protocols.REQUIRED_FIELDS, "effect_size", "safety_lead", "harm_outcomes",
+                 "stopping_rules"):
+        assert name in caught.value.problems
+
+
+def test_registration_freezes_commits_and_generates_the_sequence(demo_world) -> None:
+    trial = draft_trial(demo_world, register=True, seed="test-seed")
+    version = trial.versions.get()
+    assert version.number == 1
+    assert version.content == protocol_content(trial)
+    assert version.content_hash == content_hash(version.content)
+    assert trial.seed_commitment == commitment_hash(seed="test-seed", protocol_hash=version.content_hash)
+    assert trial.status == Trial.Status.RECRUITING
+    protocol = trial.protocol
+    expected = allocation_sequence(arms=protocol.arm_list, seed="test-seed",
+                                   length=protocol.sample_size_per_arm * 2,
+                                   strata=protocol.strata_list)
+    for stratum, entries in expected.by_stratum.items():
+        stored = list(Allocation.objects.filter(trial=trial, stratum=stratum)
+                      .order_by("position").values_list("arm", flat=True))
+        assert stored == [e.arm for e in entries]
+    entry = AuditEntry.objects.get(action="trials.trial_register", object_id=str(trial.pk))
+    assert entry.data["protocol_hash"] == version.content_hash
+    assert audit_verify().ok
+
+
+def test_amendments_are_new_versions_and_the_sequence_is_frozen(demo_world) -> None:
+    trial = draft_trial(demo_world, register=True)
+    analyst = demo_world["users"]["analyst"]
+    with pytest.raises(ValidationProblem) as caught:
+        protocol_amend(actor=analyst, trial=trial, changes={"arms": "a, b, c"}, reason="more arms")
+    assert "arms" in caught.value.problems
+    with pytest.raises(ValidationProblem) as caught:
+        protocol_amend(actor=analyst, trial=trial, changes={"setting": "Also Eastside"}, reason="")
+    assert caught.value.problems == {"reason": protocols.ERROR_REASON}
+    version = protocol_amend(actor=analyst, trial=trial, changes={"setting": "Also Eastside"},
+                             reason="A second team joined")
+    assert version.number == 2
+    first = trial.versions.get(number=1)
+    assert first.content["protocol"]["setting"] != "Also Eastside"
+    assert version.content["protocol"]["setting"] == "Also Eastside"
+    assert version.content_hash != first.content_hash
+    with pytest.raises(ValidationProblem):
+        protocol_amend(actor=analyst, trial=trial, changes={"setting": "Also Eastside"}, reason="x")
+
+
+def test_cluster_and_stepped_wedge_schedules(demo_world) -> None:
+    clusters = "\n".join(f"School {i}" for i in range(1, 9))
+    cluster = draft_trial(demo_world, register=True, seed="s", design="cluster", icc=0.05,
+                          cluster_size=20, clusters=clusters, strata="")
+    slots = Allocation.objects.filter(trial=cluster)
+    assert slots.count() == 8
+    assert sorted(slots.values_list("arm", flat=True)) == ["control"] * 4 + ["intervention"] * 4
+    wedge = draft_trial(demo_world, register=True, seed="s", design="stepped_wedge", icc=0.05,
+                        cluster_size=20, steps=4, clusters=clusters, strata="",
+                        title="Stepped rollout")
+    steps = sorted(Allocation.objects.filter(trial=wedge).values_list("step", flat=True))
+    assert steps == [1, 1, 2, 2, 3, 3, 4, 4]
