@@ -180,3 +180,23 @@ def test_subgroup_interaction_matches_cochran_q() -> None:
     assert two.label == LABEL_EXPLORATORY and WARN_EXPLORATORY in two.warnings
     single = subgroup_means(variable="x", levels={"a": levels["middle"]}, prespecified=True)
     assert WARN_ONE_LEVEL in single.warnings and math.isnan(single.interaction_p)
+
+
+@pytest.mark.slow
+def test_cluster_level_type_one_error_with_few_clusters_by_simulation() -> None:
+    rng = np.random.default_rng(8)
+    sims, per_arm, alpha = 4000, 6, 0.05
+    rejections = 0
+    for _ in range(sims):
+        arms = []
+        for _arm in range(2):
+            clusters = []
+            for _c in range(per_arm):
+                m = int(rng.integers(15, 25))
+                y = rng.normal(rng.normal(0, math.sqrt(0.1)), math.sqrt(0.9), m)
+                clusters.append(_summ(y))
+            arms.append(clusters)
+        res = compare_clusters(control=arms[0], treatment=arms[1], alpha=alpha)
+        rejections += res.p < alpha
+    rate = rejections / sims
+    assert abs(rate - alpha) < 4 * math.sqrt(alpha * (1 - alpha) / sims)
