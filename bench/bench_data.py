@@ -81,8 +81,8 @@ def best_of(modes: list[str], path: Path, repeat: int) -> list[dict[str, float]]
 
 
 def show(label: str, r: dict[str, float]) -> None:
-    print(f"  {label:<28} wall {r['wall_s']:8.2f} s   peak {r['peak_mib']:8.0f} MiB   "
-          f"(runs: {r['all_wall_s']})")
+    print(f"  {label:<28} wall {r['wall_s']:8.2f} s   cpu {r.get('cpu_s', 0):8.2f} s   "
+          f"peak {r['peak_mib']:8.0f} MiB   (wall of each run: {r['all_wall_s']})")
 
 
 def main() -> None:

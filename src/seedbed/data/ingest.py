@@ -62,11 +62,17 @@ def detect_format(path: Path) -> str:
     return fmt
 
 
-def _connect() -> Any:
+MEMORY_LIMIT = "1GB"
+"""DuckDB's working memory during validation; beyond it, sorts and windows spill to disk."""
+
+
+def _connect(workdir: Path) -> Any:
     import duckdb
 
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
+    con.execute(f"SET memory_limit = {_lit(MEMORY_LIMIT)}")
+    con.execute(f"SET temp_directory = {_lit(str(workdir / 'spill'))}")
     return con
 
 
@@ -125,10 +131,13 @@ def validate_file(
     allocation: Path | None = None,
 ) -> ValidationReport:
     """Every problem in the file (capped list plus counts); raises DataError if unreadable."""
-    con = _connect()
     with tempfile.TemporaryDirectory(prefix="seedbed-") as tmp:
-        _, report = _validate(con, Path(path), schema, Path(tmp), delimiter, sheet, allocation)
-    con.close()
+        con = _connect(Path(tmp))
+        try:
+            _, report = _validate(con, Path(path), schema, Path(tmp), delimiter, sheet,
+                                  allocation)
+        finally:
+            con.close()
     return report
 
 
@@ -139,7 +148,8 @@ def _typed_select(relation: str, schema: TrialSchema) -> str:
             cols.append(f"CAST({_text(c)} AS DOUBLE) AS {_q(c)}")
         else:
             cols.append(f"{_text(c)} AS {_q(c)}")
-    return f"SELECT {', '.join(cols)} FROM {relation} ORDER BY _row"  # noqa: S608
+    # DuckDB keeps the input order (preserve_insertion_order), so no sort is needed
+    return f"SELECT {', '.join(cols)} FROM {relation}"  # noqa: S608
 
 
 def ingest(
@@ -152,21 +162,24 @@ def ingest(
     nothing if there is any problem.
     """
     path, out = Path(path), Path(out)
-    con = _connect()
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
     try:
         with tempfile.TemporaryDirectory(prefix="seedbed-") as tmp:
-            relation, report = _validate(con, path, schema, Path(tmp), delimiter, sheet,
-                                         allocation)
-            if not report.ok:
-                raise DataError(report)
-            con.execute(f"COPY ({_typed_select(relation, schema)}) TO {_lit(str(partial))} "
-                        "(FORMAT parquet)")
-            rows = int(con.execute(f"SELECT COUNT(*) FROM read_parquet({_lit(str(partial))})"  # noqa: S608
-                                   ).fetchone()[0])
+            con = _connect(Path(tmp))
+            try:
+                relation, report = _validate(con, path, schema, Path(tmp), delimiter, sheet,
+                                             allocation)
+                if not report.ok:
+                    raise DataError(report)
+                con.execute(f"COPY ({_typed_select(relation, schema)}) TO "
+                            f"{_lit(str(partial))} (FORMAT parquet)")
+                rows = int(con.execute(
+                    f"SELECT COUNT(*) FROM read_parquet({_lit(str(partial))})"  # noqa: S608
+                ).fetchone()[0])
+            finally:
+                con.close()
         os.replace(partial, out)
     finally:
         remove_quietly(partial)
-        con.close()
     return Dataset(path=out, rows=rows, schema=schema)
