@@ -10,7 +10,7 @@ from ninja import NinjaAPI, Schema, Status
 
 from seedbed import __version__
 from seedbed.accounts.selectors import membership_list, organisation_list
-from seedbed.api.auth import API_AUTH
+from seedbed.core.api_auth import API_AUTH
 from seedbed.core.access import access_staff_area
 from seedbed.core.errors import AccessDenied, ValidationProblem
 
