@@ -235,13 +235,16 @@ def spark_session() -> Any:
     from pyspark.sql import SparkSession
 
     with _SPARK_LOCK:
-        return (
+        session = (
             SparkSession.builder.master(os.environ.get(SPARK_MASTER_ENV, "local[*]"))
             .appName("seedbed")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", "4")
             .getOrCreate()
         )
+        session.sparkContext.setLogLevel("ERROR")
+        return session
 
 
 class SparkEngine:
@@ -266,15 +269,18 @@ class SparkEngine:
     def fetch(self, sql: str, *, progress: ProgressCallback | None = None) -> Columns:
         if progress is not None:
             progress(-1.0)
-        rows = self.spark.sql(sql).collect()
+        df = self.spark.sql(sql)
+        if hasattr(df, "toArrow"):  # PySpark >= 4: cells travel as Arrow, not Python rows
+            out = arrow_columns(df.toArrow())
+        else:  # pragma: no cover - older PySpark
+            rows = df.collect()
+            out = {}
+            for i, name in enumerate(df.columns):
+                arr = np.empty(len(rows), dtype=object)
+                arr[:] = [r[i] for r in rows]
+                out[name] = arr
         if progress is not None:
             progress(1.0)
-        names = list(self.spark.sql(sql).columns) if not rows else list(rows[0].asDict())
-        out: Columns = {}
-        for i, name in enumerate(names):
-            arr = np.empty(len(rows), dtype=object)
-            arr[:] = [r[i] for r in rows]
-            out[name] = arr
         return out
 
     def column_names(self) -> list[str]:
