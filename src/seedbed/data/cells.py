@@ -125,12 +125,15 @@ def _encode(values: Any) -> KeyColumn:
     return KeyColumn(codes=codes, levels=levels)
 
 
-def _as_float(values: np.ndarray) -> np.ndarray:
+def _as_float(values: Any) -> np.ndarray:
+    """Float64 sums with null (an empty sum) as 0."""
     if isinstance(values, np.ma.MaskedArray):
-        values = np.ma.filled(values.astype(float), 0.0)
-    elif values.dtype == object:
-        values = np.array([0.0 if v is None else float(v) for v in values], dtype=float)
-    return np.nan_to_num(np.asarray(values, dtype=float), nan=0.0)
+        return np.ma.filled(values.astype(float), 0.0)
+    if values.dtype == object:
+        return np.array([0.0 if v is None else float(v) for v in values], dtype=float)
+    out = np.asarray(values, dtype=float)
+    nan = np.isnan(out)
+    return np.where(nan, 0.0, out) if nan.any() else out
 
 
 def cells_from_columns(*, columns: Columns, schema: TrialSchema) -> Cells:
