@@ -16,15 +16,15 @@ pytestmark = pytest.mark.django_db
 
 def test_summary_matches_hand_computed_totals(demo_world) -> None:
     summary = selectors.portfolio_summary(for_user=demo_world["users"]["lead"])
-    assert summary.total == 6
-    assert summary.by_status == {"Active": 4, "Held on the shelf": 1, "Stopped": 1}
+    assert summary.total == 7
+    assert summary.by_status == {"Active": 5, "Held on the shelf": 1, "Stopped": 1}
     (funnel,) = summary.funnels
     assert [(r.slug, r.count) for r in funnel.rows] == [
-        ("latent", 1), ("design-discovery", 1), ("mobilisation", 2), ("mainstreaming", 1), ("embedding", 0)]
-    # 120k + 80k + 30k + 0 + 10k + 50k budgets; 45k + 80k + 12k + 0 + 6k + 20k spend.
-    assert summary.spend.budget == Decimal("290000")
+        ("latent", 2), ("design-discovery", 1), ("mobilisation", 2), ("mainstreaming", 1), ("embedding", 0)]
+    # 120k + 80k + 30k + 0 + 10k + 50k + 3k (award) budgets; 45k + 80k + 12k + 0 + 6k + 20k spend.
+    assert summary.spend.budget == Decimal("293000")
     assert summary.spend.spend == Decimal("163000")
-    expected_ring_fence = adapters.ring_fence_total() or Decimal("290000")
+    expected_ring_fence = adapters.ring_fence_total() or Decimal("293000")
     assert summary.spend.ring_fence == expected_ring_fence
     # Open residual risks: (L2, I5), (L2, I3), (L1, I2), (L3, I3), (L2, I4).
     assert sum(map(sum, summary.heat)) == 5
@@ -34,7 +34,7 @@ def test_summary_matches_hand_computed_totals(demo_world) -> None:
     assert sorted(r.residual_score for r, _ in summary.above_appetite) == [8, 9, 10]
     # After the library demo publishes its cases: the family probe (level 1), the mentors
     # trial (3, positive) and the bulky-waste comparison (3, null) reach their innovations.
-    assert summary.evidence_levels == (3, 1, 0, 2, 0, 0)
+    assert summary.evidence_levels == (4, 1, 0, 2, 0, 0)
     assert sorted(i.title for i, _ in summary.stuck) == [
         "Digital reablement check-ins", "Peer support for unpaid carers"]
 
@@ -42,8 +42,10 @@ def test_summary_matches_hand_computed_totals(demo_world) -> None:
 def test_the_page_shows_the_same_totals_and_filters(client_as) -> None:
     client = client_as("lead")
     html = client.get(reverse("portfolio:index")).content.decode()
-    assert 'data-total="6"' in html
-    assert "Spend of £163,000 is 56.2% of the ring-fence of £290,000" in html or adapters.ring_fence_total()
+    assert 'data-total="7"' in html
+    ring_fence = adapters.ring_fence_total() or Decimal("293000")
+    share = f"{float(Decimal('163000') / ring_fence * 100):.1f}"
+    assert f"Spend of £163,000 is {share}% of the ring-fence of £{ring_fence:,.0f}" in html
     assert html.count('role="img"') == 4  # funnel, spend, heat map, evidence
     filtered = client.get(reverse("portfolio:index"), {"service_area": "adult-social-care"}).content.decode()
     assert 'data-total="2"' in filtered

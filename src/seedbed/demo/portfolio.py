@@ -1,10 +1,11 @@
 """Demo portfolio: service areas with risk appetites, six innovations across the lifecycle,
 with budgets, spend, risks and gate decisions. Built only through the portfolio services.
 
-Hand-checkable totals (tests/portfolio/test_portfolio_view.py): budgets £290,000, spend
-£163,000; funnel (not stopped) latent 1, design and discovery 1, mobilisation 2,
-mainstreaming 1, embedding 0; one stopped; two stuck; open residual risks 5, of which 3
-above appetite.
+Hand-checkable totals (tests/portfolio/test_portfolio_view.py), with the funding demo's
+£3,000 "Family breakfast club" award taken into the portfolio: seven innovations; budgets
+£293,000, spend £163,000; funnel (not stopped) latent 2, design and discovery 1,
+mobilisation 2, mainstreaming 1, embedding 0; one stopped; two stuck; open residual risks 5,
+of which 3 above appetite.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from seedbed.portfolio import services
-from seedbed.portfolio.models import Stage
+from seedbed.portfolio.models import ServiceArea, Stage
 
 AREAS = (
     # slug, name, organisation slug, appetite, reason
@@ -119,4 +120,23 @@ def build(context: dict[str, Any]) -> None:
                          likelihood=3, impact=4, residual_likelihood=2, residual_impact=4, actor=lead)
     services.gate_decide(innovation=carers, decision="hold", actor=lead,
                          reasons="Funding for peer coordinators paused until the next budget round.")
+    _link_upstream(family=family, carers=carers, lead=lead)
     context["innovations"] = {"family": family, "mentors": mentors, "waste": waste, "carers": carers}
+
+
+def _link_upstream(*, family: Any, carers: Any, lead: Any) -> None:
+    """Link the funding and voices demo records these innovations grew from, when present."""
+    from seedbed.funding.models import Award
+    from seedbed.participation.models import Need
+
+    award = Award.objects.filter(application__title="Family breakfast club").first()
+    if award is not None:
+        services.innovation_create_from_award(
+            award=award, service_area=ServiceArea.objects.get(slug="childrens-services"),
+            typology="service", efficiency_tags=["new_suppliers"], actor=lead)
+    for innovation, title in ((family, "Waiting months for family support"),
+                              (carers, "No break for unpaid carers")):
+        need = Need.objects.filter(title=title).order_by("pk").first()
+        if need is not None:
+            services.innovation_link_add(innovation=innovation, kind="need", target=need, actor=lead,
+                                         label=need.title)

@@ -94,16 +94,12 @@ def running_tests(innovations: list[Innovation]) -> list[RunningTest]:
 
 
 def ring_fence_total() -> Decimal | None:
-    """The experimentation ring-fence from the funding capability, when it reports one."""
+    """The experimentation ring-fence: the total of the funding capability's funds, if any."""
     try:
-        from seedbed.funding import selectors as funding_selectors  # noqa: PLC0415
+        from seedbed.funding.selectors import fund_list
     except ImportError:
         return None
-    reader = getattr(funding_selectors, "ring_fence_total", None)
-    if reader is None:
+    funds = fund_list()
+    if not funds:
         return None
-    try:
-        value = reader()
-    except Exception:  # noqa: BLE001 - a partner capability's bug must not break the portfolio
-        return None
-    return Decimal(str(value)) if value is not None else None
+    return sum((Decimal(f.total) for f in funds), Decimal("0"))

@@ -172,6 +172,11 @@ class Innovation(models.Model):
     evidence_level = models.PositiveSmallIntegerField(default=0)
     evidence_direction = models.CharField(max_length=20, blank=True)
     evidence_source = models.CharField(max_length=300, blank=True)
+    # The golden thread: the needs, ideas and awards behind it (probes and trials are held as
+    # InnovationLink generic references until the trials app's tables are committed).
+    needs = models.ManyToManyField("participation.Need", blank=True, related_name="innovations_as_need")
+    ideas = models.ManyToManyField("participation.Idea", blank=True, related_name="innovations_as_idea")
+    awards = models.ManyToManyField("funding.Award", blank=True, related_name="innovations")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -240,7 +245,7 @@ class InnovationLink(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     target = GenericForeignKey("content_type", "object_id")
     label = models.CharField(max_length=200)
-    url = models.URLField(blank=True)
+    url = models.CharField(max_length=500, blank=True, help_text="A path on this site or a web address.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -2,6 +2,7 @@
 
 from seedbed.portfolio.services.innovation import (
     innovation_create,
+    innovation_create_from_award,
     innovation_evidence_record,
     innovation_link_add,
     innovation_spend_record,
@@ -18,6 +19,7 @@ from seedbed.portfolio.services.risk import (
 __all__ = [
     "gate_decide",
     "innovation_create",
+    "innovation_create_from_award",
     "innovation_evidence_record",
     "innovation_link_add",
     "innovation_spend_record",

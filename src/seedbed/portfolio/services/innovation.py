@@ -139,10 +139,53 @@ def innovation_link_add(
                 raise ValidationProblem({"target": ERROR_LINK_DUPLICATE})
         link.full_clean()
         link.save()
+        _thread_add(innovation, kind, target)
         audit_append(action="portfolio.innovation_link_add", actor=actor, obj=link,
                      data={"innovation": innovation.pk, "kind": kind,
                            "target": f"{link.content_type_id}:{link.object_id}" if target else url})
     return link
+
+
+def _thread_add(innovation: Innovation, kind: str, target: models.Model | None) -> None:
+    """Also hold needs, ideas and awards on the innovation's own relations."""
+    if target is None:
+        return
+    label = target._meta.label_lower
+    if kind == InnovationLink.Kind.NEED and label in ("participation.need", "participation.contribution"):
+        innovation.needs.add(target.pk)
+    elif kind == InnovationLink.Kind.IDEA and label in ("participation.idea", "participation.contribution"):
+        innovation.ideas.add(target.pk)
+    elif kind == InnovationLink.Kind.AWARD and label == "funding.award":
+        innovation.awards.add(target.pk)
+
+
+def innovation_create_from_award(
+    *, award: Any, service_area: ServiceArea, typology: str, actor: Any,
+    efficiency_tags: Sequence[str] = (), stage: Stage | None = None,
+) -> Innovation:
+    """Put an awarded application into the portfolio as an innovation (budget = award).
+
+    The innovation takes the application's title and summary, the applicant organisation
+    as a provider (the fund's owner leads and commissions), and links the award and the
+    needs the application answers. Refused when the award already has an innovation.
+    """
+    application = award.application
+    if Innovation.objects.filter(awards=award).exists():
+        raise ValidationProblem({"award": ERROR_LINK_DUPLICATE})
+    with transaction.atomic():
+        involved = [(award.fund.owner, InnovationOrganisation.Part.COMMISSIONER)]
+        if application.organisation is not None:
+            involved.append((application.organisation, InnovationOrganisation.Part.PROVIDER))
+        innovation = innovation_create(
+            title=application.title, problem=application.summary or application.call.title,
+            owner=actor, lead_organisation=award.fund.owner, typology=typology,
+            efficiency_tags=efficiency_tags, service_area=service_area, stage=stage,
+            budget=award.amount, involved=involved, actor=actor,
+        )
+        innovation_link_add(innovation=innovation, kind=InnovationLink.Kind.AWARD, target=award,
+                            label=f"{award.reference}: £{award.amount:,.0f} from {award.fund.name}",
+                            url=f"/funding/awards/{award.pk}/", actor=actor)
+    return innovation
 
 
 def innovation_for_record(record: models.Model) -> Innovation | None:
