@@ -14,6 +14,7 @@ import dataclasses
 import math
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -375,7 +376,8 @@ def _holm_across_outcomes(results: list[OutcomeAnalysis]) -> list[OutcomeAnalysi
             for i, p_adj in zip(finite, adj.p_adjusted, strict=True):
                 ests = list(getattr(out[i], model))
                 ests[j] = dataclasses.replace(ests[j], p_holm=p_adj)
-                out[i] = dataclasses.replace(out[i], **{model: tuple(ests)})
+                changes: dict[str, Any] = {model: tuple(ests)}
+                out[i] = dataclasses.replace(out[i], **changes)
     return out
 
 

@@ -113,12 +113,12 @@ def _encode(values: Any) -> KeyColumn:
         raw = np.fromiter((index.setdefault(v, len(index)) for v in present), dtype=np.int64,
                           count=len(present))
         labels: list[Any] = list(index)
-        order = sorted(range(len(labels)), key=lambda i: labels[i])
+        by_label = sorted(range(len(labels)), key=lambda i: labels[i])
         rank = np.empty(len(labels), dtype=np.int64)
-        rank[order] = np.arange(len(labels))
+        rank[by_label] = np.arange(len(labels))
         codes[~mask] = rank[raw] if len(raw) else raw
         levels = np.empty(len(labels), dtype=object)
-        levels[:] = [labels[i] for i in order]
+        levels[:] = [labels[i] for i in by_label]
     else:
         levels, inverse = np.unique(present, return_inverse=True)
         codes[~mask] = inverse.reshape(-1)
