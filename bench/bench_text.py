@@ -11,7 +11,7 @@
 Texts: the Pol.is comments in ../shared/data/polis/ and deterministic perturbations of them
 (a word dropped, two words swapped, an opening or closing phrase added). The 100,000-text
 index is built from the embeddings of ``--base`` real embedded texts plus Gaussian noise
-(renormalised; mean cosine to the source about 0.9) unless ``--full-embed`` is given, in which
+(renormalised; mean cosine to the source about 0.86) unless ``--full-embed`` is given, in which
 case all 100,000 perturbed texts are embedded (slow: see the throughput figure).
 
 Run: .venv/bin/python bench/bench_text.py [--quick] [--full-embed]
