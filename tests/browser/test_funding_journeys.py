@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from seedbed.demo.personas import DEMO_PASSWORD
-from tests.browser.conftest import CHROMIUM_ARGS, axe_violations, describe, sign_in  # noqa: F401
+from tests.browser.conftest import axe_violations, describe, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

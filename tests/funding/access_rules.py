@@ -92,4 +92,7 @@ NOT_WALKED = {
     "funding:grants_360_json": _DOWNLOAD,
     "funding:grants_360_csv": _DOWNLOAD,
     "funding:grants_transparency_csv": _DOWNLOAD,
+    "api:funding_award": "JSON, not an HTML page; tested in tests/funding/test_api.py",
+    "api:funding_pb_result": "JSON, not an HTML page; tested in tests/funding/test_api.py",
+    "api:funding_grants": "JSON, not an HTML page; tested in tests/funding/test_api.py",
 }

@@ -37,13 +37,28 @@ def test_micro_grant_has_a_hard_cap_on_questions_and_words(world) -> None:  # ty
     calls.question_add(call=open_call, text="Tell us everything", max_words=1000, actor=lead)
 
 
-def test_publishing_needs_questions_and_criteria(world) -> None:  # type: ignore[no-untyped-def]
-    call = calls.call_create(fund=world["fund"], kind="challenge", title="C", summary="S", max_amount=Decimal("9"),
-                             answers=[{"kind": "need", "id": 7, "label": "Lonely evenings"}], actor=world["users"]["lead"])
+def test_a_challenge_answers_voices_needs_and_tells_their_submitters(world) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    from seedbed.participation.models import Status
+    from seedbed.participation.services.contributions import contribution_submit
+
+    lead, resident = world["users"]["lead"], world["users"]["resident"]
+    need = contribution_submit(submitter=resident, kind="need", title="Lonely evenings",
+                               body="Older neighbours have nobody to talk to in the evenings.", idempotency_key=uuid.uuid4())
+    call = calls.call_create(fund=world["fund"], kind="challenge", title="Evenings together", summary="S",
+                             max_amount=Decimal("9"), needs=[need], actor=lead)
     with pytest.raises(ValidationProblem) as excinfo:
-        calls.call_publish(call=call, actor=world["users"]["lead"])
+        calls.call_publish(call=call, actor=lead)
     assert set(excinfo.value.problems) == {"questions", "criteria"}
-    assert call.answers == [{"kind": "need", "id": 7, "label": "Lonely evenings"}]
+    calls.question_add(call=call, text="What would you do?", max_words=300, actor=lead)
+    calls.criterion_add(call=call, name="Answers the need", weight=1, actor=lead)
+    calls.call_publish(call=call, actor=lead)
+    need.refresh_from_db()
+    assert need.status == Status.TAKEN_FORWARD
+    assert need.outcome_label == "Challenge: Evenings together" and need.outcome_url == reverse("funding:call_detail", args=[call.pk])
+    page = client_for(resident).get(reverse("funding:call_detail", args=[call.pk])).content.decode()
+    assert "Lonely evenings" in page
 
 
 def test_submission_is_idempotent(world) -> None:  # type: ignore[no-untyped-def]

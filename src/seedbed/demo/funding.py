@@ -14,10 +14,12 @@ from seedbed.funding import selectors
 from seedbed.funding.models import Call, Review
 from seedbed.funding.services import applications, awards, calls, pb, reviews
 from seedbed.funding.services.funds import fund_create
+from seedbed.participation.models import Contribution
 
 FUND_NAME = "Northfield Experimentation Fund 2026/27"
 MICRO_TITLE = "Small sparks: micro-grants for family support ideas"
-CHALLENGE_TITLE = "Challenge: fewer older residents alone at home"
+CHALLENGE_TITLE = "Challenge: safer walks to school"
+CHALLENGE_NEEDS = ("No safe place to cross near Northfield Primary", "Speeding cars outside the school gates")
 PB_TITLE = "Eastside neighbourhood budget"
 
 # Written and pitch scores (need, feasibility, learning) for each demo application.
@@ -33,6 +35,8 @@ PB_PROJECTS = (
     ("Community fridge", "A shared fridge so surplus food reaches neighbours, not the bin.", Decimal("3000"), True),
     ("New swimming pool", "A public pool for Eastside.", Decimal("19000"), False),
 )
+PB_IDEAS = {"Safer crossing at Mill Lane school": "School streets on Church Lane",
+            "Youth club Friday nights": "Open school sports halls in the holidays"}
 # Paper ballots (indexes into the feasible projects above), keyed in by staff.
 PAPER_BALLOTS = (
     (0, 3), (0, 1), (1, 3), (2,), (2, 0), (1,), (3, 0), (2, 3), (1, 2), (0, 3, 1), (2,), (3,), (1, 3), (0, 2),
@@ -128,9 +132,9 @@ def _micro_round(fund: Any, orgs: dict, lead: Any, panel: Any, provider: Any, re
 def _challenge(fund: Any, lead: Any) -> None:
     call = calls.call_create(
         fund=fund, kind=Call.Kind.CHALLENGE, title=CHALLENGE_TITLE, max_amount=Decimal("20000"),
-        summary="Residents and frontline staff told us older people are alone at home for days. Show us what could help.",
+        summary="Residents told us children cross fast roads to get to school. Show us what could make the walk safer.",
         eligible_kinds=["provider", "community", "partner"],
-        answers=[{"kind": "theme", "id": 1, "label": "Isolation of older residents"}], actor=lead,
+        needs=list(Contribution.objects.filter(kind="need", title__in=CHALLENGE_NEEDS).order_by("pk")), actor=lead,
     )
     calls.question_add(call=call, text="What would you do, and why do you think it would work?", max_words=500, actor=lead)
     calls.criterion_add(call=call, name="Answers the need", weight=2, actor=lead)
@@ -145,7 +149,8 @@ def _pb_round(fund: Any, lead: Any, resident: Any, frontline: Any) -> None:
     )
     projects = []
     for title, description, cost, feasible in PB_PROJECTS:
-        project = pb.pb_project_add(pb_round=pb_round, title=title, description=description, cost=cost, actor=lead)
+        idea = Contribution.objects.filter(kind="idea", title=PB_IDEAS.get(title, "")).order_by("pk").first()
+        project = pb.pb_project_add(pb_round=pb_round, title=title, description=description, cost=cost, idea=idea, actor=lead)
         pb.pb_project_check(project=project, feasible=feasible, actor=lead,
                             note="Costed by Highways and checked with the landowner." if feasible else "No site large enough.")
         if feasible:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from seedbed.accounts.models import Organisation
+from seedbed.accounts.models import Organisation, User
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.forms import GovUKWidgetsMixin
 from seedbed.funding.models import (
@@ -14,14 +14,15 @@ from seedbed.funding.models import (
     Call,
     Criterion,
     Decision,
+    Fund,
     PbRound,
     Question,
     Report,
     Stage,
 )
+from seedbed.participation.models import Contribution, Idea, Theme
 
 YES_NO = [("no", "No"), ("yes", "Yes")]
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 
 
 def add_problems(form: forms.Form, problem: ValidationProblem) -> None:
@@ -48,24 +49,25 @@ class Base(GovUKWidgetsMixin, _Prepared):
 
 
 class CallForm(Base):
-    fund = forms.ModelChoiceField(queryset=None, label="Fund", empty_label=None)  # type: ignore[arg-type]
+    fund = forms.ModelChoiceField(queryset=Fund.objects.none(), label="Fund", empty_label=None)
     kind = forms.ChoiceField(label="Kind of call", choices=[c for c in Call.Kind.choices if c[0] != "pb"])
     title = forms.CharField(label="Title", max_length=200)
     summary = forms.CharField(label="Summary", widget=forms.Textarea(attrs={"rows": 4}))
-    min_amount = forms.DecimalField(label="Smallest amount (£)", initial=0, **MONEY)
-    max_amount = forms.DecimalField(label="Largest amount (£)", **MONEY)
+    min_amount = forms.DecimalField(label="Smallest amount (£)", initial=0, max_digits=14, decimal_places=2, min_value=0)
+    max_amount = forms.DecimalField(label="Largest amount (£)", max_digits=14, decimal_places=2, min_value=0)
     eligible_kinds = forms.MultipleChoiceField(
         label="Organisations that may apply", required=False, choices=Organisation.Kind.choices,
         widget=forms.SelectMultiple(attrs={"class": "govuk-select seedbed-multi"}),
         help_text="Leave empty to accept any kind of organisation.",
     )
     individuals_may_apply = forms.ChoiceField(label="May individuals apply?", choices=YES_NO)
-    answers_label = forms.CharField(
-        label="Need or theme this call answers (optional)", required=False, max_length=200,
-        help_text="For a challenge: the Voices need or theme, e.g. 'Theme 3: isolation of older people'.",
+    needs = forms.ModelMultipleChoiceField(
+        label="Voices needs or ideas this call answers (optional)", required=False, queryset=Contribution.objects.none(),
+        widget=forms.SelectMultiple(attrs={"class": "govuk-select seedbed-multi"}),
+        help_text="For a challenge: the needs it answers. Their submitters will see what the need became.",
     )
-    answers_id = forms.IntegerField(label="Voices record number (optional)", required=False, min_value=1)
-    answers_kind = forms.ChoiceField(label="Kind of Voices record", choices=[("need", "Need"), ("theme", "Theme"), ("idea", "Idea")])
+    theme = forms.ModelChoiceField(label="Voices theme this call answers (optional)", required=False,
+                                   queryset=Theme.objects.none(), empty_label="None")
 
     def __init__(self, *args: Any, funds: Any, **kwargs: Any) -> None:
         self._funds = funds
@@ -73,6 +75,9 @@ class CallForm(Base):
 
     def prepare(self) -> None:
         self.fields["fund"].queryset = self._funds  # type: ignore[attr-defined]
+        if "needs" in self.fields:
+            self.fields["needs"].queryset = Contribution.objects.filter(hidden=False).exclude(status="merged").order_by("kind", "title")  # type: ignore[attr-defined]
+            self.fields["theme"].queryset = Theme.objects.order_by("-run__created_at", "position")  # type: ignore[attr-defined]
 
 
 class StageForm(Base):
@@ -94,7 +99,7 @@ class CriterionForm(Base):
 
 
 class PanelForm(Base):
-    user = forms.ModelChoiceField(queryset=None, label="Person", empty_label=None)  # type: ignore[arg-type]
+    user = forms.ModelChoiceField(queryset=User.objects.none(), label="Person", empty_label=None)
     is_chair = forms.ChoiceField(label="Chair of the panel?", choices=YES_NO)
 
     def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
@@ -108,14 +113,18 @@ class PanelForm(Base):
 class ApplicationStartForm(Base):
     applying_as = forms.ChoiceField(label="Applying for")
     title = forms.CharField(label="Project title", max_length=200)
-    amount = forms.DecimalField(label="Amount requested (£)", **MONEY)
+    amount = forms.DecimalField(label="Amount requested (£)", max_digits=14, decimal_places=2, min_value=0)
+    answers_contribution = forms.ModelChoiceField(label="The need or idea it answers (optional)", required=False,
+                                                  queryset=Contribution.objects.none(), empty_label="None")
 
-    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], contributions: Any, **kwargs: Any) -> None:
         self._choices = choices
+        self._contributions = contributions
         super().__init__(*args, **kwargs)
 
     def prepare(self) -> None:
         self.fields["applying_as"].choices = self._choices  # type: ignore[attr-defined]
+        self.fields["answers_contribution"].queryset = self._contributions  # type: ignore[attr-defined]
 
 
 BUDGET_ROWS = 4
@@ -126,7 +135,7 @@ class ApplicationForm(Base):
 
     title = forms.CharField(label="Project title", max_length=200)
     summary = forms.CharField(label="Summary", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    amount = forms.DecimalField(label="Amount requested (£)", **MONEY)
+    amount = forms.DecimalField(label="Amount requested (£)", max_digits=14, decimal_places=2, min_value=0)
 
     @classmethod
     def for_questions(cls, questions: list[Question]) -> type[ApplicationForm]:
@@ -139,7 +148,7 @@ class ApplicationForm(Base):
             )
         for i in range(1, BUDGET_ROWS + 1):
             fields[f"line_{i}_item"] = forms.CharField(label=f"Budget line {i}: item", required=False, max_length=200)
-            fields[f"line_{i}_amount"] = forms.DecimalField(label=f"Budget line {i}: amount (£)", required=False, **MONEY)
+            fields[f"line_{i}_amount"] = forms.DecimalField(label=f"Budget line {i}: amount (£)", required=False, max_digits=14, decimal_places=2, min_value=0)
         return type("ApplicationFormForCall", (cls,), fields)
 
     def answers(self, questions: list[Question]) -> dict[int, str]:
@@ -195,7 +204,7 @@ class ModerationForm(Base):
 
 class DecisionForm(Base):
     outcome = forms.ChoiceField(label="Decision", choices=Decision.Outcome.choices)
-    amount = forms.DecimalField(label="Amount awarded (£)", required=False, **MONEY,
+    amount = forms.DecimalField(label="Amount awarded (£)", required=False, max_digits=14, decimal_places=2, min_value=0,
                                 help_text="Leave empty to award the amount asked for.")
     conditions = forms.CharField(label="Conditions of the award", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     public_reason = forms.CharField(label="Reason (published)", widget=forms.Textarea(attrs={"rows": 2}))
@@ -220,13 +229,13 @@ class RespondForm(Base):
 
 
 class InstalmentForm(Base):
-    amount = forms.DecimalField(label="Instalment amount (£)", **MONEY)
+    amount = forms.DecimalField(label="Instalment amount (£)", max_digits=14, decimal_places=2, min_value=0)
     due_on = forms.DateField(label="Due on (optional)", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     milestone = forms.CharField(label="Or due on a milestone", required=False, max_length=200)
 
 
 class PaymentForm(Base):
-    amount = forms.DecimalField(label="Amount paid (£)", **MONEY)
+    amount = forms.DecimalField(label="Amount paid (£)", max_digits=14, decimal_places=2, min_value=0)
     paid_on = forms.DateField(label="Paid on", widget=forms.DateInput(attrs={"type": "date"}))
 
 
@@ -240,15 +249,15 @@ class ReportReceiveForm(Base):
 
 
 class ClawbackForm(Base):
-    amount = forms.DecimalField(label="Amount recovered (£)", **MONEY)
+    amount = forms.DecimalField(label="Amount recovered (£)", max_digits=14, decimal_places=2, min_value=0)
     reason = forms.CharField(label="Reason", max_length=500)
 
 
 class PbRoundForm(Base):
-    fund = forms.ModelChoiceField(queryset=None, label="Fund", empty_label=None)  # type: ignore[arg-type]
+    fund = forms.ModelChoiceField(queryset=Fund.objects.none(), label="Fund", empty_label=None)
     title = forms.CharField(label="Title", max_length=200)
     summary = forms.CharField(label="Summary", widget=forms.Textarea(attrs={"rows": 3}))
-    budget = forms.DecimalField(label="Budget (£)", **MONEY)
+    budget = forms.DecimalField(label="Budget (£)", max_digits=14, decimal_places=2, min_value=0)
     ballot_kind = forms.ChoiceField(label="Ballot", choices=PbRound.Ballot.choices)
     min_choices = forms.IntegerField(label="Fewest projects a voter chooses", min_value=1, initial=1)
     max_choices = forms.IntegerField(label="Most projects a voter chooses", min_value=1, initial=3)
@@ -266,8 +275,12 @@ class PbRoundForm(Base):
 class PbProjectForm(Base):
     title = forms.CharField(label="Project", max_length=200)
     description = forms.CharField(label="Description", widget=forms.Textarea(attrs={"rows": 3}))
-    cost = forms.DecimalField(label="Cost (£)", **MONEY)
-    idea_id = forms.IntegerField(label="Voices idea number (optional)", required=False, min_value=1)
+    cost = forms.DecimalField(label="Cost (£)", max_digits=14, decimal_places=2, min_value=0)
+    idea = forms.ModelChoiceField(label="Voices idea it came from (optional)", required=False, queryset=Idea.objects.none(),
+                                  empty_label="None")
+
+    def prepare(self) -> None:
+        self.fields["idea"].queryset = Idea.objects.filter(hidden=False).order_by("title")  # type: ignore[attr-defined]
 
 
 class PbCheckForm(Base):

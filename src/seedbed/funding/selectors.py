@@ -116,11 +116,11 @@ def outliers(reviews: list[Review]) -> tuple[Review, ...]:
     The median keeps one extreme score from dragging the reference towards itself; with
     two reviewers both are flagged when they are more than twice OUTLIER_POINTS apart.
     """
-    scored = [r for r in reviews if r.weighted is not None]
+    scored = [(r, r.weighted) for r in reviews if r.weighted is not None]
     if len(scored) < 2:
         return ()
-    middle = Decimal(str(statistics.median([r.weighted for r in scored])))
-    return tuple(r for r in scored if abs(r.weighted - middle) > OUTLIER_POINTS)
+    middle = Decimal(str(statistics.median([w for _, w in scored])))
+    return tuple(r for r, w in scored if abs(w - middle) > OUTLIER_POINTS)
 
 
 def call_scores(*, call: Call) -> list[ApplicationScores]:
@@ -131,7 +131,8 @@ def call_scores(*, call: Call) -> list[ApplicationScores]:
         written = [r for r in application.reviews.all() if r.mode == Review.Mode.WRITTEN and r.weighted is not None]
         pitch = [r for r in application.reviews.all() if r.mode == Review.Mode.PITCH and r.weighted is not None]
         rows.append(ApplicationScores(
-            application, _mean([r.weighted for r in written]), _mean([r.weighted for r in pitch]), len(pitch),
+            application, _mean([r.weighted for r in written if r.weighted is not None]),
+            _mean([r.weighted for r in pitch if r.weighted is not None]), len(pitch),
             tuple(r for r in outliers(written) if not r.moderations.all()),
         ))
     return rows
@@ -142,8 +143,8 @@ def pitch_board(*, call: Call) -> list[dict[str, Any]]:
     panel = call.panel.count()
     board = []
     for slot in PitchSlot.objects.filter(call=call).select_related("application__organisation"):
-        pitch = list(Review.objects.filter(application=slot.application, mode=Review.Mode.PITCH,
-                                           weighted__isnull=False).values_list("weighted", flat=True))
+        pitch = [w for w in Review.objects.filter(application=slot.application, mode=Review.Mode.PITCH)
+                 .values_list("weighted", flat=True) if w is not None]
         board.append({"slot": slot, "application": slot.application, "scored": len(pitch), "panel": panel,
                       "mean": _mean(pitch), "decision": getattr(slot.application, "decision", None)})
     return board

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from seedbed.funding.models.calls import Application
-from seedbed.funding.models.funds import MONEY, Fund, Record
+from seedbed.funding.models.funds import Fund, Record
 
 
 class Award(Record):
@@ -25,13 +25,13 @@ class Award(Record):
 
     application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="award")
     fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="awards")
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
     conditions = models.TextField(blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OFFERED)
     awarded_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
-    paid = models.DecimalField(**MONEY, default=0)
-    clawed_back = models.DecimalField(**MONEY, default=0)
+    paid = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    clawed_back = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     innovation_id = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
@@ -49,7 +49,7 @@ class Instalment(Record):
     """A scheduled payment, due on a date or on a milestone."""
 
     award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="instalments")
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
     due_on = models.DateField(null=True, blank=True)
     milestone = models.CharField(max_length=200, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -61,7 +61,7 @@ class Instalment(Record):
 class Payment(Record):
     award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="payments")
     instalment = models.ForeignKey(Instalment, null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
     paid_on = models.DateField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -86,7 +86,7 @@ class Report(Record):
 
 class Clawback(Record):
     award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="clawbacks")
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
     reason = models.TextField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from seedbed.funding.models.funds import MONEY, Fund, Record
+from seedbed.funding.models.funds import Fund, Record
 
 # The short form is the point of a micro-grant: the services refuse anything longer.
 MICRO_MAX_QUESTIONS = 3
@@ -15,8 +15,7 @@ MICRO_MAX_WORDS = 250
 class Call(Record):
     """A call for applications; ``kind`` says which instrument it is.
 
-    ``answers`` links the call to the needs, themes or ideas it answers, as a list of
-    ``{"kind": "need"|"theme"|"idea", "id": int, "label": str}`` (Voices records).
+    A challenge answers Voices needs (``needs``, needs or ideas) or a theme (``theme``).
     Personal data: none.
     """
 
@@ -37,14 +36,16 @@ class Call(Record):
     title = models.CharField(max_length=200)
     summary = models.TextField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    min_amount = models.DecimalField(**MONEY, default=0)
-    max_amount = models.DecimalField(**MONEY)
+    min_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    max_amount = models.DecimalField(max_digits=14, decimal_places=2)
     eligible_kinds = models.JSONField(
         default=list, blank=True,
         help_text="Organisation kinds that may apply (empty: any kind).",
     )
     individuals_may_apply = models.BooleanField(default=False)
-    answers = models.JSONField(default=list, blank=True)
+    needs = models.ManyToManyField("participation.Contribution", blank=True, related_name="funding_calls")
+    theme = models.ForeignKey("participation.Theme", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="funding_calls")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -136,8 +137,9 @@ class Application(Record):
     )
     title = models.CharField(max_length=200)
     summary = models.TextField(blank=True)
-    amount = models.DecimalField(**MONEY)
-    answers_need = models.JSONField(default=list, blank=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    answers_contribution = models.ForeignKey("participation.Contribution", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="funding_applications", help_text="The Voices need or idea it answers.")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     eligibility_problems = models.JSONField(default=list, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -178,7 +180,7 @@ class Answer(Record):
 class BudgetLine(Record):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="budget_lines")
     item = models.CharField(max_length=200)
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
 
     class Meta:
         ordering = ["id"]

@@ -7,8 +7,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-
 
 class Record(models.Model):
     """Base of funding models: a readable name in the admin and logs."""
@@ -33,15 +31,15 @@ class Fund(Record):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     currency = models.CharField(max_length=3, default="GBP")
-    total = models.DecimalField(**MONEY)
+    total = models.DecimalField(max_digits=14, decimal_places=2)
     ring_fence_share = models.DecimalField(
         max_digits=5, decimal_places=4,
         help_text="Target share of programme budgets set aside for experimentation (0.03 is 3%).",
     )
     period_start = models.DateField()
     period_end = models.DateField()
-    committed = models.DecimalField(**MONEY, default=Decimal("0"))
-    paid = models.DecimalField(**MONEY, default=Decimal("0"))
+    committed = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    paid = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -69,7 +67,7 @@ class ProgrammeBudget(Record):
     organisation = models.ForeignKey(
         "accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
 
     class Meta:
         ordering = ["name"]
@@ -89,7 +87,7 @@ class LedgerEntry(Record):
 
     fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="ledger")
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
     award = models.ForeignKey("funding.Award", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger")
     pb_round = models.ForeignKey("funding.PbRound", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger")
     note = models.CharField(max_length=300, blank=True)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from seedbed.funding.models.calls import Call
-from seedbed.funding.models.funds import MONEY, Record
+from seedbed.funding.models.funds import Record
 
 # The rules a round may use, as named by ``seedbed.pb.count``.
 PB_RULES = (
@@ -32,7 +32,7 @@ class PbRound(Record):
         COUNTED = "counted", "Counted"
 
     call = models.OneToOneField(Call, on_delete=models.CASCADE, related_name="pb_round")
-    budget = models.DecimalField(**MONEY)
+    budget = models.DecimalField(max_digits=14, decimal_places=2)
     ballot_kind = models.CharField(max_length=10, choices=Ballot.choices, default=Ballot.APPROVAL)
     min_choices = models.PositiveIntegerField(default=1)
     max_choices = models.PositiveIntegerField(default=3)
@@ -54,8 +54,9 @@ class PbProject(Record):
     round = models.ForeignKey(PbRound, on_delete=models.CASCADE, related_name="projects")
     title = models.CharField(max_length=200)
     description = models.TextField()
-    cost = models.DecimalField(**MONEY)
-    idea_id = models.PositiveIntegerField(null=True, blank=True, help_text="The Voices idea it came from.")
+    cost = models.DecimalField(max_digits=14, decimal_places=2)
+    idea = models.ForeignKey("participation.Contribution", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="pb_projects", help_text="The Voices idea it came from.")
     feasibility = models.CharField(max_length=12, choices=Feasibility.choices, default=Feasibility.PENDING)
     feasibility_note = models.TextField(blank=True)
 
@@ -108,7 +109,7 @@ class PbResult(Record):
     round = models.OneToOneField(PbRound, on_delete=models.PROTECT, related_name="result")
     rule = models.CharField(max_length=20)
     selected = models.JSONField(default=list)
-    cost = models.DecimalField(**MONEY)
+    cost = models.DecimalField(max_digits=14, decimal_places=2)
     voters = models.PositiveIntegerField()
     explanations = models.JSONField(default=dict)
     voter_summary = models.JSONField(default=dict)

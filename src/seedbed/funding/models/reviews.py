@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from seedbed.funding.models.calls import Application, Call, Criterion
-from seedbed.funding.models.funds import MONEY, Record
+from seedbed.funding.models.funds import Record
 
 
 class Conflict(Record):
@@ -91,7 +91,7 @@ class Decision(Record):
 
     application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="decision")
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    amount = models.DecimalField(**MONEY, default=0)
+    amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     public_reason = models.TextField()
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField()

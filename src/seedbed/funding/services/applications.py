@@ -13,6 +13,7 @@ from seedbed.accounts.models import Membership, Organisation
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
 from seedbed.funding.models import Answer, Application, BudgetLine, Call
+from seedbed.participation.models import Contribution
 
 ERROR_CALL_NOT_OPEN = "This call is not open for applications"
 ERROR_NOT_MEMBER = "You can only apply for an organisation you belong to"
@@ -32,7 +33,7 @@ def words(text: str) -> int:
 
 def application_start(
     *, call: Call, applicant: Any, title: str, amount: Decimal, organisation: Organisation | None = None,
-    summary: str = "", answers_need: Sequence[dict[str, Any]] = (),
+    summary: str = "", answers_contribution: Contribution | None = None,
 ) -> Application:
     """Start a draft application, for an organisation the applicant belongs to or as an individual."""
     call = Call.objects.get(pk=call.pk)
@@ -47,7 +48,7 @@ def application_start(
     with transaction.atomic():
         application = Application.objects.create(
             call=call, applicant=applicant, organisation=organisation, title=title.strip(),
-            summary=summary, amount=amount, answers_need=list(answers_need),
+            summary=summary, amount=amount, answers_contribution=answers_contribution,
         )
         audit_append(action="funding.application_start", actor=applicant, obj=application, data={"call": call.pk})
     return application

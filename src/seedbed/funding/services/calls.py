@@ -23,6 +23,7 @@ from seedbed.funding.models import (
     Question,
     Stage,
 )
+from seedbed.participation.models import Contribution, Theme
 
 ERROR_MICRO_QUESTIONS = f"A micro-grant asks at most {MICRO_MAX_QUESTIONS} questions: the short form is the point"
 ERROR_MICRO_WORDS = f"A micro-grant answer may be at most {MICRO_MAX_WORDS} words"
@@ -33,15 +34,15 @@ ERROR_NO_CRITERIA = "Add at least one scoring criterion before publishing"
 ERROR_STAGE_DATES = "The stage must end on or after the day it starts"
 ERROR_KIND = "Choose the kind of call"
 ERROR_ORG_KIND = "{kind!r} is not a kind of organisation"
-ERROR_ANSWERS = "Each link needs a kind (need, theme or idea), an id and a label"
 
 
 def call_create(
     *, fund: Fund, kind: str, title: str, summary: str, max_amount: Decimal,
     min_amount: Decimal = Decimal(0), eligible_kinds: Sequence[str] = (),
-    individuals_may_apply: bool = False, answers: Sequence[dict[str, Any]] = (), actor: Any = None,
+    individuals_may_apply: bool = False, needs: Sequence[Contribution] = (), theme: Theme | None = None,
+    actor: Any = None,
 ) -> Call:
-    """Create a draft call of any kind. ``answers`` links it to Voices needs, themes or ideas."""
+    """Create a draft call of any kind, linked to the Voices needs (or ideas) or theme it answers."""
     problems: dict[str, str] = {}
     if kind not in Call.Kind.values:
         problems["kind"] = ERROR_KIND
@@ -50,12 +51,6 @@ def call_create(
     for org_kind in eligible_kinds:
         if org_kind not in Organisation.Kind.values:
             problems["eligible_kinds"] = ERROR_ORG_KIND.format(kind=org_kind)
-    links = []
-    for link in answers:
-        if link.get("kind") not in ("need", "theme", "idea") or not isinstance(link.get("id"), int):
-            problems["answers"] = ERROR_ANSWERS
-            break
-        links.append({"kind": link["kind"], "id": link["id"], "label": str(link.get("label", ""))[:200]})
     if not title.strip():
         problems["title"] = "Enter a title"
     if not summary.strip():
@@ -66,11 +61,13 @@ def call_create(
         call = Call.objects.create(
             fund=fund, kind=kind, title=title.strip(), summary=summary.strip(), max_amount=max_amount,
             min_amount=min_amount, eligible_kinds=list(eligible_kinds),
-            individuals_may_apply=individuals_may_apply, answers=links,
+            individuals_may_apply=individuals_may_apply, theme=theme,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
+        call.needs.set(needs)
         audit_append(action="funding.call_create", actor=actor, obj=call,
-                     data={"kind": kind, "fund": fund.pk, "answers": links})
+                     data={"kind": kind, "fund": fund.pk, "needs": [n.pk for n in needs],
+                           "theme": theme.pk if theme else None})
     return call
 
 
@@ -148,7 +145,26 @@ def call_publish(*, call: Call, actor: Any = None) -> Call:
         call.published_at = timezone.now()
         call.save(update_fields=["status", "published_at"])
         audit_append(action="funding.call_publish", actor=actor, obj=call, data={"kind": call.kind})
+        _tell_voices(call, actor)
     return call
+
+
+def _tell_voices(call: Call, actor: Any) -> None:
+    """The needs a published challenge answers are taken forward, so the people who raised
+    them see what their need became (through the Voices service)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.urls import reverse
+
+    from seedbed.participation.models import Status
+    from seedbed.participation.services.handling import contribution_status_set
+
+    for need in call.needs.exclude(status__in=[Status.TAKEN_FORWARD, Status.MERGED]):
+        contribution_status_set(
+            contribution=need, status=Status.TAKEN_FORWARD, actor=actor,
+            outcome_label=f"{call.get_kind_display()}: {call.title}"[:200],
+            outcome_url=reverse("funding:call_detail", args=[call.pk]),
+            outcome_type=ContentType.objects.get_for_model(Call), outcome_id=call.pk,
+        )
 
 
 def call_close(*, call: Call, actor: Any = None) -> Call:

@@ -32,6 +32,7 @@ from seedbed.funding.models import (
 )
 from seedbed.funding.services.calls import call_create
 from seedbed.funding.services.funds import fund_commit, fund_release
+from seedbed.participation.models import Contribution
 
 ERROR_NOT_SETUP = "Projects can only change before voting opens"
 ERROR_NOT_VOTING = "Voting is not open in this round"
@@ -72,7 +73,7 @@ def pb_round_create(
 
 
 def pb_project_add(*, pb_round: PbRound, title: str, description: str, cost: Decimal,
-                   idea_id: int | None = None, actor: Any = None) -> PbProject:
+                   idea: Contribution | None = None, actor: Any = None) -> PbProject:
     """Add a costed project (often from a Voices idea) to a round still being prepared."""
     if pb_round.status != PbRound.Status.SETUP:
         raise ValidationProblem({"__all__": ERROR_NOT_SETUP})
@@ -87,8 +88,9 @@ def pb_project_add(*, pb_round: PbRound, title: str, description: str, cost: Dec
         raise ValidationProblem(problems)
     with transaction.atomic():
         project = PbProject.objects.create(round=pb_round, title=title.strip(), description=description.strip(),
-                                           cost=cost, idea_id=idea_id)
-        audit_append(action="funding.pb_project_add", actor=actor, obj=project, data={"cost": str(cost), "idea": idea_id})
+                                           cost=cost, idea=idea)
+        audit_append(action="funding.pb_project_add", actor=actor, obj=project,
+                     data={"cost": str(cost), "idea": idea.pk if idea else None})
     return project
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,23 +25,36 @@ def my_applications(request: HttpRequest) -> HttpResponse:
 
 
 def _applying_as(request: HttpRequest, call) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
-    choices = [(str(o.pk), o.name) for o in Organisation.objects.filter(memberships__user=request.user).distinct()]
+    user: Any = request.user
+    choices = [(str(o.pk), o.name) for o in Organisation.objects.filter(memberships__user=user).distinct()]
     if call.individuals_may_apply:
         choices.append(("individual", "Myself, as an individual"))
     return choices
+
+
+def _answerable(call):  # type: ignore[no-untyped-def]
+    """The call's needs and the ideas that answer them (an application may say which)."""
+    from django.db.models import Q
+
+    from seedbed.participation.models import Contribution
+
+    needs = call.needs.all()
+    return Contribution.objects.filter(Q(pk__in=needs) | Q(answers_need__in=needs), hidden=False).distinct().order_by("title")
 
 
 @require_http_methods(["GET", "POST"])
 @gatekeeper(access_signed_in)
 def application_start(request: HttpRequest, call_id: int) -> HttpResponse:
     call = access_call(request.user, call_id)
-    form = forms.ApplicationStartForm(request.POST or None, choices=_applying_as(request, call))
+    form = forms.ApplicationStartForm(request.POST or None, choices=_applying_as(request, call),
+                                      contributions=_answerable(call))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         organisation = None if data["applying_as"] == "individual" else Organisation.objects.get(pk=int(data["applying_as"]))
         try:
             application = services.application_start(call=call, applicant=request.user, title=data["title"],
-                                                      amount=data["amount"], organisation=organisation)
+                                                      amount=data["amount"], organisation=organisation,
+                                                      answers_contribution=data["answers_contribution"])
         except ValidationProblem as problem:
             forms.add_problems(form, problem)
         else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -58,15 +60,12 @@ def call_create(request: HttpRequest) -> HttpResponse:
     form = forms.CallForm(request.POST or None, funds=Fund.objects.all())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        answers = []
-        if data.get("answers_id"):
-            answers.append({"kind": data["answers_kind"], "id": data["answers_id"], "label": data.get("answers_label") or ""})
         try:
             call = call_services.call_create(
                 fund=data["fund"], kind=data["kind"], title=data["title"], summary=data["summary"],
-                max_amount=data["max_amount"], min_amount=data["min_amount"] or 0,
+                max_amount=data["max_amount"], min_amount=data["min_amount"] or Decimal(0),
                 eligible_kinds=data["eligible_kinds"], individuals_may_apply=data["individuals_may_apply"] == "yes",
-                answers=answers, actor=request.user,
+                needs=list(data["needs"]), theme=data["theme"], actor=request.user,
             )
         except ValidationProblem as problem:
             forms.add_problems(form, problem)
@@ -83,7 +82,7 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
         return redirect("funding:pb_round", round_id=call.pb_round.pk)
     decided = call.applications.filter(decision__isnull=False).select_related("decision", "organisation")
     return render(request, "funding/call_detail.html", {
-        "call": call, "stages": call.stages.all(), "questions": call.questions.all(), "criteria": call.criteria.all(),
+        "call": call, "needs": call.needs.all(), "stages": call.stages.all(), "questions": call.questions.all(), "criteria": call.criteria.all(),
         "decided": decided, "manager": is_funding_manager(request.user),
     })
 

@@ -31,7 +31,7 @@ def _feasible(pb_round: PbRound) -> list[PbProject]:
 @require_http_methods(["GET"])
 def pb_round(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = access_pb_round(request.user, round_id)
-    voted = request.user.is_authenticated and PbBallot.objects.filter(round=round_, voter=request.user).exists()
+    voted = request.user.is_authenticated and PbBallot.objects.filter(round=round_, voter_id=request.user.pk).exists()
     return render(request, "funding/pb_round.html", {
         "round": round_, "projects": round_.projects.all(), "manager": is_funding_manager(request.user), "voted": voted,
     })
@@ -57,7 +57,7 @@ def pb_round_create(request: HttpRequest) -> HttpResponse:
 
 
 def _manage_context(round_: PbRound) -> dict:
-    return {"round": round_, "projects": round_.projects.all(), "project_form": forms.PbProjectForm(prefix="project"),
+    return {"round": round_, "projects": round_.projects.select_related("idea"), "project_form": forms.PbProjectForm(prefix="project"),
             "check_form": forms.PbCheckForm(prefix="check"), "open_form": forms.PbOpenForm(prefix="open", initial={"rule": round_.rule}),
             "ballots": round_.ballots.count()}
 
@@ -75,7 +75,7 @@ def pb_project_add(request: HttpRequest, round_id: int) -> HttpResponse:
     form = forms.PbProjectForm(request.POST, prefix="project")
     context["project_form"] = form
     return run_form(request, form, lambda d: services.pb_project_add(
-        pb_round=round_, title=d["title"], description=d["description"], cost=d["cost"], idea_id=d["idea_id"],
+        pb_round=round_, title=d["title"], description=d["description"], cost=d["cost"], idea=d["idea"],
         actor=request.user), success="Project added.", redirect_to=reverse("funding:pb_manage", args=[round_.pk]),
         template="funding/pb_manage.html", context=context)
 
@@ -134,7 +134,8 @@ def _ballot_choices(request: HttpRequest, round_: PbRound) -> dict[int, int]:
     return {int(pk): 1 for pk in request.POST.getlist("projects") if pk.isdigit()}
 
 
-def _ballot_page(request: HttpRequest, round_: PbRound, template: str, submit, extra: dict) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _ballot_page(request: HttpRequest, round_: PbRound, template: str, submit, extra: dict) -> HttpResponse | None:  # type: ignore[no-untyped-def]
+    """The ballot page, or None once the ballot has been cast."""
     error = None
     selected: dict[int, int] = {}
     if request.method == "POST":
@@ -152,7 +153,7 @@ def _ballot_page(request: HttpRequest, round_: PbRound, template: str, submit, e
 @require_http_methods(["GET", "POST"])
 def pb_vote(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = access_pb_vote(request.user, round_id)
-    already = PbBallot.objects.filter(round=round_, voter=request.user).exists()
+    already = PbBallot.objects.filter(round=round_, voter_id=request.user.pk).exists()
     response = _ballot_page(request, round_, "funding/pb_vote.html",
                             lambda choices: services.pb_vote(pb_round=round_, voter=request.user, choices=choices),
                             {"already": already})

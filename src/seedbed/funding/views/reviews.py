@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -33,7 +35,7 @@ def panel_queue(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def conflict_declare(request: HttpRequest, application_id: int) -> HttpResponse:
     application = access_application_declare(request.user, application_id)
-    conflict = Conflict.objects.filter(application=application, reviewer=request.user).first()
+    conflict = Conflict.objects.filter(application=application, reviewer_id=request.user.pk).first()
     form = forms.ConflictForm(request.POST or None)
     context = {"application": application, "conflict": conflict}
     if request.method == "POST":
@@ -50,7 +52,7 @@ def conflict_declare(request: HttpRequest, application_id: int) -> HttpResponse:
 def _score_page(request: HttpRequest, application: Application, mode: str, template: str, back: str, extra: dict) -> HttpResponse:
     criteria = list(application.call.criteria.all())
     form_class = forms.ScoreForm.for_criteria(criteria)
-    review = Review.objects.filter(application=application, reviewer=request.user, mode=mode).first()
+    review = Review.objects.filter(application=application, reviewer_id=request.user.pk, mode=mode).first()
     context = {"application": application, "review": review, "criteria": criteria,
                "answers": application.answers.select_related("question"), "lines": application.budget_lines.all(), **extra}
     if request.method == "POST":
@@ -62,7 +64,7 @@ def _score_page(request: HttpRequest, application: Application, mode: str, templ
             success=f"Your scores for {application.reference} are saved.", redirect_to=back,
             template=template, context=context,
         )
-    initial = {"comment": review.comment} if review else {}
+    initial: dict[str, Any] = {"comment": review.comment} if review else {}
     if review:
         initial.update({f"criterion_{s.criterion_id}": s.value for s in review.scores.all()})
     return render(request, template, {**context, "form": form_class(initial=initial)})

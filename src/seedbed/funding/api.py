@@ -1,0 +1,88 @@
+"""Funding JSON API: awards (for the portfolio and finance systems), PB results, open grants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.security import HttpBearer, SessionAuth
+
+from seedbed.accounts.selectors import api_token_user
+from seedbed.core.access import access_award, access_pb_round
+from seedbed.funding import opendata, selectors
+
+router = Router(tags=["funding"])
+
+
+class _TokenAuth(HttpBearer):
+    """The same bearer tokens as ``seedbed.api.auth`` (which a domain app may not import
+    under the layers contract): the token's person becomes ``request.user``."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = api_token_user(token=token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+API_AUTH = [_TokenAuth(), SessionAuth()]
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class AwardOut(Schema):
+    id: int
+    reference: str
+    title: str
+    call: str
+    fund: str
+    currency: str
+    amount: str
+    paid: str
+    status: str
+    recipient: str
+    innovation_id: int | None
+
+
+@router.get("/awards/{award_id}", response={200: AwardOut, 401: ErrorOut, 403: ErrorOut, 422: dict[str, Any]}, auth=API_AUTH,
+            url_name="funding_award")
+def award(request: HttpRequest, award_id: int):  # type: ignore[no-untyped-def]
+    """One award: amount, payments so far and status (individual recipients anonymised)."""
+    found = access_award(request.user, award_id)
+    return {
+        "id": found.pk, "reference": found.reference, "title": found.application.title,
+        "call": found.application.call.title, "fund": found.fund.name, "currency": found.fund.currency,
+        "amount": str(found.amount), "paid": str(found.paid), "status": found.status,
+        "recipient": found.application.applicant_label, "innovation_id": found.innovation_id,
+    }
+
+
+class PbResultOut(Schema):
+    round: int
+    counted: bool
+    rule: str
+    selected: list[str]
+    cost: str | None
+    voters: int
+    explanations: dict[str, Any]
+
+
+@router.get("/pb/{round_id}/result", response={200: PbResultOut, 403: ErrorOut, 422: dict[str, Any]}, auth=None, url_name="funding_pb_result")
+def pb_result(request: HttpRequest, round_id: int):  # type: ignore[no-untyped-def]
+    """The count of a participatory-budgeting round with the engine's explanations."""
+    pb_round = access_pb_round(request.user, round_id)
+    result = getattr(pb_round, "result", None)
+    if result is None:
+        return {"round": pb_round.pk, "counted": False, "rule": pb_round.rule, "selected": [], "cost": None,
+                "voters": 0, "explanations": {}}
+    return {"round": pb_round.pk, "counted": True, "rule": result.rule, "selected": result.selected,
+            "cost": str(result.cost), "voters": result.voters, "explanations": result.explanations}
+
+
+@router.get("/grants", response=dict[str, Any], auth=None, url_name="funding_grants")
+def grants(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """Every published award as a 360Giving Data Standard package."""
+    return opendata.grants_json(selectors.award_list(published_only=True))
