@@ -36,6 +36,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import squareform
 
 from seedbed.text import codes
 from seedbed.text.backends import BACKEND_TFIDF, Vectors, embedder_get
@@ -73,6 +74,20 @@ def _lexical_points(vectors: Vectors, seed: int) -> np.ndarray:
     return np.asarray(normalize(reduced), dtype=np.float64)
 
 
+def _euclidean_condensed(points: np.ndarray) -> np.ndarray:
+    """Pairwise Euclidean distances, condensed, via one matrix product (BLAS) instead of
+    scipy's pairwise loop: ||a - b||^2 = ||a||^2 + ||b||^2 - 2 a.b."""
+    squares = np.einsum("ij,ij->i", points, points)
+    distances = points @ points.T
+    distances *= -2.0
+    distances += squares[:, None]
+    distances += squares[None, :]
+    np.maximum(distances, 0.0, out=distances)
+    np.sqrt(distances, out=distances)
+    np.fill_diagonal(distances, 0.0)
+    return squareform(distances, checks=False)
+
+
 def _cluster_labels(points: np.ndarray, k: int, seed: int) -> np.ndarray:
     """Flat labels 0..k-1: Ward's linkage cut into k groups, or k-means above EXACT_LIMIT."""
     n = points.shape[0]
@@ -85,7 +100,7 @@ def _cluster_labels(points: np.ndarray, k: int, seed: int) -> np.ndarray:
 
         kmeans = MiniBatchKMeans(n_clusters=k, random_state=seed, batch_size=4096, n_init=3)
         return np.asarray(kmeans.fit_predict(points), dtype=np.intp)
-    tree = linkage(points, method="ward")
+    tree = linkage(_euclidean_condensed(points), method="ward")
     return np.asarray(fcluster(tree, t=k, criterion="maxclust"), dtype=np.intp) - 1
 
 
