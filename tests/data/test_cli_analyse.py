@@ -126,3 +126,30 @@ def test_pdf_report(trial_parquet: Path, tmp_path: Path) -> None:
     res = _invoke(str(trial_parquet), "--arm", "arm", "--outcome", "y", "--report", str(report))
     assert res.exit_code == 0, res.output
     assert report.read_bytes()[:5] == b"%PDF-" and report.stat().st_size > 5000
+
+
+_ARGS = ["--arm", "arm", "--outcome", "y", "--covariate", "x", "--cluster", "school", "--json"]
+
+
+@pytest.mark.postgres
+def test_database_url_with_table(trial: pd.DataFrame, trial_parquet: Path, postgres_table,
+                                 postgres_url: str) -> None:
+    table = postgres_table(trial)
+    res = _invoke(postgres_url, "--table", table, *_ARGS)
+    assert res.exit_code == 0, res.output
+    from_pg = json.loads(res.stdout)
+    from_file = json.loads(_invoke(str(trial_parquet), *_ARGS).stdout)
+    assert from_pg["engine"] == "postgres"
+    assert from_pg["outcomes"][0]["adjusted"][0]["se"] == pytest.approx(
+        from_file["outcomes"][0]["adjusted"][0]["se"], rel=1e-9)
+
+
+@pytest.mark.spark
+def test_spark_engine_on_a_file(trial_parquet: Path, spark) -> None:
+    res = _invoke(str(trial_parquet), "--engine", "spark", *_ARGS)
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    from_duckdb = json.loads(_invoke(str(trial_parquet), *_ARGS).stdout)
+    assert out["engine"] == "spark"
+    assert out["outcomes"][0]["adjusted"][0]["effect"] == pytest.approx(
+        from_duckdb["outcomes"][0]["adjusted"][0]["effect"], rel=1e-9)
