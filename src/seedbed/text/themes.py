@@ -21,7 +21,7 @@ Method:
    ``unassigned_ids``.
 4. Each theme's label is its most distinctive words by class-based TF-IDF (``labels``); its
    representative is the member with the highest cosine similarity to the theme centroid
-   (the mean of its members' vectors).
+   (the mean of its members' p(d)).
 
 Above ``EXACT_LIMIT`` texts the n x n distances would not fit comfortably in memory, so
 step 2 is replaced by k-means with the same k (MiniBatchKMeans, seeded); the result then
