@@ -18,11 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from seedbed.data import moments
-from seedbed.data.cellols import CellSums, ols_cr1_cells
 from seedbed.data.cells import Cells, fetch_cells
 from seedbed.data.checks import DEFAULT_SUPPRESS_BELOW, srm_check, suppress_counts
-from seedbed.data.design import Design, build_design
+from seedbed.data.design import build_design
 from seedbed.data.engines import Engine, ProgressCallback
 from seedbed.data.errors import (
     KIND_CLUSTER_IN_SEVERAL_ARMS,
@@ -40,7 +38,15 @@ from seedbed.data.errors import (
     Problem,
     build_report,
 )
-from seedbed.data.moments import cell_moments, fold, ols, wald_test
+from seedbed.data.fitting import (
+    ArmCoding,
+    arm_n,
+    cluster_starts,
+    estimates,
+    fit,
+    stat_names,
+)
+from seedbed.data.moments import wald_test
 from seedbed.data.results import (
     AnalysisResult,
     ArmSummary,
@@ -53,7 +59,6 @@ from seedbed.data.results import (
 from seedbed.data.schema import TrialSchema
 from seedbed.data.sql import cell_columns
 from seedbed.stats.multiplicity import METHOD_HOLM, adjust_p_values
-from seedbed.stats.regression import COV_CLASSICAL, COV_CR1, RegressionResult
 
 WARN_MISSING_OUTCOME = "missing_outcome_rows_dropped"
 WARN_MISSING_COVARIATE = "missing_covariate_rows_dropped"
@@ -77,14 +82,6 @@ class AnalysisOptions:
     suppress_below: int = DEFAULT_SUPPRESS_BELOW
 
 
-@dataclass(frozen=True)
-class _Arms:
-    labels: list[str]
-    order: list[int]
-    control: int
-    treatments: list[int]
-
-
 def analyse(
     *, engine: Engine, schema: TrialSchema, options: AnalysisOptions | None = None,
     progress: ProgressCallback | None = None,
@@ -97,7 +94,7 @@ def analyse(
     )
 
 
-def _arms(cells: Cells, schema: TrialSchema, options: AnalysisOptions) -> _Arms:
+def _arms(cells: Cells, schema: TrialSchema, options: AnalysisOptions) -> ArmCoding:
     key = cells.keys[schema.arm]
     labels = [str(v) for v in key.labels()]
     n_rows = np.bincount(key.codes[key.codes >= 0], weights=cells.stats["n_rows"][key.codes >= 0],
@@ -139,21 +136,13 @@ def _arms(cells: Cells, schema: TrialSchema, options: AnalysisOptions) -> _Arms:
     if len(order) < 2:
         raise DataError.single(kind=KIND_EMPTY_ARM, column=schema.arm,
                                message=MSG_ONE_ARM.format(arms=", ".join(labels[c] for c in order)))
-    return _Arms(labels=labels, order=order, control=control, treatments=order[1:])
+    return ArmCoding(labels=labels, order=order, control=control, treatments=order[1:])
 
 
-def _cluster_starts(cells: Cells, schema: TrialSchema) -> np.ndarray:
-    codes = cells.keys[schema.cluster].codes if schema.cluster else np.zeros(0)
-    if len(codes) == 0:
-        return np.zeros(0, dtype=np.int64)
-    # rows without a cluster label cannot be grouped: each such cell is its own block
-    return np.flatnonzero(np.r_[True, (codes[1:] != codes[:-1]) | (codes[1:] < 0)])
-
-
-def _check_clusters(cells: Cells, schema: TrialSchema, arms: _Arms) -> None:
+def _check_clusters(cells: Cells, schema: TrialSchema, arms: ArmCoding) -> None:
     if not schema.cluster or cells.size == 0:
         return
-    starts = _cluster_starts(cells, schema)
+    starts = cluster_starts(cells, schema)
     arm_codes = cells.keys[schema.arm].codes
     mixed = np.flatnonzero(
         np.maximum.reduceat(arm_codes, starts) != np.minimum.reduceat(arm_codes, starts)
@@ -173,75 +162,12 @@ def _check_clusters(cells: Cells, schema: TrialSchema, arms: _Arms) -> None:
     raise DataError(build_report(problems, Counter({KIND_CLUSTER_IN_SEVERAL_ARMS: len(mixed)})))
 
 
-def _fit(
-    *, cells: Cells, schema: TrialSchema, design: Design, stat: dict[str, str], alpha: float,
-) -> RegressionResult:
-    s = cells.stats
-    if schema.cluster:
-        starts = _cluster_starts(cells, schema)
-        if len(starts) > moments.MAX_OBJECT_BLOCKS:
-            sums = CellSums(
-                design=design.rows, n=s[stat["n"]], sy=s[stat["sy"]], syy=s[stat["syy"]],
-                x_col=design.x_col, sx=s.get(stat.get("sx", "")),
-                sxx=s.get(stat.get("sxx", "")), sxy=s.get(stat.get("sxy", "")),
-            )
-            return ols_cr1_cells(cells=sums, starts=starts, names=design.names, alpha=alpha,
-                                 cluster_arms=cells.keys[schema.arm].codes[starts])
-    mom = cell_moments(
-        design=design.rows, n=s[stat["n"]], sy=s[stat["sy"]], syy=s[stat["syy"]],
-        x_col=design.x_col, sx=s.get(stat.get("sx", "")), sxx=s.get(stat.get("sxx", "")),
-        sxy=s.get(stat.get("sxy", "")),
-    )
-    cov_type = COV_CR1 if schema.cluster else COV_CLASSICAL
-    cluster_arms = None
-    if schema.cluster:
-        starts = _cluster_starts(cells, schema)
-        mom = fold(mom, starts)
-        cluster_arms = cells.keys[schema.arm].codes[starts]
-        keep = mom.n > 0
-        if not keep.all():
-            mom = type(mom)(n=mom.n[keep], xtx=mom.xtx[keep], xty=mom.xty[keep],
-                            yty=mom.yty[keep])
-            cluster_arms = cluster_arms[keep]
-    return ols(moments=mom, names=design.names, cov_type=cov_type, alpha=alpha,
-               cluster_arms=cluster_arms)
-
-
-def _estimates(result: RegressionResult, design: Design, arms: _Arms, method: str,
-               arm_n: np.ndarray | None = None) -> tuple[Estimate, ...]:
-    """The arm coefficients; NaN for an arm (or a control) without observations."""
-    out = []
-    nan = math.nan
-    for t, col in zip(arms.treatments, design.arm_cols, strict=True):
-        empty = arm_n is not None and (arm_n[t] == 0 or arm_n[arms.control] == 0)
-        out.append(Estimate(
-            arm=arms.labels[t], effect=nan if empty else result.coef[col],
-            se=nan if empty else result.se[col], ci=(nan, nan) if empty else result.ci[col],
-            p=nan if empty else result.p[col], df=result.df, n=result.n,
-            n_clusters=result.n_clusters, cov_type=result.cov_type, method=method,
-        ))
-    return tuple(out)
-
-
-def _arm_n(cells: Cells, schema: TrialSchema, arms: _Arms, n_column: str) -> np.ndarray:
-    codes = cells.keys[schema.arm].codes
-    ok = codes >= 0
-    return np.bincount(codes[ok], weights=cells.stats[n_column][ok], minlength=len(arms.labels))
-
-
-def _stat_names(schema: TrialSchema, index: int, adjusted: bool) -> dict[str, str]:
-    c = cell_columns(schema=schema, index=index)
-    if adjusted and schema.covariate:
-        return {"n": c.nc, "sy": c.cy, "syy": c.cyy, "sx": c.cx, "sxx": c.cxx, "sxy": c.cxy}
-    return {"n": c.n, "sy": c.sy, "syy": c.syy}
-
-
-def _summaries(cells: Cells, schema: TrialSchema, arms: _Arms, index: int,
+def _summaries(cells: Cells, schema: TrialSchema, arms: ArmCoding, index: int,
                below: int) -> tuple[tuple[ArmSummary, ...], bool]:
     c = cell_columns(schema=schema, index=index)
     s = cells.stats
     arm_codes = cells.keys[schema.arm].codes
-    starts = _cluster_starts(cells, schema)
+    starts = cluster_starts(cells, schema)
     ns, rows = [], []
     for a in arms.order:
         m = arm_codes == a
@@ -267,10 +193,10 @@ def _summaries(cells: Cells, schema: TrialSchema, arms: _Arms, index: int,
     return out, any(p is None for p in published)
 
 
-def _subgroup(cells: Cells, schema: TrialSchema, arms: _Arms, index: int, column: str,
+def _subgroup(cells: Cells, schema: TrialSchema, arms: ArmCoding, index: int, column: str,
               alpha: float, below: int) -> SubgroupAnalysis:
     adjusted = bool(schema.covariate or schema.strata)
-    stat = _stat_names(schema, index, adjusted)
+    stat = stat_names(schema, index, adjusted)
     method = METHOD_ADJUSTED if adjusted else METHOD_UNADJUSTED
     key = cells.keys[column]
     labels = key.labels()
@@ -281,18 +207,18 @@ def _subgroup(cells: Cells, schema: TrialSchema, arms: _Arms, index: int, column
         design = build_design(cells=sub, arm=schema.arm, treatment_codes=arms.treatments,
                               arm_labels=arms.labels, covariate=schema.covariate if adjusted else None,
                               strata=schema.strata)
-        res = _fit(cells=sub, schema=schema, design=design, stat=stat, alpha=alpha)
+        res = fit(cells=sub, schema=schema, design=design, stat=stat, alpha=alpha)
         warnings += list(res.warnings)
         n = int(round(float(sub.stats[stat["n"]].sum())))
         shown = suppress_counts([n], below=below, total_published=False)[0]
         levels.append(SubgroupLevel(level=str(labels[code]), n=shown,
-                                    effects=_estimates(res, design, arms, method,
-                                                       _arm_n(sub, schema, arms, stat["n"]))))
+                                    effects=estimates(res, design, arms, method,
+                                                       arm_n(sub, schema, arms, stat["n"]))))
     sub = cells.take(key.codes >= 0)
     design = build_design(cells=sub, arm=schema.arm, treatment_codes=arms.treatments,
                           arm_labels=arms.labels, covariate=schema.covariate if adjusted else None,
                           strata=schema.strata, subgroup=column)
-    res = _fit(cells=sub, schema=schema, design=design, stat=stat, alpha=alpha)
+    res = fit(cells=sub, schema=schema, design=design, stat=stat, alpha=alpha)
     f, p, q = wald_test(result=res, indices=design.interaction_cols)
     return SubgroupAnalysis(
         column=column, levels=tuple(levels), interaction_f=f, interaction_p=p,
@@ -301,16 +227,16 @@ def _subgroup(cells: Cells, schema: TrialSchema, arms: _Arms, index: int, column
     )
 
 
-def _cost(cells: Cells, schema: TrialSchema, arms: _Arms, index: int, alpha: float,
+def _cost(cells: Cells, schema: TrialSchema, arms: ArmCoding, index: int, alpha: float,
           unadjusted: tuple[Estimate, ...]) -> tuple[CostAnalysis, ...]:
     c = cell_columns(schema=schema, index=index)
     design = build_design(cells=cells, arm=schema.arm, treatment_codes=arms.treatments,
                           arm_labels=arms.labels)
-    res = _fit(cells=cells, schema=schema, design=design,
+    res = fit(cells=cells, schema=schema, design=design,
                stat={"n": c.ncost, "sy": c.scost, "syy": c.scost2}, alpha=alpha)
     method = "difference in mean cost (OLS on arm)"
     out = []
-    costs = _estimates(res, design, arms, method, _arm_n(cells, schema, arms, c.ncost))
+    costs = estimates(res, design, arms, method, arm_n(cells, schema, arms, c.ncost))
     for est, cost in zip(unadjusted, costs, strict=True):
         icer = cost.effect / est.effect if est.effect else math.nan
         out.append(CostAnalysis(arm=est.arm, incremental_cost=cost,
@@ -318,7 +244,7 @@ def _cost(cells: Cells, schema: TrialSchema, arms: _Arms, index: int, alpha: flo
     return tuple(out)
 
 
-def _outcome(cells: Cells, schema: TrialSchema, arms: _Arms, index: int,
+def _outcome(cells: Cells, schema: TrialSchema, arms: ArmCoding, index: int,
              options: AnalysisOptions) -> tuple[OutcomeAnalysis, bool]:
     outcome = schema.outcomes[index]
     warnings: list[str] = []
@@ -331,11 +257,11 @@ def _outcome(cells: Cells, schema: TrialSchema, arms: _Arms, index: int,
     summaries, suppressed = _summaries(cells, schema, arms, index, options.suppress_below)
     design = build_design(cells=cells, arm=schema.arm, treatment_codes=arms.treatments,
                           arm_labels=arms.labels)
-    res = _fit(cells=cells, schema=schema, design=design,
-               stat=_stat_names(schema, index, False), alpha=options.alpha)
+    res = fit(cells=cells, schema=schema, design=design,
+               stat=stat_names(schema, index, False), alpha=options.alpha)
     warnings += res.warnings
-    unadjusted = _estimates(res, design, arms, METHOD_UNADJUSTED,
-                            _arm_n(cells, schema, arms, c.n))
+    unadjusted = estimates(res, design, arms, METHOD_UNADJUSTED,
+                            arm_n(cells, schema, arms, c.n))
     if any(math.isnan(e.effect) for e in unadjusted):
         warnings.append(WARN_ARM_WITHOUT_OUTCOMES)
     adjusted: tuple[Estimate, ...] = ()
@@ -345,11 +271,11 @@ def _outcome(cells: Cells, schema: TrialSchema, arms: _Arms, index: int,
         design = build_design(cells=cells, arm=schema.arm, treatment_codes=arms.treatments,
                               arm_labels=arms.labels, covariate=schema.covariate,
                               strata=schema.strata)
-        res = _fit(cells=cells, schema=schema, design=design,
-                   stat=_stat_names(schema, index, True), alpha=options.alpha)
+        res = fit(cells=cells, schema=schema, design=design,
+                   stat=stat_names(schema, index, True), alpha=options.alpha)
         warnings += res.warnings
-        adjusted = _estimates(res, design, arms, METHOD_ADJUSTED,
-                              _arm_n(cells, schema, arms, _stat_names(schema, index, True)["n"]))
+        adjusted = estimates(res, design, arms, METHOD_ADJUSTED,
+                              arm_n(cells, schema, arms, stat_names(schema, index, True)["n"]))
     subgroups = tuple(
         _subgroup(cells, schema, arms, index, col, options.alpha, options.suppress_below)
         for col in schema.subgroups
@@ -402,7 +328,7 @@ def analyse_cells(
         results = _holm_across_outcomes(results)
     arm_codes = cells.keys[schema.arm].codes
     if schema.cluster:  # clusters were randomised, so their counts are what the ratio governs
-        first = arm_codes[_cluster_starts(cells, schema)]
+        first = arm_codes[cluster_starts(cells, schema)]
         observed = [int(np.count_nonzero(first == a)) for a in arms.order]
     else:
         observed = [int(round(math.fsum(cells.stats["n_rows"][arm_codes == a])))
@@ -410,7 +336,7 @@ def analyse_cells(
     srm = srm_check(observed=observed, ratio=options.ratio)
     if srm.mismatch:
         warnings.append(WARN_SAMPLE_RATIO_MISMATCH)
-    n_clusters = len(_cluster_starts(cells, schema)) if schema.cluster else None
+    n_clusters = len(cluster_starts(cells, schema)) if schema.cluster else None
     total = int(round(float(cells.stats["n_rows"].sum())))
     shown_total = suppress_counts([total], below=options.suppress_below,
                                   total_published=False)[0]
