@@ -13,3 +13,12 @@ def _fresh_cache():  # type: ignore[no-untyped-def]
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _only_the_voices_demo(monkeypatch):  # type: ignore[no-untyped-def]
+    """Build the personas and the Voices demo only: these tests need nothing else, and the
+    other capabilities' demo data would only slow them down."""
+    from seedbed.demo import build
+
+    monkeypatch.setattr(build, "CAPABILITY_STEPS", ("participation",))

@@ -151,8 +151,8 @@ def _key(label: str) -> uuid.UUID:
 def build(context: dict[str, Any]) -> None:
     """Create the Voices demo (needs, ideas, supports, comments, statuses, a merge).
 
-    Themes are not computed here: each need queues a (debounced) background refresh when
-    the demo's transaction commits, as in normal use.
+    Themes are not computed here (every test that builds the demo would pay for it): run
+    ``manage.py voices_themes``, or "Refresh themes now" with a task worker running.
     """
     users = context["users"]
     lead = users["lead"]
@@ -161,6 +161,7 @@ def build(context: dict[str, Any]) -> None:
         by_title[title] = services.contribution_submit(
             submitter=users[who], kind="need", title=title, body=body, who_affected=affected,
             area_name=area, how_often="often", idempotency_key=_key(f"need:{title}"),
+            refresh_themes=False,
         )
     for who, answers, title, body, tags in IDEAS:
         by_title[title] = services.contribution_submit(

@@ -119,13 +119,15 @@ def contribution_submit(
     longitude: Decimal | None = None,
     answers_need: Contribution | None = None,
     efficiency_tags: Iterable[str] = (),
+    refresh_themes: bool = True,
 ) -> Contribution:
     """Record a need or an idea from ``submitter``, who then follows it.
 
     Idempotent on ``idempotency_key`` (the hidden token in the form): sending the same form
     twice — a double-click, a retry after a timeout — returns the record the first request
     made. Texts are stored as typed (templates escape them). Raises ``ValidationProblem``
-    naming each bad field; nothing is saved then.
+    naming each bad field; nothing is saved then. A new need queues a (debounced)
+    background refresh of the themes unless ``refresh_themes`` is false (bulk loading).
     """
     if not getattr(submitter, "is_active", False):
         raise ValidationProblem({"__all__": ERROR_INACTIVE})
@@ -166,7 +168,7 @@ def contribution_submit(
         if found is None:
             raise
         return found
-    if kind == Kind.NEED:
+    if kind == Kind.NEED and refresh_themes:
         from seedbed.participation.services.themes import themes_refresh_soon
 
         transaction.on_commit(themes_refresh_soon)

@@ -52,7 +52,7 @@ def export_csv_metadata(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @gatekeeper(access_signed_in)
 def your_data(request: HttpRequest) -> HttpResponse:
-    form = AccountDeleteForm(request.POST or None)
+    form = AccountDeleteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = request.user
         logout(request)

@@ -35,7 +35,7 @@ def _contribution_new(request: HttpRequest, kind: str) -> HttpResponse:
     initial = {}
     if kind == Kind.IDEA and request.GET.get("need", "").isdigit():
         initial["answers_need"] = int(request.GET["need"])
-    form = form_class(request.POST or None, initial=initial)
+    form = form_class(request.POST if request.method == "POST" else None, initial=initial)
     similar = None
     checked = False
     if request.method == "POST" and form.is_valid():
