@@ -39,7 +39,7 @@ def _human(payload: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(markup=False, highlight=False)
     console.print(f"engine: {payload['engine']}   control: {payload['control']}")
     for o in payload["outcomes"]:
         table = Table(title=f"outcome: {o['outcome']}")
