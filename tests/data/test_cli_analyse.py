@@ -153,3 +153,12 @@ def test_spark_engine_on_a_file(trial_parquet: Path, spark) -> None:
     assert out["engine"] == "spark"
     assert out["outcomes"][0]["adjusted"][0]["effect"] == pytest.approx(
         from_duckdb["outcomes"][0]["adjusted"][0]["effect"], rel=1e-9)
+
+
+def test_human_output(trial_parquet: Path) -> None:
+    res = _invoke(str(trial_parquet), "--arm", "arm", "--outcome", "y", "--covariate", "x",
+                  "--cluster", "school", "--subgroup", "sex", "--cost", "cost")
+    assert res.exit_code == 0, res.output
+    for needle in ("outcome: y", "adjusted effect of treatment", "subgroups by sex",
+                   "cost per unit of outcome gained", "sample ratio check"):
+        assert needle in res.stdout

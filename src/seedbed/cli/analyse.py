@@ -35,6 +35,10 @@ def _progress() -> tuple[Any, Any]:
     return update, bar.stop
 
 
+def _g(value: Any) -> str:
+    return "n/a" if value is None else f"{value:.4g}"
+
+
 def _human(payload: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -47,17 +51,24 @@ def _human(payload: dict[str, Any]) -> None:
             table.add_column(col)
         for s in o["summaries"]:
             n = "suppressed" if s["n"] is None else str(s["n"])
-            table.add_row(s["arm"], n, f"{s['mean']:.4g}", f"{s['sd']:.4g}")
+            table.add_row(s["arm"], n, _g(s["mean"]), _g(s["sd"]))
         console.print(table)
         for label, ests in (("unadjusted", o["unadjusted"]), ("adjusted", o["adjusted"])):
             for e in ests:
                 console.print(
-                    f"{label} effect of {e['arm']}: {e['effect']:.4g} "
-                    f"({100 * (1 - payload['alpha']):.0f}% CI {e['ci'][0]:.4g} to "
-                    f"{e['ci'][1]:.4g}), p = {e['p']:.3g} [{e['cov_type']}]"
+                    f"{label} effect of {e['arm']}: {_g(e['effect'])} "
+                    f"({100 * (1 - payload['alpha']):.0f}% CI {_g(e['ci'][0])} to "
+                    f"{_g(e['ci'][1])}), p = {_g(e['p'])} [{e['cov_type']}]"
                 )
+        for sg in o["subgroups"]:
+            console.print(f"subgroups by {sg['column']}: interaction p = "
+                          f"{_g(sg['interaction_p'])}")
+        for c in o["cost"]:
+            console.print(f"cost: incremental cost of {c['arm']} "
+                          f"{_g(c['incremental_cost']['effect'])}, cost per unit of outcome "
+                          f"gained {_g(c['cost_per_outcome_gained'])}")
     srm = payload["srm"]
-    console.print(f"sample ratio check: chi2 = {srm['chi2']:.3g}, p = {srm['p']:.3g}")
+    console.print(f"sample ratio check: chi2 = {_g(srm['chi2'])}, p = {_g(srm['p'])}")
     if payload["warnings"]:
         console.print("warnings: " + ", ".join(payload["warnings"]))
 
