@@ -19,7 +19,7 @@ from seedbed.participation.models import Contribution
 FUND_NAME = "Northfield Experimentation Fund 2026/27"
 MICRO_TITLE = "Small sparks: micro-grants for family support ideas"
 CHALLENGE_TITLE = "Challenge: safer walks to school"
-CHALLENGE_NEEDS = ("No safe place to cross near Northfield Primary", "Speeding cars outside the school gates")
+CHALLENGE_NEEDS = ("No safe place to cross near Northfield Primary",)  # already taken forward by the Voices demo
 PB_TITLE = "Eastside neighbourhood budget"
 
 # Written and pitch scores (need, feasibility, learning) for each demo application.
