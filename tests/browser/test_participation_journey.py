@@ -119,3 +119,31 @@ def test_the_check_step_shows_similar_needs_from_the_server(page, live_server, v
     page.get_by_role("button", name="Send need").click()
     assert page.get_by_text(re.compile("Your need has been received")).is_visible()
     _clean(page)
+
+
+def test_staff_and_resident_pages_pass_axe_with_content_and_errors(page, live_server, voices_world) -> None:  # type: ignore[no-untyped-def]
+    """Pages the journey does not visit, in states the access-walk scan does not reach:
+    themes worked out, an open report in the queue, forms showing errors."""
+    from seedbed.participation.services import themes_refresh
+
+    themes_refresh(backend="tfidf")
+    page.set_default_timeout(30_000)
+    sign_in(page, live_server.url, "lead", DEMO_PASSWORD)
+    for path in ("/voices/themes/", "/voices/moderation/", "/voices/open-data/", "/voices/your-data/"):
+        page.goto(live_server.url + path)
+        _clean(page)
+    assert page.get_by_text("Turn into a challenge").count() == 0  # on your-data now
+    page.goto(live_server.url + "/voices/themes/")
+    assert page.get_by_role("link", name=re.compile("Turn into a challenge")).count() >= 5
+    page.goto(live_server.url + "/voices/moderation/")
+    assert page.get_by_role("button", name=re.compile("^Hide")).count() >= 1
+    page.goto(live_server.url + "/voices/ideas/new/")
+    _clean(page)
+    page.get_by_label("Title").fill("x" * 10)
+    page.get_by_role("button", name="Send idea").click()
+    assert page.get_by_text("Describe your idea").first.is_visible()
+    _clean(page)
+    page.goto(live_server.url + "/voices/your-data/")
+    page.get_by_role("button", name="Close my account").click()
+    assert page.get_by_text("Confirm that you want to close your account").first.is_visible()
+    _clean(page)
