@@ -14,6 +14,8 @@ class Conflict(Record):
 
     ``none``: no conflict; ``declared``: a conflict, awaiting the chair; ``waived``: the chair
     let them review anyway (a reason is required); ``recused``: they do not review it.
+    Personal data: ``detail`` may describe a relationship; exported with the reviewer's data
+    and cleared on their erasure (the status and the audit entry stay).
     """
 
     class Status(models.TextChoices):
@@ -44,7 +46,11 @@ class Conflict(Record):
 
 
 class Review(Record):
-    """One reviewer's score set on one application, written or during the pitch."""
+    """One reviewer's score set on one application, written or during the pitch.
+
+    Personal data: the comment; exported with the reviewer's data; kept on erasure because
+    it is part of a funding decision's record (the reviewer link is pseudonymous).
+    """
 
     class Mode(models.TextChoices):
         WRITTEN = "written", "Written review"
