@@ -26,6 +26,8 @@ ACCESS_RULES: dict[str, tuple[Any, Any]] = {
 }
 
 NOT_WALKED = {
+    "api:library_cases": "JSON, not a page for the axe scan; tested in tests/library/test_library_api.py",
+    "api:library_case": "JSON, not a page for the axe scan; tested in tests/library/test_library_api.py",
     # Open data files are public but not HTML pages for the axe scan; tested in test_library_opendata.py.
     "library:export_json": "public JSON file; tested in tests/library/test_library_opendata.py",
     "library:export_csv": "public CSV file; tested in tests/library/test_library_opendata.py",

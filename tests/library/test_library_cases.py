@@ -107,3 +107,19 @@ def test_cost_per_outcome() -> None:
     case = _case(cost=Decimal("80000"), outcomes_achieved=130)
     assert case.cost_per_outcome == Decimal("615.38")
     assert _case(title="No outcomes", cost=Decimal("10")).cost_per_outcome is None
+
+
+def test_trials_demo_results_become_cases_through_the_publish_services(demo_world) -> None:
+    from seedbed.trials.models import Probe, Trial
+
+    trial = Trial.objects.get(title="Peer mentoring for care leavers")
+    case = Case.objects.get(trial=trial)
+    assert case.source == "trial" and case.design == "rct" and case.is_published
+    assert (case.effect, case.ci_low, case.ci_high) == (trial.result.effect, trial.result.ci_low,
+                                                        trial.result.ci_high)
+    assert case.direction == trial.result.direction == "null" and case.evidence_level == 3
+    assert case.registry_url == f"/trials/registry/{trial.pk}/"
+    probe = Probe.objects.get(status="published")
+    assert Case.objects.get(probe=probe).evidence_level == 1
+    with pytest.raises(ValidationProblem):
+        services.case_create_from_trial(trial=trial, actor=None)

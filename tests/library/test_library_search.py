@@ -17,6 +17,9 @@ WASTE = "Text reminders for bulky waste collections"
 PROBE = "Family group conferencing probe with twelve families"
 VIDEO = "Video check-ins after leaving hospital"
 BREAKFAST = "Free school breakfast clubs and attendance (external evaluation)"
+# Made from the trials demo's published trial and probe by case_create_from_trial/_probe.
+CARE_LEAVERS = "Peer mentoring for care leavers"
+HUB = "Drop-in family hub hours"
 
 # query -> the cases a reader would expect first (any order), and cases that must not match.
 LABELLED = [
@@ -38,17 +41,17 @@ def _titles(result) -> list[str]:  # type: ignore[no-untyped-def]
 def test_every_facet_filters_as_counted_by_hand(demo_world) -> None:
     lead = demo_world["users"]["lead"]
     everything = selectors.case_search(for_user=lead)
-    assert len(everything.cases) == 6
+    assert len(everything.cases) == 8
     assert dict((v, n) for v, _, n in everything.counts["direction"]) == {
-        "positive": 4, "null": 1, "negative": 1}
+        "positive": 4, "null": 3, "negative": 1}
     cases = {
-        CaseFacets(service_area="childrens-services"): {MENTORS, LETTERS, PROBE, BREAKFAST},
+        CaseFacets(service_area="childrens-services"): {MENTORS, LETTERS, PROBE, BREAKFAST, CARE_LEAVERS, HUB},
         CaseFacets(direction="negative"): {LETTERS},
-        CaseFacets(direction="null"): {WASTE},
-        CaseFacets(design="rct"): {MENTORS, LETTERS},
-        CaseFacets(level="3"): {MENTORS, LETTERS, WASTE},
+        CaseFacets(direction="null"): {WASTE, CARE_LEAVERS, HUB},
+        CaseFacets(design="rct"): {MENTORS, LETTERS, CARE_LEAVERS},
+        CaseFacets(level="3"): {MENTORS, LETTERS, WASTE, CARE_LEAVERS},
         CaseFacets(level="4"): {BREAKFAST},
-        CaseFacets(level="1"): {PROBE},
+        CaseFacets(level="1"): {PROBE, HUB},
         CaseFacets(year="2024"): {LETTERS},
         CaseFacets(typology="process"): {VIDEO, WASTE},
         CaseFacets(stage_reached="Mainstreaming"): {MENTORS},

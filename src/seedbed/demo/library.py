@@ -1,8 +1,10 @@
 """Demo library: positive, null and negative cases, a probe, and one imported external
 evidence entry (illustrative, not a real study). Built only through the library services.
 
-Hand-checkable (tests/library): 6 published cases; directions positive 4, null 1,
-negative 1; Children's Services 4 cases.
+Then every trial and probe the trials demo published becomes a case through
+``case_create_from_trial`` / ``case_create_from_probe`` (unless the trials app's publish step
+already made it). The hand-written six: directions positive 4, null 1, negative 1;
+Children's Services 4 cases.
 """
 
 from __future__ import annotations
@@ -102,3 +104,13 @@ def build(context: dict[str, Any]) -> None:
         external_url="https://example.org/evidence/breakfast-clubs", actor=analyst, source="external",
         publish=True,
     )
+    _from_trials(analyst)
+
+
+def _from_trials(actor: Any) -> None:
+    from seedbed.trials.models import Probe, Trial
+
+    for trial in Trial.objects.filter(result__published_at__isnull=False, library_case__isnull=True).order_by("pk"):
+        services.case_create_from_trial(trial=trial, actor=actor)
+    for probe in Probe.objects.filter(status="published", library_case__isnull=True).order_by("pk"):
+        services.case_create_from_probe(probe=probe, actor=actor)

@@ -73,6 +73,10 @@ class Case(models.Model):
     )
     source_id = models.CharField(max_length=64, blank=True)
     source_record = GenericForeignKey("source_type", "source_id")
+    trial = models.OneToOneField("trials.Trial", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="library_case")
+    probe = models.OneToOneField("trials.Probe", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="library_case")
     registry_url = models.CharField(max_length=500, blank=True)
     citation = models.CharField(max_length=500, blank=True)
     external_url = models.URLField(blank=True)

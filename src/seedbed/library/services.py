@@ -124,6 +124,11 @@ def case_create(
         if source_record is not None:
             case.source_type = ContentType.objects.get_for_model(source_record)
             case.source_id = str(source_record.pk)
+            label = source_record._meta.label_lower
+            if label == "trials.trial":
+                case.trial = source_record  # type: ignore[assignment]
+            elif label == "trials.probe":
+                case.probe = source_record  # type: ignore[assignment]
         case.full_clean()
         case.save()
         audit_append(action="library.case_create", actor=actor, obj=case, data={
@@ -155,6 +160,7 @@ def case_create_from_trial(*, trial: Any, actor: Any, publish: bool = True) -> C
     ci = (result.ci_low, result.ci_high) if result.ci_low is not None and result.ci_high is not None else None
     innovation = innovation_for_record(trial)
     return case_create(
+        service_area=_area_of(trial.organisation),
         title=trial.title, summary=result.plain_summary or protocol.question,
         problem=protocol.question, what_was_done=protocol.intervention,
         setting=protocol.setting, design=design, year=result.published_at.year, actor=actor,
@@ -162,8 +168,18 @@ def case_create_from_trial(*, trial: Any, actor: Any, publish: bool = True) -> C
         effect=result.effect, ci=ci, higher_is_better=protocol.higher_is_better,
         n_intervention=n_intervention, n_comparison=n_comparison,
         lessons_worked=result.lessons or "", innovation=innovation,
-        registry_url=f"/trials/{trial.pk}/", publish=publish,
+        registry_url=f"/trials/registry/{trial.pk}/", publish=publish,
     )
+
+
+def _area_of(organisation: Any) -> ServiceArea | None:
+    """The service area run by the test's organisation (or its parent), if there is one."""
+    for org in (organisation, getattr(organisation, "parent", None)):
+        if org is not None:
+            area = ServiceArea.objects.filter(organisation=org).first()
+            if area is not None:
+                return area
+    return None
 
 
 PROBE_DIRECTION = {"amplify": "positive", "adapt": "null", "dampen": "negative", "stop": "negative"}
@@ -187,7 +203,8 @@ def case_create_from_probe(*, probe: Any, actor: Any, publish: bool = True) -> C
         direction=PROBE_DIRECTION.get(probe.outcome, "not measured"),
         lessons_worked=lessons if probe.outcome == "amplify" else "",
         lessons_did_not=lessons if probe.outcome in ("dampen", "stop") else "",
-        innovation=innovation_for_record(probe), registry_url=f"/trials/probes/{probe.pk}/",
+        innovation=innovation_for_record(probe), registry_url=f"/trials/registry/probes/{probe.pk}/",
+        service_area=_area_of(probe.organisation),
         publish=publish,
     )
 

@@ -172,11 +172,13 @@ class Innovation(models.Model):
     evidence_level = models.PositiveSmallIntegerField(default=0)
     evidence_direction = models.CharField(max_length=20, blank=True)
     evidence_source = models.CharField(max_length=300, blank=True)
-    # The golden thread: the needs, ideas and awards behind it (probes and trials are held as
-    # InnovationLink generic references until the trials app's tables are committed).
+    # The golden thread: the needs, ideas, awards, probes and trials behind it (each also has an
+    # InnovationLink, which carries its label and page and serves external evidence too).
     needs = models.ManyToManyField("participation.Need", blank=True, related_name="innovations_as_need")
     ideas = models.ManyToManyField("participation.Idea", blank=True, related_name="innovations_as_idea")
     awards = models.ManyToManyField("funding.Award", blank=True, related_name="innovations")
+    probes = models.ManyToManyField("trials.Probe", blank=True, related_name="innovations")
+    trials = models.ManyToManyField("trials.Trial", blank=True, related_name="innovations")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -157,6 +157,10 @@ def _thread_add(innovation: Innovation, kind: str, target: models.Model | None) 
         innovation.ideas.add(target.pk)
     elif kind == InnovationLink.Kind.AWARD and label == "funding.award":
         innovation.awards.add(target.pk)
+    elif kind == InnovationLink.Kind.PROBE and label == "trials.probe":
+        innovation.probes.add(target.pk)
+    elif kind == InnovationLink.Kind.TRIAL and label == "trials.trial":
+        innovation.trials.add(target.pk)
 
 
 def innovation_create_from_award(

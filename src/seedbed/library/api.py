@@ -1,0 +1,64 @@
+"""The library's JSON API: published cases, by facet and by meaning (public, read only)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from seedbed.core.access import access_case
+from seedbed.library import opendata, selectors
+
+router = Router(tags=["library"])
+
+
+class CaseOut(Schema):
+    id: int
+    title: str
+    summary: str
+    design: str
+    evidence_level: int
+    direction: str
+    year: int
+    service_area: str
+    typology: str
+    effect: float | None
+    ci_low: float | None
+    ci_high: float | None
+    score: float | None = None
+
+
+class CaseQuery(Schema):
+    q: str = ""
+    service_area: str = ""
+    typology: str = ""
+    stage_reached: str = ""
+    design: str = ""
+    level: str = ""
+    direction: str = ""
+    year: str = ""
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+def _out(case, score: float | None = None) -> dict:  # type: ignore[no-untyped-def]
+    row = opendata.case_row(case)
+    return {**{k: row[k] for k in ("id", "title", "summary", "design", "evidence_level", "direction",
+                                  "year", "service_area", "typology", "effect", "ci_low", "ci_high")},
+            "score": score}
+
+
+@router.get("/cases", response=list[CaseOut], auth=None, url_name="library_cases")
+def cases(request: HttpRequest, filters: Query[CaseQuery]):  # type: ignore[no-untyped-def]
+    """Published cases matching the facets; ranked by meaning when ``q`` is given."""
+    data = filters.dict()
+    query = data.pop("q")
+    result = selectors.case_search(for_user=request.user, facets=selectors.CaseFacets(**data), query=query)
+    return [_out(c, result.scores.get(c.pk)) for c in result.cases]
+
+
+@router.get("/cases/{case_id}", response={200: CaseOut, 403: ErrorOut}, auth=None, url_name="library_case")
+def case(request: HttpRequest, case_id: int):  # type: ignore[no-untyped-def]
+    """One case (drafts are for staff only)."""
+    return _out(access_case(request.user, case_id))
