@@ -35,6 +35,18 @@ def _probe(w: dict[str, Any]) -> dict[str, Any]:
     return {"probe_id": Probe.objects.get(title="Text reminders before home visits").pk}
 
 
+def _draft(w: dict[str, Any]) -> dict[str, Any]:
+    from seedbed.trials.models import Trial
+
+    return {"trial_id": Trial.objects.get(title="Family group conferences before care proceedings").pk}
+
+
+def _draft_probe(w: dict[str, Any]) -> dict[str, Any]:
+    from seedbed.trials.models import Probe
+
+    return {"probe_id": Probe.objects.get(title="Video calls for out-of-hours support").pk}
+
+
 def _editors_only() -> dict[str, int | str]:
     return {
         role: ("login" if role == "anonymous" else 200 if role in EDITORS else 403)
@@ -57,6 +69,24 @@ def _api_only(*allowed: str) -> dict[str, int | str]:
 
 
 ACCESS_RULES: dict[str, tuple[Any, Any]] = {
+    "trials:index": ("public", lambda w: {}),
+    "trials:registry_trial": ("public", _running),
+    "trials:versions": ("public", _running),
+    "trials:result": ("public", _finished),
+    "trials:registry_probe": ("public", _probe),
+    "trials:workspace": (_editors_only(), lambda w: {}),
+    "trials:trial_create": (_editors_only(), lambda w: {}),
+    "trials:manage": (_editors_only(), _running),
+    "trials:protocol_edit": (_editors_only(), _draft),
+    "trials:amend": (_editors_only(), _running),
+    "trials:data": (_editors_only(), _finished),
+    "trials:analysis": (_editors_only(), _finished),
+    "trials:probe_create": (_editors_only(), lambda w: {}),
+    "trials:probe_manage": (_editors_only(), _probe),
+    "trials:probe_edit": (_editors_only(), _draft_probe),
+    "trials:enrol": (_only("frontline"), _running),
+    "trials:event_report": (_only("frontline"), _running),
+    "trials:monitoring": (_only("safety"), _running),
 }
 
 _JSON = "JSON, not a page the axe scan can read; access tested in tests/trials/test_api.py"

@@ -7,6 +7,8 @@ import pytest
 from django.test import Client
 
 from seedbed.accounts.services import api_token_issue
+from seedbed.stats.allocation import allocation_sequence
+from seedbed.stats.randomisation import commitment_hash
 from seedbed.trials.models import Allocation, SafetyEvent, Trial
 from seedbed.trials.services.allocation import ERROR_KEY_REUSED
 
@@ -29,6 +31,15 @@ def test_registry_is_public_and_hides_the_seed_until_published(demo_world) -> No
     assert entries["Peer mentoring for care leavers"]["seed"] == "northfield-demo-mentoring"
     one = Client().get(f"/api/trials/{_running().pk}").json()
     assert one["protocol_hash"] == running["protocol_hash"]
+    # With the revealed seed anyone can check the commitment and reproduce every allocation.
+    finished = entries["Peer mentoring for care leavers"]
+    assert commitment_hash(seed=finished["seed"], protocol_hash=finished["protocol_hash"]) == (
+        finished["seed_commitment"])
+    trial = Trial.objects.get(pk=finished["id"])
+    taken = list(Allocation.objects.filter(trial=trial).exclude(unit_ref="").order_by("position"))
+    again = allocation_sequence(arms=["control", "intervention"], seed=finished["seed"],
+                                length=len(taken))
+    assert [a.arm for a in taken] == [e.arm for e in again.by_stratum[""][: len(taken)]]
 
 
 @pytest.mark.parametrize(("username", "status"), [

@@ -41,9 +41,9 @@ def _post(url: str, token: str, body: dict) -> tuple[int, dict]:
             return exc.code, {"detail": text.decode(errors="replace")[-2000:]}
 
 
-def test_200_concurrent_enrolments_follow_the_sequence(live_server, demo_world) -> None:
-    trial = draft_trial(demo_world, register=True, seed="concurrency-seed")
-    _, token = api_token_issue(user=demo_world["users"]["frontline"], name="tablet")
+def test_200_concurrent_enrolments_follow_the_sequence(live_server, trial_world) -> None:
+    trial = draft_trial(trial_world, register=True, seed="concurrency-seed")
+    _, token = api_token_issue(user=trial_world["users"]["frontline"], name="tablet")
     url = f"{live_server.url}/api/trials/{trial.pk}/enrolments"
     strata = trial.protocol.strata_list
     rng = random.Random(7)

@@ -31,8 +31,8 @@ pytestmark = pytest.mark.django_db
         ("rule", "stopping_rules", protocols.ERROR_NO_STOPPING_RULE),
     ],
 )
-def test_registration_refused_without_a_safeguard(demo_world, remove, field, message) -> None:
-    trial = draft_trial(demo_world)
+def test_registration_refused_without_a_safeguard(trial_world, remove, field, message) -> None:
+    trial = draft_trial(trial_world)
     if remove == "safety_lead":
         Trial.objects.filter(pk=trial.pk).update(safety_lead=None)
     elif remove == "harm":
@@ -41,24 +41,24 @@ def test_registration_refused_without_a_safeguard(demo_world, remove, field, mes
         StoppingRule.objects.filter(trial=trial).delete()
     trial.refresh_from_db()
     with pytest.raises(ValidationProblem) as caught:
-        trial_register(actor=demo_world["users"]["lead"], trial=trial)
+        trial_register(actor=trial_world["users"]["lead"], trial=trial)
     assert caught.value.problems == {field: message}
     trial.refresh_from_db()
     assert trial.is_draft and not Allocation.objects.filter(trial=trial).exists()
 
 
-def test_an_empty_protocol_names_every_missing_field(demo_world) -> None:
-    trial = trial_create(actor=demo_world["users"]["lead"],
-                         organisation=demo_world["organisations"]["childrens-services"], title="T")
+def test_an_empty_protocol_names_every_missing_field(trial_world) -> None:
+    trial = trial_create(actor=trial_world["users"]["lead"],
+                         organisation=trial_world["organisations"]["childrens-services"], title="T")
     with pytest.raises(ValidationProblem) as caught:
-        trial_register(actor=demo_world["users"]["lead"], trial=trial)
+        trial_register(actor=trial_world["users"]["lead"], trial=trial)
     for name in (*protocols.REQUIRED_FIELDS, "effect_size", "safety_lead", "harm_outcomes",
                  "stopping_rules"):
         assert name in caught.value.problems
 
 
-def test_registration_freezes_commits_and_generates_the_sequence(demo_world) -> None:
-    trial = draft_trial(demo_world, register=True, seed="test-seed")
+def test_registration_freezes_commits_and_generates_the_sequence(trial_world) -> None:
+    trial = draft_trial(trial_world, register=True, seed="test-seed")
     version = trial.versions.get()
     assert version.number == 1
     assert version.content == protocol_content(trial)
@@ -78,9 +78,9 @@ def test_registration_freezes_commits_and_generates_the_sequence(demo_world) -> 
     assert audit_verify().ok
 
 
-def test_amendments_are_new_versions_and_the_sequence_is_frozen(demo_world) -> None:
-    trial = draft_trial(demo_world, register=True)
-    analyst = demo_world["users"]["analyst"]
+def test_amendments_are_new_versions_and_the_sequence_is_frozen(trial_world) -> None:
+    trial = draft_trial(trial_world, register=True)
+    analyst = trial_world["users"]["analyst"]
     with pytest.raises(ValidationProblem) as caught:
         protocol_amend(actor=analyst, trial=trial, changes={"arms": "a, b, c"}, reason="more arms")
     assert "arms" in caught.value.problems
@@ -98,14 +98,14 @@ def test_amendments_are_new_versions_and_the_sequence_is_frozen(demo_world) -> N
         protocol_amend(actor=analyst, trial=trial, changes={"setting": "Also Eastside"}, reason="x")
 
 
-def test_cluster_and_stepped_wedge_schedules(demo_world) -> None:
+def test_cluster_and_stepped_wedge_schedules(trial_world) -> None:
     clusters = "\n".join(f"School {i}" for i in range(1, 9))
-    cluster = draft_trial(demo_world, register=True, seed="s", design="cluster", icc=0.05,
+    cluster = draft_trial(trial_world, register=True, seed="s", design="cluster", icc=0.05,
                           cluster_size=20, clusters=clusters, strata="")
     slots = Allocation.objects.filter(trial=cluster)
     assert slots.count() == 8
     assert sorted(slots.values_list("arm", flat=True)) == ["control"] * 4 + ["intervention"] * 4
-    wedge = draft_trial(demo_world, register=True, seed="s", design="stepped_wedge", icc=0.05,
+    wedge = draft_trial(trial_world, register=True, seed="s", design="stepped_wedge", icc=0.05,
                         cluster_size=20, steps=4, clusters=clusters, strata="",
                         title="Stepped rollout")
     steps = sorted(Allocation.objects.filter(trial=wedge).values_list("step", flat=True))

@@ -5,7 +5,8 @@
 - "Peer mentoring for care leavers": finished, analysed and published with a null result
   (outcomes drawn with numpy from a fixed seed, with no true difference between arms);
 - "Text reminders before home visits": a running probe, and "Drop-in family hub hours", a
-  published probe whose outcome was to adapt.
+  published probe whose outcome was to adapt;
+- a draft trial and a draft probe, for the workspace.
 """
 
 from __future__ import annotations
@@ -197,8 +198,33 @@ def _probes(context: dict[str, Any]) -> None:
     probe_publish(actor=lead, probe=finished)
 
 
+DRAFT_TITLE = "Family group conferences before care proceedings"
+DRAFT_PROBE_TITLE = "Video calls for out-of-hours support"
+
+
+def _drafts(context: dict[str, Any]) -> None:
+    users, orgs = context["users"], context["organisations"]
+    trial = trial_create(
+        actor=users["lead"], organisation=orgs["childrens-services"], title=DRAFT_TITLE,
+        question="Does offering a family group conference before care proceedings keep more "
+                 "children safely at home?",
+    )
+    protocol_update(actor=users["analyst"], trial=trial, changes={
+        **COMMON, "outcome_type": "binary", "p_control": 0.4, "p_treatment": 0.5,
+    })
+    probe_create(
+        actor=users["lead"], organisation=orgs["adult-social-care"], title=DRAFT_PROBE_TITLE,
+        challenge="Out-of-hours support", hypothesis="Video calls resolve more evening crises at home",
+        monitored="Evening call-outs", success_signs="Fewer call-outs",
+        amplify_plan="Offer video to every carer", failure_signs="Carers do not answer",
+        recover_plan="Return to phone calls", unintended_consequences="",
+        cost_cap=Decimal("300.00"), end_date=DEMO_DATE + dt.timedelta(weeks=6),
+    )
+
+
 def build(context: dict[str, Any]) -> None:
     """Create the demo probes and trials (run once, after the personas)."""
+    _drafts(context)
     _running_trial(context)
     _finished_trial(context)
     _probes(context)

@@ -12,11 +12,11 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Header, Router, Schema, Status
 
-from seedbed.api.auth import API_AUTH
 from seedbed.core.access import (
     access_trial_enrolment,
     access_trial_registry,
 )
+from seedbed.core.api_auth import API_AUTH
 from seedbed.core.errors import ValidationProblem
 from seedbed.trials import selectors
 from seedbed.trials.models import HarmOutcome

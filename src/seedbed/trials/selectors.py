@@ -231,7 +231,9 @@ def consort_svg(result: TrialResult) -> dict[str, Any]:
             boxes.append({"x": round(cx - 110, 1), "y": 200 + j * 90, "cx": round(cx, 1),
                           "title": f"{label} to {arm['arm']}" if stage == "allocated" else label,
                           "value": arm[stage], "last": j == 2})
-    return {"width": width, "height": 470, "mid": width / 2, "flow": flow, "boxes": boxes,
+    mid = round(width / 2)
+    return {"width": width, "height": 470, "mid": mid, "mid_left": mid - 130, "flow": flow,
+            "boxes": boxes,
             "arm_centres": [round(col * i + col / 2, 1) for i in range(n)]}
 
 

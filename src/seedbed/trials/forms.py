@@ -1,0 +1,287 @@
+"""Forms for probes and trials, in the GOV.UK pattern."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from seedbed.accounts.models import Organisation
+from seedbed.core.errors import ValidationProblem
+from seedbed.core.forms import GovUKWidgetsMixin
+from seedbed.trials.models import (
+    Design,
+    OutcomeType,
+    ProbeOutcome,
+    RiskItem,
+    RiskLevel,
+    SafetyDecision,
+    Severity,
+    Spending,
+)
+
+
+class TrialForm(GovUKWidgetsMixin, forms.Form):
+    """GOV.UK widgets (as ``GovUKWidgetsMixin``), with two changes: subclasses set their
+    querysets and choices in ``prepare`` before the form is validated, and hint and error
+    ids also work when the form has a prefix (several forms on one page)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._options = kwargs.pop("options", {})
+        forms.Form.__init__(self, *args, **kwargs)
+        self.prepare(**self._options)
+        for name, field in self.fields.items():
+            widget = field.widget
+            css = {
+                forms.Textarea: "govuk-textarea",
+                forms.Select: "govuk-select",
+                forms.ClearableFileInput: "govuk-file-upload",
+                forms.FileInput: "govuk-file-upload",
+            }.get(type(widget), "govuk-input")
+            widget.attrs.setdefault("class", css)
+            html_id = f"id_{self.add_prefix(name)}"
+            described = []
+            if field.help_text:
+                described.append(f"{html_id}-hint")
+            if self.is_bound and self.errors.get(name):
+                described.append(f"{html_id}-error")
+                widget.attrs["class"] += " govuk-input--error"
+            if described:
+                widget.attrs["aria-describedby"] = " ".join(described)
+
+    def prepare(self, **options: Any) -> None:
+        """Set querysets and choices from ``options`` (before validation)."""
+
+    def apply(self, problem: ValidationProblem) -> None:
+        """Show a service's problems on the fields they name (others above the form)."""
+        for key, message in problem.problems.items():
+            if key in self.fields:
+                self.add_error(key, message)
+            elif key == "__all__":
+                self.add_error(None, message)
+            else:
+                self.add_error(None, f"{key.replace('_', ' ').capitalize()}: {message}")
+
+
+def _text(label: str, *, required: bool = True, help_text: str = "", rows: int = 3) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=required, help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        error_messages={"required": f"Enter the {label.lower()}"},
+    )
+
+
+def _line(label: str, *, required: bool = True, help_text: str = "", max_length: int = 200) -> forms.CharField:
+    return forms.CharField(label=label, required=required, help_text=help_text,
+                           max_length=max_length,
+                           error_messages={"required": f"Enter the {label.lower()}"})
+
+
+def _number(label: str, *, help_text: str = "", required: bool = False, **kw: Any) -> forms.FloatField:
+    return forms.FloatField(label=label, required=required, help_text=help_text, **kw,
+                            error_messages={"invalid": f"Enter a number for {label.lower()}"})
+
+
+class TrialCreateForm(TrialForm):
+    title = _line("Title", help_text="A short name the public registry will show.")
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.all(), label="Organisation running the trial",
+        error_messages={"required": "Choose the organisation running the trial"},
+    )
+    question = _text("Question", required=False, help_text="What the trial will find out.")
+
+
+class ProtocolForm(TrialForm):
+    """Every registration field; drafts may be saved incomplete."""
+
+    title = _line("Title")
+    question = _text("Question", required=False)
+    population = _text("Population and eligibility", required=False)
+    setting = _text("Setting", required=False)
+    intervention = _text("Intervention", required=False)
+    comparator = _text("Comparator", required=False, help_text="What the control arm receives.")
+    primary_outcome = _text("Primary outcome", required=False)
+    outcome_type = forms.ChoiceField(label="Type of primary outcome", choices=OutcomeType.choices)
+    higher_is_better = forms.TypedChoiceField(
+        label="Is a higher primary outcome better?", choices=(("True", "Yes"), ("False", "No")),
+        coerce=lambda v: v == "True",
+    )
+    secondary_outcomes = _text("Secondary outcomes", required=False)
+    design = forms.ChoiceField(label="Design", choices=Design.choices)
+    randomisation_unit = _line("Randomisation unit", required=False,
+                               help_text="For example: person, family, school, team.")
+    arms = _line("Arms", required=False,
+                 help_text="Separated by commas; the first is the control arm.")
+    strata = _line("Strata", required=False,
+                   help_text="Stratum labels separated by commas (individual designs); leave empty for none.")
+    block_sizes = _line("Block sizes", required=False,
+                        help_text="Permuted block sizes separated by commas, such as 2, 4.")
+    clusters = _text("Clusters", required=False,
+                     help_text="Cluster and stepped-wedge designs: one cluster name per line.")
+    steps = forms.IntegerField(label="Steps (stepped wedge)", required=False, min_value=2)
+    cluster_size = forms.IntegerField(label="Average cluster size", required=False, min_value=1)
+    icc = _number("Intra-cluster correlation (ICC)", min_value=0, max_value=0.99)
+    effect_size = _number("Standardised effect size", help_text="Continuous outcomes: the smallest effect worth detecting, in standard deviations.")
+    p_control = _number("Expected proportion in the control arm", help_text="Binary outcomes only.", min_value=0, max_value=1)
+    p_treatment = _number("Expected proportion in the intervention arm", help_text="Binary outcomes only.", min_value=0, max_value=1)
+    alpha = _number("Significance level", required=True, min_value=0.0001, max_value=0.5)
+    power = _number("Power", required=True, min_value=0.5, max_value=0.999)
+    sides = forms.TypedChoiceField(label="Sides of the test", choices=(("2", "Two-sided"), ("1", "One-sided")), coerce=int)
+    interim_looks = forms.IntegerField(label="Planned looks (interim and final)", min_value=1, max_value=10)
+    spending = forms.ChoiceField(label="Alpha spending", choices=Spending.choices)
+    analysis_plan = _text("Analysis plan", required=False)
+    subgroups = _line("Pre-specified subgroups (equity)", required=False,
+                      help_text="Column names of subgroup variables, separated by commas.")
+    cost_measures = _text("Cost measures", required=False)
+    safeguarding_plan = _text("Safeguarding plan", required=False)
+    ethics_reference = _line("Ethics or DPIA reference", required=False)
+    data_protection_basis = _line("Data protection basis", required=False)
+    outcome_column = _line("Outcome column in the data file", required=False, max_length=60)
+    cost_column = _line("Cost column in the data file", required=False, max_length=60)
+
+    FIELDSETS = (
+        ("The question", ("title", "question", "population", "setting", "intervention",
+                          "comparator")),
+        ("Outcomes", ("primary_outcome", "outcome_type", "higher_is_better",
+                      "secondary_outcomes", "cost_measures")),
+        ("Design and randomisation", ("design", "randomisation_unit", "arms", "strata",
+                                      "block_sizes", "clusters", "steps", "cluster_size", "icc")),
+        ("Sample size and monitoring", ("effect_size", "p_control", "p_treatment", "alpha",
+                                        "power", "sides", "interim_looks", "spending")),
+        ("Analysis, equity and safeguards", ("analysis_plan", "subgroups", "safeguarding_plan",
+                                             "ethics_reference", "data_protection_basis",
+                                             "outcome_column", "cost_column")),
+    )
+
+    def fieldsets(self) -> list[tuple[str, list[Any]]]:
+        return [(title, [self[name] for name in names]) for title, names in self.FIELDSETS]
+
+    def changes(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        for name in ("randomisation_unit", "arms", "block_sizes", "outcome_column"):
+            if not data.get(name):
+                data.pop(name, None)
+        return data
+
+
+class AmendmentForm(ProtocolForm):
+    reason = _text("Reason for the amendment", help_text="Shown beside the change on the public registry.")
+
+    FIELDSETS = (("Why the protocol changes", ("reason",)),) + ProtocolForm.FIELDSETS
+
+
+class SafetyLeadForm(TrialForm):
+    safety_lead = forms.ModelChoiceField(
+        queryset=None, label="Safety lead",  # type: ignore[arg-type]
+        error_messages={"required": "Choose the safety lead"},
+    )
+
+    def prepare(self, *, choices: Any) -> None:
+        self.fields["safety_lead"].queryset = choices  # type: ignore[attr-defined]
+
+
+class HarmOutcomeForm(TrialForm):
+    name = _line("Harm outcome")
+    definition = _text("How the harm is defined and counted")
+    boundary_alpha = _number("Boundary level (one-sided alpha)", required=True,
+                             help_text="For example 0.05: lower stops sooner for smaller excesses of harm.",
+                             min_value=0.001, max_value=0.49)
+    boundary_spending = forms.ChoiceField(label="Boundary spending", choices=Spending.choices,
+                                          initial=Spending.POCOCK)
+
+
+class StoppingRuleForm(TrialForm):
+    rule = _text("Stopping rule", rows=2)
+
+
+class RiskForm(TrialForm):
+    description = _text("Risk", rows=2)
+    likelihood = forms.TypedChoiceField(label="Likelihood", choices=RiskLevel.choices, coerce=int)
+    impact = forms.TypedChoiceField(label="Impact", choices=RiskLevel.choices, coerce=int)
+    owner = forms.ModelChoiceField(queryset=None, label="Owner",  # type: ignore[arg-type]
+                                   error_messages={"required": "Choose who owns the risk"})
+    treatment = forms.ChoiceField(label="Treatment", choices=RiskItem.Treatment.choices)
+    treatment_plan = _text("How it is treated", required=False, rows=2)
+
+    def prepare(self, *, owners: Any) -> None:
+        self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
+
+
+class UploadForm(TrialForm):
+    file = forms.FileField(label="Outcome file", help_text="A CSV or Excel file (.csv, .xlsx).",
+                           error_messages={"required": "Choose a file to upload"})
+
+
+
+class AnalysisForm(TrialForm):
+    assessed = forms.IntegerField(label="Number assessed for eligibility", min_value=0,
+                                  error_messages={"required": "Enter the number assessed for eligibility"})
+    plain_summary = _text("Plain-language summary", rows=5,
+                          help_text="What the trial found, for residents, in a few sentences.")
+    lessons = _text("Lessons learned", required=False, rows=3)
+
+
+class EnrolForm(TrialForm):
+    unit_ref = _line("Unit reference", required=False, max_length=100,
+                     help_text="The service's own reference for the person or family, never a name.")
+    stratum = forms.ChoiceField(label="Stratum", required=False)
+    cluster = forms.ChoiceField(label="Cluster", required=False)
+
+    def prepare(self, *, strata: list[str], clusters: list[str]) -> None:
+        self.fields["stratum"].choices = [(s, s) for s in strata]  # type: ignore[attr-defined]
+        self.fields["cluster"].choices = [(c, c) for c in clusters]  # type: ignore[attr-defined]
+        if not strata:
+            del self.fields["stratum"]
+        if clusters:
+            del self.fields["unit_ref"]
+        else:
+            del self.fields["cluster"]
+
+
+class SafetyEventForm(TrialForm):
+    unit_ref = _line("Unit reference", max_length=100)
+    harm_outcome = forms.ModelChoiceField(queryset=None, label="Which harm",  # type: ignore[arg-type]
+                                          error_messages={"required": "Choose which harm this is"})
+    severity = forms.ChoiceField(label="Severity", choices=Severity.choices)
+    occurred_on = forms.DateField(label="Date it happened", widget=forms.DateInput(attrs={"type": "date"}),
+                                  error_messages={"required": "Enter the date it happened",
+                                                  "invalid": "Enter a real date"})
+    description = _text("What happened", help_text="Do not include names.")
+
+    def prepare(self, *, harms: Any) -> None:
+        self.fields["harm_outcome"].queryset = harms  # type: ignore[attr-defined]
+
+
+class DecisionForm(TrialForm):
+    decision = forms.ChoiceField(label="Decision", choices=SafetyDecision.Decision.choices)
+    reasons = _text("Reasons", help_text="Recorded in the audit chain and shown to the trial team.")
+
+
+class ProbeForm(TrialForm):
+    title = _line("Title")
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.all(), label="Organisation running the probe",
+        error_messages={"required": "Choose the organisation"},
+    )
+    challenge = _line("Challenge", help_text="Probes on the same challenge are shown together.", max_length=300)
+    hypothesis = _text("Hypothesis")
+    monitored = _text("What we will monitor")
+    success_signs = _text("Signs of success")
+    amplify_plan = _text("How we would amplify")
+    failure_signs = _text("Signs of failure")
+    recover_plan = _text("How we would recover or dampen")
+    unintended_consequences = _text("Unintended consequences", required=False)
+    cost_cap = forms.DecimalField(label="Cost cap (£)", min_value=0, decimal_places=2,
+                                  error_messages={"required": "Enter the cost cap",
+                                                  "invalid": "Enter the cost cap in pounds"})
+    end_date = forms.DateField(label="End date", widget=forms.DateInput(attrs={"type": "date"}),
+                               error_messages={"required": "Enter the end date",
+                                               "invalid": "Enter a real date"})
+
+
+class ProbeOutcomeForm(TrialForm):
+    outcome = forms.ChoiceField(label="What happens next", choices=ProbeOutcome.choices)
+    outcome_reasons = _text("Why, and what was learned")
+    spent = forms.DecimalField(label="Amount spent (£)", min_value=0, decimal_places=2,
+                               error_messages={"required": "Enter the amount spent",
+                                               "invalid": "Enter the amount in pounds"})

@@ -1,0 +1,1 @@
+"""Trials pages: the public registry, the workspace, frontline enrolment, safety monitoring."""

@@ -1,0 +1,83 @@
+"""A harmful arm crosses the harm boundary at an interim look: enrolment pauses at once, the
+safety lead is notified and decides; all of it in the audit chain."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+
+from seedbed.core.audit import audit_verify
+from seedbed.core.errors import ValidationProblem
+from seedbed.core.models import AuditEntry
+from seedbed.trials.models import Allocation, Notification, SafetyDecision, Trial
+from seedbed.trials.services.allocation import allocation_draw
+from seedbed.trials.services.monitoring import (
+    interim_look_run,
+    safety_decision_record,
+    safety_event_record,
+)
+from tests.trials.helpers import draft_trial
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_harmful_arm_crosses_the_boundary_and_enrolment_pauses(
+    trial_world, django_capture_on_commit_callbacks
+) -> None:
+    users = trial_world["users"]
+    users["safety"].email = "safety@example.org"
+    users["safety"].save()
+    trial = draft_trial(trial_world, register=True, seed="harm-seed", strata="")
+    harm = trial.harm_outcomes.get()
+    for i in range(60):
+        allocation_draw(actor=users["frontline"], trial=trial, unit_ref=f"H{i}")
+    # A harmful intervention: a third of its units have the harm event, few under control.
+    harmed = list(Allocation.objects.filter(trial=trial, arm="intervention").exclude(unit_ref="")
+                  [:12]) + list(Allocation.objects.filter(trial=trial, arm="control")
+                                .exclude(unit_ref="")[:1])
+    for allocation in harmed:
+        safety_event_record(actor=users["frontline"], trial=trial, unit_ref=allocation.unit_ref,
+                            harm_outcome=harm, severity="serious", description="Placed in care",
+                            occurred_on=dt.date(2026, 10, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        look = interim_look_run(actor=users["safety"], trial=trial)
+    result = look.results[0]
+    assert look.crossed_harm and result["recommendation"] == "stop_for_harm"
+    assert result["z"] <= result["harm_boundary"] < 0
+    trial.refresh_from_db()
+    assert trial.status == Trial.Status.PAUSED and "harm boundary" in trial.pause_reason
+    with pytest.raises(ValidationProblem):
+        allocation_draw(actor=users["frontline"], trial=trial, unit_ref="LATE-1")
+    note = Notification.objects.get(trial=trial)
+    assert note.recipient == users["safety"]
+    assert [m.to for m in mail.outbox] == [["safety@example.org"]]
+    with pytest.raises(ValidationProblem) as caught:
+        safety_decision_record(actor=users["safety"], trial=trial, decision="continue", reasons=" ")
+    assert "reasons" in caught.value.problems
+    safety_decision_record(actor=users["safety"], trial=trial, decision="stop",
+                           reasons="The excess of placements is too large to continue")
+    trial.refresh_from_db()
+    assert trial.status == Trial.Status.STOPPED
+    assert SafetyDecision.objects.get(trial=trial).look == look
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {"trials.interim_look", "trials.enrolment_pause", "trials.safety_decision",
+            "trials.allocation", "trials.safety_event"} <= actions
+    assert audit_verify().ok
+
+
+def test_a_safe_trial_continues_and_looks_are_limited(trial_world) -> None:
+    users = trial_world["users"]
+    trial = draft_trial(trial_world, register=True, seed="safe-seed", strata="", interim_looks=2)
+    with pytest.raises(ValidationProblem):
+        interim_look_run(actor=users["safety"], trial=trial)  # nobody enrolled yet
+    for i in range(20):
+        allocation_draw(actor=users["frontline"], trial=trial, unit_ref=f"S{i}")
+    first = interim_look_run(actor=users["safety"], trial=trial)
+    assert not first.crossed_harm and first.results[0]["recommendation"] == "continue"
+    interim_look_run(actor=users["safety"], trial=trial)
+    with pytest.raises(ValidationProblem):
+        interim_look_run(actor=users["safety"], trial=trial)
+    trial.refresh_from_db()
+    assert trial.status == Trial.Status.RECRUITING
