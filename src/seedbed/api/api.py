@@ -7,11 +7,12 @@ import importlib
 from django.db import DatabaseError, connection
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema, Status
+from ninja.errors import ValidationError as NinjaValidationError
 
 from seedbed import __version__
 from seedbed.accounts.selectors import membership_list, organisation_list
-from seedbed.core.api_auth import API_AUTH
 from seedbed.core.access import access_staff_area
+from seedbed.core.api_auth import API_AUTH
 from seedbed.core.errors import AccessDenied, ValidationProblem
 
 api = NinjaAPI(
@@ -41,6 +42,18 @@ def _access_denied(request: HttpRequest, exc: AccessDenied):  # type: ignore[no-
 def _validation_problem(request: HttpRequest, exc: ValidationProblem):  # type: ignore[no-untyped-def]
     return api.create_response(
         request, {"detail": "The request has problems", "problems": exc.problems}, status=422
+    )
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid_request(request: HttpRequest, exc: NinjaValidationError):  # type: ignore[no-untyped-def]
+    """Malformed input: one message per field, named as the client sent it (``ProblemsOut``)."""
+    problems: dict[str, str] = {}
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload")]
+        problems[".".join(location) or "request"] = str(error.get("msg", "is not valid"))
+    return api.create_response(
+        request, {"detail": "The request has problems", "problems": problems}, status=422
     )
 
 
