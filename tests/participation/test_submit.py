@@ -134,3 +134,12 @@ def test_an_idea_answers_a_need_with_tags(client_as) -> None:  # type: ignore[no
 def test_anonymous_people_are_sent_to_sign_in(client) -> None:  # type: ignore[no-untyped-def]
     response = client.post(reverse("participation:need_new"), _need())
     assert response.status_code == 302 and "/sign-in/" in response["Location"]
+
+
+def test_the_index_links_staff_to_themes_and_handlers_to_moderation(client_as) -> None:  # type: ignore[no-untyped-def]
+    pages = {role: client_as(role).get(reverse("participation:index")).content.decode()
+             for role in ("resident", "analyst", "lead")}
+    themes, moderation = reverse("participation:themes"), reverse("participation:moderation")
+    assert themes not in pages["resident"] and moderation not in pages["resident"]
+    assert themes in pages["analyst"] and moderation not in pages["analyst"]
+    assert themes in pages["lead"] and moderation in pages["lead"]

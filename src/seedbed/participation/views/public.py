@@ -7,7 +7,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from seedbed.core.access import access_contribution, access_signed_in, gatekeeper
+from seedbed.core.access import (
+    access_contribution,
+    access_signed_in,
+    gatekeeper,
+    is_staff_member,
+    is_voices_handler,
+)
 from seedbed.core.errors import ValidationProblem
 from seedbed.participation import selectors, services
 from seedbed.participation.forms import IdeaForm, NeedForm, add_problems
@@ -27,6 +33,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "participation/index.html", {
         "page": page, "kind": kind, "status": status, "query": query,
         "kinds": Kind.choices, "statuses": Status.choices,
+        "staff": is_staff_member(request.user), "handler": is_voices_handler(request.user),
     })
 
 
