@@ -43,8 +43,9 @@ class Journey:
         self.check()
 
     def submit(self, name: str) -> None:
-        self.page.get_by_role("button", name=name).click()
-        self.page.wait_for_load_state()
+        # Some steps embed text (similarity, search) and can take a while on a busy machine.
+        self.page.get_by_role("button", name=name).click(timeout=60000)
+        self.page.wait_for_load_state(timeout=60000)
         self.check()
 
 

@@ -29,6 +29,7 @@ ACCESS_RULES: dict[str, tuple[Any, Any]] = {
 }
 
 NOT_WALKED = {
+    "portfolio:risks_roll_up": "POST only; tested in tests/portfolio/test_thread_links.py",
     "api:portfolio_innovations": "JSON; tested in tests/portfolio/test_portfolio_api.py",
     "api:portfolio_innovation": "JSON; tested in tests/portfolio/test_portfolio_api.py",
     "portfolio:spend_record": "POST only; tested in tests/portfolio/test_portfolio_views.py",

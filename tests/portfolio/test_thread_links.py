@@ -51,3 +51,24 @@ def test_linking_the_same_record_twice_is_refused(demo_world) -> None:
     with pytest.raises(ValidationProblem):
         services.innovation_link_add(innovation=family, kind="need", target=need, label="again",
                                      actor=demo_world["users"]["lead"])
+
+
+def test_a_linked_trial_brings_its_risks_into_the_register(demo_world, client_as) -> None:
+    from seedbed.trials.models import Trial
+
+    trial = Trial.objects.get(title="Peer mentoring for care leavers")
+    family = Innovation.objects.get(title__startswith="Family group")
+    services.innovation_link_add(innovation=family, kind="trial", target=trial, label=trial.title,
+                                 actor=demo_world["users"]["lead"])
+    assert list(family.trials.all()) == [trial]
+    before = family.risks.count()
+    url = reverse("portfolio:risks_roll_up", args=[family.pk])
+    assert client_as("analyst").post(url).status_code == 403
+    assert client_as("lead").post(url).status_code == 302
+    rolled = family.risks.filter(source_label__startswith="Trial: ")
+    assert rolled.count() == trial.risks.count() == family.risks.count() - before > 0
+    assert {r.title for r in rolled} == {str(item) for item in trial.risks.all()}
+    client_as("lead").post(url)  # once each
+    assert family.risks.count() - before == trial.risks.count()
+    page = client_as("lead").get(reverse("portfolio:index")).content.decode()
+    assert "Peer mentoring for care leavers" in page  # in the tests-running table

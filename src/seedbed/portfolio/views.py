@@ -171,3 +171,12 @@ def lifecycles(request: HttpRequest) -> HttpResponse:
 @gatekeeper(access_portfolio)
 def appetite(request: HttpRequest) -> HttpResponse:
     return render(request, "portfolio/appetite.html", {"areas": selectors.service_area_list()})
+
+
+@require_http_methods(["POST"])
+def risks_roll_up(request: HttpRequest, innovation_id: int) -> HttpResponse:
+    innovation: Innovation = access_innovation(request.user, innovation_id)
+    access_portfolio_manage(request.user)
+    added = services.risks_roll_up(innovation=innovation, actor=request.user)
+    messages.success(request, f"{len(added)} risk{'s' if len(added) != 1 else ''} brought in from its probes and trials.")
+    return redirect("portfolio:innovation_detail", innovation_id=innovation.pk)
