@@ -28,7 +28,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # One test database per test run, so several runs on one machine (or one server) never
 # drop each other's database. pytest-xdist adds its own per-worker suffix on top.
 _run_id = os.environ.setdefault("SEEDBED_TEST_RUN_ID", str(os.getpid()))
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+if str(DATABASES["default"]["ENGINE"]).endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-seedbed-{_run_id}.sqlite3")}  # noqa: F405
 else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_seedbed_{_run_id}"}  # noqa: F405

@@ -100,13 +100,13 @@ def _micro_round(fund: Any, orgs: dict, lead: Any, panel: Any, provider: Any, re
             reviews.conflict_declare(application=application, reviewer=reviewer, has_conflict=False)
             values = SCORES[application.title]["panel" if reviewer == panel else "lead"]
             reviews.review_save(application=application, reviewer=reviewer,
-                                scores={c.pk: v for c, v in zip(criteria, values, strict=True)})
+                                scores={c.pk: v for c, v in zip(criteria, values, strict=True)})  # type: ignore[misc]
     calls.call_close(call=call, actor=lead)
     slots = reviews.pitch_order_set(call=call, application_ids=[a.pk for a in apps], actor=lead)
     for slot, application in zip(slots, apps, strict=True):
         reviews.pitch_slot_move(slot=slot, status="pitching", actor=lead)
         for reviewer, key in ((panel, "panel"), (lead, "lead")):
-            values = SCORES[application.title]["pitch"][key]
+            values = SCORES[application.title]["pitch"][key]  # type: ignore[index]
             reviews.review_save(application=application, reviewer=reviewer, mode=Review.Mode.PITCH,
                                 scores={c.pk: v for c, v in zip(criteria, values, strict=True)})
         reviews.pitch_slot_move(slot=slot, status="done", actor=lead)

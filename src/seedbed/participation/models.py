@@ -151,14 +151,14 @@ class IdeaManager(models.Manager["Idea"]):
 
 
 class Need(Contribution):
-    objects = NeedManager()
+    objects = NeedManager()  # type: ignore[misc]
 
     class Meta:
         proxy = True
 
 
 class Idea(Contribution):
-    objects = IdeaManager()
+    objects = IdeaManager()  # type: ignore[misc]
 
     class Meta:
         proxy = True

@@ -81,7 +81,7 @@ def open_rows() -> list[dict[str, Any]]:
             "status_reason": c.status_reason,
             "outcome": c.outcome_label,
             "merged_into": c.merged_into.reference if c.merged_into else "",
-            "supports": c.support_total,
+            "supports": c.support_total,  # type: ignore[attr-defined]
             "created_at": c.created_at.isoformat(),
             "updated_at": c.updated_at.isoformat(),
         })

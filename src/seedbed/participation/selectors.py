@@ -138,7 +138,7 @@ def theme_latest() -> tuple[ThemeRun | None, list[Theme]]:
     themes = list(run.themes.select_related("representative").order_by("position"))
     for theme in themes:
         theme.examples = list(  # type: ignore[attr-defined]
-            theme.members.filter(hidden=False).exclude(pk=theme.representative_id).order_by("pk")[:2]
+            theme.members.filter(hidden=False).exclude(pk=theme.representative_id).order_by("pk")[:2]  # type: ignore[misc]
         )
     return run, themes
 

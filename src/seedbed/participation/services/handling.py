@@ -154,7 +154,7 @@ def contribution_merge(*, duplicate: Contribution, into: Contribution, actor: An
                 if uid not in have
             ]
             model.objects.bulk_create(
-                [model(contribution=into, user_id=uid, created_at=now) for uid in moving]
+                [model(contribution=into, user_id=uid, created_at=now) for uid in moving]  # type: ignore[misc]
             )
             carried[model.__name__.lower()] = len(moving)
         previous = duplicate.status

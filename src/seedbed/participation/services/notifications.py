@@ -33,7 +33,7 @@ def notify_change(*, contribution: Contribution, subject: str, body: str, actor:
         rows.append(Notification(user_id=submitter_id, contribution=contribution, subject=subject,
                                  body=body, immediate=True, created_at=now))
     followers = (
-        Follow.objects.filter(contribution=contribution, user__is_active=True)
+        Follow.objects.filter(contribution=contribution, user__is_active=True)  # type: ignore[misc]
         .exclude(user_id=submitter_id).values_list("user_id", flat=True)
     )
     rows += [Notification(user_id=uid, contribution=contribution, subject=subject, body=body,
