@@ -243,3 +243,13 @@ LOGGING = logging_config(json_output=env_bool("SEEDBED_LOG_JSON", default=not DE
 SEEDBED_COUNCIL_NAME = env_str("SEEDBED_COUNCIL_NAME", "Northfield Council")
 SEEDBED_SERVICE_NAME = env_str("SEEDBED_SERVICE_NAME", "Seedbed")
 SEEDBED_ALLOW_DEMO_DATA = env_bool("SEEDBED_ALLOW_DEMO_DATA", default=DEBUG)
+
+# --- notifications --------------------------------------------------------------------------
+# GOV.UK Notify is used when an API key is set; otherwise Django's email backend.
+SEEDBED_NOTIFY_API_KEY = env_str("SEEDBED_NOTIFY_API_KEY")
+SEEDBED_NOTIFY_EMAIL_TEMPLATE_ID = env_str("SEEDBED_NOTIFY_EMAIL_TEMPLATE_ID")
+EMAIL_BACKEND = env_str(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "seedbed@localhost")
