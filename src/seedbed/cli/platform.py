@@ -114,6 +114,9 @@ def demo(
         summary = demo_load()
     except DemoRefused as exc:
         fail(str(exc))
+    if summary.created:
+        # Themes across the demo needs are normally refreshed by a background worker.
+        call_command("voices_themes", verbosity=0)
     state = "loaded" if summary.created else "already loaded"
     typer.echo(f"Demo data {state}: {summary.organisations} organisations, {summary.people} people.")
     _print_personas()
