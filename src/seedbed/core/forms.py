@@ -6,26 +6,39 @@ from typing import Any
 
 from django import forms
 
+CSS_BY_WIDGET: dict[type, str] = {
+    forms.Textarea: "govuk-textarea",
+    forms.Select: "govuk-select",
+    forms.PasswordInput: "govuk-input govuk-password-input__input",
+}
+
 
 class GovUKWidgetsMixin:
-    """Give each widget the GOV.UK classes and error/hint wiring."""
+    """Give each widget the GOV.UK classes, and link hints and errors with aria-describedby.
+
+    Ids follow the form's prefix (``id_<prefix>-<name>-hint``), and errors are wired after
+    validation, so subclasses may still adjust fields (querysets, choices) in ``__init__``.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():  # type: ignore[attr-defined]
             widget = field.widget
-            css_by_widget: dict[type, str] = {
-                forms.Textarea: "govuk-textarea",
-                forms.Select: "govuk-select",
-                forms.PasswordInput: "govuk-input govuk-password-input__input",
-            }
-            css = css_by_widget.get(type(widget), "govuk-input")
-            widget.attrs.setdefault("class", css)
-            described = []
+            widget.attrs.setdefault("class", CSS_BY_WIDGET.get(type(widget), "govuk-input"))
             if field.help_text:
-                described.append(f"id_{name}-hint")
-            if self.errors.get(name) if self.is_bound else None:  # type: ignore[attr-defined]
-                described.append(f"id_{name}-error")
-                widget.attrs["class"] += " govuk-input--error"
-            if described:
-                widget.attrs["aria-describedby"] = " ".join(described)
+                widget.attrs["aria-describedby"] = f"id_{self.add_prefix(name)}-hint"  # type: ignore[attr-defined]
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        for name in self.errors:  # type: ignore[attr-defined]
+            field = self.fields.get(name)  # type: ignore[attr-defined]
+            if field is None:
+                continue
+            attrs = field.widget.attrs
+            error_id = f"id_{self.add_prefix(name)}-error"  # type: ignore[attr-defined]
+            described = attrs.get("aria-describedby", "").split()
+            if error_id not in described:
+                attrs["aria-describedby"] = " ".join([*described, error_id])
+            if "--error" not in attrs.get("class", ""):
+                base = attrs.get("class", "govuk-input").split()[0]
+                attrs["class"] = f"{attrs.get('class', base)} {base}--error"

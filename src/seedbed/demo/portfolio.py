@@ -48,7 +48,7 @@ def build(context: dict[str, Any]) -> None:
     def make(title: str, problem: str, area: str, typology: str, at: str, budget: int, spend: int,
              tags: tuple[str, ...] = (), entered: dt.datetime | None = None, **extra: Any) -> Any:
         innovation = services.innovation_create(
-            title=title, problem=problem, owner=lead, lead_organisation=orgs[areas[area].organisation.slug],
+            title=title, problem=problem, owner=lead, lead_organisation=orgs[areas[area].organisation.slug],  # type: ignore[union-attr]
             typology=typology, efficiency_tags=tags, service_area=areas[area], stage=stage[at],
             stage_entered_at=entered, budget=Decimal(budget), actor=lead, **extra)
         if spend:

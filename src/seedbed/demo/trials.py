@@ -138,7 +138,7 @@ def _finished_trial(context: dict[str, Any]) -> None:
     _safeguards(trial, users, "Crisis contact",
                 "Contact with crisis services during the trial")
     trial = trial_register(actor=users["lead"], trial=trial, seed="northfield-demo-mentoring")
-    planned = trial.protocol.sample_size_per_arm * 2
+    planned = trial.protocol.sample_size_per_arm * 2  # type: ignore[operator]
     for i in range(planned):
         allocation_draw(actor=users["frontline"], trial=trial, unit_ref=f"CL-{500 + i}")
     trial = trial_close(actor=users["lead"], trial=trial)

@@ -108,7 +108,7 @@ def case_search(*, for_user: Any, facets: CaseFacets = CaseFacets(), query: str 
 
         index = VectorIndex.build(texts=[c.search_text for c in cases], ids=[str(c.pk) for c in cases])
         found = search(index=index, query=query, k=len(cases))
-        backend, warnings = found.backend, found.warnings
+        backend, warnings = found.backend, found.warnings  # type: ignore[assignment]
         floor = MIN_SCORE.get(found.backend, 0.1)
         scores = {int(m.id): m.score for m in found.matches if m.score >= floor}
         by_id = {c.pk: c for c in cases}

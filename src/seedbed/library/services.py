@@ -221,7 +221,7 @@ def case_publish(*, case: Case, actor: Any) -> Case:
         audit_append(action="library.case_publish", actor=actor, obj=case,
                      data={"evidence_level": case.level, "direction": case.direction})
         if case.innovation_id:
-            innovation_evidence_record(innovation=case.innovation, level=case.level,
+            innovation_evidence_record(innovation=case.innovation, level=case.level,  # type: ignore[arg-type]
                                        direction=case.direction, source=f"Library case: {case.title}",
                                        actor=actor)
     return case
@@ -245,7 +245,7 @@ def case_evidence_override(*, case: Case, level: int, reason: str, actor: Any) -
         audit_append(action="library.case_evidence_override", actor=actor, obj=case,
                      data={"computed": case.evidence_level, "from": before, "to": level})
         if case.is_published and case.innovation_id:
-            innovation_evidence_record(innovation=case.innovation, level=level, direction=case.direction,
+            innovation_evidence_record(innovation=case.innovation, level=level, direction=case.direction,  # type: ignore[arg-type]
                                        source=f"Library case: {case.title} (level overridden)", actor=actor)
     return case
 

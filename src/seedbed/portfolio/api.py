@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from seedbed.api.auth import API_AUTH
 from seedbed.core.access import access_innovation, access_portfolio
+from seedbed.core.api_auth import API_AUTH
 from seedbed.portfolio import selectors
 
 router = Router(tags=["portfolio"])

@@ -118,7 +118,7 @@ def enrol(  # type: ignore[no-untyped-def]
     body = {
         "trial_id": trial.pk, "unit_ref": allocation.unit_ref, "stratum": allocation.stratum,
         "cluster": allocation.cluster, "arm": allocation.arm,
-        "enrolled_at": allocation.enrolled_at, "replayed": allocation.replayed,
+        "enrolled_at": allocation.enrolled_at, "replayed": allocation.replayed,  # type: ignore[attr-defined]
     }
     return Status(200 if body["replayed"] else 201, body)
 
@@ -147,6 +147,6 @@ def safety_event(  # type: ignore[no-untyped-def]
     body = {
         "id": event.pk, "trial_id": trial.pk, "unit_ref": event.allocation.unit_ref,
         "harm_outcome": harm.name, "severity": event.severity,
-        "occurred_on": event.occurred_on, "replayed": event.replayed,
+        "occurred_on": event.occurred_on, "replayed": event.replayed,  # type: ignore[attr-defined]
     }
     return Status(200 if body["replayed"] else 201, body)

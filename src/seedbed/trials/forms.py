@@ -32,7 +32,7 @@ class TrialForm(GovUKWidgetsMixin, forms.Form):
         self.prepare(**self._options)
         for name, field in self.fields.items():
             widget = field.widget
-            css = {
+            css = {  # type: ignore[call-overload]
                 forms.Textarea: "govuk-textarea",
                 forms.Select: "govuk-select",
                 forms.ClearableFileInput: "govuk-file-upload",
@@ -167,16 +167,16 @@ class ProtocolForm(TrialForm):
 class AmendmentForm(ProtocolForm):
     reason = _text("Reason for the amendment", help_text="Shown beside the change on the public registry.")
 
-    FIELDSETS = (("Why the protocol changes", ("reason",)),) + ProtocolForm.FIELDSETS
+    FIELDSETS = (("Why the protocol changes", ("reason",)),) + ProtocolForm.FIELDSETS  # type: ignore[assignment]
 
 
 class SafetyLeadForm(TrialForm):
-    safety_lead = forms.ModelChoiceField(
+    safety_lead = forms.ModelChoiceField(  # type: ignore[var-annotated]
         queryset=None, label="Safety lead",  # type: ignore[arg-type]
         error_messages={"required": "Choose the safety lead"},
     )
 
-    def prepare(self, *, choices: Any) -> None:
+    def prepare(self, *, choices: Any) -> None:  # type: ignore[override]
         self.fields["safety_lead"].queryset = choices  # type: ignore[attr-defined]
 
 
@@ -198,12 +198,12 @@ class RiskForm(TrialForm):
     description = _text("Risk", rows=2)
     likelihood = forms.TypedChoiceField(label="Likelihood", choices=RiskLevel.choices, coerce=int)
     impact = forms.TypedChoiceField(label="Impact", choices=RiskLevel.choices, coerce=int)
-    owner = forms.ModelChoiceField(queryset=None, label="Owner",  # type: ignore[arg-type]
+    owner = forms.ModelChoiceField(queryset=None, label="Owner",  # type: ignore[arg-type, var-annotated]
                                    error_messages={"required": "Choose who owns the risk"})
     treatment = forms.ChoiceField(label="Treatment", choices=RiskItem.Treatment.choices)
     treatment_plan = _text("How it is treated", required=False, rows=2)
 
-    def prepare(self, *, owners: Any) -> None:
+    def prepare(self, *, owners: Any) -> None:  # type: ignore[override]
         self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
 
 
@@ -227,7 +227,7 @@ class EnrolForm(TrialForm):
     stratum = forms.ChoiceField(label="Stratum", required=False)
     cluster = forms.ChoiceField(label="Cluster", required=False)
 
-    def prepare(self, *, strata: list[str], clusters: list[str]) -> None:
+    def prepare(self, *, strata: list[str], clusters: list[str]) -> None:  # type: ignore[override]
         self.fields["stratum"].choices = [(s, s) for s in strata]  # type: ignore[attr-defined]
         self.fields["cluster"].choices = [(c, c) for c in clusters]  # type: ignore[attr-defined]
         if not strata:
@@ -240,7 +240,7 @@ class EnrolForm(TrialForm):
 
 class SafetyEventForm(TrialForm):
     unit_ref = _line("Unit reference", max_length=100)
-    harm_outcome = forms.ModelChoiceField(queryset=None, label="Which harm",  # type: ignore[arg-type]
+    harm_outcome = forms.ModelChoiceField(queryset=None, label="Which harm",  # type: ignore[arg-type, var-annotated]
                                           error_messages={"required": "Choose which harm this is"})
     severity = forms.ChoiceField(label="Severity", choices=Severity.choices)
     occurred_on = forms.DateField(label="Date it happened", widget=forms.DateInput(attrs={"type": "date"}),
@@ -248,7 +248,7 @@ class SafetyEventForm(TrialForm):
                                                   "invalid": "Enter a real date"})
     description = _text("What happened", help_text="Do not include names.")
 
-    def prepare(self, *, harms: Any) -> None:
+    def prepare(self, *, harms: Any) -> None:  # type: ignore[override]
         self.fields["harm_outcome"].queryset = harms  # type: ignore[attr-defined]
 
 

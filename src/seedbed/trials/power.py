@@ -71,13 +71,13 @@ def compute_power(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str
         if problems:
             return {}, problems
         if design == "cluster":
-            cl = cluster_sample_size(n_per_arm=n, cluster_size=int(m), icc=float(icc))
+            cl = cluster_sample_size(n_per_arm=n, cluster_size=int(m), icc=float(icc))  # type: ignore[arg-type]
             n = cl.n_per_arm
             calc.update(design_effect=round(cl.design_effect, 4), clusters_per_arm=cl.clusters_per_arm)
             warnings += cl.warnings
         else:
             sw = stepped_wedge_sample_size(
-                n_per_arm=n, steps=int(values["steps"]), cluster_size=int(m), icc=float(icc)
+                n_per_arm=n, steps=int(values["steps"]), cluster_size=int(m), icc=float(icc)  # type: ignore[arg-type]
             )
             n = sw.total_n / 2.0
             calc.update(design_effect=round(sw.design_effect, 4), clusters=sw.clusters)

@@ -65,7 +65,7 @@ def registry_entry(trial: Trial) -> dict[str, Any]:
 
 def field_label(name: str) -> str:
     if name in {f.name for f in Protocol._meta.get_fields()}:
-        return str(Protocol._meta.get_field(name).verbose_name).capitalize()
+        return str(Protocol._meta.get_field(name).verbose_name).capitalize()  # type: ignore[union-attr]
     return name.replace("_", " ").capitalize()
 
 

@@ -87,7 +87,7 @@ def safety_event_record(
                 return earlier
         if problems:
             raise ValidationProblem(problems)
-        event = SafetyEvent.objects.create(
+        event = SafetyEvent.objects.create(  # type: ignore[misc]
             trial=trial, allocation=allocation, harm_outcome=harm_outcome, severity=severity,
             description=description.strip(), occurred_on=occurred_on, reported_by=actor,
             reported_at=timezone.now(), idempotency_key=idempotency_key,

@@ -39,7 +39,7 @@ def _check(values: dict[str, Any]) -> dict[str, str]:
             continue
         value = values.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
-            label = str(Probe._meta.get_field(name).verbose_name)
+            label = str(Probe._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
             problems[name] = ERROR_REQUIRED.format(label=label)
     cost = values.get("cost_cap")
     if cost is not None and Decimal(cost) < 0:

@@ -61,7 +61,7 @@ PROTOCOL_FIELDS = tuple(
 
 
 def _label(name: str) -> str:
-    return str(Protocol._meta.get_field(name).verbose_name)
+    return str(Protocol._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
 
 
 def trial_create(

@@ -186,7 +186,7 @@ def analysis_run(
     cost = primary.cost[0].cost_per_outcome_gained if primary.cost else None
     level = evidence_level(
         theory_of_change=True, measured_change=True, comparison=COMPARISON_RANDOMISED,
-        effect=estimate.effect, ci=tuple(estimate.ci), higher_is_better=protocol.higher_is_better,
+        effect=estimate.effect, ci=tuple(estimate.ci), higher_is_better=protocol.higher_is_better,  # type: ignore[arg-type]
     )
     values = {
         "dataset": dataset, "analysis": json_safe(asdict(result)),
