@@ -135,3 +135,17 @@ def test_production_logs_are_json_without_personal_data(db, client, caplog) -> N
     line = json.loads(formatter.format(records[-1]))
     assert line["event"] == "request" and line["path"] == "/" and line["status"] == 200
     assert "someone@example.org" not in json.dumps(line)
+
+
+def test_nul_bytes_are_refused_clearly(db, client) -> None:  # type: ignore[no-untyped-def]
+    from seedbed.core.middleware import NUL_MESSAGE
+
+    api = client.get("/api/health", {"q": "a\x00b"})
+    assert api.status_code == 400
+    assert api.json() == {"detail": NUL_MESSAGE}
+    page = client.get("/", {"q": "\x00"})
+    assert page.status_code == 400
+    assert "NUL" in page.content.decode()
+    form = client.post("/sign-in/", "username=lead%00&password=x",
+                       content_type="application/x-www-form-urlencoded")
+    assert form.status_code == 400

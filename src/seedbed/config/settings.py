@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
     "seedbed.core.middleware.RequestLogMiddleware",
+    "seedbed.core.middleware.RejectNulMiddleware",
     "seedbed.core.middleware.AccessDeniedMiddleware",
 ]
 
