@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from seedbed.demo.personas import DEMO_PASSWORD
 from tests.browser.conftest import axe_violations, describe, sign_in
@@ -59,11 +60,11 @@ def test_micro_grant_from_publication_to_award_letters_through_a_live_pitch_pane
     page.get_by_label("Largest amount (£)").fill("1000")
     page.get_by_label("May individuals apply?").select_option("yes")
     page = lead.submit("Create the draft call")
-    assert page.get_by_role("heading", name="Manage Pop-up play micro-grants").is_visible()
+    expect(page.get_by_role("heading", name="Manage Pop-up play micro-grants")).to_be_visible()
     page.get_by_label("Question").fill("What will you try?")
     page.get_by_label("Word limit").fill("400")
     page = lead.submit("Add the question")
-    assert page.get_by_text("at most 250 words").first.is_visible()  # the micro-grant's hard cap, shown in the error summary
+    expect(page.get_by_text("at most 250 words").first).to_be_visible()  # the micro-grant's hard cap, shown in the error summary
     page.get_by_label("Word limit").fill("100")
     page = lead.submit("Add the question")
     page.get_by_label("Criterion").fill("Children will enjoy it")
@@ -74,7 +75,7 @@ def test_micro_grant_from_publication_to_award_letters_through_a_live_pitch_pane
     page.get_by_label("Chair of the panel?").select_option("yes")
     page = lead.submit("Add to the panel")
     page = lead.submit("Publish the call")
-    assert page.get_by_text("The call is published").is_visible()
+    expect(page.get_by_text("The call is published")).to_be_visible()
     call = Call.objects.get(title="Pop-up play micro-grants")
 
     # The provider applies for its organisation; a resident as an individual.
@@ -90,7 +91,7 @@ def test_micro_grant_from_publication_to_award_letters_through_a_live_pitch_pane
         page = applicant.submit("Save and continue")
         page.get_by_label("What will you try?").fill("Two afternoons of free play with loose parts.")
         page = applicant.submit("Submit the application")
-        assert page.get_by_text("submitted").first.is_visible()
+        expect(page.get_by_text("submitted").first).to_be_visible()
         applicant.close()
     apps = list(Application.objects.filter(call=call).order_by("pk"))
     assert [a.status for a in apps] == ["submitted", "submitted"]
@@ -130,8 +131,8 @@ def test_micro_grant_from_publication_to_award_letters_through_a_live_pitch_pane
     letters.first.click()
     page.wait_for_load_state()
     lead.check()
-    assert page.get_by_role("heading", name="Award letter").is_visible()
-    assert page.get_by_text("Strong pitch; low cost to try.").is_visible()
+    expect(page.get_by_role("heading", name="Award letter")).to_be_visible()
+    expect(page.get_by_text("Strong pitch; low cost to try.")).to_be_visible()
     lead.close()
     # The provider reads its letter and accepts.
     provider = Persona(browser, base, "provider")
@@ -139,7 +140,7 @@ def test_micro_grant_from_publication_to_award_letters_through_a_live_pitch_pane
     page = provider.go(f"/funding/awards/{award.pk}/")
     page.get_by_label("Your answer").select_option("accept")
     page = provider.submit("Send my answer")
-    assert page.get_by_text("Accepted").is_visible()
+    expect(page.get_by_text("Accepted")).to_be_visible()
     provider.go(f"/funding/awards/{award.pk}/letter/")
     provider.close()
 
@@ -167,7 +168,7 @@ def test_participatory_budget_from_projects_to_a_counted_result_with_explanation
         page = lead.submit(f"Record the check on {title}")
     page.get_by_label("Counting rule (fixed from now on)").select_option("mes-add1-fill")
     page = lead.submit("Fix the rule and open voting")
-    assert page.get_by_text("The counting rule is now fixed").is_visible()
+    expect(page.get_by_text("The counting rule is now fixed")).to_be_visible()
 
     resident = Persona(browser, base, "resident")
     page = resident.go(f"/funding/pb/{pb_round.pk}/")
@@ -176,9 +177,9 @@ def test_participatory_budget_from_projects_to_a_counted_result_with_explanation
     page.get_by_label("Swings (£4,000)").check()
     page.get_by_label("Mural (£3,000)").check()
     page = resident.submit("Cast my vote")
-    assert page.get_by_text("You have voted in this round").is_visible()
+    expect(page.get_by_text("You have voted in this round")).to_be_visible()
     resident.go(f"/funding/pb/{pb_round.pk}/vote/")
-    assert resident.page.get_by_text("You have already voted").is_visible()
+    expect(resident.page.get_by_text("You have already voted")).to_be_visible()
     resident.close()
 
     frontline = Persona(browser, base, "frontline")
@@ -188,19 +189,19 @@ def test_participatory_budget_from_projects_to_a_counted_result_with_explanation
         for title in picks:
             page.get_by_label(title, exact=False).check()
         page = frontline.submit("Key in the ballot")
-        assert page.get_by_text("Paper ballot keyed in").is_visible()
+        expect(page.get_by_text("Paper ballot keyed in")).to_be_visible()
     frontline.close()
 
     page = lead.go(f"/funding/pb/{pb_round.pk}/manage/")
     page = lead.submit("Close voting and count")
-    assert page.get_by_role("heading", name="Westside play budget").is_visible()
+    expect(page.get_by_role("heading", name="Westside play budget")).to_be_visible()
     lead.close()
     public = Persona(browser, base, None)
     page = public.go(f"/funding/pb/{pb_round.pk}/results/")
-    assert page.get_by_text("5 residents voted").is_visible()
+    expect(page.get_by_text("5 residents voted")).to_be_visible()
     result = pb_round.__class__.objects.get(pk=pb_round.pk).result
     table = page.get_by_role("table", name="Every project, and why it was or was not funded")
     for note in result.explanations.values():
         assert note["reason"] in table.inner_text()
-    assert page.get_by_role("link", name="Download the election as a Pabulib file (.pb)").is_visible()
+    expect(page.get_by_role("link", name="Download the election as a Pabulib file (.pb)")).to_be_visible()
     public.close()

@@ -6,6 +6,7 @@ import importlib
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from seedbed.demo.personas import DEMO_PASSWORD
 from tests.browser.conftest import axe_violations, describe, sign_in
@@ -63,9 +64,9 @@ def test_error_pages_pass_axe(page, live_server, demo_world) -> None:  # type: i
 
 def test_sign_in_errors_and_lockout_pages_pass_axe(page, live_server, demo_world) -> None:  # type: ignore[no-untyped-def]
     sign_in(page, live_server.url, "lead", "wrong-password")
-    assert page.get_by_text("There is a problem").is_visible()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
     assert not axe_violations(page), describe(axe_violations(page))
     for _ in range(5):
         sign_in(page, live_server.url, "lead", "wrong-password")
-    assert page.get_by_role("heading", name="Signing in is paused").is_visible()
+    expect(page.get_by_role("heading", name="Signing in is paused")).to_be_visible()
     assert not axe_violations(page), describe(axe_violations(page))

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from seedbed.demo.personas import DEMO_PASSWORD
 from tests.browser.conftest import axe_violations, describe, sign_in
@@ -64,10 +65,10 @@ def test_resident_supports_a_similar_need_instead_and_hears_it_taken_forward(
     assert page.get_by_role("heading", level=1).inner_text() == TARGET
     _clean(page)
     page.get_by_role("button", name="Support this need").click()
-    assert page.get_by_text(re.compile(r"^You support N-\d+\.")).is_visible()
+    expect(page.get_by_text(re.compile(r"^You support N-\d+\."))).to_be_visible()
     _clean(page)
     page.get_by_role("button", name="Follow this need").click()
-    assert page.get_by_text(re.compile(r"^You are following N-\d+\.")).is_visible()
+    expect(page.get_by_text(re.compile(r"^You are following N-\d+\."))).to_be_visible()
     _clean(page)
     need = Contribution.objects.get(title=TARGET)
     assert need.supports.filter(user__username="resident").exists()
@@ -84,13 +85,13 @@ def test_resident_supports_a_similar_need_instead_and_hears_it_taken_forward(
     staff.get_by_label("New status").select_option("taken_forward")
     staff.get_by_label("Taken forward as").fill("Clean alleys challenge")
     staff.get_by_role("button", name="Change status").click()
-    assert staff.get_by_text("The status is now 'Taken forward'").is_visible()
+    expect(staff.get_by_text("The status is now 'Taken forward'")).to_be_visible()
     _clean(staff)
     staff_context.close()
 
     # The resident is notified: on their notifications page, and in the daily digest email.
     page.goto(f"{live_server.url}/voices/notifications/")
-    assert page.get_by_text(f"{need.reference} is now taken forward").first.is_visible()
+    expect(page.get_by_text(f"{need.reference} is now taken forward").first).to_be_visible()
     _clean(page)
     assert Notification.objects.filter(user__username="resident", contribution=need).exists()
     mail.outbox.clear()
@@ -98,7 +99,7 @@ def test_resident_supports_a_similar_need_instead_and_hears_it_taken_forward(
     to_resident = [m for m in mail.outbox if m.to == ["resident@example.org"]]
     assert len(to_resident) == 1 and "Clean alleys challenge" in to_resident[0].body
     page.goto(f"{live_server.url}/voices/{need.pk}/")
-    assert page.get_by_text("Taken forward as: Clean alleys challenge").is_visible()
+    expect(page.get_by_text("Taken forward as: Clean alleys challenge")).to_be_visible()
     _clean(page)
 
 
@@ -108,7 +109,7 @@ def test_the_check_step_shows_similar_needs_from_the_server(page, live_server, v
     sign_in(page, live_server.url, "resident", DEMO_PASSWORD)
     page.goto(f"{live_server.url}/voices/needs/new/")
     page.get_by_role("button", name="Send need").click()
-    assert page.get_by_text("There is a problem").first.is_visible()
+    expect(page.get_by_text("There is a problem").first).to_be_visible()
     _clean(page)
     page.get_by_label("Title").fill("No break from caring")
     page.get_by_label("What is the problem?").fill("I care for my dad and never get respite care or a short break")
@@ -117,7 +118,7 @@ def test_the_check_step_shows_similar_needs_from_the_server(page, live_server, v
     assert page.locator(".voices-similar--checked").get_by_role("link", name=re.compile("Support this instead")).count() >= 1
     _clean(page)
     page.get_by_role("button", name="Send need").click()
-    assert page.get_by_text(re.compile("Your need has been received")).is_visible()
+    expect(page.get_by_text(re.compile("Your need has been received"))).to_be_visible()
     _clean(page)
 
 
@@ -141,9 +142,9 @@ def test_staff_and_resident_pages_pass_axe_with_content_and_errors(page, live_se
     _clean(page)
     page.get_by_label("Title").fill("x" * 10)
     page.get_by_role("button", name="Send idea").click()
-    assert page.get_by_text("Describe your idea").first.is_visible()
+    expect(page.get_by_text("Describe your idea").first).to_be_visible()
     _clean(page)
     page.goto(live_server.url + "/voices/your-data/")
     page.get_by_role("button", name="Close my account").click()
-    assert page.get_by_text("Confirm that you want to close your account").first.is_visible()
+    expect(page.get_by_text("Confirm that you want to close your account").first).to_be_visible()
     _clean(page)
