@@ -24,6 +24,7 @@ from seedbed.participation.models import (
 from seedbed.participation.similarity import contribution_text, similar_ids
 
 PAGE_SIZE = 20
+THEME_LIST_LIMIT = 100
 
 
 def published() -> QuerySet[Contribution]:
@@ -131,15 +132,21 @@ def merge_targets(*, contribution: Contribution) -> QuerySet[Contribution]:
 
 
 def theme_latest() -> tuple[ThemeRun | None, list[Theme]]:
-    """The latest theme run and its themes, each with up to three example needs."""
+    """The latest theme run and its themes, each with its needs newest first.
+
+    ``recent`` holds the three newest needs besides the typical one (so a need that has just
+    come in is seen at once) and ``earlier`` the rest, up to ``THEME_LIST_LIMIT`` in all.
+    """
     run = ThemeRun.objects.order_by("-created_at", "-id").first()
     if run is None:
         return None, []
     themes = list(run.themes.select_related("representative").order_by("position"))
     for theme in themes:
-        theme.examples = list(  # type: ignore[attr-defined]
-            theme.members.filter(hidden=False).exclude(pk=theme.representative_id).order_by("pk")[:2]  # type: ignore[misc]
+        members = list(
+            theme.members.filter(hidden=False).exclude(pk=theme.representative_id)  # type: ignore[misc]
+            .order_by("-created_at", "-id")[:THEME_LIST_LIMIT]
         )
+        theme.recent, theme.earlier = members[:3], members[3:]  # type: ignore[attr-defined]
     return run, themes
 
 
