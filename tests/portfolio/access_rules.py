@@ -26,6 +26,7 @@ ACCESS_RULES: dict[str, tuple[Any, Any]] = {
     "portfolio:innovation_detail": (STAFF, _innovation),
     "portfolio:gate_decide": (MANAGE, _innovation),
     "portfolio:risk_add": (MANAGE, _innovation),
+    "portfolio:link_add": (MANAGE, _innovation),
 }
 
 NOT_WALKED = {

@@ -72,3 +72,48 @@ def test_a_linked_trial_brings_its_risks_into_the_register(demo_world, client_as
     assert family.risks.count() - before == trial.risks.count()
     page = client_as("lead").get(reverse("portfolio:index")).content.decode()
     assert "Peer mentoring for care leavers" in page  # in the tests-running table
+
+
+def test_linking_a_published_test_brings_its_library_case_and_evidence(demo_world) -> None:
+    from seedbed.library.models import Case
+
+    lead = demo_world["users"]["lead"]
+    case = Case.objects.filter(trial__isnull=False, status=Case.Status.PUBLISHED).select_related("trial").first()
+    assert case is not None, "the demo publishes at least one trial's result as a case"
+    trial = case.trial
+    InnovationLink.objects.filter(object_id=str(trial.pk), kind="trial").delete()
+    Case.objects.filter(pk=case.pk).update(innovation=None)
+    innovation = services.innovation_create(
+        title="A late home for a finished trial", problem="Linked after its result was published.",
+        owner=lead, lead_organisation=trial.organisation, typology="service", actor=lead,
+        service_area=ServiceArea.objects.get(slug="childrens-services"),
+    )
+    assert innovation.evidence_level == 0
+    services.innovation_link_add(innovation=innovation, kind="trial", target=trial, label=trial.title, actor=lead)
+    case.refresh_from_db()
+    innovation.refresh_from_db()
+    assert case.innovation_id == innovation.pk
+    assert (innovation.evidence_level, innovation.evidence_direction) == (case.level, case.direction)
+    assert innovation.evidence_source == f"Library case: {case.title}"
+
+
+def test_a_lead_links_a_probe_through_the_page(demo_world, client_as) -> None:
+    from seedbed.trials.models import Probe
+
+    family = Innovation.objects.get(title__startswith="Family group")
+    url = reverse("portfolio:link_add", args=[family.pk])
+    lead = client_as("lead")
+    page = lead.get(url).content.decode()
+    linked = {link.object_id for link in family.links.filter(kind="probe")}
+    probe = Probe.objects.exclude(pk__in=[int(i) for i in linked]).order_by("pk").first()
+    assert probe is not None and f'value="probe:{probe.pk}"' in page
+    for pk in linked:  # what is already linked is not offered again
+        assert f'value="probe:{pk}"' not in page
+    response = lead.post(url, {"record": f"probe:{probe.pk}"})
+    assert response.status_code == 302
+    link = family.links.get(kind="probe", object_id=str(probe.pk))
+    assert link.url == f"/trials/registry/probes/{probe.pk}/" and probe.title in link.label
+    again = lead.post(url, {"record": f"probe:{probe.pk}"})
+    assert again.status_code == 200 and "Choose a record from the list" in again.content.decode()
+    forged = lead.post(url, {"record": "trial:999999"})
+    assert "Choose a record from the list" in forged.content.decode()

@@ -103,3 +103,54 @@ def ring_fence_total() -> Decimal | None:
     if not funds:
         return None
     return sum((Decimal(f.total) for f in funds), Decimal("0"))
+
+
+LINKABLE_LIMIT = 200
+
+
+def _linkable_sources() -> list[tuple[str, str, Any, str]]:
+    """(kind, group label, queryset, url pattern) for each record kind the thread can link."""
+    from seedbed.funding.models import Award
+    from seedbed.participation.models import Contribution
+    from seedbed.trials.models import Probe, Trial
+
+    visible = Contribution.objects.filter(hidden=False).order_by("-created_at", "-id")
+    return [
+        (InnovationLink.Kind.NEED, "Needs", visible.filter(kind="need"), "/voices/{pk}/"),
+        (InnovationLink.Kind.IDEA, "Ideas", visible.filter(kind="idea"), "/voices/{pk}/"),
+        (InnovationLink.Kind.AWARD, "Awards", Award.objects.select_related("application").order_by("-id"),
+         "/funding/awards/{pk}/"),
+        (InnovationLink.Kind.PROBE, "Probes", Probe.objects.order_by("-id"), "/trials/registry/probes/{pk}/"),
+        (InnovationLink.Kind.TRIAL, "Trials", Trial.objects.order_by("-id"), "/trials/registry/{pk}/"),
+    ]
+
+
+def _record_label(kind: str, record: Any) -> str:
+    if kind == InnovationLink.Kind.AWARD:
+        return f"{record.reference}: {record.application.title}"
+    reference = getattr(record, "reference", "")
+    return f"{reference}: {record.title}" if reference else str(record.title)
+
+
+def linkable_choices(innovation: Innovation) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Records not yet linked to this innovation, grouped by kind, newest first: the
+    choices of the "link a record" form (values ``kind:pk``)."""
+    taken = set(innovation.links.exclude(object_id="").values_list("kind", "object_id"))
+    groups = []
+    for kind, group, queryset, _ in _linkable_sources():
+        options = [(f"{kind}:{r.pk}", _record_label(kind, r)) for r in queryset[:LINKABLE_LIMIT]
+                   if (kind, str(r.pk)) not in taken]
+        if options:
+            groups.append((group, options))
+    return groups
+
+
+def linkable_get(value: str) -> tuple[str, Any, str, str] | None:
+    """The (kind, record, label, url) a ``kind:pk`` choice stands for, or None."""
+    kind, _, pk = value.partition(":")
+    for source_kind, _, queryset, url in _linkable_sources():
+        if source_kind == kind and pk.isdigit():
+            record = queryset.filter(pk=int(pk)).first()
+            if record is not None:
+                return kind, record, _record_label(kind, record), url.format(pk=record.pk)
+    return None

@@ -108,3 +108,15 @@ class SpendForm(GovUKWidgetsMixin, forms.Form):
                                 error_messages={"required": "Enter the amount spent",
                                                 "invalid": "Enter the amount as a number, like 1500",
                                                 "min_value": "Enter a positive amount of spend"})
+
+
+class LinkForm(GovUKWidgetsMixin, forms.Form):
+    record = forms.ChoiceField(
+        label="Record to link", help_text="A need, idea, award, probe or trial that belongs to this innovation.",
+        error_messages={"required": "Choose the record to link",
+                        "invalid_choice": "Choose a record from the list"},
+    )
+
+    def __init__(self, *args: Any, choices: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["record"].choices = [("", "Choose a record"), *choices]

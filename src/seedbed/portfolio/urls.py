@@ -10,6 +10,7 @@ urlpatterns = [
     path("innovations/<int:innovation_id>/", views.innovation_detail, name="innovation_detail"),
     path("innovations/<int:innovation_id>/gate/", views.gate_decide, name="gate_decide"),
     path("innovations/<int:innovation_id>/risks/new/", views.risk_add, name="risk_add"),
+    path("innovations/<int:innovation_id>/links/new/", views.link_add, name="link_add"),
     path("innovations/<int:innovation_id>/spend/", views.spend_record, name="spend_record"),
     path("innovations/<int:innovation_id>/risks/roll-up/", views.risks_roll_up, name="risks_roll_up"),
     path("lifecycles/", views.lifecycles, name="lifecycles"),

@@ -15,10 +15,11 @@ from seedbed.core.access import (
     has_role,
 )
 from seedbed.core.errors import ValidationProblem
-from seedbed.portfolio import charts, selectors, services
+from seedbed.portfolio import adapters, charts, selectors, services
 from seedbed.portfolio.forms import (
     FilterForm,
     InnovationForm,
+    LinkForm,
     RiskForm,
     SpendForm,
     gate_decision_form,
@@ -141,6 +142,29 @@ def risk_add(request: HttpRequest, innovation_id: int) -> HttpResponse:
             messages.success(request, "The risk has been added to the register.")
             return redirect("portfolio:innovation_detail", innovation_id=innovation.pk)
     return render(request, "portfolio/risk_form.html", {"form": form, "innovation": innovation})
+
+
+@require_http_methods(["GET", "POST"])
+def link_add(request: HttpRequest, innovation_id: int) -> HttpResponse:
+    """Link a need, idea, award, probe or trial to the innovation (the golden thread)."""
+    innovation: Innovation = access_innovation(request.user, innovation_id)
+    access_portfolio_manage(request.user)
+    form = LinkForm(request.POST or None, choices=adapters.linkable_choices(innovation))
+    if request.method == "POST" and form.is_valid():
+        found = adapters.linkable_get(form.cleaned_data["record"])
+        if found is None:
+            form.add_error("record", "Choose a record from the list")
+        else:
+            kind, record, label, url = found
+            try:
+                services.innovation_link_add(innovation=innovation, kind=kind, target=record, label=label,
+                                             url=url, actor=request.user)
+            except ValidationProblem as problem:
+                form.add_error("record", " ".join(problem.problems.values()))
+            else:
+                messages.success(request, f"{label} is now linked to this innovation.")
+                return redirect("portfolio:innovation_detail", innovation_id=innovation.pk)
+    return render(request, "portfolio/link_form.html", {"form": form, "innovation": innovation})
 
 
 @require_http_methods(["POST"])

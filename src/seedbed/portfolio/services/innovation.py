@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -140,6 +141,7 @@ def innovation_link_add(
         link.full_clean()
         link.save()
         _thread_add(innovation, kind, target)
+        _case_attach(innovation, target, actor)
         audit_append(action="portfolio.innovation_link_add", actor=actor, obj=link,
                      data={"innovation": innovation.pk, "kind": kind,
                            "target": f"{link.content_type_id}:{link.object_id}" if target else url})
@@ -161,6 +163,24 @@ def _thread_add(innovation: Innovation, kind: str, target: models.Model | None) 
         innovation.probes.add(target.pk)
     elif kind == InnovationLink.Kind.TRIAL and label == "trials.trial":
         innovation.trials.add(target.pk)
+
+
+def _case_attach(innovation: Innovation, target: models.Model | None, actor: Any) -> None:
+    """A probe or trial linked after its result was published brings its library case along:
+    the case points at the innovation and, once published, its evidence is recorded on it."""
+    if target is None or target._meta.label_lower not in ("trials.probe", "trials.trial"):
+        return
+    try:
+        case = target.library_case  # type: ignore[attr-defined]
+    except ObjectDoesNotExist:
+        return
+    if case.innovation_id is not None:
+        return
+    case.innovation = innovation
+    case.save(update_fields=["innovation"])
+    if case.is_published:
+        innovation_evidence_record(innovation=innovation, level=case.level, direction=case.direction,
+                                   source=f"Library case: {case.title}", actor=actor)
 
 
 def innovation_create_from_award(
