@@ -23,9 +23,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as sps
 
-from seedbed.stats.regression import (
+from seedbed.data.modelfit import (
     COV_CR1,
     MIN_CLUSTERS_PER_ARM,
     WARN_FEW_CLUSTERS_PER_ARM,
@@ -33,7 +32,9 @@ from seedbed.stats.regression import (
     WARN_NO_DATA,
     WARN_ONE_CLUSTER,
     WARN_SINGULAR_DESIGN,
-    RegressionResult,
+    ModelFit,
+    t_quantile,
+    t_two_sided_p,
 )
 
 
@@ -77,7 +78,7 @@ def _cell_scores(c: CellSums, coef: np.ndarray) -> np.ndarray:
 def ols_cr1_cells(
     *, cells: CellSums, starts: np.ndarray, names: list[str], alpha: float,
     cluster_arms: np.ndarray | None = None,
-) -> RegressionResult:
+) -> ModelFit:
     """CR1 OLS with clusters given as contiguous runs of cells beginning at ``starts``."""
     k = len(names)
     warnings: list[str] = []
@@ -115,11 +116,11 @@ def ols_cr1_cells(
     with np.errstate(divide="ignore", invalid="ignore"):
         tstat = coef / se
     if math.isfinite(df):
-        p = 2.0 * sps.t.sf(np.abs(tstat), df)
-        q = float(sps.t.ppf(1.0 - alpha / 2.0, df))
+        p = t_two_sided_p(tstat, df)
+        q = t_quantile(1.0 - alpha / 2.0, df)
     else:
         p, q = np.full(k, math.nan), math.nan
-    return RegressionResult(
+    return ModelFit(
         names=tuple(names),
         coef=tuple(float(v) for v in coef),
         se=tuple(float(v) for v in se),

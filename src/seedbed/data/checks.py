@@ -1,7 +1,8 @@
 """Sample-ratio mismatch and disclosure control for the counts a trial analysis publishes.
 
-Thin adapters over the statistics engine (``seedbed.stats.quality`` and
-``seedbed.stats.disclosure``), shaped for the data engine's results.
+Disclosure control is the statistics engine's (``seedbed.stats.disclosure``). The SRM check
+repeats ``seedbed.stats.quality.sample_ratio_mismatch`` with a ``scipy.special`` tail area so
+that an analysis does not import ``scipy.stats``; ``tests/data`` checks the two agree.
 """
 
 from __future__ import annotations
@@ -9,11 +10,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from seedbed.data.modelfit import chi2_upper_tail
 from seedbed.data.results import SRMCheck
 from seedbed.stats.disclosure import DEFAULT_THRESHOLD, protect_counts
-from seedbed.stats.quality import SRM_THRESHOLD, sample_ratio_mismatch
 
-SRM_ALPHA = SRM_THRESHOLD
+SRM_ALPHA = 0.001
 """A sample-ratio mismatch is flagged at p < 0.001 (the usual online-experiment threshold)."""
 DEFAULT_SUPPRESS_BELOW = DEFAULT_THRESHOLD
 
@@ -22,17 +23,25 @@ def srm_check(*, observed: Sequence[int], ratio: Sequence[float] | None = None) 
     """Pearson chi-square goodness of fit of arm sizes to the allocation ratio.
 
     chi2 = sum_i (O_i - E_i)^2 / E_i with E_i = N r_i / sum r, on (arms - 1) df
-    (Fabijan et al., KDD 2019; computed by ``seedbed.stats.quality``). Equal allocation when
-    ``ratio`` is None; a degenerate input (one arm, a ratio of the wrong length) gives NaN.
+    (Fabijan et al., KDD 2019), flagged when p < ``SRM_ALPHA``. Equal allocation when
+    ``ratio`` is None; a degenerate input (one arm, a ratio of the wrong length or not
+    positive) gives NaN; no units at all give expected counts 0 and NaN.
     """
-    obs = [int(v) for v in observed]
-    try:
-        res = sample_ratio_mismatch(counts=obs, ratio=ratio)
-    except ValueError:
-        return SRMCheck(observed=tuple(obs), expected=tuple(math.nan for _ in obs),
-                        chi2=math.nan, df=len(obs) - 1, p=math.nan, mismatch=False)
-    return SRMCheck(observed=res.observed, expected=res.expected, chi2=res.chi_square,
-                    df=res.df, p=res.p, mismatch=res.mismatch)
+    obs = tuple(int(v) for v in observed)
+    weights = [1.0] * len(obs) if ratio is None else [float(r) for r in ratio]
+    df = len(obs) - 1
+    if len(weights) != len(obs) or len(obs) < 2 or min(weights) <= 0:
+        return SRMCheck(observed=obs, expected=tuple(math.nan for _ in obs),
+                        chi2=math.nan, df=df, p=math.nan, mismatch=False)
+    total = sum(obs)
+    if total == 0:
+        return SRMCheck(observed=obs, expected=(0.0,) * len(obs), chi2=math.nan, df=df,
+                        p=math.nan, mismatch=False)
+    expected = tuple(total * w / sum(weights) for w in weights)
+    chi = sum((o - e) ** 2 / e for o, e in zip(obs, expected, strict=True))
+    p = chi2_upper_tail(chi, df)
+    return SRMCheck(observed=obs, expected=expected, chi2=float(chi), df=df, p=p,
+                    mismatch=p < SRM_ALPHA)
 
 
 def suppress_counts(

@@ -17,11 +17,11 @@ from seedbed.data import moments
 from seedbed.data.cellols import CellSums, ols_cr1_cells
 from seedbed.data.cells import Cells
 from seedbed.data.design import Design
+from seedbed.data.modelfit import COV_CLASSICAL, COV_CR1, ModelFit
 from seedbed.data.moments import cell_moments, fold, ols
 from seedbed.data.results import Estimate
 from seedbed.data.schema import TrialSchema
 from seedbed.data.sql import cell_columns
-from seedbed.stats.regression import COV_CLASSICAL, COV_CR1, RegressionResult
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def cluster_starts(cells: Cells, schema: TrialSchema) -> np.ndarray:
 
 def fit(
     *, cells: Cells, schema: TrialSchema, design: Design, stat: dict[str, str], alpha: float,
-) -> RegressionResult:
+) -> ModelFit:
     """OLS of one model on the cells; ``stat`` names the cell columns (n, sy, syy, sx...)."""
     s = cells.stats
     if schema.cluster:
@@ -78,7 +78,7 @@ def fit(
                cluster_arms=cluster_arms)
 
 
-def estimates(result: RegressionResult, design: Design, arms: ArmCoding, method: str,
+def estimates(result: ModelFit, design: Design, arms: ArmCoding, method: str,
                arm_n: np.ndarray | None = None) -> tuple[Estimate, ...]:
     """The arm coefficients; NaN for an arm (or a control) without observations."""
     out = []

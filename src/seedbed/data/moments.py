@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import stats as sps
 
-from seedbed.stats.regression import (
-    COV_CR1,
-    MomentBlock,
-    RegressionResult,
-    ols_from_moments,
-)
+from seedbed.data.modelfit import COV_CR1, ModelFit, f_upper_tail, model_fit_from
+
+if TYPE_CHECKING:
+    from seedbed.stats.regression import MomentBlock
 
 MAX_OBJECT_BLOCKS = 20_000
 
@@ -88,6 +86,8 @@ def total(moments: StackedMoments) -> StackedMoments:
 
 def to_blocks(moments: StackedMoments) -> list[MomentBlock]:
     """One ``MomentBlock`` per stacked block (for the statistics engine)."""
+    from seedbed.stats.regression import MomentBlock
+
     return [
         MomentBlock(
             n=int(round(n)),
@@ -104,7 +104,7 @@ def to_blocks(moments: StackedMoments) -> list[MomentBlock]:
 def ols(
     *, moments: StackedMoments, names: list[str], cov_type: str, alpha: float,
     cluster_arms: np.ndarray | None = None,
-) -> RegressionResult:
+) -> ModelFit:
     """OLS with classical (blocks summed) or CR1 (one block per cluster) inference.
 
     ``cluster_arms`` holds one arm code per cluster block (for the few-clusters warning).
@@ -112,13 +112,15 @@ def ols(
     if cov_type != COV_CR1:
         moments = total(moments)
         cluster_arms = None
-    return ols_from_moments(
+    from seedbed.stats.regression import ols_from_moments  # imports scipy.stats: only here
+
+    return model_fit_from(ols_from_moments(
         blocks=to_blocks(moments), names=names, cov_type=cov_type, alpha=alpha,
         cluster_arms=None if cluster_arms is None else [str(c) for c in cluster_arms],
-    )
+    ))
 
 
-def wald_test(*, result: RegressionResult, indices: list[int]) -> tuple[float, float, int]:
+def wald_test(*, result: ModelFit, indices: list[int]) -> tuple[float, float, int]:
     """Joint Wald F test that the coefficients at ``indices`` are zero: (F, p, q).
 
     F = b_S' V_SS^-1 b_S / q with q = |S|, referred to F(q, df) with the result's df.
@@ -132,4 +134,4 @@ def wald_test(*, result: RegressionResult, indices: list[int]) -> tuple[float, f
         stat = float(b @ np.linalg.solve(cov, b)) / q
     except np.linalg.LinAlgError:
         return math.nan, math.nan, q
-    return stat, float(sps.f.sf(stat, q, result.df)), q
+    return stat, f_upper_tail(stat, q, result.df), q
