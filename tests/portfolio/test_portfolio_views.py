@@ -100,3 +100,48 @@ def test_only_leads_and_admins_decide(client_as) -> None:
     assert client_as("resident").get(reverse("portfolio:index")).status_code == 403
     assert client_as("analyst").post(reverse("portfolio:spend_record", args=[family.pk]),
                                      {"amount": "1"}).status_code == 403
+
+
+def test_lead_creates_a_custom_lifecycle_whose_evidence_gate_holds(client_as, demo_world) -> None:
+    from seedbed.portfolio.models import StageSet
+
+    client = client_as("lead")
+    url = reverse("portfolio:stage_set_create")
+    bad = client.post(url, {"name": "Youth offer cycle", "stuck_after_days": "90",
+                            "stages": "Listen | 0\nTry | seven | Test a small version\nKeep doing | 3"})
+    page = bad.content.decode()
+    assert bad.status_code == 200 and "Line 2: the evidence level must be a whole number from 0 to 5" in page
+    assert "Keep doing | 3" in page  # what was typed is kept
+    too_short = client.post(url, {"name": "One step", "stuck_after_days": "90", "stages": "Only stage"})
+    assert "A stage set needs at least two stages" in too_short.content.decode()
+    response = client.post(url, {"name": "Youth offer cycle", "stuck_after_days": "90", "description": "",
+                                 "stages": "Listen\n\nTry |  | Test a small version; Ask young people\nKeep doing | 3"})
+    assert response.status_code == 302
+    stage_set = StageSet.objects.get(name="Youth offer cycle")
+    stages = list(stage_set.stages.order_by("order"))
+    assert [(s.name, s.min_evidence_level) for s in stages] == [("Listen", 0), ("Try", 0), ("Keep doing", 3)]
+    assert stages[1].exit_checklist == ["Test a small version", "Ask young people"]
+    assert stage_set.kind == "custom" and stage_set.stuck_after_days == 90
+    assert "Youth offer cycle" in client.get(reverse("portfolio:lifecycles")).content.decode()
+    # An innovation on it meets the same evidence gate as the default lifecycle.
+    from seedbed.core.errors import ValidationProblem
+    from seedbed.portfolio import services
+
+    lead = demo_world["users"]["lead"]
+    innovation = services.innovation_create(
+        title="Youth panel on the offer", problem="Young people are not asked.", owner=lead,
+        lead_organisation=demo_world["organisations"]["childrens-services"], typology="service",
+        service_area=ServiceArea.objects.get(slug="childrens-services"), stage_set=stage_set, actor=lead,
+    )
+    assert innovation.stage.name == "Listen"
+    analyst = demo_world["users"]["analyst"]
+    services.gate_decide(innovation=innovation, decision="advance", reasons="Heard enough",
+                         reviewers=[analyst], checklist_done=[], actor=lead)
+    innovation.refresh_from_db()
+    assert innovation.stage.name == "Try"
+    with pytest.raises(ValidationProblem) as refused:
+        services.gate_decide(innovation=innovation, decision="advance", reasons="Worked well",
+                             reviewers=[analyst], checklist_done=["Test a small version", "Ask young people"],
+                             actor=lead)
+    assert "needs evidence level 3" in str(refused.value.problems)
+    assert client_as("analyst").get(url).status_code == 403

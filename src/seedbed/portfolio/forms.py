@@ -120,3 +120,46 @@ class LinkForm(GovUKWidgetsMixin, forms.Form):
     def __init__(self, *args: Any, choices: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["record"].choices = [("", "Choose a record"), *choices]
+
+
+STAGES_HELP = (
+    "One stage per line, in order: the stage name, then optionally | the evidence level (0 to 5) "
+    "an innovation needs to enter it | its exit checklist items separated by semicolons. "
+    "For example: Scale up | 3 | Costs known; Owner agreed"
+)
+
+
+class StageSetForm(GovUKWidgetsMixin, forms.Form):
+    name = forms.CharField(label="Name of the lifecycle", max_length=150,
+                           error_messages={"required": "Enter a name for the lifecycle"})
+    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    stuck_after_days = forms.IntegerField(
+        label="Days in one stage before an innovation counts as stuck", initial=180, min_value=1, max_value=3650,
+        error_messages={"required": "Enter a number of days", "invalid": "Enter a whole number of days, like 180",
+                        "min_value": "Enter at least 1 day", "max_value": "Enter at most 3650 days"})
+    stages = forms.CharField(label="Stages", help_text=STAGES_HELP, widget=forms.Textarea(attrs={"rows": 8}),
+                             error_messages={"required": "List the stages, one per line"})
+
+    def clean_stages(self) -> list[Any]:
+        from django.utils.text import slugify
+
+        from seedbed.portfolio.lifecycles import StageSpec
+
+        specs = []
+        for number, line in enumerate(self.cleaned_data["stages"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.split("|")]
+            if len(parts) > 3:
+                raise forms.ValidationError(f"Line {number}: use at most two | separators (name | level | checklist)")
+            name = parts[0]
+            if not name or not slugify(name):
+                raise forms.ValidationError(f"Line {number}: start the line with the stage's name")
+            level_text = parts[1] if len(parts) > 1 else ""
+            if level_text and (not level_text.isdigit() or not 0 <= int(level_text) <= 5):
+                raise forms.ValidationError(f"Line {number}: the evidence level must be a whole number from 0 to 5, "
+                                            f"not {level_text!r}")
+            checklist = tuple(i.strip() for i in (parts[2] if len(parts) > 2 else "").split(";") if i.strip())
+            specs.append(StageSpec(slug=slugify(name)[:80], name=name[:150], description="",
+                                   exit_checklist=checklist, min_evidence_level=int(level_text or 0)))
+        return specs

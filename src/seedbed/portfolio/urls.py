@@ -14,5 +14,6 @@ urlpatterns = [
     path("innovations/<int:innovation_id>/spend/", views.spend_record, name="spend_record"),
     path("innovations/<int:innovation_id>/risks/roll-up/", views.risks_roll_up, name="risks_roll_up"),
     path("lifecycles/", views.lifecycles, name="lifecycles"),
+    path("lifecycles/new/", views.stage_set_create, name="stage_set_create"),
     path("risk-appetite/", views.appetite, name="appetite"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods
 
 from seedbed.core.access import (
@@ -20,11 +21,12 @@ from seedbed.portfolio.forms import (
     FilterForm,
     InnovationForm,
     LinkForm,
+    StageSetForm,
     RiskForm,
     SpendForm,
     gate_decision_form,
 )
-from seedbed.portfolio.models import Innovation
+from seedbed.portfolio.models import Innovation, StageSet
 
 
 def _show_problems(form, problem: ValidationProblem) -> None:  # type: ignore[no-untyped-def]
@@ -188,7 +190,31 @@ def spend_record(request: HttpRequest, innovation_id: int) -> HttpResponse:
 @require_http_methods(["GET"])
 @gatekeeper(access_portfolio)
 def lifecycles(request: HttpRequest) -> HttpResponse:
-    return render(request, "portfolio/lifecycles.html", {"stage_sets": selectors.stage_set_list()})
+    return render(request, "portfolio/lifecycles.html", {"stage_sets": selectors.stage_set_list(),
+                                                         "can_manage": _can_manage(request)})
+
+
+@require_http_methods(["GET", "POST"])
+@gatekeeper(access_portfolio_manage)
+def stage_set_create(request: HttpRequest) -> HttpResponse:
+    """A custom lifecycle: its stages, what each needs in evidence, and its exit checklists."""
+    form = StageSetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        slug = slugify(data["name"])[:60] or "lifecycle"
+        if StageSet.objects.filter(slug=slug).exists():
+            slug = f"{slug}-{StageSet.objects.count() + 1}"
+        try:
+            stage_set = services.stage_set_create(
+                name=data["name"], slug=slug, stages=data["stages"], description=data["description"],
+                stuck_after_days=data["stuck_after_days"], actor=request.user,
+            )
+        except ValidationProblem as problem:
+            _show_problems(form, problem)
+        else:
+            messages.success(request, f"The lifecycle “{stage_set.name}” can now be chosen for new innovations.")
+            return redirect("portfolio:lifecycles")
+    return render(request, "portfolio/stage_set_form.html", {"form": form})
 
 
 @require_http_methods(["GET"])
