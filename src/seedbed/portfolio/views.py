@@ -21,9 +21,9 @@ from seedbed.portfolio.forms import (
     FilterForm,
     InnovationForm,
     LinkForm,
-    StageSetForm,
     RiskForm,
     SpendForm,
+    StageSetForm,
     gate_decision_form,
 )
 from seedbed.portfolio.models import Innovation, StageSet
