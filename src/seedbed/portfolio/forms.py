@@ -119,7 +119,9 @@ class LinkForm(GovUKWidgetsMixin, forms.Form):
 
     def __init__(self, *args: Any, choices: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["record"].choices = [("", "Choose a record"), *choices]
+        record = self.fields["record"]
+        assert isinstance(record, forms.ChoiceField)
+        record.choices = [("", "Choose a record"), *choices]
 
 
 STAGES_HELP = (
