@@ -27,6 +27,7 @@ ACCESS_RULES: dict[str, tuple[Any, Any]] = {
     "portfolio:gate_decide": (MANAGE, _innovation),
     "portfolio:risk_add": (MANAGE, _innovation),
     "portfolio:link_add": (MANAGE, _innovation),
+    "portfolio:innovation_edit": (MANAGE, _innovation),
     "portfolio:stage_set_create": (MANAGE, lambda w: {}),
 }
 

@@ -145,3 +145,31 @@ def test_lead_creates_a_custom_lifecycle_whose_evidence_gate_holds(client_as, de
                              actor=lead)
     assert "needs evidence level 3" in str(refused.value.problems)
     assert client_as("analyst").get(url).status_code == 403
+
+
+def test_lead_edits_the_record_and_the_audit_names_what_changed(client_as, demo_world) -> None:
+    from seedbed.core.models import AuditEntry
+    from seedbed.portfolio import services
+
+    innovation = _family()
+    lead = demo_world["users"]["lead"]
+    services.innovation_spend_record(innovation=innovation, amount=Decimal("500"), actor=lead)
+    innovation.refresh_from_db()
+    client = client_as("lead")
+    url = reverse("portfolio:innovation_edit", args=[innovation.pk])
+    page = client.get(url).content.decode()
+    assert innovation.title in page and 'name="stage_set"' not in page  # the lifecycle is fixed
+    base = {"title": innovation.title, "problem": innovation.problem, "typology": innovation.typology,
+            "efficiency_tags": innovation.efficiency_tags, "service_area": innovation.service_area_id,
+            "lead_organisation": innovation.lead_organisation_id, "expected_outcomes": "Fewer children in care"}
+    low = client.post(url, {**base, "budget": "100"})
+    assert low.status_code == 200 and "cannot be less than what has been spent" in low.content.decode()
+    innovation.refresh_from_db()
+    assert innovation.expected_outcomes != "Fewer children in care"  # nothing saved from a refused form
+    response = client.post(url, {**base, "budget": str(innovation.budget + 1000), "title": "Family group conferences"})
+    assert response.status_code == 302
+    innovation.refresh_from_db()
+    assert innovation.title == "Family group conferences" and innovation.expected_outcomes == "Fewer children in care"
+    entry = AuditEntry.objects.filter(action="portfolio.innovation_update").latest("id")
+    assert set(entry.data["changed"]) == {"title", "budget", "expected_outcomes"}
+    assert client_as("analyst").get(url).status_code == 403

@@ -65,6 +65,14 @@ class InnovationForm(GovUKWidgetsMixin, forms.Form):
                                         widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class InnovationEditForm(InnovationForm):
+    """The record's fields; the lifecycle is fixed once the innovation exists."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["stage_set"]
+
+
 class GateDecisionForm(GovUKWidgetsMixin, forms.Form):
     decision = forms.ChoiceField(label="Decision", choices=GateDecision.Decision.choices,
                                  widget=forms.RadioSelect, error_messages={"required": "Choose a decision"})

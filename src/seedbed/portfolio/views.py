@@ -19,6 +19,7 @@ from seedbed.core.errors import ValidationProblem
 from seedbed.portfolio import adapters, charts, selectors, services
 from seedbed.portfolio.forms import (
     FilterForm,
+    InnovationEditForm,
     InnovationForm,
     LinkForm,
     RiskForm,
@@ -81,6 +82,23 @@ def innovation_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"“{innovation.title}” is in the portfolio.")
             return redirect("portfolio:innovation_detail", innovation_id=innovation.pk)
     return render(request, "portfolio/innovation_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def innovation_edit(request: HttpRequest, innovation_id: int) -> HttpResponse:
+    innovation: Innovation = access_innovation(request.user, innovation_id)
+    access_portfolio_manage(request.user)
+    initial = {name: getattr(innovation, name) for name in services.innovation.EDITABLE}
+    form = InnovationEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.innovation_update(innovation=innovation, changes=form.cleaned_data, actor=request.user)
+        except ValidationProblem as problem:
+            _show_problems(form, problem)
+        else:
+            messages.success(request, "The record has been updated.")
+            return redirect("portfolio:innovation_detail", innovation_id=innovation.pk)
+    return render(request, "portfolio/innovation_form.html", {"form": form, "innovation": innovation})
 
 
 @require_http_methods(["GET"])

@@ -6,6 +6,7 @@ from seedbed.portfolio.services.innovation import (
     innovation_evidence_record,
     innovation_link_add,
     innovation_spend_record,
+    innovation_update,
 )
 from seedbed.portfolio.services.lifecycle import gate_decide, stage_set_create, stage_set_install
 from seedbed.portfolio.services.risk import (
@@ -23,6 +24,7 @@ __all__ = [
     "innovation_evidence_record",
     "innovation_link_add",
     "innovation_spend_record",
+    "innovation_update",
     "risk_close",
     "risk_record",
     "risks_roll_up",

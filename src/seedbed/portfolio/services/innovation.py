@@ -101,6 +101,56 @@ def innovation_create(
     return innovation
 
 
+EDITABLE = ("title", "problem", "typology", "efficiency_tags", "service_area", "lead_organisation",
+            "budget", "expected_outcomes")
+ERROR_BUDGET_BELOW_SPEND = "The budget cannot be less than what has been spent (£{spend})"
+
+
+def innovation_update(*, innovation: Innovation, changes: dict[str, Any], actor: Any) -> Innovation:
+    """Change the innovation's record (not its stage: that moves only by a gate decision).
+
+    The audit entry names every field that changed, with its old and new value.
+    """
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValidationProblem({"__all__": f"These cannot be changed here: {', '.join(sorted(unknown))}"})
+    problems: dict[str, str] = {}
+    if "title" in changes and not str(changes["title"]).strip():
+        problems["title"] = ERROR_TITLE
+    if "problem" in changes and not str(changes["problem"]).strip():
+        problems["problem"] = ERROR_PROBLEM
+    if "typology" in changes and changes["typology"] not in Typology.values:
+        problems["typology"] = ERROR_TYPOLOGY
+    for tag in changes.get("efficiency_tags", ()):
+        if tag not in EfficiencyTag.values:
+            problems["efficiency_tags"] = ERROR_TAG.format(tag=tag)
+    with transaction.atomic():
+        innovation = Innovation.objects.select_for_update().get(pk=innovation.pk)
+        if "budget" in changes:
+            if changes["budget"] < 0:
+                problems["budget"] = ERROR_BUDGET
+            elif changes["budget"] < innovation.spend:
+                problems["budget"] = ERROR_BUDGET_BELOW_SPEND.format(spend=f"{innovation.spend:,.2f}")
+        if problems:
+            raise ValidationProblem(problems)
+        changed: dict[str, list[str]] = {}
+        for name, value in changes.items():
+            if name == "efficiency_tags":
+                value = list(dict.fromkeys(value))
+            elif isinstance(value, str):
+                value = value.strip()
+            old = getattr(innovation, name)
+            if old != value:
+                changed[name] = [str(old), str(value)]
+                setattr(innovation, name, value)
+        if changed:
+            innovation.full_clean()
+            innovation.save()
+            audit_append(action="portfolio.innovation_update", actor=actor, obj=innovation,
+                         data={"changed": changed})
+    return innovation
+
+
 def innovation_spend_record(
     *, innovation: Innovation, amount: Decimal, actor: Any, note: str = ""
 ) -> Innovation:
