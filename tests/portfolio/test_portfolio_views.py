@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from decimal import Decimal
 
 import pytest
@@ -166,10 +167,19 @@ def test_lead_edits_the_record_and_the_audit_names_what_changed(client_as, demo_
     assert low.status_code == 200 and "cannot be less than what has been spent" in low.content.decode()
     innovation.refresh_from_db()
     assert innovation.expected_outcomes != "Fewer children in care"  # nothing saved from a refused form
-    response = client.post(url, {**base, "budget": str(innovation.budget + 1000), "title": "Family group conferences"})
+    provider = demo_world["organisations"]["family-support-cic"]
+    residents = demo_world["organisations"]["eastside-residents"]
+    assert innovation.involvements.filter(organisation=provider).exists()
+    assert not innovation.involvements.filter(organisation=residents).exists()
+    response = client.post(url, {**base, "budget": str(innovation.budget + 1000), "title": "Family group conferences",
+                                 "expected_cost": "40000", "involved": [provider.pk, residents.pk]})
     assert response.status_code == 302
     innovation.refresh_from_db()
     assert innovation.title == "Family group conferences" and innovation.expected_outcomes == "Fewer children in care"
+    assert innovation.involvements.get(organisation=residents).part == "community"
+    assert innovation.involvements.get(organisation=provider).part == "provider"
     entry = AuditEntry.objects.filter(action="portfolio.innovation_update").latest("id")
-    assert set(entry.data["changed"]) == {"title", "budget", "expected_outcomes"}
+    assert set(entry.data["changed"]) >= {"title", "budget", "expected_outcomes", "expected_cost", "involved"}
+    page = html.unescape(client.get(reverse("portfolio:innovation_detail", args=[innovation.pk])).content.decode())
+    assert "Cost expected: £40,000 a year" in page and "Eastside Residents' Association (community group)" in page
     assert client_as("analyst").get(url).status_code == 403

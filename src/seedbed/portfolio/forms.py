@@ -63,6 +63,18 @@ class InnovationForm(GovUKWidgetsMixin, forms.Form):
                                                            "min_value": "The budget cannot be negative"})
     expected_outcomes = forms.CharField(label="Benefits expected", required=False,
                                         widget=forms.Textarea(attrs={"rows": 3}))
+    expected_cost = forms.DecimalField(
+        label="Expected cost to run it for a year (£, optional)", required=False, min_value=0, max_digits=12,
+        decimal_places=2, error_messages={"invalid": "Enter the cost as a number, like 40000",
+                                          "min_value": "The cost cannot be negative"})
+    expected_saving = forms.DecimalField(
+        label="Expected saving a year (£, optional)", required=False, min_value=0, max_digits=12,
+        decimal_places=2, error_messages={"invalid": "Enter the saving as a number, like 60000",
+                                          "min_value": "Enter the saving as a positive number"})
+    involved = forms.ModelMultipleChoiceField(
+        label="Other organisations involved (optional)", required=False, queryset=Organisation.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Providers, community groups and partners working on it with the lead organisation.")
 
 
 class InnovationEditForm(InnovationForm):

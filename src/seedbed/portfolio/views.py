@@ -74,7 +74,10 @@ def innovation_create(request: HttpRequest) -> HttpResponse:
                 lead_organisation=data["lead_organisation"], typology=data["typology"],
                 efficiency_tags=data["efficiency_tags"], service_area=data["service_area"],
                 stage_set=data["stage_set"], budget=data["budget"],
-                expected_outcomes=data["expected_outcomes"], actor=request.user,
+                expected_outcomes=data["expected_outcomes"], expected_cost=data["expected_cost"],
+                expected_saving=data["expected_saving"], actor=request.user,
+                involved=[(o, services.innovation.involvement_part(o)) for o in data["involved"]
+                          if o != data["lead_organisation"]],
             )
         except ValidationProblem as problem:
             _show_problems(form, problem)
@@ -88,7 +91,8 @@ def innovation_create(request: HttpRequest) -> HttpResponse:
 def innovation_edit(request: HttpRequest, innovation_id: int) -> HttpResponse:
     innovation: Innovation = access_innovation(request.user, innovation_id)
     access_portfolio_manage(request.user)
-    initial = {name: getattr(innovation, name) for name in services.innovation.EDITABLE}
+    initial = {name: getattr(innovation, name) for name in services.innovation.EDITABLE if name != "involved"}
+    initial["involved"] = [i.organisation_id for i in innovation.involvements.exclude(part="commissioner")]
     form = InnovationEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -102,7 +102,29 @@ def innovation_create(
 
 
 EDITABLE = ("title", "problem", "typology", "efficiency_tags", "service_area", "lead_organisation",
-            "budget", "expected_outcomes")
+            "budget", "expected_outcomes", "expected_cost", "expected_saving", "involved")
+PART_BY_KIND = {"provider": InnovationOrganisation.Part.PROVIDER, "community": InnovationOrganisation.Part.COMMUNITY}
+
+
+def involvement_part(organisation: Organisation) -> str:
+    """How an organisation takes part when a lead adds it: providers provide, community groups
+    are the community, anyone else is a partner (commissioners come from awards)."""
+    return PART_BY_KIND.get(organisation.kind, InnovationOrganisation.Part.PARTNER)
+
+
+def _involved_set(innovation: Innovation, organisations: Sequence[Organisation]) -> list[str] | None:
+    """Make the non-commissioning organisations involved exactly ``organisations``;
+    return [old, new] names when something changed."""
+    current = innovation.involvements.exclude(part=InnovationOrganisation.Part.COMMISSIONER).select_related("organisation")
+    old = sorted(i.organisation.name for i in current)
+    wanted = {o.pk: o for o in organisations}
+    current.exclude(organisation__in=list(wanted)).delete()
+    for organisation in wanted.values():
+        if not innovation.involvements.filter(organisation=organisation).exists():
+            InnovationOrganisation.objects.create(innovation=innovation, organisation=organisation,
+                                                  part=involvement_part(organisation))
+    new = sorted(o.name for o in wanted.values())
+    return None if old == new else ["; ".join(old), "; ".join(new)]
 ERROR_BUDGET_BELOW_SPEND = "The budget cannot be less than what has been spent (£{spend})"
 
 
@@ -111,6 +133,7 @@ def innovation_update(*, innovation: Innovation, changes: dict[str, Any], actor:
 
     The audit entry names every field that changed, with its old and new value.
     """
+    changes = dict(changes)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValidationProblem({"__all__": f"These cannot be changed here: {', '.join(sorted(unknown))}"})
@@ -134,6 +157,10 @@ def innovation_update(*, innovation: Innovation, changes: dict[str, Any], actor:
         if problems:
             raise ValidationProblem(problems)
         changed: dict[str, list[str]] = {}
+        if "involved" in changes:
+            involved = _involved_set(innovation, list(changes.pop("involved")))
+            if involved:
+                changed["involved"] = involved
         for name, value in changes.items():
             if name == "efficiency_tags":
                 value = list(dict.fromkeys(value))
@@ -143,9 +170,10 @@ def innovation_update(*, innovation: Innovation, changes: dict[str, Any], actor:
             if old != value:
                 changed[name] = [str(old), str(value)]
                 setattr(innovation, name, value)
-        if changed:
+        if set(changed) - {"involved"}:
             innovation.full_clean()
             innovation.save()
+        if changed:
             audit_append(action="portfolio.innovation_update", actor=actor, obj=innovation,
                          data={"changed": changed})
     return innovation
