@@ -73,6 +73,8 @@ ACCESS_RULES: dict[str, tuple[Any, Any]] = {
     "trials:registry_trial": ("public", _running),
     "trials:versions": ("public", _running),
     "trials:result": ("public", _finished),
+    "trials:report": ("public", _finished),
+    "trials:report_pdf": ("public", _finished),
     "trials:registry_probe": ("public", _probe),
     "trials:workspace": (_editors_only(), lambda w: {}),
     "trials:trial_create": (_editors_only(), lambda w: {}),

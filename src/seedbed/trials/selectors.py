@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Q, QuerySet
 
 from seedbed.accounts.models import Membership, Role, User
@@ -305,3 +306,11 @@ def probes_on_challenge(probe: Probe) -> QuerySet[Probe]:
     return Probe.objects.filter(challenge__iexact=probe.challenge).exclude(pk=probe.pk).exclude(
         ~Q(status__in=[Probe.Status.RUNNING, Probe.Status.FINISHED, Probe.Status.PUBLISHED])
     )
+
+
+def library_case(record: Trial | Probe) -> Any | None:
+    """The library case made when the trial's result or the probe was published, if any."""
+    try:
+        return record.library_case  # type: ignore[union-attr]
+    except ObjectDoesNotExist:
+        return None

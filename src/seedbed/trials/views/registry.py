@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
@@ -15,7 +17,7 @@ from seedbed.core.access import (
     has_role,
     roles_of,
 )
-from seedbed.trials import selectors
+from seedbed.trials import reports, selectors
 from seedbed.trials.power import describe_power
 
 
@@ -41,6 +43,7 @@ def registry_trial(request: HttpRequest, trial_id: int) -> HttpResponse:
         "versions": comparison["versions"],
         "enrolled": selectors.enrolled_count(trial),
         "result": getattr(trial, "result", None),
+        "case": selectors.library_case(trial),
         "power": describe_power(trial.protocol.power_calculation),
         "can_edit": has_role(request.user, *TRIAL_EDITORS),
         "can_monitor": trial.safety_lead_id is not None and trial.safety_lead_id == request.user.pk,
@@ -60,7 +63,7 @@ def versions(request: HttpRequest, trial_id: int) -> HttpResponse:
 def result(request: HttpRequest, trial_id: int) -> HttpResponse:
     trial = access_trial_result(request.user, trial_id)
     record = getattr(trial, "result", None)
-    context = {"trial": trial, "result": record}
+    context = {"trial": trial, "result": record, "case": selectors.library_case(trial)}
     if record is not None:
         primary = (record.analysis.get("outcomes") or [{}])[0]
         context.update(
@@ -74,9 +77,33 @@ def result(request: HttpRequest, trial_id: int) -> HttpResponse:
     return render(request, "trials/trial_result.html", context)
 
 
+def _report_context(request: HttpRequest, trial_id: int) -> dict[str, Any]:
+    trial = access_trial_result(request.user, trial_id)
+    record = getattr(trial, "result", None)
+    if record is None:
+        raise Http404("The analysis has not been run yet.")
+    return reports.report_context(trial, record)
+
+
+@require_http_methods(["GET"])
+def report(request: HttpRequest, trial_id: int) -> HttpResponse:
+    """The printable report of the result (the PDF is rendered from the same template)."""
+    return render(request, "trials/trial_report.html", _report_context(request, trial_id))
+
+
+@require_http_methods(["GET"])
+def report_pdf(request: HttpRequest, trial_id: int) -> HttpResponse:
+    context = _report_context(request, trial_id)
+    pdf = reports.report_pdf(context, base_url=request.build_absolute_uri("/"))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="trial-{trial_id}-report.pdf"'
+    return response
+
+
 @require_http_methods(["GET"])
 def registry_probe(request: HttpRequest, probe_id: int) -> HttpResponse:
     probe = access_probe_registry(request.user, probe_id)
     return render(request, "trials/probe_registry.html", {
         "probe": probe, "siblings": selectors.probes_on_challenge(probe),
+        "case": selectors.library_case(probe),
     })
