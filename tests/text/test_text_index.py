@@ -137,3 +137,41 @@ def test_from_vectors_searches_like_a_built_index(backend: str) -> None:
         VectorIndex.from_vectors(
             embedder=built.embedder, texts=TEXTS[:2], ids=IDS[:2], vectors=built.vectors
         )
+
+
+def test_prefilter_gives_the_exact_top_k(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The float16 pre-filter against a float64 brute-force ranking, on clustered unit
+    vectors with many near-ties (noisy copies of a few sources) and exact duplicates."""
+    pytest.importorskip("torch")
+    from seedbed.text import index as index_module
+    from seedbed.text.tfidf import TfidfEmbedder
+
+    monkeypatch.setattr(index_module, "PREFILTER_MIN_ROWS", 100)
+    rng = np.random.default_rng(7)
+    sources = rng.standard_normal((40, 384))
+    vectors = sources[rng.integers(0, 40, 6000)] + 0.02 * rng.standard_normal((6000, 384))
+    vectors[3000:3010] = vectors[2990:3000]  # exact ties: lower row must win
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors = vectors.astype(np.float32)
+    n = vectors.shape[0]
+    index = VectorIndex.from_vectors(embedder=TfidfEmbedder(), texts=[f"t{i}" for i in range(n)],
+                                     ids=[str(i) for i in range(n)], vectors=vectors)
+    assert index._coarse_vectors() is not None
+    for q in range(60):
+        query = vectors[q * 97 % n] + 0.01 * rng.standard_normal(384).astype(np.float32)
+        query /= np.linalg.norm(query)
+        for k in (1, 5, 25):
+            rows, scores = index.nearest(query[None, :], k)
+            exact = vectors @ query
+            np.testing.assert_array_equal(rows, VectorIndex.top_rows(exact, k))
+            np.testing.assert_allclose(scores, exact[rows], rtol=1e-6)
+
+
+def test_sync_with_unchanged_texts_touches_nothing(backend: str) -> None:
+    index = VectorIndex.build(texts=TEXTS, ids=IDS, backend=backend)
+    vectors = index.vectors
+    report = index.sync(texts=list(TEXTS), ids=list(IDS))
+    assert (report.embedded, report.reused, report.removed) == (0, len(TEXTS), 0)
+    assert index.vectors is vectors
+    report = index.sync(texts=[*TEXTS[:-1], "Dog fouling near the river"], ids=IDS)
+    assert report.embedded >= 1

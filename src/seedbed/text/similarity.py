@@ -4,8 +4,9 @@ All three rank by cosine similarity of L2-normalised embeddings (see ``backends`
 
     score(q, d) = v(q) . v(d) = cos(v(q), v(d))         in [-1, 1]
 
-computed exactly for every text by one matrix-vector product, then the ``k`` best are kept
-(ties broken by corpus order).
+computed exactly for every text by one matrix-vector product (for large indexes after an
+exact float16 pre-filter, see ``seedbed.text.index``), then the ``k`` best are kept (ties
+broken by corpus order).
 """
 
 from __future__ import annotations
@@ -34,12 +35,13 @@ def _rank(*, index: VectorIndex, query: str, k: int, min_score: float | None) ->
     query_vector = index.embedder.encode([query])
     if index.backend == BACKEND_TFIDF and sp.csr_matrix(query_vector).nnz == 0:
         warnings.append(codes.QUERY_OUT_OF_VOCABULARY)
-    scores = index.scores(query_vector)
-    rows = index.top_rows(scores, k)
+    rows, scores = index.nearest(query_vector, k)
     if min_score is not None:
-        rows = rows[scores[rows] >= min_score]
+        keep = scores >= min_score
+        rows, scores = rows[keep], scores[keep]
     matches = tuple(
-        Match(id=index.ids[row], score=float(scores[row]), text=index.texts[row]) for row in rows
+        Match(id=index.ids[row], score=float(score), text=index.texts[row])
+        for row, score in zip(rows, scores, strict=True)
     )
     return SimilarResult(matches=matches, backend=index.backend, warnings=tuple(warnings))
 
