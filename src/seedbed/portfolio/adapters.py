@@ -127,7 +127,9 @@ def _linkable_sources() -> list[tuple[str, str, Any, str]]:
 
 def _record_label(kind: str, record: Any) -> str:
     if kind == InnovationLink.Kind.AWARD:
-        return f"{record.reference}: {record.application.title}"
+        application = getattr(record, "application", None)
+        title = application.title if application is not None else getattr(record, "title", str(record))
+        return f"{record.reference}: {title}"
     reference = getattr(record, "reference", "")
     return f"{reference}: {record.title}" if reference else str(record.title)
 
