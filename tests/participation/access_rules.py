@@ -23,8 +23,12 @@ def _need(title: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
 
 ACCESS_RULES: dict[str, tuple[Any, Callable[[dict[str, Any]], dict[str, Any]]]] = {
     "participation:index": ("public", lambda w: {}),
-    "participation:need_new": ("signed_in", lambda w: {}),
-    "participation:idea_new": ("signed_in", lambda w: {}),
+    # Residents without an account may send a need or idea with an email address.
+    "participation:need_new": ("public", lambda w: {}),
+    "participation:idea_new": ("public", lambda w: {}),
+    "participation:mine": ("signed_in", lambda w: {}),
+    "participation:email_sent": ("public", lambda w: {}),
+    "participation:email_data": ("public", lambda w: {}),
     "participation:detail": ("public", _need(DEMO_NEED)),
     "participation:moderation": (HANDLERS_ONLY, lambda w: {}),
     "participation:themes": ("staff", lambda w: {}),
@@ -50,4 +54,10 @@ NOT_WALKED = {
     "participation:export_csv_metadata": _NOT_HTML + "test_open_data.py",
     "participation:your_data_download": _NOT_HTML + "test_personal_data.py",
     "api:voices_similar": _NOT_HTML + "test_similar.py",
+    "participation:email_confirm": "needs a freshly emailed link; tested (and scanned by axe) in "
+                                   "test_email.py and tests/browser/test_participation_email.py",
+    "participation:email_access": "needs a freshly emailed link; tested (and scanned by axe) in "
+                                  "test_email.py and tests/browser/test_participation_email.py",
+    "participation:email_data_download": _NOT_HTML + "test_email.py",
+    "participation:email_data_erase": _POST + "test_email.py",
 }

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from seedbed.participation.models import Contribution, Kind, Status
 from seedbed.participation.services import contributions as svc
@@ -131,9 +132,13 @@ def test_an_idea_answers_a_need_with_tags(client_as) -> None:  # type: ignore[no
     assert "Teen-run summer cinema" in client.get(reverse("participation:detail", args=[need.pk])).content.decode()
 
 
-def test_anonymous_people_are_sent_to_sign_in(client) -> None:  # type: ignore[no-untyped-def]
+def test_someone_not_signed_in_is_asked_for_an_email_or_to_sign_in(client) -> None:  # type: ignore[no-untyped-def]
+    page = client.get(reverse("participation:need_new")).content.decode()
+    assert 'name="email"' in page and "/sign-in/" in page
     response = client.post(reverse("participation:need_new"), _need())
-    assert response.status_code == 302 and "/sign-in/" in response["Location"]
+    assert response.status_code == 200
+    assert "Enter your email address, or sign in" in response.content.decode()
+    assert not Contribution.objects.filter(title="Broken street lights on Elm Road").exists()
 
 
 def test_the_index_links_staff_to_themes_and_handlers_to_moderation(client_as) -> None:  # type: ignore[no-untyped-def]
@@ -143,3 +148,25 @@ def test_the_index_links_staff_to_themes_and_handlers_to_moderation(client_as) -
     assert themes not in pages["resident"] and moderation not in pages["resident"]
     assert themes in pages["analyst"] and moderation not in pages["analyst"]
     assert themes in pages["lead"] and moderation in pages["lead"]
+
+
+def test_what_became_of_what_i_sent(client_as) -> None:  # type: ignore[no-untyped-def]
+    client = client_as("resident")
+    page = client.get(reverse("participation:mine")).content.decode()
+    mine = Contribution.objects.filter(submitter__username="resident")
+    assert mine.exists()
+    for contribution in mine:
+        assert escape(contribution.title) in page
+    assert "Dumped rubbish and mattresses in the alleyways" not in page  # the frontline persona's
+    assert client_as("anonymous").get(reverse("participation:mine")).status_code == 302
+
+
+def test_the_list_filters_by_whose_voice_and_sorts_by_support(client_as) -> None:  # type: ignore[no-untyped-def]
+    client = client_as("anonymous")
+    providers = client.get(reverse("participation:index"), {"from": "provider", "kind": "need"}).content.decode()
+    assert "Bulky waste collection costs too much so people fly-tip" in providers
+    assert "Fly-tipping behind the Eastside shops" not in providers  # a resident's
+    page = client.get(reverse("participation:index"), {"sort": "supported"}).context["page"]
+    counts = [c.support_count for c in page.object_list]
+    assert counts == sorted(counts, reverse=True) and counts[0] > counts[-1]
+    assert client.get(reverse("participation:index"), {"sort": "nonsense", "from": "x"}).status_code == 200

@@ -184,7 +184,7 @@ DENIED_FUNDING_VOTER = "Only verified residents can vote online."
 def _funding_get(model: str, pk: int) -> Any:
     from django.apps import apps
 
-    record = apps.get_model("funding", model).objects.filter(pk=pk).first()
+    record = apps.get_model("funding", model)._default_manager.filter(pk=pk).first()
     if record is None:
         raise AccessDenied(DENIED_FUNDING_RECORD)
     return record
@@ -201,6 +201,12 @@ def access_funding_manage(user: Any) -> Any:
 def access_fund(user: Any, fund_id: int) -> Any:
     """Staff see funds and their ledgers."""
     access_staff_area(user)
+    return _funding_get("Fund", fund_id)
+
+
+def access_fund_manage(user: Any, fund_id: int) -> Any:
+    """Funding managers change a fund's terms."""
+    access_funding_manage(user)
     return _funding_get("Fund", fund_id)
 
 
@@ -259,11 +265,16 @@ def access_application_review(user: Any, application_id: int) -> Any:
 
 
 def access_award(user: Any, award_id: int) -> Any:
-    """Staff, and the recipient (applicant or a member of the recipient organisation)."""
+    """Staff, and the recipient (applicant or a member of the recipient organisation).
+    A participatory-budget project's award is delivered by the council: staff only."""
     access_signed_in(user)
     award = _funding_get("Award", award_id)
     application = award.application
-    if is_staff_member(user) or application.applicant_id == user.pk:
+    if is_staff_member(user):
+        return award
+    if application is None:
+        raise AccessDenied(DENIED_FUNDING_RECORD)
+    if application.applicant_id == user.pk:
         return award
     if application.organisation_id and application.organisation_id in organisations_of(user):
         return award
@@ -323,11 +334,12 @@ def access_voices_themes(user: Any) -> Any:
 
 
 def access_contribution(user: Any, contribution_id: int) -> Any:
-    """Published needs and ideas are public; hidden ones only to their submitter and handlers."""
+    """Published needs and ideas are public; hidden ones only to their submitter and handlers;
+    ones held until their sender confirms an email address only to handlers."""
     contribution = _voices_model("Contribution").objects.filter(pk=contribution_id).first()
     if contribution is None:
         raise AccessDenied(DENIED_VOICES_RECORD)
-    if not contribution.hidden:
+    if not contribution.hidden and not contribution.held:
         return contribution
     access_signed_in(user)
     if contribution.submitter_id == user.pk or is_voices_handler(user):

@@ -21,6 +21,7 @@ from seedbed.participation.models import (
     Frequency,
     Status,
 )
+from seedbed.participation.services.email import ERROR_EMAIL_EMPTY, ERROR_EMAIL_INVALID
 
 ERROR_HONEYPOT = "Your message could not be sent. Leave the last field empty and try again."
 ERROR_LONG = "This must be {limit_value} characters or fewer (you entered {show_value})"
@@ -68,17 +69,31 @@ class ContributionForm(GovUKWidgetsMixin, HoneypotMixin, forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=TEXT_MAX,
                            error_messages=long("Describe it"))
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    email = forms.EmailField(
+        label="Your email address", max_length=254,
+        help_text=("We will email you a link. What you send is published only after you follow "
+                   "it, and we will tell you at this address when its status changes. We do not "
+                   "publish your address."),
+        error_messages={"required": ERROR_EMAIL_EMPTY, "invalid": ERROR_EMAIL_INVALID,
+                        "max_length": ERROR_EMAIL_INVALID},
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, with_email: bool = False, **kwargs: Any) -> None:
+        """``with_email``: ask for an address (someone who has not signed in)."""
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("idempotency_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
+        if not with_email:
+            del self.fields["email"]
+        elif self.data.get("action") == "check":
+            self.fields["email"].required = False  # checking for similar ones needs no address
         # Keep the honeypot last.
         self.fields["website"] = self.fields.pop("website")
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
-        self.fields["body"].widget.attrs["class"] = "govuk-textarea" + (
-            " govuk-textarea--error" if self.is_bound and self.errors.get("body") else ""
-        )
+        # Validation waits for ``is_valid()`` (subclasses still set querysets after this);
+        # ``GovUKWidgetsMixin.full_clean`` then marks fields in error.
+        self.fields["body"].widget.attrs["class"] = "govuk-textarea"
 
     def service_kwargs(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
@@ -127,9 +142,20 @@ class IdeaForm(ContributionForm):
     answers_need = forms.ModelChoiceField(label="Which need does it answer? (optional)",
                                           required=False, queryset=_open_needs(),
                                           empty_label="None in particular")
+    answers_call: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="Which challenge does it answer? (optional)", required=False, queryset=None,
+        empty_label="None", help_text="Challenges the council has opened for ideas.",
+        error_messages={"invalid_choice": "Choose an open challenge from the list"},
+    )
     efficiency_tags = forms.MultipleChoiceField(label="What makes it different? (optional)",
                                                 required=False, choices=EfficiencyTag.choices,
                                                 widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from seedbed.participation.selectors import challenge_choices
+
+        self.fields["answers_call"].queryset = challenge_choices()  # type: ignore[attr-defined]
 
 
 class CommentForm(GovUKWidgetsMixin, HoneypotMixin, forms.Form):
@@ -190,3 +216,22 @@ class AccountDeleteForm(GovUKWidgetsMixin, forms.Form):
 
 class SimilarCheckForm(forms.Form):
     text = forms.CharField(required=False, max_length=2000)
+
+
+class EmailAccessForm(GovUKWidgetsMixin, HoneypotMixin, forms.Form):
+    """Ask for a link to see what an email address has sent."""
+
+    access_email = forms.EmailField(
+        label="Email address", max_length=254,
+        help_text="The address you gave when you sent a need or idea without signing in.",
+        error_messages={"required": "Enter the email address you used",
+                        "invalid": ERROR_EMAIL_INVALID, "max_length": ERROR_EMAIL_INVALID},
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+
+
+class EmailEraseForm(GovUKWidgetsMixin, forms.Form):
+    erase_confirm = forms.BooleanField(
+        label="Delete my email address and anything not yet published",
+        error_messages={"required": "Confirm that you want to delete your data"},
+    )

@@ -21,6 +21,8 @@ RATE_LIMITS: dict[str, tuple[int, int]] = {
     "submit:address": (30, 600),
     "act:user": (120, 600),
     "act:address": (300, 600),
+    # Emails sent to one address by people without an account: confirmations and links.
+    "email:address": (5, 3600),
 }
 MESSAGE_RATE_LIMITED = (
     "You have sent a lot in a short time, so we have paused what you can send from here. "
@@ -59,6 +61,21 @@ def over_limit(request: HttpRequest, scope: str) -> int | None:
     return None
 
 
+def over_limit_for(name: str, who: str) -> int | None:
+    """Count one hit against the limit ``name`` for ``who`` (such as an email address);
+    the window in seconds when it is exceeded, else None."""
+    limit = RATE_LIMITS[name]
+    return limit[1] if _hit(f"{name}:{who}", limit) else None
+
+
+def rate_limited_response(request: HttpRequest, window: int) -> HttpResponse:
+    """The 429 page: what happened and when to try again."""
+    message = MESSAGE_RATE_LIMITED.format(minutes=max(1, window // 60))
+    response = render(request, "participation/rate_limited.html", {"message": message}, status=429)
+    response["Retry-After"] = str(window)
+    return response
+
+
 def rate_limited(scope: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Limit POSTs to a view; GETs are not counted."""
 
@@ -68,12 +85,7 @@ def rate_limited(scope: str) -> Callable[[Callable[..., HttpResponse]], Callable
             if request.method == "POST":
                 window = over_limit(request, scope)
                 if window is not None:
-                    message = MESSAGE_RATE_LIMITED.format(minutes=max(1, window // 60))
-                    response = render(
-                        request, "participation/rate_limited.html", {"message": message}, status=429
-                    )
-                    response["Retry-After"] = str(window)
-                    return response
+                    return rate_limited_response(request, window)
             return view(request, *args, **kwargs)
 
         return wrapped

@@ -10,6 +10,12 @@ Personal data: ``Contribution.submitter``, ``Support.user``, ``Follow.user``,
 own data is exported by ``selectors.personal_data_export``; on erasure
 (``services.account_erase``) follows, notifications and reports by them are deleted, their
 user record is pseudonymised, and their needs, ideas, supports and comments stay.
+
+A resident without an account gives an email address instead (``Contribution.submitter_email``,
+``Notification.email``, ``EmailToken.email``). Their data is exported by
+``selectors.email_data_export`` and erased by ``services.email_data_erase``: contributions never
+confirmed are deleted, the address is removed from the rest (which stay), and messages and links
+for it are deleted.
 """
 
 from __future__ import annotations
@@ -79,10 +85,18 @@ class Contribution(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="answering_ideas",
         limit_choices_to={"kind": Kind.NEED},
     )
+    answers_call = models.ForeignKey(
+        "funding.Call", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="voices_ideas", verbose_name="answers the challenge",
+    )
     efficiency_tags = models.JSONField(default=list, blank=True)
     submitter = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="contributions"
     )
+    # A resident without an account: the address they gave, and whether it is still waiting
+    # for them to follow the emailed link (held: not public, not in themes or open data).
+    submitter_email = models.EmailField(blank=True)
+    held = models.BooleanField(default=False)
     voice_of = models.CharField(max_length=20, choices=VoiceOf.choices, default=VoiceOf.RESIDENT)
     organisation = models.ForeignKey(
         "accounts.Organisation", null=True, blank=True, on_delete=models.SET_NULL,
@@ -110,7 +124,10 @@ class Contribution(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["kind", "hidden", "status"])]
+        indexes = [
+            models.Index(fields=["kind", "hidden", "status"]),
+            models.Index(fields=["submitter_email"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True, longitude__isnull=True)
@@ -279,8 +296,11 @@ class Notification(models.Model):
     """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="voices_notifications"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="voices_notifications",
     )
+    # For a resident without an account: the address that gets the message instead.
+    email = models.EmailField(blank=True)
     contribution = models.ForeignKey(
         Contribution, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
@@ -295,9 +315,49 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["sent_at", "immediate"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(email=""), name="notification_has_recipient"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.subject
+
+    @property
+    def address(self) -> str:
+        """Where the message goes: the person's account email, or the address given."""
+        if self.user_id is not None:
+            return self.user.email  # type: ignore[union-attr]
+        return self.email
+
+
+class EmailToken(models.Model):
+    """A link emailed to a resident without an account: to confirm a need or idea they sent,
+    or to see (and delete) what they sent from that address.
+
+    The link carries a signed token naming this row and a random secret; only the secret's
+    SHA-256 is stored. A link works once (``used_at``) and for ``TOKEN_MAX_AGE`` seconds.
+    """
+
+    class Purpose(models.TextChoices):
+        CONFIRM = "confirm", "Confirm a need or idea"
+        ACCESS = "access", "See what was sent"
+
+    purpose = models.CharField(max_length=10, choices=Purpose.choices)
+    email = models.EmailField()
+    contribution = models.ForeignKey(
+        Contribution, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    secret_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} link {self.pk}"
 
 
 class ThemeRun(models.Model):

@@ -31,6 +31,8 @@ COLUMNS: tuple[tuple[str, str, str, str], ...] = (
     ("latitude", "Latitude", "decimal", "WGS 84, rounded to 3 decimal places"),
     ("longitude", "Longitude", "decimal", "WGS 84, rounded to 3 decimal places"),
     ("answers_need", "Answers need", "string", "Reference of the need an idea answers"),
+    ("answers_challenge", "Answers challenge", "string",
+     "Number and title of the open challenge (funding call) an idea answers"),
     ("efficiency_tags", "Radical-efficiency tags", "string",
      "Space-separated: new_insight new_customers new_suppliers new_resources"),
     ("voice_of", "Voice of", "string", "resident, frontline or provider"),
@@ -45,7 +47,8 @@ COLUMNS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-FREE_TEXT = frozenset({"title", "description", "who_affected", "area_name", "status_reason", "outcome"})
+FREE_TEXT = frozenset({"title", "description", "who_affected", "area_name", "status_reason", "outcome",
+                       "answers_challenge"})
 
 
 def _point(value: Decimal | None) -> str:
@@ -54,8 +57,8 @@ def _point(value: Decimal | None) -> str:
 
 def open_queryset() -> QuerySet[Contribution]:
     return (
-        Contribution.objects.filter(hidden=False)
-        .select_related("answers_need", "merged_into")
+        Contribution.objects.filter(hidden=False, held=False)
+        .select_related("answers_need", "answers_call", "merged_into")
         .annotate(support_total=Count("supports"))
         .order_by("pk")
     )
@@ -75,6 +78,10 @@ def open_rows() -> list[dict[str, Any]]:
             "latitude": _point(c.latitude),
             "longitude": _point(c.longitude),
             "answers_need": c.answers_need.reference if c.answers_need else "",
+            "answers_challenge": (
+                f"{c.answers_call.pk}: {c.answers_call.title}"
+                if c.answers_call and c.answers_call.is_public else ""
+            ),
             "efficiency_tags": " ".join(c.efficiency_tags),
             "voice_of": c.voice_of,
             "status": c.status,

@@ -20,6 +20,7 @@ from seedbed.participation.models import (
     Support,
     Theme,
     ThemeRun,
+    VoiceOf,
 )
 from seedbed.participation.similarity import contribution_text, similar_ids
 
@@ -28,8 +29,9 @@ THEME_LIST_LIMIT = 100
 
 
 def published() -> QuerySet[Contribution]:
-    """Needs and ideas anyone may see: not hidden (merged ones included)."""
-    return Contribution.objects.filter(hidden=False)
+    """Needs and ideas anyone may see: not hidden, not held for an email confirmation
+    (merged ones included)."""
+    return Contribution.objects.filter(hidden=False, held=False)
 
 
 def with_counts(queryset: QuerySet[Contribution]) -> QuerySet[Contribution]:
@@ -39,18 +41,32 @@ def with_counts(queryset: QuerySet[Contribution]) -> QuerySet[Contribution]:
     )
 
 
+SORTS = {
+    "newest": ("Newest first", ("-created_at", "-id")),
+    "supported": ("Most supported first", ("-support_count", "-created_at", "-id")),
+    "updated": ("Recently changed first", ("-updated_at", "-id")),
+}
+
+
 def contribution_page(
-    *, kind: str = "", status: str = "", query: str = "", page_number: Any = 1
+    *, kind: str = "", status: str = "", query: str = "", voice_of: str = "",
+    sort: str = "newest", page_number: Any = 1,
 ) -> Page:
-    """Published needs and ideas (merged duplicates left out), newest first, filtered."""
+    """Published needs and ideas (merged duplicates left out), filtered by kind, status,
+    words and whose voice, in one of the ``SORTS`` orders (newest first by default)."""
     queryset = published().exclude(status=Status.MERGED)
     if kind in Kind.values:
         queryset = queryset.filter(kind=kind)
     if status in Status.values:
         queryset = queryset.filter(status=status)
+    if voice_of in VoiceOf.values:
+        queryset = queryset.filter(voice_of=voice_of)
     if query:
-        queryset = queryset.filter(Q(title__icontains=query) | Q(body__icontains=query))
-    queryset = with_counts(queryset).select_related("submitter").order_by("-created_at", "-id")
+        queryset = queryset.filter(
+            Q(title__icontains=query) | Q(body__icontains=query) | Q(area_name__icontains=query)
+        )
+    order = SORTS.get(sort, SORTS["newest"])[1]
+    queryset = with_counts(queryset).select_related("submitter").order_by(*order)
     return Paginator(queryset, PAGE_SIZE).get_page(page_number)
 
 
@@ -114,8 +130,8 @@ def contribution_view(*, contribution: Contribution, for_user: Any) -> Contribut
         follower_count=contribution.follows.count(),
         supported=signed_in and Support.objects.filter(contribution=contribution, user=for_user).exists(),
         following=signed_in and Follow.objects.filter(contribution=contribution, user=for_user).exists(),
-        merged_from=list(contribution.merged_from.filter(hidden=False)),
-        answering_ideas=list(contribution.answering_ideas.filter(hidden=False)),
+        merged_from=list(contribution.merged_from.filter(hidden=False, held=False)),
+        answering_ideas=list(contribution.answering_ideas.filter(hidden=False, held=False)),
     )
 
 
@@ -143,7 +159,7 @@ def theme_latest() -> tuple[ThemeRun | None, list[Theme]]:
     themes = list(run.themes.select_related("representative").order_by("position"))
     for theme in themes:
         members = list(
-            theme.members.filter(hidden=False).exclude(pk=theme.representative_id)  # type: ignore[misc]
+            theme.members.filter(hidden=False, held=False).exclude(pk=theme.representative_id)  # type: ignore[misc]
             .order_by("-created_at", "-id")[:THEME_LIST_LIMIT]
         )
         theme.recent, theme.earlier = members[:3], members[3:]  # type: ignore[attr-defined]
@@ -212,3 +228,56 @@ def contribution_flags(queryset: QuerySet[Contribution], user: Any) -> QuerySet[
     return queryset.annotate(
         supported=Exists(Support.objects.filter(contribution=OuterRef("pk"), user=user))
     )
+
+
+def challenge_choices() -> QuerySet[Any]:
+    """Open challenges (funding calls of the challenge kind) an idea may answer."""
+    from django.apps import apps
+
+    call_model = apps.get_model("funding", "Call")
+    return call_model.objects.filter(kind="challenge", status="open").order_by("title")
+
+
+def ideas_answering(call: Any) -> QuerySet[Contribution]:
+    """Published ideas that answer ``call`` (a funding ``Call``), most supported first.
+
+    Each carries ``support_count`` and ``comment_count``; merged duplicates are left out.
+    For the call's page: ``{% for idea in ideas %}`` with ``idea.title``, ``idea.reference``.
+    """
+    return (
+        with_counts(published().filter(kind=Kind.IDEA, answers_call=call).exclude(status=Status.MERGED))
+        .order_by("-support_count", "-created_at", "-id")  # type: ignore[misc]
+    )
+
+
+def contributions_of(*, user: Any) -> QuerySet[Contribution]:
+    """What a person has sent (hidden ones too: they see why), newest first, with counts."""
+    if user is None or not user.is_authenticated:
+        return Contribution.objects.none()
+    return with_counts(Contribution.objects.filter(submitter=user)).order_by("-created_at", "-id")
+
+
+def email_contributions(*, email: str) -> QuerySet[Contribution]:
+    """What was sent from ``email`` by a resident without an account, newest first."""
+    return with_counts(Contribution.objects.filter(submitter=None, submitter_email=email)).order_by(
+        "-created_at", "-id"
+    )
+
+
+def email_data_export(*, email: str) -> dict[str, Any]:
+    """What Voices holds about an address used without an account."""
+    return {
+        "email": email,
+        "contributions": [
+            {**_row(c), "body": c.body, "who_affected": c.who_affected, "area_name": c.area_name,
+             "latitude": str(c.latitude) if c.latitude is not None else None,
+             "longitude": str(c.longitude) if c.longitude is not None else None,
+             "efficiency_tags": c.efficiency_tags, "published": not c.held and not c.hidden}
+            for c in Contribution.objects.filter(submitter=None, submitter_email=email).order_by("pk")
+        ],
+        "messages": [
+            {"subject": n.subject, "body": n.body, "created_at": n.created_at.isoformat(),
+             "sent": n.sent_at is not None}
+            for n in Notification.objects.filter(email=email).order_by("created_at", "id")
+        ],
+    }

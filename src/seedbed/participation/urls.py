@@ -1,6 +1,6 @@
 from django.urls import path
 
-from seedbed.participation.views import data, engagement, public, staff
+from seedbed.participation.views import data, email, engagement, public, staff
 
 app_name = "participation"
 
@@ -8,6 +8,13 @@ urlpatterns = [
     path("", public.index, name="index"),
     path("needs/new/", public.need_new, name="need_new"),
     path("ideas/new/", public.idea_new, name="idea_new"),
+    path("yours/", public.mine, name="mine"),
+    path("email/sent/", public.email_sent, name="email_sent"),
+    path("email/confirm/<str:token>/", email.email_confirm, name="email_confirm"),
+    path("email/access/<str:token>/", email.email_access, name="email_access"),
+    path("email/your-data/", email.email_data, name="email_data"),
+    path("email/your-data/download.json", email.email_data_download, name="email_data_download"),
+    path("email/your-data/delete/", email.email_data_erase, name="email_data_erase"),
     path("<int:contribution_id>/", public.detail, name="detail"),
     path("<int:contribution_id>/support/", engagement.support, name="support"),
     path("<int:contribution_id>/follow/", engagement.follow, name="follow"),

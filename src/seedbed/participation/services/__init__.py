@@ -1,6 +1,13 @@
 """Writing needs, ideas and everything about them. The only code in Voices that writes."""
 
 from seedbed.participation.services.contributions import contribution_submit, voice_of_for
+from seedbed.participation.services.email import (
+    email_access_request,
+    email_access_use,
+    email_confirm,
+    email_data_erase,
+    email_token_check,
+)
 from seedbed.participation.services.engagement import (
     comment_add,
     follow_add,
@@ -31,6 +38,11 @@ __all__ = [
     "contribution_merge",
     "contribution_status_set",
     "contribution_submit",
+    "email_access_request",
+    "email_access_use",
+    "email_confirm",
+    "email_data_erase",
+    "email_token_check",
     "follow_add",
     "follow_remove",
     "notification_digest_send",

@@ -40,6 +40,7 @@ ERROR_POINT_OUTSIDE = (
 ERROR_FREQUENCY = "Choose how often this happens from the list"
 ERROR_TAG = "{tag!r} is not a radical-efficiency tag"
 ERROR_ANSWERS = "An idea can only answer a need that is open to ideas"
+ERROR_CHALLENGE = "An idea can only answer a challenge that is open: choose one from the list"
 ERROR_KIND = "Choose whether this is a need or an idea"
 ERROR_KEY_TAKEN = "This form was already used by someone else. Reload the page and try again."
 ERROR_INACTIVE = "Your account is closed, so you cannot send anything."
@@ -65,7 +66,7 @@ def _check_text(problems: dict[str, str], field: str, value: str, limit: int) ->
 def _validate(
     *, kind: str, title: str, body: str, who_affected: str, how_often: str,
     latitude: Decimal | None, longitude: Decimal | None, answers_need: Contribution | None,
-    efficiency_tags: list[str],
+    efficiency_tags: list[str], answers_call: Any = None,
 ) -> None:
     problems: dict[str, str] = {}
     if kind not in Kind.values:
@@ -94,13 +95,26 @@ def _validate(
         answers_need.kind != Kind.NEED or answers_need.hidden or answers_need.status == Status.MERGED
     ):
         problems["answers_need"] = ERROR_ANSWERS
+    if answers_call is not None and not challenge_is_open(answers_call):
+        problems["answers_call"] = ERROR_CHALLENGE
     if problems:
         raise ValidationProblem(problems)
 
 
-def _existing(key: uuid.UUID, submitter: Any) -> Contribution | None:
+def challenge_is_open(call: Any) -> bool:
+    """Whether an idea may answer ``call`` (a funding Call): an open challenge."""
+    return bool(call.kind == "challenge" and call.status == "open")
+
+
+def _existing(key: uuid.UUID, submitter: Any, email: str) -> Contribution | None:
     found = Contribution.objects.filter(idempotency_key=key).first()
-    if found is not None and found.submitter_id != submitter.pk:
+    if found is None:
+        return None
+    same = (
+        found.submitter_id == submitter.pk if submitter is not None
+        else found.submitter_id is None and found.submitter_email == email
+    )
+    if not same:
         raise ValidationProblem({"__all__": ERROR_KEY_TAKEN})
     return found
 
@@ -119,6 +133,9 @@ def contribution_submit(
     longitude: Decimal | None = None,
     answers_need: Contribution | None = None,
     efficiency_tags: Iterable[str] = (),
+    answers_call: Any = None,
+    email: str = "",
+    site_url: str = "",
     refresh_themes: bool = True,
 ) -> Contribution:
     """Record a need or an idea from ``submitter``, who then follows it.
@@ -128,20 +145,35 @@ def contribution_submit(
     made. Texts are stored as typed (templates escape them). Raises ``ValidationProblem``
     naming each bad field; nothing is saved then. A new need queues a (debounced)
     background refresh of the themes unless ``refresh_themes`` is false (bulk loading).
+
+    ``answers_call`` is the open challenge (a funding ``Call``) an idea answers.
+
+    A resident without an account passes ``submitter=None`` and their ``email``: the need or
+    idea is held (not public) and a confirmation email with links built on ``site_url`` (the
+    site's address, such as ``https://voices.example.gov.uk/``) is queued; it is published
+    when they follow the link (``email_confirm``).
     """
-    if not getattr(submitter, "is_active", False):
+    if submitter is None:
+        from seedbed.participation.services.email import email_check
+
+        email = email_check(email)
+    elif not getattr(submitter, "is_active", False):
         raise ValidationProblem({"__all__": ERROR_INACTIVE})
+    else:
+        email = ""
     title, body = title.strip(), body.strip()
     who_affected, area_name = who_affected.strip(), area_name.strip()[:150]
     tags = list(dict.fromkeys(efficiency_tags)) if kind == Kind.IDEA else []
     _validate(
         kind=kind, title=title, body=body, who_affected=who_affected, how_often=how_often,
         latitude=latitude, longitude=longitude, answers_need=answers_need, efficiency_tags=tags,
+        answers_call=answers_call if kind == Kind.IDEA else None,
     )
-    found = _existing(idempotency_key, submitter)
+    found = _existing(idempotency_key, submitter, email)
     if found is not None:
         return found
-    voice_of, organisation = voice_of_for(submitter)
+    voice_of, organisation = voice_of_for(submitter) if submitter is not None else (VoiceOf.RESIDENT, None)
+    held = submitter is None
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -149,26 +181,33 @@ def contribution_submit(
                 kind=kind, title=title, body=body, who_affected=who_affected,
                 how_often=how_often, area_name=area_name, latitude=latitude,
                 longitude=longitude, answers_need=answers_need if kind == Kind.IDEA else None,
+                answers_call=answers_call if kind == Kind.IDEA else None,
                 efficiency_tags=tags, submitter=submitter, voice_of=voice_of,
-                organisation=organisation, idempotency_key=idempotency_key,
-                created_at=now, updated_at=now,
+                organisation=organisation, submitter_email=email, held=held,
+                idempotency_key=idempotency_key, created_at=now, updated_at=now,
             )
             StatusChange.objects.create(
                 contribution=contribution, from_status="", to_status=Status.RECEIVED,
                 actor=submitter, created_at=now,
             )
-            Follow.objects.create(contribution=contribution, user=submitter, created_at=now)
+            if submitter is not None:
+                Follow.objects.create(contribution=contribution, user=submitter, created_at=now)
             audit_append(
                 action=f"participation.{kind}_submit", actor=submitter, obj=contribution,
-                data={"voice_of": voice_of, "answers_need": answers_need.pk if answers_need else None},
+                data={"voice_of": voice_of, "answers_need": answers_need.pk if answers_need else None,
+                      "answers_call": contribution.answers_call_id, "held": held},
             )
+            if held:
+                from seedbed.participation.services.email import email_confirmation_send
+
+                email_confirmation_send(contribution=contribution, site_url=site_url)
     except IntegrityError:
         # Another request with the same token won the race; theirs is the record.
-        found = _existing(idempotency_key, submitter)
+        found = _existing(idempotency_key, submitter, email)
         if found is None:
             raise
         return found
-    if kind == Kind.NEED and refresh_themes:
+    if kind == Kind.NEED and refresh_themes and not held:
         from seedbed.participation.services.themes import themes_refresh_soon
 
         transaction.on_commit(themes_refresh_soon)

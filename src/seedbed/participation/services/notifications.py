@@ -23,8 +23,9 @@ DIGEST_INTRO = "Here is what changed on the needs and ideas you follow:"
 def notify_change(*, contribution: Contribution, subject: str, body: str, actor: Any = None) -> int:
     """Queue a message about ``contribution`` for its submitter and followers.
 
-    Call inside the change's transaction. The submitter's message is ``immediate``;
-    followers' messages wait for the digest. Returns the number of messages queued.
+    Call inside the change's transaction. The submitter's message is ``immediate`` (to their
+    account, or to the address a resident without an account confirmed); followers' messages
+    wait for the digest. Returns the number of messages queued.
     """
     now = timezone.now()
     rows: list[Notification] = []
@@ -32,6 +33,9 @@ def notify_change(*, contribution: Contribution, subject: str, body: str, actor:
     if submitter_id is not None and contribution.submitter.is_active:  # type: ignore[union-attr]
         rows.append(Notification(user_id=submitter_id, contribution=contribution, subject=subject,
                                  body=body, immediate=True, created_at=now))
+    elif submitter_id is None and contribution.submitter_email and not contribution.held:
+        rows.append(Notification(email=contribution.submitter_email, contribution=contribution,
+                                 subject=subject, body=body, immediate=True, created_at=now))
     followers = (
         Follow.objects.filter(contribution=contribution, user__is_active=True)  # type: ignore[misc]
         .exclude(user_id=submitter_id).values_list("user_id", flat=True)
@@ -57,9 +61,9 @@ def _claim(ids: list[int]) -> list[int]:
 
 
 def _deliver(rows: list[Notification], *, subject: str, body: str) -> None:
-    user = rows[0].user
+    address = rows[0].address
     try:
-        channel = email_send(to=user.email, subject=subject, body=body) if user.email else "none"
+        channel = email_send(to=address, subject=subject, body=body) if address else "none"
     except DeliveryError as exc:
         # Release the rows for the next run and record why.
         Notification.objects.filter(pk__in=[r.pk for r in rows]).update(

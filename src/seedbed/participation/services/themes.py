@@ -25,7 +25,7 @@ def themes_refresh(*, actor: Any = None, backend: str | None = None) -> ThemeRun
     stay valid); staff see the latest. ``backend`` overrides the engine's configured choice.
     """
     needs = list(
-        Contribution.objects.filter(kind=Kind.NEED, hidden=False)
+        Contribution.objects.filter(kind=Kind.NEED, hidden=False, held=False)
         .exclude(status=Status.MERGED).order_by("pk").values_list("pk", "title", "body")
     )
     corpus = [(pk, contribution_text(title, body)) for pk, title, body in needs]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,11 +20,17 @@ from seedbed.core.access import (
 from seedbed.core.errors import ValidationProblem
 from seedbed.participation import selectors, services
 from seedbed.participation.forms import IdeaForm, NeedForm, add_problems
-from seedbed.participation.limits import rate_limited
-from seedbed.participation.models import Kind, Status
+from seedbed.participation.limits import over_limit_for, rate_limited, rate_limited_response
+from seedbed.participation.models import Kind, Status, VoiceOf
 from seedbed.participation.views.common import detail_response
 
 RECEIVED = "Thank you. Your {kind} has been received: its reference is {reference}. You will hear when its status changes."
+SESSION_SENT = "voices_email_sent"
+
+
+def _email_key(email: str) -> str:
+    # Rate-limit counters are keyed by a digest, so no address sits in the cache.
+    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
 
 
 @require_GET
@@ -29,10 +38,15 @@ def index(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     status = request.GET.get("status", "")
     query = request.GET.get("q", "").strip()[:200]
-    page = selectors.contribution_page(kind=kind, status=status, query=query, page_number=request.GET.get("page", 1))
+    voice_of = request.GET.get("from", "")
+    sort = request.GET.get("sort", "newest")
+    sort = sort if sort in selectors.SORTS else "newest"
+    page = selectors.contribution_page(kind=kind, status=status, query=query, voice_of=voice_of,
+                                       sort=sort, page_number=request.GET.get("page", 1))
     return render(request, "participation/index.html", {
-        "page": page, "kind": kind, "status": status, "query": query,
-        "kinds": Kind.choices, "statuses": Status.choices,
+        "page": page, "kind": kind, "status": status, "query": query, "voice_of": voice_of,
+        "sort": sort, "kinds": Kind.choices, "statuses": Status.choices, "voices": VoiceOf.choices,
+        "sorts": [(key, label) for key, (label, _) in selectors.SORTS.items()],
         "staff": is_staff_member(request.user), "handler": is_voices_handler(request.user),
     })
 
@@ -40,9 +54,13 @@ def index(request: HttpRequest) -> HttpResponse:
 def _contribution_new(request: HttpRequest, kind: str) -> HttpResponse:
     form_class = NeedForm if kind == Kind.NEED else IdeaForm
     initial = {}
-    if kind == Kind.IDEA and request.GET.get("need", "").isdigit():
-        initial["answers_need"] = int(request.GET["need"])
-    form = form_class(request.POST if request.method == "POST" else None, initial=initial)
+    if kind == Kind.IDEA:
+        for field, parameter in (("answers_need", "need"), ("answers_call", "challenge")):
+            if request.GET.get(parameter, "").isdigit():
+                initial[field] = int(request.GET[parameter])
+    anonymous = not request.user.is_authenticated
+    form = form_class(request.POST if request.method == "POST" else None, initial=initial,
+                      with_email=anonymous)
     similar = None
     checked = False
     if request.method == "POST" and form.is_valid():
@@ -50,6 +68,8 @@ def _contribution_new(request: HttpRequest, kind: str) -> HttpResponse:
             checked = True
             text = f"{form.cleaned_data['title']}. {form.cleaned_data['body']}"
             similar = selectors.contribution_similar(text=text, kind=kind)
+        elif anonymous:
+            return _submit_by_email(request, form, kind)
         else:
             try:
                 contribution = services.contribution_submit(
@@ -65,23 +85,61 @@ def _contribution_new(request: HttpRequest, kind: str) -> HttpResponse:
         text = f"{request.POST.get('title', '')}. {request.POST.get('body', '')}"[:2000]
         similar = selectors.contribution_similar(text=text, kind=kind) if text.strip(". ") else []
         checked = True
+    return _form_page(request, form, kind, similar=similar, checked=checked)
+
+
+def _form_page(request: HttpRequest, form: Any, kind: str, **extra: Any) -> HttpResponse:
     return render(request, "participation/contribution_form.html", {
-        "form": form, "kind": kind, "similar": similar, "checked": checked,
+        "form": form, "kind": kind, "similar": None, "checked": False, **extra,
     })
 
 
+def _submit_by_email(request: HttpRequest, form: Any, kind: str) -> HttpResponse:
+    """Someone who has not signed in: hold what they sent and email them a link to confirm."""
+    window = over_limit_for("email:address", _email_key(form.cleaned_data["email"]))
+    if window is not None:
+        return rate_limited_response(request, window)
+    try:
+        contribution = services.contribution_submit(
+            submitter=None, kind=kind, site_url=request.build_absolute_uri("/"),
+            **form.service_kwargs(),
+        )
+    except ValidationProblem as problem:
+        add_problems(form, problem)
+        return _form_page(request, form, kind)
+    request.session[SESSION_SENT] = {
+        "email": contribution.submitter_email, "kind": kind, "reference": contribution.reference,
+    }
+    return redirect("participation:email_sent")
+
+
 @require_http_methods(["GET", "POST"])
-@gatekeeper(access_signed_in)
 @rate_limited("submit")
 def need_new(request: HttpRequest) -> HttpResponse:
+    """Report a need: signed in, or (for residents without an account) with an email address."""
     return _contribution_new(request, Kind.NEED)
 
 
 @require_http_methods(["GET", "POST"])
-@gatekeeper(access_signed_in)
 @rate_limited("submit")
 def idea_new(request: HttpRequest) -> HttpResponse:
+    """Propose an idea: signed in, or with an email address."""
     return _contribution_new(request, Kind.IDEA)
+
+
+@require_GET
+def email_sent(request: HttpRequest) -> HttpResponse:
+    """After sending without signing in: check your email."""
+    return render(request, "participation/email_sent.html", {"sent": request.session.get(SESSION_SENT)})
+
+
+@require_GET
+@gatekeeper(access_signed_in)
+def mine(request: HttpRequest) -> HttpResponse:
+    """What became of what I said: everything this person sent, with its status and history."""
+    return render(request, "participation/mine.html", {
+        "contributions": selectors.contributions_of(user=request.user).prefetch_related("history")[:200],
+    })
 
 
 @require_GET
