@@ -96,3 +96,35 @@ def test_cli_verify_exit_codes() -> None:
 def test_demo_data_verifies(demo_world) -> None:  # type: ignore[no-untyped-def]
     result = audit_verify()
     assert result.ok and result.entries > 10
+
+
+def test_a_checkpoint_catches_removal_of_the_newest_entries() -> None:
+    entries = _append_three()
+    recorded = audit_verify()
+    assert recorded.ok and (recorded.head_id, recorded.head_hash) == (entries[2].pk, entries[2].entry_hash)
+    checkpoint = (recorded.head_id, recorded.head_hash)
+    audit_append(action="test.decision", object_type="test", object_id="later", data={})
+    assert audit_verify(checkpoint=checkpoint).ok  # later entries are fine
+    # Removing the newest entries leaves a consistent shorter chain: only a checkpoint shows it.
+    _tamper_sql("DELETE FROM core_auditentry WHERE id >= %s", [entries[2].pk])
+    assert audit_verify().ok
+    truncated = audit_verify(checkpoint=checkpoint)
+    assert not truncated.ok and f"checkpoint entry #{entries[2].pk} is missing" in truncated.problem
+    forged = audit_verify(checkpoint=(entries[1].pk, "f" * 64))
+    assert not forged.ok and "has a different hash" in forged.problem
+
+
+def test_cli_prints_a_checkpoint_and_checks_it() -> None:
+    entries = _append_three()
+    runner = CliRunner()
+    ok = runner.invoke(app, ["audit", "verify"])
+    line = next(x for x in ok.output.splitlines() if x.startswith("Checkpoint: "))
+    checkpoint = line.removeprefix("Checkpoint: ")
+    assert checkpoint == f"{entries[2].pk}:{entries[2].entry_hash}"
+    assert runner.invoke(app, ["audit", "verify", "--checkpoint", checkpoint]).exit_code == 0
+    _tamper_sql("DELETE FROM core_auditentry WHERE id = %s", [entries[2].pk])
+    gone = runner.invoke(app, ["audit", "verify", "--checkpoint", checkpoint])
+    assert gone.exit_code == 1 and "is missing" in gone.output
+    bad = runner.invoke(app, ["audit", "verify", "--checkpoint", "12:nothex"])
+    assert bad.exit_code == 2 and "--checkpoint: a checkpoint is the entry number" in bad.output
+    assert "Traceback" not in bad.output

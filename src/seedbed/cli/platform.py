@@ -128,17 +128,34 @@ def demo(
 
 
 @audit_app.command("verify")
-def audit_verify_command(json_output: bool = typer.Option(False, "--json", help="JSON output.")) -> None:
-    """Exit 0 if the audit chain is intact; exit 1 naming the first bad entry."""
-    _setup_django()
-    _check_database()
-    from seedbed.core.audit import audit_verify
+def audit_verify_command(
+    json_output: bool = typer.Option(False, "--json", help="JSON output."),
+    checkpoint: str = typer.Option(
+        "", "--checkpoint",
+        help="ENTRY:HASH printed by an earlier run; fails if that entry was since removed or changed.",
+    ),
+) -> None:
+    """Exit 0 if the audit chain is intact; exit 1 naming the first bad entry.
 
-    result = audit_verify()
+    Prints the newest entry as a checkpoint: keep it somewhere else (a ticket, the minutes,
+    a published page) and pass it with --checkpoint next time to catch removed newest entries.
+    """
+    _setup_django()
+    from seedbed.core.audit import audit_verify, checkpoint_parse
+
+    try:
+        expected = checkpoint_parse(checkpoint) if checkpoint else None
+    except ValueError as problem:
+        fail(f"--checkpoint: {problem}")
+    _check_database()
+
+    result = audit_verify(checkpoint=expected)
     if json_output:
         emit_json(result)
     elif result.ok:
         typer.echo(f"Audit chain intact: {result.entries} entries checked.")
+        if result.head_id is not None:
+            typer.echo(f"Checkpoint: {result.head_id}:{result.head_hash}")
     else:
         typer.echo(f"Audit chain broken: {result.problem}", err=True)
     if not result.ok:

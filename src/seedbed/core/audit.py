@@ -120,23 +120,48 @@ def audit_append(
         )
 
 
+PROBLEM_CHECKPOINT = (
+    "checkpoint entry #{id} {what}: entries recorded before were removed or rewritten"
+)
+
+
 @dataclass(frozen=True)
 class AuditVerification:
+    """The walk's result. ``head_id``/``head_hash`` are the newest entry: publish or record
+    them (a checkpoint) so that removing the newest entries, which leaves a shorter chain
+    that is still internally consistent, is caught by the next ``audit_verify(checkpoint=…)``."""
+
     ok: bool
     entries: int
     first_bad_id: int | None = None
     problem: str = ""
+    head_id: int | None = None
+    head_hash: str = GENESIS_HASH
+
+
+def checkpoint_parse(text: str) -> tuple[int, str]:
+    """``"<entry id>:<entry hash>"`` as printed by ``seedbed audit verify``."""
+    entry_id, _, digest = text.strip().partition(":")
+    if not entry_id.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ValueError("a checkpoint is the entry number, a colon and its 64-character hash, "
+                         "as `seedbed audit verify` prints it (for example 1234:9f86d0…)")
+    return int(entry_id), digest
 
 
 def _entries() -> Iterator[AuditEntry]:
     return AuditEntry.objects.order_by("id").iterator(chunk_size=2000)
 
 
-def audit_verify() -> AuditVerification:
-    """Walk the whole chain; report the first entry whose hash or link is wrong."""
+def audit_verify(*, checkpoint: tuple[int, str] | None = None) -> AuditVerification:
+    """Walk the whole chain; report the first entry whose hash or link is wrong.
+
+    With a ``checkpoint`` (an entry id and the hash it had when recorded), the chain must
+    still contain that entry with that hash, so truncating the newest entries is caught too.
+    """
     prev_hash = GENESIS_HASH
     prev_id: int | None = None
     count = 0
+    checkpoint_seen = False
     for entry in _entries():
         count += 1
         if entry.prev_hash != prev_hash:
@@ -145,13 +170,21 @@ def audit_verify() -> AuditVerification:
                 if prev_id is None
                 else PROBLEM_LINK.format(id=entry.pk, prev_id=prev_id)
             )
-            return AuditVerification(False, count, entry.pk, problem)
+            return AuditVerification(False, count, entry.pk, problem, prev_id, prev_hash)
         digest = entry_digest(
             prev_hash=entry.prev_hash, created_at=entry.created_at, actor_id=entry.actor_id,
             action=entry.action, object_type=entry.object_type, object_id=entry.object_id,
             data=entry.data,
         )
         if digest != entry.entry_hash:
-            return AuditVerification(False, count, entry.pk, PROBLEM_HASH.format(id=entry.pk))
+            return AuditVerification(False, count, entry.pk, PROBLEM_HASH.format(id=entry.pk), prev_id, prev_hash)
+        if checkpoint is not None and entry.pk == checkpoint[0]:
+            if entry.entry_hash != checkpoint[1]:
+                return AuditVerification(False, count, entry.pk, PROBLEM_CHECKPOINT.format(
+                    id=entry.pk, what="has a different hash"), prev_id, prev_hash)
+            checkpoint_seen = True
         prev_hash, prev_id = entry.entry_hash, entry.pk
-    return AuditVerification(True, count)
+    if checkpoint is not None and not checkpoint_seen:
+        return AuditVerification(False, count, None, PROBLEM_CHECKPOINT.format(
+            id=checkpoint[0], what="is missing"), prev_id, prev_hash)
+    return AuditVerification(True, count, head_id=prev_id, head_hash=prev_hash)
