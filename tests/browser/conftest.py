@@ -64,3 +64,51 @@ def sign_in(page: Any, base_url: str, username: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
+
+
+class Persona:
+    """One persona's own browser context; every page it lands on is scanned with axe.
+
+    ``username=None`` is a visitor who has not signed in. ``submit`` clicks a button and,
+    unless ``problem_expected``, fails when the page shows a GOV.UK error summary.
+    """
+
+    def __init__(self, browser: Any, base: str, username: str | None, *, timeout_ms: int = 15000) -> None:
+        from seedbed.demo.personas import DEMO_PASSWORD
+
+        self.context = browser.new_context()
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(timeout_ms)
+        self.base, self.username = base, username or "visitor"
+        if username:
+            sign_in(self.page, base, username, DEMO_PASSWORD)
+            assert "/account/" in self.page.url, f"{username} could not sign in"
+
+    def check(self) -> Any:
+        violations = axe_violations(self.page)
+        assert not violations, f"{self.username} on {self.page.url}\n{describe(violations)}"
+        return self.page
+
+    def go(self, path: str) -> Any:
+        response = self.page.goto(self.base + path)
+        assert response is not None and response.status == 200, f"{path}: {response and response.status}"
+        return self.check()
+
+    def submit(self, name: str, *, problem_expected: bool = False) -> Any:
+        self.page.get_by_role("button", name=name, exact=True).click()
+        self.page.wait_for_load_state()
+        if not problem_expected:
+            assert "There is a problem" not in self.page.content(), f"{self.page.url}: {name}"
+        return self.check()
+
+    def fill(self, values: dict[str, str]) -> None:
+        """Fill fields by exact label; a select is chosen by its option's text."""
+        for label, value in values.items():
+            field = self.page.get_by_label(label, exact=True)
+            if field.evaluate("e => e.tagName") == "SELECT":
+                field.select_option(label=value)
+            else:
+                field.fill(value)
+
+    def close(self) -> None:
+        self.context.close()

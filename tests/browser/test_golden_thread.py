@@ -18,7 +18,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from seedbed.demo.personas import DEMO_PASSWORD
-from tests.browser.conftest import axe_violations, describe, sign_in
+from tests.browser.conftest import Persona, axe_violations, describe, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,42 +49,6 @@ class Journey:
         self.page.get_by_role("button", name=name).click(timeout=60000)
         self.page.wait_for_load_state(timeout=60000)
         self.check()
-
-
-class Persona:
-    """One persona's own browser tab; every page it lands on is scanned with axe."""
-
-    def __init__(self, browser: Any, base: str, username: str) -> None:
-        self.context = browser.new_context()
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(60000)  # some steps embed text; a busy machine is slow
-        self.base, self.username = base, username
-        sign_in(self.page, base, username, DEMO_PASSWORD)
-        assert "/account/" in self.page.url, f"{username} could not sign in"
-
-    def check(self) -> Any:
-        violations = axe_violations(self.page)
-        assert not violations, f"{self.username} on {self.page.url}\n{describe(violations)}"
-        return self.page
-
-    def go(self, path: str) -> Any:
-        response = self.page.goto(self.base + path)
-        assert response is not None and response.status == 200, f"{path}: {response and response.status}"
-        return self.check()
-
-    def submit(self, name: str) -> Any:
-        self.page.get_by_role("button", name=name, exact=True).click()
-        self.page.wait_for_load_state()
-        assert "There is a problem" not in self.page.content(), f"{self.page.url}: {name}"
-        return self.check()
-
-    def fill(self, values: dict[str, str]) -> None:
-        for label, value in values.items():
-            field = self.page.get_by_label(label, exact=True)
-            if field.evaluate("e => e.tagName") == "SELECT":
-                field.select_option(label=value)
-            else:
-                field.fill(value)
 
 
 NEED = "Pupils on our estate keep missing school"
@@ -119,7 +83,7 @@ def test_golden_thread_end_to_end(browser, live_server, demo_world) -> None:  # 
 
     base = live_server.url
     # 1. A resident reports a need.
-    resident = Persona(browser, base, "resident")
+    resident = Persona(browser, base, timeout_ms=60000, username="resident")
     page = resident.go(reverse("participation:need_new"))
     page.get_by_label("Title").fill(NEED)
     page.get_by_label("What is the problem?").fill(
@@ -129,7 +93,7 @@ def test_golden_thread_end_to_end(browser, live_server, demo_world) -> None:  # 
     need = Contribution.objects.get(title=NEED)
 
     # 2. Staff see it in a theme.
-    lead = Persona(browser, base, "lead")
+    lead = Persona(browser, base, timeout_ms=60000, username="lead")
     lead.go(reverse("participation:themes"))
     page = lead.submit("Refresh themes now")
     page = lead.go(reverse("participation:themes"))
@@ -170,7 +134,7 @@ def test_golden_thread_end_to_end(browser, live_server, demo_world) -> None:  # 
     expect(page.get_by_text(CHALLENGE).first).to_be_visible()
 
     # 4. A provider applies.
-    provider = Persona(browser, base, "provider")
+    provider = Persona(browser, base, timeout_ms=60000, username="provider")
     page = provider.go(f"/funding/calls/{call.pk}/")
     page.get_by_role("link", name="Start an application").click()
     provider.check()
@@ -191,7 +155,7 @@ def test_golden_thread_end_to_end(browser, live_server, demo_world) -> None:  # 
     page.get_by_label("Running order").fill(application.reference)
     page = lead.submit("Set the running order")
     page = lead.submit("Start pitch 1")
-    panel = Persona(browser, base, "panel")
+    panel = Persona(browser, base, timeout_ms=60000, username="panel")
     for member, score in ((panel, "5"), (lead, "4")):
         page = member.go(f"/funding/review/{application.pk}/declare/")
         page.get_by_label("Do you have a conflict of interest with this applicant?").select_option("no")
@@ -265,7 +229,7 @@ def test_golden_thread_end_to_end(browser, live_server, demo_world) -> None:  # 
     lead.submit("Create the draft")
     trial = Trial.objects.get(title="Walking buses and attendance")
     link("Walking buses and attendance")
-    analyst = Persona(browser, base, "analyst")
+    analyst = Persona(browser, base, timeout_ms=60000, username="analyst")
     analyst.go(f"/trials/work/{trial.pk}/protocol/")
     analyst.fill(PROTOCOL)
     analyst.submit("Save and calculate the sample size")
@@ -283,7 +247,7 @@ def test_golden_thread_end_to_end(browser, live_server, demo_world) -> None:  # 
     page = resident.go(f"/trials/registry/{trial.pk}/")
     assert trial.seed_commitment in page.content() and trial.seed not in page.content()
 
-    frontline = Persona(browser, base, "frontline")
+    frontline = Persona(browser, base, timeout_ms=60000, username="frontline")
     planned = trial.protocol.sample_size_per_arm * 2
     frontline.go(f"/trials/{trial.pk}/enrol/")
     for i in range(planned):
@@ -291,7 +255,7 @@ def test_golden_thread_end_to_end(browser, live_server, demo_world) -> None:  # 
         frontline.submit("Enrol and reveal the arm")
         arm = Allocation.objects.get(trial=trial, unit_ref=f"WB-{i}").arm
         expect(frontline.page.locator("#allocated-arm")).to_have_text(arm)
-    safety = Persona(browser, base, "safety")
+    safety = Persona(browser, base, timeout_ms=60000, username="safety")
     safety.go(f"/trials/{trial.pk}/monitoring/")
     page = safety.submit("Take the next interim look")
     assert "Look 1 taken" in page.content()
@@ -329,7 +293,7 @@ def test_golden_thread_end_to_end(browser, live_server, demo_world) -> None:  # 
     expect(page.locator("#innovation-stage")).to_have_text("Mainstreaming")
     expect(page.locator("#innovation-evidence")).to_contain_text("Level 3 (positive)")
     for persona in (resident, lead, provider, panel, analyst, frontline, safety):
-        persona.context.close()
+        persona.close()
 
 
 def test_portfolio_to_library_to_gate(page, live_server, demo_world) -> None:  # type: ignore[no-untyped-def]
