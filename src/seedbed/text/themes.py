@@ -4,7 +4,8 @@ Method:
 
 1. Represent every non-empty text by a unit vector. Lexical part: its TF-IDF vector
    (``tfidf``) reduced to at most ``LSA_DIMENSIONS`` by truncated SVD (latent semantic
-   analysis; Deerwester et al. 1990) and normalised again, l(d). With the minilm backend the
+   analysis; Deerwester et al. 1990; randomized, see ``seedbed.text.lsa``) and normalised
+   again, l(d). With the minilm backend the
    sentence embedding s(d) is joined to it with weight w = ``lexical_weight``:
 
        p(d) = [ sqrt(1 - w) s(d),  sqrt(w) l(d) ],   so   p(a).p(b) = (1-w) cos_s + w cos_l
@@ -36,12 +37,12 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.spatial.distance import squareform
 
 from seedbed.text import codes
 from seedbed.text.backends import BACKEND_TFIDF, Vectors, embedder_get
 from seedbed.text.index import items_check
 from seedbed.text.labels import class_tfidf_labels
+from seedbed.text.lsa import euclidean_condensed, lsa_points
 from seedbed.text.tfidf import TfidfEmbedder
 from seedbed.text.types import Theme, ThemesResult
 
@@ -62,30 +63,13 @@ def _lexical_points(vectors: Vectors, seed: int) -> np.ndarray:
     """TF-IDF rows reduced by truncated SVD (LSA) and L2-normalised again, dense."""
     if isinstance(vectors, np.ndarray):
         return vectors.astype(np.float64)
-    from sklearn.decomposition import TruncatedSVD
     from sklearn.preprocessing import normalize
 
     sparse = sp.csr_matrix(vectors)
     dimensions = min(LSA_DIMENSIONS, sparse.shape[0] - 1, sparse.shape[1] - 1)
     if dimensions < 2:
         return np.asarray(sparse.toarray(), dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):  # zero variance: identical texts
-        reduced = TruncatedSVD(n_components=dimensions, random_state=seed).fit_transform(sparse)
-    return np.asarray(normalize(reduced), dtype=np.float64)
-
-
-def _euclidean_condensed(points: np.ndarray) -> np.ndarray:
-    """Pairwise Euclidean distances, condensed, via one matrix product (BLAS) instead of
-    scipy's pairwise loop: ||a - b||^2 = ||a||^2 + ||b||^2 - 2 a.b."""
-    squares = np.einsum("ij,ij->i", points, points)
-    distances = points @ points.T
-    distances *= -2.0
-    distances += squares[:, None]
-    distances += squares[None, :]
-    np.maximum(distances, 0.0, out=distances)
-    np.sqrt(distances, out=distances)
-    np.fill_diagonal(distances, 0.0)
-    return squareform(distances, checks=False)
+    return np.asarray(normalize(lsa_points(sparse, dimensions, seed)), dtype=np.float64)
 
 
 def _cluster_labels(points: np.ndarray, k: int, seed: int) -> np.ndarray:
@@ -100,7 +84,7 @@ def _cluster_labels(points: np.ndarray, k: int, seed: int) -> np.ndarray:
 
         kmeans = MiniBatchKMeans(n_clusters=k, random_state=seed, batch_size=4096, n_init=3)
         return np.asarray(kmeans.fit_predict(points), dtype=np.intp)
-    tree = linkage(_euclidean_condensed(points), method="ward")
+    tree = linkage(euclidean_condensed(points), method="ward")
     return np.asarray(fcluster(tree, t=k, criterion="maxclust"), dtype=np.intp) - 1
 
 
