@@ -243,3 +243,22 @@ def test_a_link_altered_anywhere_is_refused(db, data) -> None:  # type: ignore[n
         svc.email_token_check(token=altered, purpose=EmailToken.Purpose.CONFIRM)
     assert problem.value.problems == {"token": svc.ERROR_LINK_FORGED}
     assert svc.email_token_check(token=token, purpose=EmailToken.Purpose.CONFIRM).contribution_id == need.pk
+
+
+def test_needs_never_confirmed_are_deleted_after_a_week(client) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from django.core.management import call_command
+
+    _, stale = _send(client, title="Stale unconfirmed need")
+    _, fresh = _send(client, title="Fresh unconfirmed need")
+    _, confirmed = _send(client, title="Confirmed long ago")
+    client.post(_links(confirmed)["confirm"])
+    old = stale.created_at - dt.timedelta(days=svc.UNCONFIRMED_KEEP_DAYS, minutes=1)
+    Contribution.objects.filter(pk__in=[stale.pk, confirmed.pk]).update(created_at=old)
+    out = io.StringIO()
+    call_command("voices_digest", stdout=out)
+    assert "1 never-confirmed needs and ideas deleted" in out.getvalue()
+    assert set(Contribution.objects.values_list("title", flat=True)) == {
+        "Fresh unconfirmed need", "Confirmed long ago"}
+    assert AuditEntry.objects.filter(action="participation.email_unconfirmed_purge", data__deleted=1).exists()

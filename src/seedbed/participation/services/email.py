@@ -237,3 +237,25 @@ def email_data_erase(*, email: str) -> dict[str, int]:
         audit_append(action="participation.email_data_erase", actor=None,
                      object_type="participation.email", object_id="", data=counts)
     return counts
+
+
+UNCONFIRMED_KEEP_DAYS = 7
+
+
+def email_unconfirmed_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete needs and ideas never confirmed within ``UNCONFIRMED_KEEP_DAYS`` days.
+
+    They were never public, and their links expired long ago; keeping them would keep an
+    address nobody proved. Run daily (``manage.py voices_digest``). Audited with the count.
+    Returns how many were deleted.
+    """
+    cutoff = (now or timezone.now()) - dt.timedelta(days=UNCONFIRMED_KEEP_DAYS)
+    with transaction.atomic():
+        stale = Contribution.objects.filter(held=True, submitter=None, created_at__lt=cutoff)
+        count = stale.count()
+        if count:
+            stale.delete()
+            audit_append(action="participation.email_unconfirmed_purge", actor=None,
+                         object_type="participation.contribution", object_id="",
+                         data={"deleted": count, "days": UNCONFIRMED_KEEP_DAYS})
+    return count

@@ -1,4 +1,5 @@
-"""Send each follower one daily digest of changes to the needs and ideas they follow."""
+"""Send each follower one daily digest of changes to the needs and ideas they follow, and
+clear out needs and ideas whose sender never confirmed their email address."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from seedbed.participation.services import notification_digest_send, notifications_deliver
+from seedbed.participation.services.email import email_unconfirmed_purge
 
 
 class Command(BaseCommand):
-    help = "Send waiting immediate messages, then one digest per follower (run daily)."
+    help = ("Send waiting immediate messages, then one digest per follower, and delete needs "
+            "and ideas whose email address was never confirmed (run daily).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         sent = notifications_deliver()
         digests = notification_digest_send()
-        self.stdout.write(f"{sent} messages and {digests} digests sent")
+        purged = email_unconfirmed_purge()
+        self.stdout.write(f"{sent} messages and {digests} digests sent; "
+                          f"{purged} never-confirmed needs and ideas deleted")
