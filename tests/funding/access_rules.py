@@ -56,6 +56,8 @@ ACCESS_RULES: dict[str, tuple[Any, Callable[[dict[str, Any]], dict[str, Any]]]] 
     "funding:index": ("public", lambda w: {}),
     "funding:fund_list": ("staff", lambda w: {}),
     "funding:fund_detail": ("staff", lambda w: {"fund_id": _fund(w).pk}),
+    "funding:fund_create": (MANAGERS, lambda w: {}),
+    "funding:fund_edit": (MANAGERS, lambda w: {"fund_id": _fund(w).pk}),
     "funding:call_create": (MANAGERS, lambda w: {}),
     "funding:call_detail": ("public", lambda w: {"call_id": _micro(w).pk}),
     "funding:call_manage": (MANAGERS, lambda w: {"call_id": _micro(w).pk}),

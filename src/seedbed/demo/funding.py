@@ -1,5 +1,6 @@
 """Funding demo: a ring-fenced fund, a finished micro-grant round decided at a pitch panel,
-an open challenge, and a participatory budget counted with the Method of Equal Shares.
+an open challenge, and a participatory budget counted with the Method of Equal Shares (its
+first winning project scheduled and half paid).
 
 Built only through the funding services, deterministically (fixed dates and ballots).
 """
@@ -11,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from seedbed.funding import selectors
-from seedbed.funding.models import Call, Review
+from seedbed.funding.models import Award, Call, Review
 from seedbed.funding.services import applications, awards, calls, pb, reviews
 from seedbed.funding.services.funds import fund_create
 from seedbed.participation.models import Contribution
@@ -161,3 +162,10 @@ def _pb_round(fund: Any, lead: Any, resident: Any, frontline: Any) -> None:
         pb.pb_paper_ballot(pb_round=pb_round, paper_reference=f"EAST-{number:03d}",
                            choices={projects[i].pk: 1 for i in picks}, actor=frontline)
     pb.pb_count(pb_round=pb_round, actor=lead)
+    # The first winning project is delivered and paid like a grant: half on order, half on completion.
+    award = Award.all_objects.filter(pb_project__round=pb_round).order_by("pk").first()
+    if award is not None:
+        half = (award.amount / 2).quantize(Decimal("0.01"))
+        first = awards.instalment_add(award=award, amount=half, due_on=dt.date(2026, 10, 1), actor=lead)
+        awards.instalment_add(award=award, amount=award.amount - half, milestone="Work completed", actor=lead)
+        awards.payment_record(award=award, amount=half, paid_on=dt.date(2026, 10, 1), actor=lead, instalment=first)

@@ -128,9 +128,10 @@ def _link_upstream(*, family: Any, carers: Any, lead: Any) -> None:
     """Link the funding and voices demo records these innovations grew from, when present."""
     from seedbed.funding.models import Award
     from seedbed.participation.models import Need
+    from seedbed.portfolio.services.innovation import innovation_for_record
 
     award = Award.objects.filter(application__title="Family breakfast club").first()
-    if award is not None:
+    if award is not None and innovation_for_record(award) is None:  # awards made after the demo link themselves
         services.innovation_create_from_award(
             award=award, service_area=ServiceArea.objects.get(slug="childrens-services"),
             typology="service", efficiency_tags=["new_suppliers"], actor=lead)

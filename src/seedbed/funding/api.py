@@ -52,11 +52,13 @@ class AwardOut(Schema):
 def award(request: HttpRequest, award_id: int):  # type: ignore[no-untyped-def]
     """One award: amount, payments so far and status (individual recipients anonymised)."""
     found = access_award(request.user, award_id)
+    call = found.application.call if found.application_id else found.pb_project.round.call
+    innovation = selectors.award_innovation(award=found)
     return {
-        "id": found.pk, "reference": found.reference, "title": found.application.title,
-        "call": found.application.call.title, "fund": found.fund.name, "currency": found.fund.currency,
+        "id": found.pk, "reference": found.reference, "title": found.title,
+        "call": call.title, "fund": found.fund.name, "currency": found.fund.currency,
         "amount": str(found.amount), "paid": str(found.paid), "status": found.status,
-        "recipient": found.application.applicant_label, "innovation_id": found.innovation_id,
+        "recipient": found.recipient_label, "innovation_id": innovation.pk if innovation else None,
     }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -48,6 +50,120 @@ class Base(GovUKWidgetsMixin, _Prepared):
 
 
 
+ERROR_SHARE_PERCENT = "Enter the ring-fence target as a percentage above 0 and below 100, for example 3"
+PROGRAMME_ROWS_SPARE = 2
+PROGRAMME_ROWS_MIN = 3
+
+
+class FundForm(Base):
+    """A fund's terms and its source programme budgets, one row of fields per programme.
+
+    The ring-fence share is typed as a percentage (3 for 3%) and given to the services as a
+    fraction; a row left wholly empty is ignored.
+    """
+
+    name = forms.CharField(label="Name of the fund", max_length=200, error_messages={"required": "Enter the name of the fund"})
+    owner = forms.ModelChoiceField(label="Owner organisation", queryset=Organisation.objects.none(), empty_label=None)
+    description = forms.CharField(label="Description (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    currency = forms.CharField(label="Currency", max_length=3, initial="GBP", help_text="Three letters, such as GBP",
+                               error_messages={"required": "Enter a three-letter currency code such as GBP"},
+                               widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-3"}))
+    total = forms.DecimalField(label="Total of the fund", max_digits=14, decimal_places=2, min_value=0,
+                               error_messages={"required": "Enter the total of the fund"})
+    ring_fence_share = forms.DecimalField(
+        label="Ring-fence target (% of programme budgets)", max_digits=6, decimal_places=2, min_value=0, max_value=100,
+        error_messages={"required": ERROR_SHARE_PERCENT},
+        help_text="The share of the programme budgets below to set aside for experimentation, for example 3",
+        widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-4", "inputmode": "decimal"}))
+    period_start = forms.DateField(label="Period starts on", help_text="For example, 2027-04-01",
+                                   error_messages={"required": "Enter the date the period starts"},
+                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    period_end = forms.DateField(label="Period ends on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                                 error_messages={"required": "Enter the date the period ends"})
+    rows = PROGRAMME_ROWS_MIN
+
+    @classmethod
+    def with_rows(cls, rows: int) -> type[FundForm]:
+        """A form class with ``rows`` programme-budget rows (name, budget, organisation)."""
+        fields: dict[str, Any] = {"rows": rows}
+        for i in range(1, rows + 1):
+            fields[f"programme_{i}_name"] = forms.CharField(label=f"Programme {i}: name", required=False, max_length=200)
+            fields[f"programme_{i}_amount"] = forms.DecimalField(
+                label=f"Programme {i}: budget", required=False, max_digits=14, decimal_places=2,
+                widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-10", "inputmode": "decimal"}))
+            fields[f"programme_{i}_organisation"] = forms.ModelChoiceField(
+                label=f"Programme {i}: organisation (optional)", required=False, queryset=Organisation.objects.none(),
+                empty_label="None")
+        return type("FundFormWithRows", (cls,), fields)
+
+    def prepare(self) -> None:
+        organisations = Organisation.objects.order_by("name")
+        for name, field in self.fields.items():
+            if name == "owner" or name.endswith("_organisation"):
+                field.queryset = organisations  # type: ignore[attr-defined]
+
+    def clean_currency(self) -> str:
+        return self.cleaned_data["currency"].strip().upper()
+
+    def clean_ring_fence_share(self) -> Any:
+        value = self.cleaned_data["ring_fence_share"]
+        if not 0 < value < 100:
+            raise forms.ValidationError(ERROR_SHARE_PERCENT)
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        """Check what the fields allow at once (period, programme rows) with the service's own
+        rules, so every problem is named in one go; the service checks again when saving."""
+        from seedbed.funding.services.funds import fund_problems
+
+        data = super().clean() or {}
+        problems = fund_problems(
+            name=data.get("name") or "x", total=data.get("total") or Decimal(1),
+            ring_fence_share=Decimal("0.5"), currency=data.get("currency") or "GBP",
+            period_start=data.get("period_start") or dt.date.min,
+            period_end=data.get("period_end") or dt.date.max, programmes=self.programmes(),
+        )
+        for field, message in problems.items():
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, message)
+        return data
+
+    def share(self) -> Any:
+        return self.cleaned_data["ring_fence_share"] / 100
+
+    def programmes(self) -> list[tuple[str, Any, Any]]:
+        """The rows filled in, in order (a row with only an organisation counts as filled)."""
+        rows = []
+        for i in range(1, self.rows + 1):
+            name = (self.cleaned_data.get(f"programme_{i}_name") or "").strip()
+            amount = self.cleaned_data.get(f"programme_{i}_amount")
+            organisation = self.cleaned_data.get(f"programme_{i}_organisation")
+            if name or amount is not None or organisation is not None:
+                rows.append((name, amount, organisation))
+        return rows
+
+    def row_fields(self) -> list[list[Any]]:
+        return [[self[f"programme_{i}_{part}"] for part in ("name", "amount", "organisation")]
+                for i in range(1, self.rows + 1)]
+
+    def main_fields(self) -> list[Any]:
+        return [self[name] for name in ("name", "owner", "description", "currency", "total", "ring_fence_share",
+                                         "period_start", "period_end")]
+
+    @staticmethod
+    def initial_for(fund: Fund) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            "name": fund.name, "owner": fund.owner_id, "description": fund.description, "currency": fund.currency,
+            "total": fund.total, "ring_fence_share": (fund.ring_fence_share * 100).normalize(),
+            "period_start": fund.period_start, "period_end": fund.period_end,
+        }
+        for i, programme in enumerate(fund.programmes.order_by("pk"), start=1):
+            initial[f"programme_{i}_name"] = programme.name
+            initial[f"programme_{i}_amount"] = programme.amount
+            initial[f"programme_{i}_organisation"] = programme.organisation_id
+        return initial
+
+
 class CallForm(Base):
     fund = forms.ModelChoiceField(queryset=Fund.objects.none(), label="Fund", empty_label=None)
     kind = forms.ChoiceField(label="Kind of call", choices=[c for c in Call.Kind.choices if c[0] != "pb"])
@@ -68,13 +184,20 @@ class CallForm(Base):
     )
     theme = forms.ModelChoiceField(label="Voices theme this call answers (optional)", required=False,
                                    queryset=Theme.objects.none(), empty_label="None")
+    publish_now = forms.ChoiceField(
+        label="Publish it now?", choices=[("no", "No, keep it as a draft to add questions, criteria and stages"),
+                                          ("yes", "Yes, publish it now with the standard questions and criteria")],
+        help_text="Publishing now opens the call to applications at once; stages and the panel can be added afterwards.")
 
-    def __init__(self, *args: Any, funds: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, funds: Any, one_step: bool = False, **kwargs: Any) -> None:
         self._funds = funds
+        self._one_step = one_step
         super().__init__(*args, **kwargs)
 
     def prepare(self) -> None:
         self.fields["fund"].queryset = self._funds  # type: ignore[attr-defined]
+        if not self._one_step:  # publishing in one step is offered when a theme becomes a challenge
+            del self.fields["publish_now"]
         if "needs" in self.fields:
             self.fields["needs"].queryset = Contribution.objects.filter(hidden=False).exclude(status="merged").order_by("kind", "title")  # type: ignore[attr-defined]
             self.fields["theme"].queryset = Theme.objects.order_by("-run__created_at", "position")  # type: ignore[attr-defined]

@@ -169,16 +169,31 @@ def panel_queue(*, user: Any) -> list[dict[str, Any]]:
 
 def award_get(*, award_id: int) -> Award | None:
     """One award with its application, call and fund (for the portfolio to link innovations)."""
-    return Award.objects.select_related("application__call", "application__organisation", "fund").filter(pk=award_id).first()
+    return Award.all_objects.select_related("application__call", "application__organisation", "fund").filter(pk=award_id).first()
 
 
 def award_list(*, fund: Fund | None = None, published_only: bool = False) -> list[Award]:
-    awards = Award.objects.select_related("application__call", "application__organisation", "fund__owner")
+    """Grants made on applications (the open grants data). Winning participatory-budget
+    projects, delivered by the fund's owner, are not grants and are listed by ``pb_awards``."""
+    awards = Award.objects.filter(application__isnull=False).select_related(
+        "application__call", "application__organisation", "fund__owner")
     if fund is not None:
         awards = awards.filter(fund=fund)
     if published_only:
         awards = awards.filter(~Q(status=Award.Status.DECLINED))
     return list(awards.order_by("awarded_at", "id"))
+
+
+def pb_awards(*, pb_round: PbRound) -> list[Award]:
+    """The awards of a round's winning projects, to schedule and record their payments."""
+    return list(Award.all_objects.filter(pb_project__round=pb_round).select_related("pb_project").order_by("pk"))
+
+
+def award_innovation(*, award: Award) -> Any:
+    """The portfolio innovation this award funds, if any (a read of the portfolio's links)."""
+    from seedbed.portfolio.services.innovation import innovation_for_record
+
+    return innovation_for_record(award)
 
 
 def pb_rounds_public() -> list[PbRound]:

@@ -1,13 +1,15 @@
 from django.urls import path
 
-from seedbed.funding.views import applications, awards, calls, open_data, pb, reviews
+from seedbed.funding.views import applications, awards, calls, funds, open_data, pb, reviews
 
 app_name = "funding"
 
 urlpatterns = [
     path("", calls.index, name="index"),
-    path("funds/", calls.fund_list, name="fund_list"),
-    path("funds/<int:fund_id>/", calls.fund_detail, name="fund_detail"),
+    path("funds/", funds.fund_list, name="fund_list"),
+    path("funds/new/", funds.fund_create, name="fund_create"),
+    path("funds/<int:fund_id>/", funds.fund_detail, name="fund_detail"),
+    path("funds/<int:fund_id>/edit/", funds.fund_edit, name="fund_edit"),
     path("calls/new/", calls.call_create, name="call_create"),
     path("calls/<int:call_id>/", calls.call_detail, name="call_detail"),
     path("calls/<int:call_id>/manage/", calls.call_manage, name="call_manage"),

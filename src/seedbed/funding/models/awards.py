@@ -9,11 +9,22 @@ from seedbed.funding.models.calls import Application
 from seedbed.funding.models.funds import Fund, Record
 
 
-class Award(Record):
-    """Money awarded to an application, committed on the fund when made.
+class GrantManager(models.Manager["Award"]):
+    """Awards made on applications (grants): what other capabilities list and link."""
 
-    ``innovation_id`` is filled by the portfolio capability when it links the innovation
-    this award funds. Personal data: none beyond the application's.
+    def get_queryset(self) -> models.QuerySet[Award]:
+        return super().get_queryset().filter(application__isnull=False)
+
+
+class Award(Record):
+    """Money awarded to an application (committed on the fund when made), or to a project
+    that won a participatory-budgeting round (its cost was committed when voting opened).
+
+    Exactly one of ``application`` and ``pb_project`` is set. ``Award.objects`` lists grants
+    only (other capabilities read awards as grants with an application); ``Award.all_objects``
+    (also Django's default manager, for dumps and relations) includes the projects' awards,
+    and the funding services use it. The innovation an award funds is held by the portfolio
+    (its links), not here. Personal data: none beyond the application's.
     """
 
     class Status(models.TextChoices):
@@ -23,7 +34,9 @@ class Award(Record):
         COMPLETED = "completed", "Completed"
         CLAWED_BACK = "clawed_back", "Clawed back"
 
-    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="award")
+    application = models.OneToOneField(Application, null=True, blank=True, on_delete=models.PROTECT, related_name="award")
+    pb_project = models.OneToOneField("funding.PbProject", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="award")
     fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="awards")
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     conditions = models.TextField(blank=True)
@@ -32,10 +45,20 @@ class Award(Record):
     accepted_at = models.DateTimeField(null=True, blank=True)
     paid = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     clawed_back = models.DecimalField(max_digits=14, decimal_places=2, default=0)
-    innovation_id = models.PositiveIntegerField(null=True, blank=True)
+
+    all_objects = models.Manager()
+    objects = GrantManager()
 
     class Meta:
         ordering = ["-awarded_at", "-id"]
+        default_manager_name = "all_objects"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(application__isnull=False, pb_project__isnull=True)
+                | models.Q(application__isnull=True, pb_project__isnull=False),
+                name="award_for_application_or_pb_project",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Award {self.reference}"
@@ -43,6 +66,19 @@ class Award(Record):
     @property
     def reference(self) -> str:
         return f"AWD-{self.pk:04d}" if self.pk else "AWD-new"
+
+    @property
+    def title(self) -> str:
+        if self.application_id is not None:
+            return self.application.title  # type: ignore[union-attr]
+        return self.pb_project.title  # type: ignore[union-attr]
+
+    @property
+    def recipient_label(self) -> str:
+        """The application's applicant (anonymised for individuals), or who delivers a PB project."""
+        if self.application_id is not None:
+            return self.application.applicant_label  # type: ignore[union-attr]
+        return f"Delivered by {self.fund.owner.name}"
 
 
 class Instalment(Record):

@@ -7,8 +7,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from seedbed.accounts.models import Organisation
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
 from seedbed.funding.models import Application, Award, Clawback, Instalment, Payment, Report
@@ -20,8 +22,20 @@ ERROR_DUE = "Give a due date or a milestone"
 ERROR_CLAWBACK_REASON = "Give the reason for the clawback"
 
 
-def award_make(*, application: Application, amount: Decimal, conditions: str = "", actor: Any) -> Award:
-    """Make the award and commit its money on the fund (locked; never over-committed)."""
+def award_make(
+    *, application: Application, amount: Decimal, conditions: str = "", actor: Any,
+    service_area: Any = None, typology: str = "service",
+) -> Award:
+    """Make the award, commit its money on the fund (locked; never over-committed) and put
+    what it funds on the golden thread, all in one transaction.
+
+    If the need or idea the application answers (or one the call answers) is already linked
+    to an innovation, the award is linked to that innovation; otherwise the portfolio creates
+    an innovation from the award, in ``service_area`` (a ``portfolio.ServiceArea``) or, when
+    none is given, the service area of the organisation nearest the work (see
+    ``_service_area_for``). With no service area at all the award stands alone until the
+    portfolio takes it in.
+    """
     with transaction.atomic():
         award = Award.objects.create(
             application=application, fund=application.call.fund, amount=amount, conditions=conditions,
@@ -30,13 +44,62 @@ def award_make(*, application: Application, amount: Decimal, conditions: str = "
         fund_commit(fund_id=award.fund_id, amount=amount, award=award, note=f"Award {award.reference}", actor=actor)
         audit_append(action="funding.award_make", actor=actor, obj=award,
                      data={"application": application.pk, "amount": str(amount), "fund": award.fund_id})
+        _innovation_thread(award, actor=actor, service_area=service_area, typology=typology)
     return award
+
+
+def _answered(application: Application) -> list[Any]:
+    """The Voices needs and ideas behind an application: its own, then its call's."""
+    records = [application.answers_contribution] if application.answers_contribution_id else []
+    records += list(application.call.needs.order_by("pk"))
+    return list({r.pk: r for r in records}.values())
+
+
+def _service_area_for(award: Award, answered: list[Any]) -> Any:
+    """The portfolio service area of the organisation nearest the work: the answered needs'
+    organisations, then the fund's owner, then its programme budgets, largest first."""
+    from seedbed.portfolio.models import ServiceArea
+
+    organisations: list[Organisation | None] = [r.organisation for r in answered]
+    organisations.append(award.fund.owner)
+    organisations += [p.organisation for p in award.fund.programmes.order_by("-amount", "pk")]
+    for organisation in organisations:
+        if organisation is not None:
+            area = ServiceArea.objects.filter(organisation=organisation).order_by("name", "pk").first()
+            if area is not None:
+                return area
+    return None
+
+
+def _innovation_thread(award: Award, *, actor: Any, service_area: Any, typology: str) -> Any:
+    """Link the award to the innovation it funds, creating the innovation when there is none."""
+    from seedbed.portfolio.services import innovation_create_from_award, innovation_link_add
+    from seedbed.portfolio.services.innovation import innovation_for_record
+
+    if not getattr(actor, "is_authenticated", False):
+        return None  # an innovation needs a person who owns it
+    answered = _answered(award.application)  # type: ignore[arg-type]
+    for record in answered:
+        innovation = innovation_for_record(record)
+        if innovation is not None:
+            innovation_link_add(innovation=innovation, kind="award", target=award, actor=actor,
+                                label=f"{award.reference}: £{award.amount:,.0f} from {award.fund.name}",
+                                url=f"/funding/awards/{award.pk}/")
+            return innovation
+    area = service_area or _service_area_for(award, answered)
+    if area is None:
+        return None
+    innovation = innovation_create_from_award(award=award, service_area=area, typology=typology, actor=actor)
+    for record in answered:
+        innovation_link_add(innovation=innovation, kind="need" if record.kind == "need" else "idea", target=record,
+                            label=record.title, url=reverse("participation:detail", args=[record.pk]), actor=actor)
+    return innovation
 
 
 def award_respond(*, award: Award, accept: bool, actor: Any) -> Award:
     """The recipient accepts the award and its conditions, or declines it (money released)."""
     with transaction.atomic():
-        award = Award.objects.select_for_update().get(pk=award.pk)
+        award = Award.all_objects.select_for_update().get(pk=award.pk)
         if award.status != Award.Status.OFFERED:
             raise ValidationProblem({"__all__": ERROR_NOT_OFFERED})
         if accept:
@@ -60,7 +123,7 @@ def instalment_add(*, award: Award, amount: Decimal, due_on: dt.date | None = No
     if due_on is None and not milestone.strip():
         raise ValidationProblem({"due_on": ERROR_DUE})
     with transaction.atomic():
-        award = Award.objects.select_for_update().get(pk=award.pk)
+        award = Award.all_objects.select_for_update().get(pk=award.pk)
         scheduled = sum((i.amount for i in award.instalments.all()), Decimal(0))
         if scheduled + amount > award.amount:
             raise ValidationProblem({"amount": ERROR_SCHEDULE.format(total=scheduled + amount, amount=award.amount)})
@@ -100,7 +163,7 @@ def report_receive(*, report: Report, summary: str, actor: Any) -> Report:
         report.received_at = timezone.now()
         report.summary = summary.strip()
         report.save(update_fields=["received_at", "summary"])
-        award = Award.objects.select_for_update().get(pk=report.award_id)
+        award = Award.all_objects.select_for_update().get(pk=report.award_id)
         if report.kind == Report.Kind.FINAL and award.paid == award.amount and award.status == Award.Status.ACCEPTED:
             award.status = Award.Status.COMPLETED
             award.save(update_fields=["status"])
@@ -114,7 +177,7 @@ def clawback_record(*, award: Award, amount: Decimal, reason: str, actor: Any) -
         raise ValidationProblem({"reason": ERROR_CLAWBACK_REASON})
     with transaction.atomic():
         fund_clawback(fund_id=award.fund_id, amount=amount, award=award, note=reason[:300], actor=actor)
-        award = Award.objects.select_for_update().get(pk=award.pk)
+        award = Award.all_objects.select_for_update().get(pk=award.pk)
         award.status = Award.Status.CLAWED_BACK
         award.save(update_fields=["status"])
         clawback = Clawback.objects.create(award=award, amount=amount, reason=reason.strip(), recorded_by=actor)

@@ -71,6 +71,54 @@ def call_create(
     return call
 
 
+# The questions and criteria a call gets when it is published in one step (``call_launch``).
+STANDARD_QUESTIONS = {
+    Call.Kind.CHALLENGE: (("What would you do, and why do you think it would work?", 500),
+                          ("How will you know whether it worked?", 300)),
+    Call.Kind.OPEN: (("What will you do, and for whom?", 500), ("How will you know whether it worked?", 300)),
+    Call.Kind.MICRO: (("What will you try, and for whom?", 150), ("How will you know whether it worked?", 100)),
+}
+STANDARD_CRITERIA = (("Answers the need", 2), ("Could work", 1), ("We will learn from it", 1))
+
+
+def call_launch(
+    *, fund: Fund, kind: str, title: str, summary: str, max_amount: Decimal,
+    min_amount: Decimal = Decimal(0), eligible_kinds: Sequence[str] = (),
+    individuals_may_apply: bool = False, needs: Sequence[Contribution] = (), theme: Theme | None = None,
+    actor: Any = None,
+) -> Call:
+    """Create a call with the standard questions and criteria for its kind and publish it at
+    once: one step from a Voices theme to an open challenge. The needs it answers are taken
+    forward in Voices on publication; stages and panel members can be added afterwards."""
+    if kind not in STANDARD_QUESTIONS:
+        raise ValidationProblem({"kind": ERROR_KIND})
+    with transaction.atomic():
+        call = call_create(fund=fund, kind=kind, title=title, summary=summary, max_amount=max_amount,
+                           min_amount=min_amount, eligible_kinds=eligible_kinds,
+                           individuals_may_apply=individuals_may_apply, needs=needs, theme=theme, actor=actor)
+        for text, words in STANDARD_QUESTIONS[Call.Kind(kind)]:
+            question_add(call=call, text=text, max_words=words, actor=actor)
+        for name, weight in STANDARD_CRITERIA:
+            criterion_add(call=call, name=name, weight=weight, actor=actor)
+        return call_publish(call=call, actor=actor)
+
+
+def challenge_draft_from_theme(theme: Theme) -> dict[str, Any]:
+    """What a challenge answering a Voices theme starts with (a read: nothing is saved).
+
+    Title from the theme's label, the theme's published needs as the needs it answers, and a
+    summary naming them.
+    """
+    from seedbed.participation.models import Status
+
+    needs = list(theme.members.filter(kind="need", hidden=False).exclude(status=Status.MERGED).order_by("pk"))
+    titles = "; ".join(n.title for n in needs[:5])
+    summary = (f"Residents and staff raised {len(needs)} related need{'s' if len(needs) != 1 else ''}"
+               f"{': ' + titles if titles else ''}. Show us what could meet them.")
+    return {"kind": Call.Kind.CHALLENGE, "title": f"Challenge: {theme.label}"[:200], "summary": summary,
+            "theme": theme, "needs": needs}
+
+
 def _draft_only(call: Call) -> None:
     if call.status != Call.Status.DRAFT:
         raise ValidationProblem({"__all__": ERROR_NOT_DRAFT})

@@ -29,14 +29,25 @@ ERROR_SHARE = "Enter the ring-fence share as a fraction between 0 and 1 (0.03 is
 ERROR_CURRENCY = "Enter a three-letter currency code such as GBP"
 
 
-def fund_create(
-    *, owner: Organisation, name: str, total: Decimal, ring_fence_share: Decimal,
-    period_start: dt.date, period_end: dt.date, currency: str = "GBP",
-    programmes: Sequence[tuple[str, Decimal, Organisation | None]] = (), description: str = "",
-    actor: Any = None,
-) -> Fund:
-    """Create a fund ring-fenced from programme budgets (name, amount, organisation)."""
+ERROR_NAME = "Enter the name of the fund"
+ERROR_TOTAL_BELOW_COMMITTED = "The total cannot be less than the {committed} already committed"
+ERROR_CURRENCY_LOCKED = "The currency cannot change once money has moved on the fund"
+ERROR_PROGRAMME_NAME = "Programme budget {row}: enter the programme's name"
+ERROR_PROGRAMME_AMOUNT = "Programme budget {row}: enter a budget greater than zero"
+ERROR_PROGRAMME_DUPLICATE = "Programme budget {row}: {name!r} is already listed"
+
+Programme = tuple[str, Decimal | None, Organisation | None]
+
+
+def fund_problems(
+    *, name: str, total: Decimal, ring_fence_share: Decimal, period_start: dt.date, period_end: dt.date,
+    currency: str, programmes: Sequence[Programme],
+) -> dict[str, str]:
+    """Every problem with a fund's terms, by field; programme rows are ``programme_<n>_name``
+    and ``programme_<n>_amount`` with ``n`` counted from 1."""
     problems: dict[str, str] = {}
+    if not name.strip():
+        problems["name"] = ERROR_NAME
     if total <= 0:
         problems["total"] = ERROR_AMOUNT
     if not (Decimal(0) < ring_fence_share < Decimal(1)):
@@ -45,19 +56,89 @@ def fund_create(
         problems["period_end"] = ERROR_PERIOD
     if len(currency) != 3 or not currency.isalpha():
         problems["currency"] = ERROR_CURRENCY
+    seen: set[str] = set()
+    for row, (prog_name, amount, _organisation) in enumerate(programmes, start=1):
+        if not prog_name.strip():
+            problems[f"programme_{row}_name"] = ERROR_PROGRAMME_NAME.format(row=row)
+        elif prog_name.strip().casefold() in seen:
+            problems[f"programme_{row}_name"] = ERROR_PROGRAMME_DUPLICATE.format(row=row, name=prog_name.strip())
+        seen.add(prog_name.strip().casefold())
+        if amount is None or amount <= 0:
+            problems[f"programme_{row}_amount"] = ERROR_PROGRAMME_AMOUNT.format(row=row)
+    return problems
+
+
+def _programmes_write(fund: Fund, programmes: Sequence[Programme]) -> None:
+    fund.programmes.all().delete()
+    for prog_name, amount, organisation in programmes:
+        ProgrammeBudget.objects.create(fund=fund, name=prog_name.strip(), amount=amount, organisation=organisation)
+
+
+def _terms(fund: Fund) -> dict[str, Any]:
+    """A fund's terms as plain data, for the audit entry."""
+    return {
+        "name": fund.name, "owner": fund.owner_id, "currency": fund.currency, "total": f"{fund.total:.2f}",
+        "share": f"{fund.ring_fence_share:.4f}", "period": [fund.period_start.isoformat(), fund.period_end.isoformat()],
+        "programmes": [[p.name, f"{p.amount:.2f}", p.organisation_id] for p in fund.programmes.order_by("pk")],
+    }
+
+
+def fund_create(
+    *, owner: Organisation, name: str, total: Decimal, ring_fence_share: Decimal,
+    period_start: dt.date, period_end: dt.date, currency: str = "GBP",
+    programmes: Sequence[Programme] = (), description: str = "",
+    actor: Any = None,
+) -> Fund:
+    """Create a fund ring-fenced from programme budgets (name, amount, organisation).
+
+    ``ring_fence_share`` is a fraction (0.03 is 3%); amounts are in the fund's currency.
+    """
+    problems = fund_problems(name=name, total=total, ring_fence_share=ring_fence_share, period_start=period_start,
+                              period_end=period_end, currency=currency, programmes=programmes)
     if problems:
         raise ValidationProblem(problems)
     with transaction.atomic():
         fund = Fund.objects.create(
-            owner=owner, name=name, total=total, ring_fence_share=ring_fence_share,
+            owner=owner, name=name.strip(), total=total, ring_fence_share=ring_fence_share,
             period_start=period_start, period_end=period_end, currency=currency.upper(),
             description=description,
         )
-        for prog_name, amount, organisation in programmes:
-            ProgrammeBudget.objects.create(fund=fund, name=prog_name, amount=amount, organisation=organisation)
+        _programmes_write(fund, programmes)
         audit_append(action="funding.fund_create", actor=actor, obj=fund,
                      data={"total": str(total), "share": str(ring_fence_share), "currency": fund.currency})
     return fund
+
+
+def fund_update(
+    *, fund: Fund, owner: Organisation, name: str, total: Decimal, ring_fence_share: Decimal,
+    period_start: dt.date, period_end: dt.date, currency: str, programmes: Sequence[Programme],
+    description: str = "", actor: Any,
+) -> Fund:
+    """Change a fund's terms and replace its programme budgets, under the fund's row lock.
+
+    The total may not fall below what is already committed, and the currency is fixed once
+    money has moved. The audit entry holds the terms before and after.
+    """
+    problems = fund_problems(name=name, total=total, ring_fence_share=ring_fence_share, period_start=period_start,
+                              period_end=period_end, currency=currency, programmes=programmes)
+    with transaction.atomic():
+        locked = _locked(fund.pk)
+        if "total" not in problems and total < locked.committed:
+            problems["total"] = ERROR_TOTAL_BELOW_COMMITTED.format(committed=locked.committed)
+        if currency.upper() != locked.currency and locked.ledger.exists():
+            problems["currency"] = ERROR_CURRENCY_LOCKED
+        if problems:
+            raise ValidationProblem(problems)
+        before = _terms(locked)
+        locked.owner, locked.name, locked.total = owner, name.strip(), total
+        locked.ring_fence_share, locked.currency, locked.description = ring_fence_share, currency.upper(), description
+        locked.period_start, locked.period_end = period_start, period_end
+        locked.save(update_fields=["owner", "name", "total", "ring_fence_share", "currency", "description",
+                                   "period_start", "period_end"])
+        _programmes_write(locked, programmes)
+        audit_append(action="funding.fund_update", actor=actor, obj=locked,
+                     data={"before": before, "after": _terms(locked)})
+    return locked
 
 
 def _locked(fund_id: int) -> Fund:
@@ -102,7 +183,7 @@ def fund_release(
         fund = _locked(fund_id)
         unpaid = fund.committed - fund.paid
         if award is not None:
-            award = Award.objects.select_for_update().get(pk=award.pk)
+            award = Award.all_objects.select_for_update().get(pk=award.pk)
             unpaid = min(unpaid, award.amount - award.paid)
         if amount > unpaid:
             raise ValidationProblem({"amount": ERROR_RELEASE.format(amount=amount, unpaid=unpaid)})
@@ -120,7 +201,7 @@ def fund_pay(*, fund_id: int, amount: Decimal, award: Award, note: str = "", act
         raise ValidationProblem({"amount": ERROR_AMOUNT})
     with transaction.atomic():
         fund = _locked(fund_id)
-        award = Award.objects.select_for_update().get(pk=award.pk)
+        award = Award.all_objects.select_for_update().get(pk=award.pk)
         unpaid = award.amount - award.paid
         if amount > unpaid:
             raise ValidationProblem({"amount": ERROR_OVERPAY.format(amount=amount, unpaid=unpaid)})
@@ -137,7 +218,7 @@ def fund_clawback(*, fund_id: int, amount: Decimal, award: Award, note: str = ""
         raise ValidationProblem({"amount": ERROR_AMOUNT})
     with transaction.atomic():
         fund = _locked(fund_id)
-        award = Award.objects.select_for_update().get(pk=award.pk)
+        award = Award.all_objects.select_for_update().get(pk=award.pk)
         if amount > award.paid:
             raise ValidationProblem({"amount": f"Only {award.paid} has been paid on this award"})
         fund.paid -= amount

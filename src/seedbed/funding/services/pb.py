@@ -22,6 +22,7 @@ from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
 from seedbed.funding.models import (
     PB_RULES,
+    Award,
     Call,
     Fund,
     PbBallot,
@@ -267,8 +268,26 @@ def pb_count(*, pb_round: PbRound, actor: Any) -> PbResult:
         unspent = pb_round.budget - result.cost
         if unspent > 0:
             fund_release(fund_id=pb_round.call.fund_id, amount=unspent, note=f"Unspent from {pb_round.call.title}", actor=actor)
+        _pb_awards_make(pb_round, list(outcome.selected), actor=actor)
         audit_append(action="funding.pb_result", actor=actor, obj=result,
                      data={"round": pb_round.pk, "rule": outcome.rule, "selected": list(outcome.selected),
                            "cost": str(result.cost), "voters": outcome.voters,
                            "ballots_sha256": hashlib.sha256(text.encode()).hexdigest()})
     return result
+
+
+def _pb_awards_make(pb_round: PbRound, selected: list[str], *, actor: Any) -> list[Award]:
+    """Each winning project gets an award (accepted: the fund's owner delivers it) so it is paid
+    by schedule like a grant. Its money was committed when voting opened and stays committed,
+    on the award now, so nothing is committed twice; payments are recorded against the award."""
+    now = timezone.now()
+    projects = {p.code: p for p in pb_round.projects.all()}
+    made = []
+    for code in selected:
+        project = projects[code]
+        award = Award.all_objects.create(pb_project=project, fund_id=pb_round.call.fund_id, amount=project.cost,
+                                     status=Award.Status.ACCEPTED, awarded_at=now, accepted_at=now)
+        audit_append(action="funding.pb_award_make", actor=actor, obj=award,
+                     data={"round": pb_round.pk, "project": project.pk, "amount": str(project.cost)})
+        made.append(award)
+    return made

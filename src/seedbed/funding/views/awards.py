@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from seedbed.core.access import access_award, access_funding_manage, is_funding_manager
 from seedbed.core.errors import ValidationProblem
-from seedbed.funding import forms
+from seedbed.funding import forms, selectors
 from seedbed.funding.models import Report
 from seedbed.funding.services import awards as services
 
@@ -18,8 +18,9 @@ def _context(request: HttpRequest, award) -> dict:  # type: ignore[no-untyped-de
     application = award.application
     return {
         "award": award, "application": application, "decision": getattr(application, "decision", None),
+        "innovation": selectors.award_innovation(award=award),
         "manager": is_funding_manager(request.user),
-        "recipient": application.applicant_id == request.user.pk,
+        "recipient": application is not None and application.applicant_id == request.user.pk,
         "instalments": award.instalments.all(), "payments": award.payments.all(), "reports": award.reports.all(),
         "clawbacks": award.clawbacks.all(),
         "respond_form": forms.RespondForm(prefix="respond"), "instalment_form": forms.InstalmentForm(prefix="instalment"),
@@ -38,6 +39,8 @@ def award_detail(request: HttpRequest, award_id: int) -> HttpResponse:
 def award_letter(request: HttpRequest, award_id: int) -> HttpResponse:
     """The award letter, generated from the decision at once; printable (print stylesheet)."""
     award = access_award(request.user, award_id)
+    if award.application_id is None:
+        raise Http404("A participatory-budget project has no award letter.")
     return render(request, "funding/award_letter.html", _context(request, award))
 
 
@@ -62,7 +65,7 @@ def _act(request: HttpRequest, award_id: int, prefix: str, form_class, fn, *, ma
 @require_POST
 def award_respond(request: HttpRequest, award_id: int) -> HttpResponse:
     award = access_award(request.user, award_id)
-    if award.application.applicant_id != request.user.pk:
+    if award.application_id is None or award.application.applicant_id != request.user.pk:
         raise Http404
     return _act(request, award_id, "respond", forms.RespondForm, lambda a, d: services.award_respond(
         award=a, accept=d["response"] == "accept", actor=request.user), manager=False)

@@ -1,8 +1,9 @@
-"""Funding home, funds and their ledgers, calls and how they are set up."""
+"""Funding home, calls and how they are set up."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -14,9 +15,7 @@ from seedbed.accounts.models import User
 from seedbed.core.access import (
     access_call,
     access_call_manage,
-    access_fund,
     access_funding_manage,
-    access_staff_area,
     gatekeeper,
     is_funding_manager,
 )
@@ -25,11 +24,14 @@ from seedbed.funding import forms, selectors
 from seedbed.funding.models import Call, Fund
 from seedbed.funding.services import calls as call_services
 from seedbed.funding.views.common import run_form
+from seedbed.participation.models import Theme
 
 
 @require_http_methods(["GET"])
 def index(request: HttpRequest) -> HttpResponse:
     manager = is_funding_manager(request.user)
+    if manager and request.GET.get("theme"):  # "Turn into a challenge" on the Voices themes page
+        return redirect(f"{reverse('funding:call_create')}?{urlencode({'theme': request.GET['theme']})}")
     return render(request, "funding/index.html", {
         "calls": [c for c in selectors.call_list(for_user=request.user, manager=manager) if c.kind != Call.Kind.PB],
         "rounds": selectors.pb_rounds_public(),
@@ -38,30 +40,32 @@ def index(request: HttpRequest) -> HttpResponse:
     })
 
 
-@require_http_methods(["GET"])
-@gatekeeper(access_staff_area)
-def fund_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "funding/fund_list.html", {"summaries": [selectors.fund_summary(fund=f) for f in selectors.fund_list()]})
+def _theme(request: HttpRequest) -> Theme | None:
+    value = request.GET.get("theme", "")
+    return Theme.objects.filter(pk=int(value)).first() if value.isdigit() else None
 
 
-@require_http_methods(["GET"])
-def fund_detail(request: HttpRequest, fund_id: int) -> HttpResponse:
-    fund = access_fund(request.user, fund_id)
-    return render(request, "funding/fund_detail.html", {
-        "summary": selectors.fund_summary(fund=fund), "fund": fund,
-        "ledger": fund.ledger.select_related("award", "pb_round__call"),
-        "programmes": fund.programmes.all(),
-    })
+def _initial(theme: Theme | None) -> dict:
+    """A call pre-filled from the Voices theme in ``?theme=``, if any (the themes page links here)."""
+    if theme is None:
+        return {}
+    draft = call_services.challenge_draft_from_theme(theme)
+    return {**draft, "theme": theme.pk, "needs": [n.pk for n in draft["needs"]], "fund": Fund.objects.first(),
+            "publish_now": "yes"}
 
 
 @require_http_methods(["GET", "POST"])
 @gatekeeper(access_funding_manage)
 def call_create(request: HttpRequest) -> HttpResponse:
-    form = forms.CallForm(request.POST or None, funds=Fund.objects.all())
+    """Create a call as a draft, or publish it in one step with the standard questions."""
+    theme = _theme(request)
+    form = forms.CallForm(request.POST or None, funds=Fund.objects.all(), initial=_initial(theme),
+                          one_step=theme is not None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        publish = data.get("publish_now") == "yes"
         try:
-            call = call_services.call_create(
+            call = (call_services.call_launch if publish else call_services.call_create)(
                 fund=data["fund"], kind=data["kind"], title=data["title"], summary=data["summary"],
                 max_amount=data["max_amount"], min_amount=data["min_amount"] or Decimal(0),
                 eligible_kinds=data["eligible_kinds"], individuals_may_apply=data["individuals_may_apply"] == "yes",
@@ -70,9 +74,13 @@ def call_create(request: HttpRequest) -> HttpResponse:
         except ValidationProblem as problem:
             forms.add_problems(form, problem)
         else:
-            messages.success(request, "The call has been created as a draft. Add its stages, questions, criteria and panel.")
+            if publish:
+                messages.success(request, "The call is published and open for applications. Add its stages and panel.")
+            else:
+                messages.success(request, "The call has been created as a draft. Add its stages, questions, criteria and panel.")
             return redirect("funding:call_manage", call_id=call.pk)
-    return render(request, "funding/call_create.html", {"form": form}, status=400 if form.errors else 200)
+    return render(request, "funding/call_create.html", {"form": form, "theme": theme},
+                  status=400 if form.errors else 200)
 
 
 @require_http_methods(["GET"])

@@ -16,9 +16,10 @@ from seedbed.core.access import (
     access_pb_vote,
     gatekeeper,
     is_funding_manager,
+    is_staff_member,
 )
 from seedbed.core.errors import ValidationProblem
-from seedbed.funding import forms
+from seedbed.funding import forms, selectors
 from seedbed.funding.models import Fund, PbBallot, PbProject, PbRound
 from seedbed.funding.services import pb as services
 from seedbed.funding.views.common import run_form
@@ -191,7 +192,8 @@ def pb_results(request: HttpRequest, round_id: int) -> HttpResponse:
             rows.append({"project": projects.get(code), "note": note})
         order = {code: i for i, code in enumerate(result.selected)}
         rows.sort(key=lambda r: (not r["note"]["funded"], order.get(r["project"].code, 0), -r["note"]["votes"]))
-    return render(request, "funding/pb_results.html", {"round": round_, "result": result, "rows": rows})
+    awards = selectors.pb_awards(pb_round=round_) if is_staff_member(request.user) else []
+    return render(request, "funding/pb_results.html", {"round": round_, "result": result, "rows": rows, "awards": awards})
 
 
 @require_http_methods(["GET"])
