@@ -169,4 +169,10 @@ def test_the_list_filters_by_whose_voice_and_sorts_by_support(client_as) -> None
     page = client.get(reverse("participation:index"), {"sort": "supported"}).context["page"]
     counts = [c.support_count for c in page.object_list]
     assert counts == sorted(counts, reverse=True) and counts[0] > counts[-1]
+    oldest = client.get(reverse("participation:index"), {"sort": "oldest", "status": "received"}).context["page"]
+    created = [c.created_at for c in oldest.object_list]
+    assert created == sorted(created) and all(c.status == "received" for c in oldest.object_list)
+    # Words match the area too (only its area names the Bourne estate).
+    bourne = client.get(reverse("participation:index"), {"q": "bourne"}).context["page"]
+    assert [c.title for c in bourne.object_list] == ["Dumped rubbish and mattresses in the alleyways"]
     assert client.get(reverse("participation:index"), {"sort": "nonsense", "from": "x"}).status_code == 200

@@ -45,6 +45,8 @@ SORTS = {
     "newest": ("Newest first", ("-created_at", "-id")),
     "supported": ("Most supported first", ("-support_count", "-created_at", "-id")),
     "updated": ("Recently changed first", ("-updated_at", "-id")),
+    # Staff answering the longest-waiting first: filter by "Received" and sort oldest first.
+    "oldest": ("Oldest first", ("created_at", "id")),
 }
 
 

@@ -5,6 +5,9 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+# Depends on funding 0001 (ideas answer a funding Call), which depends on participation 0001:
+# whoever regenerates funding's 0001 must keep its dependency on ('participation', '0001_initial'),
+# not on this migration, or the graph becomes circular.
 class Migration(migrations.Migration):
 
     dependencies = [
