@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import solve_triangular
 
 EXACT_ROWS = 2_000
 """Up to this many texts the decomposition is exact: eigenvectors of the n x n matrix M M'."""
@@ -58,7 +59,7 @@ def _orthonormal(block: np.ndarray) -> np.ndarray:
     try:
         for _ in range(2):
             chol = np.linalg.cholesky(block.T @ block)
-            block = np.linalg.solve(chol, block.T).T  # block R^-1 with R = chol'
+            block = solve_triangular(chol, block.T, lower=True).T  # block R^-1, R = chol'
         return block
     except np.linalg.LinAlgError:
         q, _ = np.linalg.qr(block)
