@@ -262,3 +262,15 @@ def test_needs_never_confirmed_are_deleted_after_a_week(client) -> None:  # type
     assert set(Contribution.objects.values_list("title", flat=True)) == {
         "Fresh unconfirmed need", "Confirmed long ago"}
     assert AuditEntry.objects.filter(action="participation.email_unconfirmed_purge", data__deleted=1).exists()
+
+
+def test_messages_link_to_the_page_when_the_site_address_is_set(client, settings) -> None:  # type: ignore[no-untyped-def]
+    from seedbed.participation.services import contribution_status_set
+
+    settings.SEEDBED_SITE_URL = "https://voices.example.gov.uk/"
+    _, need = _send(client)
+    client.post(_links(need)["confirm"])
+    need.refresh_from_db()
+    contribution_status_set(contribution=need, status=Status.UNDER_CONSIDERATION, actor=None)
+    note = Notification.objects.get(email=ADDRESS, subject__contains="under consideration")
+    assert note.body.endswith(f"See it: https://voices.example.gov.uk/voices/{need.pk}/")

@@ -123,6 +123,12 @@ def _setting(name: str) -> str:
     return str(getattr(settings, name, "") or os.environ.get(name, "")).strip()
 
 
+def site_url() -> str:
+    """The site's public address for links in messages (``SEEDBED_SITE_URL``, such as
+    ``https://voices.example.gov.uk``), without a trailing slash; empty when not set."""
+    return _setting("SEEDBED_SITE_URL").rstrip("/")
+
+
 def notify_client() -> NotifyClient | None:
     """The Notify client when ``SEEDBED_NOTIFY_API_KEY`` is set, else None (use email)."""
     api_key = _setting("SEEDBED_NOTIFY_API_KEY")

@@ -11,9 +11,10 @@ from collections import defaultdict
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from seedbed.participation.delivery import DeliveryError, email_send
+from seedbed.participation.delivery import DeliveryError, email_send, site_url
 from seedbed.participation.models import Contribution, Follow, Notification
 
 DIGEST_SUBJECT = "Updates on {count} needs and ideas you follow"
@@ -28,6 +29,10 @@ def notify_change(*, contribution: Contribution, subject: str, body: str, actor:
     wait for the digest. Returns the number of messages queued.
     """
     now = timezone.now()
+    base = site_url()
+    if base:
+        # People (above all those without an account) can go straight to the page.
+        body = f"{body}\nSee it: {base}{reverse('participation:detail', args=[contribution.pk])}"
     rows: list[Notification] = []
     submitter_id = contribution.submitter_id
     if submitter_id is not None and contribution.submitter.is_active:  # type: ignore[union-attr]

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from seedbed.core.errors import ValidationProblem
 from seedbed.participation import selectors, services
+from seedbed.participation.delivery import site_url
 from seedbed.participation.forms import EmailAccessForm, EmailEraseForm, add_problems
 from seedbed.participation.limits import over_limit_for, rate_limited, rate_limited_response
 from seedbed.participation.models import EmailToken, Kind
@@ -101,7 +102,7 @@ def email_data(request: HttpRequest) -> HttpResponse:
         if window is not None:
             return rate_limited_response(request, window)
         try:
-            services.email_access_request(email=address, site_url=request.build_absolute_uri("/"))
+            services.email_access_request(email=address, site_url=site_url() or request.build_absolute_uri("/"))
         except ValidationProblem as problem:
             add_problems(form, problem, {"email": "access_email"})
         else:

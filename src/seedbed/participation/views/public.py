@@ -19,6 +19,7 @@ from seedbed.core.access import (
 )
 from seedbed.core.errors import ValidationProblem
 from seedbed.participation import selectors, services
+from seedbed.participation.delivery import site_url
 from seedbed.participation.forms import IdeaForm, NeedForm, add_problems
 from seedbed.participation.limits import over_limit_for, rate_limited, rate_limited_response
 from seedbed.participation.models import Kind, Status, VoiceOf
@@ -101,7 +102,7 @@ def _submit_by_email(request: HttpRequest, form: Any, kind: str) -> HttpResponse
         return rate_limited_response(request, window)
     try:
         contribution = services.contribution_submit(
-            submitter=None, kind=kind, site_url=request.build_absolute_uri("/"),
+            submitter=None, kind=kind, site_url=site_url() or request.build_absolute_uri("/"),
             **form.service_kwargs(),
         )
     except ValidationProblem as problem:
