@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from seedbed.demo.personas import DEMO_PASSWORD
 from tests.browser.conftest import axe_violations, describe, sign_in
@@ -146,6 +147,13 @@ def test_a_trial_from_draft_to_published_result(browser, live_server, demo_world
 
     public.go(f"/trials/registry/{trial.pk}/result/")
     assert "Welcome calls made little difference." in public.page.content()
+    public.page.get_by_role("link", name="Read the full report (printable)").click()
+    expect(public.page.get_by_role("heading", level=1)).to_have_text(f"{trial.title}: report")
+    public.check()
+    with public.page.expect_download() as download:
+        public.page.get_by_role("link", name="Download the report (PDF)").click()
+    with open(download.value.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
     public.go(f"/trials/registry/{trial.pk}/")
     assert trial.seed in public.page.content()
     for visit in (lead, analyst, public, frontline, safety):

@@ -82,6 +82,7 @@ ACCESS_RULES: dict[str, tuple[Any, Any]] = {
     "trials:protocol_edit": (_editors_only(), _draft),
     "trials:amend": (_editors_only(), _running),
     "trials:data": (_editors_only(), _finished),
+    "trials:data_connect": (_editors_only(), _finished),
     "trials:analysis": (_editors_only(), _finished),
     "trials:probe_create": (_editors_only(), lambda w: {}),
     "trials:probe_manage": (_editors_only(), _probe),
@@ -98,3 +99,6 @@ NOT_WALKED: dict[str, str] = {
     "api:trial_enrol": "POST only; tested in tests/trials/test_api.py and the concurrency test",
     "api:trial_safety_event": "POST only; tested in tests/trials/test_api.py",
 }
+
+# Not HTML pages for the axe scan (a download).
+NOT_HTML: set[str] = {"trials:report_pdf"}

@@ -213,6 +213,29 @@ class UploadForm(TrialForm):
 
 
 
+class ConnectionForm(TrialForm):
+    """Pick a named connection and a table or view, and map its columns to the trial's."""
+
+    connection = forms.ChoiceField(label="Connection", choices=(),
+                                   error_messages={"required": "Choose a connection",
+                                                   "invalid_choice": "Choose a connection"})
+    table = forms.CharField(label="Table or view", max_length=200,
+                            help_text="Its name, or schema.name, for example trial_outcomes.",
+                            error_messages={"required": "Enter the table or view"})
+
+    def prepare(self, **options: Any) -> None:
+        self.fields["connection"].choices = [("", "Choose a connection")] + [  # type: ignore[attr-defined]
+            (name, name) for name in options.get("connections", ())]
+        for role in options.get("roles", ()):
+            self.fields[f"column_{role}"] = forms.CharField(
+                label=f'Column for "{role}"', max_length=200, initial=role,
+                error_messages={"required": f"Enter the table's column for {role}"})
+
+    def column_map(self) -> dict[str, str]:
+        return {name.removeprefix("column_"): value for name, value in self.cleaned_data.items()
+                if name.startswith("column_")}
+
+
 class AnalysisForm(TrialForm):
     assessed = forms.IntegerField(label="Number assessed for eligibility", min_value=0,
                                   error_messages={"required": "Enter the number assessed for eligibility"})

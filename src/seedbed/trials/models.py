@@ -487,6 +487,8 @@ class OutcomeDataset(models.Model):
     filename = models.CharField(max_length=200)
     rows = models.PositiveIntegerField()
     parquet = models.BinaryField()
+    # A connected table: {"connection": name, "table": ..., "columns": {trial column: table column}}
+    source = models.JSONField(default=dict, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

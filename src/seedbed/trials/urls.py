@@ -18,6 +18,7 @@ urlpatterns = [
     path("work/<int:trial_id>/protocol/", work.protocol_edit, name="protocol_edit"),
     path("work/<int:trial_id>/amend/", work.amend, name="amend"),
     path("work/<int:trial_id>/data/", work.data, name="data"),
+    path("work/<int:trial_id>/data/table/", work.data_connect, name="data_connect"),
     path("work/<int:trial_id>/analysis/", work.analysis, name="analysis"),
     path("work/probes/new/", probes.probe_create, name="probe_create"),
     path("work/probes/<int:probe_id>/", probes.probe_manage, name="probe_manage"),

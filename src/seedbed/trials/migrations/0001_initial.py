@@ -147,6 +147,7 @@ class Migration(migrations.Migration):
                 ('filename', models.CharField(max_length=200)),
                 ('rows', models.PositiveIntegerField()),
                 ('parquet', models.BinaryField()),
+                ('source', models.JSONField(blank=True, default=dict)),
                 ('uploaded_at', models.DateTimeField()),
                 ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('trial', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='datasets', to='trials.trial')),

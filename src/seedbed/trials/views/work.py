@@ -12,9 +12,10 @@ from django.views.decorators.http import require_http_methods
 from seedbed.core.access import access_trial_edit, access_trials_workspace, gatekeeper
 from seedbed.core.errors import ValidationProblem
 from seedbed.trials import forms, selectors
+from seedbed.trials.connections import data_connections
 from seedbed.trials.models import Trial
 from seedbed.trials.power import describe_power
-from seedbed.trials.services import protocols, results, safeguards
+from seedbed.trials.services import connections, protocols, results, safeguards
 from seedbed.trials.services.protocols import PROTOCOL_FIELDS
 
 
@@ -192,6 +193,32 @@ def data(request: HttpRequest, trial_id: int) -> HttpResponse:
             return redirect("trials:manage", trial_id=trial.pk)
     return render(request, "trials/data_upload.html", {
         "trial": trial, "form": form, "report": report, "schema": results.trial_schema(trial),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def data_connect(request: HttpRequest, trial_id: int) -> HttpResponse:
+    """Outcome data from a table or view in one of the administrator's named connections."""
+    trial = access_trial_edit(request.user, trial_id)
+    names = sorted(data_connections())
+    form = forms.ConnectionForm(request.POST or None, options={
+        "connections": names, "roles": connections.column_roles(trial)})
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            dataset = connections.outcome_connect(
+                actor=request.user, trial=trial, connection=form.cleaned_data["connection"],  # type: ignore[arg-type]
+                table=form.cleaned_data["table"], columns=form.column_map())
+        except results.DataRejected as problem:
+            form.apply(ValidationProblem({"table": problem.problems["file"]}))
+            report = problem.report
+        except ValidationProblem as problem:
+            form.apply(problem)
+        else:
+            messages.success(request, f"{dataset.filename} accepted: {dataset.rows} rows stored.")
+            return redirect("trials:manage", trial_id=trial.pk)
+    return render(request, "trials/data_connect.html", {
+        "trial": trial, "form": form, "report": report, "connections": names,
     })
 
 

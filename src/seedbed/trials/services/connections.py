@@ -1,0 +1,163 @@
+"""Outcome data from a connected database table or view (PostgreSQL or DuckDB).
+
+An analyst picks one of the administrator's named connections (``seedbed.trials.connections``),
+names a table or view and maps its columns to the trial's columns. The mapped columns are
+read through the data engine (``seedbed.data.sources.open_engine``), written as text to a
+Parquet file and validated exactly like an uploaded file (``results.validated_parquet``):
+every problem is listed by row and column, and nothing from a rejected table is stored.
+Rows are numbered from 1 in the order of the unit column (clusters and periods for a
+stepped wedge), so a row number points at the same row every time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from seedbed.accounts.models import User
+from seedbed.core.errors import ValidationProblem
+from seedbed.data import DataError, SourceSpec, TrialSchema
+from seedbed.data.engines import Encoded
+from seedbed.data.sources import open_engine
+from seedbed.trials.connections import data_connections
+from seedbed.trials.models import OutcomeDataset, Trial
+from seedbed.trials.services.results import dataset_store, trial_schema, validated_parquet
+
+ERROR_CONNECTION = "Choose a connection"
+ERROR_TABLE = "Enter the table or view as a name or schema.name (letters, digits and underscores)"
+ERROR_COLUMN = "Enter the table's column for {role}"
+ERROR_COLUMN_TWICE = "Use each of the table's columns for one purpose only"
+ERROR_CONNECT = ('Seedbed could not connect to "{name}". Nothing was stored. Ask an administrator '
+                 "to check the connection.")
+ERROR_NO_TABLE = 'There is no table or view "{table}" in "{name}"'
+ERROR_NO_COLUMN = 'The table has no column "{column}". Its columns are: {columns}'
+ERROR_NO_ROWS = "The table has no rows"
+ERROR_TOO_MANY = "The table has more than {max:,} rows: connect a view with only this trial's rows"
+ERROR_READ = 'The table could not be read: check that column types can be read as text ({detail})'
+TABLE_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
+MAX_ROWS = 500_000
+
+
+def column_roles(trial: Trial) -> list[str]:
+    """The trial's columns that a table must supply (as on the upload page)."""
+    return list(trial_schema(trial).columns)
+
+
+def _source_schema(schema: TrialSchema, mapping: dict[str, str]) -> TrialSchema:
+    def m(name: str | None) -> str | None:
+        return mapping[name] if name else None
+
+    return dataclasses.replace(
+        schema, arm=mapping[schema.arm], outcomes=tuple(mapping[o] for o in schema.outcomes),
+        unit=m(schema.unit), covariate=m(schema.covariate), cluster=m(schema.cluster),
+        strata=tuple(mapping[s] for s in schema.strata),
+        subgroups=tuple(mapping[s] for s in schema.subgroups), cost=m(schema.cost),
+    )
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return "1" if value else "0"
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        return str(int(number)) if number.is_integer() else repr(number)
+    if isinstance(value, Decimal):
+        return str(int(value)) if value == value.to_integral_value() else str(value)
+    return str(value)
+
+
+def _as_text(column: Any) -> list[str | None]:
+    """A fetched column (numpy, masked or dictionary-encoded) as text, None for missing."""
+    if isinstance(column, Encoded):
+        levels = column.levels.to_pylist()
+        return [None if c < 0 else _text(levels[c]) for c in column.codes]
+    mask = np.ma.getmaskarray(column) if np.ma.isMaskedArray(column) else None
+    data = column.data if mask is not None else column
+    return [None if (mask is not None and mask[i]) else _text(v) for i, v in enumerate(data)]
+
+
+def _read(*, name: str, url: str, table: str, schema: TrialSchema, mapping: dict[str, str],
+          order: list[str], workdir: Path) -> dict[str, list[str | None]]:
+    """The table's columns ``schema.columns`` as text, or ``ValidationProblem``."""
+    try:
+        with open_engine(spec=SourceSpec(location=url, table=table), schema=schema,
+                         workdir=workdir) as engine:
+            try:
+                available = engine.column_names()
+            except Exception:  # noqa: BLE001 - an unknown relation, whatever the engine says
+                raise ValidationProblem({"table": ERROR_NO_TABLE.format(table=table, name=name)}) from None
+            missing = {f"column_{role}": ERROR_NO_COLUMN.format(column=column, columns=", ".join(available))
+                       for role, column in mapping.items() if column not in available}
+            if missing:
+                raise ValidationProblem(missing)
+            ident = engine.dialect.ident
+            sql = (f"SELECT {', '.join(ident(c) for c in schema.columns)} FROM {engine.relation} "  # noqa: S608
+                   f"ORDER BY {', '.join(ident(c) for c in order)} LIMIT {MAX_ROWS + 1}")
+            try:
+                fetched = engine.fetch(sql)
+            except Exception as exc:  # noqa: BLE001 - shown as one line, without the URL
+                detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+                raise ValidationProblem({"table": ERROR_READ.format(detail=detail)}) from None
+    except DataError:
+        raise ValidationProblem({"connection": ERROR_CONNECT.format(name=name)}) from None
+    columns = {c: _as_text(fetched[c]) for c in schema.columns}
+    rows = len(next(iter(columns.values()), []))
+    if rows == 0:
+        raise ValidationProblem({"table": ERROR_NO_ROWS})
+    if rows > MAX_ROWS:
+        raise ValidationProblem({"table": ERROR_TOO_MANY.format(max=MAX_ROWS)})
+    return columns
+
+
+def outcome_connect(
+    *, actor: User, trial: Trial, connection: str, table: str, columns: dict[str, str]
+) -> OutcomeDataset:
+    """Read, validate and store a connected table's outcome data, or raise
+    ``ValidationProblem`` (``results.DataRejected`` with every problem by row and column).
+
+    ``columns`` maps each of the trial's columns (``column_roles``) to the table's column.
+    """
+    connections = data_connections()
+    schema = trial_schema(trial)
+    table = table.strip()
+    mapping = {role: (columns.get(role) or "").strip() for role in schema.columns}
+    problems: dict[str, str] = {}
+    if connection not in connections:
+        problems["connection"] = ERROR_CONNECTION
+    if not TABLE_PATTERN.match(table):
+        problems["table"] = ERROR_TABLE
+    for role, column in mapping.items():
+        if not column:
+            problems[f"column_{role}"] = ERROR_COLUMN.format(role=role)
+    used = [c for c in mapping.values() if c]
+    if len(set(used)) != len(used):
+        problems["__all__"] = ERROR_COLUMN_TWICE
+    if problems:
+        raise ValidationProblem(problems)
+    source = _source_schema(schema, mapping)
+    order = [mapping[r] for r in ((schema.unit,) if schema.unit else schema.strata)]
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    with tempfile.TemporaryDirectory(prefix="seedbed-table-") as tmp:
+        values = _read(name=connection, url=connections[connection], table=table, schema=source,
+                       mapping=mapping, order=order or [source.arm], workdir=Path(tmp))
+        path = Path(tmp) / "table.parquet"
+        pq.write_table(pa.table({c: pa.array(v, type=pa.string()) for c, v in values.items()}), path)
+        parquet, rows = validated_parquet(
+            trial=trial, source=path, workdir=Path(tmp),
+            schema=source, rename={column: role for role, column in mapping.items()},
+        )
+    return dataset_store(
+        actor=actor, trial=trial, filename=f"{connection}: {table}"[:200], rows=rows,
+        parquet=parquet, action="trials.outcome_connect",
+        source={"connection": connection, "table": table, "columns": mapping},
+    )

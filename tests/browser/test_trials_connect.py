@@ -1,0 +1,54 @@
+"""An analyst connects a database table as a trial's outcome data: a refused table shows its
+problems by row and column, a good one is stored; axe clean on every page."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from seedbed.demo.personas import DEMO_PASSWORD
+from tests.browser.conftest import axe_violations, describe, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_analyst_connects_a_table(page, live_server, demo_world, tmp_path, settings) -> None:  # type: ignore[no-untyped-def]
+    import duckdb
+
+    from seedbed.trials.models import Allocation, OutcomeDataset, Trial
+    from seedbed.trials.services.protocols import trial_close
+
+    trial = trial_close(actor=demo_world["users"]["lead"],
+                        trial=Trial.objects.get(title="Weekly family-support calls"))
+    enrolled = list(Allocation.objects.filter(trial=trial).exclude(unit_ref="").order_by("unit_ref"))
+    path = tmp_path / "reporting.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE good (unit VARCHAR, arm VARCHAR, stratum VARCHAR, outcome DOUBLE, deprivation VARCHAR)")
+    con.executemany("INSERT INTO good VALUES (?, ?, ?, ?, 'low')",
+                    [(a.unit_ref, a.arm, a.stratum, 50.0 + i % 5) for i, a in enumerate(enrolled)])
+    con.execute("CREATE TABLE bad AS SELECT unit, arm, stratum, CAST(outcome AS VARCHAR) AS outcome, "
+                "deprivation FROM good")
+    con.execute(f"UPDATE bad SET outcome = 'missing' WHERE unit = '{enrolled[0].unit_ref}'")
+    con.close()
+    settings.SEEDBED_DATA_CONNECTIONS = f"reporting=duckdb://{path}"
+
+    def clean() -> None:
+        violations = axe_violations(page)
+        assert not violations, f"{page.url}\n{describe(violations)}"
+
+    sign_in(page, live_server.url, "analyst", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/trials/work/{trial.pk}/data/table/")
+    clean()
+    page.get_by_label("Connection", exact=True).select_option("reporting")
+    page.get_by_label("Table or view", exact=True).fill("bad")
+    page.get_by_role("button", name="Read and check the table").click()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
+    expect(page.get_by_role("table", name="Problems found in the table")).to_contain_text(
+        'row 1, column "outcome"')
+    clean()
+    assert not OutcomeDataset.objects.filter(trial=trial).exists()
+    page.get_by_label("Table or view", exact=True).fill("good")
+    page.get_by_role("button", name="Read and check the table").click()
+    expect(page.get_by_text("reporting: good accepted")).to_be_visible()
+    clean()
+    assert OutcomeDataset.objects.get(trial=trial).rows == len(enrolled)
