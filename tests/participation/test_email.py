@@ -274,3 +274,21 @@ def test_messages_link_to_the_page_when_the_site_address_is_set(client, settings
     contribution_status_set(contribution=need, status=Status.UNDER_CONSIDERATION, actor=None)
     note = Notification.objects.get(email=ADDRESS, subject__contains="under consideration")
     assert note.body.endswith(f"See it: https://voices.example.gov.uk/voices/{need.pk}/")
+
+
+def test_a_held_need_cannot_be_answered_or_merged_into(client_as) -> None:  # type: ignore[no-untyped-def]
+    from seedbed.participation.services import handling
+
+    _, held = _send(Client(), title="Held need")
+    resident, lead = client_as("resident"), client_as("lead")
+    response = resident.post(reverse("participation:idea_new"), {
+        "title": "Answer to a held need", "body": "B", "answers_need": str(held.pk),
+        "idempotency_key": str(uuid.uuid4()), "website": "", "action": "submit",
+    })
+    assert response.status_code == 200 and not Contribution.objects.filter(title="Answer to a held need").exists()
+    duplicate = Contribution.objects.filter(kind="need", held=False).first()
+    with pytest.raises(ValidationProblem) as problem:
+        handling.contribution_merge(duplicate=duplicate, into=held, actor=None)
+    assert problem.value.problems == {"into": handling.ERROR_MERGE_TARGET}
+    assert lead.post(reverse("participation:merge", args=[duplicate.pk]), {"into": held.pk}).status_code == 200
+    assert Contribution.objects.get(pk=duplicate.pk).status != Status.MERGED

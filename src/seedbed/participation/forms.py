@@ -57,7 +57,10 @@ class HoneypotMixin(forms.Form):
 
 
 def _open_needs() -> Any:
-    return Contribution.objects.filter(kind="need", hidden=False).exclude(status=Status.MERGED).order_by("title")
+    return (
+        Contribution.objects.filter(kind="need", hidden=False, held=False)
+        .exclude(status=Status.MERGED).order_by("title")
+    )
 
 
 class ContributionForm(GovUKWidgetsMixin, HoneypotMixin, forms.Form):
@@ -196,7 +199,7 @@ class StatusForm(GovUKWidgetsMixin, forms.Form):
 
 class MergeForm(GovUKWidgetsMixin, forms.Form):
     into = forms.ModelChoiceField(label="Merge into", queryset=_open_needs().model.objects.filter(
-                                      hidden=False).exclude(status=Status.MERGED).order_by("title"),
+                                      hidden=False, held=False).exclude(status=Status.MERGED).order_by("title"),
                                   error_messages={"required": "Choose the one to merge into"})
 
 

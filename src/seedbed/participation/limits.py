@@ -6,6 +6,7 @@ what happened and when to try again.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -59,6 +60,11 @@ def over_limit(request: HttpRequest, scope: str) -> int | None:
         if limit is not None and _hit(f"{name}:{who}", limit):
             return limit[1]
     return None
+
+
+def email_key(email: str) -> str:
+    """Who an email address is, for counting: a digest, so no address sits in the cache."""
+    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
 
 
 def over_limit_for(name: str, who: str) -> int | None:

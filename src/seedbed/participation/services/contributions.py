@@ -92,7 +92,8 @@ def _validate(
         if tag not in EfficiencyTag.values:
             problems["efficiency_tags"] = ERROR_TAG.format(tag=tag)
     if answers_need is not None and (
-        answers_need.kind != Kind.NEED or answers_need.hidden or answers_need.status == Status.MERGED
+        answers_need.kind != Kind.NEED or answers_need.hidden or answers_need.held
+        or answers_need.status == Status.MERGED
     ):
         problems["answers_need"] = ERROR_ANSWERS
     if answers_call is not None and not challenge_is_open(answers_call):

@@ -138,7 +138,7 @@ def contribution_merge(*, duplicate: Contribution, into: Contribution, actor: An
         raise ValidationProblem({"into": ERROR_MERGE_SELF})
     if duplicate.kind != into.kind:
         raise ValidationProblem({"into": ERROR_MERGE_KIND})
-    if into.hidden or into.status == Status.MERGED:
+    if into.hidden or into.held or into.status == Status.MERGED:
         raise ValidationProblem({"into": ERROR_MERGE_TARGET})
     if duplicate.status == Status.MERGED:
         raise ValidationProblem(

@@ -7,7 +7,6 @@ them up. A used access link lets that browser see the address's data for an hour
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 
@@ -20,7 +19,12 @@ from seedbed.core.errors import ValidationProblem
 from seedbed.participation import selectors, services
 from seedbed.participation.delivery import site_url
 from seedbed.participation.forms import EmailAccessForm, EmailEraseForm, add_problems
-from seedbed.participation.limits import over_limit_for, rate_limited, rate_limited_response
+from seedbed.participation.limits import (
+    email_key,
+    over_limit_for,
+    rate_limited,
+    rate_limited_response,
+)
 from seedbed.participation.models import EmailToken, Kind
 
 SESSION_GRANT = "voices_email_access"
@@ -97,8 +101,7 @@ def email_data(request: HttpRequest) -> HttpResponse:
     form = EmailAccessForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         address = form.cleaned_data["access_email"]
-        key = hashlib.sha256(address.strip().lower().encode("utf-8")).hexdigest()
-        window = over_limit_for("email:address", key)
+        window = over_limit_for("email:address", email_key(address))
         if window is not None:
             return rate_limited_response(request, window)
         try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django.contrib import messages
@@ -21,17 +20,17 @@ from seedbed.core.errors import ValidationProblem
 from seedbed.participation import selectors, services
 from seedbed.participation.delivery import site_url
 from seedbed.participation.forms import IdeaForm, NeedForm, add_problems
-from seedbed.participation.limits import over_limit_for, rate_limited, rate_limited_response
+from seedbed.participation.limits import (
+    email_key,
+    over_limit_for,
+    rate_limited,
+    rate_limited_response,
+)
 from seedbed.participation.models import Kind, Status, VoiceOf
 from seedbed.participation.views.common import detail_response
 
 RECEIVED = "Thank you. Your {kind} has been received: its reference is {reference}. You will hear when its status changes."
 SESSION_SENT = "voices_email_sent"
-
-
-def _email_key(email: str) -> str:
-    # Rate-limit counters are keyed by a digest, so no address sits in the cache.
-    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
 
 
 @require_GET
@@ -97,7 +96,7 @@ def _form_page(request: HttpRequest, form: Any, kind: str, **extra: Any) -> Http
 
 def _submit_by_email(request: HttpRequest, form: Any, kind: str) -> HttpResponse:
     """Someone who has not signed in: hold what they sent and email them a link to confirm."""
-    window = over_limit_for("email:address", _email_key(form.cleaned_data["email"]))
+    window = over_limit_for("email:address", email_key(form.cleaned_data["email"]))
     if window is not None:
         return rate_limited_response(request, window)
     try:
