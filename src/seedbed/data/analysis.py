@@ -143,6 +143,8 @@ def _check_clusters(cells: Cells, schema: TrialSchema, arms: ArmCoding) -> None:
     if not schema.cluster or cells.size == 0:
         return
     starts = cluster_starts(cells, schema)
+    if len(starts) == cells.size:  # one cell per cluster: no cluster can span two arms
+        return
     arm_codes = cells.keys[schema.arm].codes
     mixed = np.flatnonzero(
         np.maximum.reduceat(arm_codes, starts) != np.minimum.reduceat(arm_codes, starts)

@@ -83,7 +83,9 @@ def ols_cr1_cells(
     k = len(names)
     warnings: list[str] = []
     xtx, xty, yty = _normal_equations(cells)
-    n_g = np.add.reduceat(cells.n, starts) if len(starts) else np.zeros(0)
+    one_cell_each = len(starts) == len(cells.n)  # the usual case: arm and cluster only
+    n_g = cells.n if one_cell_each else (
+        np.add.reduceat(cells.n, starts) if len(starts) else np.zeros(0))
     keep = n_g > 0
     g = int(keep.sum())
     n = int(round(float(cells.n.sum())))
@@ -106,8 +108,14 @@ def ols_cr1_cells(
         warnings.append(WARN_N_NOT_GREATER_THAN_K)
     if g < 2:
         warnings.append(WARN_ONE_CLUSTER)
-    scores = np.add.reduceat(_cell_scores(cells, coef), starts, axis=0)[keep] if g else \
-        np.zeros((0, k))
+    if g:
+        scores = _cell_scores(cells, coef)
+        if not one_cell_each:
+            scores = np.add.reduceat(scores, starts, axis=0)
+        if not keep.all():
+            scores = scores[keep]
+    else:
+        scores = np.zeros((0, k))
     meat = scores.T @ scores
     factor = g / (g - 1) * (n - 1) / (n - k) if g >= 2 and n > k else math.nan
     cov = factor * (bread @ meat @ bread)
