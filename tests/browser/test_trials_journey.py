@@ -147,6 +147,7 @@ def test_a_trial_from_draft_to_published_result(browser, live_server, demo_world
 
     public.go(f"/trials/registry/{trial.pk}/result/")
     assert "Welcome calls made little difference." in public.page.content()
+    expect(public.page.locator("#library-case-link")).to_have_text(trial.title)
     public.page.get_by_role("link", name="Read the full report (printable)").click()
     expect(public.page.get_by_role("heading", level=1)).to_have_text(f"{trial.title}: report")
     public.check()
@@ -154,6 +155,10 @@ def test_a_trial_from_draft_to_published_result(browser, live_server, demo_world
         public.page.get_by_role("link", name="Download the report (PDF)").click()
     with open(download.value.path(), "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
+    public.go(f"/trials/registry/{trial.pk}/result/")
+    public.page.locator("#library-case-link").click()
+    expect(public.page.get_by_role("heading", level=1)).to_contain_text(trial.title)
+    public.check()
     public.go(f"/trials/registry/{trial.pk}/")
     assert trial.seed in public.page.content()
     for visit in (lead, analyst, public, frontline, safety):
@@ -192,5 +197,8 @@ def test_a_probe_from_draft_to_published_outcome(browser, live_server, demo_worl
     public.page.get_by_role("link", name="Evening phone line").click()
     public.check()
     assert "Outcome: Amplify" in public.page.content()
+    public.page.locator("#library-case-link").click()
+    expect(public.page.get_by_role("heading", level=1)).to_contain_text("Evening phone line")
+    public.check()
     lead.close()
     public.close()

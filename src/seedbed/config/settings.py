@@ -244,6 +244,10 @@ LOGGING = logging_config(json_output=env_bool("SEEDBED_LOG_JSON", default=not DE
 SEEDBED_COUNCIL_NAME = env_str("SEEDBED_COUNCIL_NAME", "Northfield Council")
 SEEDBED_SERVICE_NAME = env_str("SEEDBED_SERVICE_NAME", "Seedbed")
 SEEDBED_ALLOW_DEMO_DATA = env_bool("SEEDBED_ALLOW_DEMO_DATA", default=DEBUG)
+# The public address used in links inside emails, e.g. https://seedbed.example.gov.uk.
+SEEDBED_SITE_URL = env_str("SEEDBED_SITE_URL")
+# Named database connections for trial outcome data: name=url;name=url.
+SEEDBED_DATA_CONNECTIONS = env_str("SEEDBED_DATA_CONNECTIONS")
 
 # --- notifications --------------------------------------------------------------------------
 # GOV.UK Notify is used when an API key is set; otherwise Django's email backend.

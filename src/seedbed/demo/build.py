@@ -36,7 +36,7 @@ ORGANISATIONS: tuple[tuple[str, str, str, str | None, str], ...] = (
 
 # Each capability adds its demo data in ``seedbed/demo/<app>.py`` with a function
 # ``build(context: dict) -> None``, run in this order after organisations and personas.
-CAPABILITY_STEPS = ("participation", "funding", "trials", "portfolio", "library")
+CAPABILITY_STEPS = ("participation", "funding", "portfolio", "trials", "library")
 
 
 def _capability_step(name: str) -> Any:

@@ -4,6 +4,7 @@
   recruiting, with two interim looks at its harm outcome;
 - "Peer mentoring for care leavers": finished, analysed and published with a null result
   (outcomes drawn with numpy from a fixed seed, with no true difference between arms);
+  publishing it creates its library case (as publishing a probe does);
 - "Text reminders before home visits": a running probe, and "Drop-in family hub hours", a
   published probe whose outcome was to adapt;
 - a draft trial and a draft probe, for the workspace.

@@ -12,6 +12,7 @@ from django.utils import timezone
 from seedbed.accounts.models import Organisation, User
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
+from seedbed.library.services import case_create_from_probe
 from seedbed.trials.models import Probe, ProbeOutcome
 
 ERROR_REQUIRED = "Enter {label}"
@@ -132,7 +133,9 @@ def probe_outcome_record(
 
 
 def probe_publish(*, actor: User, probe: Probe) -> Probe:
-    """Publish a finished probe's outcome (whatever it was) on the public registry."""
+    """Publish a finished probe's outcome (whatever it was) on the public registry, and
+    create its published library case in the same transaction
+    (``seedbed.library.services.case_create_from_probe``)."""
     with transaction.atomic():
         probe = Probe.objects.select_for_update().get(pk=probe.pk)
         if probe.status != Probe.Status.FINISHED:
@@ -142,6 +145,7 @@ def probe_publish(*, actor: User, probe: Probe) -> Probe:
         probe.save(update_fields=["status", "published_at"])
         audit_append(action="trials.probe_publish", actor=actor, obj=probe,
                      data={"outcome": probe.outcome})
+        case_create_from_probe(probe=probe, actor=actor)
     return probe
 
 

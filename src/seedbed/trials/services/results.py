@@ -23,6 +23,7 @@ from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
 from seedbed.data import AnalysisOptions, DataError, SourceSpec, TrialSchema, analyse_source, ingest
 from seedbed.data.errors import Problem, ValidationReport, build_report, merge_reports
+from seedbed.library.services import case_create_from_trial
 from seedbed.stats.evidence import COMPARISON_RANDOMISED, evidence_level
 from seedbed.trials.jsonsafe import json_safe
 from seedbed.trials.models import Allocation, Design, OutcomeDataset, Trial, TrialResult
@@ -356,10 +357,13 @@ def analysis_run(
 
 
 def result_publish(*, actor: User, trial: Trial) -> TrialResult:
-    """Publish the result (positive, null or negative alike) and reveal the seed.
+    """Publish the result (positive, null or negative alike), reveal the seed and create the
+    published library case, all in one transaction.
 
     With the seed anyone can regenerate the allocation sequence and check it against the
-    commitment hash published at registration.
+    commitment hash published at registration. The case comes from
+    ``seedbed.library.services.case_create_from_trial``; if it cannot be written, nothing is
+    published.
     """
     with transaction.atomic():
         trial = Trial.objects.select_for_update().get(pk=trial.pk)
@@ -378,4 +382,5 @@ def result_publish(*, actor: User, trial: Trial) -> TrialResult:
             "trial": trial.pk, "direction": result.direction, "seed": trial.seed,
             "seed_commitment": trial.seed_commitment,
         })
+        case_create_from_trial(trial=trial, actor=actor)
     return result
