@@ -98,5 +98,5 @@ def test_without_a_service_area_the_award_waits_for_the_portfolio(world) -> None
 def test_the_demo_has_one_innovation_for_the_breakfast_club_and_pays_a_pb_project(demo_world) -> None:  # type: ignore[no-untyped-def]
     award = Award.objects.get(application__title="Family breakfast club")
     assert Innovation.objects.filter(awards=award).count() == 1
-    pb_award = Award.all_objects.filter(pb_project__isnull=False).order_by("pk").first()
+    pb_award = Award.objects.filter(pb_project__isnull=False).order_by("pk").first()
     assert pb_award is not None and pb_award.paid * 2 == pb_award.amount and pb_award.instalments.count() == 2

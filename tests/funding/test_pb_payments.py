@@ -8,9 +8,12 @@ from decimal import Decimal
 
 from django.db.models import Sum
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from seedbed.core.models import AuditEntry
 from seedbed.funding.models import Award, LedgerEntry
+from seedbed.funding.services import awards as awards_service
 from seedbed.funding.services import pb
 from seedbed.funding.services.funds import ERROR_OVERPAY
 from tests.funding.conftest import client_for
@@ -28,7 +31,7 @@ def _counted(world):  # type: ignore[no-untyped-def]
 
 def test_each_winning_project_gets_an_award_holding_its_commitment(big_world) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
     pb_round, result = _counted(big_world)
-    awards = list(Award.all_objects.filter(pb_project__round=pb_round).order_by("pk"))
+    awards = list(Award.objects.filter(pb_project__round=pb_round).order_by("pk"))
     assert [a.pb_project.code for a in awards] == result.selected and len(awards) >= 2
     assert all(a.status == Award.Status.ACCEPTED and a.application_id is None for a in awards)
     assert sum(a.amount for a in awards) == result.cost
@@ -41,7 +44,7 @@ def test_each_winning_project_gets_an_award_holding_its_commitment(big_world) ->
 
 def test_a_pb_project_is_scheduled_and_paid_through_the_award_page(big_world) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
     pb_round, result = _counted(big_world)
-    award = Award.all_objects.filter(pb_project__round=pb_round).order_by("pk").first()
+    award = Award.objects.filter(pb_project__round=pb_round).order_by("pk").first()
     lead = client_for(big_world["users"]["lead"])
     page = lead.get(reverse("funding:award_detail", args=[award.pk])).content.decode()
     assert award.pb_project.title in page and "Delivered by Testshire Council" in page and "Award letter" not in page
@@ -71,7 +74,7 @@ def test_a_pb_project_is_scheduled_and_paid_through_the_award_page(big_world) ->
 
 def test_results_list_the_project_awards_for_staff_only(big_world) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
     pb_round, _ = _counted(big_world)
-    award = Award.all_objects.filter(pb_project__round=pb_round).order_by("pk").first()
+    award = Award.objects.filter(pb_project__round=pb_round).order_by("pk").first()
     url = reverse("funding:pb_results", args=[pb_round.pk])
     staff_page = client_for(big_world["users"]["lead"]).get(url).content.decode()
     assert "awards and payments" in staff_page and reverse("funding:award_detail", args=[award.pk]) in staff_page
@@ -87,3 +90,33 @@ def test_pb_awards_are_not_published_as_grants(big_world) -> None:  # noqa: F811
 
     _counted(big_world)
     assert opendata.grants_json(selectors.award_list(published_only=True)) == {"grants": []}
+
+
+BALLOTS = st.lists(st.sets(st.integers(min_value=0, max_value=3), min_size=1, max_size=3), min_size=1, max_size=12)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ballots=BALLOTS, rule=st.sampled_from(["greedy", "mes-add1", "mes-add1-fill", "phragmen"]))
+def test_whatever_the_ballots_the_project_awards_hold_exactly_the_counted_cost(big_world, ballots, rule) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    """Any ballots, any rule: one award per funded project, their amounts add up to the
+    count's cost, the fund has exactly that committed, and paying them all in full pays it."""
+    from django.db import transaction
+
+    lead = big_world["users"]["lead"]
+    with transaction.atomic():
+        pb_round, projects = make_round(big_world, rule=rule)
+        for number, picks in enumerate(ballots, start=1):
+            pb.pb_paper_ballot(pb_round=pb_round, paper_reference=f"H-{number}",
+                               choices={projects[i].pk: 1 for i in picks}, actor=lead)
+        result = pb.pb_count(pb_round=pb_round, actor=lead)
+        awards = list(Award.objects.filter(pb_project__round=pb_round))
+        assert sorted(a.pb_project.code for a in awards) == sorted(result.selected)
+        assert sum((a.amount for a in awards), Decimal(0)) == result.cost
+        fund = big_world["fund"]
+        fund.refresh_from_db()
+        assert fund.committed == result.cost <= pb_round.budget
+        for award in awards:
+            awards_service.payment_record(award=award, amount=award.amount, paid_on=dt.date(2026, 10, 1), actor=lead)
+        fund.refresh_from_db()
+        assert fund.paid == fund.committed == result.cost
+        transaction.set_rollback(True)

@@ -163,7 +163,7 @@ def _pb_round(fund: Any, lead: Any, resident: Any, frontline: Any) -> None:
                            choices={projects[i].pk: 1 for i in picks}, actor=frontline)
     pb.pb_count(pb_round=pb_round, actor=lead)
     # The first winning project is delivered and paid like a grant: half on order, half on completion.
-    award = Award.all_objects.filter(pb_project__round=pb_round).order_by("pk").first()
+    award = Award.objects.filter(pb_project__round=pb_round).order_by("pk").first()
     if award is not None:
         half = (award.amount / 2).quantize(Decimal("0.01"))
         first = awards.instalment_add(award=award, amount=half, due_on=dt.date(2026, 10, 1), actor=lead)

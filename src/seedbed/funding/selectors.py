@@ -169,7 +169,7 @@ def panel_queue(*, user: Any) -> list[dict[str, Any]]:
 
 def award_get(*, award_id: int) -> Award | None:
     """One award with its application, call and fund (for the portfolio to link innovations)."""
-    return Award.all_objects.select_related("application__call", "application__organisation", "fund").filter(pk=award_id).first()
+    return Award.objects.select_related("application__call", "application__organisation", "fund").filter(pk=award_id).first()
 
 
 def award_list(*, fund: Fund | None = None, published_only: bool = False) -> list[Award]:
@@ -186,7 +186,7 @@ def award_list(*, fund: Fund | None = None, published_only: bool = False) -> lis
 
 def pb_awards(*, pb_round: PbRound) -> list[Award]:
     """The awards of a round's winning projects, to schedule and record their payments."""
-    return list(Award.all_objects.filter(pb_project__round=pb_round).select_related("pb_project").order_by("pk"))
+    return list(Award.objects.filter(pb_project__round=pb_round).select_related("pb_project").order_by("pk"))
 
 
 def award_innovation(*, award: Award) -> Any:

@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import django.db.models.deletion
-import django.db.models.manager
 from django.conf import settings
 from django.db import migrations, models
 
@@ -52,12 +51,8 @@ class Migration(migrations.Migration):
                 ('application', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='award', to='funding.application')),
             ],
             options={
-                'default_manager_name': 'all_objects',
                 'ordering': ['-awarded_at', '-id'],
             },
-            managers=[
-                ('all_objects', django.db.models.manager.Manager()),
-            ],
         ),
         migrations.CreateModel(
             name='BudgetLine',

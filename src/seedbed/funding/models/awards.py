@@ -9,22 +9,13 @@ from seedbed.funding.models.calls import Application
 from seedbed.funding.models.funds import Fund, Record
 
 
-class GrantManager(models.Manager["Award"]):
-    """Awards made on applications (grants): what other capabilities list and link."""
-
-    def get_queryset(self) -> models.QuerySet[Award]:
-        return super().get_queryset().filter(application__isnull=False)
-
-
 class Award(Record):
     """Money awarded to an application (committed on the fund when made), or to a project
     that won a participatory-budgeting round (its cost was committed when voting opened).
 
-    Exactly one of ``application`` and ``pb_project`` is set. ``Award.objects`` lists grants
-    only (other capabilities read awards as grants with an application); ``Award.all_objects``
-    (also Django's default manager, for dumps and relations) includes the projects' awards,
-    and the funding services use it. The innovation an award funds is held by the portfolio
-    (its links), not here. Personal data: none beyond the application's.
+    Exactly one of ``application`` and ``pb_project`` is set; ``title`` and ``recipient_label``
+    read either. The innovation an award funds is held by the portfolio (its links), not here.
+    Personal data: none beyond the application's.
     """
 
     class Status(models.TextChoices):
@@ -46,12 +37,8 @@ class Award(Record):
     paid = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     clawed_back = models.DecimalField(max_digits=14, decimal_places=2, default=0)
 
-    all_objects = models.Manager()
-    objects = GrantManager()
-
     class Meta:
         ordering = ["-awarded_at", "-id"]
-        default_manager_name = "all_objects"
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(application__isnull=False, pb_project__isnull=True)

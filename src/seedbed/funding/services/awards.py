@@ -99,7 +99,7 @@ def _innovation_thread(award: Award, *, actor: Any, service_area: Any, typology:
 def award_respond(*, award: Award, accept: bool, actor: Any) -> Award:
     """The recipient accepts the award and its conditions, or declines it (money released)."""
     with transaction.atomic():
-        award = Award.all_objects.select_for_update().get(pk=award.pk)
+        award = Award.objects.select_for_update().get(pk=award.pk)
         if award.status != Award.Status.OFFERED:
             raise ValidationProblem({"__all__": ERROR_NOT_OFFERED})
         if accept:
@@ -123,7 +123,7 @@ def instalment_add(*, award: Award, amount: Decimal, due_on: dt.date | None = No
     if due_on is None and not milestone.strip():
         raise ValidationProblem({"due_on": ERROR_DUE})
     with transaction.atomic():
-        award = Award.all_objects.select_for_update().get(pk=award.pk)
+        award = Award.objects.select_for_update().get(pk=award.pk)
         scheduled = sum((i.amount for i in award.instalments.all()), Decimal(0))
         if scheduled + amount > award.amount:
             raise ValidationProblem({"amount": ERROR_SCHEDULE.format(total=scheduled + amount, amount=award.amount)})
@@ -163,7 +163,7 @@ def report_receive(*, report: Report, summary: str, actor: Any) -> Report:
         report.received_at = timezone.now()
         report.summary = summary.strip()
         report.save(update_fields=["received_at", "summary"])
-        award = Award.all_objects.select_for_update().get(pk=report.award_id)
+        award = Award.objects.select_for_update().get(pk=report.award_id)
         if report.kind == Report.Kind.FINAL and award.paid == award.amount and award.status == Award.Status.ACCEPTED:
             award.status = Award.Status.COMPLETED
             award.save(update_fields=["status"])
@@ -177,7 +177,7 @@ def clawback_record(*, award: Award, amount: Decimal, reason: str, actor: Any) -
         raise ValidationProblem({"reason": ERROR_CLAWBACK_REASON})
     with transaction.atomic():
         fund_clawback(fund_id=award.fund_id, amount=amount, award=award, note=reason[:300], actor=actor)
-        award = Award.all_objects.select_for_update().get(pk=award.pk)
+        award = Award.objects.select_for_update().get(pk=award.pk)
         award.status = Award.Status.CLAWED_BACK
         award.save(update_fields=["status"])
         clawback = Clawback.objects.create(award=award, amount=amount, reason=reason.strip(), recorded_by=actor)

@@ -183,7 +183,7 @@ def fund_release(
         fund = _locked(fund_id)
         unpaid = fund.committed - fund.paid
         if award is not None:
-            award = Award.all_objects.select_for_update().get(pk=award.pk)
+            award = Award.objects.select_for_update().get(pk=award.pk)
             unpaid = min(unpaid, award.amount - award.paid)
         if amount > unpaid:
             raise ValidationProblem({"amount": ERROR_RELEASE.format(amount=amount, unpaid=unpaid)})
@@ -201,7 +201,7 @@ def fund_pay(*, fund_id: int, amount: Decimal, award: Award, note: str = "", act
         raise ValidationProblem({"amount": ERROR_AMOUNT})
     with transaction.atomic():
         fund = _locked(fund_id)
-        award = Award.all_objects.select_for_update().get(pk=award.pk)
+        award = Award.objects.select_for_update().get(pk=award.pk)
         unpaid = award.amount - award.paid
         if amount > unpaid:
             raise ValidationProblem({"amount": ERROR_OVERPAY.format(amount=amount, unpaid=unpaid)})
@@ -218,7 +218,7 @@ def fund_clawback(*, fund_id: int, amount: Decimal, award: Award, note: str = ""
         raise ValidationProblem({"amount": ERROR_AMOUNT})
     with transaction.atomic():
         fund = _locked(fund_id)
-        award = Award.all_objects.select_for_update().get(pk=award.pk)
+        award = Award.objects.select_for_update().get(pk=award.pk)
         if amount > award.paid:
             raise ValidationProblem({"amount": f"Only {award.paid} has been paid on this award"})
         fund.paid -= amount

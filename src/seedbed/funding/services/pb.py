@@ -285,7 +285,7 @@ def _pb_awards_make(pb_round: PbRound, selected: list[str], *, actor: Any) -> li
     made = []
     for code in selected:
         project = projects[code]
-        award = Award.all_objects.create(pb_project=project, fund_id=pb_round.call.fund_id, amount=project.cost,
+        award = Award.objects.create(pb_project=project, fund_id=pb_round.call.fund_id, amount=project.cost,
                                      status=Award.Status.ACCEPTED, awarded_at=now, accepted_at=now)
         audit_append(action="funding.pb_award_make", actor=actor, obj=award,
                      data={"round": pb_round.pk, "project": project.pk, "amount": str(project.cost)})
