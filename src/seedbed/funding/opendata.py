@@ -15,7 +15,7 @@ import io
 from decimal import Decimal
 from typing import Any
 
-from seedbed.funding.models import Award
+from seedbed.funding.models import Application, Award
 
 PREFIX = "360G-seedbed"
 INDIVIDUAL_NAME = "Individual recipient"
@@ -39,9 +39,16 @@ def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+def _application(award: Award) -> Application:
+    """The application a grant was made on (participatory-budget projects are not grants)."""
+    if award.application is None:
+        raise ValueError(f"{award.reference} funds a participatory-budget project, not a grant")
+    return award.application
+
+
 def grant(award: Award) -> dict[str, Any]:
     """One award as a 360Giving grant."""
-    application = award.application
+    application = _application(award)
     owner = award.fund.owner
     record: dict[str, Any] = {
         "id": f"{PREFIX}-{owner.slug}-{award.reference}",
@@ -92,7 +99,7 @@ def transparency_grants(awards: list[Award]) -> str:
     writer = csv.writer(out)
     writer.writerow(TRANSPARENCY_COLUMNS)
     for award in _published(awards):
-        application = award.application
+        application = _application(award)
         fund = award.fund
         recipient = application.organisation
         writer.writerow([

@@ -50,7 +50,8 @@ def award_make(
 
 def _answered(application: Application) -> list[Any]:
     """The Voices needs and ideas behind an application: its own, then its call's."""
-    records = [application.answers_contribution] if application.answers_contribution_id else []
+    own = application.answers_contribution
+    records = [own] if own is not None else []
     records += list(application.call.needs.order_by("pk"))
     return list({r.pk: r for r in records}.values())
 

@@ -71,7 +71,8 @@ def fund_problems(
 def _programmes_write(fund: Fund, programmes: Sequence[Programme]) -> None:
     fund.programmes.all().delete()
     for prog_name, amount, organisation in programmes:
-        ProgrammeBudget.objects.create(fund=fund, name=prog_name.strip(), amount=amount, organisation=organisation)
+        ProgrammeBudget.objects.create(fund=fund, name=prog_name.strip(), amount=amount or Decimal(0),
+                                       organisation=organisation)
 
 
 def _terms(fund: Fund) -> dict[str, Any]:
