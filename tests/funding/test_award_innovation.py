@@ -21,11 +21,11 @@ def _area(world: dict[str, Any]) -> Any:
     return service_area_create(name="Testshire services", slug="testshire-services", organisation=world["council"])
 
 
-def _decide(world: dict[str, Any], call: Any, application: Any) -> Award:
+def _decide(world: dict[str, Any], call: Any, application: Any, **extra: str) -> Award:
     response = client_for(world["users"]["lead"]).post(
         reverse("funding:decision_make", args=[call.pk, application.pk]),
         {"decision-outcome": "fund", "decision-amount": "", "decision-conditions": "",
-         "decision-public_reason": "A clear need and a cheap way to learn."})
+         "decision-public_reason": "A clear need and a cheap way to learn.", **extra})
     assert response.status_code == 302
     return Award.objects.get(application=application)
 
@@ -83,6 +83,30 @@ def test_a_new_innovation_links_the_needs_its_call_answers(world) -> None:  # ty
     award = _decide(world, call, application)
     innovation = Innovation.objects.get(awards=award)
     assert list(innovation.needs.all()) == [need]
+
+
+def test_the_chair_chooses_where_the_innovation_goes(world) -> None:  # type: ignore[no-untyped-def]
+    from seedbed.portfolio.services import service_area_create
+
+    _area(world)
+    chosen = service_area_create(name="Adult services", slug="adult-services")
+    call = micro_call(world)
+    application = submitted(call, world["users"]["provider"], org=world["provider_org"], title="Lunch club")
+    page = client_for(world["users"]["lead"]).get(reverse("funding:call_reviews", args=[call.pk])).content.decode()
+    assert f'<option value="{chosen.pk}">Adult services</option>' in page
+    award = _decide(world, call, application, **{"decision-service_area": str(chosen.pk), "decision-typology": "process"})
+    innovation = Innovation.objects.get(awards=award)
+    assert (innovation.service_area, innovation.typology) == (chosen, "process")
+
+
+def test_an_unknown_service_area_refuses_the_decision(world) -> None:  # type: ignore[no-untyped-def]
+    call = micro_call(world)
+    application = submitted(call, world["users"]["provider"], org=world["provider_org"])
+    response = client_for(world["users"]["lead"]).post(
+        reverse("funding:decision_make", args=[call.pk, application.pk]),
+        {"decision-outcome": "fund", "decision-public_reason": "Good.", "decision-service_area": "999999"}, follow=True)
+    assert "Select a valid choice" in response.content.decode()
+    assert not Award.objects.filter(application=application).exists()
 
 
 def test_without_a_service_area_the_award_waits_for_the_portfolio(world) -> None:  # type: ignore[no-untyped-def]

@@ -23,6 +23,7 @@ from seedbed.funding.models import (
     Stage,
 )
 from seedbed.participation.models import Contribution, Idea, Theme
+from seedbed.portfolio.models import ServiceArea, Typology
 
 YES_NO = [("no", "No"), ("yes", "Yes")]
 
@@ -326,11 +327,21 @@ class ModerationForm(Base):
 
 
 class DecisionForm(Base):
+    """The decision on an application; when funded, where the innovation it funds goes in the
+    portfolio (service area and type; the service area is chosen from the fund if left empty)."""
+
     outcome = forms.ChoiceField(label="Decision", choices=Decision.Outcome.choices)
     amount = forms.DecimalField(label="Amount awarded (£)", required=False, max_digits=14, decimal_places=2, min_value=0,
                                 help_text="Leave empty to award the amount asked for.")
     conditions = forms.CharField(label="Conditions of the award", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     public_reason = forms.CharField(label="Reason (published)", widget=forms.Textarea(attrs={"rows": 2}))
+    service_area = forms.ModelChoiceField(label="Portfolio service area (if funded)", required=False,
+                                          queryset=ServiceArea.objects.none(), empty_label="Chosen from the fund")
+    typology = forms.ChoiceField(label="Type of innovation (if funded)", choices=Typology.choices, initial="service",
+                                 required=False)
+
+    def prepare(self) -> None:
+        self.fields["service_area"].queryset = ServiceArea.objects.order_by("name")  # type: ignore[attr-defined]
 
 
 class PitchOrderForm(Base):

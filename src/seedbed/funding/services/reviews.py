@@ -193,10 +193,11 @@ def pitch_slot_move(*, slot: PitchSlot, status: str, actor: Any) -> PitchSlot:
 
 def decision_make(
     *, application: Application, outcome: str, public_reason: str, actor: Any,
-    amount: Decimal | None = None, conditions: str = "",
+    amount: Decimal | None = None, conditions: str = "", service_area: Any = None, typology: str = "service",
 ) -> Decision:
     """Decide an application, with the reason published. Funding commits the money at once
-    (refused if the fund cannot cover it) and makes the award."""
+    (refused if the fund cannot cover it) and makes the award, which puts the innovation it
+    funds in the portfolio (``service_area`` and ``typology``: see ``award_make``)."""
     from seedbed.funding.services.awards import award_make
 
     if not public_reason.strip():
@@ -221,5 +222,6 @@ def decision_make(
                      data={"application": application.pk, "outcome": outcome, "amount": str(money),
                            "reason": decision.public_reason})
         if funded:
-            award_make(application=application, amount=money, conditions=conditions, actor=actor)
+            award_make(application=application, amount=money, conditions=conditions, actor=actor,
+                       service_area=service_area, typology=typology)
     return decision

@@ -150,7 +150,8 @@ def decision_make(request: HttpRequest, call_id: int, application_id: int) -> Ht
             raise ValidationProblem({k: str(v[0]) for k, v in form.errors.items()})
         data = form.cleaned_data
         services.decision_make(application=application, outcome=data["outcome"], public_reason=data["public_reason"],
-                               amount=data["amount"], conditions=data["conditions"], actor=request.user)
+                               amount=data["amount"], conditions=data["conditions"], actor=request.user,
+                               service_area=data["service_area"], typology=data["typology"] or "service")
     return _chair_post(request, call_id, act, back)
 
 
