@@ -47,6 +47,7 @@ from seedbed.data.fitting import (
     stat_names,
 )
 from seedbed.data.moments import wald_test
+from seedbed.data.pushdown import fetch_pushed, pushdown_applies
 from seedbed.data.results import (
     AnalysisResult,
     ArmSummary,
@@ -87,7 +88,10 @@ def analyse(
     progress: ProgressCallback | None = None,
 ) -> AnalysisResult:
     """Push the cell aggregation down to ``engine`` and analyse the cells it returns."""
-    cells = fetch_cells(engine=engine, schema=schema, progress=progress)
+    if pushdown_applies(engine=engine, schema=schema):
+        cells = fetch_pushed(engine=engine, schema=schema, progress=progress)
+    else:
+        cells = fetch_cells(engine=engine, schema=schema, progress=progress)
     return analyse_cells(
         cells=cells, schema=schema, options=options or AnalysisOptions(),
         engine=engine.dialect.name,
@@ -140,8 +144,8 @@ def _arms(cells: Cells, schema: TrialSchema, options: AnalysisOptions) -> ArmCod
 
 
 def _check_clusters(cells: Cells, schema: TrialSchema, arms: ArmCoding) -> None:
-    if not schema.cluster or cells.size == 0:
-        return
+    if not schema.cluster or cells.size == 0 or cells.pushed is not None:
+        return  # pushed clusters were checked in the engine
     starts = cluster_starts(cells, schema)
     if len(starts) == cells.size:  # one cell per cluster: no cluster can span two arms
         return
@@ -178,7 +182,10 @@ def _summaries(cells: Cells, schema: TrialSchema, arms: ArmCoding, index: int,
         mean = sy / n if n else math.nan
         var = (syy - sy * mean) / (n - 1) if n > 1 else math.nan
         sd = math.sqrt(max(var, 0.0)) if math.isfinite(var) else math.nan
-        clusters = int(np.count_nonzero(arm_codes[starts] == a)) if schema.cluster else None
+        clusters = None
+        if schema.cluster:
+            clusters = int(cells.pushed.clusters_per_arm[a]) if cells.pushed is not None \
+                else int(np.count_nonzero(arm_codes[starts] == a))
         mean_cost = cost_per = None
         if c.ncost:
             nc_, sc = float(s[c.ncost][m].sum()), float(s[c.scost][m].sum())
@@ -318,7 +325,7 @@ def analyse_cells(
     arms = _arms(cells, schema, options)
     _check_clusters(cells, schema, arms)
     warnings: list[str] = []
-    if schema.cluster and (cells.keys[schema.cluster].codes < 0).any():
+    if schema.cluster and cells.pushed is None and (cells.keys[schema.cluster].codes < 0).any():
         warnings.append(WARN_ROWS_WITHOUT_CLUSTER)
     results = []
     for i in range(len(schema.outcomes)):
@@ -329,7 +336,10 @@ def analyse_cells(
     if len(results) > 1:
         results = _holm_across_outcomes(results)
     arm_codes = cells.keys[schema.arm].codes
-    if schema.cluster:  # clusters were randomised, so their counts are what the ratio governs
+    per_arm = cells.pushed.clusters_per_arm if cells.pushed is not None else None
+    if per_arm is not None:
+        observed = [int(per_arm[a]) for a in arms.order]
+    elif schema.cluster:  # clusters were randomised, so their counts are what the ratio governs
         first = arm_codes[cluster_starts(cells, schema)]
         observed = [int(np.count_nonzero(first == a)) for a in arms.order]
     else:
@@ -339,6 +349,8 @@ def analyse_cells(
     if srm.mismatch:
         warnings.append(WARN_SAMPLE_RATIO_MISMATCH)
     n_clusters = len(cluster_starts(cells, schema)) if schema.cluster else None
+    if per_arm is not None:
+        n_clusters = int(per_arm.sum())
     total = int(round(float(cells.stats["n_rows"].sum())))
     shown_total = suppress_counts([total], below=options.suppress_below,
                                   total_published=False)[0]

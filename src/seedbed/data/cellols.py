@@ -20,6 +20,7 @@ check that it agrees with ``ols_from_moments`` to 1e-12.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,24 +91,9 @@ def ols_cr1_cells(
     g = int(keep.sum())
     n = int(round(float(cells.n.sum())))
     if cluster_arms is not None and g:
-        counts = np.bincount(cluster_arms[keep][cluster_arms[keep] >= 0])
-        counts = counts[counts > 0]
-        if len(counts) and int(counts.min()) < MIN_CLUSTERS_PER_ARM:
-            warnings.append(WARN_FEW_CLUSTERS_PER_ARM)
-    if n == 0 or g == 0:
-        warnings.append(WARN_NO_DATA)
-    rank = int(np.linalg.matrix_rank(xtx)) if n else 0
-    if rank < k:
-        warnings.append(WARN_SINGULAR_DESIGN)
-        bread = np.linalg.pinv(xtx, hermitian=True)
-    else:
-        bread = np.linalg.inv(xtx)
+        few_clusters_warning(np.bincount(cluster_arms[keep][cluster_arms[keep] >= 0]), warnings)
+    bread, rank = inverse_and_checks(xtx=xtx, n=n, g=g, warnings=warnings)
     coef = bread @ xty
-    rss = max(yty - 2.0 * float(coef @ xty) + float(coef @ xtx @ coef), 0.0)
-    if n <= k:
-        warnings.append(WARN_N_NOT_GREATER_THAN_K)
-    if g < 2:
-        warnings.append(WARN_ONE_CLUSTER)
     if g:
         scores = _cell_scores(cells, coef)
         if not one_cell_each:
@@ -116,7 +102,70 @@ def ols_cr1_cells(
             scores = scores[keep]
     else:
         scores = np.zeros((0, k))
-    meat = scores.T @ scores
+    return cr1_fit(xtx=xtx, xty=xty, yty=yty, meat=scores.T @ scores, n=n, g=g, names=names,
+                   alpha=alpha, warnings=warnings, bread=bread, rank=rank)
+
+
+def ols_cr1_pushed(
+    *, cells: CellSums, meat: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    names: list[str], alpha: float,
+) -> ModelFit:
+    """CR1 OLS when the clusters stayed in the engine: ``cells`` are totals with constant
+    design rows (X'X and X'y as above) and ``meat(b)`` returns sum_g s_g s_g' and the number
+    of clusters with observations per arm, computed by the engine for coefficients b."""
+    xtx, xty, yty = _normal_equations(cells)
+    n = int(round(float(cells.n.sum())))
+    bread, _ = inverse_and_checks(xtx=xtx, n=n, g=2, warnings=[])
+    coef = bread @ xty
+    if np.all(np.isfinite(coef)):
+        sums, per_arm = meat(coef)
+    else:
+        sums, per_arm = np.full((len(names), len(names)), math.nan), np.zeros(0)
+    g = int(per_arm.sum())
+    warnings: list[str] = []
+    if g:
+        few_clusters_warning(per_arm, warnings)
+    bread, rank = inverse_and_checks(xtx=xtx, n=n, g=g, warnings=warnings)
+    return cr1_fit(xtx=xtx, xty=xty, yty=yty, meat=sums, n=n, g=g, names=names,
+                   alpha=alpha, warnings=warnings, bread=bread, rank=rank)
+
+
+def few_clusters_warning(counts: np.ndarray, warnings: list[str]) -> None:
+    """Warn when an arm that has clusters has fewer than ``MIN_CLUSTERS_PER_ARM``."""
+    counts = counts[counts > 0]
+    if len(counts) and int(counts.min()) < MIN_CLUSTERS_PER_ARM:
+        warnings.append(WARN_FEW_CLUSTERS_PER_ARM)
+
+
+def inverse_and_checks(
+    *, xtx: np.ndarray, n: int, g: int, warnings: list[str]
+) -> tuple[np.ndarray, int]:
+    """(X'X)^-1 (a pseudo-inverse when singular) and its rank; appends the data warnings."""
+    k = xtx.shape[0]
+    if n == 0 or g == 0:
+        warnings.append(WARN_NO_DATA)
+    rank = int(np.linalg.matrix_rank(xtx)) if n else 0
+    if rank < k:
+        warnings.append(WARN_SINGULAR_DESIGN)
+        bread = np.linalg.pinv(xtx, hermitian=True)
+    else:
+        bread = np.linalg.inv(xtx)
+    if n <= k:
+        warnings.append(WARN_N_NOT_GREATER_THAN_K)
+    if g < 2:
+        warnings.append(WARN_ONE_CLUSTER)
+    return bread, rank
+
+
+def cr1_fit(
+    *, xtx: np.ndarray, xty: np.ndarray, yty: float, meat: np.ndarray, n: int, g: int,
+    names: list[str], alpha: float, warnings: list[str], bread: np.ndarray, rank: int,
+) -> ModelFit:
+    """The CR1 fit record from the normal equations, their (pseudo-)inverse ``bread`` and the
+    meat sum_g s_g s_g' over ``g`` clusters: V = G/(G-1) (N-1)/(N-k) bread meat bread."""
+    k = len(names)
+    coef = bread @ xty
+    rss = max(yty - 2.0 * float(coef @ xty) + float(coef @ xtx @ coef), 0.0)
     factor = g / (g - 1) * (n - 1) / (n - k) if g >= 2 and n > k else math.nan
     cov = factor * (bread @ meat @ bread)
     df = float(g - 1) if g >= 2 else math.nan

@@ -7,6 +7,7 @@ engines agree to the rounding of their in-engine sums (about 1e-15 relative per 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,24 @@ class KeyColumn:
         return KeyColumn(codes=self.codes[mask], levels=self.levels)
 
 
+MeatFunction = Callable[
+    [dict[str, str], np.ndarray, "int | None", np.ndarray], tuple[np.ndarray, np.ndarray]]
+"""(statistic names, design rows of the cells, covariate column, coefficients) ->
+(sum over clusters of s_g s_g', clusters with observations per arm code)."""
+
+
+@dataclass(frozen=True)
+class PushedClusters:
+    """Clusters that stayed in the engine (``seedbed.data.pushdown``).
+
+    The cells are then per-arm totals, ``clusters_per_arm`` counts each arm's clusters (by
+    arm code) and ``meat`` returns the CR1 score sums computed where the data live.
+    """
+
+    clusters_per_arm: np.ndarray
+    meat: MeatFunction
+
+
 @dataclass(frozen=True)
 class Cells:
     """One entry per arm x stratum x cluster x subgroup cell, sorted by key.
@@ -55,13 +74,16 @@ class Cells:
 
     keys: dict[str, KeyColumn]
     stats: dict[str, np.ndarray]
+    pushed: PushedClusters | None = None
 
     @property
     def size(self) -> int:
         return len(next(iter(self.stats.values()))) if self.stats else 0
 
     def take(self, mask: np.ndarray) -> Cells:
-        """The cells where ``mask`` is true (order kept)."""
+        """The cells where ``mask`` is true (order kept; not for pushed clusters)."""
+        if self.pushed is not None:
+            raise ValueError("cells whose clusters stayed in the engine cannot be subset")
         return Cells(
             keys={k: v.take(mask) for k, v in self.keys.items()},
             stats={k: v[mask] for k, v in self.stats.items()},

@@ -157,13 +157,26 @@ class DuckDBEngine:
         self.con.execute("SET enable_progress_bar_print = false")
 
     def fetch(self, sql: str, *, progress: ProgressCallback | None = None) -> Columns:
+        out: Columns = self._run(lambda: _numpy(self.con.sql(sql)), progress)
+        return out
+
+    def materialise(self, sql: str, *, name: str,
+                    progress: ProgressCallback | None = None) -> str:
+        """Keep the result of ``sql`` in a temporary table; returns its quoted name."""
+        table = self.dialect.ident(name)
+        self._run(lambda: self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {sql}"),
+                  progress)
+        return table
+
+    def _run(self, work: Callable[[], Any], progress: ProgressCallback | None) -> Any:
+        """Run ``work``, reporting DuckDB's query progress to ``progress`` meanwhile."""
         if progress is None:
-            return _numpy(self.con.sql(sql))
+            return work()
         result: dict[str, Any] = {}
 
         def run() -> None:
             try:
-                result["table"] = _numpy(self.con.sql(sql))
+                result["table"] = work()
             except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
                 result["error"] = exc
 
@@ -199,6 +212,20 @@ class PostgresEngine:
 
         self.conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
         self.relation = ".".join(self.dialect.ident(p) for p in table.split("."))
+
+    def materialise(self, sql: str, *, name: str,
+                    progress: ProgressCallback | None = None) -> str:
+        """Keep the result of ``sql`` in a temporary table (this session's); returns its
+        quoted name."""
+        if progress is not None:
+            progress(-1.0)
+        table = self.dialect.ident(name)
+        with self.conn.cursor() as cur:
+            cur.execute(f"DROP TABLE IF EXISTS {table}".encode())
+            cur.execute(f"CREATE TEMP TABLE {table} AS {sql}".encode())
+        if progress is not None:
+            progress(1.0)
+        return table
 
     def fetch(self, sql: str, *, progress: ProgressCallback | None = None) -> Columns:
         if progress is not None:
@@ -255,6 +282,7 @@ class SparkEngine:
     def __init__(self, *, parquet: str | None = None, table: str | None = None,
                  session: Any = None) -> None:
         self.spark = session if session is not None else spark_session()
+        self._cached: list[tuple[str, Any]] = []
         if parquet is not None:
             self.view = f"seedbed_{os.getpid()}_{int(time.monotonic_ns())}"
             self.spark.read.parquet(parquet).createOrReplaceTempView(self.view)
@@ -265,6 +293,20 @@ class SparkEngine:
             self._owns_view = False
         else:
             raise ValueError("SparkEngine needs a Parquet path or a table")
+
+    def materialise(self, sql: str, *, name: str,
+                    progress: ProgressCallback | None = None) -> str:
+        """Keep the result of ``sql`` cached under a temporary view; returns its quoted name."""
+        if progress is not None:
+            progress(-1.0)
+        view = f"{name}_{os.getpid()}_{int(time.monotonic_ns())}"
+        df = self.spark.sql(sql).cache()
+        df.count()
+        df.createOrReplaceTempView(view)
+        self._cached.append((view, df))
+        if progress is not None:
+            progress(1.0)
+        return self.dialect.ident(view)
 
     def fetch(self, sql: str, *, progress: ProgressCallback | None = None) -> Columns:
         if progress is not None:
@@ -288,5 +330,9 @@ class SparkEngine:
         return list(self.spark.sql(sql).columns)
 
     def close(self) -> None:
+        for view, df in self._cached:
+            self.spark.catalog.dropTempView(view)
+            df.unpersist()
+        self._cached.clear()
         if self._owns_view:
             self.spark.catalog.dropTempView(self.view)

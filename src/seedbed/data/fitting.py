@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from seedbed.data import moments
-from seedbed.data.cellols import CellSums, ols_cr1_cells
+from seedbed.data.cellols import CellSums, ols_cr1_cells, ols_cr1_pushed
 from seedbed.data.cells import Cells
 from seedbed.data.design import Design
 from seedbed.data.modelfit import COV_CLASSICAL, COV_CR1, ModelFit
@@ -35,8 +35,10 @@ class ArmCoding:
 
 
 def cluster_starts(cells: Cells, schema: TrialSchema) -> np.ndarray:
-    """Indices where each cluster's run of (cluster-sorted) cells begins."""
-    codes = cells.keys[schema.cluster].codes if schema.cluster else np.zeros(0)
+    """Indices where each cluster's run of (cluster-sorted) cells begins (none when the
+    clusters stayed in the engine)."""
+    codes = cells.keys[schema.cluster].codes if schema.cluster and cells.pushed is None \
+        else np.zeros(0)
     if len(codes) == 0:
         return np.zeros(0, dtype=np.int64)
     # rows without a cluster label cannot be grouped: each such cell is its own block
@@ -48,6 +50,16 @@ def fit(
 ) -> ModelFit:
     """OLS of one model on the cells; ``stat`` names the cell columns (n, sy, syy, sx...)."""
     s = cells.stats
+    if schema.cluster and cells.pushed is not None:
+        pushed = cells.pushed
+        sums = CellSums(
+            design=design.rows, n=s[stat["n"]], sy=s[stat["sy"]], syy=s[stat["syy"]],
+            x_col=design.x_col, sx=s.get(stat.get("sx", "")),
+            sxx=s.get(stat.get("sxx", "")), sxy=s.get(stat.get("sxy", "")),
+        )
+        return ols_cr1_pushed(
+            cells=sums, names=design.names, alpha=alpha,
+            meat=lambda coef: pushed.meat(stat, design.rows, design.x_col, coef))
     if schema.cluster:
         starts = cluster_starts(cells, schema)
         if len(starts) > moments.MAX_OBJECT_BLOCKS:
