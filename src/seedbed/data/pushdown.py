@@ -6,8 +6,9 @@ temporary table T (one row per arm x cluster, the cell query of ``seedbed.data.s
 only a few numbers leave it, in three small queries over T:
 
 1. per-arm totals of every cell statistic, the number of cells per arm and how many of them
-   have a cluster label; and the number of clusters with more than one cell (a cluster in two
-   arms, or rows without an arm). The totals give X'X and X'y, hence b, in Python.
+   have a cluster label; and the number of cells in excess of one per cluster (non-zero when
+   a cluster is in two arms, or has rows without an arm). The totals give X'X and X'y, hence
+   b, in Python.
 2. for each model, with the fitted value f_a = d_a'b of arm a and b_x the covariate's
    coefficient, each cluster's score is s_g = d_a u_g + e v_g (Cameron & Miller, J Human
    Resources 2015;50:317-372; see ``seedbed.data.cellols``) with
@@ -69,9 +70,9 @@ def totals_query(*, table: str, stats: list[str], arm: str, cluster: str) -> str
 
 
 def split_clusters_query(*, table: str, cluster: str) -> str:
-    """The number of clusters that have more than one cell."""
-    return (f"SELECT COUNT(*) AS n FROM (SELECT {cluster} AS c FROM {table} "  # noqa: S608
-            f"GROUP BY {cluster} HAVING COUNT(*) > 1) AS t")
+    """Cells in excess of one per cluster (0 when no cluster has two cells; a cell without a
+    cluster label counts as excess, and such cells send the analysis to the Python path)."""
+    return f"SELECT COUNT(*) - COUNT(DISTINCT {cluster}) AS n FROM {table}"  # noqa: S608
 
 
 def _literal(value: Any) -> str:
