@@ -174,12 +174,13 @@ def test_degenerate_inputs_give_warnings(backend: str) -> None:
 
 
 def test_precomputed_embeddings_give_the_same_themes(minilm: None) -> None:
-    from seedbed.text import embedder_get
+    """Vectors from the bulk theme encoder, given in, give exactly the themes it computes."""
+    from seedbed.text.backends import MiniLMEmbedder, themes_precision
 
     texts = ["Potholes on Mill Lane", "Mill Lane potholes again", "", "Late buses",
              "The bus is always late", "Broken street lights", "Street lights out"]  # fmt: skip
     ids = list("abcdefg")
-    vectors = embedder_get("minilm").encode(texts)
+    vectors = MiniLMEmbedder(precision=themes_precision()).encode(texts)
     direct = themes(texts=texts, ids=ids, min_size=2, backend="minilm", n_clusters=3)
     given_vectors = themes(
         texts=texts, ids=ids, min_size=2, backend="minilm", n_clusters=3, embeddings=vectors

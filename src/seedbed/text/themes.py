@@ -11,7 +11,8 @@ Method:
        p(d) = [ sqrt(1 - w) s(d),  sqrt(w) l(d) ],   so   p(a).p(b) = (1-w) cos_s + w cos_l
 
    (the shared words of a topic — "strategic voting", "citizens' assembly" — hold its
-   statements together where the sentence model alone spreads them by phrasing). With the
+   statements together where the sentence model alone spreads them by phrasing). s(d) comes
+   from the bulk theme encoder (int8 by default; ``backends.themes_precision``). With the
    tfidf backend p(d) = l(d). Rows are unit length, so ||p(a) - p(b)||^2 = 2 (1 - p(a).p(b)).
 2. Ward's minimum-variance agglomerative clustering (Ward 1963, computed by
    ``scipy.cluster.hierarchy.linkage``): at each step merge the two groups whose union
@@ -39,7 +40,14 @@ import scipy.sparse as sp
 from scipy.cluster.hierarchy import fcluster, linkage
 
 from seedbed.text import codes
-from seedbed.text.backends import BACKEND_TFIDF, Vectors, embedder_get
+from seedbed.text.backends import (
+    BACKEND_TFIDF,
+    Embedder,
+    MiniLMEmbedder,
+    Vectors,
+    embedder_get,
+    themes_precision,
+)
 from seedbed.text.index import items_check
 from seedbed.text.labels import class_tfidf_labels
 from seedbed.text.lsa import euclidean_condensed, lsa_points
@@ -112,7 +120,9 @@ def themes(
     if min_size < 1:
         raise ValueError(codes.ERR_MIN_SIZE.format(min_size=min_size))
     items = items_check(texts, ids)
-    embedder = embedder_get(backend)
+    embedder: Embedder = embedder_get(backend)
+    if embedder.name != BACKEND_TFIDF:
+        embedder = MiniLMEmbedder(precision=themes_precision())
     kept = [item for item in items if item.text.strip()]
     k = max(1, min(n_clusters or cluster_count(len(kept)), len(kept)))
     empty_ids = tuple(item.id for item in items if not item.text.strip())
