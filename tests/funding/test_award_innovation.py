@@ -64,6 +64,8 @@ def test_an_award_joins_the_innovation_that_holds_its_need(world) -> None:  # ty
     award = _decide(world, call, application)
     assert Innovation.objects.count() == before
     assert list(existing.awards.all()) == [award]
+    existing.refresh_from_db()
+    assert existing.budget == award.amount  # the award's money is added to the innovation's budget
     link = existing.links.get(kind=InnovationLink.Kind.AWARD)
     assert link.url == f"/funding/awards/{award.pk}/" and link.label.startswith(award.reference)
     page = client_for(lead).get(reverse("funding:award_detail", args=[award.pk])).content.decode()

@@ -69,6 +69,10 @@ def test_an_idea_answers_an_open_challenge(client_as, demo_world) -> None:  # ty
     assert selectors.ideas_answering(found["draft"]).count() == 0
     row = next(r for r in opendata.open_rows() if r["reference"] == idea.reference)
     assert row["answers_challenge"] == f"{challenge.pk}: {challenge.title}"
+    # The challenge's own page lists the ideas answering it, and invites more.
+    call_page = client.get(reverse("funding:call_detail", args=[challenge.pk])).content.decode()
+    assert f'{idea.reference}: {idea.title}</a> – 0 supports' in call_page
+    assert reverse("participation:idea_new") + f"?challenge={challenge.pk}" in call_page
 
 
 def test_only_an_open_challenge_can_be_answered(client_as, demo_world) -> None:  # type: ignore[no-untyped-def]

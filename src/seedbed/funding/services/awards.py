@@ -74,7 +74,11 @@ def _service_area_for(award: Award, answered: list[Any]) -> Any:
 
 def _innovation_thread(award: Award, *, actor: Any, service_area: Any, typology: str) -> Any:
     """Link the award to the innovation it funds, creating the innovation when there is none."""
-    from seedbed.portfolio.services import innovation_create_from_award, innovation_link_add
+    from seedbed.portfolio.services import (
+        innovation_budget_add,
+        innovation_create_from_award,
+        innovation_link_add,
+    )
     from seedbed.portfolio.services.innovation import innovation_for_record
 
     if not getattr(actor, "is_authenticated", False):
@@ -86,6 +90,8 @@ def _innovation_thread(award: Award, *, actor: Any, service_area: Any, typology:
             innovation_link_add(innovation=innovation, kind="award", target=award, actor=actor,
                                 label=f"{award.reference}: £{award.amount:,.0f} from {award.fund.name}",
                                 url=f"/funding/awards/{award.pk}/")
+            innovation_budget_add(innovation=innovation, amount=award.amount, actor=actor,
+                                  reason=f"Award {award.reference} from {award.fund.name}")
             return innovation
     area = service_area or _service_area_for(award, answered)
     if area is None:

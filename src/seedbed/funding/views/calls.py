@@ -25,6 +25,7 @@ from seedbed.funding.models import Call, Fund
 from seedbed.funding.services import calls as call_services
 from seedbed.funding.views.common import run_form
 from seedbed.participation.models import Theme
+from seedbed.participation.selectors import ideas_answering
 
 
 @require_http_methods(["GET"])
@@ -92,6 +93,7 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
     return render(request, "funding/call_detail.html", {
         "call": call, "needs": call.needs.all(), "stages": call.stages.all(), "questions": call.questions.all(), "criteria": call.criteria.all(),
         "decided": decided, "manager": is_funding_manager(request.user),
+        "ideas": ideas_answering(call) if call.kind == Call.Kind.CHALLENGE else [],
     })
 
 

@@ -1,6 +1,7 @@
 """Writing the portfolio: the only code that writes innovations, stages, decisions and risks."""
 
 from seedbed.portfolio.services.innovation import (
+    innovation_budget_add,
     innovation_create,
     innovation_create_from_award,
     innovation_evidence_record,
@@ -19,6 +20,7 @@ from seedbed.portfolio.services.risk import (
 
 __all__ = [
     "gate_decide",
+    "innovation_budget_add",
     "innovation_create",
     "innovation_create_from_award",
     "innovation_evidence_record",

@@ -179,6 +179,21 @@ def innovation_update(*, innovation: Innovation, changes: dict[str, Any], actor:
     return innovation
 
 
+def innovation_budget_add(*, innovation: Innovation, amount: Decimal, reason: str, actor: Any) -> Innovation:
+    """Raise the innovation's budget (say, a further award funds it), with the reason audited."""
+    if amount <= 0:
+        raise ValidationProblem({"amount": "Enter a positive amount to add to the budget"})
+    with transaction.atomic():
+        innovation = Innovation.objects.select_for_update().get(pk=innovation.pk)
+        before = innovation.budget
+        innovation.budget = before + amount
+        innovation.save(update_fields=["budget"])
+        audit_append(action="portfolio.innovation_budget_add", actor=actor, obj=innovation,
+                     data={"amount": str(amount), "before": str(before), "after": str(innovation.budget),
+                           "reason": reason[:300]})
+    return innovation
+
+
 def innovation_spend_record(
     *, innovation: Innovation, amount: Decimal, actor: Any, note: str = ""
 ) -> Innovation:
@@ -268,8 +283,9 @@ def innovation_create_from_award(
     """Put an awarded application into the portfolio as an innovation (budget = award).
 
     The innovation takes the application's title and summary, the applicant organisation
-    as a provider (the fund's owner leads and commissions), and links the award and the
-    needs the application answers. Refused when the award already has an innovation.
+    as a provider (the fund's owner leads and commissions), and links the award (the
+    funding service links the needs and ideas the application answers). Refused when the
+    award already has an innovation.
     """
     application = award.application
     if Innovation.objects.filter(awards=award).exists():
