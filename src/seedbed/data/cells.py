@@ -117,6 +117,7 @@ def _encode(values: Any) -> KeyColumn:
     every engine returns identically, so the cell order is the same whatever the engine.
     """
     if isinstance(values, Encoded):
+        import pyarrow as pa
         import pyarrow.compute as pc
 
         order = np.frombuffer(pc.sort_indices(values.levels).buffers()[1], dtype=np.uint64)
@@ -125,7 +126,9 @@ def _encode(values: Any) -> KeyColumn:
         rank[order] = np.arange(len(order))
         codes = np.where(values.codes >= 0, rank[np.clip(values.codes, 0, None)], -1) \
             if len(order) else values.codes
-        return KeyColumn(codes=codes, levels=values.levels.take(order))
+        # indices handed over as an Arrow buffer: converting a numpy array would import pandas
+        taken = pa.Array.from_buffers(pa.int64(), len(order), [None, pa.py_buffer(order)])
+        return KeyColumn(codes=codes, levels=values.levels.take(taken))
     mask = _null_mask(values)
     data = np.asarray(values.data if isinstance(values, np.ma.MaskedArray) else values)
     codes = np.full(len(data), -1, dtype=np.int64)

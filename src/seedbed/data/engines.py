@@ -45,19 +45,30 @@ def _validity(arr: Any) -> np.ndarray | None:
     return np.unpackbits(bits, bitorder="little")[arr.offset : arr.offset + len(arr)].astype(bool)
 
 
+SMALL_TEXT_ROWS = 256
+"""Text columns of at most this many rows are returned as Python strings (importing the
+Arrow compute kernels costs more than encoding them in Python)."""
+
+
 def arrow_columns(table: Any) -> Columns:
     """Numpy columns from a pyarrow Table without a pandas round trip.
 
     Numbers are read straight from the Arrow buffers; text is dictionary-encoded in Arrow.
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     out: Columns = {}
     for name in table.column_names:
         arr = table[name].combine_chunks()
         valid = _validity(arr)
-        if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        text = pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
+        if text and len(arr) <= SMALL_TEXT_ROWS:  # a few labels: no need for Arrow kernels
+            values = np.empty(len(arr), dtype=object)
+            values[:] = arr.to_pylist()
+            out[name] = values
+        elif text:
+            import pyarrow.compute as pc
+
             enc = pc.dictionary_encode(arr)
             idx = enc.indices
             codes = np.frombuffer(idx.buffers()[1], dtype=np.int32)[
