@@ -37,6 +37,7 @@ import importlib.metadata
 import importlib.util
 import os
 import threading
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -203,7 +204,12 @@ def minilm_model_int8() -> Any:
     model = copy.deepcopy(minilm_model())
     qconfig = torch.ao.quantization.per_channel_dynamic_qconfig
     spec = {name: qconfig for name in _int8_layers(model)}
-    return torch.ao.quantization.quantize_dynamic(model, spec, dtype=torch.qint8)
+    with warnings.catch_warnings():
+        # torch 2.13 marks eager-mode quantisation deprecated (moving to torchao); it works,
+        # and the warning would otherwise reach every process that builds themes.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.ao.quantization.quantize_dynamic(model, spec, dtype=torch.qint8)
 
 
 @functools.lru_cache(maxsize=1)
