@@ -8,6 +8,7 @@ Built only through the funding services, deterministically (fixed dates and ball
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ from seedbed.funding.models import Award, Call, Review
 from seedbed.funding.services import applications, awards, calls, pb, reviews
 from seedbed.funding.services.funds import fund_create
 from seedbed.participation.models import Contribution
+from seedbed.participation.services import contribution_submit
 
 FUND_NAME = "Northfield Experimentation Fund 2026/27"
 MICRO_TITLE = "Small sparks: micro-grants for family support ideas"
@@ -58,7 +60,7 @@ def build(context: dict[str, Any]) -> None:
         ),
     )
     _micro_round(fund, orgs, lead, panel, provider, resident)
-    _challenge(fund, lead)
+    _challenge(fund, lead, resident)
     _pb_round(fund, lead, resident, frontline)
 
 
@@ -130,7 +132,7 @@ def _micro_round(fund: Any, orgs: dict, lead: Any, panel: Any, provider: Any, re
     awards.report_request(award=award, kind="progress", due_on=dt.date(2026, 9, 30), actor=lead)
 
 
-def _challenge(fund: Any, lead: Any) -> None:
+def _challenge(fund: Any, lead: Any, resident: Any) -> None:
     call = calls.call_create(
         fund=fund, kind=Call.Kind.CHALLENGE, title=CHALLENGE_TITLE, max_amount=Decimal("20000"),
         summary="Residents told us children cross fast roads to get to school. Show us what could make the walk safer.",
@@ -140,7 +142,15 @@ def _challenge(fund: Any, lead: Any) -> None:
     calls.question_add(call=call, text="What would you do, and why do you think it would work?", max_words=500, actor=lead)
     calls.criterion_add(call=call, name="Answers the need", weight=2, actor=lead)
     calls.criterion_add(call=call, name="Evidence it could work", weight=1, actor=lead)
-    calls.call_publish(call=call, actor=lead)
+    call = calls.call_publish(call=call, actor=lead)
+    # A resident's idea answering the challenge (shown on the call's page and the idea's).
+    contribution_submit(
+        submitter=resident, kind="idea", title="Walking bus from the Bourne estate to Northfield Primary",
+        body="Volunteer parents walk a set route each morning, collecting children at stops, so nobody "
+             "crosses Church Lane alone.",
+        answers_call=call, efficiency_tags=["new_resources"], refresh_themes=False,
+        idempotency_key=uuid.uuid5(uuid.UUID("5eedbed0-0000-4000-8000-000000000017"), "challenge-idea"),
+    )
 
 
 def _pb_round(fund: Any, lead: Any, resident: Any, frontline: Any) -> None:
