@@ -159,3 +159,27 @@ def test_spark_pushed_matches_duckdb(hard, python_path, spark, always_push) -> N
     finally:
         engine.close()
     assert_close(result, python_path, rel=REL)
+
+
+def test_one_score_scan_serves_every_model(hard, python_path, always_push) -> None:
+    engine = DuckDBEngine(parquet=str(hard[1]))
+    sent: list[str] = []
+    fetch = engine.fetch
+
+    def counting(sql: str, **kw):  # type: ignore[no-untyped-def]
+        sent.append(sql)
+        return fetch(sql, **kw)
+
+    engine.fetch = counting  # type: ignore[method-assign]
+    try:
+        _plain(analyse(engine=engine, schema=SCHEMA))
+    finally:
+        engine.close()
+    scans = [s for s in sent if "SUM(u0 * u0)" in s]
+    assert len(scans) == 1 and "SUM(u2 * u2)" in scans[0]  # unadjusted, adjusted, cost
+
+
+def test_a_fit_that_differs_gets_its_own_sums(hard, python_path, always_push,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pushdown_module, "_same_fit", lambda a, b: False)
+    assert_close(_duckdb(hard[1]), python_path, rel=REL)
