@@ -6,8 +6,12 @@
    embedding + exact cosine top-k) and the search step alone, vs scikit-learn
    ``NearestNeighbors(algorithm="brute", metric="cosine").kneighbors`` on the same vectors.
 3. Themes for 10,000 texts: ``seedbed.text.themes`` end to end from scratch (embedding cache
-   cleared), again with the texts' embeddings cached, and its clustering step vs
-   scikit-learn ``AgglomerativeClustering(linkage="ward")`` on the same points.
+   cleared; the int8 theme encoder built inside the timed call), again with the texts'
+   embeddings cached, and its clustering step vs scikit-learn
+   ``AgglomerativeClustering(linkage="ward")`` on the same points. Then, in the same run,
+   themes from scratch with the index's floating-point encoder
+   (``SEEDBED_TEXT_THEMES_PRECISION=auto``, the engine before int8), the cosine agreement of
+   the two encoders' vectors and the adjusted Rand index between the two sets of themes.
 
 Wall and CPU time are both reported: the machine is shared, and CPU time is what a busy
 machine inflates least.
@@ -18,7 +22,7 @@ index is built from the embeddings of ``--base`` real embedded texts plus Gaussi
 (renormalised; mean cosine to the source about 0.86) unless ``--full-embed`` is given, in which
 case all 100,000 perturbed texts are embedded (slow: see the throughput figure).
 
-Run: .venv/bin/python bench/bench_text.py [--quick] [--full-embed]
+Run: .venv/bin/python bench/bench_text.py [--quick] [--full-embed] [--themes-only]
 """
 
 from __future__ import annotations
@@ -193,19 +197,31 @@ def bench_themes(texts: list[str], n: int) -> None:
     from sklearn.metrics import adjusted_rand_score
 
     from seedbed.text import themes
-    from seedbed.text.backends import MiniLMEmbedder, embedding_cache_clear
+    from seedbed.text.backends import (
+        ENV_THEMES_PRECISION,
+        MiniLMEmbedder,
+        embedding_cache_clear,
+        minilm_model,
+        minilm_precision,
+        themes_precision,
+    )
     from seedbed.text.tfidf import TfidfEmbedder
     from seedbed.text.themes import _cluster_labels, _lexical_points, cluster_count
 
     corpus = variants(texts, n, seed=3)
     ids = [str(i) for i in range(n)]
+    minilm_model()  # loaded, as by [1] in a full run; the int8 copy is not made yet
+    # Imports and first calls of the lexical and clustering steps, outside the timings below
+    # (so the first timed run does not pay for what the second gets free).
+    themes(texts=texts[:60], ids=[str(i) for i in range(60)], min_size=3, backend="tfidf")
+    encoder = themes_precision()
     embedding_cache_clear()  # from scratch: no text of the set has been embedded
     result, total, total_cpu = timed_cpu(themes, texts=corpus, ids=ids, min_size=3,
                                          backend="minilm")
     again, warm, warm_cpu = timed_cpu(themes, texts=corpus, ids=ids, min_size=3,
                                       backend="minilm")
     assert again == result
-    semantic = MiniLMEmbedder().encode(corpus)  # cached: for the steps below
+    semantic = MiniLMEmbedder(precision=encoder).encode(corpus)  # cached: for the steps below
     # The lexical and clustering steps again, alone, for the side-by-side comparison.
     lexical, lsa = timed(lambda: _lexical_points(TfidfEmbedder().fitted(corpus).encode(corpus), 0))
     points = np.hstack([np.sqrt(0.5) * semantic.astype(np.float64), np.sqrt(0.5) * lexical])
@@ -213,10 +229,41 @@ def bench_themes(texts: list[str], n: int) -> None:
     labels, ours = timed(_cluster_labels, points, k, 0)
     reference = AgglomerativeClustering(n_clusters=k, linkage="ward")
     ref_labels, ref = timed(reference.fit_predict, points)
-    print(f"\n[3] themes for {n:,} texts (minilm, min_size 3, k = {k})")
+    # The engine as it was: themes with the index's floating-point encoder, from scratch.
+    embedding_cache_clear()
+    before = os.environ.get(ENV_THEMES_PRECISION)
+    os.environ[ENV_THEMES_PRECISION] = "auto"
+    try:
+        floating, float_total, float_cpu = timed_cpu(themes, texts=corpus, ids=ids, min_size=3,
+                                                     backend="minilm")
+    finally:
+        if before is None:
+            del os.environ[ENV_THEMES_PRECISION]
+        else:
+            os.environ[ENV_THEMES_PRECISION] = before
+    exact = MiniLMEmbedder(precision="fp32").encode(corpus[:1000])
+    cosine = np.sum(exact * semantic[:1000], axis=1)
+    float_cosine = np.sum(exact * MiniLMEmbedder().encode(corpus[:1000]), axis=1)
+
+    def flat(found):  # type: ignore[no-untyped-def]
+        where = {m: t for t, theme in enumerate(found.themes) for m in theme.member_ids}
+        return [where.get(i, -1) for i in ids]
+
+    print(f"\n[3] themes for {n:,} texts (minilm, min_size 3, k = {k}; "
+          f"{len(set(corpus)):,} distinct texts; theme encoder {encoder})")
     print(
         f"    seedbed themes from scratch       {total:7.1f} s wall, {total_cpu:6.1f} s CPU   target < 60 s; "
         f"{len(result.themes)} themes, {len(result.unassigned_ids)} unassigned"
+    )
+    print(
+        f"    same, index encoder ({minilm_precision()}) as before {float_total:7.1f} s wall, "
+        f"{float_cpu:6.1f} s CPU; ratio {encoder}/{minilm_precision()} time {total / float_total:.2f}"
+    )
+    print(
+        f"    cosine to float32, first 1,000 texts: {encoder} mean {cosine.mean():.4f} min "
+        f"{cosine.min():.4f}; {minilm_precision()} mean {float_cosine.mean():.5f} min "
+        f"{float_cosine.min():.4f}; themes agreement {encoder} vs {minilm_precision()} "
+        f"(adjusted Rand index) {adjusted_rand_score(flat(result), flat(floating)):.3f}"
     )
     print(
         f"    seedbed themes again (embeddings cached in the process) {warm:7.1f} s wall, {warm_cpu:6.1f} s CPU"
@@ -239,6 +286,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, to check the script")
     parser.add_argument("--full-embed", action="store_true", help="embed all 100,000 texts")
+    parser.add_argument("--themes-only", action="store_true", help="run [3] only")
     args = parser.parse_args()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     import torch
@@ -253,8 +301,9 @@ def main() -> None:
         f"({torch.get_num_threads()} threads), load average at start {os.getloadavg()[0]:.1f}"
     )
     print(f"texts: {len(texts):,} Pol.is comments and perturbations of them")
-    bench_embedding(variants(texts, n_embed, seed=0))
-    bench_near_duplicates(texts, n_index, base, queries, args.full_embed)
+    if not args.themes_only:
+        bench_embedding(variants(texts, n_embed, seed=0))
+        bench_near_duplicates(texts, n_index, base, queries, args.full_embed)
     bench_themes(texts, n_themes)
     print(f"\nload average at end {os.getloadavg()[0]:.1f}; whole run CPU {time.process_time():.0f} s")
 
