@@ -11,6 +11,7 @@ under BENCH_DIR (default /tmp/seedbed-bench); nothing is committed. Each measure
 separate process (bench_data_child.py) so its peak memory (getrusage) is its own.
 
 Usage: .venv/bin/python bench/bench_data.py [--small N] [--large N] [--repeat R] [--skip-large]
+       [--skip-small]
 """
 
 from __future__ import annotations
@@ -91,6 +92,8 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=100_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-large", action="store_true")
+    parser.add_argument("--skip-small", action="store_true",
+                        help="only the 100-million-row comparison")
     parser.add_argument("--csv-rows", type=int, default=0,
                         help="also ingest (validate and store) a CSV of this many rows")
     parser.add_argument("--dir", default=os.environ.get("BENCH_DIR", "/tmp/seedbed-bench"))
@@ -99,12 +102,19 @@ def main() -> None:
     print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
 
-    small = base / f"trial_{args.small}.parquet"
-    generate(small, args.small)
-    print(f"\n{args.small:,} rows ({small.stat().st_size / 2**20:.0f} MiB Parquet):")
+    if not args.skip_small:
+        run_small(base, args.small, args.repeat)
+    run_rest(args, base)
+
+
+def run_small(base: Path, rows: int, repeat: int) -> None:
+    """The 10-million-row comparison against pandas + statsmodels."""
+    small = base / f"trial_{rows}.parquet"
+    generate(small, rows)
+    print(f"\n{rows:,} rows ({small.stat().st_size / 2**20:.0f} MiB Parquet):")
     seed, ref = best_of(["seedbed", "statsmodels"], small, 1)
-    if args.repeat > 1:
-        seed = best_of(["seedbed"], small, args.repeat)[0]
+    if repeat > 1:
+        seed = best_of(["seedbed"], small, repeat)[0]
     show("seedbed analyse (CR1 ANCOVA)", seed)
     show("pandas + statsmodels", ref)
     d_eff = abs(seed["effect"] - ref["effect"]) / abs(ref["effect"])
@@ -114,6 +124,9 @@ def main() -> None:
     print(f"  effect {seed['effect']:.10f} vs {ref['effect']:.10f} (rel diff {d_eff:.1e}); "
           f"CR1 se {seed['se']:.10f} vs {ref['se']:.10f} (rel diff {d_se:.1e}); target 1e-6")
 
+
+def run_rest(args: argparse.Namespace, base: Path) -> None:
+    """CSV ingestion (when asked for) and the 100-million-row comparison."""
     if args.csv_rows:
         csv = base / f"trial_{args.csv_rows}.csv"
         generate(csv, args.csv_rows, fmt="csv")
