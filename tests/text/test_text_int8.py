@@ -17,6 +17,8 @@ MIN_COSINE = 0.85
 
 def test_themes_precision_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(backends_module.ENV_THEMES_PRECISION, raising=False)
+    assert backends_module.themes_precision() == backends_module.minilm_precision()  # default: auto
+    monkeypatch.setenv(backends_module.ENV_THEMES_PRECISION, "int8")
     assert backends_module.themes_precision() == "int8"
     monkeypatch.setenv(backends_module.ENV_THEMES_PRECISION, "auto")
     monkeypatch.setenv(backends_module.ENV_PRECISION, "fp32")
