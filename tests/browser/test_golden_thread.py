@@ -17,38 +17,9 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from seedbed.demo.personas import DEMO_PASSWORD
-from tests.browser.conftest import Persona, axe_violations, describe, sign_in
+from tests.browser.conftest import Persona
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-class Journey:
-    """Visits pages as one persona at a time and checks every page with axe."""
-
-    def __init__(self, page: Any, base: str) -> None:
-        self.page, self.base, self.failures = page, base, []
-
-    def as_(self, username: str) -> None:
-        self.page.context.clear_cookies()
-        sign_in(self.page, self.base, username, DEMO_PASSWORD)
-        assert "/account/" in self.page.url, f"{username} could not sign in"
-
-    def check(self) -> None:
-        violations = axe_violations(self.page)
-        if violations:
-            self.failures.append(f"{self.page.url}\n{describe(violations)}")
-
-    def go(self, path: str) -> None:
-        response = self.page.goto(self.base + path)
-        assert response is not None and response.status == 200, f"{path}: {response and response.status}"
-        self.check()
-
-    def submit(self, name: str) -> None:
-        # Some steps embed text (similarity, search) and can take a while on a busy machine.
-        self.page.get_by_role("button", name=name).click(timeout=60000)
-        self.page.wait_for_load_state(timeout=60000)
-        self.check()
 
 
 NEED = "Pupils on our estate keep missing school"
@@ -296,14 +267,13 @@ def test_golden_thread_end_to_end(browser, live_server, demo_world) -> None:  # 
         persona.close()
 
 
-def test_portfolio_to_library_to_gate(page, live_server, demo_world) -> None:  # type: ignore[no-untyped-def]
+def test_portfolio_to_library_to_gate(browser, live_server, demo_world) -> None:  # type: ignore[no-untyped-def]
     """An innovation appears in the portfolio, evidence becomes a library case with its
     evidence level, and the gate decision moves the innovation to mainstreaming."""
     from seedbed.portfolio.models import Innovation
 
-    trip = Journey(page, live_server.url)
-    trip.as_("lead")
-    trip.go(reverse("portfolio:innovation_create"))
+    lead = Persona(browser, live_server.url, "lead", timeout_ms=60000)
+    page = lead.go(reverse("portfolio:innovation_create"))
     page.get_by_label("Title").fill("Walking buses to school")
     page.get_by_label("Problem").fill("Children on the Eastside estate miss school days.")
     page.get_by_label("Delivery").check()
@@ -311,14 +281,14 @@ def test_portfolio_to_library_to_gate(page, live_server, demo_world) -> None:  #
     page.get_by_label("Service area").select_option(label="Children's Services")
     page.get_by_label("Lead organisation").select_option(label="Children's Services")
     page.get_by_label("Budget (£)").fill("15000")
-    trip.submit("Save the innovation")
+    lead.submit("Save the innovation")
     innovation = Innovation.objects.get(title="Walking buses to school")
     assert page.locator("#innovation-stage").inner_text() == "Latent"
-    trip.go(reverse("portfolio:index"))
+    lead.go(reverse("portfolio:index"))
     assert "Walking buses to school" in page.locator("#innovations-table").inner_text()
 
-    def gate(reviewer: str, exception: str = "") -> None:
-        trip.go(reverse("portfolio:gate_decide", args=[innovation.pk]))
+    def gate(reviewer: str, exception: str = "", refused: bool = False) -> None:
+        lead.go(reverse("portfolio:gate_decide", args=[innovation.pk]))
         page.get_by_label("Advance to the next stage").check()
         page.get_by_label("Reasons").fill("The stage's work is done.")
         for box in page.locator("input[name=checklist_done]").all():
@@ -326,17 +296,17 @@ def test_portfolio_to_library_to_gate(page, live_server, demo_world) -> None:  #
         page.get_by_label(reviewer).check()
         if exception:
             page.get_by_label(re.compile("^Exception")).fill(exception)
-        trip.submit("Record the decision")
+        lead.submit("Record the decision", problem_expected=refused)
 
     gate("Demo panel member")
     gate("Demo panel member")
     assert page.locator("#innovation-stage").inner_text() == "Mobilisation"
     # Without causal evidence the gate to mainstreaming refuses.
-    gate("Demo analyst")
+    gate("Demo analyst", refused=True)
     assert "needs evidence level 3" in page.locator(".govuk-error-summary").inner_text()
 
-    trip.as_("analyst")
-    trip.go(reverse("library:case_create"))
+    analyst = Persona(browser, live_server.url, "analyst", timeout_ms=60000)
+    page = analyst.go(reverse("library:case_create"))
     fields = {
         "Title": "Walking buses and attendance", "Summary in plain language": "Attendance rose.",
         "Problem": "Missed school days.", "What was done": "Volunteers walked children to school.",
@@ -347,14 +317,15 @@ def test_portfolio_to_library_to_gate(page, live_server, demo_world) -> None:  #
         page.get_by_label(label, exact=True).fill(value)
     page.get_by_label("Design").select_option("rct")
     page.get_by_label("Innovation in our portfolio").select_option(label="Walking buses to school")
-    trip.submit("Save as a draft")
-    trip.submit("Publish the case")
+    analyst.submit("Save as a draft")
+    analyst.submit("Publish the case")
     assert page.locator("#case-level").inner_text() == "Evidence level 3"
-    trip.go(reverse("library:index") + "?q=walking+children+to+school")
+    analyst.go(reverse("library:index") + "?q=walking+children+to+school")
     assert "Walking buses and attendance" in page.locator("#case-results").inner_text()
 
-    trip.as_("lead")
+    page = lead.page
     gate("Demo analyst")
     assert page.locator("#innovation-stage").inner_text() == "Mainstreaming"
     assert "Level 3 (positive)" in page.locator("#innovation-evidence").inner_text()
-    assert not trip.failures, "\n\n".join(trip.failures)
+    lead.close()
+    analyst.close()
