@@ -34,6 +34,15 @@ class Spending(models.TextChoices):
     POCOCK = "pocock", "Pocock type (even across looks)"
 
 
+class StopReason(models.TextChoices):
+    """Why a trial stopped before its planned end (shown wherever the trial appears)."""
+
+    HARM = "harm", "Stopped early for harm"
+    BENEFIT = "benefit", "Stopped early for benefit"
+    FUTILITY = "futility", "Stopped early for futility"
+    OTHER = "other", "Stopped early for another reason"
+
+
 class ProbeOutcome(models.TextChoices):
     AMPLIFY = "amplify", "Amplify"
     ADAPT = "adapt", "Adapt"
@@ -117,6 +126,9 @@ class Trial(models.Model):
     seed_commitment = models.CharField(max_length=64, blank=True)
     seed_revealed_at = models.DateTimeField(null=True, blank=True)
     pause_reason = models.TextField(blank=True)
+    # Set when the trial stops before its planned end (a safety decision or a lead's stop).
+    stopped_for = models.CharField(max_length=20, choices=StopReason.choices, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -175,6 +187,11 @@ class Protocol(models.Model):
     power = models.FloatField(default=0.8)
     sides = models.PositiveSmallIntegerField(default=2)
     interim_looks = models.PositiveSmallIntegerField(default=3)
+    # Whether the interim looks also test the primary outcome for benefit (efficacy boundary)
+    # and, optionally, for futility (non-binding). Without efficacy looks the sample size is
+    # not inflated: the looks test the harm outcomes only.
+    efficacy_looks = models.BooleanField(default=False)
+    futility_looks = models.BooleanField(default=False)
     spending = models.CharField(
         max_length=20, choices=Spending.choices, default=Spending.OBRIEN_FLEMING
     )
@@ -399,6 +416,12 @@ class SafetyEvent(models.Model):
     )
     reported_at = models.DateTimeField()
     idempotency_key = models.CharField(max_length=100, blank=True)
+    # The safety lead marks an event reviewed from their workspace.
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-reported_at", "-id"]
@@ -421,6 +444,8 @@ class InterimLook(models.Model):
     information_rate = models.FloatField()
     results = models.JSONField(default=list)
     crossed_harm = models.BooleanField(default=False)
+    # The primary outcome against the efficacy (and futility) boundary, when planned.
+    efficacy = models.JSONField(default=dict, blank=True)
     taken_at = models.DateTimeField()
     taken_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -448,6 +473,8 @@ class SafetyDecision(models.Model):
         InterimLook, null=True, blank=True, on_delete=models.PROTECT, related_name="decisions"
     )
     decision = models.CharField(max_length=20, choices=Decision.choices)
+    # With decision "stop": why (harm, benefit, futility, other).
+    stop_reason = models.CharField(max_length=20, choices=StopReason.choices, blank=True)
     reasons = models.TextField()
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -522,6 +549,8 @@ class TrialResult(models.Model):
     direction = models.CharField(max_length=20, choices=Direction.choices)
     cost_per_outcome = models.FloatField(null=True, blank=True)
     evidence_level = models.PositiveSmallIntegerField(default=0)
+    # Each downgrade of the evidence level with its reason: [{"code", "text"}, ...]
+    evidence_reasons = models.JSONField(default=list, blank=True)
     plain_summary = models.TextField()
     lessons = models.TextField(blank=True)
     run_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
