@@ -56,10 +56,15 @@ def test_a_harmful_arm_crosses_the_boundary_and_enrolment_pauses(
     with pytest.raises(ValidationProblem) as caught:
         safety_decision_record(actor=users["safety"], trial=trial, decision="continue", reasons=" ")
     assert "reasons" in caught.value.problems
-    safety_decision_record(actor=users["safety"], trial=trial, decision="stop",
+    with pytest.raises(ValidationProblem) as caught:
+        safety_decision_record(actor=users["safety"], trial=trial, decision="stop",
+                               reasons="Too many placements")
+    assert "stop_reason" in caught.value.problems
+    safety_decision_record(actor=users["safety"], trial=trial, decision="stop", stop_reason="harm",
                            reasons="The excess of placements is too large to continue")
     trial.refresh_from_db()
     assert trial.status == Trial.Status.STOPPED
+    assert trial.stopped_for == "harm" and trial.stopped_at is not None
     assert SafetyDecision.objects.get(trial=trial).look == look
     actions = set(AuditEntry.objects.values_list("action", flat=True))
     assert {"trials.interim_look", "trials.enrolment_pause", "trials.safety_decision",

@@ -18,6 +18,7 @@ from seedbed.trials.models import (
     SafetyDecision,
     Severity,
     Spending,
+    StopReason,
 )
 
 
@@ -277,6 +278,10 @@ class SafetyEventForm(TrialForm):
 
 class DecisionForm(TrialForm):
     decision = forms.ChoiceField(label="Decision", choices=SafetyDecision.Decision.choices)
+    stop_reason = forms.ChoiceField(
+        label="If stopping, why", required=False,
+        choices=[("", "Not stopping"), *StopReason.choices],
+    )
     reasons = _text("Reasons", help_text="Recorded in the audit chain and shown to the trial team.")
 
 

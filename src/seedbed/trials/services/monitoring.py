@@ -39,6 +39,7 @@ from seedbed.trials.models import (
     SafetyDecision,
     SafetyEvent,
     Severity,
+    StopReason,
     Trial,
 )
 
@@ -52,6 +53,7 @@ ERROR_NO_ENROLMENT = "Nobody is enrolled yet: there is nothing to look at"
 ERROR_ALL_LOOKS = "Every planned look ({looks}) has been taken"
 ERROR_DECISION = "Choose whether to continue or stop"
 ERROR_REASONS = "Give the reasons for the decision"
+ERROR_STOP_REASON = "Choose why the trial stops (harm, benefit, futility or another reason)"
 ERROR_NOT_PAUSED = "A decision is recorded when enrolment is paused for safety review"
 MESSAGE_PAUSED = "Look {look}: {harm} crossed its harm boundary (Z = {z:.2f} at or below {bound:.2f})"
 
@@ -227,12 +229,19 @@ def interim_look_run(*, actor: User, trial: Trial) -> InterimLook:
 
 
 def safety_decision_record(
-    *, actor: User, trial: Trial, decision: str, reasons: str
+    *, actor: User, trial: Trial, decision: str, reasons: str, stop_reason: str = ""
 ) -> SafetyDecision:
-    """The safety lead's decision after a pause: continue (with reasons) or stop."""
+    """The safety lead's decision after a pause: continue (with reasons) or stop.
+
+    Stopping needs ``stop_reason`` (a ``StopReason`` value); the trial then records why and
+    when it stopped, so that every page showing it can say "Stopped early for harm on <date>".
+    """
     problems: dict[str, str] = {}
     if decision not in SafetyDecision.Decision.values:
         problems["decision"] = ERROR_DECISION
+    stopping = decision == SafetyDecision.Decision.STOP
+    if stopping and stop_reason not in StopReason.values:
+        problems["stop_reason"] = ERROR_STOP_REASON
     if not reasons.strip():
         problems["reasons"] = ERROR_REASONS
     if problems:
@@ -243,14 +252,18 @@ def safety_decision_record(
             raise ValidationProblem({"__all__": ERROR_NOT_PAUSED})
         record = SafetyDecision.objects.create(
             trial=trial, look=trial.looks.order_by("-number").first(), decision=decision,
+            stop_reason=stop_reason if stopping else "",
             reasons=reasons.strip(), decided_by=actor, decided_at=timezone.now(),
         )
-        trial.status = (
-            Trial.Status.RECRUITING if decision == SafetyDecision.Decision.CONTINUE
-            else Trial.Status.STOPPED
-        )
         trial.pause_reason = ""
-        trial.save(update_fields=["status", "pause_reason"])
+        if stopping:
+            trial.status = Trial.Status.STOPPED
+            trial.stopped_for = stop_reason
+            trial.stopped_at = record.decided_at
+        else:
+            trial.status = Trial.Status.RECRUITING
+        trial.save(update_fields=["status", "pause_reason", "stopped_for", "stopped_at"])
         audit_append(action="trials.safety_decision", actor=actor, obj=record,
-                     data={"trial": trial.pk, "decision": decision})
+                     data={"trial": trial.pk, "decision": decision,
+                           "stop_reason": record.stop_reason})
     return record
