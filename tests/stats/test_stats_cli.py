@@ -245,3 +245,28 @@ def test_randomise_cluster_and_errors(tmp_path: Path) -> None:
         ],
     )
     assert blocks.exit_code == 2
+
+
+@pytest.mark.parametrize(("control", "message"), [
+    ("n=10,sum=2.5", "sum (the number of successes) must be a whole number"),
+    ("n=10,sum=nan", "sum must be a finite number"),
+    ("n=nan,sum=2", "n must be a finite number"),
+    ("n=-5,sum=0", "n must be a non-negative whole number"),
+])
+def test_compare_refuses_impossible_counts_in_one_line(control: str, message: str) -> None:
+    """Regression: sum=2.5 successes was truncated to 2; n=nan raised a traceback."""
+    result = runner.invoke(app, ["stats", "compare", "--metric", "proportion", "--control",
+                                 control, "--treatment", "n=10,sum=4", "--json"])
+    assert result.exit_code != 0
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("seedbed: error: --control:")
+    assert message in lines[0]
+
+
+def test_compare_refuses_a_nan_mean_sum() -> None:
+    result = runner.invoke(app, ["stats", "compare", "--metric", "mean", "--control",
+                                 "n=10,sum=nan,sum_squares=5", "--treatment",
+                                 "n=10,sum=4,sum_squares=5"])
+    assert result.exit_code != 0 and "sum must be a finite number" in result.stderr
+    assert "Traceback" not in result.output

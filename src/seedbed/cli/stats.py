@@ -290,10 +290,18 @@ def _summary(text: str, metric: Metric, which: str) -> dict[str, float]:
     missing = [k for k in needed if k not in fields]
     if missing:
         fail(f"--{which}: missing {', '.join(missing)}")
+    for name, number in fields.items():
+        if not math.isfinite(number):
+            fail(f"--{which}: {name} must be a finite number, got {number!r}")
     if fields["n"] != int(fields["n"]) or fields["n"] < 0:
         fail(f"--{which}: n must be a non-negative whole number")
+    if metric == Metric.proportion and fields["sum"] != int(fields["sum"]):
+        fail(f"--{which}: for a proportion, sum (the number of successes) must be a whole "
+             f"number, got {fields['sum']!r}")
     if metric == Metric.proportion and not 0 <= fields["sum"] <= fields["n"]:
         fail(f"--{which}: for a proportion, sum (the number of successes) must lie in 0..n")
+    if fields.get("sum_squares", 0.0) < 0:
+        fail(f"--{which}: sum_squares must not be negative")
     return fields
 
 
@@ -319,20 +327,23 @@ def compare(
         fail("--alpha must lie strictly between 0 and 1")
     c = _summary(control, metric, "control")
     t = _summary(treatment, metric, "treatment")
-    if metric == Metric.mean:
-        res = compare_means(
-            control=MeanSummary(int(c["n"]), c["sum"], c["sum_squares"]),
-            treatment=MeanSummary(int(t["n"]), t["sum"], t["sum_squares"]),
-            difference=difference.value,
-            alpha=alpha,
-        )
-    else:
-        res = compare_proportions(
-            control=ProportionSummary(int(c["n"]), int(c["sum"])),
-            treatment=ProportionSummary(int(t["n"]), int(t["sum"])),
-            difference=difference.value,
-            alpha=alpha,
-        )
+    try:
+        if metric == Metric.mean:
+            res = compare_means(
+                control=MeanSummary(int(c["n"]), c["sum"], c["sum_squares"]),
+                treatment=MeanSummary(int(t["n"]), t["sum"], t["sum_squares"]),
+                difference=difference.value,
+                alpha=alpha,
+            )
+        else:
+            res = compare_proportions(
+                control=ProportionSummary(int(c["n"]), int(c["sum"])),
+                treatment=ProportionSummary(int(t["n"]), int(t["sum"])),
+                difference=difference.value,
+                alpha=alpha,
+            )
+    except ValueError as exc:
+        fail(str(exc))
     if sequential:
         if tuning is None:
             fail("--sequential needs --tuning N (the sample size where the sequence is tightest)")
