@@ -139,6 +139,9 @@ def test_compare_sequential_and_degenerate() -> None:
     assert no_tuning.exit_code == 2
 
 
+CLI_SEED = "6b1f0e9d2c7a4853b6e1f09d2c7a4853"
+
+
 def _write_units(path: Path, n: int) -> None:
     with path.open("w", newline="") as fh:
         w = csv.writer(fh)
@@ -163,7 +166,7 @@ def test_randomise_stratified(tmp_path: Path) -> None:
             "--block-sizes",
             "2,4",
             "--seed",
-            "s3cret",
+            CLI_SEED,
             "--protocol-hash",
             "abc",
             "--out",
@@ -171,13 +174,15 @@ def test_randomise_stratified(tmp_path: Path) -> None:
             "--json",
         ]
     )
-    assert out["seed_commitment"] == hashlib.sha256(b"s3cret\nabc").hexdigest()
+    assert out["seed_commitment"] == hashlib.sha256(f"{CLI_SEED}\nabc".encode()).hexdigest()
     assert out["n_units"] == 120 and out["max_imbalance"] <= 2
     rows = list(csv.DictReader(alloc.open()))
     assert [r["pupil"] for r in rows] == [f"p{i}" for i in range(120)]
-    strata = [f"y{i % 3}|{'yes' if i % 4 == 0 else 'no'}" for i in range(120)]
+    # Several strata columns make a tuple per unit (they were joined with "|", which merged
+    # distinct strata such as ("a|b", "c") and ("a", "b|c")).
+    strata = [(f"y{i % 3}", "yes" if i % 4 == 0 else "no") for i in range(120)]
     expected = allocate_blocks(
-        arms=["control", "treatment"], seed="s3cret", strata=strata, block_sizes=[2, 4]
+        arms=["control", "treatment"], seed=CLI_SEED, strata=strata, block_sizes=[2, 4]
     )
     assert [r["arm"] for r in rows] == expected.labels()
 
@@ -196,7 +201,7 @@ def test_randomise_cluster_and_errors(tmp_path: Path) -> None:
             "--cluster",
             "school",
             "--seed",
-            "x",
+            CLI_SEED,
             "--out",
             str(alloc),
             "--json",
@@ -220,7 +225,7 @@ def test_randomise_cluster_and_errors(tmp_path: Path) -> None:
             "--arms",
             "a,b",
             "--seed",
-            "x",
+            CLI_SEED,
             "--out",
             str(alloc),
         ],
@@ -239,7 +244,7 @@ def test_randomise_cluster_and_errors(tmp_path: Path) -> None:
             "--block-sizes",
             "2,4",
             "--seed",
-            "x",
+            CLI_SEED,
             "--out",
             str(alloc),
         ],

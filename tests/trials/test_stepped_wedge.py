@@ -110,7 +110,7 @@ def wedge(trial_world):  # type: ignore[no-untyped-def]
     from seedbed.trials.services.protocols import trial_close
     from tests.trials.helpers import draft_trial
 
-    trial = draft_trial(trial_world, register=True, seed="wedge", design="stepped_wedge", icc=0.05,
+    trial = draft_trial(trial_world, register=True, seed="wedge-seed-4e9a1c7d0b6f2358", design="stepped_wedge", icc=0.05,
                         cluster_size=20, steps=4, clusters="\n".join(CLUSTERS), strata="",
                         title="Stepped rollout of family hubs")
     for name in CLUSTERS:
