@@ -211,6 +211,9 @@ def test_compare_sequential_and_degenerate() -> None:
     assert no_tuning.exit_code == 2
 
 
+CLI_SEED = "6b1f0e9d2c7a4853b6e1f09d2c7a4853"
+
+
 def _write_units(path: Path, n: int) -> None:
     with path.open("w", newline="") as fh:
         w = csv.writer(fh)
@@ -235,7 +238,7 @@ def test_randomise_stratified(tmp_path: Path) -> None:
             "--block-sizes",
             "2,4",
             "--seed",
-            "s3cret",
+            CLI_SEED,
             "--protocol-hash",
             "abc",
             "--out",
@@ -243,13 +246,15 @@ def test_randomise_stratified(tmp_path: Path) -> None:
             "--json",
         ]
     )
-    assert out["seed_commitment"] == hashlib.sha256(b"s3cret\nabc").hexdigest()
+    assert out["seed_commitment"] == hashlib.sha256(f"{CLI_SEED}\nabc".encode()).hexdigest()
     assert out["n_units"] == 120 and out["max_imbalance"] <= 2
     rows = list(csv.DictReader(alloc.open()))
     assert [r["pupil"] for r in rows] == [f"p{i}" for i in range(120)]
-    strata = [f"y{i % 3}|{'yes' if i % 4 == 0 else 'no'}" for i in range(120)]
+    # Several strata columns make a tuple per unit (they were joined with "|", which merged
+    # distinct strata such as ("a|b", "c") and ("a", "b|c")).
+    strata = [(f"y{i % 3}", "yes" if i % 4 == 0 else "no") for i in range(120)]
     expected = allocate_blocks(
-        arms=["control", "treatment"], seed="s3cret", strata=strata, block_sizes=[2, 4]
+        arms=["control", "treatment"], seed=CLI_SEED, strata=strata, block_sizes=[2, 4]
     )
     assert [r["arm"] for r in rows] == expected.labels()
 
@@ -268,7 +273,7 @@ def test_randomise_cluster_and_errors(tmp_path: Path) -> None:
             "--cluster",
             "school",
             "--seed",
-            "x",
+            CLI_SEED,
             "--out",
             str(alloc),
             "--json",
@@ -292,7 +297,7 @@ def test_randomise_cluster_and_errors(tmp_path: Path) -> None:
             "--arms",
             "a,b",
             "--seed",
-            "x",
+            CLI_SEED,
             "--out",
             str(alloc),
         ],
@@ -311,9 +316,34 @@ def test_randomise_cluster_and_errors(tmp_path: Path) -> None:
             "--block-sizes",
             "2,4",
             "--seed",
-            "x",
+            CLI_SEED,
             "--out",
             str(alloc),
         ],
     )
     assert blocks.exit_code == 2
+
+
+@pytest.mark.parametrize(("control", "message"), [
+    ("n=10,sum=2.5", "sum (the number of successes) must be a whole number"),
+    ("n=10,sum=nan", "sum must be a finite number"),
+    ("n=nan,sum=2", "n must be a finite number"),
+    ("n=-5,sum=0", "n must be a non-negative whole number"),
+])
+def test_compare_refuses_impossible_counts_in_one_line(control: str, message: str) -> None:
+    """Regression: sum=2.5 successes was truncated to 2; n=nan raised a traceback."""
+    result = runner.invoke(app, ["stats", "compare", "--metric", "proportion", "--control",
+                                 control, "--treatment", "n=10,sum=4", "--json"])
+    assert result.exit_code != 0
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("seedbed: error: --control:")
+    assert message in lines[0]
+
+
+def test_compare_refuses_a_nan_mean_sum() -> None:
+    result = runner.invoke(app, ["stats", "compare", "--metric", "mean", "--control",
+                                 "n=10,sum=nan,sum_squares=5", "--treatment",
+                                 "n=10,sum=4,sum_squares=5"])
+    assert result.exit_code != 0 and "sum must be a finite number" in result.stderr
+    assert "Traceback" not in result.output

@@ -409,10 +409,18 @@ def _summary(text: str, metric: Metric, which: str) -> dict[str, float]:
     missing = [k for k in needed if k not in fields]
     if missing:
         fail(f"--{which}: missing {', '.join(missing)}")
+    for name, number in fields.items():
+        if not math.isfinite(number):
+            fail(f"--{which}: {name} must be a finite number, got {number!r}")
     if fields["n"] != int(fields["n"]) or fields["n"] < 0:
         fail(f"--{which}: n must be a non-negative whole number")
+    if metric == Metric.proportion and fields["sum"] != int(fields["sum"]):
+        fail(f"--{which}: for a proportion, sum (the number of successes) must be a whole "
+             f"number, got {fields['sum']!r}")
     if metric == Metric.proportion and not 0 <= fields["sum"] <= fields["n"]:
         fail(f"--{which}: for a proportion, sum (the number of successes) must lie in 0..n")
+    if fields.get("sum_squares", 0.0) < 0:
+        fail(f"--{which}: sum_squares must not be negative")
     return fields
 
 
@@ -438,20 +446,23 @@ def compare(
         fail("--alpha must lie strictly between 0 and 1")
     c = _summary(control, metric, "control")
     t = _summary(treatment, metric, "treatment")
-    if metric == Metric.mean:
-        res = compare_means(
-            control=MeanSummary(int(c["n"]), c["sum"], c["sum_squares"]),
-            treatment=MeanSummary(int(t["n"]), t["sum"], t["sum_squares"]),
-            difference=difference.value,
-            alpha=alpha,
-        )
-    else:
-        res = compare_proportions(
-            control=ProportionSummary(int(c["n"]), int(c["sum"])),
-            treatment=ProportionSummary(int(t["n"]), int(t["sum"])),
-            difference=difference.value,
-            alpha=alpha,
-        )
+    try:
+        if metric == Metric.mean:
+            res = compare_means(
+                control=MeanSummary(int(c["n"]), c["sum"], c["sum_squares"]),
+                treatment=MeanSummary(int(t["n"]), t["sum"], t["sum_squares"]),
+                difference=difference.value,
+                alpha=alpha,
+            )
+        else:
+            res = compare_proportions(
+                control=ProportionSummary(int(c["n"]), int(c["sum"])),
+                treatment=ProportionSummary(int(t["n"]), int(t["sum"])),
+                difference=difference.value,
+                alpha=alpha,
+            )
+    except ValueError as exc:
+        fail(str(exc))
     if sequential:
         if tuning is None:
             fail("--sequential needs --tuning N (the sample size where the sequence is tightest)")
@@ -484,14 +495,22 @@ def randomise(
         None, help="column holding the cluster (randomise clusters)"
     ),
     block_sizes: str | None = typer.Option(None, help="allowed block sizes, e.g. 2,4"),
-    seed: str = typer.Option(..., help="the secret seed (its commitment hash is reported)"),
+    seed: str | None = typer.Option(
+        None,
+        help="the secret seed, at least 128 bits (e.g. 32 random hex digits); its commitment "
+        "hash is reported. Leave it out to have a strong seed drawn and printed",
+    ),
     protocol_hash: str = typer.Option(
         "", help="hash of the registered protocol, for the commitment"
     ),
     out: Path = typer.Option(..., help="where to write the allocation CSV"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
-    """Reproducible allocation of a unit list (permuted blocks, stratified or by cluster)."""
+    """Reproducible allocation of a unit list (permuted blocks, stratified or by cluster).
+
+    With several --strata columns a unit's stratum is the tuple of its values, written as a
+    JSON array in the output; a blank value is refused with its row and column.
+    """
     payload = _run_randomise(
         units=units,
         id_column=id_column,
@@ -506,7 +525,8 @@ def randomise(
     _show(payload, as_json)
 
 
-def _read_units(path: Path, columns: list[str]) -> dict[str, list[str]]:
+def _read_units(path: Path, columns: list[str]) -> tuple[dict[str, list[str]], list[int]]:
+    """The named columns of a unit list, and the file line of each unit."""
     import csv
 
     if not path.exists():
@@ -523,14 +543,17 @@ def _read_units(path: Path, columns: list[str]) -> dict[str, list[str]]:
             )
         idx = [header.index(c) for c in columns]
         data: dict[str, list[str]] = {c: [] for c in columns}
-        for line_no, row in enumerate(reader, start=2):
+        lines: list[int] = []
+        for row in reader:
             if not row:
                 continue
+            line_no = reader.line_num
             if len(row) < len(header):
                 fail(f"{path}: row {line_no} has {len(row)} fields, expected {len(header)}")
+            lines.append(line_no)
             for c, i in zip(columns, idx, strict=True):
                 data[c].append(row[i])
-    return data
+    return data, lines
 
 
 def _run_randomise(
@@ -541,22 +564,36 @@ def _run_randomise(
     strata: str | None,
     cluster: str | None,
     block_sizes: str | None,
-    seed: str,
+    seed: str | None,
     protocol_hash: str,
     out: Path,
 ) -> dict[str, Any]:
     import csv
+    import secrets
 
     import numpy as np
 
     from seedbed.stats.allocation import balance_report
-    from seedbed.stats.randomisation import allocate_blocks, allocate_clusters, commitment_hash
+    from seedbed.stats.randomisation import (
+        BlankStratumError,
+        allocate_blocks,
+        allocate_clusters,
+        check_seed,
+        commitment_hash,
+    )
 
+    drawn = seed is None
+    if seed is None:
+        seed = secrets.token_hex(16)
+    try:
+        check_seed(seed)
+    except ValueError as exc:
+        fail(f"--seed: {exc}; or leave --seed out to have one drawn")
     arm_names = [a.strip() for a in arms.split(",") if a.strip()]
     strata_cols = [s.strip() for s in strata.split(",") if s.strip()] if strata else []
     sizes = [int(v) for v in _floats(block_sizes, "--block-sizes")] if block_sizes else None
     columns = list(dict.fromkeys([id_column, *strata_cols] + ([cluster] if cluster else [])))
-    data = _read_units(units, columns)
+    data, lines = _read_units(units, columns)
     ids = data[id_column]
     if len(set(ids)) != len(ids):
         seen: set[str] = set()
@@ -566,9 +603,7 @@ def _run_randomise(
         fail(f"{units}: no units to randomise")
     stratum = None
     if strata_cols:
-        stratum = np.array(
-            ["|".join(vals) for vals in zip(*(data[c] for c in strata_cols), strict=True)]
-        )
+        stratum = list(zip(*(data[c] for c in strata_cols), strict=True))
     try:
         if cluster:
             alloc = allocate_clusters(
@@ -582,6 +617,12 @@ def _run_randomise(
             alloc = allocate_blocks(
                 n=len(ids), arms=arm_names, seed=seed, block_sizes=sizes, strata=stratum
             )
+    except BlankStratumError as exc:
+        fail(
+            f"{units}: row {lines[exc.unit]} has a blank value in stratification column "
+            f"{strata_cols[exc.column]!r}; give every unit a stratum (use an explicit label "
+            "such as 'unknown' for a missing value)"
+        )
     except ValueError as exc:
         fail(str(exc))
     labels = np.asarray(alloc.arms, dtype=object)[alloc.arm_index]
@@ -592,7 +633,7 @@ def _run_randomise(
         writer.writerow([id_column, "arm", "block", *extra])
         cols = [ids, labels.tolist(), alloc.block.tolist()]
         if alloc.stratum is not None:
-            cols.append(alloc.stratum.tolist())
+            cols.append(alloc.stratum_labels())
         if cluster:
             cols.append(data[cluster])
         writer.writerows(zip(*cols, strict=True))
@@ -609,6 +650,12 @@ def _run_randomise(
         "out": str(out),
         "warnings": list(alloc.warnings),
     }
+    if drawn:
+        payload["seed"] = seed
+        payload["seed_note"] = (
+            "seed drawn at random (128 bits): keep it secret until the trial is reported, "
+            "then publish it so anyone can check the allocation"
+        )
     if cluster:
         payload["clusters"] = int(np.unique(np.array(data[cluster])).size)
     if len(report.by_stratum) <= 200:
