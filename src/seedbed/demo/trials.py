@@ -93,7 +93,7 @@ def _running_trial(context: dict[str, Any]) -> None:
     })
     _safeguards(trial, users, "Emergency placement",
                 "The child is placed in emergency care while in the trial")
-    trial = trial_register(actor=users["lead"], trial=trial, seed="northfield-demo-calls")
+    trial = trial_register(actor=users["lead"], trial=trial, seed="northfield-demo-family-support-calls")
     harm = trial.harm_outcomes.get()
     strata = ("under 5", "5 to 17")
     for batch, count in ((0, 20), (1, 20)):
