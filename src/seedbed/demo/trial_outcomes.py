@@ -90,7 +90,7 @@ def stopped_for_harm_trial(context: dict[str, Any]) -> Trial:
     })
     _safeguards(trial, users, "Emergency re-referral",
                 "The family is re-referred to children's social care in an emergency")
-    trial = trial_register(actor=users["lead"], trial=trial, seed="northfield-demo-visits")
+    trial = trial_register(actor=users["lead"], trial=trial, seed="northfield-demo-monthly-visits")
     harm = trial.harm_outcomes.get()
     arms: dict[str, str] = {}
     for i in range(STOPPED_ENROLLED):
@@ -164,7 +164,7 @@ def stepped_wedge_trial(context: dict[str, Any]) -> Trial:
     })
     _safeguards(trial, users, "Safeguarding referral missed",
                 "A safeguarding concern raised at the hub is not referred the same day")
-    trial = trial_register(actor=users["lead"], trial=trial, seed="northfield-demo-hubs")
+    trial = trial_register(actor=users["lead"], trial=trial, seed="northfield-demo-family-hubs-wedge")
     for school in WEDGE_SCHOOLS:
         allocation_draw(actor=users["frontline"], trial=trial, unit_ref="", cluster=school,
                         idempotency_key=f"demo-hubs-{school}")
