@@ -278,11 +278,10 @@ def _curve(
     else:
         sizes = default_sizes(design=kind, recommended=recommended, steps=k)
     effect = d if d is not None else (diff / sd if diff is not None and sd else None)
-    looks = spec["looks"] if kind != "individual" else 1
     res = power_curve(
         design=kind, sizes=sizes, effect_size=effect, p_control=p0, p_treatment=p1,
         icc=icc or 0.0, cluster_size=m or 1, steps=k, baseline=baseline, cv=cv,
-        alpha=spec["alpha"], power=spec["power"], sides=spec["sides"], looks=looks,
+        alpha=spec["alpha"], power=spec["power"], sides=spec["sides"], looks=spec["looks"],
         spending=spec["spending"],
     )
     return [{"size": p.size, "power": p.power, "mde": p.mde} for p in res.points]

@@ -18,7 +18,11 @@ from dataclasses import dataclass
 from scipy.optimize import brentq
 
 from seedbed.stats.arguments import open_unit, whole
-from seedbed.stats.boundaries import SPENDING_OBRIEN_FLEMING
+from seedbed.stats.boundaries import (
+    SPENDING_OBRIEN_FLEMING,
+    group_sequential_design,
+    rejection_probability,
+)
 from seedbed.stats.cluster_power import (
     Outcome,
     binary_outcome,
@@ -85,9 +89,9 @@ def power_curve(
     """Power and MDE at each design size (module docstring).
 
     A binary outcome is given by ``p_control`` and ``p_treatment``, a continuous one by the
-    standardised ``effect_size``. ``sizes`` are people per arm (individual; one look only,
-    t-test or pooled-normal power), clusters per arm (cluster) or total clusters, multiples
-    of ``steps`` (stepped-wedge).
+    standardised ``effect_size``. ``sizes`` are people per arm (individual: t-test or
+    pooled-normal power with one look, the group-sequential normal power with several),
+    clusters per arm (cluster) or total clusters, multiples of ``steps`` (stepped-wedge).
     """
     if design not in DESIGNS:
         raise ValueError(ERR_DESIGN)
@@ -189,6 +193,12 @@ def _power_function(
             spending=spending,
         )
     n = whole("n_per_arm", raw, minimum=2)
+    if whole("looks", looks, minimum=1) > 1:
+        # group-sequential: E[Z at full information] = theta / sqrt((v_c + v_t) / n)
+        gsd = group_sequential_design(looks=looks, alpha=alpha, sides=sides, spending=spending)
+        return lambda o: rejection_probability(
+            design=gsd, drift=o.effect / math.sqrt((o.var_control + o.var_treatment) / n)
+        )
     if binary:
         return lambda o: power_binary(
             n_per_arm=n, p_control=p0, p_treatment=p0 + sign * o.effect, alpha=alpha, sides=sides
