@@ -93,6 +93,9 @@ def analyse_command(
     table: str | None = typer.Option(None, "--table", help="Table, for a database URL."),
     engine: str = typer.Option("auto", "--engine", help="auto, duckdb, postgres or spark."),
     delimiter: str = typer.Option(",", "--delimiter", help="CSV delimiter."),
+    encoding: str = typer.Option(
+        "utf-8", "--encoding", help="CSV text encoding, e.g. cp1252 for Excel on Windows."
+    ),
     sheet: str | None = typer.Option(None, "--sheet", help="Excel sheet name."),
     alpha: float = typer.Option(0.05, "--alpha", help="Two-sided significance level."),
     ratio: str | None = typer.Option(None, "--ratio", help="Allocation ratio, e.g. 1:2."),
@@ -117,6 +120,14 @@ def analyse_command(
         fail("--period needs --cluster (a stepped-wedge trial has clusters that cross over)")
     if engine not in ENGINES:
         fail(f"--engine must be one of: {', '.join(ENGINES)}")
+    import codecs
+
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        from seedbed.data.errors import MSG_UNKNOWN_ENCODING
+
+        fail("--encoding: " + MSG_UNKNOWN_ENCODING.format(encoding=encoding))
     if report is not None and report.suffix.lower() not in (".html", ".htm", ".pdf"):
         fail("--report must end in .html or .pdf")
     try:
@@ -129,7 +140,7 @@ def analyse_command(
         control=control, period=period,
     )
     spec = SourceSpec(location=source, table=table, engine=engine, delimiter=delimiter,
-                      sheet=sheet, allocation=allocation)
+                      sheet=sheet, allocation=allocation, encoding=encoding)
     options = AnalysisOptions(control=control, alpha=alpha, ratio=ratio_t,
                               suppress_below=suppress_below)
     update, stop = _progress()

@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+MISSING_VALUE_MARKERS: tuple[str, ...] = (
+    "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null",
+)
+"""Cell texts read as missing (after trimming spaces), in every column of CSV and Excel files
+alike; an empty cell is missing too. The list is pyarrow's default for CSV, so CSV files read
+as before; Excel cells holding these texts (or an #N/A error) now read the same way."""
+
+DEFAULT_ENCODING = "utf-8"
+"""Text encoding of CSV files unless another is chosen; a UTF-8 byte-order mark is skipped."""
+
 
 @dataclass(frozen=True)
 class TrialSchema:
