@@ -53,7 +53,8 @@ def _human(payload: dict[str, Any]) -> None:
             n = "suppressed" if s["n"] is None else str(s["n"])
             table.add_row(s["arm"], n, _g(s["mean"]), _g(s["sd"]))
         console.print(table)
-        for label, ests in (("unadjusted", o["unadjusted"]), ("adjusted", o["adjusted"])):
+        for label, ests in (("unadjusted", o["unadjusted"]), ("adjusted", o["adjusted"]),
+                            ("mixed-model", o.get("mixed", ()))):
             for e in ests:
                 console.print(
                     f"{label} effect of {e['arm']}: {_g(e['effect'])} "
@@ -79,6 +80,9 @@ def analyse_command(
     outcome: list[str] = typer.Option(..., "--outcome", help="Outcome column (repeatable)."),
     covariate: str | None = typer.Option(None, "--covariate", help="Pre-period covariate."),
     cluster: str | None = typer.Option(None, "--cluster", help="Cluster (randomised unit)."),
+    period: str | None = typer.Option(
+        None, "--period", help="Period column: a stepped-wedge trial (needs --cluster; --arm "
+        "then holds each cluster-period's condition, e.g. treated 0/1)."),
     strata: list[str] | None = typer.Option(None, "--strata", help="Stratum column(s)."),
     subgroup: list[str] | None = typer.Option(None, "--subgroup", help="Subgroup column(s)."),
     cost: str | None = typer.Option(None, "--cost", help="Cost per unit column."),
@@ -112,6 +116,8 @@ def analyse_command(
         analyse_source,
     )
 
+    if period and not cluster:
+        fail("--period needs --cluster (a stepped-wedge trial has clusters that cross over)")
     if engine not in ENGINES:
         fail(f"--engine must be one of: {', '.join(ENGINES)}")
     import codecs
@@ -131,7 +137,7 @@ def analyse_command(
     schema = TrialSchema(
         arm=arm, outcomes=_split(outcome), unit=unit, covariate=covariate, cluster=cluster,
         strata=_split(strata), subgroups=_split(subgroup), cost=cost, arms=_split([arms or ""]),
-        control=control,
+        control=control, period=period,
     )
     spec = SourceSpec(location=source, table=table, engine=engine, delimiter=delimiter,
                       sheet=sheet, allocation=allocation, encoding=encoding)

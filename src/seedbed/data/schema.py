@@ -26,6 +26,8 @@ class TrialSchema:
     (each cluster must sit in one arm). ``strata`` are randomisation strata, ``subgroups``
     pre-specified subgroup columns, ``cost`` the cost per unit. ``arms`` lists the allowed arm
     labels (empty: any label is accepted) and ``control`` names the comparison arm.
+    ``period`` makes it a stepped-wedge trial: ``arm`` then holds the condition of each
+    cluster-period (e.g. treated 0/1), clusters cross over, and periods are fixed effects.
     """
 
     arm: str
@@ -38,6 +40,7 @@ class TrialSchema:
     cost: str | None = None
     arms: tuple[str, ...] = field(default_factory=tuple)
     control: str | None = None
+    period: str | None = None
 
     @property
     def numeric_columns(self) -> tuple[str, ...]:
@@ -55,6 +58,8 @@ class TrialSchema:
         cols = [self.arm, *self.strata]
         if self.cluster:
             cols.append(self.cluster)
+        if self.period:
+            cols.append(self.period)
         cols.extend(self.subgroups)
         return tuple(dict.fromkeys(cols))
 

@@ -121,7 +121,7 @@ def validate_relation(
                 row=r[0], column=col, value=r[1])) for r in rows])
     if schema.unit:
         _check_units(con, relation, schema, allocation, cap, add)
-    if schema.cluster:
+    if schema.cluster and not schema.period:  # stepped-wedge clusters cross over
         cl = _text(schema.cluster)
         sql = (
             f"SELECT {ROW}, c, a, first_arm, first_row FROM (SELECT {ROW}, {cl} AS c, {arm} AS a, "  # noqa: S608

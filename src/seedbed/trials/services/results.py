@@ -308,7 +308,8 @@ def _analyse(trial: Trial, dataset: OutcomeDataset) -> tuple[dict[str, Any], Any
         followed = _arm_rows(parquet, SW_TREATED if stepped else "arm")
         analysis = json_safe(asdict(run.result))
         primary = run.result.outcomes[0]
-        estimate: Any = (primary.adjusted or primary.unadjusted)[0]
+        # cluster trials: the mixed model they are planned under (seedbed.data.mixedfit)
+        estimate: Any = (primary.mixed or primary.adjusted or primary.unadjusted)[0]
         if stepped:
             analysis = _relabel(analysis, SW_ARM_NAMES)
             followed = {SW_ARM_NAMES.get(k, k): v for k, v in followed.items()}
@@ -409,9 +410,10 @@ def analysis_run(
 ) -> TrialResult:
     """Run the registered analysis on the latest accepted outcome data (unpublished result).
 
-    Primary effect: the covariate/strata-adjusted estimate when there is one, else the
+    Primary effect: for a cluster trial the mixed-model estimate (random cluster intercept,
+    G - 2 df); otherwise the covariate/strata-adjusted estimate when there is one, else the
     difference in means, of the first intervention arm against control; for a stepped-wedge
-    trial, the period-adjusted cluster-robust estimate of ``seedbed.trials.stepped_wedge``
+    trial, the period-adjusted mixed-model estimate of ``seedbed.trials.stepped_wedge``
     (intervention against control periods). The direction and the Nesta evidence level, with
     each downgrade and its reason (attrition, sample ratio, achieved power, stopping early),
     come from ``seedbed.stats.evidence.trial_evidence``. A trial stopped early
