@@ -129,6 +129,19 @@ class ProtocolForm(TrialForm):
     power = _number("Power", required=True, min_value=0.5, max_value=0.999)
     sides = forms.TypedChoiceField(label="Sides of the test", choices=(("2", "Two-sided"), ("1", "One-sided")), coerce=int)
     interim_looks = forms.IntegerField(label="Planned looks (interim and final)", min_value=1, max_value=10)
+    efficacy_looks = forms.TypedChoiceField(
+        label="Will the interim looks also check whether the intervention is clearly working?",
+        choices=(("False", "No, the looks check for harm only"),
+                 ("True", "Yes, the trial may stop early if it is clearly working")),
+        coerce=lambda v: v == "True",
+        help_text="If yes, the sample size is raised a little to pay for these extra checks.",
+    )
+    futility_looks = forms.TypedChoiceField(
+        label="Will the interim looks also check whether the intervention is unlikely to work?",
+        choices=(("False", "No"), ("True", "Yes, as advice only: the trial may carry on")),
+        coerce=lambda v: v == "True",
+        help_text="This check never changes the sample size.",
+    )
     spending = forms.ChoiceField(label="Alpha spending", choices=Spending.choices)
     analysis_plan = _text("Analysis plan", required=False)
     subgroups = _line("Pre-specified subgroups (equity)", required=False,
@@ -148,7 +161,8 @@ class ProtocolForm(TrialForm):
         ("Design and randomisation", ("design", "randomisation_unit", "arms", "strata",
                                       "block_sizes", "clusters", "steps", "cluster_size", "icc")),
         ("Sample size and monitoring", ("effect_size", "p_control", "p_treatment", "alpha",
-                                        "power", "sides", "interim_looks", "spending")),
+                                        "power", "sides", "interim_looks", "efficacy_looks",
+                                        "futility_looks", "spending")),
         ("Analysis, equity and safeguards", ("analysis_plan", "subgroups", "safeguarding_plan",
                                              "ethics_reference", "data_protection_basis",
                                              "outcome_column", "cost_column")),
