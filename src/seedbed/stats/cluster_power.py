@@ -51,8 +51,9 @@ conservative), and the ICC is on the proportion scale.
 
 Interim looks (group-sequential designs from ``seedbed.stats.boundaries``): the power is the
 probability of crossing an efficacy boundary when the Z statistic at full information has
-mean theta / sqrt(Var) (Jennison & Turnbull 2000, ch. 2-3; normal scale, also for cluster
-designs). Individually randomised and cluster-parallel trials look at equal information
+mean theta / sqrt(Var) (Jennison & Turnbull 2000, ch. 2-3; normal scale). For
+cluster-parallel trials, analysed by t-tests on few clusters, that mean is reduced to the
+value at which one look's normal power equals the noncentral-t power. Individually randomised and cluster-parallel trials look at equal information
 fractions k/K (people or clusters accrue evenly). A stepped-wedge trial looks at the ends of
 periods, at the information fractions those periods carry (the inverse variance using the
 periods so far, over the inverse variance at the end); the spending function turns these
@@ -471,7 +472,9 @@ def cluster_power(
     """Power of a two-arm cluster-parallel trial of G clusters per arm (module docstring).
 
     One look: the noncentral t on 2G - 2 df. Several looks at equal fractions of the
-    clusters: the group-sequential crossing probability on the normal scale.
+    clusters: the group-sequential crossing probability on the normal scale, at the drift
+    whose one-look normal power equals the noncentral-t power (so the small-sample loss of
+    the t-test is carried into the sequential design; checked by simulation).
     """
     g = whole("clusters_per_arm", clusters_per_arm, minimum=2)
     a = open_unit("alpha", alpha)
@@ -482,7 +485,13 @@ def cluster_power(
     if k == 1:
         return _t_power(nc, 2.0 * g - 2.0, a, sd)
     gsd = group_sequential_design(looks=k, alpha=a, sides=sd, spending=spending)
-    return rejection_probability(design=gsd, drift=nc)
+    return rejection_probability(design=gsd, drift=_t_adjusted_drift(nc, 2.0 * g - 2.0, a, sd))
+
+
+def _t_adjusted_drift(nc: float, df: float, alpha: float, sides: int) -> float:
+    """The normal drift whose one-look power equals the noncentral-t power (few clusters)."""
+    p = _t_power(nc, df, alpha, sides)
+    return float(ndtri(min(max(p, 1e-12), 1 - 1e-12)) + ndtri(1.0 - alpha / sides))
 
 
 def cluster_plan(

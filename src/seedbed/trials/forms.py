@@ -222,9 +222,25 @@ class RiskForm(TrialForm):
         self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
 
 
+UPLOAD_ENCODINGS = (
+    ("utf-8", "UTF-8 (most files, and Excel's “CSV UTF-8”)"),
+    ("cp1252", "Windows-1252 (Excel's ordinary “CSV” on Windows)"),
+    ("latin-1", "Latin-1 (ISO 8859-1)"),
+)
+
+
 class UploadForm(TrialForm):
     file = forms.FileField(label="Outcome file", help_text="A CSV or Excel file (.csv, .xlsx).",
                            error_messages={"required": "Choose a file to upload"})
+    encoding = forms.ChoiceField(
+        label="Text encoding of a CSV file", choices=UPLOAD_ENCODINGS, initial="utf-8",
+        required=False,
+        help_text="Leave as UTF-8 unless the check names a byte that reads as a Windows "
+                  "character; Excel files do not need it.",
+        error_messages={"invalid_choice": "Choose one of the listed encodings"})
+
+    def clean_encoding(self) -> str:
+        return self.cleaned_data.get("encoding") or "utf-8"
 
 
 
