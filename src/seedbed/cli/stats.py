@@ -574,6 +574,8 @@ def _run_randomise(
 
     from seedbed.stats.allocation import balance_report
     from seedbed.stats.randomisation import (
+        ERR_SEED_OPTION,
+        ERR_STRATUM_BLANK_ROW,
         BlankStratumError,
         allocate_blocks,
         allocate_clusters,
@@ -587,7 +589,7 @@ def _run_randomise(
     try:
         check_seed(seed)
     except ValueError as exc:
-        fail(f"--seed: {exc}; or leave --seed out to have one drawn")
+        fail(ERR_SEED_OPTION.format(problem=exc))
     arm_names = [a.strip() for a in arms.split(",") if a.strip()]
     strata_cols = [s.strip() for s in strata.split(",") if s.strip()] if strata else []
     sizes = [int(v) for v in _floats(block_sizes, "--block-sizes")] if block_sizes else None
@@ -617,11 +619,8 @@ def _run_randomise(
                 n=len(ids), arms=arm_names, seed=seed, block_sizes=sizes, strata=stratum
             )
     except BlankStratumError as exc:
-        fail(
-            f"{units}: row {lines[exc.unit]} has a blank value in stratification column "
-            f"{strata_cols[exc.column]!r}; give every unit a stratum (use an explicit label "
-            "such as 'unknown' for a missing value)"
-        )
+        fail(ERR_STRATUM_BLANK_ROW.format(path=units, row=lines[exc.unit],
+                                          column=strata_cols[exc.column]))
     except ValueError as exc:
         fail(str(exc))
     labels = np.asarray(alloc.arms, dtype=object)[alloc.arm_index]

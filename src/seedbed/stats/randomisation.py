@@ -76,6 +76,11 @@ ERR_STRATUM_BLANK = (
     "unit {unit} has a blank value for stratification variable {column}: give every unit a "
     "stratum (use an explicit label such as 'unknown' for a missing value)"
 )
+ERR_STRATUM_BLANK_ROW = (
+    "{path}: row {row} has a blank value in stratification column {column!r}; give every unit "
+    "a stratum (use an explicit label such as 'unknown' for a missing value)"
+)
+ERR_SEED_OPTION = "--seed: {problem}; or leave --seed out to have a strong seed drawn"
 ERR_STRATUM_LIST_BLANK = "stratum {position} in the list of strata is blank"
 ERR_STRATUM_WIDTH = "every unit needs the same number of stratification values"
 
