@@ -182,6 +182,30 @@ def test_an_officers_entries_are_audited_without_the_voter(big_world) -> None:  
     assert ballot.keyed_by == officer and ballot.paper_number.number == numbers[2]
 
 
+def test_refused_entries_that_may_be_box_stuffing_are_audited(big_world) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    pb_round, projects, officer, numbers = _officer_round(big_world)
+    payload = "7K3QM9XCT"
+    unissued = payload + luhn_mod_n_check(payload, ALPHABET)
+    attempts = (
+        (officer, numbers[0], "EA-1", None),
+        (officer, numbers[0], "EA-2", "number_used"),
+        (officer, unissued, "EA-3", "number_unissued"),
+        (officer, numbers[1], "ea 01", "voter_already_voted"),
+        (big_world["users"]["provider"], numbers[2], "EA-4", "not_officer"),
+    )
+    for actor, number, reference, reason in attempts:
+        try:
+            pb_voting.pb_paper_ballot(pb_round=pb_round, ballot_number=number, register_reference=reference,
+                                      choices={projects[0].pk: 1}, actor=actor)
+        except ValidationProblem:
+            assert reason is not None
+    refused = AuditEntry.objects.filter(action="funding.pb_paper_refused").order_by("id")
+    assert [(e.actor_id, e.data["reason"], e.data["ballot_number"]) for e in refused] == [
+        (a.pk, reason, number) for a, number, _, reason in attempts[1:]]
+    assert all("EA" not in str(e.data) for e in refused)
+    assert PbBallot.objects.filter(round=pb_round).count() == 1
+
+
 # --- one voter register across channels ---------------------------------------------------
 
 

@@ -20,8 +20,8 @@ from seedbed.stats.allocation import allocation_sequence, balance_report, steppe
 from seedbed.stats.randomisation import (
     ERR_SEED_OPTION,
     ERR_SEED_WEAK,
-    ERR_STRATUM_BLANK_ROW,
     ERR_STRATUM_BLANK,
+    ERR_STRATUM_BLANK_ROW,
     ERR_STRATUM_LIST_BLANK,
     ERR_STRATUM_WIDTH,
     MIN_SEED_BITS,

@@ -192,6 +192,34 @@ def pb_paper_ballot(*, pb_round: PbRound, ballot_number: str, register_reference
         problems["register_reference"] = str(problem)
     if problems:
         raise ValidationProblem(problems)
+    try:
+        return _paper_ballot_save(pb_round, number, reference, choices, actor)
+    except ValidationProblem as problem:
+        reason = _refusal_reason(problem, number)
+        if reason:
+            # A refusal that may be an attempt to stuff the box stays on the record, written
+            # after the refused ballot's own transaction has rolled back.
+            audit_append(action="funding.pb_paper_refused", actor=actor, obj=pb_round,
+                         data={"round": pb_round.pk, "ballot_number": number, "reason": reason})
+        raise
+
+
+def _refusal_reason(problem: ValidationProblem, number: str) -> str | None:
+    shown = number_display(number)
+    reasons = {
+        ("__all__", ERROR_NOT_OFFICER): "not_officer",
+        ("ballot_number", ERROR_NUMBER_UNISSUED.format(number=shown)): "number_unissued",
+        ("ballot_number", ERROR_NUMBER_USED.format(number=shown)): "number_used",
+    }
+    for key, message in problem.problems.items():
+        if (key, message) in reasons:
+            return reasons[(key, message)]
+        if key == "register_reference":
+            return "voter_already_voted"
+    return None
+
+
+def _paper_ballot_save(pb_round: PbRound, number: str, reference: str, choices: Mapping[int, int], actor: Any) -> PbBallot:
     shown = number_display(number)
     with transaction.atomic():
         locked = _locked_voting_round(pb_round)
