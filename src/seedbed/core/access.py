@@ -97,6 +97,22 @@ def access_audit_log(user: Any) -> Any:
     return access_role(user, [Role.ADMINISTRATOR])
 
 
+def audit_payload_readable(user: Any, entry: Any) -> bool:
+    """Whether ``user`` may read this audit entry's payload. Payloads of sensitive actions
+    (``seedbed.core.audit.SENSITIVE_ACTIONS``, e.g. an interim look's z-statistics) are for the
+    named trial's safety lead only, administrators and superusers included."""
+    from seedbed.core.audit import SENSITIVE_ACTIONS
+    from seedbed.trials.models import Trial
+
+    field = SENSITIVE_ACTIONS.get(entry.action)
+    if field is None:
+        return True
+    if user is None or not user.is_authenticated:
+        return False
+    trial_id = (entry.data or {}).get(field) if isinstance(entry.data, dict) else None
+    return Trial.objects.filter(pk=trial_id, safety_lead_id=user.pk).exists() if isinstance(trial_id, int) else False
+
+
 # --- view decorator -------------------------------------------------------------------------
 
 
