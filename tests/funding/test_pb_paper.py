@@ -27,6 +27,7 @@ from seedbed.funding.services.pb_voting import (
     ERROR_NUMBER_UNISSUED,
     ERROR_NUMBER_USED,
     ERROR_OFFICER_NOT_STAFF,
+    ERROR_OFFICER_SELF,
     ERROR_REFERENCE_VOTED,
 )
 from tests.funding.conftest import build_world, client_for
@@ -93,11 +94,16 @@ def test_an_officer_of_another_round_or_a_withdrawn_officer_cannot_key(big_world
     assert AuditEntry.objects.filter(action="funding.pb_officer_assign").count() == 3
 
 
-def test_only_staff_can_be_assigned_officers(big_world) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+def test_only_staff_can_be_assigned_officers_and_never_by_themselves(big_world) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
     pb_round, _ = make_round(big_world)
+    lead = big_world["users"]["lead"]
     with pytest.raises(ValidationProblem) as excinfo:
-        pb_voting.pb_officer_assign(pb_round=pb_round, user=big_world["users"]["resident"], actor=big_world["users"]["lead"])
+        pb_voting.pb_officer_assign(pb_round=pb_round, user=big_world["users"]["resident"], actor=lead)
     assert excinfo.value.problems == {"user": ERROR_OFFICER_NOT_STAFF}
+    with pytest.raises(ValidationProblem) as excinfo:
+        pb_voting.pb_officer_assign(pb_round=pb_round, user=lead, actor=lead)
+    assert excinfo.value.problems == {"user": ERROR_OFFICER_SELF}
+    assert not PbOfficer.objects.filter(round=pb_round).exists()
 
 
 # --- the register of numbers ----------------------------------------------------------------

@@ -59,6 +59,7 @@ ERROR_NUMBER_USED = "Ballot number {number} has already been keyed in"
 ERROR_REFERENCE_VOTED = "The voter with register reference {reference} has already voted in this round"
 
 ERROR_OFFICER_NOT_STAFF = "Only council staff and partners can be ballot officers"
+ERROR_OFFICER_SELF = "A funding manager cannot name themselves ballot officer; ask another manager"
 ERROR_OFFICER_ALREADY = "{name} is already a ballot officer for this round"
 ERROR_OFFICER_WITHDRAWN = "This assignment has already been withdrawn"
 ERROR_ROUND_COUNTED = "This round has been counted; its officers and ballot numbers can no longer change"
@@ -251,9 +252,12 @@ def _paper_ballot_save(pb_round: PbRound, number: str, reference: str, choices: 
 
 def pb_officer_assign(*, pb_round: PbRound, user: Any, actor: Any) -> PbOfficer:
     """Name a member of staff as a ballot officer for this round (they may then key in its
-    paper ballots and print its ballot numbers). Funding managers assign; audited."""
+    paper ballots and print its ballot numbers). Funding managers assign, never themselves, so
+    the person who issues the numbers cannot alone also key ballots on them; audited."""
     if not Membership.objects.filter(user=user, role__in=STAFF_ROLES).exists() or not user.is_active:
         raise ValidationProblem({"user": ERROR_OFFICER_NOT_STAFF})
+    if getattr(actor, "pk", None) == user.pk:
+        raise ValidationProblem({"user": ERROR_OFFICER_SELF})
     with transaction.atomic():
         locked = PbRound.objects.select_for_update().get(pk=pb_round.pk)
         if locked.status == PbRound.Status.COUNTED:
