@@ -40,12 +40,12 @@ def make_round(world, *, ballot_kind: str = "approval", rule: str = "mes-add1-fi
     return pb_round, projects
 
 
-def paper_ballots(pb_round, projects, picks, *, officer):  # type: ignore[no-untyped-def]
-    """Key in paper ballots as an assigned ballot officer, each on a freshly issued number and
-    naming a different voter on the register. Returns the ballots."""
+def paper_ballots(pb_round, projects, picks, *, officer, manager):  # type: ignore[no-untyped-def]
+    """Key in paper ballots as a ballot officer the manager assigned, each on a number the
+    manager issued and naming a different voter on the register. Returns the ballots."""
     if not PbOfficer.objects.filter(round=pb_round, user=officer, withdrawn_at__isnull=True).exists():
-        pb_voting.pb_officer_assign(pb_round=pb_round, user=officer, actor=officer)
-    numbers = pb_voting.pb_ballot_numbers_issue(pb_round=pb_round, count=len(picks), actor=officer)
+        pb_voting.pb_officer_assign(pb_round=pb_round, user=officer, actor=manager)
+    numbers = pb_voting.pb_ballot_numbers_issue(pb_round=pb_round, count=len(picks), actor=manager)
     start = PbVoterMark.objects.filter(round=pb_round).count()
     return [pb.pb_paper_ballot(pb_round=pb_round, ballot_number=issued.number, register_reference=f"PV-{start + n}",
                                choices={projects[i].pk: 1 for i in pick}, actor=officer)
@@ -71,10 +71,11 @@ def test_ballot_rules(big_world) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValidationProblem) as excinfo:
         pb.pb_vote(pb_round=pb_round, voter=resident, choices={projects[1].pk: 1})
     assert excinfo.value.problems == {"__all__": pb.ERROR_ALREADY_VOTED}
-    (ballot,) = paper_ballots(pb_round, projects, [(1,)], officer=big_world["users"]["lead"])
+    (ballot,) = paper_ballots(pb_round, projects, [(1,)], officer=big_world["users"]["panel"],
+                              manager=big_world["users"]["lead"])
     with pytest.raises(ValidationProblem):
         pb.pb_paper_ballot(pb_round=pb_round, ballot_number=ballot.paper_number.number, register_reference="PV-99",
-                           choices={projects[1].pk: 1}, actor=big_world["users"]["lead"])
+                           choices={projects[1].pk: 1}, actor=big_world["users"]["panel"])
     assert PbBallot.objects.filter(round=pb_round).count() == 2
 
 
@@ -108,7 +109,7 @@ def test_count_once_explained_and_pabulib_export_recounts_the_same(big_world, ru
     pb_round, projects = make_round(big_world, rule=rule)
     lead = big_world["users"]["lead"]
     picks = ((0, 3), (0, 1), (1, 3), (2,), (2, 0), (1,), (3, 0), (2, 3), (1, 2), (0, 3, 1), (2,))
-    paper_ballots(pb_round, projects, picks, officer=lead)
+    paper_ballots(pb_round, projects, picks, officer=big_world["users"]["panel"], manager=lead)
     result = pb.pb_count(pb_round=pb_round, actor=lead)
     with pytest.raises(ValidationProblem) as excinfo:
         pb.pb_count(pb_round=pb_round, actor=lead)

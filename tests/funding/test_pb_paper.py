@@ -27,6 +27,7 @@ from seedbed.funding.services.pb_voting import (
     ERROR_NUMBER_UNISSUED,
     ERROR_NUMBER_USED,
     ERROR_OFFICER_NOT_STAFF,
+    ERROR_OFFICER_SELF,
     ERROR_REFERENCE_VOTED,
 )
 from tests.funding.conftest import build_world, client_for
@@ -93,11 +94,16 @@ def test_an_officer_of_another_round_or_a_withdrawn_officer_cannot_key(big_world
     assert AuditEntry.objects.filter(action="funding.pb_officer_assign").count() == 3
 
 
-def test_only_staff_can_be_assigned_officers(big_world) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+def test_only_staff_can_be_assigned_officers_and_never_by_themselves(big_world) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
     pb_round, _ = make_round(big_world)
+    lead = big_world["users"]["lead"]
     with pytest.raises(ValidationProblem) as excinfo:
-        pb_voting.pb_officer_assign(pb_round=pb_round, user=big_world["users"]["resident"], actor=big_world["users"]["lead"])
+        pb_voting.pb_officer_assign(pb_round=pb_round, user=big_world["users"]["resident"], actor=lead)
     assert excinfo.value.problems == {"user": ERROR_OFFICER_NOT_STAFF}
+    with pytest.raises(ValidationProblem) as excinfo:
+        pb_voting.pb_officer_assign(pb_round=pb_round, user=lead, actor=lead)
+    assert excinfo.value.problems == {"user": ERROR_OFFICER_SELF}
+    assert not PbOfficer.objects.filter(round=pb_round).exists()
 
 
 # --- the register of numbers ----------------------------------------------------------------
@@ -180,6 +186,30 @@ def test_an_officers_entries_are_audited_without_the_voter(big_world) -> None:  
     assert entry.object_id == str(ballot.pk)
     assert "EA" not in str(entry.data) and "42" not in str(entry.data)  # no voter reference
     assert ballot.keyed_by == officer and ballot.paper_number.number == numbers[2]
+
+
+def test_refused_entries_that_may_be_box_stuffing_are_audited(big_world) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    pb_round, projects, officer, numbers = _officer_round(big_world)
+    payload = "7K3QM9XCT"
+    unissued = payload + luhn_mod_n_check(payload, ALPHABET)
+    attempts = (
+        (officer, numbers[0], "EA-1", None),
+        (officer, numbers[0], "EA-2", "number_used"),
+        (officer, unissued, "EA-3", "number_unissued"),
+        (officer, numbers[1], "ea 01", "voter_already_voted"),
+        (big_world["users"]["provider"], numbers[2], "EA-4", "not_officer"),
+    )
+    for actor, number, reference, reason in attempts:
+        try:
+            pb_voting.pb_paper_ballot(pb_round=pb_round, ballot_number=number, register_reference=reference,
+                                      choices={projects[0].pk: 1}, actor=actor)
+        except ValidationProblem:
+            assert reason is not None
+    refused = AuditEntry.objects.filter(action="funding.pb_paper_refused").order_by("id")
+    assert [(e.actor_id, e.data["reason"], e.data["ballot_number"]) for e in refused] == [
+        (a.pk, reason, number) for a, number, _, reason in attempts[1:]]
+    assert all("EA" not in str(e.data) for e in refused)
+    assert PbBallot.objects.filter(round=pb_round).count() == 1
 
 
 # --- one voter register across channels ---------------------------------------------------

@@ -23,7 +23,7 @@ from tests.funding.test_pb import big_world, make_round, paper_ballots  # noqa: 
 def _counted(world):  # type: ignore[no-untyped-def]
     pb_round, projects = make_round(world)
     lead = world["users"]["lead"]
-    paper_ballots(pb_round, projects, [(0, 3), (0, 1), (1, 3), (0,), (3,)], officer=lead)
+    paper_ballots(pb_round, projects, [(0, 3), (0, 1), (1, 3), (0,), (3,)], officer=world["users"]["panel"], manager=lead)
     return pb_round, pb.pb_count(pb_round=pb_round, actor=lead)
 
 
@@ -103,7 +103,8 @@ def test_whatever_the_ballots_the_project_awards_hold_exactly_the_counted_cost(b
     lead = big_world["users"]["lead"]
     with transaction.atomic():
         pb_round, projects = make_round(big_world, rule=rule)
-        paper_ballots(pb_round, projects, [tuple(picks) for picks in ballots], officer=lead)
+        paper_ballots(pb_round, projects, [tuple(picks) for picks in ballots], officer=big_world["users"]["panel"],
+                      manager=lead)
         result = pb.pb_count(pb_round=pb_round, actor=lead)
         awards = list(Award.objects.filter(pb_project__round=pb_round))
         assert sorted(a.pb_project.code for a in awards) == sorted(result.selected)

@@ -59,6 +59,7 @@ ERROR_NUMBER_USED = "Ballot number {number} has already been keyed in"
 ERROR_REFERENCE_VOTED = "The voter with register reference {reference} has already voted in this round"
 
 ERROR_OFFICER_NOT_STAFF = "Only council staff and partners can be ballot officers"
+ERROR_OFFICER_SELF = "A funding manager cannot name themselves ballot officer; ask another manager"
 ERROR_OFFICER_ALREADY = "{name} is already a ballot officer for this round"
 ERROR_OFFICER_WITHDRAWN = "This assignment has already been withdrawn"
 ERROR_ROUND_COUNTED = "This round has been counted; its officers and ballot numbers can no longer change"
@@ -192,6 +193,34 @@ def pb_paper_ballot(*, pb_round: PbRound, ballot_number: str, register_reference
         problems["register_reference"] = str(problem)
     if problems:
         raise ValidationProblem(problems)
+    try:
+        return _paper_ballot_save(pb_round, number, reference, choices, actor)
+    except ValidationProblem as problem:
+        reason = _refusal_reason(problem, number)
+        if reason:
+            # A refusal that may be an attempt to stuff the box stays on the record, written
+            # after the refused ballot's own transaction has rolled back.
+            audit_append(action="funding.pb_paper_refused", actor=actor, obj=pb_round,
+                         data={"round": pb_round.pk, "ballot_number": number, "reason": reason})
+        raise
+
+
+def _refusal_reason(problem: ValidationProblem, number: str) -> str | None:
+    shown = number_display(number)
+    reasons = {
+        ("__all__", ERROR_NOT_OFFICER): "not_officer",
+        ("ballot_number", ERROR_NUMBER_UNISSUED.format(number=shown)): "number_unissued",
+        ("ballot_number", ERROR_NUMBER_USED.format(number=shown)): "number_used",
+    }
+    for key, message in problem.problems.items():
+        if (key, message) in reasons:
+            return reasons[(key, message)]
+        if key == "register_reference":
+            return "voter_already_voted"
+    return None
+
+
+def _paper_ballot_save(pb_round: PbRound, number: str, reference: str, choices: Mapping[int, int], actor: Any) -> PbBallot:
     shown = number_display(number)
     with transaction.atomic():
         locked = _locked_voting_round(pb_round)
@@ -223,9 +252,12 @@ def pb_paper_ballot(*, pb_round: PbRound, ballot_number: str, register_reference
 
 def pb_officer_assign(*, pb_round: PbRound, user: Any, actor: Any) -> PbOfficer:
     """Name a member of staff as a ballot officer for this round (they may then key in its
-    paper ballots and print its ballot numbers). Funding managers assign; audited."""
+    paper ballots and print its ballot numbers). Funding managers assign, never themselves, so
+    the person who issues the numbers cannot alone also key ballots on them; audited."""
     if not Membership.objects.filter(user=user, role__in=STAFF_ROLES).exists() or not user.is_active:
         raise ValidationProblem({"user": ERROR_OFFICER_NOT_STAFF})
+    if getattr(actor, "pk", None) == user.pk:
+        raise ValidationProblem({"user": ERROR_OFFICER_SELF})
     with transaction.atomic():
         locked = PbRound.objects.select_for_update().get(pk=pb_round.pk)
         if locked.status == PbRound.Status.COUNTED:
