@@ -90,8 +90,11 @@ def test_stratum_text_is_one_to_one(a, b) -> None:
 
 
 def test_units_with_different_numbers_of_values_are_refused() -> None:
-    with pytest.raises(ValueError, match=re.escape(ERR_STRATUM_WIDTH)):
+    expected = ERR_STRATUM_WIDTH.format(unit=2, found=1, expected=2)
+    with pytest.raises(ValueError, match=re.escape(expected)):
         stratum_keys([("a", "b"), ("a",)])
+    with pytest.raises(ValueError, match=re.escape(expected)):
+        stratum_keys([("a", "b"), "a"])
 
 
 def test_cluster_strata_can_be_tuples() -> None:

@@ -18,6 +18,8 @@ from seedbed.cli.output import emit_json, fail
 
 app = typer.Typer(help="The stats engine.", no_args_is_help=True)
 
+ERR_ICC_FLAG = "--icc must lie in [0, 1), got {value}"
+
 
 class Outcome(StrEnum):
     continuous = "continuous"
@@ -168,7 +170,7 @@ def _check_power_flags(**values: Any) -> None:
             elif name in wholes:
                 arg.whole(flag, value, minimum=wholes[name])
             elif name == "icc" and not 0.0 <= arg.finite(flag, value) < 1.0:
-                fail(f"{flag} must lie in [0, 1), got {value}")
+                fail(ERR_ICC_FLAG.format(value=value))
     except ValueError as exc:
         fail(str(exc))
 
@@ -274,7 +276,9 @@ def _curve(
 
     k = steps or 4
     if sizes_text:
-        sizes = tuple(int(v) for v in _floats(sizes_text, "--curve-sizes"))
+        from seedbed.stats.arguments import whole
+
+        sizes = tuple(whole("--curve-sizes", v, minimum=1) for v in _floats(sizes_text, "--curve-sizes"))
     else:
         sizes = default_sizes(design=kind, recommended=recommended, steps=k)
     effect = d if d is not None else (diff / sd if diff is not None and sd else None)
