@@ -146,3 +146,52 @@ def test_harm_looks_never_recommend_benefit_and_keep_alpha_by_simulation() -> No
                                 z_statistics=[0.0, 0.0, 0.0], information_rates=[0.5, 0.5, 1.0])
     assert again[1].harm_z == again[0].harm_z and WARN_NO_NEW_INFORMATION in again[1].warnings
     assert again[2].harm_z != again[1].harm_z
+
+
+def _crossing_rate(zs: np.ndarray, rates: list[float], alpha: float = 0.05) -> float:
+    from seedbed.stats.monitoring import evaluate_harm_looks
+
+    bounds = np.array([d.harm_z for d in evaluate_harm_looks(
+        harm_alpha=alpha, harm_spending="pocock", z_statistics=[0.0] * len(rates),
+        information_rates=rates)])
+    return float(np.mean(np.any(zs <= bounds, axis=1)))
+
+
+def test_individual_and_cluster_looks_keep_the_harm_alpha_by_simulation() -> None:
+    """Three looks (a third, two thirds, all of the people) of simulated trials without harm
+    cross the 5% Pocock-type harm boundary about 5% of the time; a real harm is found."""
+    rng = np.random.default_rng(99)
+    sims, per_arm, rates = 2000, 150, [1 / 3, 2 / 3, 1.0]
+
+    def individual(risk_c: float, risk_i: float) -> np.ndarray:
+        c = rng.random((sims, per_arm)) < risk_c
+        i = rng.random((sims, per_arm)) < risk_i
+        out = np.empty((sims, 3))
+        for s in range(sims):
+            for k, r in enumerate(rates):
+                n = int(per_arm * r)
+                out[s, k] = harm_risk_z(events_control=int(c[s, :n].sum()), n_control=n,
+                                        events_intervention=int(i[s, :n].sum()), n_intervention=n).z
+        return out
+
+    mc = 3 * math.sqrt(0.05 * 0.95 / sims)
+    assert _crossing_rate(individual(0.1, 0.1), rates) == pytest.approx(0.05, abs=mc)
+    assert _crossing_rate(individual(0.1, 0.25), rates) > 0.9
+
+    def cluster(risk_c: float, risk_i: float, clusters: int = 6, size: int = 20) -> np.ndarray:
+        # Cluster risks vary (logit-normal, SD 0.4): people within a cluster are correlated.
+        def arm(risk: float) -> np.ndarray:
+            logit = np.log(risk / (1 - risk)) + rng.normal(0, 0.4, (sims, clusters, 1))
+            return rng.random((sims, clusters, size)) < 1 / (1 + np.exp(-logit))
+
+        c, i = arm(risk_c), arm(risk_i)
+        out = np.empty((sims, 3))
+        for s in range(sims):
+            for k, r in enumerate(rates):
+                n = max(int(size * r), 1)
+                out[s, k] = cluster_harm_z(control_risks=c[s, :, :n].mean(axis=1),
+                                           intervention_risks=i[s, :, :n].mean(axis=1)).z
+        return out
+
+    assert _crossing_rate(cluster(0.1, 0.1), rates) == pytest.approx(0.05, abs=mc)
+    assert _crossing_rate(cluster(0.1, 0.3), rates) > 0.8
