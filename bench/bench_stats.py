@@ -141,7 +141,7 @@ def randomisation_rows() -> list[str]:
     )
     ours = timeit(
         lambda: allocate_blocks(
-            arms=["control", "treatment"], seed="bench", strata=strata, block_sizes=[2, 4, 6]
+            arms=["control", "treatment"], seed="bench-seed-0f4a8c2e6b1d9357", strata=strata, block_sizes=[2, 4, 6]
         ),
         3,
     )

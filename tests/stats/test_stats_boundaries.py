@@ -191,3 +191,29 @@ def test_non_increasing_observed_information_falls_back_with_a_warning() -> None
     )
     assert WARN_OBSERVED_RATES_IGNORED in dec[0].warnings
     assert dec[0].efficacy_z == pytest.approx(design.critical_z[0])
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"looks": 2.5},
+        {"looks": 3, "alpha": float("nan")},
+        {"looks": 2, "information_rates": [0.5, float("nan")]},
+        {"looks": 3, "harm_alpha": float("nan")},
+        {"looks": 3, "futility_z": float("nan")},
+        {"looks": 3, "futility_z": [0.1, 0.2]},
+    ],
+)
+def test_boundaries_refuse_misleading_input(kwargs) -> None:
+    from seedbed.stats.boundaries import ERR_ALPHA, ERR_FUTILITY, ERR_LOOKS
+
+    with pytest.raises(ValueError) as err:
+        group_sequential_design(**kwargs)
+    assert str(err.value) in (ERR_ALPHA, ERR_FUTILITY, ERR_LOOKS, ERR_RATES)
+
+
+def test_rejection_probability_refuses_a_nan_drift() -> None:
+    from seedbed.stats.boundaries import rejection_probability
+
+    with pytest.raises(ValueError, match="drift"):
+        rejection_probability(design=group_sequential_design(looks=2), drift=float("nan"))

@@ -40,8 +40,12 @@ def test_power_binary_and_cluster(sample_size_reference) -> None:
     clus = _json([*base.split(), "--icc", "0.05", "--cluster-size", "46", "--json"])
     case = sample_size_reference["cases"][2]
     assert clus["design_effect"] == pytest.approx(case["design_effect"])
-    assert 2 * clus["clusters_per_arm"] == case["clusters"]
-    assert clus["total_n"] == case["total_n"]
+    # Sedgwick's normal-approximation answer is still reported...
+    assert 2 * clus["clusters_per_arm_normal"] == case["clusters"]
+    assert 2 * clus["clusters_per_arm_normal"] * 46 == case["total_n"]
+    # ...but the cluster-level t-test on 2G - 2 df needs 13 practices per arm (power 0.806)
+    assert clus["clusters_per_arm"] == 13 and clus["total_n"] == 2 * 13 * 46
+    assert clus["power"] == pytest.approx(0.806, abs=0.001)
     assert clus["n_per_arm"] == pytest.approx(out["n_per_arm"])
 
 
@@ -51,7 +55,75 @@ def test_power_stepped_wedge(sample_size_reference) -> None:
         "--cluster-size 10 --icc 0.05 --json".split()
     )
     assert out["design_effect"] == pytest.approx(0.535, abs=5e-4)
-    assert {"n_per_arm", "n_per_arm_rounded", "design_effect"} <= set(out)
+    assert {"n_per_arm", "n_per_arm_rounded", "design_effect", "power"} <= set(out)
+
+
+@pytest.mark.parametrize(("m", "clusters", "per_step"), [(10, 44, 11), (20, 24, 6)])
+def test_power_stepped_wedge_reproduces_kristunas(sample_size_reference, m, clusters, per_step):
+    """Issue 12: this answered 12 clusters (power about 0.32) for clusters of 10."""
+    out = _json(
+        "power --outcome continuous --effect-size 0.2 --design stepped-wedge --steps 4 "
+        f"--cluster-size {m} --icc 0.05 --json".split()
+    )
+    ref = next(c for c in sample_size_reference["cases"] if "target power" in c["what"])
+    row = next(r for r in ref["values"] if r["n_per_cluster_per_period"] == m)
+    assert out["clusters"] == row["clusters"] == clusters
+    assert out["clusters_per_step"] == per_step
+    assert out["power"] == pytest.approx(row["power"], abs=0.005)
+
+
+def test_power_curve_in_json() -> None:
+    out = _json(
+        "power --outcome continuous --effect-size 0.2 --design stepped-wedge --steps 4 "
+        "--cluster-size 10 --icc 0.05 --curve --json".split()
+    )
+    sizes = [p["size"] for p in out["curve"]]
+    assert 44 in sizes and all(s % 4 == 0 for s in sizes)
+    at = {p["size"]: p for p in out["curve"]}
+    assert at[44]["power"] == pytest.approx(out["power"])
+    below = max(s for s in sizes if s < 44)
+    assert at[44]["mde"] <= 0.2 < at[below]["mde"] and at[below]["power"] < 0.8
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        ("--effect-size nan", "--effect-size"),
+        ("--effect-size inf", "--effect-size"),
+        ("--difference 1 --sd -10", "--sd"),
+        ("--difference nan --sd 2", "--difference"),
+        ("--effect-size 0.3 --n-per-arm -5", "--n-per-arm"),
+        ("--effect-size 0.3 --icc nan --cluster-size 10", "--icc"),
+        ("--effect-size 0.3 --icc 0.05 --cluster-size 0", "--cluster-size"),
+        ("--effect-size 0.3 --icc 0.05 --cluster-size 10 --cv -1", "--cv"),
+        ("--effect-size 0.3 --alpha nan", "--alpha"),
+        ("--effect-size 0.3 --power 1.5", "--power"),
+        ("--outcome binary --p-control nan --p-treatment 0.3", "--p-control"),
+        ("--effect-size 0.3 --design stepped-wedge --steps 1 --cluster-size 5 --icc 0.1", "--steps"),
+        ("--effect-size 0.3 --looks 0", "--looks"),
+    ],
+)
+def test_power_refuses_misleading_input(args: str, flag: str) -> None:
+    result = runner.invoke(app, ["stats", "power", *args.split(), "--json"])
+    assert result.exit_code == 2, result.output
+    assert flag in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        "--looks 3 --alpha nan",
+        "--looks 3 --harm-alpha nan",
+        "--looks 3 --futility-z nan",
+        "--looks 2 --information-rates 0.5,nan",
+        "--looks 3 --power nan",
+    ],
+)
+def test_boundaries_refuse_misleading_input(args: str) -> None:
+    result = runner.invoke(app, ["stats", "boundaries", *args.split(), "--json"])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
 
 
 def test_power_at_n_and_inflation() -> None:
@@ -139,6 +211,9 @@ def test_compare_sequential_and_degenerate() -> None:
     assert no_tuning.exit_code == 2
 
 
+CLI_SEED = "6b1f0e9d2c7a4853b6e1f09d2c7a4853"
+
+
 def _write_units(path: Path, n: int) -> None:
     with path.open("w", newline="") as fh:
         w = csv.writer(fh)
@@ -163,7 +238,7 @@ def test_randomise_stratified(tmp_path: Path) -> None:
             "--block-sizes",
             "2,4",
             "--seed",
-            "s3cret",
+            CLI_SEED,
             "--protocol-hash",
             "abc",
             "--out",
@@ -171,13 +246,15 @@ def test_randomise_stratified(tmp_path: Path) -> None:
             "--json",
         ]
     )
-    assert out["seed_commitment"] == hashlib.sha256(b"s3cret\nabc").hexdigest()
+    assert out["seed_commitment"] == hashlib.sha256(f"{CLI_SEED}\nabc".encode()).hexdigest()
     assert out["n_units"] == 120 and out["max_imbalance"] <= 2
     rows = list(csv.DictReader(alloc.open()))
     assert [r["pupil"] for r in rows] == [f"p{i}" for i in range(120)]
-    strata = [f"y{i % 3}|{'yes' if i % 4 == 0 else 'no'}" for i in range(120)]
+    # Several strata columns make a tuple per unit (they were joined with "|", which merged
+    # distinct strata such as ("a|b", "c") and ("a", "b|c")).
+    strata = [(f"y{i % 3}", "yes" if i % 4 == 0 else "no") for i in range(120)]
     expected = allocate_blocks(
-        arms=["control", "treatment"], seed="s3cret", strata=strata, block_sizes=[2, 4]
+        arms=["control", "treatment"], seed=CLI_SEED, strata=strata, block_sizes=[2, 4]
     )
     assert [r["arm"] for r in rows] == expected.labels()
 
@@ -196,7 +273,7 @@ def test_randomise_cluster_and_errors(tmp_path: Path) -> None:
             "--cluster",
             "school",
             "--seed",
-            "x",
+            CLI_SEED,
             "--out",
             str(alloc),
             "--json",
@@ -220,7 +297,7 @@ def test_randomise_cluster_and_errors(tmp_path: Path) -> None:
             "--arms",
             "a,b",
             "--seed",
-            "x",
+            CLI_SEED,
             "--out",
             str(alloc),
         ],
@@ -239,9 +316,34 @@ def test_randomise_cluster_and_errors(tmp_path: Path) -> None:
             "--block-sizes",
             "2,4",
             "--seed",
-            "x",
+            CLI_SEED,
             "--out",
             str(alloc),
         ],
     )
     assert blocks.exit_code == 2
+
+
+@pytest.mark.parametrize(("control", "message"), [
+    ("n=10,sum=2.5", "sum (the number of successes) must be a whole number"),
+    ("n=10,sum=nan", "sum must be a finite number"),
+    ("n=nan,sum=2", "n must be a finite number"),
+    ("n=-5,sum=0", "n must be a non-negative whole number"),
+])
+def test_compare_refuses_impossible_counts_in_one_line(control: str, message: str) -> None:
+    """Regression: sum=2.5 successes was truncated to 2; n=nan raised a traceback."""
+    result = runner.invoke(app, ["stats", "compare", "--metric", "proportion", "--control",
+                                 control, "--treatment", "n=10,sum=4", "--json"])
+    assert result.exit_code != 0
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("seedbed: error: --control:")
+    assert message in lines[0]
+
+
+def test_compare_refuses_a_nan_mean_sum() -> None:
+    result = runner.invoke(app, ["stats", "compare", "--metric", "mean", "--control",
+                                 "n=10,sum=nan,sum_squares=5", "--treatment",
+                                 "n=10,sum=4,sum_squares=5"])
+    assert result.exit_code != 0 and "sum must be a finite number" in result.stderr
+    assert "Traceback" not in result.output

@@ -208,3 +208,58 @@ def test_confidence_sequence_time_uniform_coverage_by_simulation() -> None:
                 misses += 1
                 break
     assert misses / sims <= 0.05 + 3 * math.sqrt(0.05 * 0.95 / sims)
+
+
+# --- relative lift on the Welch df; inputs that cannot mislead (issue 12) -----------------
+
+
+def test_relative_lift_uses_the_welch_df_of_the_absolute_difference() -> None:
+    """Regression: the relative lift of two means used a normal interval while the absolute
+    difference used Welch's t. The df now comes from scipy's Welch test on the raw data, the
+    delta-method SE from a numerical gradient of m_t / m_c."""
+    rng = np.random.default_rng(31)
+    xc, xt = rng.normal(10, 2, 9), rng.normal(12, 6, 7)
+    c = MeanSummary(len(xc), float(xc.sum()), float((xc**2).sum()))
+    t = MeanSummary(len(xt), float(xt.sum()), float((xt**2).sum()))
+    welch = sps.ttest_ind(xt, xc, equal_var=False)
+    absolute = compare_means(control=c, treatment=t)
+    relative = compare_means(control=c, treatment=t, difference="relative")
+    assert absolute.df == pytest.approx(welch.df, rel=1e-12)
+    assert relative.df == pytest.approx(welch.df, rel=1e-12)
+    mc, mt = xc.mean(), xt.mean()
+    var_c, var_t = xc.var(ddof=1) / len(xc), xt.var(ddof=1) / len(xt)
+    h = 1e-6
+    d_t = ((mt + h) / mc - (mt - h) / mc) / (2 * h)
+    d_c = (mt / (mc + h) - mt / (mc - h)) / (2 * h)
+    se = math.sqrt(d_t**2 * var_t + d_c**2 * var_c)
+    assert relative.effect == pytest.approx(mt / mc - 1, rel=1e-12)
+    assert relative.se == pytest.approx(se, rel=1e-6)
+    q = sps.t.ppf(0.975, welch.df)
+    assert relative.ci == pytest.approx((relative.effect - q * se, relative.effect + q * se),
+                                        rel=1e-6)
+    assert relative.p == pytest.approx(2 * sps.t.sf(abs(relative.effect) / se, welch.df),
+                                       rel=1e-5)
+
+
+@pytest.mark.parametrize(("build", "field"), [
+    (lambda: ProportionSummary(10, 2.5), "successes"),
+    (lambda: ProportionSummary(10, -1), "successes"),
+    (lambda: ProportionSummary(-5, 0), "n"),
+    (lambda: ProportionSummary(10, 11), "successes"),
+    (lambda: ProportionSummary(10, float("nan")), "successes"),
+    (lambda: MeanSummary(10, float("nan"), 5.0), "sum"),
+    (lambda: MeanSummary(10, 3.0, float("inf")), "sum_squares"),
+    (lambda: MeanSummary(10, 3.0, -1.0), "sum_squares"),
+    (lambda: MeanSummary(-5, 3.0, 5.0), "n"),
+    (lambda: MeanSummary(2.5, 3.0, 5.0), "n"),  # type: ignore[arg-type]
+    (lambda: PairedSummary(5, 1.0, 1.0, float("nan"), 1.0, 1.0), "sum_x"),
+])
+def test_summaries_refuse_values_that_cannot_be_data(build, field) -> None:
+    """Regression: 2.5 successes was truncated to 2 and sum=nan gave all-NaN results."""
+    with pytest.raises(ValueError, match=f"^{field}"):
+        build()
+
+
+def test_whole_valued_floats_are_accepted_as_counts() -> None:
+    arm = ProportionSummary(10.0, 3.0)  # type: ignore[arg-type]
+    assert arm.n == 10 and arm.successes == 3 and isinstance(arm.successes, int)

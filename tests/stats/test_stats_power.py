@@ -138,7 +138,18 @@ def test_unequal_cluster_sizes_increase_the_design_effect() -> None:
 def test_stepped_wedge_clusters_are_a_multiple_of_steps() -> None:
     res = stepped_wedge_sample_size(n_per_arm=64, steps=4, cluster_size=10, icc=0.05)
     assert res.clusters is not None and res.clusters % 4 == 0
-    assert res.clusters * 10 * 5 >= res.total_n
+    # Woertman's total is divided by the cluster size, not by cluster size x measurements
+    assert res.clusters * 10 >= res.total_n > (res.clusters - 4) * 10
+
+
+@pytest.mark.parametrize(("m", "clusters"), [(10, 44), (20, 24)])
+def test_woertman_conversion_reproduces_kristunas_table_2(sample_size_reference, m, clusters):
+    """Kristunas, Morris & Gray (Trials 2017) Table 2: d = 0.2, ICC 0.05, 4 steps."""
+    ref = next(c for c in sample_size_reference["cases"] if "target power" in c["what"])
+    row = next(r for r in ref["values"] if r["n_per_cluster_per_period"] == m)
+    n = sample_size_continuous(effect_size=0.2).n_per_arm
+    res = stepped_wedge_sample_size(n_per_arm=n, steps=4, cluster_size=m, icc=0.05)
+    assert res.clusters == row["clusters"] == clusters
 
 
 def test_group_sequential_inflation() -> None:
@@ -151,3 +162,39 @@ def test_group_sequential_inflation() -> None:
     # Jennison & Turnbull (2000) Table 2.2: R = 1.228 for K = 5
     r_p, _ = group_sequential_sample_size(n_per_arm=100.0, design=pocock, power=0.8)
     assert r_p == pytest.approx(1.228, abs=5e-4)
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: sample_size_continuous(effect_size=math.nan), "effect_size"),
+        (lambda: sample_size_continuous(effect_size=math.inf), "effect_size"),
+        (lambda: sample_size_continuous(difference=1.0, sd=-10.0), "sd"),
+        (lambda: sample_size_continuous(difference=math.nan, sd=1.0), "difference"),
+        (lambda: power_continuous(n_per_arm=-5, effect_size=0.3), "n_per_arm"),
+        (lambda: power_continuous(n_per_arm=math.nan, effect_size=0.3), "n_per_arm"),
+        (lambda: power_continuous(n_per_arm=50, effect_size=math.nan), "effect_size"),
+        (lambda: mde_continuous(n_per_arm=-5), "n_per_arm"),
+        (lambda: power_binary(n_per_arm=-5, p_control=0.2, p_treatment=0.3), "n_per_arm"),
+        (lambda: mde_binary(n_per_arm=math.inf, p_control=0.2), "n_per_arm"),
+        (lambda: cluster_sample_size(n_per_arm=-1, cluster_size=10, icc=0.1), "n_per_arm"),
+        (lambda: cluster_sample_size(n_per_arm=10, cluster_size=2.5, icc=0.1), "cluster_size"),
+        (lambda: design_effect_cluster(cluster_size=10, icc=math.nan), "icc"),
+        (lambda: design_effect_stepped_wedge(steps=4.5, cluster_size=10, icc=0.05), "steps"),
+        (lambda: group_sequential_sample_size(n_per_arm=math.nan, design=group_sequential_design(looks=2)), "n_per_arm"),
+    ],
+)
+def test_planning_functions_refuse_misleading_input(call, name) -> None:
+    """Issue 12: NaN answered n = 2, a negative SD was accepted, n = -5 gave a null power."""
+    with pytest.raises(ValueError) as err:
+        call()
+    assert str(err.value).startswith(name)
+
+
+def test_nonsense_proportions_and_ratios_are_refused() -> None:
+    from seedbed.stats.power import ERR_PROPORTION, ERR_RATIO
+
+    with pytest.raises(ValueError, match=ERR_PROPORTION):
+        sample_size_binary(p_control=math.nan, p_treatment=0.2)
+    with pytest.raises(ValueError, match=ERR_RATIO):
+        sample_size_continuous(effect_size=0.3, ratio=math.nan)

@@ -233,3 +233,26 @@ def test_evidence_levels() -> None:
         manualised_and_scaled=True,
     )
     assert unreplicated_scale.level == 3
+
+
+def test_secondary_suppression_is_told_apart_from_primary() -> None:
+    """Regression: a count of 10 hidden only to protect a 3 beside it was labelled as small."""
+    from seedbed.stats.disclosure import PRIMARY, SECONDARY, SHOWN, protect_counts_marked
+
+    marked = protect_counts_marked(counts=[10, 3])
+    assert [c.status for c in marked] == [SECONDARY, PRIMARY, SHOWN]
+    assert [c.value for c in marked] == [None, None, 13]
+    assert tuple(c.value for c in marked) == protect_counts(counts=[10, 3])
+    clean = protect_counts_marked(counts=[25, 40])
+    assert all(c.status == SHOWN and not c.suppressed for c in clean)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=60), min_size=2, max_size=5))
+@settings(max_examples=150, deadline=None)
+def test_primary_marks_exactly_the_small_counts(counts: list[int]) -> None:
+    from seedbed.stats.disclosure import PRIMARY, SECONDARY, protect_counts_marked
+
+    marked = protect_counts_marked(counts=counts)
+    for value, cell in zip([*counts, sum(counts)], marked, strict=True):
+        assert (cell.status == PRIMARY) == (1 <= value < 10)
+        assert (cell.value is None) == (cell.status in (PRIMARY, SECONDARY))

@@ -29,7 +29,7 @@ MAPPING = {"unit": "ref", "arm": "group_name", "stratum": "age_band", "outcome":
 
 @pytest.fixture
 def closed_trial(trial_world) -> Trial:  # type: ignore[no-untyped-def]
-    trial = draft_trial(trial_world, register=True, seed="connect-test")
+    trial = draft_trial(trial_world, register=True, seed="connect-test-seed-1a7e3c9f5b0d8264")
     for i in range(24):
         allocation_draw(actor=trial_world["users"]["frontline"], trial=trial, unit_ref=f"U-{i:03d}",
                         stratum=("under 5", "5 to 17")[i % 2])

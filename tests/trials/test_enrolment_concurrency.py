@@ -42,7 +42,7 @@ def _post(url: str, token: str, body: dict) -> tuple[int, dict]:
 
 
 def test_200_concurrent_enrolments_follow_the_sequence(live_server, trial_world) -> None:
-    trial = draft_trial(trial_world, register=True, seed="concurrency-seed")
+    trial = draft_trial(trial_world, register=True, seed="concurrency-seed-8d2b6f0a4c1e9375")
     _, token = api_token_issue(user=trial_world["users"]["frontline"], name="tablet")
     url = f"{live_server.url}/api/trials/{trial.pk}/enrolments"
     strata = trial.protocol.strata_list
@@ -68,7 +68,7 @@ def test_200_concurrent_enrolments_follow_the_sequence(live_server, trial_world)
     assert enrolled.count() == UNITS
     assert enrolled.values("unit_ref").distinct().count() == UNITS
     protocol = trial.protocol
-    expected = allocation_sequence(arms=protocol.arm_list, seed="concurrency-seed",
+    expected = allocation_sequence(arms=protocol.arm_list, seed="concurrency-seed-8d2b6f0a4c1e9375",
                                    length=protocol.sample_size_per_arm * 2, strata=strata)
     for stratum in strata:
         taken = list(enrolled.filter(stratum=stratum).order_by("position"))

@@ -29,7 +29,7 @@ def test_a_harmful_arm_crosses_the_boundary_and_enrolment_pauses(
     users = trial_world["users"]
     users["safety"].email = "safety@example.org"
     users["safety"].save()
-    trial = draft_trial(trial_world, register=True, seed="harm-seed", strata="")
+    trial = draft_trial(trial_world, register=True, seed="harm-seed-2f8c4a6e0d9b1735", strata="")
     harm = trial.harm_outcomes.get()
     for i in range(60):
         allocation_draw(actor=users["frontline"], trial=trial, unit_ref=f"H{i}")
@@ -74,7 +74,7 @@ def test_a_harmful_arm_crosses_the_boundary_and_enrolment_pauses(
 
 def test_a_safe_trial_continues_and_looks_are_limited(trial_world) -> None:
     users = trial_world["users"]
-    trial = draft_trial(trial_world, register=True, seed="safe-seed", strata="", interim_looks=2)
+    trial = draft_trial(trial_world, register=True, seed="safe-seed-9b3d7f1a5c0e8246", strata="", interim_looks=2)
     with pytest.raises(ValidationProblem):
         interim_look_run(actor=users["safety"], trial=trial)  # nobody enrolled yet
     for i in range(20):

@@ -58,15 +58,15 @@ def test_an_empty_protocol_names_every_missing_field(trial_world) -> None:
 
 
 def test_registration_freezes_commits_and_generates_the_sequence(trial_world) -> None:
-    trial = draft_trial(trial_world, register=True, seed="test-seed")
+    trial = draft_trial(trial_world, register=True, seed="test-seed-5a0e8c2f6d4b1973")
     version = trial.versions.get()
     assert version.number == 1
     assert version.content == protocol_content(trial)
     assert version.content_hash == content_hash(version.content)
-    assert trial.seed_commitment == commitment_hash(seed="test-seed", protocol_hash=version.content_hash)
+    assert trial.seed_commitment == commitment_hash(seed="test-seed-5a0e8c2f6d4b1973", protocol_hash=version.content_hash)
     assert trial.status == Trial.Status.RECRUITING
     protocol = trial.protocol
-    expected = allocation_sequence(arms=protocol.arm_list, seed="test-seed",
+    expected = allocation_sequence(arms=protocol.arm_list, seed="test-seed-5a0e8c2f6d4b1973",
                                    length=protocol.sample_size_per_arm * 2,
                                    strata=protocol.strata_list)
     for stratum, entries in expected.by_stratum.items():
@@ -100,12 +100,12 @@ def test_amendments_are_new_versions_and_the_sequence_is_frozen(trial_world) -> 
 
 def test_cluster_and_stepped_wedge_schedules(trial_world) -> None:
     clusters = "\n".join(f"School {i}" for i in range(1, 9))
-    cluster = draft_trial(trial_world, register=True, seed="s", design="cluster", icc=0.05,
+    cluster = draft_trial(trial_world, register=True, seed="registration-seed-7e2c9a4f1d6b0358", design="cluster", icc=0.05,
                           cluster_size=20, clusters=clusters, strata="")
     slots = Allocation.objects.filter(trial=cluster)
     assert slots.count() == 8
     assert sorted(slots.values_list("arm", flat=True)) == ["control"] * 4 + ["intervention"] * 4
-    wedge = draft_trial(trial_world, register=True, seed="s", design="stepped_wedge", icc=0.05,
+    wedge = draft_trial(trial_world, register=True, seed="registration-seed-7e2c9a4f1d6b0358", design="stepped_wedge", icc=0.05,
                         cluster_size=20, steps=4, clusters=clusters, strata="",
                         title="Stepped rollout")
     steps = sorted(Allocation.objects.filter(trial=wedge).values_list("step", flat=True))

@@ -66,3 +66,11 @@ def test_no_report_before_the_analysis(demo_world, client_as) -> None:
     running = Trial.objects.get(title="Weekly family-support calls")
     assert client_as("lead").get(reverse("trials:report", args=[running.pk])).status_code == 404
     assert client_as("resident").get(reverse("trials:report_pdf", args=[running.pk])).status_code == 403
+
+
+def test_a_count_hidden_to_protect_another_is_not_called_small() -> None:
+    """Regression: 10 hidden only to protect the 3 beside it read "fewer than 10"."""
+    from seedbed.trials.selectors import SUPPRESSED_SECONDARY, _protected
+
+    assert _protected([10, 3]) == [SUPPRESSED_SECONDARY, SUPPRESSED, 13]
+    assert reports._protected_n([10, 3]) == [SUPPRESSED_SECONDARY, SUPPRESSED]

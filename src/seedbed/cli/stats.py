@@ -78,95 +78,213 @@ def power(
     sides: int = typer.Option(2, help="1 or 2"),
     icc: float | None = typer.Option(None, help="intracluster correlation"),
     cluster_size: int | None = typer.Option(
-        None, help="mean cluster size (per period if stepped wedge)"
+        None, help="mean cluster size (people per cluster per period if stepped wedge)"
     ),
     cv: float = typer.Option(0.0, help="coefficient of variation of cluster sizes"),
     design: Design = typer.Option(Design.parallel, help="parallel or stepped-wedge"),
     steps: int | None = typer.Option(None, help="stepped wedge: number of steps"),
+    baseline: int = typer.Option(1, help="stepped wedge: control periods before the first step"),
     n_per_arm: float | None = typer.Option(
         None, help="also report power and MDE at this n per arm"
     ),
     looks: int | None = typer.Option(None, help="group-sequential: number of looks (inflates n)"),
     spending: Spending = typer.Option(Spending.obrien_fleming, help="group-sequential spending"),
+    curve: bool = typer.Option(False, "--curve", help="add power and MDE against design size"),
+    curve_sizes: str | None = typer.Option(
+        None, help="sizes for --curve, e.g. 8,16,24 (people or clusters per arm; SW: clusters)"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
-    """Sample size per arm (t-test or pooled-normal proportions), with design effects."""
-    from seedbed.stats import design_effects as de
-    from seedbed.stats import power as pw
-
+    """Sample size per arm (t-test or pooled-normal proportions); clusters for cluster and
+    stepped-wedge designs (Hussey & Hughes), with the power the recommended design achieves."""
+    _check_power_flags(
+        effect_size=effect_size, difference=difference, sd=sd, p_control=p_control,
+        p_treatment=p_treatment, icc=icc, cluster_size=cluster_size, cv=cv, steps=steps,
+        baseline=baseline, n_per_arm=n_per_arm, looks=looks, alpha=alpha, power_=power_,
+    )
     try:
-        if outcome == Outcome.binary:
-            if p_control is None or p_treatment is None:
-                fail("--outcome binary needs --p-control and --p-treatment")
-            res = pw.sample_size_binary(
-                p_control=p_control, p_treatment=p_treatment, alpha=alpha, power=power_, sides=sides
-            )
-        else:
-            if effect_size is None and (difference is None or sd is None):
-                fail("--outcome continuous needs --effect-size, or --difference and --sd")
-            res = pw.sample_size_continuous(
-                effect_size=effect_size,
-                difference=difference,
-                sd=sd,
-                alpha=alpha,
-                power=power_,
-                sides=sides,
-            )
-        payload: dict[str, Any] = {
-            "n_per_arm": res.n_per_arm,
-            "n_per_arm_rounded": res.n_per_arm_rounded,
-            "n_total": res.n_total,
-            "method": res.method,
-        }
-        warnings = list(res.warnings)
+        payload, warnings = _individual_size(
+            outcome, effect_size, difference, sd, p_control, p_treatment, alpha, power_, sides
+        )
         if n_per_arm is not None:
             payload.update(
                 _power_at_n(
-                    outcome,
-                    n_per_arm,
-                    effect_size,
-                    difference,
-                    sd,
-                    p_control,
-                    p_treatment,
-                    alpha,
-                    power_,
-                    sides,
+                    outcome, n_per_arm, effect_size, difference, sd, p_control, p_treatment,
+                    alpha, power_, sides,
                 )
             )
+        target = _planning_outcome(outcome, effect_size, difference, sd, p_control, p_treatment)
+        spec = {"alpha": alpha, "power": power_, "sides": sides, "looks": looks or 1,
+                "spending": spending.value}
+        kind = "individual"
         if design == Design.stepped_wedge:
             if steps is None or cluster_size is None or icc is None:
                 fail("--design stepped-wedge needs --steps, --cluster-size and --icc")
-            sw = de.stepped_wedge_sample_size(
-                n_per_arm=res.n_per_arm, steps=steps, cluster_size=cluster_size, icc=icc
+            kind, recommended = "stepped-wedge", _stepped_wedge_payload(
+                payload, warnings, target, res_n=payload["n_per_arm"], steps=steps,
+                cluster_size=cluster_size, icc=icc, cv=cv, baseline=baseline, spec=spec,
             )
-            payload.update(
-                design_effect=sw.design_effect,
-                total_n=sw.total_n,
-                total_n_rounded=_finite_int(sw.total_n),
-                clusters=sw.clusters,
-                clusters_per_step=sw.clusters_per_step,
-            )
-            warnings += sw.warnings
         elif icc is not None or cluster_size is not None:
             if icc is None or cluster_size is None:
                 fail("cluster randomisation needs both --icc and --cluster-size")
-            cl = de.cluster_sample_size(
-                n_per_arm=res.n_per_arm, cluster_size=cluster_size, icc=icc, cv=cv
+            kind, recommended = "cluster", _cluster_payload(
+                payload, warnings, target, res_n=payload["n_per_arm"], cluster_size=cluster_size,
+                icc=icc, cv=cv, spec=spec,
             )
-            payload.update(
-                design_effect=cl.design_effect,
-                clusters_per_arm=cl.clusters_per_arm,
-                n_per_arm_cluster=cl.n_per_arm,
-                total_n=cl.total_n,
-            )
-            warnings += cl.warnings
+        else:
+            recommended = payload["n_per_arm_rounded"]
         if looks is not None:
-            payload.update(_inflation(looks, alpha, sides, spending.value, power_, res.n_per_arm))
+            payload.update(
+                _inflation(looks, alpha, sides, spending.value, power_, payload["n_per_arm"])
+            )
+        if curve or curve_sizes:
+            payload["curve"] = _curve(
+                kind, recommended, curve_sizes, effect_size, difference, sd, p_control,
+                p_treatment, icc, cluster_size, steps, baseline, cv, spec,
+            )
         payload["warnings"] = list(dict.fromkeys(warnings))
     except ValueError as exc:
         fail(str(exc))
     _show(payload, as_json)
+
+
+def _check_power_flags(**values: Any) -> None:
+    """Refuse NaN, infinities and impossible values before any sums, naming the flag."""
+    from seedbed.stats import arguments as arg
+
+    checks = {
+        "effect_size": arg.finite, "difference": arg.finite, "sd": arg.positive,
+        "p_control": arg.open_unit, "p_treatment": arg.open_unit, "cv": arg.non_negative,
+        "alpha": arg.open_unit, "power_": arg.open_unit, "n_per_arm": arg.positive,
+    }
+    wholes = {"cluster_size": 1, "steps": 2, "baseline": 0, "looks": 1}
+    try:
+        for name, value in values.items():
+            if value is None:
+                continue
+            flag = "--" + name.rstrip("_").replace("_", "-")
+            if name in checks:
+                checks[name](flag, value)
+            elif name in wholes:
+                arg.whole(flag, value, minimum=wholes[name])
+            elif name == "icc" and not 0.0 <= arg.finite(flag, value) < 1.0:
+                fail(f"{flag} must lie in [0, 1), got {value}")
+    except ValueError as exc:
+        fail(str(exc))
+
+
+def _individual_size(
+    outcome: Outcome, d: float | None, diff: float | None, sd: float | None,
+    p0: float | None, p1: float | None, alpha: float, target: float, sides: int,
+) -> tuple[dict[str, Any], list[str]]:
+    from seedbed.stats import power as pw
+
+    if outcome == Outcome.binary:
+        if p0 is None or p1 is None:
+            fail("--outcome binary needs --p-control and --p-treatment")
+        res = pw.sample_size_binary(
+            p_control=p0, p_treatment=p1, alpha=alpha, power=target, sides=sides
+        )
+    else:
+        if d is None and (diff is None or sd is None):
+            fail("--outcome continuous needs --effect-size, or --difference and --sd")
+        res = pw.sample_size_continuous(
+            effect_size=d, difference=diff, sd=sd, alpha=alpha, power=target, sides=sides
+        )
+    payload: dict[str, Any] = {
+        "n_per_arm": res.n_per_arm,
+        "n_per_arm_rounded": res.n_per_arm_rounded,
+        "n_total": res.n_total,
+        "method": res.method,
+    }
+    return payload, list(res.warnings)
+
+
+def _planning_outcome(
+    outcome: Outcome, d: float | None, diff: float | None, sd: float | None,
+    p0: float | None, p1: float | None,
+) -> Any:
+    from seedbed.stats.cluster_power import binary_outcome, continuous_outcome
+
+    if outcome == Outcome.binary:
+        return binary_outcome(p_control=p0, p_treatment=p1)  # type: ignore[arg-type]
+    effect = d if d is not None else (diff or 0.0) / (sd or 1.0)
+    return continuous_outcome(effect_size=effect)
+
+
+def _stepped_wedge_payload(
+    payload: dict[str, Any], warnings: list[str], target: Any, *, res_n: float, steps: int,
+    cluster_size: int, icc: float, cv: float, baseline: int, spec: dict[str, Any],
+) -> int | None:
+    from seedbed.stats import design_effects as de
+    from seedbed.stats.cluster_power import stepped_wedge_plan
+
+    plan = stepped_wedge_plan(
+        outcome=target, icc=icc, steps=steps, cluster_size=cluster_size, baseline=baseline,
+        cv=cv, **spec,
+    )
+    woertman = de.design_effect_stepped_wedge(
+        steps=steps, cluster_size=cluster_size, icc=icc, baseline=baseline
+    )
+    payload.update(
+        design_effect=woertman,
+        clusters=plan.clusters,
+        clusters_per_step=plan.clusters_per_step,
+        power=plan.power,
+        periods=plan.periods,
+        total_n=plan.total_n,
+        total_n_rounded=_finite_int(plan.total_n) if plan.total_n is not None else None,
+        method_clusters="Hussey & Hughes (2007) GLS variance, normal test",
+    )
+    if plan.information_rates is not None:
+        payload["information_rates"] = list(plan.information_rates)
+    warnings += plan.warnings
+    return plan.clusters
+
+
+def _cluster_payload(
+    payload: dict[str, Any], warnings: list[str], target: Any, *, res_n: float,
+    cluster_size: int, icc: float, cv: float, spec: dict[str, Any],
+) -> int | None:
+    from seedbed.stats import design_effects as de
+    from seedbed.stats.cluster_power import cluster_plan
+
+    plan = cluster_plan(outcome=target, cluster_size=cluster_size, icc=icc, cv=cv, **spec)
+    approx = de.cluster_sample_size(n_per_arm=res_n, cluster_size=cluster_size, icc=icc, cv=cv)
+    payload.update(
+        design_effect=plan.design_effect,
+        clusters_per_arm=plan.clusters_per_arm,
+        clusters_per_arm_normal=approx.clusters_per_arm,
+        n_per_arm_cluster=approx.n_per_arm,
+        power=plan.power,
+        total_n=_finite_int(plan.total_n) if plan.total_n is not None else None,
+        method_clusters="cluster-level t-test, noncentral t on 2G - 2 df",
+    )
+    warnings += plan.warnings + approx.warnings
+    return plan.clusters_per_arm
+
+
+def _curve(
+    kind: str, recommended: int | None, sizes_text: str | None, d: float | None,
+    diff: float | None, sd: float | None, p0: float | None, p1: float | None,
+    icc: float | None, m: int | None, steps: int | None, baseline: int, cv: float,
+    spec: dict[str, Any],
+) -> list[dict[str, Any]]:
+    from seedbed.stats.power_curves import default_sizes, power_curve
+
+    k = steps or 4
+    if sizes_text:
+        sizes = tuple(int(v) for v in _floats(sizes_text, "--curve-sizes"))
+    else:
+        sizes = default_sizes(design=kind, recommended=recommended, steps=k)
+    effect = d if d is not None else (diff / sd if diff is not None and sd else None)
+    res = power_curve(
+        design=kind, sizes=sizes, effect_size=effect, p_control=p0, p_treatment=p1,
+        icc=icc or 0.0, cluster_size=m or 1, steps=k, baseline=baseline, cv=cv,
+        alpha=spec["alpha"], power=spec["power"], sides=spec["sides"], looks=spec["looks"],
+        spending=spec["spending"],
+    )
+    return [{"size": p.size, "power": p.power, "mde": p.mde} for p in res.points]
 
 
 def _power_at_n(
@@ -290,10 +408,18 @@ def _summary(text: str, metric: Metric, which: str) -> dict[str, float]:
     missing = [k for k in needed if k not in fields]
     if missing:
         fail(f"--{which}: missing {', '.join(missing)}")
+    for name, number in fields.items():
+        if not math.isfinite(number):
+            fail(f"--{which}: {name} must be a finite number, got {number!r}")
     if fields["n"] != int(fields["n"]) or fields["n"] < 0:
         fail(f"--{which}: n must be a non-negative whole number")
+    if metric == Metric.proportion and fields["sum"] != int(fields["sum"]):
+        fail(f"--{which}: for a proportion, sum (the number of successes) must be a whole "
+             f"number, got {fields['sum']!r}")
     if metric == Metric.proportion and not 0 <= fields["sum"] <= fields["n"]:
         fail(f"--{which}: for a proportion, sum (the number of successes) must lie in 0..n")
+    if fields.get("sum_squares", 0.0) < 0:
+        fail(f"--{which}: sum_squares must not be negative")
     return fields
 
 
@@ -319,20 +445,23 @@ def compare(
         fail("--alpha must lie strictly between 0 and 1")
     c = _summary(control, metric, "control")
     t = _summary(treatment, metric, "treatment")
-    if metric == Metric.mean:
-        res = compare_means(
-            control=MeanSummary(int(c["n"]), c["sum"], c["sum_squares"]),
-            treatment=MeanSummary(int(t["n"]), t["sum"], t["sum_squares"]),
-            difference=difference.value,
-            alpha=alpha,
-        )
-    else:
-        res = compare_proportions(
-            control=ProportionSummary(int(c["n"]), int(c["sum"])),
-            treatment=ProportionSummary(int(t["n"]), int(t["sum"])),
-            difference=difference.value,
-            alpha=alpha,
-        )
+    try:
+        if metric == Metric.mean:
+            res = compare_means(
+                control=MeanSummary(int(c["n"]), c["sum"], c["sum_squares"]),
+                treatment=MeanSummary(int(t["n"]), t["sum"], t["sum_squares"]),
+                difference=difference.value,
+                alpha=alpha,
+            )
+        else:
+            res = compare_proportions(
+                control=ProportionSummary(int(c["n"]), int(c["sum"])),
+                treatment=ProportionSummary(int(t["n"]), int(t["sum"])),
+                difference=difference.value,
+                alpha=alpha,
+            )
+    except ValueError as exc:
+        fail(str(exc))
     if sequential:
         if tuning is None:
             fail("--sequential needs --tuning N (the sample size where the sequence is tightest)")
@@ -365,14 +494,22 @@ def randomise(
         None, help="column holding the cluster (randomise clusters)"
     ),
     block_sizes: str | None = typer.Option(None, help="allowed block sizes, e.g. 2,4"),
-    seed: str = typer.Option(..., help="the secret seed (its commitment hash is reported)"),
+    seed: str | None = typer.Option(
+        None,
+        help="the secret seed, at least 128 bits (e.g. 32 random hex digits); its commitment "
+        "hash is reported. Leave it out to have a strong seed drawn and printed",
+    ),
     protocol_hash: str = typer.Option(
         "", help="hash of the registered protocol, for the commitment"
     ),
     out: Path = typer.Option(..., help="where to write the allocation CSV"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
-    """Reproducible allocation of a unit list (permuted blocks, stratified or by cluster)."""
+    """Reproducible allocation of a unit list (permuted blocks, stratified or by cluster).
+
+    With several --strata columns a unit's stratum is the tuple of its values, written as a
+    JSON array in the output; a blank value is refused with its row and column.
+    """
     payload = _run_randomise(
         units=units,
         id_column=id_column,
@@ -387,7 +524,8 @@ def randomise(
     _show(payload, as_json)
 
 
-def _read_units(path: Path, columns: list[str]) -> dict[str, list[str]]:
+def _read_units(path: Path, columns: list[str]) -> tuple[dict[str, list[str]], list[int]]:
+    """The named columns of a unit list, and the file line of each unit."""
     import csv
 
     if not path.exists():
@@ -404,14 +542,17 @@ def _read_units(path: Path, columns: list[str]) -> dict[str, list[str]]:
             )
         idx = [header.index(c) for c in columns]
         data: dict[str, list[str]] = {c: [] for c in columns}
-        for line_no, row in enumerate(reader, start=2):
+        lines: list[int] = []
+        for row in reader:
             if not row:
                 continue
+            line_no = reader.line_num
             if len(row) < len(header):
                 fail(f"{path}: row {line_no} has {len(row)} fields, expected {len(header)}")
+            lines.append(line_no)
             for c, i in zip(columns, idx, strict=True):
                 data[c].append(row[i])
-    return data
+    return data, lines
 
 
 def _run_randomise(
@@ -422,22 +563,36 @@ def _run_randomise(
     strata: str | None,
     cluster: str | None,
     block_sizes: str | None,
-    seed: str,
+    seed: str | None,
     protocol_hash: str,
     out: Path,
 ) -> dict[str, Any]:
     import csv
+    import secrets
 
     import numpy as np
 
     from seedbed.stats.allocation import balance_report
-    from seedbed.stats.randomisation import allocate_blocks, allocate_clusters, commitment_hash
+    from seedbed.stats.randomisation import (
+        BlankStratumError,
+        allocate_blocks,
+        allocate_clusters,
+        check_seed,
+        commitment_hash,
+    )
 
+    drawn = seed is None
+    if seed is None:
+        seed = secrets.token_hex(16)
+    try:
+        check_seed(seed)
+    except ValueError as exc:
+        fail(f"--seed: {exc}; or leave --seed out to have one drawn")
     arm_names = [a.strip() for a in arms.split(",") if a.strip()]
     strata_cols = [s.strip() for s in strata.split(",") if s.strip()] if strata else []
     sizes = [int(v) for v in _floats(block_sizes, "--block-sizes")] if block_sizes else None
     columns = list(dict.fromkeys([id_column, *strata_cols] + ([cluster] if cluster else [])))
-    data = _read_units(units, columns)
+    data, lines = _read_units(units, columns)
     ids = data[id_column]
     if len(set(ids)) != len(ids):
         seen: set[str] = set()
@@ -447,9 +602,7 @@ def _run_randomise(
         fail(f"{units}: no units to randomise")
     stratum = None
     if strata_cols:
-        stratum = np.array(
-            ["|".join(vals) for vals in zip(*(data[c] for c in strata_cols), strict=True)]
-        )
+        stratum = list(zip(*(data[c] for c in strata_cols), strict=True))
     try:
         if cluster:
             alloc = allocate_clusters(
@@ -463,6 +616,12 @@ def _run_randomise(
             alloc = allocate_blocks(
                 n=len(ids), arms=arm_names, seed=seed, block_sizes=sizes, strata=stratum
             )
+    except BlankStratumError as exc:
+        fail(
+            f"{units}: row {lines[exc.unit]} has a blank value in stratification column "
+            f"{strata_cols[exc.column]!r}; give every unit a stratum (use an explicit label "
+            "such as 'unknown' for a missing value)"
+        )
     except ValueError as exc:
         fail(str(exc))
     labels = np.asarray(alloc.arms, dtype=object)[alloc.arm_index]
@@ -473,7 +632,7 @@ def _run_randomise(
         writer.writerow([id_column, "arm", "block", *extra])
         cols = [ids, labels.tolist(), alloc.block.tolist()]
         if alloc.stratum is not None:
-            cols.append(alloc.stratum.tolist())
+            cols.append(alloc.stratum_labels())
         if cluster:
             cols.append(data[cluster])
         writer.writerows(zip(*cols, strict=True))
@@ -490,6 +649,12 @@ def _run_randomise(
         "out": str(out),
         "warnings": list(alloc.warnings),
     }
+    if drawn:
+        payload["seed"] = seed
+        payload["seed_note"] = (
+            "seed drawn at random (128 bits): keep it secret until the trial is reported, "
+            "then publish it so anyone can check the allocation"
+        )
     if cluster:
         payload["clusters"] = int(np.unique(np.array(data[cluster])).size)
     if len(report.by_stratum) <= 200:

@@ -7,7 +7,8 @@
   publishing it creates its library case (as publishing a probe does);
 - "Text reminders before home visits": a running probe, and "Drop-in family hub hours", a
   published probe whose outcome was to adapt;
-- a draft trial and a draft probe, for the workspace.
+- a draft trial and a draft probe, for the workspace;
+- a trial stopped early for harm and a stepped-wedge trial (``seedbed.demo.trial_outcomes``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from seedbed.demo.trial_outcomes import stepped_wedge_trial, stopped_for_harm_trial
 from seedbed.trials.services.allocation import allocation_draw
 from seedbed.trials.services.monitoring import interim_look_run, safety_event_record
 from seedbed.trials.services.probes import (
@@ -91,7 +93,7 @@ def _running_trial(context: dict[str, Any]) -> None:
     })
     _safeguards(trial, users, "Emergency placement",
                 "The child is placed in emergency care while in the trial")
-    trial = trial_register(actor=users["lead"], trial=trial, seed="northfield-demo-calls")
+    trial = trial_register(actor=users["lead"], trial=trial, seed="northfield-demo-family-support-calls")
     harm = trial.harm_outcomes.get()
     strata = ("under 5", "5 to 17")
     for batch, count in ((0, 20), (1, 20)):
@@ -228,4 +230,6 @@ def build(context: dict[str, Any]) -> None:
     _drafts(context)
     _running_trial(context)
     _finished_trial(context)
+    stopped_for_harm_trial(context)
+    stepped_wedge_trial(context)
     _probes(context)

@@ -16,6 +16,8 @@ with a message constant. Modules, by noun:
   harm and futility boundaries, per-look recommendations.
 - ``regression``, ``cluster``: OLS from sufficient statistics, CR1 cluster-robust errors,
   cluster-level analysis, ICC.
+- ``mixed``: linear mixed model with a random cluster intercept (REML from cluster
+  moments; Satterthwaite or between-within df) for cluster and stepped-wedge trials.
 - ``quality``: sample-ratio mismatch and baseline balance.
 - ``multiplicity``, ``subgroups``: Holm and Benjamini-Hochberg; subgroup interaction tests.
 - ``economics``: cost per outcome, ICER with bootstrap interval, net monetary benefit.

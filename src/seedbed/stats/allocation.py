@@ -21,13 +21,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from seedbed.stats.randomisation import (
+    ERR_STRATUM_LIST_BLANK,
     SEP,
+    StratumKey,
+    _blank,
     _check_common,
     _check_sizes,
-    _codes,
     _pattern,
     _uniform,
+    check_seed,
     permuted_blocks,
+    stratum_keys,
+    stratum_label,
 )
 
 WARN_UNEVEN_STEPS = "clusters_not_divisible_by_steps"
@@ -53,7 +58,7 @@ class AllocationSequence:
     arms: tuple[str, ...]
     block_sizes: tuple[int, ...]
     ratio: tuple[int, ...]
-    by_stratum: dict[str, tuple[SequenceEntry, ...]]
+    by_stratum: dict[str, tuple[SequenceEntry, ...]]  # keyed by ``stratum_label``
     warnings: tuple[str, ...] = ()
 
 
@@ -62,22 +67,29 @@ def allocation_sequence(
     arms: Sequence[str],
     seed: str,
     length: int,
-    strata: Sequence[str] = ("",),
+    strata: Sequence[str | StratumKey] = ("",),
     block_sizes: Sequence[int] | None = None,
     ratio: Sequence[int] | None = None,
 ) -> AllocationSequence:
     """Permuted-block sequences of at least ``length`` slots for each stratum.
 
     Each stratum's sequence ends at a complete block, so it is at least ``length`` long.
-    Use stratum "" for an unstratified trial (the same sequence as
-    ``allocate_blocks`` without strata).
+    A stratum is a label (one variable) or a tuple (several); ``by_stratum`` is keyed by
+    ``stratum_label``. Use the single stratum "" for an unstratified trial (the same sequence
+    as ``allocate_blocks`` without strata); a blank stratum among others is refused.
     """
     names = _check_common(arms, seed)
     pattern = _pattern(len(names), ratio)
     sizes = _check_sizes(block_sizes or (pattern.size, 2 * pattern.size), pattern.size)
+    labels = [stratum_label(s) for s in strata]
+    if labels != [""]:
+        for position, s in enumerate(strata, start=1):
+            values = (s,) if isinstance(s, str) else tuple(s)
+            if not values or any(_blank(v) for v in values):
+                raise ValueError(ERR_STRATUM_LIST_BLANK.format(position=position))
     out: dict[str, tuple[SequenceEntry, ...]] = {}
-    for label in dict.fromkeys(strata):
-        key = seed + SEP + str(label)
+    for label in dict.fromkeys(labels):
+        key = seed + SEP + label
         total = _complete_blocks(key, max(length, 0), sizes)
         idx, block, _ = permuted_blocks(key=key, count=total, pattern=pattern, sizes=sizes)
         counts = np.bincount(block) if block.size else np.zeros(0, dtype=np.int64)
@@ -120,8 +132,7 @@ def stepped_wedge_schedule(
     if steps < 1:
         raise ValueError("a stepped-wedge design needs at least one step")
     labels = tuple(sorted({str(c) for c in clusters}))
-    if not seed:
-        raise ValueError("the seed must be a non-empty string")
+    check_seed(seed)
     g = len(labels)
     warnings: list[str] = []
     if g % steps:
@@ -148,7 +159,7 @@ class BalanceReport:
 
     arms: tuple[str, ...]
     counts: dict[str, int]
-    by_stratum: dict[str, dict[str, int]]
+    by_stratum: dict[str, dict[str, int]]  # keyed by ``stratum_label``
     max_imbalance: int  # largest (max - min) arm count over strata (overall if unstratified)
 
 
@@ -158,21 +169,25 @@ def balance_report(
     arms: Sequence[str],
     strata: Sequence[object] | np.ndarray | None = None,
 ) -> BalanceReport:
-    """Counts per arm (overall and by stratum) of an allocation."""
+    """Counts per arm (overall and by stratum) of an allocation.
+
+    ``strata`` as for ``allocate_blocks`` (values or tuples per unit, or an allocation's
+    ``stratum`` keys); ``by_stratum`` is keyed by ``stratum_label``.
+    """
     names = tuple(arms)
     idx = np.asarray(arm_index, dtype=np.int64)
     overall = np.bincount(idx, minlength=len(names))
     by: dict[str, dict[str, int]] = {}
     worst = int(overall.max() - overall.min()) if idx.size else 0
     if strata is not None:
-        uniq, inv = _codes(strata)
-        table = np.zeros((uniq.size, len(names)), dtype=np.int64)
+        uniq, inv = stratum_keys(strata)
+        table = np.zeros((len(uniq), len(names)), dtype=np.int64)
         np.add.at(table, (inv, idx), 1)
         by = {
-            str(u): dict(zip(names, map(int, row), strict=True))
+            stratum_label(u): dict(zip(names, map(int, row), strict=True))
             for u, row in zip(uniq, table, strict=True)
         }
-        worst = int((table.max(axis=1) - table.min(axis=1)).max()) if uniq.size else 0
+        worst = int((table.max(axis=1) - table.min(axis=1)).max()) if uniq else 0
     return BalanceReport(
         arms=names,
         counts=dict(zip(names, map(int, overall), strict=True)),

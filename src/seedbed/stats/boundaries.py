@@ -31,6 +31,7 @@ from scipy.optimize import brentq
 from scipy.special import ndtr, ndtri
 from scipy.stats import norm
 
+from seedbed.stats.arguments import finite
 from seedbed.stats.sequential_integration import Recursion, crossing_probabilities
 
 SPENDING_OBRIEN_FLEMING = "obrien-fleming"
@@ -47,13 +48,18 @@ ERR_SIDES = "sides must be 1 or 2"
 ERR_SPENDING = "spending must be one of: " + ", ".join(ALL_SPENDING)
 ERR_RATES = "information rates must increase strictly, lie in (0, 1], one per look"
 
+ERR_FUTILITY = "futility_z must be finite numbers, one per look"
+ERR_POWER = "power must lie strictly between 0 and 1"
+
 WARN_RATES_NOT_ENDING_AT_ONE = "information_rates_do_not_end_at_one"
 """The last look is not at full information; the full alpha is not spent."""
 
 
 def alpha_spending(*, spending: str, alpha: float, t: float) -> float:
     """Cumulative one-sided alpha spent by information fraction t (Lan & DeMets 1983)."""
-    t = min(max(t, 0.0), 1.0)
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(ERR_ALPHA)
+    t = min(max(finite("t", t), 0.0), 1.0)
     if t <= 0.0:
         return 0.0
     if spending == SPENDING_OBRIEN_FLEMING:
@@ -83,7 +89,7 @@ class GroupSequentialDesign:
 
 
 def _check(looks: int, alpha: float, sides: int, spending: str, rates: np.ndarray) -> None:
-    if not 1 <= looks <= 50:
+    if isinstance(looks, bool) or not isinstance(looks, int) or not 1 <= looks <= 50:
         raise ValueError(ERR_LOOKS)
     if not 0.0 < alpha < 1.0:
         raise ValueError(ERR_ALPHA)
@@ -91,7 +97,9 @@ def _check(looks: int, alpha: float, sides: int, spending: str, rates: np.ndarra
         raise ValueError(ERR_SIDES)
     if spending not in ALL_SPENDING:
         raise ValueError(ERR_SPENDING)
-    if rates.size != looks or np.any(rates <= 0) or np.any(rates > 1 + 1e-12):
+    if rates.size != looks or not np.all(np.isfinite(rates)):
+        raise ValueError(ERR_RATES)
+    if np.any(rates <= 0) or np.any(rates > 1 + 1e-12):
         raise ValueError(ERR_RATES)
     if np.any(np.diff(rates) <= 0):
         raise ValueError(ERR_RATES)
@@ -132,6 +140,7 @@ def _classic_bounds(rates: np.ndarray, alpha: float, spending: str, sym: bool) -
 def one_sided_bounds(*, rates: Sequence[float], alpha: float, spending: str) -> tuple[float, ...]:
     """Upper one-sided boundaries at level alpha for the given information fractions."""
     r = np.asarray(rates, dtype=float)
+    _check(int(r.size), alpha, 1, spending, r)
     if spending in CLASSIC_BOUNDARIES:
         return tuple(float(v) for v in _classic_bounds(r, alpha, spending, False))
     return tuple(float(v) for v in _spending_bounds(r, alpha, spending, False))
@@ -157,6 +166,11 @@ def group_sequential_design(
     ``harm_alpha`` adds a one-sided boundary on the harm direction with ``harm_spending``.
     Sources and formulae in the module docstring.
     """
+    given: object = looks
+    if isinstance(given, float) and given.is_integer():
+        looks = int(given)
+    if isinstance(looks, bool) or not isinstance(looks, int) or not 1 <= looks <= 50:
+        raise ValueError(ERR_LOOKS)
     rates = (
         np.arange(1, looks + 1, dtype=float) / looks
         if information_rates is None
@@ -187,7 +201,12 @@ def group_sequential_design(
         )
     futility = None
     if futility_z is not None:
-        fz = np.broadcast_to(np.asarray(futility_z, dtype=float), (looks,))
+        try:
+            fz = np.broadcast_to(np.asarray(futility_z, dtype=float), (looks,))
+        except ValueError:
+            raise ValueError(ERR_FUTILITY) from None
+        if not np.all(np.isfinite(fz)):
+            raise ValueError(ERR_FUTILITY)
         futility = tuple(float(v) for v in fz)
     return GroupSequentialDesign(
         looks=looks,
@@ -208,6 +227,7 @@ def group_sequential_design(
 
 def rejection_probability(*, design: GroupSequentialDesign, drift: float) -> float:
     """Probability of crossing an efficacy boundary when E[Z at full information] = drift."""
+    drift = finite("drift", drift)
     rates = np.asarray(design.information_rates)
     up = np.asarray(design.critical_z)
     lo = -up if design.sides == 2 else np.full(design.looks, -math.inf)
@@ -223,7 +243,7 @@ def inflation_factor(*, design: GroupSequentialDesign, power: float = 0.8) -> fl
     sample size by R to get the maximum sample size of the group-sequential trial.
     """
     if not 0.0 < power < 1.0:
-        raise ValueError("power must lie strictly between 0 and 1")
+        raise ValueError(ERR_POWER)
     fixed = float(norm.ppf(1.0 - design.alpha / design.sides) + norm.ppf(power))
     drift = brentq(
         lambda d: rejection_probability(design=design, drift=d) - power,

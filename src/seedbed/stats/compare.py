@@ -6,7 +6,10 @@
 - Difference in proportions: the Wald interval and test with unpooled variance p(1-p)/n
   (Agresti, *Categorical Data Analysis*, 3rd ed. 2013, section 3.1.2).
 - Relative lift m_t/m_c - 1: delta method (Casella & Berger, *Statistical Inference*,
-  2nd ed. 2002, section 5.5.4): var = v_t/(n_t m_c^2) + m_t^2 v_c/(n_c m_c^4), normal interval.
+  2nd ed. 2002, section 5.5.4): var = v_t/(n_t m_c^2) + m_t^2 v_c/(n_c m_c^4). For means the
+  interval and p use t with the same Welch-Satterthwaite df as the absolute difference (so
+  the two never disagree on how much information the arms hold); for proportions and
+  ratios, whose absolute differences are normal, the relative ones are normal too.
 - Ratio metrics R = sum(y)/sum(x) per arm (e.g. cost per visit): delta method on the ratio of
   means, var(R) = [s_y^2 - 2 R s_xy + R^2 s_x^2] / (n m_x^2) (Deng, Knoblich & Lu, "Applying
   the delta method in metric analytics", KDD 2018); the difference or relative difference
@@ -122,22 +125,22 @@ def compare_means(
             treatment=mt,
             warnings=warnings,
         )
+    a, b = vt / nt, vc / nc
+    df = (a + b) ** 2 / (a * a / (nt - 1) + b * b / (nc - 1)) if a + b > 0 else math.inf
     if difference == DIFFERENCE_RELATIVE:
         effect = _lift(mt, mc, warnings)
-        se = _lift_se(mt, mc, vt / nt, vc / nc) if mc != 0 else math.nan
+        se = _lift_se(mt, mc, a, b) if mc != 0 else math.nan
         return finish(
             effect=effect,
             se=se,
-            df=None,
+            df=df if math.isfinite(df) else None,
             alpha=alpha,
             method=_name("welch", difference),
             control=mc,
             treatment=mt,
             warnings=warnings,
         )
-    a, b = vt / nt, vc / nc
     se = math.sqrt(a + b)
-    df = (a + b) ** 2 / (a * a / (nt - 1) + b * b / (nc - 1)) if a + b > 0 else math.inf
     return finish(
         effect=mt - mc,
         se=se,
@@ -151,7 +154,8 @@ def compare_means(
 
 
 def _name(base: str, difference: str) -> str:
-    return f"{base} t" if difference == DIFFERENCE_ABSOLUTE else "delta-method relative lift"
+    return f"{base} t" if difference == DIFFERENCE_ABSOLUTE else \
+        f"delta-method relative lift ({base} df)"
 
 
 def _lift(mt: float, mc: float, warnings: list[str]) -> float:

@@ -11,7 +11,12 @@
       DE_sw = [1 + rho (k t n + b n - 1)] / [1 + rho (k t n / 2 + b n - 1)]
               * 3 (1 - rho) / [2 t (k - 1/k)]
   total sample = DE_sw x (total individually randomised sample), and clusters =
-  total / (n (b + k t)), rounded up to a multiple of k.
+  total / n, rounded up to a multiple of k (Kristunas, Morris & Gray, Trials 2017;18:72,
+  Table 2: d = 0.2, rho = 0.05, k = 4: DE 0.535, 44 clusters of 10 per measurement).
+  Each cluster contributes n people at each of its b + k t measurements, so the people
+  measured are clusters x n x (b + k t); "total" is not that number. This approximation
+  is kept for comparison; designs are sized by the exact Hussey & Hughes variance in
+  ``seedbed.stats.cluster_power``, which the command line and the app use.
 - Group-sequential designs: the maximum sample size is the fixed one times the inflation
   factor of the boundaries (Jennison & Turnbull 2000, section 2.2;
   ``seedbed.stats.boundaries.inflation_factor``).
@@ -22,6 +27,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from seedbed.stats.arguments import finite, non_negative, positive, whole
 from seedbed.stats.boundaries import GroupSequentialDesign, inflation_factor
 
 WARN_FEW_CLUSTERS = "fewer_than_20_clusters_per_arm"
@@ -63,11 +69,11 @@ class SteppedWedgeSampleSize:
 
 def design_effect_cluster(*, cluster_size: float, icc: float, cv: float = 0.0) -> float:
     """1 + ((cv^2 + 1) m - 1) ICC; with cv = 0 the Kerry & Bland 1 + (m - 1) ICC."""
-    if not 0.0 <= icc < 1.0:
+    if not 0.0 <= finite("icc", icc) < 1.0:
         raise ValueError(ERR_ICC)
-    if cluster_size < 1:
+    if finite("cluster_size", cluster_size) < 1:
         raise ValueError(ERR_CLUSTER_SIZE)
-    if cv < 0:
+    if finite("cv", cv) < 0:
         raise ValueError(ERR_CV)
     return 1.0 + ((cv * cv + 1.0) * cluster_size - 1.0) * icc
 
@@ -76,6 +82,9 @@ def cluster_sample_size(
     *, n_per_arm: float, cluster_size: int, icc: float, cv: float = 0.0
 ) -> ClusterSampleSize:
     """Inflate an individually randomised n per arm for cluster randomisation (see module)."""
+    if math.isnan(n_per_arm) or n_per_arm <= 0:
+        positive("n_per_arm", n_per_arm)  # names the argument (inf means a zero effect)
+    whole("cluster_size", cluster_size, minimum=1)
     de = design_effect_cluster(cluster_size=cluster_size, icc=icc, cv=cv)
     warnings: list[str] = []
     inflated = n_per_arm * de
@@ -99,12 +108,14 @@ def design_effect_stepped_wedge(
     *, steps: int, cluster_size: int, icc: float, measurements_per_step: int = 1, baseline: int = 1
 ) -> float:
     """Woertman et al. (2013) design effect for k steps (formula in the module docstring)."""
-    if steps < 2:
+    if whole("steps", steps) < 2:
         raise ValueError(ERR_STEPS)
-    if not 0.0 <= icc < 1.0:
+    if not 0.0 <= finite("icc", icc) < 1.0:
         raise ValueError(ERR_ICC)
-    if cluster_size < 1:
+    if whole("cluster_size", cluster_size) < 1:
         raise ValueError(ERR_CLUSTER_SIZE)
+    whole("measurements_per_step", measurements_per_step, minimum=1)
+    whole("baseline", baseline, minimum=0)
     k, n, t, b, rho = steps, cluster_size, measurements_per_step, baseline, icc
     ratio = (1 + rho * (k * t * n + b * n - 1)) / (1 + rho * (k * t * n / 2 + b * n - 1))
     return ratio * 3 * (1 - rho) / (2 * t * (k - 1 / k))
@@ -119,7 +130,13 @@ def stepped_wedge_sample_size(
     measurements_per_step: int = 1,
     baseline: int = 1,
 ) -> SteppedWedgeSampleSize:
-    """Total sample and clusters for a stepped-wedge trial from an individually randomised n."""
+    """Total sample and clusters for a stepped-wedge trial from an individually randomised n.
+
+    Woertman's approximation (module docstring); clusters = total / cluster size, rounded up
+    to a multiple of the steps. Size designs with ``seedbed.stats.cluster_power``.
+    """
+    if math.isnan(n_per_arm) or n_per_arm <= 0:
+        positive("n_per_arm", n_per_arm)
     de = design_effect_stepped_wedge(
         steps=steps,
         cluster_size=cluster_size,
@@ -133,7 +150,8 @@ def stepped_wedge_sample_size(
     if not math.isfinite(total):
         warnings.append(WARN_INFINITE_SAMPLE)
         return SteppedWedgeSampleSize(de, total_ind, total, None, None, tuple(warnings))
-    per_cluster = cluster_size * (baseline + steps * measurements_per_step)
+    # Woertman's total counts each cluster once per cluster size, not once per measurement
+    per_cluster = cluster_size
     clusters_raw = max(1, math.ceil(total / per_cluster - 1e-9))
     per_step = math.ceil(clusters_raw / steps)
     return SteppedWedgeSampleSize(de, total_ind, total, per_step * steps, per_step, tuple(warnings))
@@ -143,5 +161,7 @@ def group_sequential_sample_size(
     *, n_per_arm: float, design: GroupSequentialDesign, power: float = 0.8
 ) -> tuple[float, float]:
     """(inflation factor, maximum n per arm) for a group-sequential version of a fixed design."""
+    if math.isnan(n_per_arm) or n_per_arm < 0:
+        non_negative("n_per_arm", n_per_arm)  # infinite n (zero effect) stays infinite
     r = inflation_factor(design=design, power=power)
     return r, n_per_arm * r

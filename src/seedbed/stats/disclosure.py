@@ -35,6 +35,12 @@ WARN_NEGATIVE_COUNTS = "negative_counts"
 WARN_ALL_SUPPRESSED = "everything_suppressed"
 """Every entry had to be suppressed: the table should not be published."""
 
+SHOWN = "shown"
+PRIMARY = "primary"
+"""Suppressed because the count itself is small (1 to threshold - 1)."""
+SECONDARY = "secondary"
+"""Suppressed, whatever its size, so that a small count cannot be worked out from it."""
+
 
 @dataclass(frozen=True)
 class ProtectedTable:
@@ -49,6 +55,14 @@ class ProtectedTable:
     threshold: int
     rounded_to: int | None
     warnings: tuple[str, ...] = ()
+
+    def status(self, i: int, j: int) -> str:
+        """``SHOWN``, ``PRIMARY`` (a small count) or ``SECONDARY`` (hidden to protect one)."""
+        if (i, j) in self.primary:
+            return PRIMARY
+        if (i, j) in self.secondary:
+            return SECONDARY
+        return SHOWN
 
 
 def _bridges(hidden: np.ndarray) -> list[tuple[int, int]]:
@@ -208,3 +222,27 @@ def protect_counts(
     """A one-way table (e.g. counts per arm) with its total last, protected the same way."""
     table = protect_table(counts=[list(counts)], threshold=threshold, round_to=round_to)
     return table.values[0]
+
+
+@dataclass(frozen=True)
+class PublishedCount:
+    """One count after disclosure control: its value (None when suppressed) and why."""
+
+    value: int | None
+    status: str  # SHOWN, PRIMARY or SECONDARY
+
+    @property
+    def suppressed(self) -> bool:
+        return self.status != SHOWN
+
+
+def protect_counts_marked(
+    *, counts: Sequence[int], threshold: int = DEFAULT_THRESHOLD, round_to: int | None = None
+) -> tuple[PublishedCount, ...]:
+    """``protect_counts`` with each entry marked shown, primary or secondary suppression.
+
+    A count of 10 or more hidden only to protect a small count beside it is ``SECONDARY``:
+    publishing it as "fewer than 10" would be false.
+    """
+    table = protect_table(counts=[list(counts)], threshold=threshold, round_to=round_to)
+    return tuple(PublishedCount(value, table.status(0, j)) for j, value in enumerate(table.values[0]))

@@ -28,6 +28,8 @@ from scipy import stats as sps
 from scipy.optimize import brentq
 from scipy.special import nctdtr, ndtr, ndtri, stdtrit
 
+from seedbed.stats.arguments import finite, positive
+
 WARN_ZERO_EFFECT = "zero_effect"
 """The effect is zero: no finite sample size reaches the power; n is infinite."""
 WARN_TINY_SAMPLE = "sample_size_below_two_per_arm"
@@ -40,6 +42,7 @@ ERR_POWER = "power must lie strictly between 0 and 1"
 ERR_SIDES = "sides must be 1 or 2"
 ERR_PROPORTION = "proportions must lie strictly between 0 and 1"
 ERR_RATIO = "the allocation ratio must be positive"
+ERR_EFFECT_MISSING = "give effect_size, or difference and sd"
 
 
 @dataclass(frozen=True)
@@ -54,12 +57,19 @@ class SampleSize:
 
 
 def _check(alpha: float, power: float | None, sides: int) -> None:
+    # NaN fails every comparison, so these also refuse NaN and infinities
     if not 0.0 < alpha < 1.0:
         raise ValueError(ERR_ALPHA)
     if power is not None and not 0.0 < power < 1.0:
         raise ValueError(ERR_POWER)
     if sides not in (1, 2):
         raise ValueError(ERR_SIDES)
+
+
+def _check_ratio(ratio: float) -> float:
+    if not (isinstance(ratio, int | float) and math.isfinite(ratio) and ratio > 0):
+        raise ValueError(ERR_RATIO)
+    return float(ratio)
 
 
 def _rounded(n: float, ratio: float, method: str, warnings: list[str]) -> SampleSize:
@@ -73,10 +83,14 @@ def _rounded(n: float, ratio: float, method: str, warnings: list[str]) -> Sample
 def power_continuous(
     *, n_per_arm: float, effect_size: float, alpha: float = 0.05, sides: int = 2, ratio: float = 1.0
 ) -> float:
-    """Power of the two-sample t-test (module docstring) for standardised effect d."""
+    """Power of the two-sample t-test (module docstring) for standardised effect d.
+
+    NaN when n per arm leaves no degrees of freedom; refuses non-finite or negative input.
+    """
     _check(alpha, None, sides)
-    n1 = float(n_per_arm)
-    n2 = n1 * ratio
+    n1 = positive("n_per_arm", n_per_arm)
+    effect_size = finite("effect_size", effect_size)
+    n2 = n1 * _check_ratio(ratio)
     df = n1 + n2 - 2.0
     if df <= 0:
         return math.nan
@@ -106,20 +120,16 @@ def sample_size_continuous(
     Solves power_continuous(n) = power for n (t-based, Cohen 1988). Source in module docstring.
     """
     _check(alpha, power, sides)
-    if ratio <= 0:
-        raise ValueError(ERR_RATIO)
+    ratio = _check_ratio(ratio)
     warnings: list[str] = []
     if effect_size is None:
         if difference is None or sd is None:
-            raise ValueError("give effect_size, or difference and sd")
-        effect_size = math.inf if sd == 0 and difference != 0 else difference / sd if sd else 0.0
-    d = abs(float(effect_size))
-    if d == 0.0 or not math.isfinite(d):
-        if d == 0.0:
-            warnings.append(WARN_ZERO_EFFECT)
-            return _rounded(math.inf, ratio, "t-test", warnings)
-        warnings.append(WARN_TINY_SAMPLE)
-        return _rounded(2.0, ratio, "t-test", warnings)
+            raise ValueError(ERR_EFFECT_MISSING)
+        effect_size = finite("difference", difference) / positive("sd", sd)
+    d = abs(finite("effect_size", effect_size))
+    if d == 0.0:
+        warnings.append(WARN_ZERO_EFFECT)
+        return _rounded(math.inf, ratio, "t-test", warnings)
 
     def gap(n: float) -> float:
         return (
@@ -147,6 +157,8 @@ def mde_continuous(
 ) -> float:
     """Minimum detectable standardised effect d for n per arm (solves the t-test power)."""
     _check(alpha, power, sides)
+    n_per_arm = positive("n_per_arm", n_per_arm)
+    ratio = _check_ratio(ratio)
     if n_per_arm * (1 + ratio) - 2 <= 0:
         return math.nan
 
@@ -167,7 +179,7 @@ def mde_continuous(
 
 def _check_p(*ps: float) -> None:
     for p in ps:
-        if not 0.0 < p < 1.0:
+        if not (isinstance(p, int | float) and 0.0 < p < 1.0):
             raise ValueError(ERR_PROPORTION)
 
 
@@ -196,8 +208,7 @@ def sample_size_binary(
     """
     _check(alpha, power, sides)
     _check_p(p_control, p_treatment)
-    if ratio <= 0:
-        raise ValueError(ERR_RATIO)
+    ratio = _check_ratio(ratio)
     if p_control == p_treatment:
         return _rounded(math.inf, ratio, "pooled normal", [WARN_ZERO_EFFECT])
     null, alt = _binary_sds(p_control, p_treatment, ratio)
@@ -219,6 +230,8 @@ def power_binary(
     """Power of the pooled-variance comparison of two proportions (n_c = n_per_arm)."""
     _check(alpha, None, sides)
     _check_p(p_control, p_treatment)
+    n_per_arm = positive("n_per_arm", n_per_arm)
+    ratio = _check_ratio(ratio)
     null, alt = _binary_sds(p_control, p_treatment, ratio)
     za = float(ndtri(1.0 - alpha / sides))
     z = abs(p_treatment - p_control) * math.sqrt(n_per_arm) - za * null
@@ -240,6 +253,8 @@ def mde_binary(
     """
     _check(alpha, power, sides)
     _check_p(p_control)
+    n_per_arm = positive("n_per_arm", n_per_arm)
+    ratio = _check_ratio(ratio)
 
     def gap(p1: float) -> float:
         return (

@@ -15,6 +15,20 @@ so a stratum's sequence does not change when other strata are added, and the fir
 allocations in a stratum do not depend on how many units follow (a pre-generated sequence
 and a unit list give the same allocations).
 
+Strata. A stratum is a tuple of values, one per stratification variable (``StratumKey``).
+Its text in the keys above, in output files and in the database is ``stratum_label``: the
+value itself when there is one variable, and the JSON array of the values otherwise
+(``["5 to 17","yes"]``). Both are one-to-one, so no two strata can share a sequence the way
+joined text would ("a|b" + "c" and "a" + "b|c"). A blank value (empty, spaces, None, NaN) is
+refused with the unit and the variable named, never made into a stratum of its own.
+
+Seeds. Anyone holding the published commitment can test candidate seeds against it, so a
+seed is refused unless it can carry at least 128 bits (``seed_bits``: its length times the
+bits per character of the smallest of the hexadecimal, base64 and printable-ASCII alphabets
+holding it; 8 bits per UTF-8 byte otherwise). Digits count as hexadecimal, so that every
+``secrets.token_hex(16)`` seed passes (one in three million is all digits). That is an upper
+bound: a phrase passes it without being random, so draw seeds with ``secrets.token_hex(16)``.
+
 Permuted blocks (Schulz & Grimes, Lancet 2002;359:515-519; random block sizes to keep the
 sequence unpredictable): block sizes are drawn uniformly from the allowed sizes; each block
 holds every arm in proportion to the allocation ratio and is put in random order by sorting
@@ -28,6 +42,9 @@ lets anyone recompute every allocation.
 from __future__ import annotations
 
 import hashlib
+import json
+import math
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -48,7 +65,46 @@ ERR_ARMS = "give at least two distinct arm names"
 ERR_BLOCK_SIZES = "block sizes must be positive multiples of the number of arms (times the ratio)"
 ERR_RATIO = "the allocation ratio needs one positive whole number per arm"
 ERR_SEED = "the seed must be a non-empty string"
+ERR_SEED_WEAK = (
+    "the seed can hold at most {bits:.0f} bits of randomness and needs at least 128: anyone "
+    "could recover a shorter one from its published commitment hash by trying every value. "
+    'Use 32 random hexadecimal digits, e.g. from python -c "import secrets; '
+    'print(secrets.token_hex(16))"'
+)
 ERR_STRATA_LENGTH = "give one stratum label per unit"
+ERR_STRATUM_BLANK = (
+    "unit {unit} has a blank value for stratification variable {column}: give every unit a "
+    "stratum (use an explicit label such as 'unknown' for a missing value)"
+)
+ERR_STRATUM_LIST_BLANK = "stratum {position} in the list of strata is blank"
+ERR_STRATUM_WIDTH = "every unit needs the same number of stratification values"
+
+MIN_SEED_BITS = 128
+StratumKey = tuple[str, ...]
+
+_SEED_ALPHABETS = (
+    (frozenset(string.digits + "abcdef"), 16),
+    (frozenset(string.digits + "ABCDEF"), 16),
+    (frozenset(string.ascii_letters + string.digits + "-_+/="), 64),
+    (frozenset(chr(c) for c in range(0x20, 0x7F)), 95),
+)
+
+
+class BlankStratumError(ValueError):
+    """A unit's stratum value is blank. ``unit`` and ``column`` are 0-based positions."""
+
+    def __init__(self, *, unit: int, column: int) -> None:
+        self.unit = unit
+        self.column = column
+        super().__init__(ERR_STRATUM_BLANK.format(unit=unit + 1, column=column + 1))
+
+
+class WeakSeedError(ValueError):
+    """The seed cannot hold ``MIN_SEED_BITS`` bits; ``bits`` is its upper bound."""
+
+    def __init__(self, bits: float) -> None:
+        self.bits = bits
+        super().__init__(ERR_SEED_WEAK.format(bits=math.floor(bits)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,7 +114,7 @@ class Allocation:
     arms: tuple[str, ...]
     arm_index: np.ndarray  # int, one per unit
     block: np.ndarray  # block number within its stratum (-1 for simple randomisation)
-    stratum: np.ndarray | None  # stratum label per unit, or None
+    stratum: np.ndarray | None  # stratum key (a tuple, object array) per unit, or None
     method: str
     warnings: tuple[str, ...] = ()
 
@@ -66,6 +122,114 @@ class Allocation:
         """Arm name of each unit."""
         names = np.asarray(self.arms, dtype=object)
         return list(names[self.arm_index])
+
+    def stratum_labels(self) -> list[str] | None:
+        """``stratum_label`` of each unit's stratum (one-to-one text), or None."""
+        if self.stratum is None:
+            return None
+        return [stratum_label(k) for k in self.stratum.tolist()]
+
+
+def seed_bits(seed: str) -> float:
+    """Upper bound on the randomness a seed can hold, in bits (see the module docstring)."""
+    chars = set(seed)
+    for alphabet, size in _SEED_ALPHABETS:
+        if chars <= alphabet:
+            return len(seed) * math.log2(size)
+    return 8.0 * len(seed.encode("utf-8"))
+
+
+def check_seed(seed: object) -> str:
+    """The seed, if it is a string that can hold ``MIN_SEED_BITS`` bits; else ValueError."""
+    if not isinstance(seed, str) or not seed:
+        raise ValueError(ERR_SEED)
+    bits = seed_bits(seed)
+    if bits < MIN_SEED_BITS:
+        raise WeakSeedError(bits)
+    return seed
+
+
+def stratum_label(key: StratumKey | str) -> str:
+    """One-to-one text of a stratum: the value for one variable, else a JSON array."""
+    if isinstance(key, str):
+        return key
+    if len(key) == 1:
+        return str(key[0])
+    return json.dumps([str(v) for v in key], ensure_ascii=False, separators=(",", ":"))
+
+
+def _blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _as_table(strata: Sequence[object] | np.ndarray) -> np.ndarray:
+    """Units x variables array of stratum values (object, or numpy text/numbers)."""
+    arr = strata if isinstance(strata, np.ndarray) else None
+    if arr is not None and arr.ndim == 2:
+        return arr
+    if arr is not None and arr.ndim == 1 and arr.dtype != object:
+        return arr[:, None]
+    items = list(strata)
+    if any(isinstance(v, tuple | list) for v in items):
+        widths = {len(v) if isinstance(v, tuple | list) else -1 for v in items}
+        if len(widths) != 1 or -1 in widths or 0 in widths:
+            raise ValueError(ERR_STRATUM_WIDTH)
+        table = np.empty((len(items), widths.pop()), dtype=object)
+        for i, v in enumerate(items):
+            table[i, :] = list(v)
+        return table
+    column = np.empty(len(items), dtype=object)
+    column[:] = items
+    return column[:, None]
+
+
+def _column_codes(col: np.ndarray, column: int) -> tuple[np.ndarray, np.ndarray]:
+    if col.dtype.kind == "f" and np.isnan(col).any():
+        raise BlankStratumError(unit=int(np.argmax(np.isnan(col))), column=column)
+    if col.dtype == object:
+        flags = [_blank(v) for v in col.tolist()]
+        if any(flags):
+            raise BlankStratumError(unit=flags.index(True), column=column)
+        col = np.asarray([str(v) for v in col.tolist()], dtype=str)
+    uniq, inv = np.unique(col.astype(str), return_inverse=True)
+    blank = np.char.strip(uniq) == ""
+    if blank.any():
+        first = int(np.argmax(np.isin(inv.reshape(-1), np.flatnonzero(blank))))
+        raise BlankStratumError(unit=first, column=column)
+    return uniq, inv.reshape(-1)
+
+
+def stratum_keys(
+    strata: Sequence[object] | np.ndarray,
+) -> tuple[tuple[StratumKey, ...], np.ndarray]:
+    """Distinct strata (sorted tuples) and each unit's index into them.
+
+    ``strata`` holds one value per unit (one variable) or one tuple per unit (several), or
+    is a units x variables array. Blank values raise ``BlankStratumError``.
+    """
+    table = _as_table(strata)
+    if table.shape[0] == 0:
+        return (), np.zeros(0, dtype=np.int64)
+    cols = [_column_codes(table[:, j], j) for j in range(table.shape[1])]
+    if len(cols) == 1:
+        return tuple((str(u),) for u in cols[0][0]), cols[0][1]
+    codes = np.stack([inv for _, inv in cols], axis=1)
+    rows, inv = np.unique(codes, axis=0, return_inverse=True)
+    keys = tuple(
+        tuple(str(cols[j][0][r[j]]) for j in range(len(cols))) for r in rows.tolist()
+    )
+    return keys, inv.reshape(-1)
+
+
+def _key_array(keys: Sequence[StratumKey], inv: np.ndarray) -> np.ndarray:
+    out = np.empty(len(keys), dtype=object)
+    for i, k in enumerate(keys):
+        out[i] = k
+    return out[inv]
 
 
 def seed_generator(seed: str) -> np.random.Generator:
@@ -95,8 +259,7 @@ def _check_common(arms: Sequence[str], seed: str) -> tuple[str, ...]:
     names = tuple(arms)
     if len(names) < 2 or len(set(names)) != len(names):
         raise ValueError(ERR_ARMS)
-    if not isinstance(seed, str) or not seed:
-        raise ValueError(ERR_SEED)
+    check_seed(seed)
     return names
 
 
@@ -131,7 +294,7 @@ def permuted_blocks(
 def _codes(labels: Sequence[object] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     arr = np.asarray(labels).astype(str)
     uniq, inv = np.unique(arr, return_inverse=True)
-    return uniq, inv
+    return uniq, inv.reshape(-1)
 
 
 def allocate_simple(
@@ -156,7 +319,9 @@ def allocate_blocks(
     """Permuted blocks of random size, optionally stratified (one sequence per stratum).
 
     Default block sizes are 1x and 2x the ratio's sum (2 and 4 for two arms, 1:1). Units get
-    their stratum's sequence in input order. Method and keys in the module docstring.
+    their stratum's sequence in input order. ``strata`` is one value per unit, or one tuple
+    per unit for several stratification variables (see ``stratum_keys``); blank values are
+    refused. Method and keys in the module docstring.
     """
     names = _check_common(arms, seed)
     pattern = _pattern(len(names), ratio)
@@ -169,10 +334,10 @@ def allocate_blocks(
         if partial:
             warnings.append(WARN_PARTIAL_FINAL_BLOCK)
         return Allocation(names, idx, block, None, "permuted blocks", tuple(warnings))
-    uniq, inv = _codes(strata)
+    uniq, inv = stratum_keys(strata)
     if n is not None and n != inv.size:
         raise ValueError(ERR_STRATA_LENGTH)
-    counts = np.bincount(inv, minlength=uniq.size)
+    counts = np.bincount(inv, minlength=len(uniq))
     order = np.argsort(inv, kind="stable")
     idx = np.empty(inv.size, dtype=np.int64)
     block = np.empty(inv.size, dtype=np.int64)
@@ -182,7 +347,8 @@ def allocate_blocks(
         members = order[start : start + counts[s]]
         start += counts[s]
         a, b, partial = permuted_blocks(
-            key=seed + SEP + str(label), count=int(counts[s]), pattern=pattern, sizes=sizes
+            key=seed + SEP + stratum_label(label), count=int(counts[s]), pattern=pattern,
+            sizes=sizes,
         )
         idx[members] = a
         block[members] = b
@@ -191,7 +357,7 @@ def allocate_blocks(
         warnings.append(WARN_PARTIAL_FINAL_BLOCK)
     if np.any(counts == 1):
         warnings.append(WARN_SINGLE_UNIT_STRATA)
-    stratum = uniq[inv]
+    stratum = _key_array(uniq, inv)
     return Allocation(names, idx, block, stratum, "stratified permuted blocks", tuple(warnings))
 
 
@@ -210,13 +376,13 @@ def allocate_clusters(
     warnings: list[str] = []
     cl_strata = None
     if strata is not None:
-        st = np.asarray(strata).astype(str)
+        keys, st = stratum_keys(strata)
         if st.size != cl_inv.size:
             raise ValueError(ERR_STRATA_LENGTH)
         first = np.full(cl_labels.size, -1, dtype=np.int64)
         first[cl_inv[::-1]] = np.arange(cl_inv.size)[::-1]
-        cl_strata = st[first]
-        if np.any(st != cl_strata[cl_inv]):
+        cl_strata = _key_array(keys, st[first])
+        if np.any(st != st[first][cl_inv]):
             warnings.append(WARN_STRATUM_VARIES_IN_CLUSTER)
     inner = allocate_blocks(
         n=cl_labels.size,

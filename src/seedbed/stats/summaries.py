@@ -9,6 +9,7 @@ cross-products.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 WARN_SMALL_SAMPLE = "n_below_two"
@@ -21,6 +22,38 @@ WARN_EMPTY_ARM = "empty_arm"
 WARN_NEGATIVE_VARIANCE = "inconsistent_sums"
 """The sum of squares is smaller than sum^2 / n (rounding or bad input); variance set to 0."""
 
+ERR_NOT_NUMBER = "{name} must be a number, got {value!r}"
+ERR_NOT_FINITE = "{name} must be a finite number, got {value!r}"
+ERR_NEGATIVE = "{name} must not be negative, got {value!r}"
+ERR_NOT_WHOLE = "{name} must be a whole number, got {value!r}"
+ERR_SUCCESSES_ABOVE_N = "successes must not exceed n ({n}), got {value!r}"
+
+
+def _finite(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(ERR_NOT_NUMBER.format(name=name, value=value))
+    out = float(value)
+    if not math.isfinite(out):
+        raise ValueError(ERR_NOT_FINITE.format(name=name, value=value))
+    return out
+
+
+def _count(name: str, value: object) -> int:
+    """A non-negative whole number (an integral float such as 2.0 is accepted as 2)."""
+    out = _finite(name, value)
+    if out < 0:
+        raise ValueError(ERR_NEGATIVE.format(name=name, value=value))
+    if out != int(out):
+        raise ValueError(ERR_NOT_WHOLE.format(name=name, value=value))
+    return int(out)
+
+
+def _non_negative(name: str, value: object) -> float:
+    out = _finite(name, value)
+    if out < 0:
+        raise ValueError(ERR_NEGATIVE.format(name=name, value=value))
+    return out
+
 
 @dataclass(frozen=True)
 class MeanSummary:
@@ -29,6 +62,13 @@ class MeanSummary:
     n: int
     sum: float
     sum_squares: float
+
+    def __post_init__(self) -> None:
+        """Refuse values that cannot describe data (ValueError naming the field): n must be a
+        whole number >= 0, sum finite, sum_squares finite and >= 0."""
+        object.__setattr__(self, "n", _count("n", self.n))
+        object.__setattr__(self, "sum", _finite("sum", self.sum))
+        object.__setattr__(self, "sum_squares", _non_negative("sum_squares", self.sum_squares))
 
     @property
     def mean(self) -> float:
@@ -48,6 +88,16 @@ class ProportionSummary:
 
     n: int
     successes: int
+
+    def __post_init__(self) -> None:
+        """Refuse counts that cannot be counts (ValueError naming the field): n and successes
+        whole numbers >= 0 (2.5 successes is refused, not truncated), successes <= n."""
+        n = _count("n", self.n)
+        k = _count("successes", self.successes)
+        if k > n:
+            raise ValueError(ERR_SUCCESSES_ABOVE_N.format(n=n, value=self.successes))
+        object.__setattr__(self, "n", n)
+        object.__setattr__(self, "successes", k)
 
     @property
     def proportion(self) -> float:
@@ -71,6 +121,14 @@ class PairedSummary:
     sum_x: float
     sum_x2: float
     sum_xy: float
+
+    def __post_init__(self) -> None:
+        """Refuse values that cannot describe data (ValueError naming the field)."""
+        object.__setattr__(self, "n", _count("n", self.n))
+        for name in ("sum_y", "sum_x", "sum_xy"):
+            object.__setattr__(self, name, _finite(name, getattr(self, name)))
+        for name in ("sum_y2", "sum_x2"):
+            object.__setattr__(self, name, _non_negative(name, getattr(self, name)))
 
 
 @dataclass(frozen=True)

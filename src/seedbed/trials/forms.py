@@ -135,6 +135,19 @@ class ProtocolForm(TrialForm):
     power = _number("Power", required=True, min_value=0.5, max_value=0.999)
     sides = forms.TypedChoiceField(label="Sides of the test", choices=(("2", "Two-sided"), ("1", "One-sided")), coerce=int)
     interim_looks = forms.IntegerField(label="Planned looks (interim and final)", min_value=1, max_value=10)
+    efficacy_looks = forms.TypedChoiceField(
+        label="Will the interim looks also check whether the intervention is clearly working?",
+        choices=(("False", "No, the looks check for harm only"),
+                 ("True", "Yes, the trial may stop early if it is clearly working")),
+        coerce=lambda v: v == "True",
+        help_text="If yes, the sample size is raised a little to pay for these extra checks.",
+    )
+    futility_looks = forms.TypedChoiceField(
+        label="Will the interim looks also check whether the intervention is unlikely to work?",
+        choices=(("False", "No"), ("True", "Yes, as advice only: the trial may carry on")),
+        coerce=lambda v: v == "True",
+        help_text="This check never changes the sample size.",
+    )
     spending = forms.ChoiceField(label="Alpha spending", choices=Spending.choices)
     analysis_plan = _text("Analysis plan", required=False)
     subgroups = _line("Pre-specified subgroups (equity)", required=False,
@@ -155,7 +168,8 @@ class ProtocolForm(TrialForm):
                                       "block_sizes", "clusters", "steps", "cluster_size", "icc",
                                       "first_period_start", "period_days")),
         ("Sample size and monitoring", ("effect_size", "p_control", "p_treatment", "alpha",
-                                        "power", "sides", "interim_looks", "spending")),
+                                        "power", "sides", "interim_looks", "efficacy_looks",
+                                        "futility_looks", "spending")),
         ("Analysis, equity and safeguards", ("analysis_plan", "subgroups", "safeguarding_plan",
                                              "ethics_reference", "data_protection_basis",
                                              "outcome_column", "cost_column")),
@@ -215,9 +229,25 @@ class RiskForm(TrialForm):
         self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
 
 
+UPLOAD_ENCODINGS = (
+    ("utf-8", "UTF-8 (most files, and Excel's “CSV UTF-8”)"),
+    ("cp1252", "Windows-1252 (Excel's ordinary “CSV” on Windows)"),
+    ("latin-1", "Latin-1 (ISO 8859-1)"),
+)
+
+
 class UploadForm(TrialForm):
     file = forms.FileField(label="Outcome file", help_text="A CSV or Excel file (.csv, .xlsx).",
                            error_messages={"required": "Choose a file to upload"})
+    encoding = forms.ChoiceField(
+        label="Text encoding of a CSV file", choices=UPLOAD_ENCODINGS, initial="utf-8",
+        required=False,
+        help_text="Leave as UTF-8 unless the check names a byte that reads as a Windows "
+                  "character; Excel files do not need it.",
+        error_messages={"invalid_choice": "Choose one of the listed encodings"})
+
+    def clean_encoding(self) -> str:
+        return self.cleaned_data.get("encoding") or "utf-8"
 
 
 

@@ -2,7 +2,9 @@
 
 ``report_context`` (a selector) gathers what the report shows: the protocol summary, the
 registration (protocol hash and date), the CONSORT flow, the primary, secondary, harm and
-subgroup results with their intervals, the cost per outcome and the plain-language summary.
+subgroup results with their intervals, the cost per outcome and the plain-language summary;
+for a trial stopped early, the stop at the top (why, when, the decision's reasons and the
+harm counts at the last look) and the evidence level with each downgrade's reason.
 Every count it shows has passed disclosure control (``seedbed.stats.disclosure``): counts
 from 1 to 9 are suppressed, with any other count that would give them away.
 ``report_pdf`` renders the same template to PDF with WeasyPrint.
@@ -33,7 +35,8 @@ def _protected_n(values: list[int | None]) -> list[int | str]:
 
 def _estimates(outcome: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
-    for label, key in (("Adjusted", "adjusted"), ("Unadjusted", "unadjusted")):
+    for label, key in (("Mixed model (as planned)", "mixed"), ("Adjusted", "adjusted"),
+                       ("Unadjusted", "unadjusted")):
         for e in outcome.get(key) or []:
             rows.append({"label": label, "arm": e["arm"], "effect": e["effect"], "ci": e["ci"],
                          "p": e["p"], "method": e["method"]})
@@ -81,6 +84,9 @@ def report_context(trial: Trial, result: TrialResult) -> dict[str, Any]:
         "stepped_wedge": result.analysis.get("stepped_wedge"),
         "warnings": result.analysis.get("warnings") or [],
         "suppressed": selectors.SUPPRESSED,
+        "suppressed_secondary": selectors.SUPPRESSED_SECONDARY,
+        "finding": selectors.finding_label(trial, result),
+        "stop": selectors.stop_summary(trial, result),
     }
 
 

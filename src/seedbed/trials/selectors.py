@@ -13,7 +13,12 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Q, QuerySet
 
 from seedbed.accounts.models import Membership, Role, User
-from seedbed.stats.disclosure import DEFAULT_THRESHOLD, protect_counts
+from seedbed.stats.disclosure import (
+    DEFAULT_THRESHOLD,
+    PRIMARY,
+    protect_counts_marked,
+    protect_table,
+)
 from seedbed.stats.evidence import COMPARISON_NONE, evidence_level
 from seedbed.trials.models import (
     Allocation,
@@ -21,12 +26,15 @@ from seedbed.trials.models import (
     Probe,
     Protocol,
     ProtocolVersion,
+    SafetyDecision,
     Trial,
     TrialResult,
 )
 from seedbed.trials.power import describe_power
 
 SUPPRESSED = "fewer than 10"
+# A count hidden only so that a small count beside it cannot be worked out (it may be large).
+SUPPRESSED_SECONDARY = "suppressed to protect other figures"
 
 
 def trial_registry_list() -> QuerySet[Trial]:
@@ -128,10 +136,16 @@ def notifications_for(user: User, trial: Trial) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user, trial=trial)
 
 
+def suppressed_label(status: str) -> str:
+    """What a suppressed count says: small itself, or hidden to protect another."""
+    return SUPPRESSED if status == PRIMARY else SUPPRESSED_SECONDARY
+
+
 def _protected(values: list[int]) -> list[int | str]:
-    """Counts with their total last, suppressed as ``SUPPRESSED`` where small."""
-    protected = protect_counts(counts=values, threshold=DEFAULT_THRESHOLD)
-    return [SUPPRESSED if v is None else v for v in protected]
+    """Counts with their total last: a small count reads ``SUPPRESSED``, a count hidden to
+    protect it ``SUPPRESSED_SECONDARY`` (it may well be 10 or more)."""
+    protected = protect_counts_marked(counts=values, threshold=DEFAULT_THRESHOLD)
+    return [suppressed_label(c.status) if c.value is None else c.value for c in protected]
 
 
 def consort_published(result: TrialResult) -> dict[str, Any]:
@@ -248,3 +262,92 @@ def library_case(record: Trial | Probe) -> Any | None:
         return record.library_case  # type: ignore[union-attr]
     except ObjectDoesNotExist:
         return None
+
+
+def _harm_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """One harm outcome at one look, per arm: enrolled, with an event, and the rate, through
+    disclosure control of the arm x (event, no event) table with its margins."""
+    arms = [(row["control"], row["n_control"], row["events_control"]),
+            (row["arm"], row["n_arm"], row["events_arm"])]
+    table = protect_table(counts=[[e, max(n - e, 0)] for _, n, e in arms],
+                          threshold=DEFAULT_THRESHOLD)
+    out = []
+    for i, (arm, _, _) in enumerate(arms):
+        events, enrolled = table.values[i][0], table.values[i][2]
+        out.append({
+            "arm": arm,
+            "enrolled": enrolled if enrolled is not None else suppressed_label(table.status(i, 2)),
+            "with_event": events if events is not None else suppressed_label(table.status(i, 0)),
+            "rate": f"{100 * events / enrolled:.0f}%" if events is not None and enrolled else
+            "not shown",
+        })
+    return out
+
+
+def stop_summary(trial: Trial, result: TrialResult | None = None) -> dict[str, Any] | None:
+    """How a trial that stopped early is shown at the top of every page about it, or None.
+
+    From the published (or previewed) result's record of the stop when there is one, else
+    from the trial and its latest stop decision. Keys: reason (harm / benefit / futility /
+    other), label ("Stopped early for harm"), at (datetime), decision_reasons, look,
+    information_rate, harms (per harm outcome: its name and per-arm rows with counts that
+    have passed disclosure control).
+    """
+    from django.utils.dateparse import parse_datetime
+
+    if not trial.stopped_for:
+        return None
+    record = (result.analysis.get("stopping") if result is not None else None) or {}
+    if not record:
+        decision = (SafetyDecision.objects.filter(trial=trial, decision=SafetyDecision.Decision.STOP)
+                    .select_related("look").order_by("-decided_at", "-id").first())
+        look = decision.look if decision is not None else None
+        record = {
+            "reason": trial.stopped_for, "label": trial.get_stopped_for_display(),
+            "at": trial.stopped_at.isoformat() if trial.stopped_at else None,
+            "decision_reasons": decision.reasons if decision is not None else "",
+            "look": look.number if look is not None else None,
+            "information_rate": look.information_rate if look is not None else None,
+            "harms": [r for r in (look.results if look is not None else [])
+                      if all(isinstance(r.get(k), int) for k in
+                             ("n_control", "events_control", "n_arm", "events_arm"))],
+        }
+    at = parse_datetime(record["at"]) if record.get("at") else trial.stopped_at
+    return {
+        "reason": record.get("reason", trial.stopped_for),
+        "label": record.get("label") or trial.get_stopped_for_display(),
+        "at": at,
+        "decision_reasons": record.get("decision_reasons", ""),
+        "look": record.get("look"),
+        "information_rate": record.get("information_rate"),
+        "harms": [{"harm": r.get("harm", ""), "rows": _harm_rows(r)}
+                  for r in record.get("harms") or []],
+    }
+
+
+PRIMARY_FINDING = {
+    "positive": "the intervention helped on the primary outcome",
+    "null": "no clear difference on the primary outcome",
+    "negative": "the intervention did worse on the primary outcome",
+    "not measured": "the primary outcome could not be estimated",
+}
+
+
+def finding_label(trial: Trial, result: TrialResult) -> str:
+    """What a result found, in words: a stopped trial says so first, and one stopped for
+    harm says it did harm (never "null")."""
+    stop = trial.stopped_for
+    if stop == "harm":
+        return f"{trial.get_stopped_for_display()}: the intervention did harm"
+    if stop:
+        primary = result.analysis.get("primary_direction", result.direction)
+        return f"{trial.get_stopped_for_display()}; {PRIMARY_FINDING.get(primary, primary)}"
+    return result.get_direction_display()
+
+
+def trial_status_label(trial: Trial) -> str:
+    """The status shown on lists: a trial that stopped early says why, even once published."""
+    if trial.stopped_for:
+        text = trial.get_stopped_for_display()
+        return f"{text} · result published" if trial.status == Trial.Status.PUBLISHED else text
+    return trial.get_status_display()

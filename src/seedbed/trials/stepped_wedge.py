@@ -1,19 +1,19 @@
 """The registered analysis of a stepped-wedge trial from its outcome data (framework-free).
 
 Each row is one observation: its cluster, its period, whether the cluster was under the
-intervention in that period (``treated`` 0/1) and the outcome. The statistics engine has no
-mixed-model analysis for stepped-wedge designs, so the effect is estimated by the mean
-model of Hussey & Hughes (Contemp Clin Trials 2007;28:182-191) fitted by ordinary least
-squares, with cluster-robust errors instead of a random cluster effect:
+intervention in that period (``treated`` 0/1) and the outcome. The effect is estimated with
+the model the design was planned under (Hussey & Hughes, Contemp Clin Trials
+2007;28:182-191), a linear mixed model with a random cluster intercept:
 
-    y_ijt = b0 + theta * treated_it + sum_{t>0} gamma_t [period = t] + e_ijt
+    y_ijt = b0 + theta * treated_it + sum_{t>0} gamma_t [period = t] + u_i + e_ijt,
+    u_i ~ N(0, tau2),  e_ijt ~ N(0, sigma2)
 
-theta is the effect of the intervention (intervention periods against control periods,
-adjusted for secular trend through the period fixed effects). Standard errors are CR1
-cluster-robust by cluster, with t on G - 1 degrees of freedom, computed from per-cluster
-moments by ``seedbed.stats.regression.ols_from_moments`` (the same figures as statsmodels'
-``OLS(...).fit(cov_type="cluster", use_t=True)``). With fewer than about 20 clusters CR1
-errors may be anti-conservative; the engine's warnings are passed on.
+fitted by REML from the cluster x period cell counts, sums and sums of squares
+(``seedbed.stats.mixed``), with Satterthwaite degrees of freedom for the intervention effect
+(suited to few clusters; formula and sources in ``seedbed.stats.mixed``). theta compares
+intervention with control periods, adjusted for secular trend through the period effects.
+Degenerate data (one cluster, no treated/untreated contrast, no variance) give NaN with a
+warning code, never a small p-value.
 """
 
 from __future__ import annotations
@@ -23,14 +23,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from seedbed.stats.regression import COV_CR1, moment_blocks_by_cluster, ols_from_moments
+from seedbed.stats.mixed import DF_SATTERTHWAITE, fit_random_intercept, moments_from_cells
 
 METHOD = (
-    "Stepped-wedge analysis: linear regression of the outcome on the intervention indicator "
-    "with a fixed effect for each period (the Hussey and Hughes mean model), with CR1 "
-    "cluster-robust standard errors by cluster and t on G - 1 degrees of freedom. The "
-    "statistics engine has no mixed-model analysis for stepped-wedge designs, so this "
-    "cluster-robust regression through its regression module is used instead."
+    "Stepped-wedge analysis: linear mixed model of the outcome on the intervention indicator "
+    "with a fixed effect for each period and a random intercept for each cluster (the "
+    "Hussey and Hughes model the trial was planned with), fitted by restricted maximum "
+    "likelihood, with Satterthwaite degrees of freedom for the intervention effect."
 )
 WARN_FEW_CLUSTERS = "fewer_than_20_clusters"
 WARN_NO_CONTRAST = "no_treated_and_untreated_periods"
@@ -53,6 +52,9 @@ class SteppedWedgeEstimate:
     period_effects: tuple[tuple[str, float], ...]
     method: str
     warnings: tuple[str, ...]
+    cluster_variance: float = float("nan")
+    residual_variance: float = float("nan")
+    icc: float = float("nan")
 
 
 def _period_order(levels: set[str]) -> list[str]:
@@ -69,7 +71,7 @@ def stepped_wedge_effect(
     *, clusters: Sequence[str], periods: Sequence[str], treated: Sequence[float],
     outcome: Sequence[float], outcome_name: str = "outcome", alpha: float = 0.05,
 ) -> SteppedWedgeEstimate:
-    """theta, its CR1 standard error, (1 - alpha) interval and p (see the module docstring).
+    """theta, its standard error, (1 - alpha) interval and p (see the module docstring).
 
     Periods are categorical (ordered numerically when they are numbers); the first period
     is the reference. Rows must have no missing values (validated at upload).
@@ -79,23 +81,41 @@ def stepped_wedge_effect(
     labels = [str(p) for p in periods]
     order = _period_order(set(labels))
     index = {label: i for i, label in enumerate(order)}
-    codes = np.array([index[label] for label in labels], dtype=int)
-    x = np.zeros((len(y), 2 + max(len(order) - 1, 0)))
-    x[:, 0] = 1.0
-    x[:, 1] = t
+    period_codes = np.array([index[label] for label in labels], dtype=np.int64)
+    cluster_labels = sorted({str(c) for c in clusters})
+    cluster_index = {label: i for i, label in enumerate(cluster_labels)}
+    cluster_codes = np.array([cluster_index[str(c)] for c in clusters], dtype=np.int64)
+    treated_codes = (t != 0).astype(np.int64)
+    # cells: cluster x period x treated, sorted by cluster so each cluster is one run
+    key = (cluster_codes * max(len(order), 1) + period_codes) * 2 + treated_codes
+    cells, inverse = np.unique(key, return_inverse=True)
+    n = np.bincount(inverse, minlength=len(cells)).astype(float)
+    sy = np.bincount(inverse, weights=y, minlength=len(cells))
+    syy = np.bincount(inverse, weights=y * y, minlength=len(cells))
+    cell_treated = (cells % 2).astype(float)
+    cell_period = (cells // 2) % max(len(order), 1)
+    cell_cluster = (cells // 2) // max(len(order), 1)
+    design = np.zeros((len(cells), 2 + max(len(order) - 1, 0)))
+    design[:, 0] = 1.0
+    design[:, 1] = cell_treated
     for j in range(1, len(order)):
-        x[:, 1 + j] = codes == j
+        design[:, 1 + j] = cell_period == j
     names = ["intercept", "treated", *[f"period {p}" for p in order[1:]]]
-    blocks = moment_blocks_by_cluster(x=x, y=y, clusters=list(clusters))
-    fit = ols_from_moments(blocks=blocks, names=names, cov_type=COV_CR1, alpha=alpha)
+    starts = np.flatnonzero(np.r_[True, cell_cluster[1:] != cell_cluster[:-1]]) \
+        if len(cells) else np.zeros(0, dtype=np.int64)
+    moments = moments_from_cells(design=design, n=n, sy=sy, syy=syy, starts=starts)
+    fit = fit_random_intercept(moments=moments, names=names, df_method=DF_SATTERTHWAITE,
+                               alpha=alpha)
     warnings = list(fit.warnings)
-    if len(blocks) < MIN_CLUSTERS:
+    if len(cluster_labels) < MIN_CLUSTERS:
         warnings.append(WARN_FEW_CLUSTERS)
     if t.size == 0 or t.min() == t.max():
         warnings.append(WARN_NO_CONTRAST)
     return SteppedWedgeEstimate(
         outcome=outcome_name, effect=fit.coef[1], se=fit.se[1], ci=fit.ci[1], p=fit.p[1],
-        df=fit.df, n=fit.n, n_clusters=len(blocks), n_periods=len(order),
+        df=fit.df[1], n=fit.n, n_clusters=len(cluster_labels), n_periods=len(order),
         period_effects=tuple((p, fit.coef[1 + j]) for j, p in enumerate(order[1:], start=1)),
         method=METHOD, warnings=tuple(dict.fromkeys(warnings)),
+        cluster_variance=fit.cluster_variance, residual_variance=fit.residual_variance,
+        icc=fit.icc,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import tempfile
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,16 @@ from seedbed.core.errors import ValidationProblem
 from seedbed.data import AnalysisOptions, DataError, SourceSpec, TrialSchema, analyse_source, ingest
 from seedbed.data.errors import Problem, ValidationReport, build_report, merge_reports
 from seedbed.library.services import case_create_from_trial
-from seedbed.stats.evidence import COMPARISON_RANDOMISED, evidence_level
+from seedbed.stats.evidence import DIRECTION_HARMFUL, TrialEvidence, trial_evidence
 from seedbed.trials.jsonsafe import json_safe
-from seedbed.trials.models import Allocation, Design, OutcomeDataset, Trial, TrialResult
+from seedbed.trials.models import (
+    Allocation,
+    Design,
+    OutcomeDataset,
+    SafetyDecision,
+    Trial,
+    TrialResult,
+)
 from seedbed.trials.stepped_wedge import stepped_wedge_effect
 
 ERROR_FILE_TYPE = "The file must be a CSV or Excel file (.csv, .xlsx)"
@@ -97,21 +105,28 @@ def _allocation_csv(trial: Trial, path: Path) -> None:
             writer.writerow([unit, arm])
 
 
-def outcome_upload(*, actor: User, trial: Trial, filename: str, content: bytes) -> OutcomeDataset:
+def outcome_upload(
+    *, actor: User, trial: Trial, filename: str, content: bytes | Iterable[bytes],
+    encoding: str = "utf-8",
+) -> OutcomeDataset:
     """Validate an outcome file and store it whole, or raise ``DataRejected`` (nothing stored).
 
     Individually randomised trials are checked against the allocation list: every unit must
-    have been enrolled, in the arm it was allocated.
+    have been enrolled, in the arm it was allocated. ``content`` is the file's bytes or its
+    chunks (written to disk one at a time); ``encoding`` is the text encoding of a CSV file.
     """
     suffix = Path(filename).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
         raise ValidationProblem({"file": ERROR_FILE_TYPE})
-    if not content:
-        raise ValidationProblem({"file": ERROR_FILE_EMPTY})
     with tempfile.TemporaryDirectory(prefix="seedbed-trial-") as tmp:
         source = Path(tmp) / f"upload{suffix}"
-        source.write_bytes(content)
-        parquet, rows = validated_parquet(trial=trial, source=source, workdir=Path(tmp))
+        with source.open("wb") as handle:
+            for chunk in [content] if isinstance(content, bytes) else content:
+                handle.write(chunk)
+        if source.stat().st_size == 0:
+            raise ValidationProblem({"file": ERROR_FILE_EMPTY})
+        parquet, rows = validated_parquet(trial=trial, source=source, workdir=Path(tmp),
+                                          encoding=encoding)
     return dataset_store(actor=actor, trial=trial, filename=Path(filename).name[:200],
                          rows=rows, parquet=parquet, action="trials.outcome_upload")
 
@@ -119,6 +134,7 @@ def outcome_upload(*, actor: User, trial: Trial, filename: str, content: bytes) 
 def validated_parquet(
     *, trial: Trial, source: Path, workdir: Path,
     schema: TrialSchema | None = None, rename: dict[str, str] | None = None,
+    encoding: str = "utf-8",
 ) -> tuple[bytes, int]:
     """Validate ``source`` (CSV, Excel or Parquet) with the data engine; the typed Parquet
     bytes (columns named as in ``trial_schema``) and its row count, or ``DataRejected``.
@@ -136,12 +152,14 @@ def validated_parquet(
     schema = schema or trial_schema(trial)
     stepped = trial.protocol.design == Design.STEPPED_WEDGE
     try:
-        dataset = ingest(path=source, schema=schema, out=out, allocation=allocation)
+        dataset = ingest(path=source, schema=schema, out=out, allocation=allocation,
+                         encoding=encoding)
     except DataError as exc:
-        extra = _stepped_wedge_report(trial, source, schema, rename, workdir) if stepped else None
+        extra = (_stepped_wedge_report(trial, source, schema, rename, workdir, encoding)
+                 if stepped else None)
         raise DataRejected(merge_reports(exc.report, extra) if extra else exc.report) from None
     if stepped:
-        extra = _stepped_wedge_report(trial, source, schema, rename, workdir)
+        extra = _stepped_wedge_report(trial, source, schema, rename, workdir, encoding)
         if extra is not None:
             raise DataRejected(extra)
     if rename:
@@ -151,7 +169,8 @@ def validated_parquet(
 
 
 def _stepped_wedge_report(trial: Trial, source: Path, schema: TrialSchema,
-                          rename: dict[str, str] | None, workdir: Path) -> ValidationReport | None:
+                          rename: dict[str, str] | None, workdir: Path,
+                          encoding: str = "utf-8") -> ValidationReport | None:
     """Rows without a cluster or period, or with an unregistered cluster (None if none).
 
     The source is read as text with its row numbers (spreadsheet rows for CSV and Excel,
@@ -170,7 +189,7 @@ def _stepped_wedge_report(trial: Trial, source: Path, schema: TrialSchema,
         else:
             staged = workdir / "stepped-wedge-check.parquet"
             if source.suffix.lower() == ".csv":
-                stage_csv(path=source, schema=schema, out=staged)
+                stage_csv(path=source, schema=schema, out=staged, encoding=encoding)
             else:
                 stage_excel(path=source, schema=schema, out=staged)
             data = pq.read_table(staged, columns=[cluster, period, "_row"]).to_pydict()
@@ -289,7 +308,8 @@ def _analyse(trial: Trial, dataset: OutcomeDataset) -> tuple[dict[str, Any], Any
         followed = _arm_rows(parquet, SW_TREATED if stepped else "arm")
         analysis = json_safe(asdict(run.result))
         primary = run.result.outcomes[0]
-        estimate: Any = (primary.adjusted or primary.unadjusted)[0]
+        # cluster trials: the mixed model they are planned under (seedbed.data.mixedfit)
+        estimate: Any = (primary.mixed or primary.adjusted or primary.unadjusted)[0]
         if stepped:
             analysis = _relabel(analysis, SW_ARM_NAMES)
             followed = {SW_ARM_NAMES.get(k, k): v for k, v in followed.items()}
@@ -298,16 +318,109 @@ def _analyse(trial: Trial, dataset: OutcomeDataset) -> tuple[dict[str, Any], Any
     return analysis, estimate, followed, primary.cost[0] if primary.cost else None
 
 
+def stopping_record(trial: Trial) -> dict[str, Any] | None:
+    """Why and when the trial stopped early, the decision's reasons, and the harm outcomes'
+    counts per arm at the last look before the stop (None if it did not stop early).
+
+    Kept in ``TrialResult.analysis["stopping"]`` so that the published result states it;
+    counts are raw here and pass disclosure control where they are shown.
+    """
+    if not trial.stopped_for:
+        return None
+    decision = (SafetyDecision.objects.filter(trial=trial, decision=SafetyDecision.Decision.STOP)
+                .select_related("look").order_by("-decided_at", "-id").first())
+    look = decision.look if decision is not None and decision.look_id else \
+        trial.looks.order_by("-number").first()
+    harms = []
+    for row in (look.results if look is not None else []):
+        keys = ("n_control", "events_control", "n_arm", "events_arm")
+        if not all(isinstance(row.get(k), int | float) for k in keys):
+            continue
+        harms.append({"harm": row.get("harm", ""), "control": row.get("control", ""),
+                      "arm": row.get("arm", ""), **{k: int(row[k]) for k in keys}})
+    stopped_at = trial.stopped_at or (decision.decided_at if decision else None)
+    return json_safe({  # type: ignore[no-any-return]
+        "reason": trial.stopped_for, "label": trial.get_stopped_for_display(),
+        "at": stopped_at.isoformat() if stopped_at else None,
+        "decision_reasons": decision.reasons if decision is not None else "",
+        "decided_at": decision.decided_at.isoformat() if decision is not None else None,
+        "look": look.number if look is not None else None,
+        "information_rate": look.information_rate if look is not None else None,
+        "harms": harms,
+    })
+
+
+def _clusters_with_data(dataset: OutcomeDataset, arms: list[str]) -> list[int]:
+    """Per arm, the number of distinct clusters with outcome data (cluster designs)."""
+    import pyarrow.parquet as pq
+
+    with tempfile.TemporaryDirectory(prefix="seedbed-trial-") as tmp:
+        path = Path(tmp) / "outcomes.parquet"
+        path.write_bytes(bytes(dataset.parquet))
+        data = pq.read_table(path, columns=["arm", "cluster"]).to_pydict()
+    seen = {(str(a), str(c)) for a, c in zip(data["arm"], data["cluster"], strict=True)
+            if a is not None and c is not None}
+    return [sum(1 for a, _ in seen if a == arm) for arm in arms]
+
+
+def _evidence(trial: Trial, dataset: OutcomeDataset, consort: dict[str, Any],
+              effect: Any, ci: tuple[Any, Any]) -> TrialEvidence:
+    """The evidence level from what happened (``seedbed.stats.evidence.trial_evidence``).
+
+    Individually randomised: people randomised and analysed per arm. Cluster randomised:
+    attrition of clusters (randomised, and with outcome data), power on the people analysed
+    divided by the registered design effect. Stepped wedge: every cluster is in both
+    conditions, so only randomisation and stopping are judged.
+    """
+    protocol = trial.protocol
+    arms = protocol.arm_list
+    flow = {a["arm"]: a for a in consort.get("arms", [])}
+    allocated = analysed = people = None
+    if protocol.design != Design.STEPPED_WEDGE and all(a in flow for a in arms):
+        allocated = [int(flow[a]["allocated"] or 0) for a in arms]
+        people = [int(flow[a]["analysed"] or 0) for a in arms]
+        analysed = people if protocol.design == Design.INDIVIDUAL else \
+            _clusters_with_data(dataset, arms)
+    calc = protocol.power_calculation or {}
+    design_effect = float(calc.get("design_effect") or 1.0) \
+        if protocol.design == Design.CLUSTER else 1.0
+    binary = protocol.outcome_type == "binary"
+
+    def finite(v: Any) -> float | None:
+        return float(v) if isinstance(v, int | float) and v == v else None
+
+    low, high = finite(ci[0]), finite(ci[1])
+    try:
+        return trial_evidence(
+            effect=finite(effect), ci=(low, high) if low is not None and high is not None else None,
+            higher_is_better=protocol.higher_is_better, randomised=True,
+            allocated=allocated, analysed=analysed, analysed_people=people,
+            effect_size=None if binary else protocol.effect_size,
+            p_control=protocol.p_control if binary else None,
+            p_treatment=protocol.p_treatment if binary else None,
+            alpha=protocol.alpha, sides=protocol.sides, design_effect=max(design_effect, 1.0),
+            stopped_for=trial.stopped_for,
+        )
+    except ValueError as exc:
+        raise ValidationProblem({"__all__": ERROR_ANALYSIS.format(detail=str(exc))}) from None
+
+
 def analysis_run(
     *, actor: User, trial: Trial, assessed: int, plain_summary: str, lessons: str = ""
 ) -> TrialResult:
     """Run the registered analysis on the latest accepted outcome data (unpublished result).
 
-    Primary effect: the covariate/strata-adjusted estimate when there is one, else the
+    Primary effect: for a cluster trial the mixed-model estimate (random cluster intercept,
+    G - 2 df); otherwise the covariate/strata-adjusted estimate when there is one, else the
     difference in means, of the first intervention arm against control; for a stepped-wedge
-    trial, the period-adjusted cluster-robust estimate of ``seedbed.trials.stepped_wedge``
-    (intervention against control periods). Direction and the Nesta evidence level come from ``seedbed.stats.evidence.evidence_level`` (a randomised
-    comparison). Running again replaces an unpublished result.
+    trial, the period-adjusted mixed-model estimate of ``seedbed.trials.stepped_wedge``
+    (intervention against control periods). The direction and the Nesta evidence level, with
+    each downgrade and its reason (attrition, sample ratio, achieved power, stopping early),
+    come from ``seedbed.stats.evidence.trial_evidence``. A trial stopped early
+    (``Trial.stopped_for``) is analysed as it stands: the stop, the decision's reasons and
+    the harm counts at the last look go into ``analysis["stopping"]``, and a trial stopped
+    for harm is recorded as harmful (``analysis["finding"]``; direction "negative"), never
+    as null. Running again replaces an unpublished result.
     """
     if trial.status not in ANALYSABLE:
         raise ValidationProblem({"__all__": ERROR_NOT_ANALYSABLE})
@@ -325,7 +438,6 @@ def analysis_run(
     existing = TrialResult.objects.filter(trial=trial).first()
     if existing is not None and existing.is_published:
         raise ValidationProblem({"__all__": ERROR_PUBLISHED})
-    protocol = trial.protocol
     analysis, estimate, followed, cost_analysis = _analyse(trial, dataset)
     primary = analysis["outcomes"][0]
     if isinstance(estimate, dict):
@@ -334,24 +446,37 @@ def analysis_run(
         effect, ci, p = estimate.effect, tuple(estimate.ci), estimate.p
     analysed = {s["arm"]: int(s["n"] or 0) for s in primary["summaries"]}
     cost = cost_analysis.cost_per_outcome_gained if cost_analysis else None
-    level = evidence_level(
-        theory_of_change=True, measured_change=True, comparison=COMPARISON_RANDOMISED,
-        effect=effect, ci=ci, higher_is_better=protocol.higher_is_better,  # type: ignore[arg-type]
-    )
+    consort = _consort(trial, assessed, followed, analysed)
+    found = _evidence(trial, dataset, consort, effect, ci)
+    stopping = stopping_record(trial)
+    analysis["stopping"] = stopping
+    analysis["finding"] = found.direction
+    analysis["primary_direction"] = found.primary_direction
+    analysis["achieved_power"] = json_safe(found.achieved_power)
+    analysis["attrition"] = json_safe(asdict(found.attrition)) if found.attrition else None
+    analysis["sample_ratio_p"] = json_safe(found.sample_ratio_p)
+    # TrialResult.direction keeps its four values: a trial stopped for harm did worse.
+    direction = TrialResult.Direction.NEGATIVE if found.direction == DIRECTION_HARMFUL \
+        else found.direction
     values = {
         "dataset": dataset, "analysis": analysis,
-        "consort": _consort(trial, assessed, followed, analysed), "assessed": assessed,
+        "consort": consort, "assessed": assessed,
         "effect": json_safe(effect), "ci_low": json_safe(ci[0]),
         "ci_high": json_safe(ci[1]), "p_value": json_safe(p),
-        "direction": level.direction, "cost_per_outcome": json_safe(cost),
-        "evidence_level": level.level, "plain_summary": plain_summary.strip(),
+        "direction": direction, "cost_per_outcome": json_safe(cost),
+        "evidence_level": found.level,
+        "evidence_reasons": [{"code": d.code, "text": d.text} for d in found.downgrades],
+        "plain_summary": plain_summary.strip(),
         "lessons": lessons.strip(), "run_by": actor, "run_at": timezone.now(),
     }
     with transaction.atomic():
         record, _ = TrialResult.objects.update_or_create(trial=trial, defaults=values)
         audit_append(action="trials.analysis_run", actor=actor, obj=record, data={
             "trial": trial.pk, "dataset": dataset.pk, "effect": values["effect"],
-            "ci": [values["ci_low"], values["ci_high"]], "direction": level.direction,
+            "ci": [values["ci_low"], values["ci_high"]], "direction": direction,
+            "finding": found.direction, "evidence_level": found.level,
+            "downgrades": [d.code for d in found.downgrades],
+            "stopped_for": trial.stopped_for,
         })
     return record
 

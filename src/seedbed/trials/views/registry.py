@@ -35,6 +35,7 @@ def registry_trial(request: HttpRequest, trial_id: int) -> HttpResponse:
     trial = access_trial_registry(request.user, trial_id)
     comparison = selectors.version_comparison(trial)
     first = comparison.get("first")
+    result = getattr(trial, "result", None)
     return render(request, "trials/trial_registry.html", {
         "trial": trial,
         "entry": selectors.registry_entry(trial),
@@ -42,7 +43,9 @@ def registry_trial(request: HttpRequest, trial_id: int) -> HttpResponse:
         "rows": selectors.registered_protocol_rows(first) if first else [],
         "versions": comparison["versions"],
         "enrolled": selectors.enrolled_count(trial),
-        "result": getattr(trial, "result", None),
+        "result": result,
+        "finding": selectors.finding_label(trial, result) if result is not None else "",
+        "stop": selectors.stop_summary(trial, result if result is not None and result.is_published else None),
         "case": selectors.library_case(trial),
         "power": describe_power(trial.protocol.power_calculation),
         "can_edit": has_role(request.user, *TRIAL_EDITORS),
@@ -73,6 +76,8 @@ def result(request: HttpRequest, trial_id: int) -> HttpResponse:
             subgroups=primary.get("subgroups", []),
             summary=selectors.trial_result_summary(trial),
             entry=selectors.registry_entry(trial),
+            finding=selectors.finding_label(trial, record),
+            stop=selectors.stop_summary(trial, record),
         )
     return render(request, "trials/trial_result.html", context)
 

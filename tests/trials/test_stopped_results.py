@@ -1,0 +1,112 @@
+"""A trial stopped early is published as stopped, everywhere its record appears: the
+registry, the result page, the report and PDF, the library case, its search and open data,
+and the portfolio. Built through the services, as the demo builds it.
+
+Regression: a trial stopped for harm was published as "Null (no clear difference)" at
+evidence level 3, with the stop decision and its reasons nowhere."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from seedbed.stats.evidence import DOWNGRADE_LOW_POWER, DOWNGRADE_STOPPED
+from seedbed.trials.models import Trial, TrialResult
+
+pytestmark = pytest.mark.django_db
+
+NULL = "Null (no clear difference)"
+
+
+@pytest.fixture
+def stopped(trial_world) -> Trial:  # type: ignore[no-untyped-def]
+    from seedbed.demo.trial_outcomes import stopped_for_harm_trial
+
+    return stopped_for_harm_trial(trial_world)
+
+
+def _page(client: Any, name: str, *args: Any) -> str:
+    response = client.get(reverse(name, args=list(args)))
+    assert response.status_code == 200, name
+    return " ".join(response.content.decode().split())
+
+
+def _headline(trial: Trial) -> str:
+    return f"Stopped early for harm on {trial.stopped_at:%-d %B %Y}"
+
+
+def test_the_stopped_trial_goes_through_analysis_and_publishing_as_harmful(stopped) -> None:
+    stopped.refresh_from_db()
+    result = stopped.result
+    assert stopped.status == Trial.Status.PUBLISHED and stopped.stopped_for == "harm"
+    assert result.is_published and result.direction == TrialResult.Direction.NEGATIVE
+    assert result.analysis["finding"] == "harmful"
+    assert result.evidence_level == 2
+    codes = [r["code"] for r in result.evidence_reasons]
+    assert DOWNGRADE_STOPPED["harm"] in codes and DOWNGRADE_LOW_POWER in codes
+    assert all(r["text"] for r in result.evidence_reasons)
+    stop = result.analysis["stopping"]
+    assert stop["reason"] == "harm" and stop["look"] == 1
+    assert stop["decision_reasons"].startswith("At the first look")
+    harm = stop["harms"][0]
+    assert (harm["events_control"], harm["events_arm"]) == (10, 24)
+
+
+@pytest.mark.parametrize("name", ["trials:result", "trials:report", "trials:registry_trial"])
+def test_every_page_of_the_trial_says_it_stopped_for_harm(stopped, client, name) -> None:
+    page = _page(client, name, stopped.pk)
+    assert _headline(stopped) in page
+    assert NULL not in page
+    assert stopped.result.analysis["stopping"]["decision_reasons"][:60] in page
+    assert "Emergency re-referral at the last look before the stop" in page
+    assert ">24<" in page.replace(" ", "") and "55%" in page  # 24 of 44 on monthly visits
+    if name != "trials:registry_trial":
+        assert "Stopped early for harm: the intervention did harm" in page
+        assert 'data-code="stopped_early_for_harm"' in page and "Level 2" in page
+
+
+def test_the_registry_list_shows_the_stop_not_just_published(stopped, client) -> None:
+    page = _page(client, "trials:index")
+    row = page[page.index(stopped.title):][:600]
+    assert "Stopped early for harm" in row and 'data-stopped="harm"' in row
+
+
+def test_the_pdf_says_stopped_early_for_harm(stopped, client) -> None:
+    from pypdf import PdfReader
+
+    response = client.get(reverse("trials:report_pdf", args=[stopped.pk]))
+    assert response.status_code == 200
+    text = " ".join(" ".join((p.extract_text() or "") for p in PdfReader(
+        io.BytesIO(response.content)).pages).split())
+    assert _headline(stopped) in text
+    assert "the intervention did harm" in text and NULL not in text
+
+
+def test_a_stopped_trial_can_be_analysed_before_it_is_published(trial_world, monkeypatch) -> None:
+    """The analysis accepts a stopped trial and its preview already says it stopped."""
+    from seedbed.demo import trial_outcomes
+    from seedbed.trials.selectors import finding_label, stop_summary
+
+    monkeypatch.setattr(trial_outcomes, "result_publish", lambda **kw: None)
+    trial = trial_outcomes.stopped_for_harm_trial(trial_world)
+    assert trial.status == Trial.Status.STOPPED
+    result = trial.result
+    assert not result.is_published
+    assert finding_label(trial, result).startswith("Stopped early for harm")
+    assert stop_summary(trial, result)["harms"][0]["rows"][1]["with_event"] == 24
+
+
+def test_the_demo_stepped_wedge_trial_is_analysed_by_period_and_published(trial_world, client) -> None:
+    from seedbed.demo.trial_outcomes import WEDGE_SCHOOLS, stepped_wedge_trial
+
+    trial = stepped_wedge_trial(trial_world)
+    assert trial.status == Trial.Status.PUBLISHED and not trial.stopped_for
+    result = trial.result
+    assert result.analysis["stepped_wedge"]["n_clusters"] == len(WEDGE_SCHOOLS)
+    assert result.ci_low < result.effect < result.ci_high
+    assert not [r for r in result.evidence_reasons if r["code"].startswith("stopped")]
+    page = _page(client, "trials:result", trial.pk)
+    assert "stopped early" not in page.lower() and "Stepped-wedge" in page
