@@ -8,14 +8,15 @@ safety events. Regression: before, stepped-wedge looks compared arms that did no
 ever fired; cluster looks counted clusters with an event, not people.
 
 Without a signal a look still crosses with probability harm_alpha (here 5%, one-sided) by
-design; that rate is checked by simulation in tests/stats/test_stats_harm.py. The no-signal
-cases here use fixed seeds (seed 23 of the cluster case is one of those 5% chance crossings,
-with 5/61 against 12/54 people harmed, so it is not used).
+design; that rate is checked by simulation in tests/stats/test_stats_harm.py (and was 5.05%
+in 4,000 simulations of this cluster scenario). The no-signal cases here use fixed seeds;
+of cluster seeds 21 to 25, seed 24 is one of those chance crossings and is not used.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,13 @@ from seedbed.trials.services.monitoring import interim_look_run, safety_event_re
 from tests.trials.helpers import draft_trial
 
 pytestmark = pytest.mark.django_db
+
+
+def strong_seed(label: str) -> str:
+    """A fixed 256-bit seed per label (registration refuses short seeds), so that each
+    simulated trial allocates the same way on every run."""
+    return hashlib.sha256(label.encode()).hexdigest()
+
 CLUSTERS = [f"Team {i}" for i in range(1, 9)]
 
 
@@ -51,7 +59,7 @@ def _look(world: dict[str, Any], trial: Trial, capture: Any) -> tuple[Any, Trial
 
 def _individual(world: dict[str, Any], *, seed: int, risk_control: float, risk_arm: float) -> Trial:
     rng = np.random.default_rng(seed)
-    trial = draft_trial(world, register=True, seed=f"individual-{seed}", strata="")
+    trial = draft_trial(world, register=True, seed=strong_seed(f"individual-{seed}"), strata="")
     today = timezone.localdate()
     for i in range(120):
         allocation = allocation_draw(actor=world["users"]["frontline"], trial=trial, unit_ref=f"P{i}")
@@ -100,7 +108,7 @@ def test_a_harm_outcome_is_never_recommended_stop_for_benefit(
 
 def _cluster(world: dict[str, Any], *, seed: int, risk_control: float, risk_arm: float) -> Trial:
     rng = np.random.default_rng(seed)
-    trial = draft_trial(world, register=True, seed=f"cluster-{seed}", design="cluster", icc=0.05,
+    trial = draft_trial(world, register=True, seed=strong_seed(f"cluster-{seed}"), design="cluster", icc=0.05,
                         cluster_size=15, clusters="\n".join(CLUSTERS), strata="", title="Team huddles")
     today = timezone.localdate()
     for name in CLUSTERS:
@@ -130,7 +138,7 @@ def test_cluster_harm_signal_pauses_enrolment(trial_world, django_capture_on_com
     assert Notification.objects.filter(trial=trial, recipient=trial_world["users"]["safety"]).exists()
 
 
-@pytest.mark.parametrize("seed", [21, 22, 24])
+@pytest.mark.parametrize("seed", [21, 22, 23, 25])
 def test_cluster_without_signal_continues(trial_world, django_capture_on_commit_callbacks, seed) -> None:
     trial = _cluster(trial_world, seed=seed, risk_control=0.12, risk_arm=0.12)
     look, trial = _look(trial_world, trial, django_capture_on_commit_callbacks)
@@ -141,7 +149,7 @@ def test_cluster_events_must_name_a_person(trial_world) -> None:
     from seedbed.core.errors import ValidationProblem
     from seedbed.trials.services.monitoring import ERROR_NOT_A_PERSON
 
-    trial = draft_trial(trial_world, register=True, seed="c", design="cluster", icc=0.05,
+    trial = draft_trial(trial_world, register=True, seed=strong_seed("c"), design="cluster", icc=0.05,
                         cluster_size=15, clusters="\n".join(CLUSTERS), strata="")
     allocation_draw(actor=trial_world["users"]["frontline"], trial=trial, unit_ref="", cluster=CLUSTERS[0])
     with pytest.raises(ValidationProblem) as caught:
@@ -160,7 +168,7 @@ def _wedge(world: dict[str, Any], *, seed: int, rate_ratio: float) -> Trial:
     today = timezone.localdate()
     period_days, steps = 30, 4
     start = today - dt.timedelta(days=period_days * (steps + 1) - 1)
-    trial = draft_trial(world, register=True, seed=f"wedge-{seed}", design="stepped_wedge", icc=0.05,
+    trial = draft_trial(world, register=True, seed=strong_seed(f"wedge-{seed}"), design="stepped_wedge", icc=0.05,
                         cluster_size=20, steps=steps, clusters="\n".join(CLUSTERS), strata="",
                         first_period_start=start, period_days=period_days, title="Family hubs rollout")
     days = np.arange((today - start).days + 1)

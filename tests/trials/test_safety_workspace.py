@@ -24,7 +24,7 @@ from seedbed.trials.services.monitoring import interim_look_run, safety_event_re
 from seedbed.trials.services.notifications import FAILURE_NO_ADDRESS, trial_notifications_deliver
 from seedbed.trials.services.results import outcome_upload
 from tests.trials.helpers import draft_trial
-from tests.trials.test_harm_monitoring import _individual
+from tests.trials.test_harm_monitoring import _individual, strong_seed
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +73,7 @@ def test_workspace_lists_trials_serious_events_and_crossings(
     users = trial_world["users"]
     users["safety"].email = "safety@example.org"
     users["safety"].save()
-    trial = draft_trial(trial_world, register=True, seed="workspace", strata="", interim_looks=3)
+    trial = draft_trial(trial_world, register=True, seed=strong_seed("workspace"), strata="", interim_looks=3)
     for i in range(10):
         allocation_draw(actor=users["frontline"], trial=trial, unit_ref=f"W{i}")
     with django_capture_on_commit_callbacks(execute=True):
@@ -106,7 +106,7 @@ def test_workspace_lists_trials_serious_events_and_crossings(
 @pytest.mark.parametrize("who", ["anonymous", "lead", "analyst", "frontline", "provider"])
 def test_only_the_trials_safety_lead_reviews_an_event(trial_world, who) -> None:
     users = trial_world["users"]
-    trial = draft_trial(trial_world, register=True, seed="review", strata="")
+    trial = draft_trial(trial_world, register=True, seed=strong_seed("review"), strata="")
     allocation_draw(actor=users["frontline"], trial=trial, unit_ref="R1")
     event = safety_event_record(actor=users["frontline"], trial=trial, unit_ref="R1",
                                 harm_outcome=trial.harm_outcomes.get(), severity="serious",
@@ -131,7 +131,7 @@ def test_a_message_that_cannot_be_emailed_is_recorded_shown_and_retried(
 ) -> None:
     """Regression: the outbox used ``fail_silently=True`` and marked nothing as failed."""
     users = trial_world["users"]
-    trial = draft_trial(trial_world, register=True, seed="outbox", strata="")
+    trial = draft_trial(trial_world, register=True, seed=strong_seed("outbox"), strata="")
     allocation_draw(actor=users["frontline"], trial=trial, unit_ref="M1")
     users["safety"].email = "safety@example.org"
     users["safety"].save()
@@ -164,7 +164,7 @@ def test_a_message_that_cannot_be_emailed_is_recorded_shown_and_retried(
 def _with_outcomes(world: dict[str, Any], *, efficacy_looks: bool, shift: float,
                    futility_looks: bool = False) -> Trial:
     users = world["users"]
-    trial = draft_trial(world, register=True, seed=f"efficacy-{efficacy_looks}-{shift}", strata="",
+    trial = draft_trial(world, register=True, seed=strong_seed(f"efficacy-{efficacy_looks}-{shift}"), strata="",
                         efficacy_looks=efficacy_looks, futility_looks=futility_looks)
     rng = np.random.default_rng(4)
     lines = ["unit,arm,outcome"]
@@ -224,7 +224,7 @@ def test_without_planned_efficacy_looks_no_efficacy_test_is_done(trial_world) ->
 
 def test_efficacy_look_without_data_says_so(trial_world) -> None:
     users = trial_world["users"]
-    trial = draft_trial(trial_world, register=True, seed="nodata", strata="", efficacy_looks=True)
+    trial = draft_trial(trial_world, register=True, seed=strong_seed("nodata"), strata="", efficacy_looks=True)
     allocation_draw(actor=users["frontline"], trial=trial, unit_ref="N1")
     look = interim_look_run(actor=users["safety"], trial=trial)
     assert look.efficacy["status"] == "no_data" and not look.decision_needed
@@ -232,7 +232,7 @@ def test_efficacy_look_without_data_says_so(trial_world) -> None:
 
 def test_person_enrolment_in_a_cluster_by_http(trial_world) -> None:
     clusters = [f"Team {i}" for i in range(1, 5)]
-    trial = draft_trial(trial_world, register=True, seed="people", design="cluster", icc=0.05,
+    trial = draft_trial(trial_world, register=True, seed=strong_seed("people"), design="cluster", icc=0.05,
                         cluster_size=10, clusters="\n".join(clusters), strata="")
     frontline = _client(trial_world, "frontline")
     url = reverse("trials:enrol", args=[trial.pk])

@@ -300,7 +300,7 @@ class EnrolForm(TrialForm):
 
 
 class SafetyEventForm(TrialForm):
-    unit_ref = _line("Person's reference", max_length=100,
+    unit_ref = _line("Unit reference", max_length=100,
                      help_text="The service's own reference for the person, never a name.")
     harm_outcome = forms.ModelChoiceField(queryset=None, label="Which harm",  # type: ignore[arg-type, var-annotated]
                                           error_messages={"required": "Choose which harm this is"})
@@ -313,6 +313,7 @@ class SafetyEventForm(TrialForm):
     def prepare(self, *, harms: Any, clustered: bool = False) -> None:  # type: ignore[override]
         self.fields["harm_outcome"].queryset = harms  # type: ignore[attr-defined]
         if clustered:
+            self.fields["unit_ref"].label = "Person's reference"
             self.fields["unit_ref"].help_text = (
                 "The reference of the person within their cluster (enrolled on the enrolment "
                 "page), never a name.")
