@@ -36,7 +36,7 @@ def _progress() -> tuple[Any, Any]:
 
 
 def _g(value: Any) -> str:
-    return "n/a" if value is None else f"{value:.4g}"
+    return "n/a" if value is None or value != value else f"{value:.4g}"
 
 
 def _human(payload: dict[str, Any]) -> None:
@@ -64,6 +64,8 @@ def _human(payload: dict[str, Any]) -> None:
         for sg in o["subgroups"]:
             console.print(f"subgroups by {sg['column']}: interaction p = "
                           f"{_g(sg['interaction_p'])}")
+        if o["warnings"]:
+            console.print(f"warnings for {o['outcome']}: " + ", ".join(o["warnings"]))
         for c in o["cost"]:
             console.print(f"cost: incremental cost of {c['arm']} "
                           f"{_g(c['incremental_cost']['effect'])}, cost per unit of outcome "

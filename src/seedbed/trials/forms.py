@@ -120,7 +120,10 @@ class ProtocolForm(TrialForm):
     clusters = _text("Clusters", required=False,
                      help_text="Cluster and stepped-wedge designs: one cluster name per line.")
     steps = forms.IntegerField(label="Steps (stepped wedge)", required=False, min_value=2)
-    cluster_size = forms.IntegerField(label="Average cluster size", required=False, min_value=1)
+    cluster_size = forms.IntegerField(
+        label="Average cluster size", required=False, min_value=1,
+        help_text="Stepped wedge: the average number of people per cluster in each period.",
+    )
     icc = _number("Intra-cluster correlation (ICC)", min_value=0, max_value=0.99)
     first_period_start = forms.DateField(
         label="First period starts on (stepped wedge)", required=False,
