@@ -81,6 +81,8 @@ def test_rewriting_every_hash_without_the_key_is_detected() -> None:
     assert not result.ok
     assert result.first_bad_id == entries[0].pk
     assert f"entry #{entries[0].pk}" in result.problem and "not keyed" in result.problem
+    cli = CliRunner().invoke(app, ["audit", "verify"])  # no checkpoint given by hand
+    assert cli.exit_code == 1 and f"Audit chain broken: entry #{entries[0].pk}:" in cli.output
 
 
 def test_rewriting_with_a_guessed_key_is_detected() -> None:
