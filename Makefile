@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 # Settings for throwaway production checks (never used to serve anything).
-DEPLOY_CHECK_ENV := DJANGO_DEBUG=false DJANGO_SECRET_KEY=deploy-check-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n') DJANGO_ALLOWED_HOSTS=seedbed.example.org
+DEPLOY_CHECK_ENV := DJANGO_DEBUG=false DJANGO_SECRET_KEY=deploy-check-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n') SEEDBED_AUDIT_KEY=deploy-check-audit-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n') DJANGO_ALLOWED_HOSTS=seedbed.example.org
 
 .PHONY: help venv frontend system-deps demo serve test test-fast test-postgres lint check deploy-check clean
 

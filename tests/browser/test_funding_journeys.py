@@ -169,6 +169,15 @@ def test_participatory_budget_from_projects_to_a_counted_result_with_explanation
     page.get_by_label("Counting rule (fixed from now on)").select_option("mes-add1-fill")
     page = lead.submit("Fix the rule and open voting")
     expect(page.get_by_text("The counting rule is now fixed")).to_be_visible()
+    # The lead names the frontline worker ballot officer and issues the numbers for the papers.
+    page.get_by_label("Person", exact=True).select_option(label="Demo frontline worker")
+    page = lead.submit("Assign as ballot officer")
+    expect(page.get_by_text("Ballot officer assigned")).to_be_visible()
+    page = lead.go(f"/funding/pb/{pb_round.pk}/ballot-numbers/")
+    page.get_by_label("How many ballot numbers to issue").fill("4")
+    page = lead.submit("Issue ballot numbers")
+    numbers = [str(n) for n in pb_round.ballot_numbers.order_by("pk")]
+    expect(page.get_by_text(numbers[0])).to_be_visible()
 
     resident = Persona(browser, base, "resident")
     page = resident.go(f"/funding/pb/{pb_round.pk}/")
@@ -185,7 +194,8 @@ def test_participatory_budget_from_projects_to_a_counted_result_with_explanation
     frontline = Persona(browser, base, "frontline")
     for number, picks in enumerate((("Skate ramp",), ("Skate ramp", "Mural"), ("Swings",), ("Skate ramp",)), start=1):
         page = frontline.go(f"/funding/pb/{pb_round.pk}/paper/")
-        page.get_by_label("Paper ballot number").fill(f"W-{number}")
+        page.get_by_label("Ballot number", exact=True).fill(numbers[number - 1].lower())
+        page.get_by_label("Voter's register reference").fill(f"WS-{number}")
         for title in picks:
             page.get_by_label(title, exact=False).check()
         page = frontline.submit("Key in the ballot")

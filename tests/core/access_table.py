@@ -26,6 +26,7 @@ ACCESS_TABLE: dict[str, tuple[Any, Callable[[dict[str, Any]], dict[str, Any]]]] 
     "core:accessibility": ("public", lambda w: {}),
     "core:privacy": ("public", lambda w: {}),
     "core:audit": ("admin", lambda w: {}),
+    "core:audit_checkpoints": ("public", lambda w: {}),
     "healthz": ("public", lambda w: {}),
     "accounts:login": ("sign_in_page", lambda w: {}),
     "accounts:account": ("signed_in", lambda w: {}),

@@ -34,6 +34,36 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_production_refuses_to_start_without_an_audit_key() -> None:
+    result = _run([SEEDBED, "audit", "verify"], DJANGO_DEBUG="false", DJANGO_SECRET_KEY="s" * 50)
+    assert result.returncode == 2
+    assert "SEEDBED_AUDIT_KEY is not set" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("short", "at least 32 characters"), ("s" * 50, "must differ from DJANGO_SECRET_KEY")],
+)
+def test_a_weak_audit_key_is_refused(value: str, message: str) -> None:
+    result = _run([SEEDBED, "migrate"], DJANGO_DEBUG="false", DJANGO_SECRET_KEY="s" * 50, SEEDBED_AUDIT_KEY=value)
+    assert result.returncode == 2
+    assert "SEEDBED_AUDIT_KEY" in result.stderr and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_development_keeps_a_local_audit_key_under_var(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = {"SEEDBED_VAR_DIR": str(tmp_path), "DJANGO_DEBUG": "true"}
+    code = "from django.conf import settings; print(settings.SEEDBED_AUDIT_KEY)"
+    first = _run([sys.executable, "-c", f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='seedbed.config.settings'; django.setup(); {code}"], **env)
+    assert first.returncode == 0, first.stderr
+    stored = (tmp_path / "dev-audit-key").read_text().strip()
+    assert first.stdout.strip() == stored and len(stored) >= 32
+    second = _run([sys.executable, "-c", f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='seedbed.config.settings'; django.setup(); {code}"], **env)
+    assert second.stdout.strip() == stored
+
+
 def test_manage_py_names_the_missing_secret_key() -> None:
     result = _run([sys.executable, "manage.py", "check"], DJANGO_DEBUG="false")
     assert result.returncode == 2
@@ -47,7 +77,8 @@ def test_manage_py_names_the_missing_secret_key() -> None:
      ("DATABASE_URL", "mysql://root@localhost/seedbed")],
 )
 def test_malformed_variable_is_named(variable: str, value: str) -> None:
-    result = _run([SEEDBED, "migrate"], **{variable: value, "DJANGO_SECRET_KEY": "x" * 50})
+    result = _run([SEEDBED, "migrate"], **{variable: value, "DJANGO_SECRET_KEY": "x" * 50,
+                                            "SEEDBED_AUDIT_KEY": "a" * 40})
     assert result.returncode == 2, result.stderr
     assert variable in result.stderr
     assert "Traceback" not in result.stderr

@@ -1,7 +1,10 @@
 """Estimates from pushed-down sufficient statistics agree with statsmodels OLS on the raw rows.
 
 Tolerances: coefficients, standard errors, intervals and p-values to 1e-8 relative (both
-sides solve the same normal equations in double precision).
+sides solve the same normal equations in double precision). Cluster-robust p-values and
+intervals are referred to t on G - A df (A arms; Seedbed's one df rule for cluster-parallel
+comparisons) rather than statsmodels' default G - 1, so they are recomputed here with scipy
+from statsmodels' coefficient and CR1 standard error.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 from datatest_helpers import make_trial
+from scipy import stats as sps
 
 from seedbed.data import TrialSchema, analyse
 from seedbed.data import moments as moments_module
@@ -31,13 +35,27 @@ def _run(path: Path, schema: TrialSchema, **kw):
         engine.close()
 
 
-def _check(est, fit, term: str) -> None:
-    assert est.effect == pytest.approx(fit.params[term], rel=REL)
-    assert est.se == pytest.approx(fit.bse[term], rel=REL)
-    assert est.p == pytest.approx(fit.pvalues[term], rel=1e-6, abs=1e-300)
-    lo, hi = fit.conf_int().loc[term]
+def _check(est, fit, term: str, df: float | None = None) -> None:
+    """``df``: the cluster-robust df G - A (None: statsmodels' own p and interval)."""
+    b, se = fit.params[term], fit.bse[term]
+    assert est.effect == pytest.approx(b, rel=REL)
+    assert est.se == pytest.approx(se, rel=REL)
+    if df is None:
+        p = fit.pvalues[term]
+        lo, hi = fit.conf_int().loc[term]
+    else:
+        assert est.df == df
+        p = 2 * sps.t.sf(abs(b / se), df)
+        q = sps.t.ppf(0.975, df)
+        lo, hi = b - q * se, b + q * se
+    assert est.p == pytest.approx(p, rel=1e-6, abs=1e-300)
     assert est.ci[0] == pytest.approx(lo, rel=REL)
     assert est.ci[1] == pytest.approx(hi, rel=REL)
+
+
+def _g(df: pd.DataFrame, arms: int = 2, column: str = "school") -> int:
+    """Between-within df of a cluster-parallel comparison: clusters - arms."""
+    return int(df.dropna(subset=["y"])[column].nunique()) - arms
 
 
 def _cluster_fit(formula: str, df: pd.DataFrame):
@@ -50,8 +68,8 @@ def test_cr1_unadjusted_and_ancova_match_statsmodels(trial: pd.DataFrame, trial_
     schema = TrialSchema(arm="arm", outcomes=("y",), covariate="x", cluster="school")
     out = _run(trial_parquet, schema).outcomes[0]
     term = "C(arm)[T.treatment]"
-    _check(out.unadjusted[0], _cluster_fit("y ~ C(arm)", trial), term)
-    _check(out.adjusted[0], _cluster_fit("y ~ C(arm) + x", trial), term)
+    _check(out.unadjusted[0], _cluster_fit("y ~ C(arm)", trial), term, df=_g(trial))
+    _check(out.adjusted[0], _cluster_fit("y ~ C(arm) + x", trial), term, df=_g(trial))
     assert out.adjusted[0].cov_type == "CR1"
     assert out.adjusted[0].n_clusters == trial["school"].nunique()
 
@@ -80,7 +98,7 @@ def test_three_arms_each_against_control(tmp_path: Path) -> None:
     out = _run(path, schema).outcomes[0]
     fit = _cluster_fit("y ~ C(arm, Treatment('control')) + x", df)
     for est in out.adjusted:
-        _check(est, fit, f"C(arm, Treatment('control'))[T.{est.arm}]")
+        _check(est, fit, f"C(arm, Treatment('control'))[T.{est.arm}]", df=_g(df, arms=3))
 
 
 def test_subgroup_effects_and_interaction_test(trial: pd.DataFrame, trial_parquet: Path):
@@ -88,12 +106,14 @@ def test_subgroup_effects_and_interaction_test(trial: pd.DataFrame, trial_parque
                          subgroups=("sex",))
     sg = _run(trial_parquet, schema).outcomes[0].subgroups[0]
     for level in sg.levels:
-        fit = _cluster_fit("y ~ C(arm) + x", trial[trial["sex"] == level.level])
-        _check(level.effects[0], fit, "C(arm)[T.treatment]")
+        rows = trial[trial["sex"] == level.level]
+        fit = _cluster_fit("y ~ C(arm) + x", rows)
+        _check(level.effects[0], fit, "C(arm)[T.treatment]", df=_g(rows))
     full = _cluster_fit("y ~ C(arm) * C(sex) + x", trial)
     wald = full.f_test("C(arm)[T.treatment]:C(sex)[T.male] = 0")
-    assert sg.interaction_f == pytest.approx(float(np.squeeze(wald.fvalue)), rel=1e-7)
-    assert sg.interaction_p == pytest.approx(float(wald.pvalue), rel=1e-6)
+    f = float(np.squeeze(wald.fvalue))
+    assert sg.interaction_f == pytest.approx(f, rel=1e-7)
+    assert sg.interaction_p == pytest.approx(sps.f.sf(f, 1, _g(trial)), rel=1e-6)
 
 
 def test_cost_difference_and_icer(trial: pd.DataFrame, trial_parquet: Path) -> None:
@@ -101,7 +121,7 @@ def test_cost_difference_and_icer(trial: pd.DataFrame, trial_parquet: Path) -> N
     out = _run(trial_parquet, schema).outcomes[0]
     fit = _cluster_fit("cost ~ C(arm)", trial)
     cost = out.cost[0]
-    _check(cost.incremental_cost, fit, "C(arm)[T.treatment]")
+    _check(cost.incremental_cost, fit, "C(arm)[T.treatment]", df=_g(trial))
     assert cost.cost_per_outcome_gained == pytest.approx(
         cost.incremental_cost.effect / out.unadjusted[0].effect, rel=1e-12)
     control = out.summaries[0]
@@ -141,5 +161,5 @@ def test_integer_cluster_ids_match_statsmodels(trial: pd.DataFrame, tmp_path: Pa
     out = _run(path, schema).outcomes[0]
     fit = smf.ols("y ~ C(arm) + x", df).fit(cov_type="cluster",
                                             cov_kwds={"groups": df["school_id"]}, use_t=True)
-    _check(out.adjusted[0], fit, "C(arm)[T.treatment]")
+    _check(out.adjusted[0], fit, "C(arm)[T.treatment]", df=_g(df, column="school_id"))
     assert out.adjusted[0].n_clusters == df["school_id"].nunique()

@@ -13,7 +13,7 @@ from seedbed.data import DataError, SourceSpec, TrialSchema, analyse_source
 from seedbed.data.analysis import WARN_ARM_WITHOUT_OUTCOMES, WARN_ROWS_WITHOUT_CLUSTER
 from seedbed.data.engines import DuckDBEngine
 from seedbed.data.errors import MSG_ONE_ARM
-from seedbed.stats.regression import WARN_FEW_CLUSTERS_PER_ARM
+from seedbed.stats.regression import WARN_FEW_CLUSTERS_PER_ARM, WARN_ONE_CLUSTER_PER_ARM
 
 
 def _analyse(tmp_path: Path, df: pd.DataFrame, schema: TrialSchema):
@@ -33,9 +33,13 @@ def test_one_cluster_per_arm(tmp_path: Path) -> None:
     df = pd.DataFrame({"arm": ["control"] * 15 + ["treatment"] * 15,
                        "y": np.arange(30.0), "school": ["A"] * 15 + ["B"] * 15})
     out = _analyse(tmp_path, df, TrialSchema(arm="arm", outcomes=("y",), cluster="school"))
-    est = out.outcomes[0].unadjusted[0]
-    assert WARN_FEW_CLUSTERS_PER_ARM in out.outcomes[0].warnings
-    assert est.n_clusters == 2 and est.df == 1.0
+    # regression: CR1 with one cluster per arm gave se ~ 3e-17 and p ~ 1e-16 on G - 1 = 1 df
+    outcome = out.outcomes[0]
+    assert WARN_FEW_CLUSTERS_PER_ARM in outcome.warnings
+    assert WARN_ONE_CLUSTER_PER_ARM in outcome.warnings
+    for est in (outcome.unadjusted[0], outcome.mixed[0]):
+        assert est.n_clusters == 2 and est.effect == pytest.approx(15.0)
+        assert math.isnan(est.se) and math.isnan(est.p) and math.isnan(est.df)
 
 
 def test_only_one_arm(tmp_path: Path) -> None:

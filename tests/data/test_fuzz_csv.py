@@ -62,3 +62,24 @@ def test_valid_files_round_trip_exactly(values: list[float]) -> None:
         back = pd.read_parquet(stored.path)
     assert back["y"].tolist() == values
     assert back["unit"].tolist() == df["unit"].tolist()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.binary(max_size=300), bom=st.booleans(),
+       encoding=st.sampled_from(["utf-8", "cp1252", "latin-1", "utf-16", "ascii"]))
+def test_arbitrary_bytes_in_any_encoding_never_crash(data: bytes, bom: bool,
+                                                     encoding: str) -> None:
+    """Any bytes, with or without a byte-order mark, in any encoding: a report or a DataError
+    whose problems all name a row, never a crash."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.csv"
+        path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + b"unit,arm,y\n" + data)
+        try:
+            report = validate_file(path=path, schema=SCHEMA, encoding=encoding)
+        except DataError as exc:
+            assert exc.report.total >= 1 and str(exc)
+            for p in exc.report.problems:
+                if p.kind == "bad_encoding":
+                    assert p.row is not None and p.column and f"row {p.row}" in p.message
+        else:
+            assert all(p.message for p in report.problems)

@@ -76,7 +76,12 @@ ACCESS_RULES: dict[str, tuple[Any, Callable[[dict[str, Any]], dict[str, Any]]]] 
     "funding:pb_round": ("public", lambda w: {"round_id": _round(w).pk}),
     "funding:pb_manage": (MANAGERS, lambda w: {"round_id": _round(w).pk}),
     "funding:pb_vote": (only("resident"), lambda w: {"round_id": _round(w).pk}),
-    "funding:pb_paper": ("staff", lambda w: {"round_id": _round(w).pk}),
+    # Paper ballots: only the round's assigned ballot officer (the demo frontline worker); the
+    # register of ballot numbers: funding managers and that officer.
+    "funding:pb_paper": (only("frontline"), lambda w: {"round_id": _round(w).pk}),
+    "funding:pb_numbers": (only("lead", "admin", "frontline"), lambda w: {"round_id": _round(w).pk}),
+    "funding:pb_numbers_csv": (only("lead", "admin", "frontline"), lambda w: {"round_id": _round(w).pk}),
+    "funding:pb_electors": (MANAGERS, lambda w: {}),
     "funding:pb_results": ("public", lambda w: {"round_id": _round(w).pk}),
     "funding:open_data": ("public", lambda w: {}),
 }
@@ -90,6 +95,9 @@ NOT_WALKED = {
         "award_respond", "award_instalment", "award_payment", "award_report", "report_receive", "award_clawback",
         "pb_project_add", "pb_project_check", "pb_voting_open", "pb_count",
     )},
+    **{f"funding:{name}": "POST only; every role walked in tests/funding/test_pb_paper.py" for name in (
+        "pb_numbers_issue", "pb_officer_assign", "pb_officer_withdraw",
+    )},
     "funding:pb_export": _DOWNLOAD,
     "funding:grants_360_json": _DOWNLOAD,
     "funding:grants_360_csv": _DOWNLOAD,
@@ -98,3 +106,5 @@ NOT_WALKED = {
     "api:funding_pb_result": "JSON, not an HTML page; tested in tests/funding/test_api.py",
     "api:funding_grants": "JSON, not an HTML page; tested in tests/funding/test_api.py",
 }
+# Downloads the browser scan skips (the access walk still checks who may fetch them).
+NOT_HTML = {"funding:pb_numbers_csv"}

@@ -1,5 +1,5 @@
 """Participatory budgeting: ballots, one vote per verified resident (also under concurrent
-requests), paper ballots, the rule fixed before voting, one count, results with the engine's
+requests), paper ballots (the register of numbers and officers: test_pb_paper.py), the rule fixed before voting, one count, results with the engine's
 explanations, and a Pabulib export that re-imports to the same count."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from django.urls import reverse
 from seedbed import pb as engine
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.models import AuditEntry
-from seedbed.funding.models import PbBallot, PbRound
-from seedbed.funding.services import pb
+from seedbed.funding.models import PbBallot, PbElector, PbOfficer, PbRound, PbVoterMark
+from seedbed.funding.services import pb, pb_voting
 from tests.funding.conftest import build_world, client_for
 
 PROJECTS = (("Benches", "6000", True), ("Youth club", "9000", True), ("Crossing", "12000", True),
@@ -34,7 +34,22 @@ def make_round(world, *, ballot_kind: str = "approval", rule: str = "mes-add1-fi
             projects.append(project)
     if open_voting:
         pb.pb_voting_open(pb_round=pb_round, rule=rule, actor=lead)
+    for username, reference in (("resident", "TS-1"), ("resident2", "TS-2")):  # matched to the council's register
+        if not PbElector.objects.filter(user=world["users"][username]).exists():
+            pb_voting.pb_elector_record(user=world["users"][username], register_reference=reference, actor=lead)
     return pb_round, projects
+
+
+def paper_ballots(pb_round, projects, picks, *, officer, manager):  # type: ignore[no-untyped-def]
+    """Key in paper ballots as a ballot officer the manager assigned, each on a number the
+    manager issued and naming a different voter on the register. Returns the ballots."""
+    if not PbOfficer.objects.filter(round=pb_round, user=officer, withdrawn_at__isnull=True).exists():
+        pb_voting.pb_officer_assign(pb_round=pb_round, user=officer, actor=manager)
+    numbers = pb_voting.pb_ballot_numbers_issue(pb_round=pb_round, count=len(picks), actor=manager)
+    start = PbVoterMark.objects.filter(round=pb_round).count()
+    return [pb.pb_paper_ballot(pb_round=pb_round, ballot_number=issued.number, register_reference=f"PV-{start + n}",
+                               choices={projects[i].pk: 1 for i in pick}, actor=officer)
+            for n, (issued, pick) in enumerate(zip(numbers, picks, strict=True))]
 
 
 @pytest.fixture
@@ -56,9 +71,11 @@ def test_ballot_rules(big_world) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValidationProblem) as excinfo:
         pb.pb_vote(pb_round=pb_round, voter=resident, choices={projects[1].pk: 1})
     assert excinfo.value.problems == {"__all__": pb.ERROR_ALREADY_VOTED}
-    pb.pb_paper_ballot(pb_round=pb_round, paper_reference="P-1", choices={projects[1].pk: 1}, actor=big_world["users"]["lead"])
+    (ballot,) = paper_ballots(pb_round, projects, [(1,)], officer=big_world["users"]["panel"],
+                              manager=big_world["users"]["lead"])
     with pytest.raises(ValidationProblem):
-        pb.pb_paper_ballot(pb_round=pb_round, paper_reference="P-1", choices={projects[1].pk: 1}, actor=big_world["users"]["lead"])
+        pb.pb_paper_ballot(pb_round=pb_round, ballot_number=ballot.paper_number.number, register_reference="PV-99",
+                           choices={projects[1].pk: 1}, actor=big_world["users"]["panel"])
     assert PbBallot.objects.filter(round=pb_round).count() == 2
 
 
@@ -92,8 +109,7 @@ def test_count_once_explained_and_pabulib_export_recounts_the_same(big_world, ru
     pb_round, projects = make_round(big_world, rule=rule)
     lead = big_world["users"]["lead"]
     picks = ((0, 3), (0, 1), (1, 3), (2,), (2, 0), (1,), (3, 0), (2, 3), (1, 2), (0, 3, 1), (2,))
-    for n, pick in enumerate(picks):
-        pb.pb_paper_ballot(pb_round=pb_round, paper_reference=f"E-{n}", choices={projects[i].pk: 1 for i in pick}, actor=lead)
+    paper_ballots(pb_round, projects, picks, officer=big_world["users"]["panel"], manager=lead)
     result = pb.pb_count(pb_round=pb_round, actor=lead)
     with pytest.raises(ValidationProblem) as excinfo:
         pb.pb_count(pb_round=pb_round, actor=lead)
@@ -128,8 +144,11 @@ def test_voting_through_the_pages(big_world) -> None:  # type: ignore[no-untyped
     assert response.status_code == 302
     assert "already voted" in client.get(url).content.decode()
     assert client_for(big_world["users"]["analyst"]).get(url).status_code == 403
-    paper = client_for(big_world["users"]["analyst"]).post(reverse("funding:pb_paper", args=[pb_round.pk]),
-                                                           {"paper_reference": "X1", "projects": [str(projects[1].pk)]})
+    pb_voting.pb_officer_assign(pb_round=pb_round, user=big_world["users"]["analyst"], actor=big_world["users"]["lead"])
+    (issued,) = pb_voting.pb_ballot_numbers_issue(pb_round=pb_round, count=1, actor=big_world["users"]["lead"])
+    paper = client_for(big_world["users"]["analyst"]).post(
+        reverse("funding:pb_paper", args=[pb_round.pk]),
+        {"ballot_number": str(issued), "register_reference": "PV-1", "projects": [str(projects[1].pk)]})
     assert paper.status_code == 302
     assert pb_round.ballots.count() == 2
     assert client_for(big_world["users"]["resident"]).get(reverse("funding:pb_export", args=[pb_round.pk])).status_code == 404
@@ -161,4 +180,5 @@ def test_double_voting_is_impossible_under_concurrent_requests() -> None:
         t.join()
     assert sum(isinstance(r, PbBallot) for r in results) == 1, results
     assert sum(isinstance(r, ValidationProblem) for r in results) == 5, results
-    assert PbBallot.objects.filter(round=pb_round, voter=resident).count() == 1
+    assert PbVoterMark.objects.filter(round=pb_round, voter=resident).count() == 1
+    assert PbBallot.objects.filter(round=pb_round).count() == 1

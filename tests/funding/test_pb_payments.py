@@ -17,15 +17,13 @@ from seedbed.funding.services import awards as awards_service
 from seedbed.funding.services import pb
 from seedbed.funding.services.funds import ERROR_OVERPAY
 from tests.funding.conftest import client_for
-from tests.funding.test_pb import big_world, make_round  # noqa: F401  (fixture)
+from tests.funding.test_pb import big_world, make_round, paper_ballots  # noqa: F401  (fixture)
 
 
 def _counted(world):  # type: ignore[no-untyped-def]
     pb_round, projects = make_round(world)
     lead = world["users"]["lead"]
-    for number, picks in enumerate(((0, 3), (0, 1), (1, 3), (0,), (3,)), start=1):
-        pb.pb_paper_ballot(pb_round=pb_round, paper_reference=f"E-{number}", choices={projects[i].pk: 1 for i in picks},
-                           actor=lead)
+    paper_ballots(pb_round, projects, [(0, 3), (0, 1), (1, 3), (0,), (3,)], officer=world["users"]["panel"], manager=lead)
     return pb_round, pb.pb_count(pb_round=pb_round, actor=lead)
 
 
@@ -105,9 +103,8 @@ def test_whatever_the_ballots_the_project_awards_hold_exactly_the_counted_cost(b
     lead = big_world["users"]["lead"]
     with transaction.atomic():
         pb_round, projects = make_round(big_world, rule=rule)
-        for number, picks in enumerate(ballots, start=1):
-            pb.pb_paper_ballot(pb_round=pb_round, paper_reference=f"H-{number}",
-                               choices={projects[i].pk: 1 for i in picks}, actor=lead)
+        paper_ballots(pb_round, projects, [tuple(picks) for picks in ballots], officer=big_world["users"]["panel"],
+                      manager=lead)
         result = pb.pb_count(pb_round=pb_round, actor=lead)
         awards = list(Award.objects.filter(pb_project__round=pb_round))
         assert sorted(a.pb_project.code for a in awards) == sorted(result.selected)

@@ -18,8 +18,10 @@ from typer.testing import CliRunner
 from seedbed.cli.main import app
 from seedbed.stats.allocation import allocation_sequence, balance_report, stepped_wedge_schedule
 from seedbed.stats.randomisation import (
+    ERR_SEED_OPTION,
     ERR_SEED_WEAK,
     ERR_STRATUM_BLANK,
+    ERR_STRATUM_BLANK_ROW,
     ERR_STRATUM_LIST_BLANK,
     ERR_STRATUM_WIDTH,
     MIN_SEED_BITS,
@@ -88,8 +90,11 @@ def test_stratum_text_is_one_to_one(a, b) -> None:
 
 
 def test_units_with_different_numbers_of_values_are_refused() -> None:
-    with pytest.raises(ValueError, match=re.escape(ERR_STRATUM_WIDTH)):
+    expected = ERR_STRATUM_WIDTH.format(unit=2, found=1, expected=2)
+    with pytest.raises(ValueError, match=re.escape(expected)):
         stratum_keys([("a", "b"), ("a",)])
+    with pytest.raises(ValueError, match=re.escape(expected)):
+        stratum_keys([("a", "b"), "a"])
 
 
 def test_cluster_strata_can_be_tuples() -> None:
@@ -203,9 +208,10 @@ def test_cli_keeps_strata_apart_that_joined_text_merged(tmp_path: Path) -> None:
 
 def test_cli_refuses_a_blank_stratum_naming_row_and_column(tmp_path: Path) -> None:
     rows = [["u1", "north", "x"], ["u2", "south", "y"], ["u3", "north", " "]]
-    result = _randomise(tmp_path, _units(tmp_path / "u.csv", rows), "--seed", SEED)
+    units = _units(tmp_path / "u.csv", rows)
+    result = _randomise(tmp_path, units, "--seed", SEED)
     assert result.exit_code == 2
-    assert "row 4" in result.output and "'group'" in result.output
+    assert ERR_STRATUM_BLANK_ROW.format(path=units, row=4, column="group") in result.output
     assert "Traceback" not in result.output
 
 
@@ -213,6 +219,8 @@ def test_cli_refuses_a_short_seed_and_says_how_to_get_one(tmp_path: Path) -> Non
     units = _units(tmp_path / "u.csv", [["u1", "n", "x"], ["u2", "s", "y"]])
     result = _randomise(tmp_path, units, "--seed", "4821")
     assert result.exit_code == 2
+    weak = ERR_SEED_WEAK.format(bits=16)
+    assert ERR_SEED_OPTION.format(problem=weak) in " ".join(result.output.split())
     assert "--seed" in result.output and "128" in result.output
     assert "token_hex" in result.output and "leave --seed out" in result.output
     assert not (tmp_path / "alloc.csv").exists()

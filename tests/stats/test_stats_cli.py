@@ -101,6 +101,8 @@ def test_power_curve_in_json() -> None:
         ("--outcome binary --p-control nan --p-treatment 0.3", "--p-control"),
         ("--effect-size 0.3 --design stepped-wedge --steps 1 --cluster-size 5 --icc 0.1", "--steps"),
         ("--effect-size 0.3 --looks 0", "--looks"),
+        ("--effect-size 0.3 --curve-sizes 10,2.5", "--curve-sizes"),
+        ("--effect-size 0.3 --curve-sizes 10,x", "--curve-sizes"),
     ],
 )
 def test_power_refuses_misleading_input(args: str, flag: str) -> None:

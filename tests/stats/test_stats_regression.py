@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy import stats as sps
 
 from seedbed.stats.regression import (
     COV_CLASSICAL,
@@ -65,12 +66,20 @@ def test_cr1_matches_statsmodels_cluster(seed: int) -> None:
     )
     np.testing.assert_allclose(res.coef, ref.params, rtol=REL)
     np.testing.assert_allclose(res.se, ref.bse, rtol=REL)
-    np.testing.assert_allclose(res.p, ref.pvalues, rtol=1e-6)
-    np.testing.assert_allclose(res.ci, ref.conf_int(alpha=0.05), rtol=REL)
-    assert res.df == 43
+    # with the arms of the clusters known: the between-within df G - 2 (Seedbed's one df rule
+    # for cluster-parallel comparisons) instead of statsmodels' default G - 1
+    assert res.df == 42
+    np.testing.assert_allclose(res.p, 2 * sps.t.sf(np.abs(ref.tvalues), 42), rtol=1e-6)
+    q = sps.t.ppf(0.975, 42)
+    np.testing.assert_allclose(res.ci, np.c_[ref.params - q * ref.bse, ref.params + q * ref.bse],
+                               rtol=REL)
     assert res.n_clusters == 44
     assert res.n == y.size
     assert WARN_FEW_CLUSTERS_PER_ARM not in res.warnings
+    generic = ols_from_moments(blocks=blocks, names=["const", "arm", "pre"], cov_type=COV_CR1)
+    assert generic.df == 43  # no arms: a generic clustered regression, statsmodels' G - 1
+    np.testing.assert_allclose(generic.p, ref.pvalues, rtol=1e-6)
+    np.testing.assert_allclose(generic.ci, ref.conf_int(alpha=0.05), rtol=REL)
 
 
 def test_few_clusters_per_arm_warns() -> None:

@@ -36,7 +36,7 @@ def _progress() -> tuple[Any, Any]:
 
 
 def _g(value: Any) -> str:
-    return "n/a" if value is None else f"{value:.4g}"
+    return "n/a" if value is None or value != value else f"{value:.4g}"
 
 
 def _human(payload: dict[str, Any]) -> None:
@@ -53,7 +53,8 @@ def _human(payload: dict[str, Any]) -> None:
             n = "suppressed" if s["n"] is None else str(s["n"])
             table.add_row(s["arm"], n, _g(s["mean"]), _g(s["sd"]))
         console.print(table)
-        for label, ests in (("unadjusted", o["unadjusted"]), ("adjusted", o["adjusted"])):
+        for label, ests in (("unadjusted", o["unadjusted"]), ("adjusted", o["adjusted"]),
+                            ("mixed-model", o.get("mixed", ()))):
             for e in ests:
                 console.print(
                     f"{label} effect of {e['arm']}: {_g(e['effect'])} "
@@ -63,6 +64,8 @@ def _human(payload: dict[str, Any]) -> None:
         for sg in o["subgroups"]:
             console.print(f"subgroups by {sg['column']}: interaction p = "
                           f"{_g(sg['interaction_p'])}")
+        if o["warnings"]:
+            console.print(f"warnings for {o['outcome']}: " + ", ".join(o["warnings"]))
         for c in o["cost"]:
             console.print(f"cost: incremental cost of {c['arm']} "
                           f"{_g(c['incremental_cost']['effect'])}, cost per unit of outcome "
@@ -79,6 +82,9 @@ def analyse_command(
     outcome: list[str] = typer.Option(..., "--outcome", help="Outcome column (repeatable)."),
     covariate: str | None = typer.Option(None, "--covariate", help="Pre-period covariate."),
     cluster: str | None = typer.Option(None, "--cluster", help="Cluster (randomised unit)."),
+    period: str | None = typer.Option(
+        None, "--period", help="Period column: a stepped-wedge trial (needs --cluster; --arm "
+        "then holds each cluster-period's condition, e.g. treated 0/1)."),
     strata: list[str] | None = typer.Option(None, "--strata", help="Stratum column(s)."),
     subgroup: list[str] | None = typer.Option(None, "--subgroup", help="Subgroup column(s)."),
     cost: str | None = typer.Option(None, "--cost", help="Cost per unit column."),
@@ -89,6 +95,9 @@ def analyse_command(
     table: str | None = typer.Option(None, "--table", help="Table, for a database URL."),
     engine: str = typer.Option("auto", "--engine", help="auto, duckdb, postgres or spark."),
     delimiter: str = typer.Option(",", "--delimiter", help="CSV delimiter."),
+    encoding: str = typer.Option(
+        "utf-8", "--encoding", help="CSV text encoding, e.g. cp1252 for Excel on Windows."
+    ),
     sheet: str | None = typer.Option(None, "--sheet", help="Excel sheet name."),
     alpha: float = typer.Option(0.05, "--alpha", help="Two-sided significance level."),
     ratio: str | None = typer.Option(None, "--ratio", help="Allocation ratio, e.g. 1:2."),
@@ -109,8 +118,18 @@ def analyse_command(
         analyse_source,
     )
 
+    if period and not cluster:
+        fail("--period needs --cluster (a stepped-wedge trial has clusters that cross over)")
     if engine not in ENGINES:
         fail(f"--engine must be one of: {', '.join(ENGINES)}")
+    import codecs
+
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        from seedbed.data.errors import MSG_UNKNOWN_ENCODING
+
+        fail("--encoding: " + MSG_UNKNOWN_ENCODING.format(encoding=encoding))
     if report is not None and report.suffix.lower() not in (".html", ".htm", ".pdf"):
         fail("--report must end in .html or .pdf")
     try:
@@ -120,10 +139,10 @@ def analyse_command(
     schema = TrialSchema(
         arm=arm, outcomes=_split(outcome), unit=unit, covariate=covariate, cluster=cluster,
         strata=_split(strata), subgroups=_split(subgroup), cost=cost, arms=_split([arms or ""]),
-        control=control,
+        control=control, period=period,
     )
     spec = SourceSpec(location=source, table=table, engine=engine, delimiter=delimiter,
-                      sheet=sheet, allocation=allocation)
+                      sheet=sheet, allocation=allocation, encoding=encoding)
     options = AnalysisOptions(control=control, alpha=alpha, ratio=ratio_t,
                               suppress_below=suppress_below)
     update, stop = _progress()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -134,32 +135,71 @@ def audit_verify_command(
         "", "--checkpoint",
         help="ENTRY:HASH printed by an earlier run; fails if that entry was since removed or changed.",
     ),
+    checkpoints_file: list[Path] = typer.Option(  # noqa: B008
+        [], "--checkpoints",
+        help="A saved copy of /audit/checkpoints.json (or the checkpoint file); repeatable.",
+    ),
 ) -> None:
     """Exit 0 if the audit chain is intact; exit 1 naming the first bad entry.
 
-    Prints the newest entry as a checkpoint: keep it somewhere else (a ticket, the minutes,
-    a published page) and pass it with --checkpoint next time to catch removed newest entries.
+    Every entry's MAC is checked with SEEDBED_AUDIT_KEY, and the chain is held to every
+    checkpoint the service has stored (and SEEDBED_AUDIT_CHECKPOINT_FILE, when set), so a
+    rewritten or cut-short chain fails with no checkpoint given by hand. Prints the newest
+    entry as a checkpoint: keep it somewhere else and pass it with --checkpoint next time.
     """
     _setup_django()
     from seedbed.core.audit import audit_verify, checkpoint_parse
+    from seedbed.core.audit_feed import checkpoints_load
 
     try:
         expected = checkpoint_parse(checkpoint) if checkpoint else None
     except ValueError as problem:
         fail(f"--checkpoint: {problem}")
+    kept = []
+    for path in checkpoints_file:
+        try:
+            kept.extend(checkpoints_load(path))
+        except ValueError as problem:
+            fail(f"--checkpoints: {problem}")
     _check_database()
 
-    result = audit_verify(checkpoint=expected)
+    result = audit_verify(checkpoint=expected, checkpoints=kept)
     if json_output:
         emit_json(result)
     elif result.ok:
-        typer.echo(f"Audit chain intact: {result.entries} entries checked.")
+        typer.echo(f"Audit chain intact: {result.entries} entries checked with the audit key, "
+                   f"held to {result.checkpoints_checked} checkpoints.")
+        if result.unkeyed_entries:
+            typer.echo(f"{result.unkeyed_entries} entries from before the chain was keyed were "
+                       "checked by hash and are sealed by the first keyed entry.")
         if result.head_id is not None:
             typer.echo(f"Checkpoint: {result.head_id}:{result.head_hash}")
     else:
         typer.echo(f"Audit chain broken: {result.problem}", err=True)
     if not result.ok:
         raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint_command(
+    reason: str = typer.Option("scheduled", "--reason", help="A short public label (no personal data)."),
+    json_output: bool = typer.Option(False, "--json", help="JSON output."),
+) -> None:
+    """Record a checkpoint of the newest entry (run it from a daily timer) and print it.
+
+    It is listed in /audit/checkpoints.json for anyone to keep.
+    """
+    _setup_django()
+    _check_database()
+    from seedbed.core.audit import audit_checkpoint_current, checkpoint_public
+
+    recorded = audit_checkpoint_current(reason=reason.strip() or "scheduled")
+    if recorded is None:
+        fail("the audit log is empty: there is nothing to checkpoint yet")
+    if json_output:
+        emit_json(checkpoint_public(recorded))
+    else:
+        typer.echo(f"Checkpoint recorded: {recorded.token}")
 
 
 def register(app: Any) -> None:

@@ -18,6 +18,8 @@ from seedbed.cli.output import emit_json, fail
 
 app = typer.Typer(help="The stats engine.", no_args_is_help=True)
 
+ERR_ICC_FLAG = "--icc must lie in [0, 1), got {value}"
+
 
 class Outcome(StrEnum):
     continuous = "continuous"
@@ -168,7 +170,7 @@ def _check_power_flags(**values: Any) -> None:
             elif name in wholes:
                 arg.whole(flag, value, minimum=wholes[name])
             elif name == "icc" and not 0.0 <= arg.finite(flag, value) < 1.0:
-                fail(f"{flag} must lie in [0, 1), got {value}")
+                fail(ERR_ICC_FLAG.format(value=value))
     except ValueError as exc:
         fail(str(exc))
 
@@ -217,7 +219,7 @@ def _stepped_wedge_payload(
     cluster_size: int, icc: float, cv: float, baseline: int, spec: dict[str, Any],
 ) -> int | None:
     from seedbed.stats import design_effects as de
-    from seedbed.stats.cluster_power import stepped_wedge_plan
+    from seedbed.stats.sw_power import stepped_wedge_plan
 
     plan = stepped_wedge_plan(
         outcome=target, icc=icc, steps=steps, cluster_size=cluster_size, baseline=baseline,
@@ -274,7 +276,9 @@ def _curve(
 
     k = steps or 4
     if sizes_text:
-        sizes = tuple(int(v) for v in _floats(sizes_text, "--curve-sizes"))
+        from seedbed.stats.arguments import whole
+
+        sizes = tuple(whole("--curve-sizes", v, minimum=1) for v in _floats(sizes_text, "--curve-sizes"))
     else:
         sizes = default_sizes(design=kind, recommended=recommended, steps=k)
     effect = d if d is not None else (diff / sd if diff is not None and sd else None)
@@ -574,6 +578,8 @@ def _run_randomise(
 
     from seedbed.stats.allocation import balance_report
     from seedbed.stats.randomisation import (
+        ERR_SEED_OPTION,
+        ERR_STRATUM_BLANK_ROW,
         BlankStratumError,
         allocate_blocks,
         allocate_clusters,
@@ -587,7 +593,7 @@ def _run_randomise(
     try:
         check_seed(seed)
     except ValueError as exc:
-        fail(f"--seed: {exc}; or leave --seed out to have one drawn")
+        fail(ERR_SEED_OPTION.format(problem=exc))
     arm_names = [a.strip() for a in arms.split(",") if a.strip()]
     strata_cols = [s.strip() for s in strata.split(",") if s.strip()] if strata else []
     sizes = [int(v) for v in _floats(block_sizes, "--block-sizes")] if block_sizes else None
@@ -617,11 +623,8 @@ def _run_randomise(
                 n=len(ids), arms=arm_names, seed=seed, block_sizes=sizes, strata=stratum
             )
     except BlankStratumError as exc:
-        fail(
-            f"{units}: row {lines[exc.unit]} has a blank value in stratification column "
-            f"{strata_cols[exc.column]!r}; give every unit a stratum (use an explicit label "
-            "such as 'unknown' for a missing value)"
-        )
+        fail(ERR_STRATUM_BLANK_ROW.format(path=units, row=lines[exc.unit],
+                                          column=strata_cols[exc.column]))
     except ValueError as exc:
         fail(str(exc))
     labels = np.asarray(alloc.arms, dtype=object)[alloc.arm_index]

@@ -1,8 +1,9 @@
 """Seedbed settings: read from environment variables only (see `.env.example`).
 
 Safe defaults for local use: SQLite under `var/`, debug off. With ``DJANGO_DEBUG=false`` (the
-default) a ``DJANGO_SECRET_KEY`` is required; Seedbed refuses to start without one, except for
-commands that are known to be local (`seedbed demo` sets ``DJANGO_DEBUG=true``).
+default) a ``DJANGO_SECRET_KEY`` and a ``SEEDBED_AUDIT_KEY`` are required; Seedbed refuses to
+start without them, except for commands that are known to be local (`seedbed demo` sets
+``DJANGO_DEBUG=true``).
 """
 
 from __future__ import annotations
@@ -248,6 +249,44 @@ SEEDBED_ALLOW_DEMO_DATA = env_bool("SEEDBED_ALLOW_DEMO_DATA", default=DEBUG)
 SEEDBED_SITE_URL = env_str("SEEDBED_SITE_URL")
 # Named database connections for trial outcome data: name=url;name=url.
 SEEDBED_DATA_CONNECTIONS = env_str("SEEDBED_DATA_CONNECTIONS")
+
+# --- the audit chain's key and checkpoints (docs/audit-log.md) -------------------------------
+ERROR_NO_AUDIT_KEY = (
+    "SEEDBED_AUDIT_KEY is not set: production settings (DJANGO_DEBUG=false) need an audit key "
+    "of at least 32 random characters, kept outside the database"
+)
+ERROR_AUDIT_KEY_SHORT = "SEEDBED_AUDIT_KEY must be at least 32 characters long"
+ERROR_AUDIT_KEY_REUSED = "SEEDBED_AUDIT_KEY must differ from DJANGO_SECRET_KEY"
+AUDIT_KEY_MIN_LENGTH = 32
+
+
+def _audit_key() -> str:
+    key = env_str("SEEDBED_AUDIT_KEY")
+    if key:
+        if len(key) < AUDIT_KEY_MIN_LENGTH:
+            raise ImproperlyConfigured(ERROR_AUDIT_KEY_SHORT)
+        if key == SECRET_KEY:
+            raise ImproperlyConfigured(ERROR_AUDIT_KEY_REUSED)
+        return key
+    if not DEBUG:
+        raise ImproperlyConfigured(ERROR_NO_AUDIT_KEY)
+    # Local development only: a random key kept under var/, beside (never inside) the database.
+    path = VAR_DIR / "dev-audit-key"
+    if path.exists():
+        return path.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    return key
+
+
+# The key every audit entry's MAC is made with; keys retired by rotation (comma-separated)
+# still verify older entries. Every Nth entry records a checkpoint (0: only on demand), and
+# checkpoints are also appended to SEEDBED_AUDIT_CHECKPOINT_FILE when set.
+SEEDBED_AUDIT_KEY = _audit_key()
+SEEDBED_AUDIT_PREVIOUS_KEYS = env_list("SEEDBED_AUDIT_PREVIOUS_KEYS", default=[])
+SEEDBED_AUDIT_CHECKPOINT_EVERY = env_int("SEEDBED_AUDIT_CHECKPOINT_EVERY", default=100)
+SEEDBED_AUDIT_CHECKPOINT_FILE = env_str("SEEDBED_AUDIT_CHECKPOINT_FILE")
 
 # --- notifications --------------------------------------------------------------------------
 # GOV.UK Notify is used when an API key is set; otherwise Django's email backend.

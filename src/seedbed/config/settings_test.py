@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-" + "x" * 40)
+os.environ.setdefault("SEEDBED_AUDIT_KEY", "test-only-audit-key-" + "k" * 40)
 os.environ.setdefault("SEEDBED_ALLOW_DEMO_DATA", "true")
 os.environ.setdefault("SEEDBED_TASKS_BACKEND", "immediate")
 
@@ -32,3 +33,5 @@ if str(DATABASES["default"]["ENGINE"]).endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-seedbed-{_run_id}.sqlite3")}  # noqa: F405
 else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_seedbed_{_run_id}"}  # noqa: F405
+# Checkpoints stay in the (per-run) test database; nothing is appended to a file.
+SEEDBED_AUDIT_CHECKPOINT_FILE = ""

@@ -97,6 +97,22 @@ def access_audit_log(user: Any) -> Any:
     return access_role(user, [Role.ADMINISTRATOR])
 
 
+def audit_payload_readable(user: Any, entry: Any) -> bool:
+    """Whether ``user`` may read this audit entry's payload. Payloads of sensitive actions
+    (``seedbed.core.audit.SENSITIVE_ACTIONS``, e.g. an interim look's z-statistics) are for the
+    named trial's safety lead only, administrators and superusers included."""
+    from seedbed.core.audit import SENSITIVE_ACTIONS
+    from seedbed.trials.models import Trial
+
+    field = SENSITIVE_ACTIONS.get(entry.action)
+    if field is None:
+        return True
+    if user is None or not user.is_authenticated:
+        return False
+    trial_id = (entry.data or {}).get(field) if isinstance(entry.data, dict) else None
+    return Trial.objects.filter(pk=trial_id, safety_lead_id=user.pk).exists() if isinstance(trial_id, int) else False
+
+
 # --- view decorator -------------------------------------------------------------------------
 
 
@@ -179,6 +195,7 @@ DENIED_FUNDING_RECUSED = "You have a conflict of interest with this application 
 DENIED_FUNDING_PANEL = "You are not on the panel for this call."
 DENIED_FUNDING_APPLICATION = "This application is not yours."
 DENIED_FUNDING_VOTER = "Only verified residents can vote online."
+DENIED_FUNDING_OFFICER = "Only the ballot officers assigned to this round can do this."
 
 
 def _funding_get(model: str, pk: int) -> Any:
@@ -291,10 +308,30 @@ def access_pb_manage(user: Any, round_id: int) -> Any:
     return _funding_get("PbRound", round_id)
 
 
+def _is_pb_officer(user: Any, round_id: int) -> bool:
+    from django.apps import apps
+
+    officers = apps.get_model("funding", "PbOfficer")._default_manager
+    return officers.filter(round_id=round_id, user_id=user.pk, withdrawn_at__isnull=True).exists()
+
+
 def access_pb_paper(user: Any, round_id: int) -> Any:
-    """Council staff key in paper ballots."""
-    access_staff_area(user)
-    return _funding_get("PbRound", round_id)
+    """Keying in paper ballots: only the ballot officers a funding manager assigned to this
+    round (no role, not even a manager's or an administrator's, carries this by itself)."""
+    access_signed_in(user)
+    pb_round = _funding_get("PbRound", round_id)
+    if not _is_pb_officer(user, pb_round.pk):
+        raise AccessDenied(DENIED_FUNDING_OFFICER)
+    return pb_round
+
+
+def access_pb_numbers(user: Any, round_id: int) -> Any:
+    """The round's register of ballot numbers: funding managers and the round's officers."""
+    access_signed_in(user)
+    pb_round = _funding_get("PbRound", round_id)
+    if not (is_funding_manager(user) or _is_pb_officer(user, pb_round.pk)):
+        raise AccessDenied(DENIED_FUNDING_OFFICER)
+    return pb_round
 
 
 def access_pb_vote(user: Any, round_id: int) -> Any:
@@ -437,6 +474,24 @@ def access_trial_monitoring(user: Any, trial_id: int) -> Any:
     if trial.safety_lead_id != user.pk or trial.is_draft:
         raise AccessDenied(DENIED_TRIAL_MONITORING)
     return trial
+
+
+DENIED_SAFETY_EVENT = "There is no such safety event."
+
+
+def access_safety_workspace(user: Any) -> Any:
+    """The safety lead's own workspace (their trials, looks due, events to review)."""
+    return access_role(user, [Role.SAFETY_LEAD])
+
+
+def access_safety_event(user: Any, event_id: int) -> Any:
+    """Reviewing a safety event: only the named safety lead of its trial (one message for
+    missing and forbidden)."""
+    access_signed_in(user)
+    event = _trials_model("SafetyEvent").objects.select_related("trial").filter(pk=event_id).first()
+    if event is None or event.trial.safety_lead_id != user.pk:
+        raise AccessDenied(DENIED_SAFETY_EVENT)
+    return event
 
 
 def access_trial_enrolment(user: Any, trial_id: int) -> Any:

@@ -1,16 +1,15 @@
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
+from django.http import HttpRequest
 
-from seedbed.core.models import AuditEntry
+from seedbed.core.models import AuditCheckpoint, AuditEntry
+from seedbed.core.selectors import audit_payload_text
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """Read-only: the audit log is append-only."""
-
-    list_display = ("id", "created_at", "actor", "action", "object_type", "object_id")
-    list_filter = ("action",)
+class _ReadOnly(admin.ModelAdmin):
+    """Append-only records: nobody adds, changes or deletes them here."""
 
     def has_add_permission(self, request: Any) -> bool:
         return False
@@ -20,3 +19,40 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(_ReadOnly):
+    """Read-only: the audit log is append-only. Payloads of sensitive actions are shown only
+    to those entitled (``audit_payload_readable``); the stored row is untouched. The raw
+    ``data`` field is never listed, shown or searchable here."""
+
+    list_display = ("id", "created_at", "actor", "action", "object_type", "object_id", "key_id")
+    list_filter = ("action",)
+    FIELDS = ("created_at", "actor", "action", "object_type", "object_id", "prev_hash",
+              "entry_hash", "key_id")
+
+    def _payload_for(self, request: HttpRequest) -> Callable[[AuditEntry], str]:
+        """One callable per request (the admin matches read-only fields by identity) that
+        knows who is asking."""
+        cached = getattr(request, "_seedbed_audit_details", None)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+
+        def details(entry: AuditEntry) -> str:
+            return audit_payload_text(entry=entry, for_user=request.user)
+
+        details.short_description = "details"  # type: ignore[attr-defined]
+        request._seedbed_audit_details = details  # type: ignore[attr-defined]
+        return details
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [*self.FIELDS, self._payload_for(request)]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.get_fields(request, obj)
+
+
+@admin.register(AuditCheckpoint)
+class AuditCheckpointAdmin(_ReadOnly):
+    list_display = ("id", "created_at", "entry_number", "reason", "key_id")

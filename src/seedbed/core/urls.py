@@ -9,4 +9,5 @@ urlpatterns = [
     path("accessibility/", views.accessibility, name="accessibility"),
     path("privacy/", views.privacy, name="privacy"),
     path("audit/", views.audit, name="audit"),
+    path("audit/checkpoints.json", views.audit_checkpoints, name="audit_checkpoints"),
 ]

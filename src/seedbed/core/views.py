@@ -9,7 +9,8 @@ from django.views.decorators.http import require_GET
 
 from seedbed.core.access import access_audit_log, gatekeeper
 from seedbed.core.audit import audit_verify
-from seedbed.core.selectors import audit_entry_page
+from seedbed.core.audit_feed import checkpoint_feed
+from seedbed.core.selectors import audit_entry_page, audit_payload_text
 
 
 @require_GET
@@ -31,7 +32,16 @@ def privacy(request: HttpRequest) -> HttpResponse:
 @gatekeeper(access_audit_log)
 def audit(request: HttpRequest) -> HttpResponse:
     page = audit_entry_page(page_number=request.GET.get("page", "1"))
-    return render(request, "core/audit.html", {"page": page, "verification": audit_verify()})
+    rows = [(entry, audit_payload_text(entry=entry, for_user=request.user)) for entry in page]
+    return render(request, "core/audit.html", {"page": page, "rows": rows, "verification": audit_verify()})
+
+
+@require_GET
+def audit_checkpoints(request: HttpRequest) -> JsonResponse:
+    """The public checkpoint feed: entry numbers, MACs and times, never payloads or people."""
+    response = JsonResponse(checkpoint_feed(), json_dumps_params={"indent": 1})
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 @require_GET

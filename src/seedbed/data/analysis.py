@@ -3,9 +3,19 @@
 Effects are OLS coefficients of the arm indicators (``seedbed.stats.regression``): the
 unadjusted model gives the difference in means; the adjusted model adds the pre-period
 covariate (ANCOVA) and stratum fixed effects. With a cluster column, inference is CR1
-cluster-robust with G - 1 degrees of freedom; otherwise classical OLS. Subgroup effects are
-fitted within each level; heterogeneity is the joint Wald F test of the arm x level
-interaction terms in the pooled interaction model.
+cluster-robust with G - A degrees of freedom (A arms: G - 2 for two, the one df rule of
+cluster-parallel comparisons); otherwise classical OLS. Cluster trials also get the
+analysis they are planned under, a linear mixed model with a random cluster intercept
+(``seedbed.data.mixedfit``, in ``OutcomeAnalysis.mixed``). An arm with a single cluster
+gives NaN inference and ``one_cluster_per_arm``, never a near-zero standard error.
+
+A ``period`` column makes it a stepped-wedge trial: the arm column holds each
+cluster-period's condition, clusters may appear in both, every model has period fixed
+effects (Hussey & Hughes), CR1 has G - 1 df, and the sample-ratio check does not apply
+(the share of treated cluster-periods is fixed by the design).
+
+Subgroup effects are fitted within each level; heterogeneity is the joint Wald F test of
+the arm x level interaction terms in the pooled interaction model.
 """
 
 from __future__ import annotations
@@ -46,6 +56,7 @@ from seedbed.data.fitting import (
     fit,
     stat_names,
 )
+from seedbed.data.mixedfit import clusters_per_arm, guard_one_cluster, mixed_estimates
 from seedbed.data.moments import wald_test
 from seedbed.data.pushdown import fetch_pushed, pushdown_applies
 from seedbed.data.results import (
@@ -54,6 +65,7 @@ from seedbed.data.results import (
     CostAnalysis,
     Estimate,
     OutcomeAnalysis,
+    SRMCheck,
     SubgroupAnalysis,
     SubgroupLevel,
 )
@@ -71,6 +83,13 @@ WARN_ARM_WITHOUT_OUTCOMES = "arm_without_outcomes"
 
 METHOD_UNADJUSTED = "difference in means (OLS on arm)"
 METHOD_ADJUSTED = "covariate-adjusted (ANCOVA: OLS on arm, covariate and strata)"
+METHOD_PERIOD_ADJUSTED = "difference adjusted for period (OLS on arm and period)"
+
+
+def _fixed(schema: TrialSchema, adjusted: bool) -> tuple[str, ...]:
+    """Fixed-effect key columns of a model: strata when adjusted, and always the period."""
+    base = schema.strata if adjusted else ()
+    return (*base, schema.period) if schema.period else base
 
 
 @dataclass(frozen=True)
@@ -144,8 +163,8 @@ def _arms(cells: Cells, schema: TrialSchema, options: AnalysisOptions) -> ArmCod
 
 
 def _check_clusters(cells: Cells, schema: TrialSchema, arms: ArmCoding) -> None:
-    if not schema.cluster or cells.size == 0 or cells.pushed is not None:
-        return  # pushed clusters were checked in the engine
+    if not schema.cluster or cells.size == 0 or cells.pushed is not None or schema.period:
+        return  # pushed clusters were checked in the engine; stepped-wedge ones cross over
     starts = cluster_starts(cells, schema)
     if len(starts) == cells.size:  # one cell per cluster: no cluster can span two arms
         return
@@ -173,7 +192,7 @@ def _summaries(cells: Cells, schema: TrialSchema, arms: ArmCoding, index: int,
     c = cell_columns(schema=schema, index=index)
     s = cells.stats
     arm_codes = cells.keys[schema.arm].codes
-    starts = cluster_starts(cells, schema)
+    per_arm = clusters_per_arm(cells, schema, len(arms.labels))
     ns, rows = [], []
     for a in arms.order:
         m = arm_codes == a
@@ -182,10 +201,7 @@ def _summaries(cells: Cells, schema: TrialSchema, arms: ArmCoding, index: int,
         mean = sy / n if n else math.nan
         var = (syy - sy * mean) / (n - 1) if n > 1 else math.nan
         sd = math.sqrt(max(var, 0.0)) if math.isfinite(var) else math.nan
-        clusters = None
-        if schema.cluster:
-            clusters = int(cells.pushed.clusters_per_arm[a]) if cells.pushed is not None \
-                else int(np.count_nonzero(arm_codes[starts] == a))
+        clusters = None if per_arm is None else int(per_arm[a])
         mean_cost = cost_per = None
         if c.ncost:
             nc_, sc = float(s[c.ncost][m].sum()), float(s[c.scost][m].sum())
@@ -215,7 +231,7 @@ def _subgroup(cells: Cells, schema: TrialSchema, arms: ArmCoding, index: int, co
         sub = cells.take(key.codes == code)
         design = build_design(cells=sub, arm=schema.arm, treatment_codes=arms.treatments,
                               arm_labels=arms.labels, covariate=schema.covariate if adjusted else None,
-                              strata=schema.strata)
+                              strata=_fixed(schema, adjusted))
         res = fit(cells=sub, schema=schema, design=design, stat=stat, alpha=alpha)
         warnings += list(res.warnings)
         n = int(round(float(sub.stats[stat["n"]].sum())))
@@ -226,7 +242,7 @@ def _subgroup(cells: Cells, schema: TrialSchema, arms: ArmCoding, index: int, co
     sub = cells.take(key.codes >= 0)
     design = build_design(cells=sub, arm=schema.arm, treatment_codes=arms.treatments,
                           arm_labels=arms.labels, covariate=schema.covariate if adjusted else None,
-                          strata=schema.strata, subgroup=column)
+                          strata=_fixed(schema, adjusted), subgroup=column)
     res = fit(cells=sub, schema=schema, design=design, stat=stat, alpha=alpha)
     f, p, q = wald_test(result=res, indices=design.interaction_cols)
     return SubgroupAnalysis(
@@ -240,12 +256,14 @@ def _cost(cells: Cells, schema: TrialSchema, arms: ArmCoding, index: int, alpha:
           unadjusted: tuple[Estimate, ...]) -> tuple[CostAnalysis, ...]:
     c = cell_columns(schema=schema, index=index)
     design = build_design(cells=cells, arm=schema.arm, treatment_codes=arms.treatments,
-                          arm_labels=arms.labels)
+                          arm_labels=arms.labels, strata=_fixed(schema, False))
     res = fit(cells=cells, schema=schema, design=design,
                stat={"n": c.ncost, "sy": c.scost, "syy": c.scost2}, alpha=alpha)
-    method = "difference in mean cost (OLS on arm)"
+    method = "difference in mean cost (OLS on arm" + (" and period)" if schema.period else ")")
     out = []
-    costs = estimates(res, design, arms, method, arm_n(cells, schema, arms, c.ncost))
+    costs = guard_one_cluster(estimates(res, design, arms, method,
+                                        arm_n(cells, schema, arms, c.ncost)),
+                              clusters_per_arm(cells, schema, len(arms.labels)), arms, schema, [])
     for est, cost in zip(unadjusted, costs, strict=True):
         icer = cost.effect / est.effect if est.effect else math.nan
         out.append(CostAnalysis(arm=est.arm, incremental_cost=cost,
@@ -264,13 +282,16 @@ def _outcome(cells: Cells, schema: TrialSchema, arms: ArmCoding, index: int,
     if c.nc and s[c.nc].sum() < s[c.n].sum():
         warnings.append(WARN_MISSING_COVARIATE)
     summaries, suppressed = _summaries(cells, schema, arms, index, options.suppress_below)
+    per_arm = clusters_per_arm(cells, schema, len(arms.labels))
     design = build_design(cells=cells, arm=schema.arm, treatment_codes=arms.treatments,
-                          arm_labels=arms.labels)
+                          arm_labels=arms.labels, strata=_fixed(schema, False))
     res = fit(cells=cells, schema=schema, design=design,
                stat=stat_names(schema, index, False), alpha=options.alpha)
     warnings += res.warnings
-    unadjusted = estimates(res, design, arms, METHOD_UNADJUSTED,
-                            arm_n(cells, schema, arms, c.n))
+    unadjusted = guard_one_cluster(
+        estimates(res, design, arms, METHOD_PERIOD_ADJUSTED if schema.period
+                  else METHOD_UNADJUSTED, arm_n(cells, schema, arms, c.n)),
+        per_arm, arms, schema, warnings)
     if any(math.isnan(e.effect) for e in unadjusted):
         warnings.append(WARN_ARM_WITHOUT_OUTCOMES)
     adjusted: tuple[Estimate, ...] = ()
@@ -279,12 +300,16 @@ def _outcome(cells: Cells, schema: TrialSchema, arms: ArmCoding, index: int,
         adjusted_for = tuple(x for x in (schema.covariate, *schema.strata) if x)
         design = build_design(cells=cells, arm=schema.arm, treatment_codes=arms.treatments,
                               arm_labels=arms.labels, covariate=schema.covariate,
-                              strata=schema.strata)
+                              strata=_fixed(schema, True))
         res = fit(cells=cells, schema=schema, design=design,
                    stat=stat_names(schema, index, True), alpha=options.alpha)
         warnings += res.warnings
-        adjusted = estimates(res, design, arms, METHOD_ADJUSTED,
-                              arm_n(cells, schema, arms, stat_names(schema, index, True)["n"]))
+        adjusted = guard_one_cluster(
+            estimates(res, design, arms, METHOD_ADJUSTED,
+                      arm_n(cells, schema, arms, stat_names(schema, index, True)["n"])),
+            per_arm, arms, schema, warnings)
+    mixed = mixed_estimates(cells=cells, schema=schema, arms=arms, index=index,
+                            alpha=options.alpha, warnings=warnings)
     subgroups = tuple(
         _subgroup(cells, schema, arms, index, col, options.alpha, options.suppress_below)
         for col in schema.subgroups
@@ -293,14 +318,14 @@ def _outcome(cells: Cells, schema: TrialSchema, arms: ArmCoding, index: int,
     return OutcomeAnalysis(
         outcome=outcome, summaries=summaries, unadjusted=unadjusted, adjusted=adjusted,
         adjusted_for=adjusted_for, subgroups=subgroups, cost=cost,
-        warnings=tuple(dict.fromkeys(warnings)),
+        warnings=tuple(dict.fromkeys(warnings)), mixed=mixed,
     ), suppressed
 
 
 def _holm_across_outcomes(results: list[OutcomeAnalysis]) -> list[OutcomeAnalysis]:
     """Holm adjustment of each arm's p-values across outcomes, per model (Holm 1979)."""
     out = list(results)
-    for model in ("unadjusted", "adjusted"):
+    for model in ("unadjusted", "adjusted", "mixed"):
         width = len(getattr(out[0], model))
         for j in range(width):
             ps = [getattr(o, model)[j].p for o in out]
@@ -346,6 +371,9 @@ def analyse_cells(
         observed = [int(round(math.fsum(cells.stats["n_rows"][arm_codes == a])))
                     for a in arms.order]
     srm = srm_check(observed=observed, ratio=options.ratio)
+    if schema.period:  # the treated share of cluster-periods is set by the design
+        srm = SRMCheck(observed=tuple(observed), expected=tuple(math.nan for _ in observed),
+                       chi2=math.nan, df=len(observed) - 1, p=math.nan, mismatch=False)
     if srm.mismatch:
         warnings.append(WARN_SAMPLE_RATIO_MISMATCH)
     n_clusters = len(cluster_starts(cells, schema)) if schema.cluster else None

@@ -11,7 +11,9 @@ Sx, Sxx, Sxy, so with e the unit vector at c:
     b   = (X'X)^-1 X'y
     score of a cell  s = d (Sy - n d'b - Sx b_c) + e (Sxy - Sx d'b - Sxx b_c)
     score of cluster g = sum of its cells' scores;  meat = sum_g s_g s_g'
-    V   = G/(G-1) (N-1)/(N-k) (X'X)^-1 meat (X'X)^-1,  t with G - 1 df.
+    V   = G/(G-1) (N-1)/(N-k) (X'X)^-1 meat (X'X)^-1,  t with G - A df (A arms with
+    clusters: the between-within df of every cluster-parallel comparison, G - 2 for two arms;
+    see ``seedbed.stats.regression``).
 
 Only O(cells x k) work and memory, against O(cells x k^2) for per-cluster matrices. Tests
 check that it agrees with ``ols_from_moments`` to 1e-12.
@@ -32,6 +34,7 @@ from seedbed.data.modelfit import (
     WARN_N_NOT_GREATER_THAN_K,
     WARN_NO_DATA,
     WARN_ONE_CLUSTER,
+    WARN_ONE_CLUSTER_PER_ARM,
     WARN_SINGULAR_DESIGN,
     ModelFit,
     t_quantile,
@@ -90,8 +93,11 @@ def ols_cr1_cells(
     keep = n_g > 0
     g = int(keep.sum())
     n = int(round(float(cells.n.sum())))
+    n_arms = 1
     if cluster_arms is not None and g:
-        few_clusters_warning(np.bincount(cluster_arms[keep][cluster_arms[keep] >= 0]), warnings)
+        counts = np.bincount(cluster_arms[keep][cluster_arms[keep] >= 0])
+        few_clusters_warning(counts, warnings)
+        n_arms = max(int(np.count_nonzero(counts)), 1)
     bread, rank = inverse_and_checks(xtx=xtx, n=n, g=g, warnings=warnings)
     coef = bread @ xty
     if g:
@@ -103,7 +109,7 @@ def ols_cr1_cells(
     else:
         scores = np.zeros((0, k))
     return cr1_fit(xtx=xtx, xty=xty, yty=yty, meat=scores.T @ scores, n=n, g=g, names=names,
-                   alpha=alpha, warnings=warnings, bread=bread, rank=rank)
+                   alpha=alpha, warnings=warnings, bread=bread, rank=rank, n_arms=n_arms)
 
 
 def ols_cr1_pushed(
@@ -127,14 +133,18 @@ def ols_cr1_pushed(
         few_clusters_warning(per_arm, warnings)
     bread, rank = inverse_and_checks(xtx=xtx, n=n, g=g, warnings=warnings)
     return cr1_fit(xtx=xtx, xty=xty, yty=yty, meat=sums, n=n, g=g, names=names,
-                   alpha=alpha, warnings=warnings, bread=bread, rank=rank)
+                   alpha=alpha, warnings=warnings, bread=bread, rank=rank,
+                   n_arms=max(int(np.count_nonzero(per_arm)), 1))
 
 
 def few_clusters_warning(counts: np.ndarray, warnings: list[str]) -> None:
-    """Warn when an arm that has clusters has fewer than ``MIN_CLUSTERS_PER_ARM``."""
+    """Warn when an arm that has clusters has fewer than ``MIN_CLUSTERS_PER_ARM`` (and when
+    it has only one)."""
     counts = counts[counts > 0]
     if len(counts) and int(counts.min()) < MIN_CLUSTERS_PER_ARM:
         warnings.append(WARN_FEW_CLUSTERS_PER_ARM)
+    if len(counts) and int(counts.min()) < 2:
+        warnings.append(WARN_ONE_CLUSTER_PER_ARM)
 
 
 def inverse_and_checks(
@@ -160,15 +170,17 @@ def inverse_and_checks(
 def cr1_fit(
     *, xtx: np.ndarray, xty: np.ndarray, yty: float, meat: np.ndarray, n: int, g: int,
     names: list[str], alpha: float, warnings: list[str], bread: np.ndarray, rank: int,
+    n_arms: int = 1,
 ) -> ModelFit:
     """The CR1 fit record from the normal equations, their (pseudo-)inverse ``bread`` and the
-    meat sum_g s_g s_g' over ``g`` clusters: V = G/(G-1) (N-1)/(N-k) bread meat bread."""
+    meat sum_g s_g s_g' over ``g`` clusters: V = G/(G-1) (N-1)/(N-k) bread meat bread, t on
+    G - ``n_arms`` df (NaN when that is below 1)."""
     k = len(names)
     coef = bread @ xty
     rss = max(yty - 2.0 * float(coef @ xty) + float(coef @ xtx @ coef), 0.0)
     factor = g / (g - 1) * (n - 1) / (n - k) if g >= 2 and n > k else math.nan
     cov = factor * (bread @ meat @ bread)
-    df = float(g - 1) if g >= 2 else math.nan
+    df = float(g - n_arms) if g >= 2 and g - n_arms >= 1 else math.nan
     se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     with np.errstate(divide="ignore", invalid="ignore"):
         tstat = coef / se

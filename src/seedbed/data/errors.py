@@ -25,6 +25,8 @@ KIND_BAD_HEADER = "bad_header"
 KIND_BAD_ROW = "malformed_row"
 KIND_EMPTY_FILE = "empty_file"
 KIND_UNREADABLE = "unreadable_file"
+KIND_BAD_ENCODING = "bad_encoding"
+KIND_ARM_CASE = "arm_labels_differ_in_case"
 
 # -- message templates (str.format) ------------------------------------------------------------
 MSG_ROW_PREFIX = 'row {row}, column "{column}": '
@@ -58,6 +60,23 @@ MSG_BAD_ROW = "row {row}: expected {expected} fields, found {found}"
 MSG_EMPTY_FILE = "the file is empty"
 MSG_NO_DATA_ROWS = "the file has a header but no data rows"
 MSG_UNREADABLE = "could not read the file as {format}: {detail}"
+MSG_BAD_ENCODING = (
+    'row {row}, column "{column}": byte {byte} (at byte offset {offset:,} of the file) is not '
+    "{encoding} text{hint}"
+)
+MSG_BAD_ENCODING_CP1252 = (
+    '; it reads as "{char}" in Windows-1252, so the file was probably saved by Excel or another '
+    "Windows program: choose the encoding cp1252 (or save the file as CSV UTF-8)"
+)
+MSG_BAD_ENCODING_OTHER = (
+    "; choose the encoding the file was saved in (for example cp1252 or latin-1), or save the "
+    "file as CSV UTF-8"
+)
+MSG_UNKNOWN_ENCODING = 'unknown encoding "{encoding}": use for example utf-8, cp1252 or latin-1'
+MSG_ARM_CASE = (
+    'row {row}, column "{column}": arm label "{value}" differs only in case from "{first}" '
+    "(first seen in row {first_row}); use one spelling, so that no arm is split in two"
+)
 MSG_UNKNOWN_FORMAT = 'cannot tell the format of "{path}": use a .csv, .xlsx, .xls or .parquet file'
 MSG_SUMMARY = "{count} problem{s} found; the data were rejected and nothing was stored"
 MSG_MORE = "... and {count} more problem{s} not listed"

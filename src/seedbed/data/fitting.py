@@ -1,6 +1,7 @@
 """Fitting one model to cells: design rows, folding into clusters, OLS, arm estimates.
 
-Clustered models use CR1 inference: through ``seedbed.stats.regression.ols_from_moments`` with
+Clustered models use CR1 inference (t on G - A df for cluster-parallel trials, A arms;
+G - 1 for stepped-wedge trials, whose clusters cross over): through ``seedbed.stats.regression.ols_from_moments`` with
 one moment block per cluster, or, above ``seedbed.data.moments.MAX_OBJECT_BLOCKS`` clusters,
 through ``seedbed.data.cellols`` (the same estimator evaluated from the cells). Unclustered
 models use classical OLS on the summed moments.
@@ -69,7 +70,8 @@ def fit(
                 sxx=s.get(stat.get("sxx", "")), sxy=s.get(stat.get("sxy", "")),
             )
             return ols_cr1_cells(cells=sums, starts=starts, names=design.names, alpha=alpha,
-                                 cluster_arms=cells.keys[schema.arm].codes[starts])
+                                 cluster_arms=None if schema.period
+                                 else cells.keys[schema.arm].codes[starts])
     mom = cell_moments(
         design=design.rows, n=s[stat["n"]], sy=s[stat["sy"]], syy=s[stat["syy"]],
         x_col=design.x_col, sx=s.get(stat.get("sx", "")), sxx=s.get(stat.get("sxx", "")),
@@ -80,12 +82,13 @@ def fit(
     if schema.cluster:
         starts = cluster_starts(cells, schema)
         mom = fold(mom, starts)
-        cluster_arms = cells.keys[schema.arm].codes[starts]
+        # stepped wedge: clusters cross over, so they have no arm (CR1 then has G - 1 df)
+        cluster_arms = None if schema.period else cells.keys[schema.arm].codes[starts]
         keep = mom.n > 0
         if not keep.all():
             mom = type(mom)(n=mom.n[keep], xtx=mom.xtx[keep], xty=mom.xty[keep],
                             yty=mom.yty[keep])
-            cluster_arms = cluster_arms[keep]
+            cluster_arms = None if cluster_arms is None else cluster_arms[keep]
     return ols(moments=mom, names=design.names, cov_type=cov_type, alpha=alpha,
                cluster_arms=cluster_arms)
 

@@ -24,7 +24,7 @@ from seedbed.data.errors import (
     build_report,
     merge_reports,
 )
-from seedbed.data.schema import TrialSchema
+from seedbed.data.schema import DEFAULT_ENCODING, TrialSchema
 from seedbed.data.staging import check_header, remove_quietly, stage_csv, stage_excel
 from seedbed.data.validation import (
     _lit,
@@ -90,14 +90,15 @@ def _allocation_view(con: Any, allocation: Path, schema: TrialSchema) -> str:
 
 
 def _stage(path: Path, schema: TrialSchema, workdir: Path, delimiter: str,
-           sheet: str | None) -> tuple[str, ValidationReport]:
+           sheet: str | None, encoding: str) -> tuple[str, ValidationReport]:
     """A DuckDB relation with ``_row`` for the file (staging CSV and Excel first)."""
     fmt = detect_format(path)
     if fmt == FORMAT_PARQUET:
         return parquet_relation(path), build_report([], Counter())
     staged = workdir / "staged.parquet"
     if fmt == FORMAT_CSV:
-        report = stage_csv(path=path, schema=schema, out=staged, delimiter=delimiter)
+        report = stage_csv(path=path, schema=schema, out=staged, delimiter=delimiter,
+                           encoding=encoding)
     else:
         stage_excel(path=path, schema=schema, out=staged, sheet=sheet)
         report = build_report([], Counter())
@@ -110,9 +111,10 @@ def _check_parquet_header(con: Any, relation: str, schema: TrialSchema) -> None:
 
 
 def _validate(con: Any, path: Path, schema: TrialSchema, workdir: Path, delimiter: str,
-              sheet: str | None, allocation: Path | None) -> tuple[str, ValidationReport]:
+              sheet: str | None, allocation: Path | None,
+              encoding: str) -> tuple[str, ValidationReport]:
     try:
-        relation, staged = _stage(path, schema, workdir, delimiter, sheet)
+        relation, staged = _stage(path, schema, workdir, delimiter, sheet, encoding)
         if relation.startswith("(SELECT file_row_number"):
             _check_parquet_header(con, relation, schema)
         alloc = _allocation_view(con, allocation, schema) if allocation else None
@@ -128,14 +130,17 @@ def _validate(con: Any, path: Path, schema: TrialSchema, workdir: Path, delimite
 
 def validate_file(
     *, path: Path, schema: TrialSchema, delimiter: str = ",", sheet: str | None = None,
-    allocation: Path | None = None,
+    allocation: Path | None = None, encoding: str = DEFAULT_ENCODING,
 ) -> ValidationReport:
-    """Every problem in the file (capped list plus counts); raises DataError if unreadable."""
+    """Every problem in the file (capped list plus counts); raises DataError if unreadable.
+
+    ``encoding`` applies to CSV files (any Python codec name, e.g. "cp1252").
+    """
     with tempfile.TemporaryDirectory(prefix="seedbed-") as tmp:
         con = _connect(Path(tmp))
         try:
             _, report = _validate(con, Path(path), schema, Path(tmp), delimiter, sheet,
-                                  allocation)
+                                  allocation, encoding)
         finally:
             con.close()
     return report
@@ -154,9 +159,11 @@ def _typed_select(relation: str, schema: TrialSchema) -> str:
 
 def ingest(
     *, path: Path, schema: TrialSchema, out: Path, delimiter: str = ",",
-    sheet: str | None = None, allocation: Path | None = None,
+    sheet: str | None = None, allocation: Path | None = None, encoding: str = DEFAULT_ENCODING,
 ) -> Dataset:
     """Validate ``path`` and store its declared columns, typed, at ``out`` (Parquet).
+
+    ``encoding`` is the text encoding of a CSV file (UTF-8 by default; e.g. "cp1252").
 
     Raises ``DataError`` with every problem found (capped list plus counts by kind) and stores
     nothing if there is any problem.
@@ -169,7 +176,7 @@ def ingest(
             con = _connect(Path(tmp))
             try:
                 relation, report = _validate(con, path, schema, Path(tmp), delimiter, sheet,
-                                             allocation)
+                                             allocation, encoding)
                 if not report.ok:
                     raise DataError(report)
                 con.execute(f"COPY ({_typed_select(relation, schema)}) TO "

@@ -26,6 +26,7 @@ WARN_SINGULAR_DESIGN = "singular_design"
 WARN_N_NOT_GREATER_THAN_K = "n_not_greater_than_k"
 WARN_FEW_CLUSTERS_PER_ARM = "fewer_than_20_clusters_per_arm"
 WARN_ONE_CLUSTER = "one_cluster"
+WARN_ONE_CLUSTER_PER_ARM = "one_cluster_per_arm"
 WARN_NO_DATA = "no_data"
 MIN_CLUSTERS_PER_ARM = 20
 
@@ -39,7 +40,7 @@ class ModelFit:
     se: tuple[float, ...]
     ci: tuple[tuple[float, float], ...]
     p: tuple[float, ...]
-    df: float  # residual df (n - k), or clusters - 1 when cluster-robust
+    df: float  # residual df (n - k); cluster-robust: clusters - arms (G - 2 for two arms)
     n: int
     n_clusters: int | None
     cov_type: str

@@ -56,7 +56,8 @@ CELLS_TABLE = "seedbed_cells"
 def pushdown_applies(*, engine: Engine, schema: TrialSchema) -> bool:
     """Whether the design allows the in-engine CR1 sums and the engine can keep a table."""
     return (bool(schema.cluster) and not schema.strata and not schema.subgroups
-            and schema.cluster != schema.arm and hasattr(engine, "materialise"))
+            and not schema.period and schema.cluster != schema.arm
+            and hasattr(engine, "materialise"))
 
 
 def _stat_aliases(schema: TrialSchema, query: CellsQuery) -> list[str]:

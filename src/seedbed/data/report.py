@@ -61,11 +61,13 @@ def _outcome_html(o: OutcomeAnalysis, run: AnalysisRun, alpha: float) -> str:
                           s.n_clusters, s.mean_cost]
                          for s in o.summaries]))
     parts.append("<h3>Effects</h3>")
-    rows = _effect_rows(o.unadjusted, "unadjusted") + _effect_rows(o.adjusted, "adjusted for "
-                                                                   + ", ".join(o.adjusted_for))
+    rows = (_effect_rows(o.mixed, "mixed model (as planned)")
+            + _effect_rows(o.unadjusted, "unadjusted")
+            + _effect_rows(o.adjusted, "adjusted for " + ", ".join(o.adjusted_for)))
     parts.append(_table(["arm", "model", "effect", f"{level} CI low", f"{level} CI high", "p",
                          "errors", "df"], rows))
-    forest = [IntervalRow(f"{e.arm} (unadjusted)", e.effect, *e.ci) for e in o.unadjusted]
+    forest = [IntervalRow(f"{e.arm} (mixed model)", e.effect, *e.ci) for e in o.mixed]
+    forest += [IntervalRow(f"{e.arm} (unadjusted)", e.effect, *e.ci) for e in o.unadjusted]
     forest += [IntervalRow(f"{e.arm} (adjusted)", e.effect, *e.ci) for e in o.adjusted]
     parts.append(f"<figure>{forest_svg(rows=forest, title=f'Effect on {o.outcome}')}"
                  f"<figcaption>Effect versus control with {level} confidence interval."

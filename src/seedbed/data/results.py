@@ -81,6 +81,10 @@ class OutcomeAnalysis:
     subgroups: tuple[SubgroupAnalysis, ...]
     cost: tuple[CostAnalysis, ...]
     warnings: tuple[str, ...]
+    mixed: tuple[Estimate, ...] = ()
+    """Cluster and stepped-wedge trials: each arm from the linear mixed model with a random
+    cluster intercept (``seedbed.data.mixedfit``), the analysis these designs are planned
+    under; empty without clusters."""
 
 
 @dataclass(frozen=True)

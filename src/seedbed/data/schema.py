@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+MISSING_VALUE_MARKERS: tuple[str, ...] = (
+    "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null",
+)
+"""Cell texts read as missing (after trimming spaces), in every column of CSV and Excel files
+alike; an empty cell is missing too. The list is pyarrow's default for CSV, so CSV files read
+as before; Excel cells holding these texts (or an #N/A error) now read the same way."""
+
+DEFAULT_ENCODING = "utf-8"
+"""Text encoding of CSV files unless another is chosen; a UTF-8 byte-order mark is skipped."""
+
 
 @dataclass(frozen=True)
 class TrialSchema:
@@ -15,6 +26,8 @@ class TrialSchema:
     (each cluster must sit in one arm). ``strata`` are randomisation strata, ``subgroups``
     pre-specified subgroup columns, ``cost`` the cost per unit. ``arms`` lists the allowed arm
     labels (empty: any label is accepted) and ``control`` names the comparison arm.
+    ``period`` makes it a stepped-wedge trial: ``arm`` then holds the condition of each
+    cluster-period (e.g. treated 0/1), clusters cross over, and periods are fixed effects.
     """
 
     arm: str
@@ -27,6 +40,7 @@ class TrialSchema:
     cost: str | None = None
     arms: tuple[str, ...] = field(default_factory=tuple)
     control: str | None = None
+    period: str | None = None
 
     @property
     def numeric_columns(self) -> tuple[str, ...]:
@@ -44,6 +58,8 @@ class TrialSchema:
         cols = [self.arm, *self.strata]
         if self.cluster:
             cols.append(self.cluster)
+        if self.period:
+            cols.append(self.period)
         cols.extend(self.subgroups)
         return tuple(dict.fromkeys(cols))
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from seedbed.data.engines import DuckDBEngine, Engine, PostgresEngine, SparkEngine
 from seedbed.data.errors import KIND_UNREADABLE, DataError
 from seedbed.data.ingest import FORMAT_PARQUET, detect_format, ingest, validate_file
-from seedbed.data.schema import TrialSchema
+from seedbed.data.schema import DEFAULT_ENCODING, TrialSchema
 
 KIND_SOURCE = "source_error"
 MSG_SOURCE_NOT_FOUND = 'no file or database at "{location}"'
@@ -38,6 +38,7 @@ class SourceSpec:
     delimiter: str = ","
     sheet: str | None = None
     allocation: Path | None = None
+    encoding: str = DEFAULT_ENCODING
 
     @property
     def is_file(self) -> bool:
@@ -110,7 +111,7 @@ def prepare_file(*, spec: SourceSpec, schema: TrialSchema, workdir: Path) -> Pat
         return path
     out = workdir / "typed.parquet"
     ingest(path=path, schema=schema, out=out, delimiter=spec.delimiter, sheet=spec.sheet,
-           allocation=spec.allocation)
+           allocation=spec.allocation, encoding=spec.encoding)
     return out
 
 
@@ -138,5 +139,5 @@ def explain_file_problems(*, spec: SourceSpec, schema: TrialSchema) -> DataError
     if not spec.is_file:
         return None
     report = validate_file(path=Path(spec.location), schema=schema, delimiter=spec.delimiter,
-                           sheet=spec.sheet, allocation=spec.allocation)
+                           sheet=spec.sheet, allocation=spec.allocation, encoding=spec.encoding)
     return None if report.ok else DataError(report)

@@ -4,16 +4,27 @@ Nothing is read whole: CSV is parsed in blocks by pyarrow's streaming reader and
 read one at a time, and each block is appended to a Parquet file. Every declared column is kept
 as text so that validation (``seedbed.data.validation``) can name the exact value that is not
 a number. The ``_row`` column holds the spreadsheet row number (header = row 1).
+
+CSV and Excel read the same: cells are trimmed, and empty cells and the texts in
+``seedbed.data.schema.MISSING_VALUE_MARKERS`` become missing, in one place (``_blank_to_null``).
+CSV text is decoded in the chosen encoding (UTF-8 by default, a byte-order mark skipped); a
+byte that does not decode is reported with its row, column and offset, and with the
+Windows-1252 reading of the byte when it has one, by a streaming scan that runs only when
+reading fails.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import math
 import os
+import sys
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +33,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from seedbed.data.errors import (
+    KIND_BAD_ENCODING,
     KIND_BAD_HEADER,
     KIND_BAD_ROW,
     KIND_EMPTY_FILE,
     KIND_MISSING_COLUMN,
     KIND_UNREADABLE,
     MAX_LISTED_PROBLEMS,
+    MSG_BAD_ENCODING,
+    MSG_BAD_ENCODING_CP1252,
+    MSG_BAD_ENCODING_OTHER,
     MSG_BAD_ROW,
     MSG_DUPLICATE_HEADER,
     MSG_EMPTY_FILE,
@@ -36,15 +51,20 @@ from seedbed.data.errors import (
     MSG_MISSING_COLUMN,
     MSG_MISSING_COLUMN_DELIMITER_HINT,
     MSG_NO_DATA_ROWS,
+    MSG_UNKNOWN_ENCODING,
     MSG_UNREADABLE,
     DataError,
     Problem,
     ValidationReport,
     build_report,
 )
-from seedbed.data.schema import TrialSchema
+from seedbed.data.schema import DEFAULT_ENCODING, MISSING_VALUE_MARKERS, TrialSchema
 
 ROW = "_row"
+BOM = "\ufeff"
+HEADER_BYTES = 1 << 20
+SCAN_BYTES = 1 << 20
+MAX_LINE_CHARS = 1 << 20
 BLOCK_BYTES = 8 << 20
 EXCEL_BATCH_ROWS = 50_000
 CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
@@ -64,6 +84,8 @@ def check_header(*, header: list[str], schema: TrialSchema, delimiter: str | Non
     problems: list[Problem] = []
     kinds: Counter[str] = Counter()
     names = [h.strip() for h in header]
+    if names:
+        names[0] = names[0].removeprefix(BOM).strip()
     for i, name in enumerate(names):
         if not name and any(names[i + 1 :]):
             problems.append(Problem(1, None, KIND_BAD_HEADER, MSG_EMPTY_HEADER_CELL.format(
@@ -91,34 +113,141 @@ def check_header(*, header: list[str], schema: TrialSchema, delimiter: str | Non
         raise DataError(build_report(problems, kinds))
 
 
+def resolve_encoding(encoding: str) -> str:
+    """Python's name for ``encoding`` (e.g. "windows-1252" -> "cp1252"), or a DataError."""
+    try:
+        return codecs.lookup(encoding).name
+    except (LookupError, TypeError):
+        raise DataError.single(kind=KIND_UNREADABLE, message=MSG_UNKNOWN_ENCODING.format(
+            encoding=encoding)) from None
+
+
+@dataclass(frozen=True)
+class BadByte:
+    """A byte sequence that does not decode: its line (1 = header), file offset, the bytes,
+    and the text of its line before it (for the column)."""
+
+    line: int
+    offset: int
+    data: bytes
+    before: str
+
+
+def undecodable_bytes(path: Path, encoding: str) -> Iterator[BadByte]:
+    """Every byte sequence of ``path`` that is not ``encoding`` text, streamed in blocks.
+
+    Lines are counted by newlines, so ``line`` is the spreadsheet row unless a quoted cell
+    above it spans several lines.
+    """
+    factory = codecs.getincrementaldecoder(encoding)
+    line, before, offset, carry, flag = 1, "", 0, b"", 0
+    with open(path, "rb") as fh:
+        while True:
+            chunk = fh.read(SCAN_BYTES)
+            data, final = carry + chunk, not chunk
+            while True:
+                decoder = factory(errors="strict")
+                decoder.setstate((b"", flag))
+                try:
+                    text = decoder.decode(data, final=final)
+                except UnicodeDecodeError as exc:
+                    clean = factory(errors="replace")
+                    clean.setstate((b"", flag))
+                    text = clean.decode(data[: exc.start])
+                    flag = clean.getstate()[1]
+                    line, before = _advance(line, before, text)
+                    yield BadByte(line, offset + exc.start, data[exc.start : exc.end], before)
+                    offset += exc.end
+                    data = data[exc.end :]
+                    before += "\ufffd"
+                    continue
+                carry, flag = decoder.getstate()
+                offset += len(data) - len(carry)
+                line, before = _advance(line, before, text)
+                break
+            if final:
+                return
+
+
+def _advance(line: int, before: str, text: str) -> tuple[int, str]:
+    newlines = text.count("\n")
+    if newlines:
+        before = text[text.rindex("\n") + 1 :]
+    else:
+        before += text
+    return line + newlines, before[-MAX_LINE_CHARS:]
+
+
+def _bad_encoding(path: Path, encoding: str, delimiter: str, header: list[str] | None,
+                  wanted: set[str] | None = None) -> DataError | None:
+    """A DataError naming the first undecodable byte (in a wanted column or the header)."""
+    first: tuple[BadByte, str] | None = None
+    for bad in undecodable_bytes(path, encoding):
+        fields = next(csv.reader([bad.before], delimiter=delimiter), [""]) if bad.before else [""]
+        index = len(fields) - 1
+        column = header[index] if header and index < len(header) else _column_letter(index)
+        if first is None:
+            first = (bad, column)
+        if wanted is not None and not wanted:
+            break
+        if wanted is None or bad.line == 1 or column in wanted:
+            first = (bad, column)
+            break
+    if first is None:
+        return None
+    bad, column = first
+    byte = " ".join(f"0x{b:02X}" for b in bad.data[:4])
+    try:
+        char = bad.data[:1].decode("cp1252")
+    except UnicodeDecodeError:
+        char = ""
+    hint = (MSG_BAD_ENCODING_CP1252.format(char=char)
+            if char and codecs.lookup(encoding).name != "cp1252" else MSG_BAD_ENCODING_OTHER)
+    message = MSG_BAD_ENCODING.format(row=bad.line, column=column, byte=byte, offset=bad.offset,
+                                      encoding=encoding, hint=hint)
+    return DataError.single(kind=KIND_BAD_ENCODING, message=message, row=bad.line,
+                            column=column)
+
+
 def _read_csv_header(path: Path, delimiter: str, encoding: str) -> list[str]:
-    with open(path, encoding=encoding, errors="strict", newline="") as fh:
-        head = fh.read(1 << 20)
+    """The header row, from at most the first MiB; a UTF-8 byte-order mark is skipped."""
+    with open(path, "rb") as fh:
+        raw = fh.read(HEADER_BYTES)
+    if not raw.strip():
+        raise DataError.single(kind=KIND_EMPTY_FILE, message=MSG_EMPTY_FILE)
+    codec = "utf-8-sig" if encoding == "utf-8" else encoding
+    head = codecs.getincrementaldecoder(codec)(errors="replace").decode(
+        raw, final=len(raw) < HEADER_BYTES)
     if not head.strip():
         raise DataError.single(kind=KIND_EMPTY_FILE, message=MSG_EMPTY_FILE)
-    reader = csv.reader(io.StringIO(head), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(head.removeprefix(BOM)), delimiter=delimiter)
     try:
-        return next(reader)
+        header = next(reader)
     except (StopIteration, csv.Error) as exc:
         raise DataError.single(kind=KIND_UNREADABLE, message=MSG_UNREADABLE.format(
             format="CSV", detail=str(exc))) from None
+    if any("\ufffd" in h for h in header):
+        error = _bad_encoding(path, encoding, delimiter, None, set())
+        if error is not None and error.report.problems[0].row == 1:
+            raise error
+    return header
 
 
 def stage_csv(*, path: Path, schema: TrialSchema, out: Path, delimiter: str = ",",
-              encoding: str = "utf-8") -> ValidationReport:
+              encoding: str = DEFAULT_ENCODING) -> ValidationReport:
     """Stream a CSV file into ``out`` (Parquet, text columns plus ``_row``).
 
     Rows with the wrong number of fields are left out of ``out`` and returned as problems.
+    ``encoding`` is any Python codec name; a byte that does not decode in a declared column
+    is a DataError naming its row, column and offset.
     """
     import pyarrow.csv as pacsv
 
-    try:
-        header = _read_csv_header(path, delimiter, encoding)
-    except UnicodeDecodeError as exc:
-        raise DataError.single(kind=KIND_UNREADABLE, message=MSG_UNREADABLE.format(
-            format="CSV", detail=f"the file is not {encoding} text ({exc.reason})")) from None
+    encoding = resolve_encoding(encoding)
+    header = _read_csv_header(path, delimiter, encoding)
     check_header(header=header, schema=schema, delimiter=delimiter)
     names = [h.strip() for h in header]
+    names[0] = names[0].removeprefix(BOM).strip()
     bad: list[int] = []
     problems: list[Problem] = []
 
@@ -130,24 +259,53 @@ def stage_csv(*, path: Path, schema: TrialSchema, out: Path, delimiter: str = ",
         return "skip"
 
     wanted = list(schema.columns)
+    undecodable_row: list[bool] = []
     try:
-        reader = pacsv.open_csv(
+        with _invalid_row_decoding(on_invalid, undecodable_row):
+            reader = pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(use_threads=False, block_size=BLOCK_BYTES,
-                                           column_names=names, skip_rows=1, encoding=encoding),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
-                                              invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, include_columns=wanted,
-                strings_can_be_null=True, quoted_strings_can_be_null=True),
-        )
-        rows = _write_batches(out, wanted, _csv_batches(reader, bad))
-    except pa.ArrowInvalid as exc:
+                read_options=pacsv.ReadOptions(use_threads=False, block_size=BLOCK_BYTES,
+                                               column_names=names, skip_rows=1,
+                                               encoding=encoding),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                                  invalid_row_handler=on_invalid),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={n: pa.string() for n in names}, include_columns=wanted,
+                    null_values=[""], strings_can_be_null=True,
+                    quoted_strings_can_be_null=True),
+            )
+            rows = _write_batches(out, wanted, _csv_batches(reader, bad))
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if isinstance(exc, UnicodeDecodeError) or undecodable_row or "UTF8" in detail:
+            error = _bad_encoding(path, encoding, delimiter, names, set(wanted))
+            if error is not None:
+                raise error from None
         raise DataError.single(kind=KIND_UNREADABLE, message=MSG_UNREADABLE.format(
-            format="CSV", detail=str(exc).splitlines()[0])) from None
+            format="CSV", detail=detail)) from None
     if rows == 0 and not bad:
         raise DataError.single(kind=KIND_EMPTY_FILE, message=MSG_NO_DATA_ROWS)
     return build_report(problems, Counter({KIND_BAD_ROW: len(bad)}))
+
+
+@contextmanager
+def _invalid_row_decoding(handler: Any, seen: list[bool]) -> Iterator[None]:
+    """pyarrow decodes a malformed row's text before calling ``handler`` and, when the row is
+    not UTF-8, prints the error to stderr and stops the read. Note it instead (the bad byte is
+    then reported with its row); every other unraisable error goes to the usual hook."""
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if unraisable.object is handler and isinstance(unraisable.exc_value, UnicodeDecodeError):
+            seen.append(True)
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
 
 
 def _csv_batches(reader: Any, bad: list[int]) -> Iterator[tuple[pa.RecordBatch, np.ndarray]]:
@@ -174,11 +332,16 @@ def _write_batches(out: Path, wanted: list[str],
     return rows
 
 
+_MISSING = pa.array(["", *MISSING_VALUE_MARKERS], pa.string())
+
+
 def _blank_to_null(col: pa.Array) -> pa.Array:
+    """Trimmed text; empty cells and missing-value markers become null (CSV and Excel)."""
     import pyarrow.compute as pc
 
     trimmed = pc.utf8_trim_whitespace(col)
-    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+    missing = pc.is_in(trimmed, value_set=_MISSING)
+    return pc.if_else(missing, pa.scalar(None, pa.string()), trimmed)
 
 
 def _excel_text(value: Any) -> str | None:

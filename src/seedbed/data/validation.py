@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from seedbed.data.errors import (
+    KIND_ARM_CASE,
     KIND_CLUSTER_IN_SEVERAL_ARMS,
     KIND_DUPLICATE_UNIT,
     KIND_EMPTY_ARM,
@@ -23,6 +24,7 @@ from seedbed.data.errors import (
     KIND_UNKNOWN_ARM,
     KIND_WRONG_ARM,
     MAX_LISTED_PROBLEMS,
+    MSG_ARM_CASE,
     MSG_CLUSTER_IN_SEVERAL_ARMS,
     MSG_DUPLICATE_UNIT,
     MSG_EMPTY_ARM,
@@ -94,6 +96,7 @@ def validate_relation(
         Problem(r[0], schema.arm, KIND_MISSING_ARM, MSG_MISSING_ARM.format(row=r[0],
                                                                           column=schema.arm))
         for r in rows])
+    _check_arm_case(con, relation, schema, cap, add)
     if schema.arms:
         allowed = ", ".join(_lit(a) for a in schema.arms)
         expected = ", ".join(schema.arms)
@@ -118,7 +121,7 @@ def validate_relation(
                 row=r[0], column=col, value=r[1])) for r in rows])
     if schema.unit:
         _check_units(con, relation, schema, allocation, cap, add)
-    if schema.cluster:
+    if schema.cluster and not schema.period:  # stepped-wedge clusters cross over
         cl = _text(schema.cluster)
         sql = (
             f"SELECT {ROW}, c, a, first_arm, first_row FROM (SELECT {ROW}, {cl} AS c, {arm} AS a, "  # noqa: S608
@@ -133,6 +136,23 @@ def validate_relation(
                                                        value=r[1], arm=r[2], first_arm=r[3],
                                                        first=r[4])) for r in rows])
     return build_report(problems, counts, cap)
+
+
+def _check_arm_case(con: Any, relation: str, schema: TrialSchema, cap: int, add: Any) -> None:
+    """Arm labels that differ only in case ("Treatment", "treatment"): each later spelling,
+    at its first row, against the first spelling seen. Nothing is merged or split silently."""
+    arm = _text(schema.arm)
+    sql = (
+        f"SELECT first_row AS {ROW}, a, arg_min(a, first_row) OVER w AS first, "  # noqa: S608
+        f"MIN(first_row) OVER w AS first_first FROM (SELECT {arm} AS a, MIN({ROW}) AS first_row "
+        f"FROM {relation} WHERE {arm} IS NOT NULL GROUP BY 1) "
+        f"WINDOW w AS (PARTITION BY lower(a)) QUALIFY first_row > first_first"
+    )
+    total, rows = _run(con, sql, cap)
+    add(KIND_ARM_CASE, total, [
+        Problem(r[0], schema.arm, KIND_ARM_CASE, MSG_ARM_CASE.format(
+            row=r[0], column=schema.arm, value=r[1], first=r[2], first_row=r[3]))
+        for r in rows])
 
 
 def _check_units(con: Any, relation: str, schema: TrialSchema, allocation: str | None,

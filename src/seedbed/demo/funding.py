@@ -1,6 +1,7 @@
 """Funding demo: a ring-fenced fund, a finished micro-grant round decided at a pitch panel,
 an open challenge, and a participatory budget counted with the Method of Equal Shares (its
-first winning project scheduled and half paid).
+first winning project scheduled and half paid; paper ballots keyed in by the round's ballot
+officer against the register of issued ballot numbers).
 
 Built only through the funding services, deterministically (fixed dates and ballots).
 """
@@ -14,7 +15,7 @@ from typing import Any
 
 from seedbed.funding import selectors
 from seedbed.funding.models import Award, Call, Review
-from seedbed.funding.services import applications, awards, calls, pb, reviews
+from seedbed.funding.services import applications, awards, calls, pb, pb_voting, reviews
 from seedbed.funding.services.funds import fund_create
 from seedbed.participation.models import Contribution
 from seedbed.participation.services import contribution_submit
@@ -40,7 +41,9 @@ PB_PROJECTS = (
 )
 PB_IDEAS = {"Safer crossing at Mill Lane school": "School streets on Church Lane",
             "Youth club Friday nights": "Open school sports halls in the holidays"}
-# Paper ballots (indexes into the feasible projects above), keyed in by staff.
+PB_NUMBERS_ISSUED = 40  # ballot papers printed for the polling station
+PB_RESIDENT_REFERENCE = "EA-0001"  # the demo resident's reference on the council's register
+# Paper ballots (indexes into the feasible projects above), keyed in by the round's ballot officer.
 PAPER_BALLOTS = (
     (0, 3), (0, 1), (1, 3), (2,), (2, 0), (1,), (3, 0), (2, 3), (1, 2), (0, 3, 1), (2,), (3,), (1, 3), (0, 2),
 )
@@ -167,9 +170,14 @@ def _pb_round(fund: Any, lead: Any, resident: Any, frontline: Any) -> None:
         if feasible:
             projects.append(project)
     pb.pb_voting_open(pb_round=pb_round, rule="mes-add1-fill", actor=lead)
+    # The frontline worker is the round's ballot officer; the lead issues the ballot numbers
+    # printed on the papers, and matches the demo resident's account to the council's register.
+    pb_voting.pb_officer_assign(pb_round=pb_round, user=frontline, actor=lead)
+    register = pb_voting.pb_ballot_numbers_issue(pb_round=pb_round, count=PB_NUMBERS_ISSUED, actor=lead)
+    pb_voting.pb_elector_record(user=resident, register_reference=PB_RESIDENT_REFERENCE, actor=lead)
     pb.pb_vote(pb_round=pb_round, voter=resident, choices={projects[0].pk: 1, projects[3].pk: 1})
-    for number, picks in enumerate(PAPER_BALLOTS, start=1):
-        pb.pb_paper_ballot(pb_round=pb_round, paper_reference=f"EAST-{number:03d}",
+    for issued, (number, picks) in zip(register, enumerate(PAPER_BALLOTS, start=1), strict=False):
+        pb.pb_paper_ballot(pb_round=pb_round, ballot_number=issued.number, register_reference=f"EA-{1000 + number}",
                            choices={projects[i].pk: 1 for i in picks}, actor=frontline)
     pb.pb_count(pb_round=pb_round, actor=lead)
     # The first winning project is delivered and paid like a grant: half on order, half on completion.

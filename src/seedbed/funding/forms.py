@@ -426,5 +426,29 @@ class PbOpenForm(Base):
     rule = forms.ChoiceField(label="Counting rule (fixed from now on)", choices=PB_RULES)
 
 
-class PaperRefForm(Base):
-    paper_reference = forms.CharField(label="Paper ballot number", max_length=40)
+class PaperBallotForm(Base):
+    ballot_number = forms.CharField(label="Ballot number", max_length=40,
+                                    help_text="The number printed on the ballot paper, like 7K3QM-9XCTA.")
+    register_reference = forms.CharField(label="Voter's register reference", max_length=60,
+                                         help_text="From the council's register, checked when the voter was given the ballot.")
+
+
+class BallotNumbersIssueForm(Base):
+    count = forms.IntegerField(label="How many ballot numbers to issue", min_value=1, max_value=2000,
+                               help_text="One for each ballot paper you will print, up to 2,000 at a time.")
+
+
+class PbOfficerForm(Base):
+    user = forms.ModelChoiceField(label="Person", queryset=User.objects.none(), empty_label="Choose a person")
+
+    def prepare(self) -> None:
+        from seedbed.accounts.models import STAFF_ROLES
+
+        self.fields["user"].queryset = (  # type: ignore[attr-defined]
+            User.objects.filter(is_active=True, memberships__role__in=STAFF_ROLES).distinct().order_by("display_name", "username"))
+
+
+class PbElectorForm(Base):
+    email = forms.EmailField(label="Resident's email address", max_length=254)
+    register_reference = forms.CharField(label="Register reference", max_length=60,
+                                         help_text="As it appears on the council's register you checked the resident against.")

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from seedbed.funding.views import applications, awards, calls, funds, open_data, pb, reviews
+from seedbed.funding.views import (
+    applications,
+    awards,
+    calls,
+    funds,
+    open_data,
+    pb,
+    pb_ballots,
+    reviews,
+)
 
 app_name = "funding"
 
@@ -51,6 +60,12 @@ urlpatterns = [
     path("pb/<int:round_id>/count/", pb.pb_count, name="pb_count"),
     path("pb/<int:round_id>/vote/", pb.pb_vote, name="pb_vote"),
     path("pb/<int:round_id>/paper/", pb.pb_paper, name="pb_paper"),
+    path("pb/<int:round_id>/ballot-numbers/", pb_ballots.pb_numbers, name="pb_numbers"),
+    path("pb/<int:round_id>/ballot-numbers.csv", pb_ballots.pb_numbers_csv, name="pb_numbers_csv"),
+    path("pb/<int:round_id>/ballot-numbers/issue/", pb_ballots.pb_numbers_issue, name="pb_numbers_issue"),
+    path("pb/<int:round_id>/officers/", pb_ballots.pb_officer_assign, name="pb_officer_assign"),
+    path("pb/<int:round_id>/officers/<int:officer_id>/withdraw/", pb_ballots.pb_officer_withdraw, name="pb_officer_withdraw"),
+    path("pb/electors/", pb_ballots.pb_electors, name="pb_electors"),
     path("pb/<int:round_id>/results/", pb.pb_results, name="pb_results"),
     path("pb/<int:round_id>/export.pb", pb.pb_export, name="pb_export"),
     path("open-data/", open_data.open_data, name="open_data"),

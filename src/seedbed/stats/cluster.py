@@ -9,7 +9,10 @@ Two analyses, both from each cluster's n, sum and sum of squares:
 - Individual-level regression y = b0 + b1 arm with CR1 cluster-robust errors
   (``seedbed.stats.regression``, factor G/(G-1) (N-1)/(N-k)), referred to t with the
   small-sample "between-within" df = G - 2 (Li & Redden, Stat Med 2015;34:281-296), which
-  keeps the type I error near nominal when there are few clusters.
+  keeps the type I error near nominal when there are few clusters. G - 2 (G - number of
+  arms) is the one df rule for every cluster-parallel comparison in Seedbed: here, in the
+  regression engine's CR1 with arms, in the data engine, and in the mixed model
+  (``seedbed.stats.mixed``, between-within df).
 
 Both warn when any arm has fewer than 20 clusters (CR1 errors are then anti-conservative,
 Cameron & Miller 2015) and give NaN, not an error, with a single cluster per arm.
@@ -23,11 +26,15 @@ import math
 from collections.abc import Sequence
 
 from seedbed.stats.compare import finish
-from seedbed.stats.regression import WARN_FEW_CLUSTERS_PER_ARM, MomentBlock, ols_from_moments
+from seedbed.stats.regression import (
+    WARN_FEW_CLUSTERS_PER_ARM,
+    WARN_ONE_CLUSTER_PER_ARM,
+    MomentBlock,
+    ols_from_moments,
+)
 from seedbed.stats.summaries import Comparison, MeanSummary
 
-WARN_ONE_CLUSTER_PER_ARM = "one_cluster_per_arm"
-"""An arm has a single cluster: between-cluster variance cannot be estimated."""
+__all__ = ["WARN_ONE_CLUSTER_PER_ARM", "compare_clusters", "icc_anova"]
 WARN_EMPTY_CLUSTER = "empty_cluster"
 """A cluster with no observations was ignored."""
 

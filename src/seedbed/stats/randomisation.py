@@ -76,8 +76,16 @@ ERR_STRATUM_BLANK = (
     "unit {unit} has a blank value for stratification variable {column}: give every unit a "
     "stratum (use an explicit label such as 'unknown' for a missing value)"
 )
+ERR_STRATUM_BLANK_ROW = (
+    "{path}: row {row} has a blank value in stratification column {column!r}; give every unit "
+    "a stratum (use an explicit label such as 'unknown' for a missing value)"
+)
+ERR_SEED_OPTION = "--seed: {problem}; or leave --seed out to have a strong seed drawn"
 ERR_STRATUM_LIST_BLANK = "stratum {position} in the list of strata is blank"
-ERR_STRATUM_WIDTH = "every unit needs the same number of stratification values"
+ERR_STRATUM_WIDTH = (
+    "unit {unit} has {found} stratification value(s) where unit 1 has {expected}: every unit "
+    "needs one value per stratification variable"
+)
 
 MIN_SEED_BITS = 128
 StratumKey = tuple[str, ...]
@@ -175,10 +183,14 @@ def _as_table(strata: Sequence[object] | np.ndarray) -> np.ndarray:
         return arr[:, None]
     items = list(strata)
     if any(isinstance(v, tuple | list) for v in items):
-        widths = {len(v) if isinstance(v, tuple | list) else -1 for v in items}
-        if len(widths) != 1 or -1 in widths or 0 in widths:
-            raise ValueError(ERR_STRATUM_WIDTH)
-        table = np.empty((len(items), widths.pop()), dtype=object)
+        widths = [len(v) if isinstance(v, tuple | list) else 1 for v in items]
+        odd = next((i for i, w in enumerate(widths) if w != widths[0]
+                    or not isinstance(items[i], tuple | list)), None)
+        if odd is not None or widths[0] == 0:
+            i = odd if odd is not None else 0
+            raise ValueError(ERR_STRATUM_WIDTH.format(unit=i + 1, found=widths[i],
+                                                      expected=widths[0]))
+        table = np.empty((len(items), widths[0]), dtype=object)
         for i, v in enumerate(items):
             table[i, :] = list(v)
         return table

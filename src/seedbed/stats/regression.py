@@ -14,10 +14,16 @@ Resources 2015;50:317-372):
     classical: V = RSS / (N - k) * (X'X)^-1,    t with N - k df
     CR1:      s_g = X_g'y_g - X_g'X_g b         the score of cluster g
               V = c (X'X)^-1 (sum_g s_g s_g') (X'X)^-1,
-              c = G / (G - 1) * (N - 1) / (N - k), t with G - 1 df
+              c = G / (G - 1) * (N - 1) / (N - k), t with G - A df
 
-The CR1 factor and the G - 1 degrees of freedom match statsmodels' OLS
-``fit(cov_type="cluster", cov_kwds={"groups": g}, use_t=True)`` defaults.
+The CR1 factor matches statsmodels' OLS ``fit(cov_type="cluster", ...)``. Degrees of
+freedom: when the arm of each cluster is given (a cluster-randomised comparison), t has
+G - A df, A the number of arms with clusters: the between-within df, G - 2 for two arms,
+the one rule Seedbed uses for every cluster-parallel comparison (see ``seedbed.stats.mixed``
+for sources; statsmodels' default G - 1 is anti-conservative with few clusters). An arm
+with a single cluster has a zero score sum, so its CR1 variance is zero whatever the data:
+then ``WARN_ONE_CLUSTER_PER_ARM`` is raised (and with one cluster per arm df = 0 gives NaN).
+Without arms (a generic clustered regression), G - 1.
 """
 
 from __future__ import annotations
@@ -42,6 +48,8 @@ WARN_FEW_CLUSTERS_PER_ARM = "fewer_than_20_clusters_per_arm"
 """Fewer than MIN_CLUSTERS_PER_ARM clusters in some arm: CR1 errors may be anti-conservative."""
 WARN_ONE_CLUSTER = "one_cluster"
 """Only one cluster: cluster-robust errors are undefined (NaN)."""
+WARN_ONE_CLUSTER_PER_ARM = "one_cluster_per_arm"
+"""An arm has a single cluster: between-cluster variance cannot be estimated (NaN)."""
 WARN_UNSUPPORTED_COV_TYPE = "unsupported_cov_type"
 """The requested covariance needs row-level data (e.g. HC1); classical errors were returned."""
 WARN_NO_DATA = "no_data"
@@ -69,7 +77,7 @@ class RegressionResult:
     se: tuple[float, ...]
     ci: tuple[tuple[float, float], ...]
     p: tuple[float, ...]
-    df: float  # residual df (n-k) or clusters-1 when cluster-robust
+    df: float  # residual df (n-k); cluster-robust: G - arms (G - 1 without arms)
     n: int
     n_clusters: int | None
     cov_type: str  # "classical" | "CR1"
@@ -140,7 +148,7 @@ def ols_from_moments(
 
     Each block is one cluster when ``cov_type="CR1"``; with ``"classical"`` blocks are simply
     summed. ``cluster_arms`` (one arm label per block) lets the function count clusters per
-    arm and warn (``WARN_FEW_CLUSTERS_PER_ARM``) below 20. Formulae in the module docstring;
+    arm, warn (``WARN_FEW_CLUSTERS_PER_ARM``) below 20, and use G - A df (module docstring). Formulae in the module docstring;
     a rank-deficient X'X is handled with the Moore-Penrose pseudo-inverse (as statsmodels
     does) and flagged with ``WARN_SINGULAR_DESIGN``. Intervals are b +- t_{1-alpha/2, df} se.
     """
@@ -154,10 +162,14 @@ def ols_from_moments(
     g = len(blocks)
     n_clusters = g if clustered else None
 
+    n_arms = 1
     if cluster_arms is not None:
         counts = Counter(cluster_arms)
         if counts and min(counts.values()) < MIN_CLUSTERS_PER_ARM:
             warnings.append(WARN_FEW_CLUSTERS_PER_ARM)
+        if counts and min(counts.values()) < 2:
+            warnings.append(WARN_ONE_CLUSTER_PER_ARM)
+        n_arms = max(len(counts), 1)
 
     n = int(sum(b.n for b in blocks))
     if g == 0 or n == 0 or k == 0:
@@ -193,7 +205,7 @@ def ols_from_moments(
         else:
             factor = g / (g - 1) * (n - 1) / (n - k)
         cov = factor * (bread @ meat @ bread)
-        df = float(g - 1) if g >= 2 else math.nan
+        df = float(g - n_arms) if g - n_arms >= 1 else math.nan
     else:
         sigma2 = rss / df_resid if df_resid > 0 and n > k else math.nan
         cov = sigma2 * bread

@@ -35,7 +35,8 @@ def _protected_n(values: list[int | None]) -> list[int | str]:
 
 def _estimates(outcome: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
-    for label, key in (("Adjusted", "adjusted"), ("Unadjusted", "unadjusted")):
+    for label, key in (("Mixed model (as planned)", "mixed"), ("Adjusted", "adjusted"),
+                       ("Unadjusted", "unadjusted")):
         for e in outcome.get(key) or []:
             rows.append({"label": label, "arm": e["arm"], "effect": e["effect"], "ci": e["ci"],
                          "p": e["p"], "method": e["method"]})

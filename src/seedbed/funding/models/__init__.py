@@ -14,13 +14,24 @@ from seedbed.funding.models.calls import (
     Stage,
 )
 from seedbed.funding.models.funds import Fund, LedgerEntry, ProgrammeBudget
-from seedbed.funding.models.pb import PB_RULES, PbBallot, PbChoice, PbProject, PbResult, PbRound
+from seedbed.funding.models.pb import (
+    PB_RULES,
+    PbBallot,
+    PbBallotNumber,
+    PbChoice,
+    PbElector,
+    PbOfficer,
+    PbProject,
+    PbResult,
+    PbRound,
+    PbVoterMark,
+)
 from seedbed.funding.models.reviews import Conflict, Decision, Moderation, PitchSlot, Review, Score
 
 __all__ = [
     "MICRO_MAX_QUESTIONS", "MICRO_MAX_WORDS", "PB_RULES", "Answer", "Application", "Award",
     "BudgetLine", "Call", "Clawback", "Conflict", "Criterion", "Decision", "Fund", "Instalment",
-    "LedgerEntry", "Moderation", "PanelMember", "Payment", "PbBallot", "PbChoice", "PbProject",
-    "PbResult", "PbRound", "PitchSlot", "ProgrammeBudget", "Question", "Report", "Review",
+    "LedgerEntry", "Moderation", "PanelMember", "Payment", "PbBallot", "PbBallotNumber", "PbChoice", "PbElector",
+    "PbOfficer", "PbProject", "PbResult", "PbRound", "PbVoterMark", "PitchSlot", "ProgrammeBudget", "Question", "Report", "Review",
     "Score", "Stage",
 ]

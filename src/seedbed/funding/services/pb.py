@@ -1,4 +1,5 @@
-"""Participatory-budgeting rounds: projects, voting, paper ballots and the count.
+"""Participatory-budgeting rounds: projects, opening voting and the count (voting and paper
+ballots are in ``pb_voting``).
 
 The count goes through the ``seedbed.pb`` engine; this module only turns the round into an
 engine ``Election`` and stores the engine's outcome and explanations.
@@ -8,16 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from seedbed import pb
-from seedbed.accounts.models import Membership, Role
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
 from seedbed.funding.models import (
@@ -25,31 +24,32 @@ from seedbed.funding.models import (
     Award,
     Call,
     Fund,
-    PbBallot,
-    PbChoice,
     PbProject,
     PbResult,
     PbRound,
 )
 from seedbed.funding.services.calls import call_create
 from seedbed.funding.services.funds import fund_commit, fund_release
+from seedbed.funding.services.pb_voting import (  # noqa: F401  (voting lives there; re-exported)
+    ERROR_ALREADY_VOTED,
+    ERROR_CHOICES,
+    ERROR_EMPTY,
+    ERROR_KNAPSACK,
+    ERROR_NOT_VERIFIED,
+    ERROR_NOT_VOTING,
+    ERROR_POINTS,
+    ERROR_UNKNOWN_PROJECT,
+    pb_paper_ballot,
+    pb_vote,
+)
 from seedbed.participation.models import Contribution
 
 ERROR_NOT_SETUP = "Projects can only change before voting opens"
-ERROR_NOT_VOTING = "Voting is not open in this round"
-ERROR_ALREADY_VOTED = "You have already voted in this round"
-ERROR_PAPER_DUPLICATE = "Paper ballot {ref} has already been keyed in"
-ERROR_NOT_VERIFIED = "Only verified residents can vote online"
 ERROR_RULE = "Choose one of the counting rules"
 ERROR_PHRAGMEN_POINTS = "Sequential Phragmén needs approval ballots, not points"
 ERROR_NO_PROJECTS = "Mark at least one project feasible before voting opens"
-ERROR_CHOICES = "Choose between {low} and {high} projects"
-ERROR_KNAPSACK = "Your choices cost {cost}, more than the budget of {budget}"
-ERROR_POINTS = "Share out at most {points} points, and give each chosen project at least 1"
-ERROR_UNKNOWN_PROJECT = "Choose only projects on this ballot"
 ERROR_ALREADY_COUNTED = "This round has already been counted"
 ERROR_COST = "Enter a cost greater than zero and within the round's budget"
-ERROR_EMPTY = "Choose at least one project"
 
 
 def pb_round_create(
@@ -130,70 +130,6 @@ def pb_voting_open(*, pb_round: PbRound, rule: str, actor: Any) -> PbRound:
         audit_append(action="funding.pb_voting_open", actor=actor, obj=pb_round,
                      data={"rule": rule, "ballot": pb_round.ballot_kind, "budget": str(pb_round.budget)})
     return pb_round
-
-
-def _checked_choices(pb_round: PbRound, choices: Mapping[int, int]) -> dict[int, int]:
-    feasible = {p.pk: p for p in pb_round.projects.filter(feasibility=PbProject.Feasibility.FEASIBLE)}
-    chosen = {int(k): int(v) for k, v in choices.items() if int(v) > 0}
-    if not chosen:
-        raise ValidationProblem({"choices": ERROR_EMPTY})
-    if not set(chosen) <= set(feasible):
-        raise ValidationProblem({"choices": ERROR_UNKNOWN_PROJECT})
-    kind = pb_round.ballot_kind
-    if kind == PbRound.Ballot.APPROVAL:
-        if not pb_round.min_choices <= len(chosen) <= pb_round.max_choices:
-            raise ValidationProblem({"choices": ERROR_CHOICES.format(low=pb_round.min_choices, high=pb_round.max_choices)})
-        return dict.fromkeys(chosen, 1)
-    if kind == PbRound.Ballot.KNAPSACK:
-        cost = sum((feasible[p].cost for p in chosen), Decimal(0))
-        if cost > pb_round.budget:
-            raise ValidationProblem({"choices": ERROR_KNAPSACK.format(cost=cost, budget=pb_round.budget)})
-        return dict.fromkeys(chosen, 1)
-    if sum(chosen.values()) > pb_round.points:
-        raise ValidationProblem({"choices": ERROR_POINTS.format(points=pb_round.points)})
-    return chosen
-
-
-def _ballot(pb_round: PbRound, choices: Mapping[int, int], *, voter: Any = None, paper_reference: str = "",
-            keyed_by: Any = None) -> PbBallot:
-    with transaction.atomic():
-        locked = PbRound.objects.select_for_update().get(pk=pb_round.pk)
-        if locked.status != PbRound.Status.VOTING:
-            raise ValidationProblem({"__all__": ERROR_NOT_VOTING})
-        checked = _checked_choices(locked, choices)
-        if voter is not None and PbBallot.objects.filter(round=locked, voter=voter).exists():
-            raise ValidationProblem({"__all__": ERROR_ALREADY_VOTED})
-        if paper_reference and PbBallot.objects.filter(round=locked, paper_reference=paper_reference).exists():
-            raise ValidationProblem({"paper_reference": ERROR_PAPER_DUPLICATE.format(ref=paper_reference)})
-        try:
-            with transaction.atomic():
-                ballot = PbBallot.objects.create(round=locked, voter=voter, paper_reference=paper_reference,
-                                                 keyed_by=keyed_by)
-        except IntegrityError:
-            if voter is not None:
-                raise ValidationProblem({"__all__": ERROR_ALREADY_VOTED}) from None
-            raise ValidationProblem({"paper_reference": ERROR_PAPER_DUPLICATE.format(ref=paper_reference)}) from None
-        PbChoice.objects.bulk_create([PbChoice(ballot=ballot, project_id=p, points=v) for p, v in checked.items()])
-    return ballot
-
-
-def pb_vote(*, pb_round: PbRound, voter: Any, choices: Mapping[int, int]) -> PbBallot:
-    """A verified resident's ballot: one per resident per round (a row lock and a unique
-    constraint make double voting impossible even under concurrent requests).
-
-    ``choices`` maps project id to points (1 for approval and knapsack ballots).
-    """
-    if not Membership.objects.filter(user=voter, role=Role.RESIDENT).exists():
-        raise ValidationProblem({"__all__": ERROR_NOT_VERIFIED})
-    return _ballot(pb_round, choices, voter=voter)
-
-
-def pb_paper_ballot(*, pb_round: PbRound, paper_reference: str, choices: Mapping[int, int], actor: Any) -> PbBallot:
-    """A paper ballot keyed in by staff; each paper reference can be keyed in once."""
-    if not paper_reference.strip():
-        raise ValidationProblem({"paper_reference": "Enter the number printed on the paper ballot"})
-    ballot = _ballot(pb_round, choices, paper_reference=paper_reference.strip(), keyed_by=actor)
-    return ballot
 
 
 def pb_election(pb_round: PbRound) -> pb.Election:

@@ -137,6 +137,10 @@ def review_save(
         review.weighted = weighted_score(application.call, after)
         review.completed_at = review.completed_at or timezone.now()
         review.save()
+        if before != after:
+            audit_append(action="funding.review_save", actor=reviewer, obj=review,
+                         data={"application": application.pk, "mode": mode, "weighted": str(review.weighted),
+                               "scores": {str(k): v for k, v in after.items()}})
     return review
 
 
@@ -161,6 +165,9 @@ def review_moderate(
             audit_append(action="funding.score_moderated", actor=actor, obj=review,
                          data={"before": before, "after": str(review.weighted), "reason": reason.strip()})
         moderation = Moderation.objects.create(review=review, outcome=outcome, reason=reason.strip(), moderated_by=actor)
+        audit_append(action="funding.review_moderate", actor=actor, obj=moderation,
+                     data={"review": review.pk, "application": review.application_id, "outcome": outcome,
+                           "reason": reason.strip()})
     return moderation
 
 
@@ -188,6 +195,8 @@ def pitch_slot_move(*, slot: PitchSlot, status: str, actor: Any) -> PitchSlot:
             PitchSlot.objects.filter(call=slot.call, status=PitchSlot.Status.PITCHING).update(status=PitchSlot.Status.DONE)
         slot.status = status
         slot.save(update_fields=["status"])
+        audit_append(action="funding.pitch_slot_move", actor=actor, obj=slot,
+                     data={"call": slot.call_id, "application": slot.application_id, "status": status})
     return slot
 
 

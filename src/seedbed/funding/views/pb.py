@@ -22,6 +22,7 @@ from seedbed.core.errors import ValidationProblem
 from seedbed.funding import forms, selectors
 from seedbed.funding.models import Fund, PbBallot, PbProject, PbRound
 from seedbed.funding.services import pb as services
+from seedbed.funding.services import pb_voting as voting
 from seedbed.funding.views.common import run_form
 
 
@@ -32,9 +33,10 @@ def _feasible(pb_round: PbRound) -> list[PbProject]:
 @require_http_methods(["GET"])
 def pb_round(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = access_pb_round(request.user, round_id)
-    voted = request.user.is_authenticated and PbBallot.objects.filter(round=round_, voter_id=request.user.pk).exists()
+    voted = voting.pb_has_voted(pb_round=round_, user=request.user)
     return render(request, "funding/pb_round.html", {
         "round": round_, "projects": round_.projects.all(), "manager": is_funding_manager(request.user), "voted": voted,
+        "officer": voting.is_pb_officer(pb_round=round_, user=request.user),
     })
 
 
@@ -60,7 +62,9 @@ def pb_round_create(request: HttpRequest) -> HttpResponse:
 def _manage_context(round_: PbRound) -> dict:
     return {"round": round_, "projects": round_.projects.select_related("idea"), "project_form": forms.PbProjectForm(prefix="project"),
             "check_form": forms.PbCheckForm(prefix="check"), "open_form": forms.PbOpenForm(prefix="open", initial={"rule": round_.rule}),
-            "ballots": round_.ballots.count()}
+            "ballots": round_.ballots.count(), "officers": round_.officers.filter(withdrawn_at__isnull=True).select_related("user"),
+            "officer_form": forms.PbOfficerForm(prefix="officer"), "numbers_issued": round_.ballot_numbers.count(),
+            "numbers_used": round_.ballots.filter(paper_number__isnull=False).count()}
 
 
 @require_http_methods(["GET"])
@@ -154,10 +158,11 @@ def _ballot_page(request: HttpRequest, round_: PbRound, template: str, submit, e
 @require_http_methods(["GET", "POST"])
 def pb_vote(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = access_pb_vote(request.user, round_id)
-    already = PbBallot.objects.filter(round=round_, voter_id=request.user.pk).exists()
+    already = voting.pb_has_voted(pb_round=round_, user=request.user)
     response = _ballot_page(request, round_, "funding/pb_vote.html",
                             lambda choices: services.pb_vote(pb_round=round_, voter=request.user, choices=choices),
-                            {"already": already})
+                            {"already": already, "matched": voting.pb_elector_of(request.user) is not None,
+                             "not_matched": voting.ERROR_NOT_ON_REGISTER})
     if response is None:
         messages.success(request, "Thank you: your vote has been counted in the ballot box.")
         return redirect("funding:pb_round", round_id=round_.pk)
@@ -166,19 +171,33 @@ def pb_vote(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def pb_paper(request: HttpRequest, round_id: int) -> HttpResponse:
+    """A ballot officer keys in one paper ballot: its issued number, the voter's register
+    reference and the choices marked on it."""
     round_ = access_pb_paper(request.user, round_id)
-    ref_form = forms.PaperRefForm(request.POST or None)
-
-    def submit(choices):  # type: ignore[no-untyped-def]
-        if not ref_form.is_valid():
-            raise ValidationProblem({"paper_reference": "Enter the number printed on the paper ballot"})
-        services.pb_paper_ballot(pb_round=round_, paper_reference=ref_form.cleaned_data["paper_reference"],
-                                 choices=choices, actor=request.user)
-    response = _ballot_page(request, round_, "funding/pb_paper.html", submit, {"ref_form": ref_form})
-    if response is None:
-        messages.success(request, "Paper ballot keyed in.")
-        return redirect("funding:pb_paper", round_id=round_.pk)
-    return response
+    form = forms.PaperBallotForm(request.POST or None)
+    choices_error = None
+    if request.method == "POST":
+        choices: dict[int, int] = {}
+        try:
+            choices = _ballot_choices(request, round_)
+        except ValidationProblem as problem:
+            choices_error = "; ".join(problem.problems.values())
+        if form.is_valid() and choices_error is None:
+            try:
+                voting.pb_paper_ballot(pb_round=round_, ballot_number=form.cleaned_data["ballot_number"],
+                                       register_reference=form.cleaned_data["register_reference"], choices=choices,
+                                       actor=request.user)
+            except ValidationProblem as problem:
+                choices_error = problem.problems.pop("choices", None)
+                forms.add_problems(form, problem)
+            else:
+                messages.success(request, "Paper ballot keyed in.")
+                return redirect("funding:pb_paper", round_id=round_.pk)
+    failed = bool(form.errors or choices_error)
+    return render(request, "funding/pb_paper.html", {
+        "round": round_, "projects": _feasible(round_), "form": form, "error": choices_error, "own_summary": True,
+        "keyed": PbBallot.objects.filter(round=round_, keyed_by_id=request.user.pk).count(), "failed": failed,
+    }, status=400 if failed else 200)
 
 
 @require_http_methods(["GET"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import tempfile
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -104,21 +105,28 @@ def _allocation_csv(trial: Trial, path: Path) -> None:
             writer.writerow([unit, arm])
 
 
-def outcome_upload(*, actor: User, trial: Trial, filename: str, content: bytes) -> OutcomeDataset:
+def outcome_upload(
+    *, actor: User, trial: Trial, filename: str, content: bytes | Iterable[bytes],
+    encoding: str = "utf-8",
+) -> OutcomeDataset:
     """Validate an outcome file and store it whole, or raise ``DataRejected`` (nothing stored).
 
     Individually randomised trials are checked against the allocation list: every unit must
-    have been enrolled, in the arm it was allocated.
+    have been enrolled, in the arm it was allocated. ``content`` is the file's bytes or its
+    chunks (written to disk one at a time); ``encoding`` is the text encoding of a CSV file.
     """
     suffix = Path(filename).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
         raise ValidationProblem({"file": ERROR_FILE_TYPE})
-    if not content:
-        raise ValidationProblem({"file": ERROR_FILE_EMPTY})
     with tempfile.TemporaryDirectory(prefix="seedbed-trial-") as tmp:
         source = Path(tmp) / f"upload{suffix}"
-        source.write_bytes(content)
-        parquet, rows = validated_parquet(trial=trial, source=source, workdir=Path(tmp))
+        with source.open("wb") as handle:
+            for chunk in [content] if isinstance(content, bytes) else content:
+                handle.write(chunk)
+        if source.stat().st_size == 0:
+            raise ValidationProblem({"file": ERROR_FILE_EMPTY})
+        parquet, rows = validated_parquet(trial=trial, source=source, workdir=Path(tmp),
+                                          encoding=encoding)
     return dataset_store(actor=actor, trial=trial, filename=Path(filename).name[:200],
                          rows=rows, parquet=parquet, action="trials.outcome_upload")
 
@@ -126,6 +134,7 @@ def outcome_upload(*, actor: User, trial: Trial, filename: str, content: bytes) 
 def validated_parquet(
     *, trial: Trial, source: Path, workdir: Path,
     schema: TrialSchema | None = None, rename: dict[str, str] | None = None,
+    encoding: str = "utf-8",
 ) -> tuple[bytes, int]:
     """Validate ``source`` (CSV, Excel or Parquet) with the data engine; the typed Parquet
     bytes (columns named as in ``trial_schema``) and its row count, or ``DataRejected``.
@@ -143,12 +152,14 @@ def validated_parquet(
     schema = schema or trial_schema(trial)
     stepped = trial.protocol.design == Design.STEPPED_WEDGE
     try:
-        dataset = ingest(path=source, schema=schema, out=out, allocation=allocation)
+        dataset = ingest(path=source, schema=schema, out=out, allocation=allocation,
+                         encoding=encoding)
     except DataError as exc:
-        extra = _stepped_wedge_report(trial, source, schema, rename, workdir) if stepped else None
+        extra = (_stepped_wedge_report(trial, source, schema, rename, workdir, encoding)
+                 if stepped else None)
         raise DataRejected(merge_reports(exc.report, extra) if extra else exc.report) from None
     if stepped:
-        extra = _stepped_wedge_report(trial, source, schema, rename, workdir)
+        extra = _stepped_wedge_report(trial, source, schema, rename, workdir, encoding)
         if extra is not None:
             raise DataRejected(extra)
     if rename:
@@ -158,7 +169,8 @@ def validated_parquet(
 
 
 def _stepped_wedge_report(trial: Trial, source: Path, schema: TrialSchema,
-                          rename: dict[str, str] | None, workdir: Path) -> ValidationReport | None:
+                          rename: dict[str, str] | None, workdir: Path,
+                          encoding: str = "utf-8") -> ValidationReport | None:
     """Rows without a cluster or period, or with an unregistered cluster (None if none).
 
     The source is read as text with its row numbers (spreadsheet rows for CSV and Excel,
@@ -177,7 +189,7 @@ def _stepped_wedge_report(trial: Trial, source: Path, schema: TrialSchema,
         else:
             staged = workdir / "stepped-wedge-check.parquet"
             if source.suffix.lower() == ".csv":
-                stage_csv(path=source, schema=schema, out=staged)
+                stage_csv(path=source, schema=schema, out=staged, encoding=encoding)
             else:
                 stage_excel(path=source, schema=schema, out=staged)
             data = pq.read_table(staged, columns=[cluster, period, "_row"]).to_pydict()
@@ -296,7 +308,8 @@ def _analyse(trial: Trial, dataset: OutcomeDataset) -> tuple[dict[str, Any], Any
         followed = _arm_rows(parquet, SW_TREATED if stepped else "arm")
         analysis = json_safe(asdict(run.result))
         primary = run.result.outcomes[0]
-        estimate: Any = (primary.adjusted or primary.unadjusted)[0]
+        # cluster trials: the mixed model they are planned under (seedbed.data.mixedfit)
+        estimate: Any = (primary.mixed or primary.adjusted or primary.unadjusted)[0]
         if stepped:
             analysis = _relabel(analysis, SW_ARM_NAMES)
             followed = {SW_ARM_NAMES.get(k, k): v for k, v in followed.items()}
@@ -397,9 +410,10 @@ def analysis_run(
 ) -> TrialResult:
     """Run the registered analysis on the latest accepted outcome data (unpublished result).
 
-    Primary effect: the covariate/strata-adjusted estimate when there is one, else the
+    Primary effect: for a cluster trial the mixed-model estimate (random cluster intercept,
+    G - 2 df); otherwise the covariate/strata-adjusted estimate when there is one, else the
     difference in means, of the first intervention arm against control; for a stepped-wedge
-    trial, the period-adjusted cluster-robust estimate of ``seedbed.trials.stepped_wedge``
+    trial, the period-adjusted mixed-model estimate of ``seedbed.trials.stepped_wedge``
     (intervention against control periods). The direction and the Nesta evidence level, with
     each downgrade and its reason (attrition, sample ratio, achieved power, stopping early),
     come from ``seedbed.stats.evidence.trial_evidence``. A trial stopped early

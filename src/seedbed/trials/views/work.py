@@ -182,7 +182,8 @@ def data(request: HttpRequest, trial_id: int) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             dataset = results.outcome_upload(actor=request.user, trial=trial, filename=upload.name,  # type: ignore[arg-type]
-                                             content=upload.read())
+                                             content=upload.chunks(),
+                                             encoding=form.cleaned_data["encoding"])
         except results.DataRejected as problem:
             form.apply(problem)
             report = problem.report
