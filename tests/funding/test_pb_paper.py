@@ -106,6 +106,23 @@ def test_only_staff_can_be_assigned_officers_and_never_by_themselves(big_world) 
     assert not PbOfficer.objects.filter(round=pb_round).exists()
 
 
+def test_foreign_and_missing_ids_are_refused_alike(big_world) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    pb_round, projects, officer, _ = _officer_round(big_world)
+    other, _ = make_round(big_world)
+    lead = big_world["users"]["lead"]
+    foreign = pb_voting.pb_officer_assign(pb_round=other, user=big_world["users"]["analyst"], actor=lead)
+    url = reverse("funding:pb_officer_withdraw", args=[pb_round.pk, foreign.pk])
+    assert client_for(lead).post(url).status_code == 403
+    assert client_for(lead).post(reverse("funding:pb_officer_withdraw", args=[pb_round.pk, 999999])).status_code == 403
+    foreign.refresh_from_db()
+    assert foreign.withdrawn_at is None
+    for name in ("funding:pb_paper", "funding:pb_numbers", "funding:pb_numbers_csv"):
+        assert client_for(officer).get(reverse(name, args=[999999])).status_code == 403
+    assert client_for(officer).get(reverse("funding:pb_numbers", args=[other.pk])).status_code == 403  # not its officer
+    numbers = client_for(officer).get(reverse("funding:pb_numbers", args=[pb_round.pk]))
+    assert "no-store" in numbers["Cache-Control"]
+
+
 # --- the register of numbers ----------------------------------------------------------------
 
 
