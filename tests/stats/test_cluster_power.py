@@ -19,16 +19,19 @@ from scipy.stats import norm
 
 from seedbed.stats.arguments import ERR_NOT_FINITE
 from seedbed.stats.cluster_power import (
-    ERR_TOO_MANY_LOOKS,
     binary_outcome,
     cluster_plan,
     cluster_power,
     continuous_outcome,
+)
+from seedbed.stats.power_curves import power_curve
+from seedbed.stats.sw_power import (
+    ERR_TOO_MANY_LOOKS,
+    gls_variance,
     stepped_wedge_look_rates,
     stepped_wedge_plan,
     stepped_wedge_power,
 )
-from seedbed.stats.power_curves import power_curve
 
 smp = pytest.importorskip("statsmodels.stats.power")
 
@@ -163,7 +166,6 @@ def test_unequal_cluster_sizes_use_the_expected_information() -> None:
         for _ in range(400)
     ]
     expected_var = 1 / float(np.mean(infos))
-    from seedbed.stats.cluster_power import gls_variance
 
     v = gls_variance(x=x, sigma2=1.0, icc=0.1, cluster_size=10, cv=0.7)
     assert v == pytest.approx(expected_var, rel=0.01)

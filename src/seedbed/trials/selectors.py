@@ -59,7 +59,8 @@ def probe_workspace_list() -> QuerySet[Probe]:
 
 
 def registry_entry(trial: Trial) -> dict[str, Any]:
-    """What the public registry shows about a trial (the seed only once revealed)."""
+    """What the public registry shows about a trial (the seed only once revealed; why and
+    when it stopped early, if it did, whatever its status now)."""
     first = trial.versions.order_by("number").first()
     return {
         "id": trial.pk, "title": trial.title, "status": trial.status,
@@ -67,6 +68,7 @@ def registry_entry(trial: Trial) -> dict[str, Any]:
         "protocol_hash": first.content_hash if first else "",
         "seed_commitment": trial.seed_commitment,
         "seed": trial.seed if trial.seed_revealed_at else None,
+        "stopped_for": trial.stopped_for, "stopped_at": trial.stopped_at,
     }
 
 
