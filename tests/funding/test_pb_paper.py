@@ -14,6 +14,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils.html import escape
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.models import AuditEntry
@@ -104,6 +106,23 @@ def test_only_staff_can_be_assigned_officers_and_never_by_themselves(big_world) 
         pb_voting.pb_officer_assign(pb_round=pb_round, user=lead, actor=lead)
     assert excinfo.value.problems == {"user": ERROR_OFFICER_SELF}
     assert not PbOfficer.objects.filter(round=pb_round).exists()
+
+
+def test_foreign_and_missing_ids_are_refused_alike(big_world) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    pb_round, projects, officer, _ = _officer_round(big_world)
+    other, _ = make_round(big_world)
+    lead = big_world["users"]["lead"]
+    foreign = pb_voting.pb_officer_assign(pb_round=other, user=big_world["users"]["analyst"], actor=lead)
+    url = reverse("funding:pb_officer_withdraw", args=[pb_round.pk, foreign.pk])
+    assert client_for(lead).post(url).status_code == 403
+    assert client_for(lead).post(reverse("funding:pb_officer_withdraw", args=[pb_round.pk, 999999])).status_code == 403
+    foreign.refresh_from_db()
+    assert foreign.withdrawn_at is None
+    for name in ("funding:pb_paper", "funding:pb_numbers", "funding:pb_numbers_csv"):
+        assert client_for(officer).get(reverse(name, args=[999999])).status_code == 403
+    assert client_for(officer).get(reverse("funding:pb_numbers", args=[other.pk])).status_code == 403  # not its officer
+    numbers = client_for(officer).get(reverse("funding:pb_numbers", args=[pb_round.pk]))
+    assert "no-store" in numbers["Cache-Control"]
 
 
 # --- the register of numbers ----------------------------------------------------------------
@@ -414,3 +433,51 @@ def test_row_order_and_time_cannot_pair_a_voter_with_their_ballot(big_world) -> 
     mark = PbVoterMark.objects.filter(round=pb_round).first()
     assert not hasattr(mark, "marked_at") and mark.marked_on is not None
     assert all(b.pk >= 2**32 for b in PbBallot.objects.filter(round=pb_round))
+
+
+# --- invariant: whatever is tried, one vote per person and one ballot per number -------------
+
+ATTEMPTS = st.lists(st.tuples(
+    st.sampled_from(["online", "paper"]),
+    st.integers(min_value=0, max_value=3),   # which person (residents 0-1 have accounts; 2-3 paper only)
+    st.integers(min_value=0, max_value=3),   # which ballot number
+    st.sampled_from(["plain", "lower", "hyphen", "zero"]),  # how the number and reference are written
+), min_size=1, max_size=12)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(attempts=ATTEMPTS)
+def test_whatever_is_tried_each_person_votes_once_and_each_number_is_used_once(big_world, attempts) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    lead, officer = big_world["users"]["lead"], big_world["users"]["panel"]
+    residents = [big_world["users"]["resident"], big_world["users"]["resident2"]]  # TS-1, TS-2
+    references = ["TS-1", "TS-2", "PO-3", "PO-4"]
+    with transaction.atomic():
+        pb_round, projects = make_round(big_world)
+        pb_voting.pb_officer_assign(pb_round=pb_round, user=officer, actor=lead)
+        numbers = [n.number for n in pb_voting.pb_ballot_numbers_issue(pb_round=pb_round, count=4, actor=lead)]
+        accepted_people, accepted_numbers = set(), set()
+        for channel, person, which, style in attempts:
+            number, reference = number_display(numbers[which]), references[person]
+            written = {"plain": (number, reference), "lower": (number.lower(), reference.lower()),
+                       "hyphen": (number.replace("-", "\u2010"), reference.replace("-", "\u2011")),
+                       "zero": ("0" + number, reference.replace("-", "-0"))}[style]
+            try:
+                if channel == "online":
+                    if person >= 2:
+                        continue
+                    pb.pb_vote(pb_round=pb_round, voter=residents[person], choices={projects[0].pk: 1})
+                else:
+                    pb_voting.pb_paper_ballot(pb_round=pb_round, ballot_number=written[0], register_reference=written[1],
+                                              choices={projects[1].pk: 1}, actor=officer)
+            except ValidationProblem:
+                assert person in accepted_people or (channel == "paper" and which in accepted_numbers)
+                continue
+            assert person not in accepted_people
+            accepted_people.add(person)
+            if channel == "paper":
+                assert which not in accepted_numbers
+                accepted_numbers.add(which)
+        assert PbBallot.objects.filter(round=pb_round).count() == len(accepted_people)
+        assert PbVoterMark.objects.filter(round=pb_round).count() == len(accepted_people)
+        assert PbBallot.objects.filter(round=pb_round, channel="paper").count() == len(accepted_numbers)
+        transaction.set_rollback(True)

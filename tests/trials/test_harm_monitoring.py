@@ -207,3 +207,37 @@ def test_stepped_wedge_without_signal_continues(trial_world, django_capture_on_c
     look, trial = _look(trial_world, trial, django_capture_on_commit_callbacks)
     assert look.results[0]["z"] is not None
     assert not look.crossed_harm and trial.status == Trial.Status.RECRUITING
+
+
+def test_person_enrolment_is_idempotent_and_once_per_person(trial_world) -> None:
+    from seedbed.core.errors import ValidationProblem
+    from seedbed.trials.services.allocation import (
+        ERROR_NOT_CLUSTERED,
+        ERROR_PERSON_ALREADY,
+        ERROR_PERSON_KEY_REUSED,
+    )
+
+    users = trial_world["users"]
+    trial = draft_trial(trial_world, register=True, seed=strong_seed("idem"), design="cluster",
+                        icc=0.05, cluster_size=15, clusters="\n".join(CLUSTERS), strata="")
+    allocation_draw(actor=users["frontline"], trial=trial, unit_ref="", cluster=CLUSTERS[0])
+    today = timezone.localdate()
+    first = participant_enrol(actor=users["frontline"], trial=trial, cluster=CLUSTERS[0],
+                              unit_ref="K1", enrolled_on=today, idempotency_key="k-1")
+    again = participant_enrol(actor=users["frontline"], trial=trial, cluster=CLUSTERS[0],
+                              unit_ref="K1", enrolled_on=today, idempotency_key="k-1")
+    assert again.pk == first.pk and again.replayed and not first.replayed
+    with pytest.raises(ValidationProblem) as caught:
+        participant_enrol(actor=users["frontline"], trial=trial, cluster=CLUSTERS[0],
+                          unit_ref="K2", enrolled_on=today, idempotency_key="k-1")
+    assert caught.value.problems["idempotency_key"] == ERROR_PERSON_KEY_REUSED
+    with pytest.raises(ValidationProblem) as caught:
+        participant_enrol(actor=users["frontline"], trial=trial, cluster=CLUSTERS[0],
+                          unit_ref="K1", enrolled_on=today)
+    assert caught.value.problems["unit_ref"] == ERROR_PERSON_ALREADY
+    individual = draft_trial(trial_world, register=True, seed=strong_seed("idem-i"), strata="",
+                             title="Individual")
+    with pytest.raises(ValidationProblem) as caught:
+        participant_enrol(actor=users["frontline"], trial=individual, cluster="", unit_ref="X",
+                          enrolled_on=today)
+    assert caught.value.problems["__all__"] == ERROR_NOT_CLUSTERED

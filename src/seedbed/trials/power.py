@@ -144,9 +144,6 @@ def compute_power(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str
             **effect_args, **curve_args, **spec,
         )
     except ValueError as exc:
-        if str(exc).startswith("a stepped-wedge trial of"):
-            steps = int(values.get("steps") or 2)
-            return {}, {"interim_looks": ERROR_TOO_MANY_LOOKS.format(steps=steps, most=steps)}
         return {}, _problem(exc)
     calc["curve"] = {
         "size_label": curve.size_label,
@@ -171,6 +168,11 @@ def _design_problems(values: dict[str, Any], design: str) -> dict[str, str]:
         problems["cluster_size"] = ERROR_CLUSTER_SIZE
     if design == "stepped_wedge" and (not values.get("steps") or int(values["steps"]) < 2):
         problems["steps"] = ERROR_STEPS
+    elif design == "stepped_wedge" and values.get("efficacy_looks"):
+        # one baseline period: a look can end each of the `steps` periods after it
+        steps, looks = int(values["steps"]), int(values.get("interim_looks") or 1)
+        if looks > steps:
+            problems["interim_looks"] = ERROR_TOO_MANY_LOOKS.format(steps=steps, most=steps)
     return problems
 
 

@@ -89,7 +89,7 @@ class PbElector(Record):
     resident votes online only once their account is matched, and a paper ballot names the
     voter by the same reference, so one person has one vote whichever way they cast it.
 
-    Personal data: the reference is exported with the person's data and deleted on erasure.
+    Personal data: the register reference, tied to the account and deleted with it.
     """
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pb_elector")
