@@ -86,7 +86,8 @@ def _env_int(env: Mapping[str, str], name: str, default: int, minimum: int) -> i
 
 def _schema_from(data: dict[str, Any]) -> TrialSchema:
     tuples = ("outcomes", "strata", "subgroups", "arms")
-    return TrialSchema(**{k: tuple(v) if k in tuples else v for k, v in data.items()})
+    fields: dict[str, Any] = {k: tuple(v) if k in tuples else v for k, v in data.items()}
+    return TrialSchema(**fields)
 
 
 def _child_env() -> dict[str, str]:
