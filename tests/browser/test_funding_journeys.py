@@ -200,6 +200,13 @@ def test_participatory_budget_from_projects_to_a_counted_result_with_explanation
             page.get_by_label(title, exact=False).check()
         page = frontline.submit("Key in the ballot")
         expect(page.get_by_text("Paper ballot keyed in")).to_be_visible()
+    # A number already keyed in (typed with a Unicode hyphen) is refused, on an accessible error page.
+    page = frontline.go(f"/funding/pb/{pb_round.pk}/paper/")
+    page.get_by_label("Ballot number", exact=True).fill(numbers[0][:5] + "\u2010" + numbers[0][6:])
+    page.get_by_label("Voter's register reference").fill("WS-99")
+    page.get_by_label("Mural", exact=False).check()
+    page = frontline.submit("Key in the ballot")
+    expect(page.get_by_role("alert")).to_contain_text("has already been keyed in")
     frontline.close()
 
     page = lead.go(f"/funding/pb/{pb_round.pk}/manage/")

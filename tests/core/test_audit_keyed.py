@@ -14,6 +14,8 @@ import hmac
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from seedbed.cli.main import app
@@ -59,14 +61,26 @@ def _rewrite_chain(mac: object, *, key_id: str | None = None, change: int | None
         prev = digest
 
 
-def _delete_all_checkpoints() -> None:
-    """An attacker who can write the database removes the stored checkpoints too."""
+def _tamper_checkpoints(sql: str, params: list) -> None:  # type: ignore[type-arg]
+    """An attacker who can write the database changes or removes stored checkpoints too."""
     from django.db import connection
 
     from seedbed.core.audit import audit_maintenance
 
-    with audit_maintenance(), connection.cursor() as cursor:
-        cursor.execute("DELETE FROM core_auditcheckpoint")
+    if connection.vendor == "sqlite":
+        with audit_maintenance(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE core_auditcheckpoint DISABLE TRIGGER USER")
+        try:
+            cursor.execute(sql, params)
+        finally:
+            cursor.execute("ALTER TABLE core_auditcheckpoint ENABLE TRIGGER USER")
+
+
+def _delete_all_checkpoints() -> None:
+    _tamper_checkpoints("DELETE FROM core_auditcheckpoint", [])
 
 
 def _sha256_chain(prev: str, entry: AuditEntry, data: object) -> str:
@@ -81,6 +95,8 @@ def test_rewriting_every_hash_without_the_key_is_detected() -> None:
     assert not result.ok
     assert result.first_bad_id == entries[0].pk
     assert f"entry #{entries[0].pk}" in result.problem and "not keyed" in result.problem
+    cli = CliRunner().invoke(app, ["audit", "verify"])  # no checkpoint given by hand
+    assert cli.exit_code == 1 and f"Audit chain broken: entry #{entries[0].pk}:" in cli.output
 
 
 def test_rewriting_with_a_guessed_key_is_detected() -> None:
@@ -273,3 +289,55 @@ def test_cli_checkpoint_records_and_prints() -> None:
     assert result.exit_code == 0 and f"{entries[1].pk}:{entries[1].entry_hash}" in result.output
     verified = runner.invoke(app, ["audit", "verify"])
     assert verified.exit_code == 0 and "held to 1 checkpoints" in verified.output
+
+
+def test_a_relabelled_checkpoint_fails() -> None:
+    from seedbed.core.audit import audit_checkpoint_current
+
+    _append(1)
+    recorded = audit_checkpoint_current(reason="scheduled")
+    assert recorded is not None and audit_verify().ok
+    _tamper_checkpoints("UPDATE core_auditcheckpoint SET reason = %s WHERE id = %s",
+                        ["trials.result_publish trial 9", recorded.pk])
+    assert "was not issued with this server's audit key" in audit_verify().problem
+
+
+MUTATIONS = ("data", "action", "created_at", "actor_id", "delete", "swap")
+
+
+@given(size=st.integers(min_value=2, max_value=6), target=st.integers(min_value=0, max_value=5),
+       mutation=st.sampled_from(MUTATIONS))
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_single_tampering_is_caught_and_located(size: int, target: int, mutation: str) -> None:
+    """Whatever one row is changed, removed or swapped, verification fails; when a row is
+    changed, the report names it (with a checkpoint at every entry, even the newest)."""
+    from django.conf import settings as live
+    from django.db import connection as db
+    from django.test import override_settings
+
+    from seedbed.core.audit import audit_maintenance
+
+    with override_settings(SEEDBED_AUDIT_CHECKPOINT_EVERY=1):
+        assert live.SEEDBED_AUDIT_CHECKPOINT_EVERY == 1
+        entries = _append(size)
+        victim = entries[target % size]
+        assert audit_verify().ok
+        statements = {
+            "data": ("UPDATE core_auditentry SET data = %s WHERE id = %s", ['{"i": -1}', victim.pk]),
+            "action": ("UPDATE core_auditentry SET action = %s WHERE id = %s", ["test.other", victim.pk]),
+            "created_at": ("UPDATE core_auditentry SET created_at = %s WHERE id = %s",
+                           [victim.created_at + dt.timedelta(microseconds=1), victim.pk]),
+            "actor_id": ("UPDATE core_auditentry SET actor_id = %s WHERE id = %s", [424242, victim.pk]),
+            "delete": ("DELETE FROM core_auditentry WHERE id = %s", [victim.pk]),
+            "swap": ("UPDATE core_auditentry SET data = %s WHERE id = %s",
+                     [json.dumps(entries[(target + 1) % size].data), victim.pk]),
+        }
+        sql, params = statements[mutation]
+        _tamper_sql(sql, params)
+        result = audit_verify()
+        assert not result.ok
+        if mutation != "delete":
+            assert result.first_bad_id == victim.pk and f"entry #{victim.pk}" in result.problem
+        with audit_maintenance(), db.cursor() as cursor:
+            cursor.execute("DELETE FROM core_auditcheckpoint")
+            cursor.execute("DELETE FROM core_auditentry")

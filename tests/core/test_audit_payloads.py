@@ -28,6 +28,7 @@ def test_the_audit_page_hides_an_interim_look_from_the_administrator(look, clien
     assert str(MARKER) not in page
     assert PAYLOAD_HIDDEN.replace("'", "&#x27;") in page
     assert "trials.interim_look" in page  # that the look happened is not hidden
+    assert "The audit chain is intact" in page and 'href="/audit/checkpoints.json"' in page
 
 
 def test_the_django_admin_hides_an_interim_look(look, client) -> None:  # type: ignore[no-untyped-def]

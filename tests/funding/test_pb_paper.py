@@ -14,6 +14,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils.html import escape
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.models import AuditEntry
@@ -104,6 +106,23 @@ def test_only_staff_can_be_assigned_officers_and_never_by_themselves(big_world) 
         pb_voting.pb_officer_assign(pb_round=pb_round, user=lead, actor=lead)
     assert excinfo.value.problems == {"user": ERROR_OFFICER_SELF}
     assert not PbOfficer.objects.filter(round=pb_round).exists()
+
+
+def test_foreign_and_missing_ids_are_refused_alike(big_world) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    pb_round, projects, officer, _ = _officer_round(big_world)
+    other, _ = make_round(big_world)
+    lead = big_world["users"]["lead"]
+    foreign = pb_voting.pb_officer_assign(pb_round=other, user=big_world["users"]["analyst"], actor=lead)
+    url = reverse("funding:pb_officer_withdraw", args=[pb_round.pk, foreign.pk])
+    assert client_for(lead).post(url).status_code == 403
+    assert client_for(lead).post(reverse("funding:pb_officer_withdraw", args=[pb_round.pk, 999999])).status_code == 403
+    foreign.refresh_from_db()
+    assert foreign.withdrawn_at is None
+    for name in ("funding:pb_paper", "funding:pb_numbers", "funding:pb_numbers_csv"):
+        assert client_for(officer).get(reverse(name, args=[999999])).status_code == 403
+    assert client_for(officer).get(reverse("funding:pb_numbers", args=[other.pk])).status_code == 403  # not its officer
+    numbers = client_for(officer).get(reverse("funding:pb_numbers", args=[pb_round.pk]))
+    assert "no-store" in numbers["Cache-Control"]
 
 
 # --- the register of numbers ----------------------------------------------------------------
@@ -386,3 +405,79 @@ def test_the_demo_round_has_an_officer_and_a_printed_register(demo_world) -> Non
     assert paper.count() == len(PAPER_BALLOTS) and all(b.paper_number_id and b.keyed_by == officer.user for b in paper)
     assert AuditEntry.objects.filter(action="funding.pb_paper_ballot", actor_id=officer.user_id).count() == len(PAPER_BALLOTS)
     assert PbVoterMark.objects.filter(round=pb_round).count() == len(PAPER_BALLOTS) + 1  # and the online resident
+
+
+def test_row_order_and_time_cannot_pair_a_voter_with_their_ballot(big_world) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    """Separate eligibility from the ballot: a ballot names no voter and keeps no time, and the
+    ids of marks, ballots and choices are random, so sorting them does not pair them up."""
+    from seedbed.accounts.services import membership_grant, person_create
+
+    pb_round, projects = make_round(big_world)
+    lead = big_world["users"]["lead"]
+    subsets = [(0,), (1,), (2,), (3,), (0, 1), (0, 2), (0, 3), (1, 2)]  # every ballot different
+    truth = {}
+    for n, subset in enumerate(subsets):
+        voter = person_create(username=f"v{n}", email=f"v{n}@example.org", display_name=f"Voter {n}",
+                              password="a-long-test-password-1")
+        membership_grant(user=voter, organisation=big_world["council"], role="resident")
+        pb_voting.pb_elector_record(user=voter, register_reference=f"OR-{n}", actor=lead)
+        pb.pb_vote(pb_round=pb_round, voter=voter, choices={projects[i].pk: 1 for i in subset})
+        truth[voter.pk] = frozenset(projects[i].pk for i in subset)
+    marks = [m.voter_id for m in PbVoterMark.objects.filter(round=pb_round).order_by("pk")]
+    ballots = [frozenset(c.project_id for c in b.choices.all()) for b in PbBallot.objects.filter(round=pb_round).order_by("pk")]
+    assert sorted(map(sorted, ballots)) == sorted(map(sorted, truth.values()))
+    # Pairing the k-th mark with the k-th ballot recovers every vote with chance 1/8! (1 in 40,320).
+    assert [truth[v] for v in marks] != ballots
+    ballot_fields = {f.name for f in PbBallot._meta.get_fields()}
+    assert "voter" not in ballot_fields and "created_at" not in ballot_fields
+    mark = PbVoterMark.objects.filter(round=pb_round).first()
+    assert not hasattr(mark, "marked_at") and mark.marked_on is not None
+    assert all(b.pk >= 2**32 for b in PbBallot.objects.filter(round=pb_round))
+
+
+# --- invariant: whatever is tried, one vote per person and one ballot per number -------------
+
+ATTEMPTS = st.lists(st.tuples(
+    st.sampled_from(["online", "paper"]),
+    st.integers(min_value=0, max_value=3),   # which person (residents 0-1 have accounts; 2-3 paper only)
+    st.integers(min_value=0, max_value=3),   # which ballot number
+    st.sampled_from(["plain", "lower", "hyphen", "zero"]),  # how the number and reference are written
+), min_size=1, max_size=12)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(attempts=ATTEMPTS)
+def test_whatever_is_tried_each_person_votes_once_and_each_number_is_used_once(big_world, attempts) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    lead, officer = big_world["users"]["lead"], big_world["users"]["panel"]
+    residents = [big_world["users"]["resident"], big_world["users"]["resident2"]]  # TS-1, TS-2
+    references = ["TS-1", "TS-2", "PO-3", "PO-4"]
+    with transaction.atomic():
+        pb_round, projects = make_round(big_world)
+        pb_voting.pb_officer_assign(pb_round=pb_round, user=officer, actor=lead)
+        numbers = [n.number for n in pb_voting.pb_ballot_numbers_issue(pb_round=pb_round, count=4, actor=lead)]
+        accepted_people, accepted_numbers = set(), set()
+        for channel, person, which, style in attempts:
+            number, reference = number_display(numbers[which]), references[person]
+            written = {"plain": (number, reference), "lower": (number.lower(), reference.lower()),
+                       "hyphen": (number.replace("-", "\u2010"), reference.replace("-", "\u2011")),
+                       "zero": ("0" + number, reference.replace("-", "-0"))}[style]
+            try:
+                if channel == "online":
+                    if person >= 2:
+                        continue
+                    pb.pb_vote(pb_round=pb_round, voter=residents[person], choices={projects[0].pk: 1})
+                else:
+                    pb_voting.pb_paper_ballot(pb_round=pb_round, ballot_number=written[0], register_reference=written[1],
+                                              choices={projects[1].pk: 1}, actor=officer)
+            except ValidationProblem:
+                assert person in accepted_people or (channel == "paper" and which in accepted_numbers)
+                continue
+            assert person not in accepted_people
+            accepted_people.add(person)
+            if channel == "paper":
+                assert which not in accepted_numbers
+                accepted_numbers.add(which)
+        assert PbBallot.objects.filter(round=pb_round).count() == len(accepted_people)
+        assert PbVoterMark.objects.filter(round=pb_round).count() == len(accepted_people)
+        assert PbBallot.objects.filter(round=pb_round, channel="paper").count() == len(accepted_numbers)
+        transaction.set_rollback(True)

@@ -20,6 +20,8 @@ BREAKFAST = "Free school breakfast clubs and attendance (external evaluation)"
 # Made from the trials demo's published trial and probe by case_create_from_trial/_probe.
 CARE_LEAVERS = "Peer mentoring for care leavers"
 HUB = "Drop-in family hub hours"
+VISITS = "Monthly instead of fortnightly visits"  # stopped early for harm
+WEDGE = "Family hubs, school by school"  # stepped wedge
 
 # query -> the cases a reader would expect first (any order), and cases that must not match.
 LABELLED = [
@@ -41,15 +43,23 @@ def _titles(result) -> list[str]:  # type: ignore[no-untyped-def]
 def test_every_facet_filters_as_counted_by_hand(demo_world) -> None:
     lead = demo_world["users"]["lead"]
     everything = selectors.case_search(for_user=lead)
-    assert len(everything.cases) == 8
+    assert len(everything.cases) == 10
     assert dict((v, n) for v, _, n in everything.counts["direction"]) == {
-        "positive": 4, "null": 3, "negative": 1}
+        "positive": 5, "null": 3, "negative": 1, "harmful": 1}
+    assert everything.counts["stopped"] == [("harm", "Stopped early for harm", 1)]
     cases = {
-        CaseFacets(service_area="childrens-services"): {MENTORS, LETTERS, PROBE, BREAKFAST, CARE_LEAVERS, HUB},
+        CaseFacets(service_area="childrens-services"): {MENTORS, LETTERS, PROBE, BREAKFAST, CARE_LEAVERS, HUB,
+                                                        VISITS, WEDGE},
+        CaseFacets(direction="harmful"): {VISITS},
+        CaseFacets(stopped="any"): {VISITS},
+        CaseFacets(stopped="harm", direction="harmful"): {VISITS},
+        CaseFacets(stopped="futility"): set(),
+        CaseFacets(design="stepped_wedge"): {WEDGE},
+        CaseFacets(level="2"): {VISITS, VIDEO},
         CaseFacets(direction="negative"): {LETTERS},
         CaseFacets(direction="null"): {WASTE, CARE_LEAVERS, HUB},
-        CaseFacets(design="rct"): {MENTORS, LETTERS, CARE_LEAVERS},
-        CaseFacets(level="3"): {MENTORS, LETTERS, WASTE, CARE_LEAVERS},
+        CaseFacets(design="rct"): {MENTORS, LETTERS, CARE_LEAVERS, VISITS},
+        CaseFacets(level="3"): {MENTORS, LETTERS, WASTE, CARE_LEAVERS, WEDGE},
         CaseFacets(level="4"): {BREAKFAST},
         CaseFacets(level="1"): {PROBE, HUB},
         CaseFacets(year="2024"): {LETTERS},

@@ -13,20 +13,25 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import norm
 
 from seedbed.stats.arguments import ERR_NOT_FINITE
 from seedbed.stats.cluster_power import (
-    ERR_TOO_MANY_LOOKS,
     binary_outcome,
     cluster_plan,
     cluster_power,
     continuous_outcome,
+)
+from seedbed.stats.power_curves import power_curve
+from seedbed.stats.sw_power import (
+    ERR_TOO_MANY_LOOKS,
+    gls_variance,
     stepped_wedge_look_rates,
     stepped_wedge_plan,
     stepped_wedge_power,
 )
-from seedbed.stats.power_curves import power_curve
 
 smp = pytest.importorskip("statsmodels.stats.power")
 
@@ -161,7 +166,6 @@ def test_unequal_cluster_sizes_use_the_expected_information() -> None:
         for _ in range(400)
     ]
     expected_var = 1 / float(np.mean(infos))
-    from seedbed.stats.cluster_power import gls_variance
 
     v = gls_variance(x=x, sigma2=1.0, icc=0.1, cluster_size=10, cv=0.7)
     assert v == pytest.approx(expected_var, rel=0.01)
@@ -315,3 +319,33 @@ def test_not_finite_message_is_the_module_constant() -> None:
     with pytest.raises(ValueError) as err:
         continuous_outcome(effect_size=math.nan)
     assert str(err.value) == ERR_NOT_FINITE.format(name="effect_size", value=math.nan)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    d=st.floats(0.1, 0.8),
+    icc=st.floats(0.0, 0.3),
+    m=st.integers(2, 40),
+    steps=st.integers(2, 6),
+    baseline=st.integers(0, 2),
+)
+def test_stepped_wedge_plan_is_the_smallest_multiple_of_the_steps(d, icc, m, steps, baseline):
+    o = continuous_outcome(effect_size=d)
+    plan = stepped_wedge_plan(outcome=o, icc=icc, steps=steps, cluster_size=m, baseline=baseline)
+    assert plan.clusters == plan.clusters_per_step * steps and plan.power >= 0.8
+    if plan.clusters_per_step > 1:
+        x = _exposure(steps, plan.clusters_per_step - 1, baseline, 1)
+        assert _normal_power(d, _closed_form(x, 1.0, icc, m)) < 0.8
+
+
+@settings(max_examples=40, deadline=None)
+@given(d=st.floats(0.15, 1.0), icc=st.floats(0.0, 0.3), m=st.integers(1, 50))
+def test_cluster_power_rises_with_clusters_and_the_plan_is_minimal(d, icc, m):
+    o = continuous_outcome(effect_size=d)
+    plan = cluster_plan(outcome=o, cluster_size=m, icc=icc)
+    g = plan.clusters_per_arm
+    assert plan.power >= 0.8
+    powers = [cluster_power(outcome=o, clusters_per_arm=k, cluster_size=m, icc=icc)
+              for k in range(2, g + 2)]
+    assert powers == sorted(powers)
+    assert g == 2 or powers[g - 3] < 0.8

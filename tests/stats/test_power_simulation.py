@@ -46,9 +46,6 @@ from seedbed.stats.cluster_power import (
     cluster_plan,
     cluster_power,
     continuous_outcome,
-    stepped_wedge_look_rates,
-    stepped_wedge_plan,
-    stepped_wedge_power,
 )
 from seedbed.stats.power import (
     power_binary,
@@ -57,6 +54,11 @@ from seedbed.stats.power import (
     sample_size_continuous,
 )
 from seedbed.stats.power_curves import power_curve
+from seedbed.stats.sw_power import (
+    stepped_wedge_look_rates,
+    stepped_wedge_plan,
+    stepped_wedge_power,
+)
 
 pytestmark = pytest.mark.slow
 

@@ -263,3 +263,12 @@ def test_summaries_refuse_values_that_cannot_be_data(build, field) -> None:
 def test_whole_valued_floats_are_accepted_as_counts() -> None:
     arm = ProportionSummary(10.0, 3.0)  # type: ignore[arg-type]
     assert arm.n == 10 and arm.successes == 3 and isinstance(arm.successes, int)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1.0, float("nan"), -0.1])
+def test_alpha_outside_zero_one_is_refused(alpha: float) -> None:
+    from seedbed.stats.compare import ERR_ALPHA
+
+    arm = ProportionSummary(10, 3)
+    with pytest.raises(ValueError, match=ERR_ALPHA.split("{")[0]):
+        compare_proportions(control=arm, treatment=arm, alpha=alpha)

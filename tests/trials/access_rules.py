@@ -4,6 +4,8 @@
 - drafting and running tests (workspace, protocol, data, analysis): innovation leads and
   analysts (and administrators, who hold every role);
 - unblinded monitoring: only the trial's named safety lead (the ``safety`` persona);
+- the safety workspace: people with the safety-lead role (the ``safety`` persona, and
+  administrators, who hold every role; each sees only the trials they are safety lead of);
 - enrolment and safety events: frontline staff of the trial's organisation (Children's
   Services: ``frontline``; the provider's frontline worker is refused).
 """
@@ -90,6 +92,7 @@ ACCESS_RULES: dict[str, tuple[Any, Any]] = {
     "trials:enrol": (_only("frontline"), _running),
     "trials:event_report": (_only("frontline"), _running),
     "trials:monitoring": (_only("safety"), _running),
+    "trials:safety_workspace": (_only("safety", "admin"), lambda w: {}),
 }
 
 _JSON = "JSON, not a page the axe scan can read; access tested in tests/trials/test_api.py"
@@ -98,6 +101,7 @@ NOT_WALKED: dict[str, str] = {
     "api:trial_registry_entry": _JSON,
     "api:trial_enrol": "POST only; tested in tests/trials/test_api.py and the concurrency test",
     "api:trial_safety_event": "POST only; tested in tests/trials/test_api.py",
+    "trials:event_review": "POST only; every role tested in tests/trials/test_safety_workspace.py",
 }
 
 # Not HTML pages for the axe scan (a download).

@@ -50,7 +50,7 @@ def test_a_harmful_arm_crosses_the_boundary_and_enrolment_pauses(
     assert trial.status == Trial.Status.PAUSED and "harm boundary" in trial.pause_reason
     with pytest.raises(ValidationProblem):
         allocation_draw(actor=users["frontline"], trial=trial, unit_ref="LATE-1")
-    note = Notification.objects.get(trial=trial)
+    note = Notification.objects.get(trial=trial, subject__startswith="Enrolment paused")
     assert note.recipient == users["safety"]
     assert [m.to for m in mail.outbox] == [["safety@example.org"]]
     with pytest.raises(ValidationProblem) as caught:

@@ -110,3 +110,11 @@ def test_the_demo_stepped_wedge_trial_is_analysed_by_period_and_published(trial_
     assert not [r for r in result.evidence_reasons if r["code"].startswith("stopped")]
     page = _page(client, "trials:result", trial.pk)
     assert "stopped early" not in page.lower() and "Stepped-wedge" in page
+
+
+def test_the_registry_api_says_why_and_when_the_trial_stopped(stopped, client) -> None:
+    entry = client.get(f"/api/trials/{stopped.pk}").json()
+    assert entry["status"] == "published" and entry["stopped_for"] == "harm"
+    assert entry["stopped_at"].startswith(stopped.stopped_at.date().isoformat())
+    listed = {e["id"]: e for e in client.get("/api/trials/").json()}
+    assert listed[stopped.pk]["stopped_for"] == "harm"

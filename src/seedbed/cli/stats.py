@@ -219,7 +219,7 @@ def _stepped_wedge_payload(
     cluster_size: int, icc: float, cv: float, baseline: int, spec: dict[str, Any],
 ) -> int | None:
     from seedbed.stats import design_effects as de
-    from seedbed.stats.cluster_power import stepped_wedge_plan
+    from seedbed.stats.sw_power import stepped_wedge_plan
 
     plan = stepped_wedge_plan(
         outcome=target, icc=icc, steps=steps, cluster_size=cluster_size, baseline=baseline,

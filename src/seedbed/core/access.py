@@ -476,6 +476,24 @@ def access_trial_monitoring(user: Any, trial_id: int) -> Any:
     return trial
 
 
+DENIED_SAFETY_EVENT = "There is no such safety event."
+
+
+def access_safety_workspace(user: Any) -> Any:
+    """The safety lead's own workspace (their trials, looks due, events to review)."""
+    return access_role(user, [Role.SAFETY_LEAD])
+
+
+def access_safety_event(user: Any, event_id: int) -> Any:
+    """Reviewing a safety event: only the named safety lead of its trial (one message for
+    missing and forbidden)."""
+    access_signed_in(user)
+    event = _trials_model("SafetyEvent").objects.select_related("trial").filter(pk=event_id).first()
+    if event is None or event.trial.safety_lead_id != user.pk:
+        raise AccessDenied(DENIED_SAFETY_EVENT)
+    return event
+
+
 def access_trial_enrolment(user: Any, trial_id: int) -> Any:
     """Enrolling and reporting safety events: frontline staff of the trial's organisation."""
     access_signed_in(user)

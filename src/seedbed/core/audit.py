@@ -190,10 +190,12 @@ def audit_chain_seal(entry_model: Any = AuditEntry) -> Any:
 def _checkpoint_locked(*, head: AuditEntry, key: AuditKey, reason: str) -> AuditCheckpoint:
     created_at = timezone.now()
     text = iso_utc(created_at)
+    label = reason[:120]
     checkpoint = AuditCheckpoint.objects.create(
         created_at=created_at, entry_number=head.pk, entry_mac=head.entry_hash, key_id=key.key_id,
-        mac=checkpoint_mac(key=key, entry_number=head.pk, entry_mac=head.entry_hash, created_at=text),
-        reason=reason[:120],
+        mac=checkpoint_mac(key=key, entry_number=head.pk, entry_mac=head.entry_hash, created_at=text,
+                           reason=label),
+        reason=label,
     )
     mirror = str(getattr(settings, "SEEDBED_AUDIT_CHECKPOINT_FILE", "") or "")
     if mirror:
@@ -251,6 +253,7 @@ class Checkpoint:
     created_at: str = ""
     key_id: str = ""
     mac: str = ""
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -287,7 +290,7 @@ def _entries() -> Iterator[AuditEntry]:
 def checkpoints_stored() -> list[Checkpoint]:
     return [
         Checkpoint(entry_number=c.entry_number, entry_mac=c.entry_mac, source="stored",
-                   created_at=iso_utc(c.created_at), key_id=c.key_id, mac=c.mac)
+                   created_at=iso_utc(c.created_at), key_id=c.key_id, mac=c.mac, reason=c.reason)
         for c in AuditCheckpoint.objects.order_by("id").iterator(chunk_size=2000)
     ]
 
@@ -296,8 +299,8 @@ def _checkpoint_genuine(checkpoint: Checkpoint, keys: dict[str, AuditKey]) -> bo
     key = keys.get(checkpoint.key_id)
     if key is None:
         return False
-    expected = checkpoint_mac(key=key, entry_number=checkpoint.entry_number,
-                              entry_mac=checkpoint.entry_mac, created_at=checkpoint.created_at)
+    expected = checkpoint_mac(key=key, entry_number=checkpoint.entry_number, entry_mac=checkpoint.entry_mac,
+                              created_at=checkpoint.created_at, reason=checkpoint.reason)
     return macs_equal(expected, checkpoint.mac)
 
 

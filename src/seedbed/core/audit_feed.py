@@ -24,7 +24,7 @@ FEED_FORMAT = "seedbed-audit-checkpoints/1"
 FEED_LIMIT = 500
 METHOD = (
     "Each audit entry's MAC is HMAC-SHA256(audit key, previous MAC || canonical entry); a "
-    "checkpoint's mac is HMAC-SHA256(audit key, its entry, entry_mac, created_at and key_id). "
+    "checkpoint's mac is HMAC-SHA256(audit key, its entry, entry_mac, created_at, key_id and reason). "
     "Keep this file: `seedbed audit verify --checkpoints FILE` fails if the log no longer holds "
     "these entries with these MACs."
 )
@@ -33,7 +33,8 @@ ERROR_FILE_FORMAT = (
     "{path} is not a checkpoint feed (`/audit/checkpoints.json`) or checkpoint file "
     "(one JSON object per line): {detail}"
 )
-FIELDS = ("entry", "entry_mac", "created_at", "key_id", "mac")
+FIELDS = ("entry", "entry_mac", "created_at", "key_id", "mac", "reason")
+HEAD_REASON = "head when this feed was read"
 
 
 def checkpoint_feed(*, limit: int = FEED_LIMIT) -> dict[str, Any]:
@@ -45,8 +46,9 @@ def checkpoint_feed(*, limit: int = FEED_LIMIT) -> dict[str, Any]:
         key = audit_key_current()
         now = iso_utc(timezone.now())
         live = {"entry": head.pk, "entry_mac": head.entry_hash, "created_at": now, "key_id": key.key_id,
-                "mac": checkpoint_mac(key=key, entry_number=head.pk, entry_mac=head.entry_hash, created_at=now),
-                "reason": "head when this feed was read"}
+                "mac": checkpoint_mac(key=key, entry_number=head.pk, entry_mac=head.entry_hash, created_at=now,
+                                      reason=HEAD_REASON),
+                "reason": HEAD_REASON}
     return {
         "format": FEED_FORMAT,
         "service": settings.SEEDBED_SERVICE_NAME,
@@ -63,7 +65,8 @@ def _from_item(item: Any, source: str) -> Checkpoint:
     if not isinstance(item["entry"], int) or isinstance(item["entry"], bool):
         raise ValueError("a checkpoint's entry must be a whole number")
     return Checkpoint(entry_number=item["entry"], entry_mac=str(item["entry_mac"]), source=source,
-                      created_at=str(item["created_at"]), key_id=str(item["key_id"]), mac=str(item["mac"]))
+                      created_at=str(item["created_at"]), key_id=str(item["key_id"]), mac=str(item["mac"]),
+                      reason=str(item["reason"]))
 
 
 def checkpoints_load(path: Path) -> list[Checkpoint]:

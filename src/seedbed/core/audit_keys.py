@@ -99,12 +99,15 @@ def entry_mac(
     return hmac.new(key.secret, message, hashlib.sha256).hexdigest()
 
 
-def checkpoint_mac(*, key: AuditKey, entry_number: int, entry_mac: str, created_at: str) -> str:
+def checkpoint_mac(
+    *, key: AuditKey, entry_number: int, entry_mac: str, created_at: str, reason: str,
+) -> str:
     """The MAC that makes a checkpoint unforgeable without the key (``created_at`` as
-    ``iso_utc`` text, so a published copy can be checked exactly as it was printed)."""
+    ``iso_utc`` text, so a published copy can be checked exactly as it was printed; the
+    ``reason`` label is covered too, so nobody can relabel a checkpoint)."""
     message = canonical_json({
         "kind": "seedbed-audit-checkpoint", "entry": entry_number, "entry_mac": entry_mac,
-        "created_at": created_at, "key_id": key.key_id,
+        "created_at": created_at, "key_id": key.key_id, "reason": reason,
     })
     return hmac.new(key.secret, message.encode("utf-8"), hashlib.sha256).hexdigest()
 

@@ -31,6 +31,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is not None and user.is_authenticated:
         if is_staff_member(user):
             items.append({"text": "Organisations", "href": reverse("accounts:organisations")})
+        if has_role(user, "safety_lead"):
+            items.append({"text": "Safety", "href": reverse("trials:safety_workspace")})
         if has_role(user, "administrator"):
             items.append({"text": "Audit log", "href": reverse("core:audit")})
         items.append({"text": "Your account", "href": reverse("accounts:account")})

@@ -18,6 +18,8 @@ class CaseOut(Schema):
     design: str
     evidence_level: int
     direction: str
+    stopped_for: str
+    stopped_on: str | None
     year: int
     service_area: str
     typology: str
@@ -35,6 +37,7 @@ class CaseQuery(Schema):
     design: str = ""
     level: str = ""
     direction: str = ""
+    stopped: str = ""
     year: str = ""
 
 
@@ -45,7 +48,7 @@ class ErrorOut(Schema):
 def _out(case, score: float | None = None) -> dict:  # type: ignore[no-untyped-def]
     row = opendata.case_row(case)
     return {**{k: row[k] for k in ("id", "title", "summary", "design", "evidence_level", "direction",
-                                  "year", "service_area", "typology", "effect", "ci_low", "ci_high")},
+                                  "stopped_for", "stopped_on", "year", "service_area", "typology", "effect", "ci_low", "ci_high")},
             "score": score}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 DISCLOSURE_THRESHOLD = 10
 
@@ -99,3 +100,54 @@ def protect_arm_sizes(
         return None, None, shown_total, True
     a, b, total = protect_counts(counts=counts, threshold=DISCLOSURE_THRESHOLD)
     return a, b, total, None in (a, b, total)
+
+
+def evidence_from_trial(*, level: int, finding: str, downgrades: list[dict[str, str]],
+                        effect: float | None, ci: tuple[float, float] | None,
+                        higher_is_better: bool) -> Evidence:
+    """A trial case's evidence, as the trial's result computed it from what happened
+    (``seedbed.stats.evidence.trial_evidence``): its level, its finding (``harmful`` for a
+    trial stopped for harm) and the Nesta reasons with each downgrade's reason."""
+    base = evidence_for(theory_of_change=True, measured_change=True, comparison="randomised",
+                        effect=effect, ci=ci, higher_is_better=higher_is_better)
+    reasons = [r for r in base.reasons if not (downgrades and r.startswith("level 3"))]
+    reasons += [f"not level 3: {d.get('text', '')}" for d in downgrades]
+    return Evidence(level, finding or base.direction, tuple(reasons), base.warnings)
+
+
+SUPPRESSED_SMALL = "fewer than 10"
+SUPPRESSED_OTHER = "a number suppressed to protect other figures"
+
+
+def _shown(table: Any, i: int, j: int) -> str:
+    from seedbed.stats.disclosure import PRIMARY
+
+    value = table.values[i][j]
+    if value is not None:
+        return str(value)
+    return SUPPRESSED_SMALL if table.status(i, j) == PRIMARY else SUPPRESSED_OTHER
+
+
+def harm_statement(stopping: dict[str, Any] | None) -> str:
+    """One sentence per harm outcome at the last look before a trial stopped: people with
+    the harm and enrolled, per arm, with disclosure control (``seedbed.stats.disclosure``)
+    on the arm x (harm, no harm) table and its margins."""
+    from seedbed.stats.disclosure import protect_table
+
+    if not stopping:
+        return ""
+    sentences = []
+    look = stopping.get("look")
+    for row in stopping.get("harms") or []:
+        arms = [(row["arm"], row["n_arm"], row["events_arm"]),
+                (row["control"], row["n_control"], row["events_control"])]
+        table = protect_table(counts=[[e, max(n - e, 0)] for _, n, e in arms],
+                              threshold=DISCLOSURE_THRESHOLD)
+        parts = []
+        for i, (arm, _, _) in enumerate(arms):
+            events, enrolled = table.values[i][0], table.values[i][2]
+            rate = f" ({100 * events / enrolled:.0f}%)" if events is not None and enrolled else ""
+            parts.append(f"{_shown(table, i, 0)} of {_shown(table, i, 2)}{rate} in the {arm} arm")
+        when = f" at interim look {look}" if look else ""
+        sentences.append(f"{row.get('harm', 'Harm')}{when}: " + ", against ".join(parts) + ".")
+    return " ".join(sentences)

@@ -7,6 +7,7 @@ from django import forms
 from seedbed.core.forms import GovUKWidgetsMixin
 from seedbed.core.uploads import validate_upload_size
 from seedbed.library.models import Design, Direction
+from seedbed.library.selectors import STOPPED_CHOICES
 from seedbed.portfolio.models import Innovation, ServiceArea, Typology
 
 
@@ -40,6 +41,8 @@ class SearchForm(GovUKWidgetsMixin, forms.Form):
                               choices=[("", "Any level")] + [(str(n), f"Level {n}") for n in range(6)])
     direction = forms.ChoiceField(label="Result", required=False,
                                   choices=[("", "Any result"), *Direction.choices])
+    stopped = forms.ChoiceField(label="Stopped early", required=False,
+                                choices=[("", "Whether or not it stopped early"), *STOPPED_CHOICES])
     year = forms.ChoiceField(label="Year", required=False, choices=_year_choices)
 
 

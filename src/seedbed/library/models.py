@@ -46,7 +46,17 @@ class Direction(models.TextChoices):
     POSITIVE = "positive", "Positive"
     NULL = "null", "Null (no clear difference)"
     NEGATIVE = "negative", "Negative"
+    HARMFUL = "harmful", "Harmful (stopped early for harm)"
     UNKNOWN = "not measured", "Not measured"
+
+
+class StoppedFor(models.TextChoices):
+    """Why a trial stopped before its planned end (blank: it did not)."""
+
+    HARM = "harm", "Stopped early for harm"
+    BENEFIT = "benefit", "Stopped early for benefit"
+    FUTILITY = "futility", "Stopped early for futility"
+    OTHER = "other", "Stopped early for another reason"
 
 
 class Case(models.Model):
@@ -91,6 +101,12 @@ class Case(models.Model):
     n_comparison = models.PositiveIntegerField(null=True, blank=True)
     n_total = models.PositiveIntegerField(null=True, blank=True)
     numbers_suppressed = models.BooleanField(default=False)
+    # A trial that stopped early: why, when, the decision's reasons and the harm it found
+    # (counts in ``harm_finding`` have passed disclosure control).
+    stopped_for = models.CharField(max_length=20, choices=StoppedFor.choices, blank=True)
+    stopped_on = models.DateField(null=True, blank=True)
+    stop_reasons = models.TextField(blank=True)
+    harm_finding = models.TextField(blank=True)
     # Evidence (Nesta Standards of Evidence), computed, and overridable with a reason.
     theory_of_change = models.BooleanField(default=True)
     independent_replications = models.PositiveSmallIntegerField(default=0)
@@ -146,6 +162,10 @@ class Case(models.Model):
     def level(self) -> int:
         """The evidence level shown: the override when one was recorded, else the computed one."""
         return self.level_override if self.level_override is not None else self.evidence_level
+
+    @property
+    def stopped_early(self) -> bool:
+        return bool(self.stopped_for)
 
     @property
     def cost_per_outcome(self) -> Decimal | None:

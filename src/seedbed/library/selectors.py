@@ -9,8 +9,11 @@ from typing import Any
 from django.db.models import QuerySet
 
 from seedbed.core.access import is_staff_member
-from seedbed.library.models import Case, Design, Direction
+from seedbed.library.models import Case, Design, Direction, StoppedFor
 from seedbed.portfolio.models import Typology
+
+STOPPED_ANY = "any"
+STOPPED_CHOICES = [(STOPPED_ANY, "Stopped early, for any reason"), *StoppedFor.choices]
 
 # Cosine similarity below which a case is not shown as matching a query.
 MIN_SCORE = {"minilm": 0.33, "tfidf": 0.05}
@@ -24,6 +27,7 @@ class CaseFacets:
     design: str = ""
     level: str = ""
     direction: str = ""
+    stopped: str = ""  # "any" (stopped early for any reason) or a StoppedFor value
     year: str = ""
 
     @property
@@ -69,6 +73,10 @@ def _filter(rows: QuerySet[Case], facets: CaseFacets) -> QuerySet[Case]:
         rows = rows.filter(design=facets.design)
     if facets.direction:
         rows = rows.filter(direction=facets.direction)
+    if facets.stopped == STOPPED_ANY:
+        rows = rows.exclude(stopped_for="")
+    elif facets.stopped:
+        rows = rows.filter(stopped_for=facets.stopped)
     if facets.year.isdigit():
         rows = rows.filter(year=int(facets.year))
     return rows
@@ -76,6 +84,7 @@ def _filter(rows: QuerySet[Case], facets: CaseFacets) -> QuerySet[Case]:
 
 def _counts(cases: list[Case]) -> dict[str, list[tuple[str, str, int]]]:
     design_labels, direction_labels = dict(Design.choices), dict(Direction.choices)
+    stopped_labels = dict(StoppedFor.choices)
     typology_labels = dict(Typology.choices)
     areas = Counter((c.service_area.slug, c.service_area.name) for c in cases if c.service_area)
     return {
@@ -85,6 +94,7 @@ def _counts(cases: list[Case]) -> dict[str, list[tuple[str, str, int]]]:
         "design": [(k, design_labels[k], n) for k, n in sorted(Counter(c.design for c in cases).items())],
         "level": [(str(k), f"Level {k}", n) for k, n in sorted(Counter(c.level for c in cases).items())],
         "direction": [(k, direction_labels.get(k, k), n) for k, n in sorted(Counter(c.direction for c in cases).items())],
+        "stopped": [(k, stopped_labels[k], n) for k, n in sorted(Counter(c.stopped_for for c in cases if c.stopped_for).items())],
         "year": [(str(k), str(k), n) for k, n in sorted(Counter(c.year for c in cases).items(), reverse=True)],
     }
 

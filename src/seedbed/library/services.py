@@ -14,8 +14,22 @@ from django.utils import timezone
 
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
-from seedbed.library.evidence import evidence_for, protect_arm_sizes
-from seedbed.library.models import COMPARISON_OF_DESIGN, MEASURES_CHANGE, Attachment, Case, Design
+from seedbed.library.evidence import (
+    Evidence,
+    evidence_for,
+    evidence_from_trial,
+    harm_statement,
+    protect_arm_sizes,
+)
+from seedbed.library.models import (
+    COMPARISON_OF_DESIGN,
+    MEASURES_CHANGE,
+    Attachment,
+    Case,
+    Design,
+    Direction,
+    StoppedFor,
+)
 from seedbed.portfolio.models import Innovation, ServiceArea
 from seedbed.portfolio.services import innovation_evidence_record
 from seedbed.portfolio.services.innovation import innovation_for_record
@@ -36,6 +50,8 @@ ERROR_FILE_TYPE = "Upload a PDF, CSV, plain-text or Markdown file"
 ERROR_FILE_SIZE = "The file must be smaller than {mb} MB"
 ERROR_FILE_CONTENT = "The file's contents do not match a {kind} file"
 ERROR_COST = "The cost cannot be negative"
+ERROR_STOPPED_FOR = "Choose why the trial stopped early (harm, benefit, futility or other)"
+ERROR_STOPPED_ON = "Give the date the trial stopped"
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 ALLOWED_FILES = {".pdf": "application/pdf", ".csv": "text/csv", ".txt": "text/plain", ".md": "text/markdown"}
 
@@ -67,6 +83,8 @@ def case_create(
     innovation: Innovation | None = None, service_area: ServiceArea | None = None,
     typology: str = "", stage_reached: str = "", registry_url: str = "", citation: str = "",
     external_url: str = "", direction: str | None = None, publish: bool = False,
+    stopped_for: str = "", stopped_on: Any = None, stop_reasons: str = "",
+    harm_finding: str = "", evidence: Evidence | None = None,
 ) -> Case:
     """Write a case (a draft unless ``publish``) with its evidence level computed.
 
@@ -75,6 +93,12 @@ def case_create(
     good). ``direction`` may be given for designs without an interval (a probe's
     amplify/stop). Arm sizes pass disclosure control before they are stored. Service area,
     typology and stage reached default to the innovation's.
+
+    A trial that stopped early gives ``stopped_for`` (harm, benefit, futility, other),
+    ``stopped_on``, the decision's ``stop_reasons`` and the ``harm_finding`` (already
+    disclosure-controlled); one stopped for harm is recorded as harmful, whatever its
+    primary outcome showed. ``evidence`` (the trial's own computation, with its downgrades)
+    replaces the level computed from the design alone.
     """
     problems = _text_problems({"title": title, "summary": summary, "problem": problem,
                                "what_was_done": what_was_done})
@@ -86,15 +110,22 @@ def case_create(
     problems.update(_result_problems(effect, ci))
     if cost is not None and cost < 0:
         problems["cost"] = ERROR_COST
+    if stopped_for and stopped_for not in StoppedFor.values:
+        problems["stopped_for"] = ERROR_STOPPED_FOR
+    if stopped_for and stopped_on is None:
+        problems["stopped_on"] = ERROR_STOPPED_ON
     if problems:
         raise ValidationProblem(problems)
     design_value = Design(design)
-    found = evidence_for(
+    found = evidence or evidence_for(
         theory_of_change=theory_of_change, measured_change=design_value in MEASURES_CHANGE,
         comparison=COMPARISON_OF_DESIGN[design_value], effect=effect, ci=ci,
         higher_is_better=higher_is_better, replications=independent_replications,
         manualised=manualised,
     )
+    finding = found.direction if found.direction != "not measured" else (direction or found.direction)
+    if stopped_for == StoppedFor.HARM:
+        finding = Direction.HARMFUL
     shown_a, shown_b, shown_total, suppressed = protect_arm_sizes(n_intervention, n_comparison)
     with transaction.atomic():
         if source_record is not None:
@@ -110,8 +141,9 @@ def case_create(
             higher_is_better=higher_is_better, n_intervention=shown_a, n_comparison=shown_b,
             n_total=shown_total, numbers_suppressed=suppressed, theory_of_change=theory_of_change,
             independent_replications=independent_replications, manualised=manualised,
-            evidence_level=found.level,
-            direction=found.direction if found.direction != "not measured" else (direction or found.direction),
+            evidence_level=found.level, direction=finding,
+            stopped_for=stopped_for, stopped_on=stopped_on if stopped_for else None,
+            stop_reasons=stop_reasons.strip(), harm_finding=harm_finding.strip(),
             evidence_reasons=list(found.reasons), evidence_warnings=list(found.warnings),
             cost=cost, outcomes_achieved=outcomes_achieved, outcome_unit=outcome_unit,
             lessons_worked=lessons_worked, lessons_did_not=lessons_did_not,
@@ -134,6 +166,7 @@ def case_create(
         audit_append(action="library.case_create", actor=actor, obj=case, data={
             "source": source, "design": design, "evidence_level": case.evidence_level,
             "direction": case.direction, "suppressed": suppressed,
+            "stopped_for": case.stopped_for,
             "innovation": innovation.pk if innovation else None,
         })
         if publish:
@@ -145,7 +178,9 @@ def case_create_from_trial(*, trial: Any, actor: Any, publish: bool = True) -> C
     """The library case for a trial whose result has been published (the trials app's
     ``result_publish`` calls this). Reads the trial's protocol and ``TrialResult``; the
     innovation is the one the trial is linked to in the portfolio, if any. Published at
-    once unless ``publish=False`` (positive, null and negative results alike).
+    once unless ``publish=False`` (positive, null and negative results alike). The level and
+    finding are the result's own (computed from what happened, with its downgrades); a trial
+    that stopped early carries why, when, the decision's reasons and the harm it found.
     """
     result = getattr(trial, "result", None)
     if result is None or getattr(result, "published_at", None) is None:
@@ -159,6 +194,15 @@ def case_create_from_trial(*, trial: Any, actor: Any, publish: bool = True) -> C
     n_intervention = sum(v or 0 for k, v in arms.items() if k != control) or None
     ci = (result.ci_low, result.ci_high) if result.ci_low is not None and result.ci_high is not None else None
     innovation = innovation_for_record(trial)
+    analysis = result.analysis or {}
+    stopping = analysis.get("stopping") or {}
+    stopped_for = getattr(trial, "stopped_for", "") or ""
+    stopped_at = getattr(trial, "stopped_at", None)
+    evidence = evidence_from_trial(
+        level=result.evidence_level, finding=analysis.get("finding") or result.direction,
+        downgrades=list(result.evidence_reasons or []), effect=result.effect, ci=ci,
+        higher_is_better=protocol.higher_is_better,
+    )
     return case_create(
         service_area=_area_of(trial.organisation),
         title=trial.title, summary=result.plain_summary or protocol.question,
@@ -167,8 +211,13 @@ def case_create_from_trial(*, trial: Any, actor: Any, publish: bool = True) -> C
         source=Case.Source.TRIAL, source_record=trial, outcome=protocol.primary_outcome,
         effect=result.effect, ci=ci, higher_is_better=protocol.higher_is_better,
         n_intervention=n_intervention, n_comparison=n_comparison,
-        lessons_worked=result.lessons or "", innovation=innovation,
+        lessons_worked=result.lessons or "" if stopped_for != StoppedFor.HARM else "",
+        lessons_did_not=result.lessons or "" if stopped_for == StoppedFor.HARM else "",
+        innovation=innovation,
         registry_url=f"/trials/registry/{trial.pk}/", publish=publish,
+        stopped_for=stopped_for, stopped_on=stopped_at.date() if stopped_at else None,
+        stop_reasons=stopping.get("decision_reasons", ""),
+        harm_finding=harm_statement(stopping) if stopped_for else "", evidence=evidence,
     )
 
 

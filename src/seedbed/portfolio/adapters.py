@@ -88,6 +88,9 @@ def running_tests(innovations: list[Innovation]) -> list[RunningTest]:
         # Trials pause enrolment for a safety review when a harm boundary is crossed.
         paused = raw == "paused" or any(w in status.lower() for w in ("harm", "safety")) or bool(
             getattr(target, "paused_for_harm", False))
+        stopped = getattr(target, "get_stopped_for_display", None)
+        if callable(stopped) and bool(getattr(target, "stopped_for", None)):  # stopped early
+            status = f"{stopped()} ({status.lower()})"
         rows.append(RunningTest(link.innovation_id, link.get_kind_display(), link.label,
                                 status or "Not reported", paused))
     return rows

@@ -44,6 +44,14 @@ WARN_SMALL_COUNTS = "small_expected_counts"
 """An expected cell count is below 5: prefer Fisher's exact test."""
 
 ERR_DIFFERENCE = "difference must be 'absolute' or 'relative'"
+ERR_ALPHA = "alpha must lie strictly between 0 and 1, got {alpha!r}"
+
+
+def _check(difference: str, alpha: float) -> None:
+    if difference not in (DIFFERENCE_ABSOLUTE, DIFFERENCE_RELATIVE):
+        raise ValueError(ERR_DIFFERENCE)
+    if not (isinstance(alpha, int | float) and 0.0 < alpha < 1.0):
+        raise ValueError(ERR_ALPHA.format(alpha=alpha))
 
 
 def finish(
@@ -107,8 +115,7 @@ def compare_means(
     alpha: float = 0.05,
 ) -> Comparison:
     """Welch t comparison (absolute) or delta-method relative lift of two means."""
-    if difference not in (DIFFERENCE_ABSOLUTE, DIFFERENCE_RELATIVE):
-        raise ValueError(ERR_DIFFERENCE)
+    _check(difference, alpha)
     warnings = _mean_warnings(control, treatment)
     mc, mt = control.mean, treatment.mean
     vc, vt = control.variance, treatment.variance
@@ -178,8 +185,7 @@ def compare_proportions(
     alpha: float = 0.05,
 ) -> Comparison:
     """Wald difference in proportions, or delta-method relative lift (variance p(1-p))."""
-    if difference not in (DIFFERENCE_ABSOLUTE, DIFFERENCE_RELATIVE):
-        raise ValueError(ERR_DIFFERENCE)
+    _check(difference, alpha)
     warnings: list[str] = []
     for arm in (control, treatment):
         if arm.n <= 0:
@@ -239,8 +245,7 @@ def compare_ratios(
     alpha: float = 0.05,
 ) -> Comparison:
     """Difference (or relative difference) of two ratio metrics sum(y)/sum(x), delta method."""
-    if difference not in (DIFFERENCE_ABSOLUTE, DIFFERENCE_RELATIVE):
-        raise ValueError(ERR_DIFFERENCE)
+    _check(difference, alpha)
     warnings: list[str] = []
     rc, vc = _ratio(control, warnings)
     rt, vt = _ratio(treatment, warnings)

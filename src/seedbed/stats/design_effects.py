@@ -16,7 +16,7 @@
   Each cluster contributes n people at each of its b + k t measurements, so the people
   measured are clusters x n x (b + k t); "total" is not that number. This approximation
   is kept for comparison; designs are sized by the exact Hussey & Hughes variance in
-  ``seedbed.stats.cluster_power``, which the command line and the app use.
+  ``seedbed.stats.sw_power``, which the command line and the app use.
 - Group-sequential designs: the maximum sample size is the fixed one times the inflation
   factor of the boundaries (Jennison & Turnbull 2000, section 2.2;
   ``seedbed.stats.boundaries.inflation_factor``).
@@ -133,7 +133,7 @@ def stepped_wedge_sample_size(
     """Total sample and clusters for a stepped-wedge trial from an individually randomised n.
 
     Woertman's approximation (module docstring); clusters = total / cluster size, rounded up
-    to a multiple of the steps. Size designs with ``seedbed.stats.cluster_power``.
+    to a multiple of the steps. Size designs with ``seedbed.stats.sw_power``.
     """
     if math.isnan(n_per_arm) or n_per_arm <= 0:
         positive("n_per_arm", n_per_arm)

@@ -67,6 +67,7 @@ ERR_DF_METHOD = f"df_method must be one of: {', '.join(DF_METHODS)}"
 ERR_MOMENTS_SHAPE = "moments must have one row per cluster and k columns (k >= 1)"
 ERR_NEGATIVE_N = "cluster sizes n must be non-negative and finite"
 ERR_NOT_FINITE = "moments must be finite numbers"
+ERR_ALPHA = "alpha must lie strictly between 0 and 1, got {alpha!r}"
 
 METHOD_MIXED = "linear mixed model (random cluster intercept, REML)"
 
@@ -86,8 +87,8 @@ contrast); they are reported as NaN."""
 WARN_CLUSTER_VARIANCE_ZERO = "cluster_variance_estimated_zero"
 """The REML estimate of the between-cluster variance is on its boundary (zero)."""
 
-_GRID = 48
-_TOL = 1e-13
+_GRID = 24
+_TOL = 1e-11
 _RHO_MAX = 1.0 - 1e-9
 
 
@@ -220,7 +221,7 @@ class _Problem:
 
 def _reml_rho(prob: _Problem) -> float:
     """The REML estimate of rho in [0, _RHO_MAX]: grid, then golden section."""
-    grid = np.r_[0.0, special.expit(np.linspace(-12.0, 12.0, _GRID)), _RHO_MAX]
+    grid = np.r_[0.0, special.expit(np.linspace(-10.0, 10.0, _GRID)), _RHO_MAX]
     devs = np.array([prob.deviance(r)[0] for r in grid])
     i = int(np.argmin(devs))
     lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
@@ -306,6 +307,8 @@ def fit_random_intercept(
     """
     if df_method not in DF_METHODS:
         raise ValueError(ERR_DF_METHOD)
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(ERR_ALPHA.format(alpha=alpha))
     k_all = _check(moments)
     if len(names) != k_all:
         raise ValueError(ERR_MOMENTS_SHAPE)

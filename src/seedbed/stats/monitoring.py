@@ -8,6 +8,9 @@ look (Z > 0 favours the intervention), each look gets one recommendation:
 - ``consider_stopping_for_futility`` when Z < the non-binding futility boundary;
 - otherwise ``continue`` (or ``final_analysis_not_significant`` at the last planned look).
 
+``evaluate_harm_looks`` judges a harm outcome against its one-sided harm boundary only: a
+harm outcome is never recommended "stop for benefit", whatever its Z.
+
 Harm is checked first: a trial for a public service stops for harm even if a later analysis
 might have shown benefit. When the information actually reached differs from the plan, pass
 the observed fractions: spending-function boundaries are recomputed for them (Lan & DeMets
@@ -26,6 +29,7 @@ from seedbed.stats.boundaries import (
     CLASSIC_BOUNDARIES,
     GroupSequentialDesign,
     group_sequential_design,
+    one_sided_bounds,
 )
 
 RECOMMEND_CONTINUE = "continue"
@@ -41,6 +45,8 @@ WARN_MISSING_Z = "missing_z_statistic"
 WARN_OBSERVED_RATES_IGNORED = "observed_information_rates_ignored"
 """The observed information fractions did not increase strictly (or the design uses classic
 boundaries, which cannot be recomputed for unplanned looks): the planned boundaries apply."""
+WARN_NO_NEW_INFORMATION = "no_new_information_since_the_last_look"
+"""The information fraction did not grow since the last look: no more alpha was spent."""
 WARN_STOPPED_EARLIER = "already_stopped_at_an_earlier_look"
 """A stop was recommended at an earlier look; later looks are shown for the record only."""
 
@@ -153,3 +159,60 @@ def evaluate_looks(
             **{**last.__dict__, "warnings": last.warnings + (WARN_TOO_MANY_LOOKS,)}
         )
     return tuple(decisions)
+
+
+@dataclass(frozen=True)
+class HarmLookDecision:
+    """A harm outcome at one look: its Z against the one-sided harm boundary (Z <= bound)."""
+
+    look: int  # 1-based
+    information_rate: float
+    z: float
+    harm_z: float
+    recommendation: str  # RECOMMEND_STOP_HARM or RECOMMEND_CONTINUE, never benefit
+    warnings: tuple[str, ...] = ()
+
+
+def evaluate_harm_looks(
+    *,
+    harm_alpha: float,
+    harm_spending: str,
+    z_statistics: Sequence[float],
+    information_rates: Sequence[float],
+) -> tuple[HarmLookDecision, ...]:
+    """Each look of one harm outcome against its one-sided alpha-spending boundary.
+
+    The boundary at look k is the Lan & DeMets (1983) boundary for the information reached
+    at looks 1..k (``one_sided_bounds``), negated: harm is Z <= -b_k. A look at which the
+    information did not grow (the same enrolment as before, or already full) spends no more
+    alpha and keeps the previous boundary. Only "stop_for_harm" or "continue" is returned.
+    """
+    if len(information_rates) != len(z_statistics):
+        raise ValueError("one information rate per Z statistic")
+    rates: list[float] = []
+    reuse: list[bool] = []
+    for r in information_rates:
+        r = min(max(float(r), 1e-6), 1.0) if math.isfinite(float(r)) else 1e-6
+        grew = not rates or r > max(rates)
+        reuse.append(not grew)
+        if grew:
+            rates.append(r)
+    bounds = one_sided_bounds(rates=rates, alpha=harm_alpha, spending=harm_spending) if rates else ()
+    out: list[HarmLookDecision] = []
+    k = -1
+    for i, (z, reused) in enumerate(zip(z_statistics, reuse, strict=True)):
+        if not reused:
+            k += 1
+        warnings: list[str] = []
+        bound = -float(bounds[k])
+        z = float(z)
+        if not math.isfinite(z):
+            rec = RECOMMEND_CONTINUE
+            warnings.append(WARN_MISSING_Z)
+        else:
+            rec = RECOMMEND_STOP_HARM if z <= bound else RECOMMEND_CONTINUE
+        if reused:
+            warnings.append(WARN_NO_NEW_INFORMATION)
+        out.append(HarmLookDecision(look=i + 1, information_rate=rates[k], z=z, harm_z=bound,
+                                    recommendation=rec, warnings=tuple(warnings)))
+    return tuple(out)

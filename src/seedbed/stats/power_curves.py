@@ -28,8 +28,8 @@ from seedbed.stats.cluster_power import (
     binary_outcome,
     cluster_power,
     continuous_outcome,
-    stepped_wedge_power,
 )
+from seedbed.stats.sw_power import stepped_wedge_power
 
 DESIGN_INDIVIDUAL = "individual"
 DESIGN_CLUSTER = "cluster"

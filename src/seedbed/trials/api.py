@@ -44,6 +44,8 @@ class RegistryEntryOut(Schema):
     protocol_hash: str
     seed_commitment: str
     seed: str | None
+    stopped_for: str = ""  # harm, benefit, futility, other; empty unless it stopped early
+    stopped_at: dt.datetime | None = None
 
 
 class EnrolIn(Schema):

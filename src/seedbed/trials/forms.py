@@ -121,8 +121,17 @@ class ProtocolForm(TrialForm):
     clusters = _text("Clusters", required=False,
                      help_text="Cluster and stepped-wedge designs: one cluster name per line.")
     steps = forms.IntegerField(label="Steps (stepped wedge)", required=False, min_value=2)
-    cluster_size = forms.IntegerField(label="Average cluster size", required=False, min_value=1)
+    cluster_size = forms.IntegerField(
+        label="Average cluster size", required=False, min_value=1,
+        help_text="Stepped wedge: the average number of people per cluster in each period.",
+    )
     icc = _number("Intra-cluster correlation (ICC)", min_value=0, max_value=0.99)
+    first_period_start = forms.DateField(
+        label="First period starts on (stepped wedge)", required=False,
+        widget=forms.DateInput(attrs={"type": "date"}), error_messages={"invalid": "Enter a real date"},
+        help_text="Period 0 (every cluster unexposed) starts on this date; harm monitoring uses it.")
+    period_days = forms.IntegerField(label="Period length in days (stepped wedge)", required=False,
+                                     min_value=1, max_value=3650)
     effect_size = _number("Standardised effect size", help_text="Continuous outcomes: the smallest effect worth detecting, in standard deviations.")
     p_control = _number("Expected proportion in the control arm", help_text="Binary outcomes only.", min_value=0, max_value=1)
     p_treatment = _number("Expected proportion in the intervention arm", help_text="Binary outcomes only.", min_value=0, max_value=1)
@@ -160,7 +169,8 @@ class ProtocolForm(TrialForm):
         ("Outcomes", ("primary_outcome", "outcome_type", "higher_is_better",
                       "secondary_outcomes", "cost_measures")),
         ("Design and randomisation", ("design", "randomisation_unit", "arms", "strata",
-                                      "block_sizes", "clusters", "steps", "cluster_size", "icc")),
+                                      "block_sizes", "clusters", "steps", "cluster_size", "icc",
+                                      "first_period_start", "period_days")),
         ("Sample size and monitoring", ("effect_size", "p_control", "p_treatment", "alpha",
                                         "power", "sides", "interim_looks", "efficacy_looks",
                                         "futility_looks", "spending")),
@@ -295,7 +305,8 @@ class EnrolForm(TrialForm):
 
 
 class SafetyEventForm(TrialForm):
-    unit_ref = _line("Unit reference", max_length=100)
+    unit_ref = _line("Unit reference", max_length=100,
+                     help_text="The service's own reference for the person, never a name.")
     harm_outcome = forms.ModelChoiceField(queryset=None, label="Which harm",  # type: ignore[arg-type, var-annotated]
                                           error_messages={"required": "Choose which harm this is"})
     severity = forms.ChoiceField(label="Severity", choices=Severity.choices)
@@ -304,15 +315,49 @@ class SafetyEventForm(TrialForm):
                                                   "invalid": "Enter a real date"})
     description = _text("What happened", help_text="Do not include names.")
 
-    def prepare(self, *, harms: Any) -> None:  # type: ignore[override]
+    def prepare(self, *, harms: Any, clustered: bool = False) -> None:  # type: ignore[override]
         self.fields["harm_outcome"].queryset = harms  # type: ignore[attr-defined]
+        if clustered:
+            self.fields["unit_ref"].label = "Person's reference"
+            self.fields["unit_ref"].help_text = (
+                "The reference of the person within their cluster (enrolled on the enrolment "
+                "page), never a name.")
+
+
+class PersonEnrolForm(TrialForm):
+    """Enrol a person within an enrolled cluster (cluster and stepped-wedge trials)."""
+
+    cluster = forms.ChoiceField(label="Cluster", error_messages={"required": "Choose the cluster"})
+    unit_ref = _line("Person's reference", max_length=100,
+                     help_text="The service's own reference for the person, never a name.")
+    enrolled_on = forms.DateField(label="Date they joined", widget=forms.DateInput(attrs={"type": "date"}),
+                                  error_messages={"required": "Enter the date they joined",
+                                                  "invalid": "Enter a real date"})
+
+    def prepare(self, *, clusters: list[str]) -> None:  # type: ignore[override]
+        self.fields["cluster"].choices = [("", "Choose a cluster")] + [(c, c) for c in clusters]  # type: ignore[attr-defined]
+
+
+class GovUKRadios(forms.RadioSelect):
+    """Radios whose field id is the first radio's (the GOV.UK pattern), so that the error
+    summary links to it."""
+
+    def id_for_label(self, id_: str, index: str | None = None) -> str:
+        return id_ if index is None else super().id_for_label(id_, index)
 
 
 class DecisionForm(TrialForm):
-    decision = forms.ChoiceField(label="Decision", choices=SafetyDecision.Decision.choices)
+    """The safety lead's decision after a crossing: nothing is chosen for them (radios with
+    no default), and stopping asks why."""
+
+    decision = forms.ChoiceField(
+        label="Your decision", choices=SafetyDecision.Decision.choices, widget=GovUKRadios,
+        error_messages={"required": "Choose whether to continue or stop"},
+    )
     stop_reason = forms.ChoiceField(
-        label="If stopping, why", required=False,
-        choices=[("", "Not stopping"), *StopReason.choices],
+        label="If you stop the trial, why", required=False, choices=StopReason.choices,
+        widget=GovUKRadios, help_text="Shown wherever the trial appears: "
+        "on its registry page, its result, its report and its library case.",
     )
     reasons = _text("Reasons", help_text="Recorded in the audit chain and shown to the trial team.")
 

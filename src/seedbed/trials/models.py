@@ -187,6 +187,11 @@ class Protocol(models.Model):
     power = models.FloatField(default=0.8)
     sides = models.PositiveSmallIntegerField(default=2)
     interim_looks = models.PositiveSmallIntegerField(default=3)
+    # The stepped-wedge period schedule: period 0 (all clusters unexposed) starts on
+    # ``first_period_start``; each period lasts ``period_days``; a cluster whose crossover step
+    # is s is exposed from the start of period s. Harm monitoring splits person-time with it.
+    first_period_start = models.DateField("first period starts on", null=True, blank=True)
+    period_days = models.PositiveSmallIntegerField("period length (days)", null=True, blank=True)
     # Whether the interim looks also test the primary outcome for benefit (efficacy boundary)
     # and, optionally, for futility (non-binding). Without efficacy looks the sample size is
     # not inflated: the looks test the harm outcomes only.
@@ -393,6 +398,40 @@ class Allocation(models.Model):
         return f"{self.trial_id}:{self.stratum}:{self.position}"
 
 
+class Participant(models.Model):
+    """A person enrolled within an enrolled cluster (cluster and stepped-wedge designs).
+
+    In these designs an ``Allocation`` is a cluster, randomised as a unit; harm monitoring
+    counts people, so each person taking part is enrolled here with the date they joined.
+    Personal data: ``unit_ref`` is the service's pseudonymous reference, never a name.
+    """
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="participants")
+    allocation = models.ForeignKey(
+        Allocation, on_delete=models.PROTECT, related_name="participants"
+    )
+    unit_ref = models.CharField(max_length=100)
+    enrolled_on = models.DateField()
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    enrolled_at = models.DateTimeField()
+    idempotency_key = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["trial", "enrolled_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["trial", "unit_ref"], name="trials_participant_once"),
+            models.UniqueConstraint(
+                fields=["trial", "idempotency_key"], condition=~Q(idempotency_key=""),
+                name="trials_participant_idempotency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trial_id}:{self.unit_ref}"
+
+
 class Severity(models.TextChoices):
     MILD = "mild", "Mild"
     MODERATE = "moderate", "Moderate"
@@ -401,10 +440,17 @@ class Severity(models.TextChoices):
 
 
 class SafetyEvent(models.Model):
-    """A safety event reported by staff about an enrolled unit."""
+    """A safety event reported by staff about an enrolled unit.
+
+    In cluster designs the event is about a person (``participant``) within the cluster
+    whose slot is ``allocation``; in individually randomised trials ``participant`` is empty.
+    """
 
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="safety_events")
     allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="events")
+    participant = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
     harm_outcome = models.ForeignKey(
         HarmOutcome, on_delete=models.PROTECT, related_name="events"
     )
@@ -444,6 +490,9 @@ class InterimLook(models.Model):
     information_rate = models.FloatField()
     results = models.JSONField(default=list)
     crossed_harm = models.BooleanField(default=False)
+    # A boundary was crossed (harm, or the primary outcome's efficacy or futility boundary):
+    # the safety lead's decision is awaited until one is recorded against this look.
+    decision_needed = models.BooleanField(default=False)
     # The primary outcome against the efficacy (and futility) boundary, when planned.
     efficacy = models.JSONField(default=dict, blank=True)
     taken_at = models.DateTimeField()
@@ -462,7 +511,7 @@ class InterimLook(models.Model):
 
 
 class SafetyDecision(models.Model):
-    """What the safety lead decided after a harm boundary was crossed."""
+    """What the safety lead decided after a boundary was crossed (harm, benefit or futility)."""
 
     class Decision(models.TextChoices):
         CONTINUE = "continue", "Continue the trial"
@@ -499,6 +548,10 @@ class Notification(models.Model):
     body = models.TextField()
     created_at = models.DateTimeField()
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # Delivery attempts and the last failure, so that a message that could not be sent is
+    # visible to its recipient and retried (``trial_notifications_deliver``).
+    attempts = models.PositiveSmallIntegerField(default=0)
+    failure = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -10,7 +10,7 @@ stop it being computed (field -> message).
   reaches the power (``seedbed.stats.cluster_power.cluster_plan``).
 - Stepped wedge: the smallest multiple of the steps reaching the power under the Hussey &
   Hughes (2007) variance, one baseline period, ``cluster_size`` people per cluster per period
-  (``seedbed.stats.cluster_power.stepped_wedge_plan``).
+  (``seedbed.stats.sw_power.stepped_wedge_plan``).
 - Interim looks inflate the size only when the protocol plans efficacy looks (the primary
   outcome tested against the efficacy boundary of the registered spending function). Looks
   that test harm only, and non-binding futility looks, do not change the size.
@@ -22,15 +22,11 @@ import math
 from typing import Any
 
 from seedbed.stats.boundaries import group_sequential_design
-from seedbed.stats.cluster_power import (
-    binary_outcome,
-    cluster_plan,
-    continuous_outcome,
-    stepped_wedge_plan,
-)
+from seedbed.stats.cluster_power import binary_outcome, cluster_plan, continuous_outcome
 from seedbed.stats.design_effects import group_sequential_sample_size
 from seedbed.stats.power import sample_size_binary, sample_size_continuous
 from seedbed.stats.power_curves import default_sizes, power_curve
+from seedbed.stats.sw_power import stepped_wedge_plan
 
 ERROR_EFFECT = "Enter the smallest effect worth detecting (a standardised effect size such as 0.3)"
 ERROR_PROPORTIONS = "Enter the expected proportions in the control and intervention arms"
@@ -148,9 +144,6 @@ def compute_power(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str
             **effect_args, **curve_args, **spec,
         )
     except ValueError as exc:
-        if str(exc).startswith("a stepped-wedge trial of"):
-            steps = int(values.get("steps") or 2)
-            return {}, {"interim_looks": ERROR_TOO_MANY_LOOKS.format(steps=steps, most=steps)}
         return {}, _problem(exc)
     calc["curve"] = {
         "size_label": curve.size_label,
@@ -175,6 +168,11 @@ def _design_problems(values: dict[str, Any], design: str) -> dict[str, str]:
         problems["cluster_size"] = ERROR_CLUSTER_SIZE
     if design == "stepped_wedge" and (not values.get("steps") or int(values["steps"]) < 2):
         problems["steps"] = ERROR_STEPS
+    elif design == "stepped_wedge" and values.get("efficacy_looks"):
+        # one baseline period: a look can end each of the `steps` periods after it
+        steps, looks = int(values["steps"]), int(values.get("interim_looks") or 1)
+        if looks > steps:
+            problems["interim_looks"] = ERROR_TOO_MANY_LOOKS.format(steps=steps, most=steps)
     return problems
 
 

@@ -22,13 +22,11 @@ from seedbed.stats.disclosure import (
 from seedbed.stats.evidence import COMPARISON_NONE, evidence_level
 from seedbed.trials.models import (
     Allocation,
-    Design,
     Notification,
     Probe,
     Protocol,
     ProtocolVersion,
     SafetyDecision,
-    SafetyEvent,
     Trial,
     TrialResult,
 )
@@ -61,7 +59,8 @@ def probe_workspace_list() -> QuerySet[Probe]:
 
 
 def registry_entry(trial: Trial) -> dict[str, Any]:
-    """What the public registry shows about a trial (the seed only once revealed)."""
+    """What the public registry shows about a trial (the seed only once revealed; why and
+    when it stopped early, if it did, whatever its status now)."""
     first = trial.versions.order_by("number").first()
     return {
         "id": trial.pk, "title": trial.title, "status": trial.status,
@@ -69,6 +68,7 @@ def registry_entry(trial: Trial) -> dict[str, Any]:
         "protocol_hash": first.content_hash if first else "",
         "seed_commitment": trial.seed_commitment,
         "seed": trial.seed if trial.seed_revealed_at else None,
+        "stopped_for": trial.stopped_for, "stopped_at": trial.stopped_at,
     }
 
 
@@ -132,70 +132,6 @@ def risk_owner_choices() -> QuerySet[User]:
     staff = [r for r in Role.values if r != Role.RESIDENT]
     ids = Membership.objects.filter(role__in=staff).values_list("user_id", flat=True)
     return User.objects.filter(pk__in=ids, is_active=True).order_by("display_name", "username")
-
-
-def monitoring_summary(trial: Trial) -> dict[str, Any]:
-    """Unblinded: per-arm enrolment and harm events, every look, and the boundary chart data."""
-    arms = trial.protocol.arm_list
-    enrolled = dict(
-        Allocation.objects.filter(trial=trial).exclude(unit_ref="")
-        .values_list("arm").annotate(n=Count("id")).values_list("arm", "n")
-    )
-    harms = []
-    for harm in trial.harm_outcomes.all():
-        events = dict(
-            Allocation.objects.filter(trial=trial, events__harm_outcome=harm)
-            .values_list("arm").annotate(n=Count("id", distinct=True)).values_list("arm", "n")
-        )
-        harms.append({"harm": harm, "rows": [
-            {"arm": a, "enrolled": enrolled.get(a, 0), "with_event": events.get(a, 0)}
-            for a in (arms if trial.protocol.design == Design.INDIVIDUAL else enrolled)
-        ]})
-    looks = list(trial.looks.order_by("number"))
-    return {
-        "enrolled": enrolled, "harms": harms, "looks": looks,
-        "events": SafetyEvent.objects.filter(trial=trial).select_related(
-            "allocation", "harm_outcome", "reported_by"
-        )[:100],
-        "decisions": trial.decisions.select_related("decided_by"),
-        "chart": boundary_chart(trial, looks),
-    }
-
-
-def boundary_chart(trial: Trial, looks: list[Any]) -> dict[str, Any]:
-    """SVG geometry for the harm boundary chart: Z at each look against its boundary.
-
-    x: information fraction 0..1; y: Z from -5 to 5 (clipped). Points per harm and arm.
-    """
-    width, height, left, top, plot_w, plot_h = 640, 320, 60, 20, 560, 260
-
-    def x(rate: float) -> float:
-        return round(left + plot_w * min(max(rate, 0.0), 1.0), 1)
-
-    def y(z: float | None) -> float:
-        z = 0.0 if z is None else max(min(z, 5.0), -5.0)
-        return round(top + plot_h * (5.0 - z) / 10.0, 1)
-
-    series: dict[str, dict[str, Any]] = {}
-    for look in looks:
-        for r in look.results:
-            key = f"{r['harm']} – {r['arm']}"
-            s = series.setdefault(key, {"label": key, "points": [], "harm": [], "efficacy": []})
-            s["points"].append({"x": x(look.information_rate), "y": y(r["z"]), "z": r["z"],
-                                "look": look.number, "rate": look.information_rate,
-                                "recommendation": r["recommendation"]})
-            if r.get("harm_boundary") is not None:
-                s["harm"].append(f"{x(look.information_rate)},{y(r['harm_boundary'])}")
-            s["efficacy"].append(f"{x(look.information_rate)},{y(r['efficacy_boundary'])}")
-    for s in series.values():
-        s["harm_path"] = " ".join(s["harm"])
-        s["efficacy_path"] = " ".join(s["efficacy"])
-        s["line_path"] = " ".join(f"{p['x']},{p['y']}" for p in s["points"])
-    ticks = [{"z": z, "y": y(z)} for z in (-4, -2, 0, 2, 4)]
-    xticks = [{"rate": r, "x": x(r), "label": f"{int(r * 100)}%"} for r in (0, 0.25, 0.5, 0.75, 1.0)]
-    return {"width": width, "height": height, "left": left, "top": top, "plot_w": plot_w,
-            "plot_h": plot_h, "series": list(series.values()), "yticks": ticks,
-            "xticks": xticks, "zero_y": y(0.0), "bottom": top + plot_h}
 
 
 def notifications_for(user: User, trial: Trial) -> QuerySet[Notification]:

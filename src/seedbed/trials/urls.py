@@ -1,6 +1,6 @@
 from django.urls import path
 
-from seedbed.trials.views import frontline, monitoring, probes, registry, work
+from seedbed.trials.views import frontline, monitoring, probes, registry, safety, work
 
 app_name = "trials"
 
@@ -26,4 +26,6 @@ urlpatterns = [
     path("<int:trial_id>/enrol/", frontline.enrol, name="enrol"),
     path("<int:trial_id>/safety-events/new/", frontline.event_report, name="event_report"),
     path("<int:trial_id>/monitoring/", monitoring.monitoring, name="monitoring"),
+    path("safety/", safety.workspace, name="safety_workspace"),
+    path("safety/events/<int:event_id>/review/", safety.event_review, name="event_review"),
 ]

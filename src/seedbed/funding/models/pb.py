@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 
@@ -15,6 +17,15 @@ PB_RULES = (
     ("mes-add1-fill", "Method of Equal Shares (add1, then fill with greedy)"),
     ("phragmen", "Sequential Phragmén"),
 )
+
+
+def random_row_id() -> int:
+    """A random 62-bit row id (above 2**32, clear of any sequence's ids).
+
+    Ballots, their choices and the register's marks take random ids and ballots keep no time,
+    so the order of rows cannot pair a voter's mark with their ballot.
+    """
+    return secrets.randbelow(2**62 - 2**32) + 2**32
 
 
 class PbRound(Record):
@@ -78,7 +89,7 @@ class PbElector(Record):
     resident votes online only once their account is matched, and a paper ballot names the
     voter by the same reference, so one person has one vote whichever way they cast it.
 
-    Personal data: the reference is exported with the person's data and deleted on erasure.
+    Personal data: the register reference, tied to the account and deleted with it.
     """
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pb_elector")
@@ -139,13 +150,17 @@ class PbVoterMark(Record):
 
     One mark per register reference and one per account in each round, whatever the channel;
     online marks carry both. Ballots carry no voter, so how someone voted is not stored with
-    who they are.
+    who they are; marks keep only the day, and marks, ballots and choices take random ids.
+
+    Personal data: the account and the register reference; kept with the round as its marked
+    register.
     """
 
     class Channel(models.TextChoices):
         ONLINE = "online", "Online"
         PAPER = "paper", "Paper"
 
+    id = models.BigIntegerField(primary_key=True, default=random_row_id, editable=False)
     round = models.ForeignKey(PbRound, on_delete=models.PROTECT, related_name="voter_marks")
     voter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="pb_marks")
@@ -168,7 +183,8 @@ class PbVoterMark(Record):
 class PbBallot(Record):
     """One ballot, cast online or keyed in from paper by the round's ballot officer.
 
-    A ballot holds no voter: who voted is in ``PbVoterMark``. A paper ballot holds the issued
+    A ballot holds no voter and no time: who voted is in ``PbVoterMark``, and the ballot's
+    random id says nothing about when it was cast. A paper ballot holds the issued
     number it was printed with (used once) and the officer who keyed it in.
     ``paper_reference`` is the free-text reference of paper ballots keyed in before the
     register of numbers existed; new ballots leave it empty.
@@ -178,13 +194,13 @@ class PbBallot(Record):
         ONLINE = "online", "Online"
         PAPER = "paper", "Paper"
 
+    id = models.BigIntegerField(primary_key=True, default=random_row_id, editable=False)
     round = models.ForeignKey(PbRound, on_delete=models.PROTECT, related_name="ballots")
     channel = models.CharField(max_length=6, choices=Channel.choices, default=Channel.ONLINE)
     paper_number = models.OneToOneField(PbBallotNumber, null=True, blank=True, on_delete=models.PROTECT,
                                         related_name="ballot")
     paper_reference = models.CharField(max_length=40, blank=True)
     keyed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
@@ -199,6 +215,7 @@ class PbBallot(Record):
 
 
 class PbChoice(Record):
+    id = models.BigIntegerField(primary_key=True, default=random_row_id, editable=False)
     ballot = models.ForeignKey(PbBallot, on_delete=models.CASCADE, related_name="choices")
     project = models.ForeignKey(PbProject, on_delete=models.PROTECT, related_name="choices")
     points = models.PositiveIntegerField(default=1)

@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from seedbed.accounts.models import User
@@ -39,6 +40,7 @@ def _register_rows(round_: PbRound) -> list[dict]:
 
 
 @require_http_methods(["GET"])
+@never_cache
 def pb_numbers(request: HttpRequest, round_id: int) -> HttpResponse:
     """The printable register of the round's issued ballot numbers (managers and officers)."""
     round_ = access_pb_numbers(request.user, round_id)
@@ -50,6 +52,7 @@ def pb_numbers(request: HttpRequest, round_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET"])
+@never_cache
 def pb_numbers_csv(request: HttpRequest, round_id: int) -> HttpResponse:
     """The register as CSV, to print ballot papers from (round, batch, ballot number)."""
     round_ = access_pb_numbers(request.user, round_id)
@@ -60,7 +63,6 @@ def pb_numbers_csv(request: HttpRequest, round_id: int) -> HttpResponse:
         writer.writerow([round_.pk, number.batch, number_display(number.number)])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="seedbed-pb-round-{round_.pk}-ballot-numbers.csv"'
-    response["Cache-Control"] = "no-store"
     return response
 
 

@@ -9,6 +9,7 @@ already made instead of drawing again.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 from django.db import transaction
@@ -17,7 +18,7 @@ from django.utils import timezone
 from seedbed.accounts.models import Organisation, User
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
-from seedbed.trials.models import Allocation, Design, Trial
+from seedbed.trials.models import Allocation, Design, Participant, Trial
 
 ERROR_NOT_OPEN = "Enrolment is not open for this trial ({status})"
 ERROR_UNIT = "Enter the unit's reference"
@@ -26,6 +27,12 @@ ERROR_KEY_REUSED = "This idempotency key was already used to enrol a different u
 ERROR_STRATUM = "Choose one of the trial's strata: {strata}"
 ERROR_CLUSTER = "Choose one of the trial's clusters"
 ERROR_CLUSTER_ENROLLED = "This cluster is already enrolled"
+ERROR_NOT_CLUSTERED = "People are enrolled within clusters only in cluster and stepped-wedge trials"
+ERROR_CLUSTER_NOT_ENROLLED = "Enrol this cluster before enrolling people in it"
+ERROR_PERSON = "Enter the person's reference"
+ERROR_PERSON_ALREADY = "This person is already enrolled in the trial"
+ERROR_PERSON_KEY_REUSED = "This idempotency key was already used to enrol a different person"
+ERROR_ENROLLED_ON = "The enrolment date cannot be in the future"
 ERROR_FULL = "Every slot in this stratum is taken: the registered sample size has been reached"
 
 
@@ -98,3 +105,54 @@ def allocation_draw(
         )
     slot.replayed = False  # type: ignore[attr-defined]
     return slot
+
+
+def participant_enrol(
+    *, actor: User, trial: Trial, cluster: str, unit_ref: str, enrolled_on: dt.date,
+    idempotency_key: str = "",
+) -> Participant:
+    """Enrol a person within an enrolled cluster (cluster and stepped-wedge designs).
+
+    The cluster was randomised as a unit; the person takes its arm (or, in a stepped wedge,
+    its schedule) and is counted by harm monitoring from ``enrolled_on``. Preconditions as
+    ``allocation_draw``. A repeated ``idempotency_key`` for the same person returns the
+    enrolment already made (``replayed`` True).
+    """
+    unit_ref = unit_ref.strip()
+    idempotency_key = idempotency_key.strip()
+    with transaction.atomic():
+        locked = Trial.objects.select_for_update().get(pk=trial.pk)
+        if idempotency_key:
+            earlier = Participant.objects.filter(trial=locked, idempotency_key=idempotency_key).first()
+            if earlier is not None:
+                if earlier.unit_ref != unit_ref:
+                    raise ValidationProblem({"idempotency_key": ERROR_PERSON_KEY_REUSED})
+                earlier.replayed = True  # type: ignore[attr-defined]
+                return earlier
+        if locked.protocol.design == Design.INDIVIDUAL:
+            raise ValidationProblem({"__all__": ERROR_NOT_CLUSTERED})
+        if not locked.enrolment_open:
+            raise ValidationProblem(
+                {"__all__": ERROR_NOT_OPEN.format(status=locked.get_status_display().lower())}
+            )
+        problems: dict[str, str] = {}
+        slot = Allocation.objects.filter(trial=locked, cluster=cluster).exclude(unit_ref="").first()
+        if slot is None:
+            problems["cluster"] = ERROR_CLUSTER_NOT_ENROLLED
+        if not unit_ref:
+            problems["unit_ref"] = ERROR_PERSON
+        elif Participant.objects.filter(trial=locked, unit_ref=unit_ref).exists():
+            problems["unit_ref"] = ERROR_PERSON_ALREADY
+        if enrolled_on > timezone.localdate():
+            problems["enrolled_on"] = ERROR_ENROLLED_ON
+        if problems or slot is None:
+            raise ValidationProblem(problems)
+        person = Participant.objects.create(
+            trial=locked, allocation=slot, unit_ref=unit_ref, enrolled_on=enrolled_on,
+            enrolled_by=actor, enrolled_at=timezone.now(), idempotency_key=idempotency_key,
+        )
+        audit_append(action="trials.participant_enrol", actor=actor, obj=person,
+                     data={"trial": locked.pk, "cluster_position": slot.position,
+                           "enrolled_on": enrolled_on.isoformat()})
+    person.replayed = False  # type: ignore[attr-defined]
+    return person

@@ -1,15 +1,27 @@
-"""Safety monitoring: events, interim looks against the registered harm boundaries, decisions.
+"""Safety monitoring: events, interim looks against the registered boundaries, decisions.
 
-At each look, for each harm outcome, the proportion of enrolled units with at least one
-event is compared between each intervention arm and the control arm (the first arm):
+At each look, for each harm outcome, harm is measured in PEOPLE for the trial's design
+(``seedbed.trials.harm_data``; statistics and sources in ``seedbed.stats.harm``):
 
-    Z = (p_control - p_intervention) / sqrt(pbar (1 - pbar) (1/n_c + 1/n_i))
+- individually randomised: people with at least one event / people enrolled, per arm,
+  pooled two-proportion score test (Agresti 2013, section 3.1.3);
+- cluster randomised: each cluster's risk (its people with an event / its people enrolled)
+  compared between arms by the cluster-level t-test (Hayes & Moulton 2017, section 9.2.1),
+  the t turned into the normal Z with the same tail probability;
+- stepped wedge: first events per person-time in exposed against unexposed periods (a
+  cluster is unexposed before its crossover step), by the score test of a Poisson model with
+  cluster and period fixed effects (McCullagh & Nelder 1989; checked against statsmodels).
 
-so that Z < 0 means more harm under the intervention (the engine's convention: Z > 0
-favours the intervention). The Z statistics of every look so far are evaluated against the
-harm outcome's one-sided alpha-spending boundary at the observed information fractions
-(enrolled / planned) by ``seedbed.stats.monitoring.evaluate_looks``. A crossing pauses
-enrolment at once, notifies the safety lead, and waits for their decision.
+Z < 0 means more harm under the intervention. The Z of every look so far is judged against
+the harm outcome's own one-sided alpha-spending boundary at the observed information
+fractions (``seedbed.stats.monitoring.evaluate_harm_looks``, Lan & DeMets 1983): a harm
+outcome is only ever tested for harm, never recommended "stop for benefit". A crossing
+pauses enrolment at once, emails the safety lead, and waits for their decision.
+
+When the protocol plans efficacy looks, the primary outcome is also analysed at each look
+against the efficacy boundary and, if planned, the non-binding futility boundary
+(``seedbed.trials.services.efficacy``); a benefit or futility recommendation waits for the
+safety lead's decision (continue, or stop with the reason), like a harm crossing.
 """
 
 from __future__ import annotations
@@ -18,32 +30,36 @@ import datetime as dt
 import math
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 
 from seedbed.accounts.models import User
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
-from seedbed.stats.boundaries import group_sequential_design
-from seedbed.stats.monitoring import RECOMMEND_STOP_HARM, evaluate_looks
+from seedbed.stats.monitoring import RECOMMEND_STOP_HARM, evaluate_harm_looks
+from seedbed.trials.harm_data import harm_comparisons, information_rate, people_enrolled
 from seedbed.trials.jsonsafe import json_safe
 from seedbed.trials.models import (
     Allocation,
     Design,
     HarmOutcome,
     InterimLook,
-    Notification,
+    Participant,
     SafetyDecision,
     SafetyEvent,
     Severity,
     StopReason,
     Trial,
 )
+from seedbed.trials.services.efficacy import NEEDS_DECISION, efficacy_look
+from seedbed.trials.services.notifications import site_link, trial_notify
 
 ERROR_NOT_ENROLLED = "No unit with this reference is enrolled in the trial"
+ERROR_NOT_A_PERSON = (
+    "No person with this reference is enrolled in a cluster of this trial: enrol them in "
+    "their cluster first"
+)
 ERROR_SEVERITY = "Choose the severity"
 ERROR_DESCRIPTION = "Describe what happened"
 ERROR_HARM = "Choose which harm outcome this event is"
@@ -54,18 +70,54 @@ ERROR_ALL_LOOKS = "Every planned look ({looks}) has been taken"
 ERROR_DECISION = "Choose whether to continue or stop"
 ERROR_REASONS = "Give the reasons for the decision"
 ERROR_STOP_REASON = "Choose why the trial stops (harm, benefit, futility or another reason)"
-ERROR_NOT_PAUSED = "A decision is recorded when enrolment is paused for safety review"
+ERROR_NOT_PAUSED = (
+    "A decision is recorded when a boundary has been crossed: enrolment is paused, or a look "
+    "awaits a decision"
+)
+ERROR_NOT_SAFETY_LEAD = "Only the trial's safety lead reviews its safety events"
+ERROR_ALREADY_REVIEWED = "This event has already been reviewed"
 MESSAGE_PAUSED = "Look {look}: {harm} crossed its harm boundary (Z = {z:.2f} at or below {bound:.2f})"
+MESSAGE_PRIMARY_HARM = (
+    "Look {look}: the primary outcome is significantly worse under the intervention "
+    "(Z = {z:.2f} at or below {bound:.2f})"
+)
+MESSAGE_EFFICACY = {
+    "stop_for_benefit": "Look {look}: the primary outcome crossed the efficacy boundary "
+                        "(Z = {z:.2f} at or above {bound:.2f})",
+    "consider_stopping_for_futility": "Look {look}: the primary outcome is below the "
+                                      "non-binding futility boundary (Z = {z:.2f})",
+}
+SUBJECT_SERIOUS = "Serious safety event reported: {trial}"
+SUBJECT_PAUSED = "Enrolment paused: {trial}"
+SUBJECT_CROSSING = "A stopping boundary was crossed: {trial}"
+
+
+def _safety_link() -> str:
+    return site_link(reverse("trials:safety_workspace"))
+
+
+def _person(trial: Trial, unit_ref: str) -> tuple[Allocation | None, Participant | None]:
+    """The enrolled unit an event is about: a person (within a cluster in cluster designs)."""
+    if trial.protocol.design == Design.INDIVIDUAL:
+        allocation = Allocation.objects.filter(trial=trial, unit_ref=unit_ref).exclude(unit_ref="").first()
+        return allocation, None
+    participant = Participant.objects.select_related("allocation").filter(
+        trial=trial, unit_ref=unit_ref).first()
+    return (participant.allocation if participant else None), participant
 
 
 def safety_event_record(
     *, actor: User, trial: Trial, unit_ref: str, harm_outcome: HarmOutcome, severity: str,
     description: str, occurred_on: dt.date, idempotency_key: str = "",
 ) -> SafetyEvent:
-    """Record a safety event about an enrolled unit (the reporter is not shown its arm).
+    """Record a safety event about an enrolled person (the reporter is not shown its arm).
 
-    A repeated ``idempotency_key`` returns the event already recorded (``replayed`` True).
+    In cluster and stepped-wedge trials ``unit_ref`` is a person enrolled within a cluster
+    (``participant_enrol``). A serious event emails the trial's safety lead at once (after
+    commit, through the trials outbox). A repeated ``idempotency_key`` returns the event
+    already recorded (``replayed`` True).
     """
+    unit_ref = unit_ref.strip()
     problems: dict[str, str] = {}
     if severity not in Severity.values:
         problems["severity"] = ERROR_SEVERITY
@@ -73,168 +125,164 @@ def safety_event_record(
         problems["description"] = ERROR_DESCRIPTION
     if harm_outcome.trial_id != trial.pk:
         problems["harm_outcome"] = ERROR_HARM
-    allocation = Allocation.objects.filter(trial=trial, unit_ref=unit_ref.strip()).exclude(
-        unit_ref=""
-    ).first()
+    allocation, participant = _person(trial, unit_ref) if unit_ref else (None, None)
     if allocation is None:
-        problems["unit_ref"] = ERROR_NOT_ENROLLED
+        clustered = trial.protocol.design != Design.INDIVIDUAL
+        problems["unit_ref"] = ERROR_NOT_A_PERSON if clustered else ERROR_NOT_ENROLLED
     idempotency_key = idempotency_key.strip()
     with transaction.atomic():
         if idempotency_key:
             earlier = SafetyEvent.objects.filter(trial=trial, idempotency_key=idempotency_key).first()
             if earlier is not None:
-                if earlier.allocation.unit_ref != unit_ref.strip():
+                earlier_ref = (earlier.participant.unit_ref if earlier.participant is not None
+                               else earlier.allocation.unit_ref)
+                if earlier_ref != unit_ref:
                     raise ValidationProblem({"idempotency_key": ERROR_KEY_REUSED})
                 earlier.replayed = True  # type: ignore[attr-defined]
                 return earlier
         if problems:
             raise ValidationProblem(problems)
         event = SafetyEvent.objects.create(  # type: ignore[misc]
-            trial=trial, allocation=allocation, harm_outcome=harm_outcome, severity=severity,
+            trial=trial, allocation=allocation, participant=participant,
+            harm_outcome=harm_outcome, severity=severity,
             description=description.strip(), occurred_on=occurred_on, reported_by=actor,
             reported_at=timezone.now(), idempotency_key=idempotency_key,
         )
         audit_append(action="trials.safety_event", actor=actor, obj=event,
                      data={"trial": trial.pk, "severity": severity, "harm": harm_outcome.pk})
+        if severity == Severity.SERIOUS and trial.safety_lead is not None:
+            trial_notify(
+                recipient=trial.safety_lead, trial=trial,
+                subject=SUBJECT_SERIOUS.format(trial=trial.title),
+                body=(f"A serious safety event ({harm_outcome.name}, on {occurred_on:%d %B %Y}) "
+                      f"was reported in the trial {trial.title}. Review it in your safety "
+                      f"workspace: {_safety_link()}"),
+            )
     event.replayed = False  # type: ignore[attr-defined]
     return event
 
 
-def _harm_z(counts: dict[str, tuple[int, int]], control: str, arm: str) -> float:
-    n_c, e_c = counts.get(control, (0, 0))
-    n_i, e_i = counts.get(arm, (0, 0))
-    if n_c == 0 or n_i == 0:
-        return math.nan
-    pbar = (e_c + e_i) / (n_c + n_i)
-    var = pbar * (1 - pbar) * (1 / n_c + 1 / n_i)
-    if var <= 0:
-        return 0.0
-    return (e_c / n_c - e_i / n_i) / math.sqrt(var)
+def safety_event_review(*, actor: User, event: SafetyEvent) -> SafetyEvent:
+    """The safety lead marks an event reviewed (audited; once only)."""
+    with transaction.atomic():
+        event = SafetyEvent.objects.select_for_update().select_related("trial").get(pk=event.pk)
+        if event.trial.safety_lead_id != actor.pk:
+            raise ValidationProblem({"__all__": ERROR_NOT_SAFETY_LEAD})
+        if event.reviewed_at is not None:
+            raise ValidationProblem({"__all__": ERROR_ALREADY_REVIEWED})
+        event.reviewed_at = timezone.now()
+        event.reviewed_by = actor
+        event.save(update_fields=["reviewed_at", "reviewed_by"])
+        audit_append(action="trials.safety_event_review", actor=actor, obj=event,
+                     data={"trial": event.trial_id})
+    return event
 
 
-def harm_counts(trial: Trial, harm: HarmOutcome) -> dict[str, tuple[int, int]]:
-    """Per arm: (units enrolled, units with at least one event of this harm outcome)."""
-    enrolled = dict(
-        Allocation.objects.filter(trial=trial).exclude(unit_ref="")
-        .values_list("arm").annotate(n=Count("id")).values_list("arm", "n")
-    )
-    with_event = dict(
-        Allocation.objects.filter(trial=trial, events__harm_outcome=harm)
-        .values_list("arm").annotate(n=Count("id", distinct=True)).values_list("arm", "n")
-    )
-    return {arm: (n, with_event.get(arm, 0)) for arm, n in enrolled.items()}
-
-
-def _planned_total(trial: Trial) -> int:
-    protocol = trial.protocol
-    if protocol.design in (Design.CLUSTER, Design.STEPPED_WEDGE):
-        return max(len(protocol.cluster_list), 1)
-    return max(int(protocol.sample_size_per_arm or 0) * len(protocol.arm_list), 1)
-
-
-def _evaluate(trial: Trial, rate: float, previous: list[InterimLook]) -> list[dict[str, Any]]:
-    protocol = trial.protocol
-    arms = protocol.arm_list
-    control = arms[0]
-    looks = max(int(protocol.interim_looks or 1), 1)
+def _harm_results(trial: Trial, rate: float, previous: list[InterimLook],
+                  as_of: dt.date) -> list[dict[str, Any]]:
+    """Each harm outcome x comparison at this look, judged against its harm boundary only."""
     rates = [p.information_rate for p in previous] + [rate]
-    for i in range(1, len(rates)):  # the engine needs strictly increasing fractions
-        rates[i] = max(rates[i], rates[i - 1] + 1e-6)
     out: list[dict[str, Any]] = []
     for harm in trial.harm_outcomes.all():
-        counts = harm_counts(trial, harm)
-        design = group_sequential_design(
-            looks=looks, alpha=protocol.alpha, sides=protocol.sides, spending=protocol.spending,
-            harm_alpha=harm.boundary_alpha, harm_spending=harm.boundary_spending,
-        )
-        for arm in arms[1:]:
+        for row in harm_comparisons(trial, harm, as_of=as_of):
             history = [
                 r["z"] for p in previous for r in p.results
-                if r["harm_id"] == harm.pk and r["arm"] == arm
+                if r["harm_id"] == harm.pk and r["arm"] == row["arm"]
             ]
-            z = _harm_z(counts, control, arm)
-            zs = [v if v is not None else math.nan for v in history] + [z]
-            decision = evaluate_looks(
-                design=design, z_statistics=zs, observed_information_rates=[min(r, 1.0) for r in rates]
+            zs = [v if v is not None else math.nan for v in history]
+            zs = [math.nan] * (len(previous) - len(zs)) + zs + [row["z"]]
+            decision = evaluate_harm_looks(
+                harm_alpha=harm.boundary_alpha, harm_spending=harm.boundary_spending,
+                z_statistics=zs, information_rates=rates,
             )[-1]
             out.append({
-                "harm_id": harm.pk, "harm": harm.name, "arm": arm, "control": control,
-                "n_control": counts.get(control, (0, 0))[0], "events_control": counts.get(control, (0, 0))[1],
-                "n_arm": counts.get(arm, (0, 0))[0], "events_arm": counts.get(arm, (0, 0))[1],
-                "z": z if math.isfinite(z) else None,
-                "harm_boundary": decision.harm_z, "efficacy_boundary": decision.efficacy_z,
-                "recommendation": decision.recommendation,
+                "harm_id": harm.pk, "harm": harm.name, **row,
+                "z": row["z"] if math.isfinite(row["z"]) else None,
+                "harm_boundary": decision.harm_z, "recommendation": decision.recommendation,
+                "warnings": [*row["warnings"], *decision.warnings],
             })
     return out
 
 
-def _notify(*, recipient: User, trial: Trial, subject: str, body: str) -> Notification:
-    note = Notification.objects.create(
-        recipient=recipient, trial=trial, subject=subject, body=body, created_at=timezone.now()
-    )
-
-    def send() -> None:
-        if recipient.email:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email],
-                      fail_silently=True)
-            Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
-
-    transaction.on_commit(send)
-    return note
-
-
 def interim_look_run(*, actor: User, trial: Trial) -> InterimLook:
-    """Take the next interim look; a harm-boundary crossing pauses enrolment at once."""
+    """Take the next interim look; a harm-boundary crossing pauses enrolment at once.
+
+    Any crossing (harm; or, with efficacy looks planned, benefit or futility on the primary
+    outcome) marks the look as awaiting the safety lead's decision and emails them.
+    """
     with transaction.atomic():
-        trial = Trial.objects.select_for_update().get(pk=trial.pk)
+        trial = Trial.objects.select_for_update().select_related("protocol", "safety_lead").get(pk=trial.pk)
         if trial.status not in (Trial.Status.RECRUITING, Trial.Status.PAUSED):
             raise ValidationProblem({"__all__": ERROR_NOT_MONITORED})
         previous = list(trial.looks.order_by("number"))
         planned = max(int(trial.protocol.interim_looks or 1), 1)
         if len(previous) >= planned:
             raise ValidationProblem({"__all__": ERROR_ALL_LOOKS.format(looks=planned)})
-        enrolled = Allocation.objects.filter(trial=trial).exclude(unit_ref="").count()
-        if enrolled == 0:
+        if people_enrolled(trial) == 0:
             raise ValidationProblem({"__all__": ERROR_NO_ENROLMENT})
-        rate = min(enrolled / _planned_total(trial), 1.0)
-        results = _evaluate(trial, rate, previous)
+        as_of = timezone.localdate()
+        rate = information_rate(trial, as_of=as_of)
+        results = _harm_results(trial, rate, previous, as_of)
+        efficacy = efficacy_look(trial=trial, rate=rate, previous=previous)
         crossed = [r for r in results if r["recommendation"] == RECOMMEND_STOP_HARM]
+        efficacy_rec = efficacy.get("recommendation", "")
+        number = len(previous) + 1
+        reasons = [MESSAGE_PAUSED.format(look=number, harm=r["harm"], z=r["z"], bound=r["harm_boundary"])
+                   for r in crossed]
+        if efficacy_rec == RECOMMEND_STOP_HARM:
+            reasons.append(MESSAGE_PRIMARY_HARM.format(look=number, z=efficacy["z"],
+                                                       bound=-efficacy["efficacy_boundary"]))
+        elif efficacy_rec in MESSAGE_EFFICACY:
+            reasons.append(MESSAGE_EFFICACY[efficacy_rec].format(
+                look=number, z=efficacy["z"], bound=efficacy["efficacy_boundary"]))
         look = InterimLook.objects.create(
-            trial=trial, number=len(previous) + 1, information_rate=rate,
-            results=json_safe(results),
-            crossed_harm=bool(crossed), taken_at=timezone.now(), taken_by=actor,
+            trial=trial, number=number, information_rate=rate, results=json_safe(results),
+            efficacy=json_safe(efficacy), crossed_harm=bool(crossed),
+            decision_needed=bool(crossed) or efficacy_rec in NEEDS_DECISION,
+            taken_at=timezone.now(), taken_by=actor,
         )
         audit_append(action="trials.interim_look", actor=actor, obj=look, data=json_safe({
             "trial": trial.pk, "look": look.number, "information_rate": round(rate, 6),
             "z": [r["z"] for r in results],
             "recommendations": [r["recommendation"] for r in results],
+            "efficacy": {k: efficacy.get(k) for k in ("status", "z", "recommendation")} if efficacy else {},
         }))
-        if crossed and trial.status == Trial.Status.RECRUITING:
-            first = crossed[0]
-            reason = MESSAGE_PAUSED.format(look=look.number, harm=first["harm"],
-                                           z=first["z"], bound=first["harm_boundary"])
+        pause = bool(crossed) or efficacy_rec == RECOMMEND_STOP_HARM
+        if pause and trial.status == Trial.Status.RECRUITING:
             trial.status = Trial.Status.PAUSED
-            trial.pause_reason = reason
+            trial.pause_reason = reasons[0]
             trial.save(update_fields=["status", "pause_reason"])
             audit_append(action="trials.enrolment_pause", actor=actor, obj=trial,
-                         data={"look": look.number, "harm": first["harm_id"]})
-            if trial.safety_lead is not None:
-                _notify(
-                    recipient=trial.safety_lead, trial=trial,
-                    subject=f"Enrolment paused: {trial.title}",
-                    body=f"{reason}. Enrolment is paused until you record a decision "
-                         "(continue with reasons, or stop) on the monitoring page.",
-                )
+                         data={"look": look.number, "harm": crossed[0]["harm_id"] if crossed else None})
+        if look.decision_needed and trial.safety_lead is not None:
+            paused = trial.status == Trial.Status.PAUSED
+            trial_notify(
+                recipient=trial.safety_lead, trial=trial,
+                subject=(SUBJECT_PAUSED if paused else SUBJECT_CROSSING).format(trial=trial.title),
+                body="\n".join(reasons) + "\n\n" + (
+                    "Enrolment is paused until you record a decision (continue with reasons, or "
+                    "stop with the reason) on the monitoring page." if paused else
+                    "Record your decision (continue with reasons, or stop with the reason) on the "
+                    "monitoring page.") + f" Your safety workspace: {_safety_link()}",
+            )
     return look
+
+
+def decision_awaited(trial: Trial) -> InterimLook | None:
+    """The latest look awaiting the safety lead's decision, if any."""
+    return trial.looks.filter(decision_needed=True).order_by("-number").first()
 
 
 def safety_decision_record(
     *, actor: User, trial: Trial, decision: str, reasons: str, stop_reason: str = ""
 ) -> SafetyDecision:
-    """The safety lead's decision after a pause: continue (with reasons) or stop.
+    """The safety lead's decision after a crossing: continue (with reasons) or stop.
 
-    Stopping needs ``stop_reason`` (a ``StopReason`` value); the trial then records why and
-    when it stopped, so that every page showing it can say "Stopped early for harm on <date>".
+    Allowed while enrolment is paused for safety, or while a look awaits a decision (a
+    benefit or futility recommendation on the primary outcome). Stopping needs
+    ``stop_reason`` (a ``StopReason`` value); the trial then records why and when it
+    stopped, so that every page showing it can say "Stopped early for harm on <date>".
+    Continuing reopens enrolment. Every decision is audited.
     """
     problems: dict[str, str] = {}
     if decision not in SafetyDecision.Decision.values:
@@ -248,13 +296,16 @@ def safety_decision_record(
         raise ValidationProblem(problems)
     with transaction.atomic():
         trial = Trial.objects.select_for_update().get(pk=trial.pk)
-        if trial.status != Trial.Status.PAUSED:
+        awaiting = decision_awaited(trial)
+        paused = trial.status == Trial.Status.PAUSED
+        if not paused and not (awaiting is not None and trial.status == Trial.Status.RECRUITING):
             raise ValidationProblem({"__all__": ERROR_NOT_PAUSED})
         record = SafetyDecision.objects.create(
-            trial=trial, look=trial.looks.order_by("-number").first(), decision=decision,
-            stop_reason=stop_reason if stopping else "",
+            trial=trial, look=awaiting or trial.looks.order_by("-number").first(),
+            decision=decision, stop_reason=stop_reason if stopping else "",
             reasons=reasons.strip(), decided_by=actor, decided_at=timezone.now(),
         )
+        trial.looks.filter(decision_needed=True).update(decision_needed=False)
         trial.pause_reason = ""
         if stopping:
             trial.status = Trial.Status.STOPPED
@@ -265,5 +316,6 @@ def safety_decision_record(
         trial.save(update_fields=["status", "pause_reason", "stopped_for", "stopped_at"])
         audit_append(action="trials.safety_decision", actor=actor, obj=record,
                      data={"trial": trial.pk, "decision": decision,
-                           "stop_reason": record.stop_reason})
+                           "stop_reason": record.stop_reason,
+                           "look": record.look.number if record.look else None})
     return record

@@ -168,6 +168,8 @@ def protocol_content(trial: Trial) -> dict[str, Any]:
     """The protocol as registered content: every field, harms, stopping rules, safety lead."""
     protocol = trial.protocol
     fields = {name: getattr(protocol, name) for name in PROTOCOL_FIELDS}
+    # Dates (the stepped-wedge period schedule) are frozen as ISO text.
+    fields = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in fields.items()}
     return {
         "title": trial.title,
         "organisation": trial.organisation_id,

@@ -10,20 +10,28 @@ from django.views.decorators.http import require_http_methods
 from seedbed.core.access import access_trial_enrolment, organisations_of
 from seedbed.core.errors import ValidationProblem
 from seedbed.trials import forms, selectors
+from seedbed.trials.harm_data import enrolled_clusters
 from seedbed.trials.models import Design
-from seedbed.trials.services.allocation import allocation_draw
+from seedbed.trials.services.allocation import allocation_draw, participant_enrol
 from seedbed.trials.services.monitoring import safety_event_record
 
 
 @require_http_methods(["GET", "POST"])
 def enrol(request: HttpRequest, trial_id: int) -> HttpResponse:
+    """Enrol a unit (a person, or a cluster) and reveal its arm; in cluster designs, also
+    enrol people within an enrolled cluster (their arm is the cluster's, not shown again)."""
     trial = access_trial_enrolment(request.user, trial_id)
     protocol = trial.protocol
     clusters = protocol.cluster_list if protocol.design != Design.INDIVIDUAL else []
-    form = forms.EnrolForm(request.POST or None, options={
+    action = request.POST.get("action", "unit") if request.method == "POST" else None
+    form = forms.EnrolForm(request.POST if action == "unit" else None, options={
         "strata": protocol.strata_list if not clusters else [], "clusters": clusters})
+    person_form = forms.PersonEnrolForm(
+        request.POST if action == "person" else None, prefix="person",
+        options={"clusters": enrolled_clusters(trial)},
+    ) if clusters else None
     allocation = None
-    if request.method == "POST" and form.is_valid():
+    if action == "unit" and form.is_valid():
         data = form.cleaned_data
         try:
             allocation = allocation_draw(
@@ -33,8 +41,21 @@ def enrol(request: HttpRequest, trial_id: int) -> HttpResponse:
             )
         except ValidationProblem as problem:
             form.apply(problem)
+    if action == "person" and person_form is not None and person_form.is_valid():
+        data = person_form.cleaned_data
+        try:
+            person = participant_enrol(
+                actor=request.user, trial=trial, cluster=data["cluster"],  # type: ignore[arg-type]
+                unit_ref=data["unit_ref"], enrolled_on=data["enrolled_on"],
+                idempotency_key=request.POST.get("idempotency_key", ""),
+            )
+        except ValidationProblem as problem:
+            person_form.apply(problem)
+        else:
+            messages.info(request, f"{person.unit_ref} is enrolled in {data['cluster']}.")
+            return redirect("trials:enrol", trial_id=trial.pk)
     return render(request, "trials/enrol.html", {
-        "trial": trial, "form": form, "allocation": allocation,
+        "trial": trial, "form": form, "person_form": person_form, "allocation": allocation,
         "enrolled": selectors.enrolment_list(trial=trial, organisation_ids=organisations_of(request.user))[:50],
         "idempotency_key": request.POST.get("idempotency_key") if form.errors else None,
     })
@@ -43,7 +64,8 @@ def enrol(request: HttpRequest, trial_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def event_report(request: HttpRequest, trial_id: int) -> HttpResponse:
     trial = access_trial_enrolment(request.user, trial_id)
-    form = forms.SafetyEventForm(request.POST or None, options={"harms": trial.harm_outcomes.all()})
+    form = forms.SafetyEventForm(request.POST or None, options={
+        "harms": trial.harm_outcomes.all(), "clustered": trial.protocol.design != Design.INDIVIDUAL})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -1,4 +1,4 @@
-"""The safety lead's unblinded monitoring page: looks, boundary chart, events, decisions."""
+"""The safety lead's unblinded monitoring page: looks, boundary charts, events, decisions."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from seedbed.core.access import access_trial_monitoring
 from seedbed.core.errors import ValidationProblem
 from seedbed.trials import forms, selectors
+from seedbed.trials.safety_selectors import monitoring_summary
 from seedbed.trials.services.monitoring import interim_look_run, safety_decision_record
 
 
@@ -22,13 +23,12 @@ def monitoring(request: HttpRequest, trial_id: int) -> HttpResponse:
     try:
         if action == "look":
             look = interim_look_run(actor=request.user, trial=trial)  # type: ignore[arg-type]
-            text = (f"Look {look.number} taken: a harm boundary was crossed and enrolment is paused."
-                    if look.crossed_harm else f"Look {look.number} taken: no boundary crossed.")
-            messages.success(request, text)
+            # A crossing is shown as a red warning on the page itself, never as "Success".
+            messages.info(request, f"Look {look.number} taken.")
             return redirect("trials:monitoring", trial_id=trial.pk)
         if action == "decision" and decision_form.is_valid():
             decision = safety_decision_record(actor=request.user, trial=trial, **decision_form.cleaned_data)  # type: ignore[arg-type]
-            messages.success(request, f"Decision recorded: {decision.get_decision_display().lower()}.")
+            messages.info(request, f"Decision recorded: {decision.get_decision_display().lower()}.")
             return redirect("trials:monitoring", trial_id=trial.pk)
     except ValidationProblem as problem:
         (look_form if action == "look" else decision_form).apply(problem)
@@ -36,5 +36,5 @@ def monitoring(request: HttpRequest, trial_id: int) -> HttpResponse:
     return render(request, "trials/monitoring.html", {
         "trial": trial, "look_form": look_form, "decision_form": decision_form,
         "notifications": selectors.notifications_for(request.user, trial)[:10],  # type: ignore[arg-type]
-        **selectors.monitoring_summary(trial),
+        **monitoring_summary(trial),
     })
