@@ -97,3 +97,23 @@ def test_the_portfolio_shows_a_linked_trial_stopped_for_harm(demo_world, client_
     row = index[index.index('id="tests-table"'):]
     row = row[row.index(trial.title):][:300]
     assert "Stopped early for harm (result published)" in row and "Paused for harm" not in row
+
+
+def test_external_evidence_of_a_trial_stopped_for_harm_is_recorded_as_such(client_as) -> None:
+    client = client_as("analyst")
+    url = reverse("library:case_create")
+    fields = {
+        "title": "Scared Straight visits", "summary": "Prison visits for young people.",
+        "problem": "Youth offending.", "what_was_done": "Visits to prisons.", "design": "rct",
+        "year": "2013", "effect": "0.2", "ci_low": "0.05", "ci_high": "0.35",
+        "higher_is_better": "no", "independent_replications": "0", "stopped_for": "harm",
+    }
+    missing = client.post(url, fields)
+    assert missing.status_code == 200 and "Give the date the trial stopped" in missing.content.decode()
+    ok = client.post(url, {**fields, "stopped_on": "2012-06-30",
+                           "stop_reasons": "More offending among those who visited."})
+    assert ok.status_code == 302
+    case = Case.objects.get(title="Scared Straight visits")
+    assert (case.direction, case.stopped_for, case.stopped_on.isoformat()) == (
+        Direction.HARMFUL, "harm", "2012-06-30")
+    assert case.evidence_level == 2 and any("stopped early for harm" in r for r in case.evidence_reasons)

@@ -162,30 +162,44 @@ def test_a_message_that_cannot_be_emailed_is_recorded_shown_and_retried(
 
 
 def _with_outcomes(world: dict[str, Any], *, efficacy_looks: bool, shift: float,
-                   futility_looks: bool = False) -> Trial:
+                   futility_looks: bool = False) -> tuple[Trial, dict[str, list[float]]]:
     users = world["users"]
     trial = draft_trial(world, register=True, seed=strong_seed(f"efficacy-{efficacy_looks}-{shift}"), strata="",
                         efficacy_looks=efficacy_looks, futility_looks=futility_looks)
     rng = np.random.default_rng(4)
     lines = ["unit,arm,outcome"]
+    outcomes: dict[str, list[float]] = {"control": [], "intervention": []}
     for i in range(120):
         slot = allocation_draw(actor=users["frontline"], trial=trial, unit_ref=f"E{i}")
-        y = 50 + (shift if slot.arm == "intervention" else 0) + rng.normal(0, 10)
+        y = round(50 + (shift if slot.arm == "intervention" else 0) + rng.normal(0, 10), 3)
         lines.append(f"E{i},{slot.arm},{y:.3f}")
+        outcomes[slot.arm].append(y)
     outcome_upload(actor=users["analyst"], trial=trial, filename="interim.csv",
                    content=("\n".join(lines) + "\n").encode())
-    return trial
+    return trial, outcomes
 
 
 def test_planned_efficacy_look_analyses_the_primary_outcome(
     trial_world, django_capture_on_commit_callbacks
 ) -> None:
     stats = pytest.importorskip("scipy.stats")
-    trial = _with_outcomes(trial_world, efficacy_looks=True, shift=12.0)
+    trial, outcomes = _with_outcomes(trial_world, efficacy_looks=True, shift=12.0)
     with django_capture_on_commit_callbacks(execute=True):
         look = interim_look_run(actor=trial_world["users"]["safety"], trial=trial)
     efficacy = look.efficacy
     assert efficacy["status"] == "tested" and efficacy["analysed"] == 120
+    # The registered analysis (the result's own code) estimates the effect by regression on the
+    # arm, which for an unstratified trial is Student's pooled t-test (scipy, independently).
+    student = stats.ttest_ind(outcomes["intervention"], outcomes["control"], equal_var=True)
+    assert efficacy["effect"] == pytest.approx(
+        np.mean(outcomes["intervention"]) - np.mean(outcomes["control"]), rel=1e-9)
+    assert efficacy["p"] == pytest.approx(student.pvalue, rel=1e-6)
+    # The first-look O'Brien-Fleming-type Lan-DeMets boundary in closed form (two-sided 0.05:
+    # 0.025 a side spent by t is 2 - 2 Phi(z_{1-0.0125} / sqrt(t))).
+    t = efficacy["information_rate"]
+    assert t == pytest.approx(120 / (trial.protocol.sample_size_per_arm * 2))
+    spent = 2 - 2 * stats.norm.cdf(stats.norm.ppf(1 - 0.0125) / np.sqrt(t))
+    assert efficacy["efficacy_boundary"] == pytest.approx(stats.norm.isf(spent), rel=1e-6)
     assert efficacy["recommendation"] == RECOMMEND_STOP_BENEFIT and look.decision_needed
     assert efficacy["z"] >= efficacy["efficacy_boundary"]
     assert efficacy["z"] == pytest.approx(stats.norm.isf(efficacy["p"] / 2), rel=1e-6)
@@ -210,16 +224,30 @@ def test_planned_efficacy_look_analyses_the_primary_outcome(
 def test_futility_look_recommends_considering_stopping(
     trial_world, django_capture_on_commit_callbacks
 ) -> None:
-    trial = _with_outcomes(trial_world, efficacy_looks=True, futility_looks=True, shift=-4.0)
+    trial, _ = _with_outcomes(trial_world, efficacy_looks=True, futility_looks=True, shift=-4.0)
     look = interim_look_run(actor=trial_world["users"]["safety"], trial=trial)
     assert look.efficacy["futility_boundary"] == 0.0 and look.efficacy["z"] < 0
     assert look.efficacy["recommendation"] == "consider_stopping_for_futility" and look.decision_needed
 
 
 def test_without_planned_efficacy_looks_no_efficacy_test_is_done(trial_world) -> None:
-    trial = _with_outcomes(trial_world, efficacy_looks=False, shift=12.0)
+    trial, _ = _with_outcomes(trial_world, efficacy_looks=False, shift=12.0)
     look = interim_look_run(actor=trial_world["users"]["safety"], trial=trial)
     assert look.efficacy == {} and not look.decision_needed
+
+
+def test_roles_other_than_the_safety_lead_cannot_decide_or_enrol_elsewhere(trial_world) -> None:
+    trial = _individual(trial_world, seed=1, risk_control=0.05, risk_arm=0.30)
+    interim_look_run(actor=trial_world["users"]["safety"], trial=trial)
+    url = reverse("trials:monitoring", args=[trial.pk])
+    decision = {"action": "decision", "decision-decision": "continue", "decision-reasons": "x"}
+    for who in ("lead", "analyst", "frontline", "provider"):
+        assert _client(trial_world, who).post(url, decision).status_code == 403
+        assert _client(trial_world, who).post(url, {"action": "look"}).status_code == 403
+    assert _client(trial_world, "anonymous").post(url, decision).status_code == 302
+    trial.refresh_from_db()
+    assert trial.status == Trial.Status.PAUSED and not trial.decisions.exists()
+    assert trial.looks.count() == 1
 
 
 def test_efficacy_look_without_data_says_so(trial_world) -> None:

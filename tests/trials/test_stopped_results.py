@@ -118,3 +118,13 @@ def test_the_registry_api_says_why_and_when_the_trial_stopped(stopped, client) -
     assert entry["stopped_at"].startswith(stopped.stopped_at.date().isoformat())
     listed = {e["id"]: e for e in client.get("/api/trials/").json()}
     assert listed[stopped.pk]["stopped_for"] == "harm"
+
+
+def test_staff_lists_and_pages_say_why_the_trial_stopped(stopped, trial_world, client) -> None:
+    client.force_login(trial_world["users"]["lead"])
+    for name, args in (("trials:workspace", []), ("trials:manage", [stopped.pk])):
+        page = _page(client, name, *args)
+        assert 'data-stopped="harm">Stopped early for harm<' in page, name
+    client.force_login(trial_world["users"]["safety"])
+    assert 'data-stopped="harm"' in _page(client, "trials:monitoring", stopped.pk)
+    assert 'data-stopped="harm"' in _page(client, "trials:safety_workspace")

@@ -151,3 +151,15 @@ def harm_statement(stopping: dict[str, Any] | None) -> str:
         when = f" at interim look {look}" if look else ""
         sentences.append(f"{row.get('harm', 'Harm')}{when}: " + ", against ".join(parts) + ".")
     return " ".join(sentences)
+
+
+def with_stop(found: Evidence, stopped_for: str) -> Evidence:
+    """Evidence from the design alone, taken down for a trial that stopped early (external
+    evidence): level 3 becomes 2 with the reason ``seedbed.stats.evidence`` gives."""
+    from seedbed.stats.evidence import DOWNGRADE_STOPPED, DOWNGRADE_TEXT
+
+    if not stopped_for or stopped_for not in DOWNGRADE_STOPPED or found.level < 3:
+        return found
+    text = DOWNGRADE_TEXT[DOWNGRADE_STOPPED[stopped_for]]
+    reasons = [r for r in found.reasons if not r.startswith("level 3")]
+    return Evidence(2, found.direction, (*reasons, f"not level 3: {text}"), found.warnings)

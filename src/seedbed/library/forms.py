@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 
 from seedbed.core.forms import GovUKWidgetsMixin
-from seedbed.library.models import Design, Direction
+from seedbed.core.uploads import validate_upload_size
+from seedbed.library.models import Design, Direction, StoppedFor
 from seedbed.library.selectors import STOPPED_CHOICES
 from seedbed.portfolio.models import Innovation, ServiceArea, Typology
 
@@ -64,6 +65,13 @@ class CaseForm(GovUKWidgetsMixin, forms.Form):
                                error_messages={"invalid": "Enter the upper limit as a number"})
     higher_is_better = forms.TypedChoiceField(label="Which way is better?", coerce=lambda v: v == "yes",
                                               choices=[("yes", "Higher is better"), ("no", "Lower is better")])
+    stopped_for = forms.ChoiceField(label="Did the trial stop early?", required=False,
+                                    choices=[("", "No, it ran as planned"), *StoppedFor.choices])
+    stopped_on = forms.DateField(label="Date it stopped", required=False,
+                                 help_text="For example, 2024-05-01",
+                                 error_messages={"invalid": "Enter the date it stopped, like 2024-05-01"})
+    stop_reasons = forms.CharField(label="Why it stopped (the decision and its reasons)", required=False,
+                                   widget=forms.Textarea(attrs={"rows": 2}))
     n_intervention = forms.IntegerField(label="Number in intervention group", required=False, min_value=0)
     n_comparison = forms.IntegerField(label="Number in comparison group", required=False, min_value=0)
     independent_replications = forms.IntegerField(label="Independent replications confirming it", min_value=0,
@@ -95,4 +103,5 @@ class AttachmentForm(GovUKWidgetsMixin, forms.Form):
     title = forms.CharField(label="Title", max_length=200)
     file = forms.FileField(label="File", help_text="A PDF, CSV, plain-text or Markdown file, up to 10 MB.",
                            widget=forms.FileInput(attrs={"class": "govuk-file-upload"}),
-                           error_messages={"required": "Choose a file", "empty": "The file is empty"})
+                           error_messages={"required": "Choose a file", "empty": "The file is empty"},
+                           validators=[validate_upload_size])

@@ -20,6 +20,7 @@ from seedbed.library.evidence import (
     evidence_from_trial,
     harm_statement,
     protect_arm_sizes,
+    with_stop,
 )
 from seedbed.library.models import (
     COMPARISON_OF_DESIGN,
@@ -117,12 +118,12 @@ def case_create(
     if problems:
         raise ValidationProblem(problems)
     design_value = Design(design)
-    found = evidence or evidence_for(
+    found = evidence or with_stop(evidence_for(
         theory_of_change=theory_of_change, measured_change=design_value in MEASURES_CHANGE,
         comparison=COMPARISON_OF_DESIGN[design_value], effect=effect, ci=ci,
         higher_is_better=higher_is_better, replications=independent_replications,
         manualised=manualised,
-    )
+    ), stopped_for)
     finding = found.direction if found.direction != "not measured" else (direction or found.direction)
     if stopped_for == StoppedFor.HARM:
         finding = Direction.HARMFUL

@@ -31,6 +31,7 @@ ERROR_NOT_CLUSTERED = "People are enrolled within clusters only in cluster and s
 ERROR_CLUSTER_NOT_ENROLLED = "Enrol this cluster before enrolling people in it"
 ERROR_PERSON = "Enter the person's reference"
 ERROR_PERSON_ALREADY = "This person is already enrolled in the trial"
+ERROR_PERSON_KEY_REUSED = "This idempotency key was already used to enrol a different person"
 ERROR_ENROLLED_ON = "The enrolment date cannot be in the future"
 ERROR_FULL = "Every slot in this stratum is taken: the registered sample size has been reached"
 
@@ -125,7 +126,7 @@ def participant_enrol(
             earlier = Participant.objects.filter(trial=locked, idempotency_key=idempotency_key).first()
             if earlier is not None:
                 if earlier.unit_ref != unit_ref:
-                    raise ValidationProblem({"idempotency_key": ERROR_KEY_REUSED})
+                    raise ValidationProblem({"idempotency_key": ERROR_PERSON_KEY_REUSED})
                 earlier.replayed = True  # type: ignore[attr-defined]
                 return earlier
         if locked.protocol.design == Design.INDIVIDUAL:
