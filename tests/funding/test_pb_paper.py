@@ -106,6 +106,10 @@ def test_only_staff_can_be_assigned_officers_and_never_by_themselves(big_world) 
         pb_voting.pb_officer_assign(pb_round=pb_round, user=lead, actor=lead)
     assert excinfo.value.problems == {"user": ERROR_OFFICER_SELF}
     assert not PbOfficer.objects.filter(round=pb_round).exists()
+    page = client_for(lead).get(reverse("funding:pb_manage", args=[pb_round.pk])).content.decode()
+    panel = big_world["users"]["panel"]
+    assert f'<option value="{panel.pk}">{panel}</option>' in page  # the page offers other staff...
+    assert f'<option value="{lead.pk}">{lead}</option>' not in page  # ...not the manager themselves
 
 
 def test_foreign_and_missing_ids_are_refused_alike(big_world) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
