@@ -235,6 +235,18 @@ def test_refused_entries_that_may_be_box_stuffing_are_audited(big_world) -> None
     assert PbBallot.objects.filter(round=pb_round).count() == 1
 
 
+def test_the_count_records_the_rounds_ballot_account(big_world) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    pb_round, projects, officer, numbers = _officer_round(big_world)
+    pb.pb_vote(pb_round=pb_round, voter=big_world["users"]["resident"], choices={projects[0].pk: 1})
+    for n, number in enumerate(numbers[:2]):
+        pb_voting.pb_paper_ballot(pb_round=pb_round, ballot_number=number, register_reference=f"EA-{n}",
+                                  choices={projects[1].pk: 1}, actor=officer)
+    pb.pb_count(pb_round=pb_round, actor=big_world["users"]["lead"])
+    entry = AuditEntry.objects.get(action="funding.pb_result")
+    assert entry.data["ballot_account"] == {"online": 1, "paper": 2, "marks": 3, "numbers_issued": 5, "numbers_unused": 3}
+    assert entry.data["voters"] == 3
+
+
 # --- one voter register across channels ---------------------------------------------------
 
 
