@@ -241,3 +241,41 @@ def test_person_enrolment_is_idempotent_and_once_per_person(trial_world) -> None
         participant_enrol(actor=users["frontline"], trial=individual, cluster="", unit_ref="X",
                           enrolled_on=today)
     assert caught.value.problems["__all__"] == ERROR_NOT_CLUSTERED
+
+
+def test_stepped_wedge_person_time_by_hand(trial_world) -> None:
+    """Two periods of 10 days, looking on day 19. P1 joins on day 5 and has no event: 5 days
+    in period 0 and 10 in period 1. P2 joins on day 0 and has a first event on day 12 (a later
+    one does not count): 10 days in period 0 and 3 (days 10 to 12) in period 1, where the
+    event falls. P3's cluster crosses over at step 2, which this look has not reached."""
+    from seedbed.trials.harm_data import stepped_wedge_cells
+
+    users = trial_world["users"]
+    today = timezone.localdate()
+    start = today - dt.timedelta(days=19)
+    trial = draft_trial(trial_world, register=True, seed=strong_seed("by-hand"), design="stepped_wedge",
+                        icc=0.05, cluster_size=20, steps=2, clusters="\n".join(CLUSTERS[:4]), strata="",
+                        first_period_start=start, period_days=10)
+    slots = {}
+    for name in CLUSTERS[:4]:
+        slots[name] = allocation_draw(actor=users["frontline"], trial=trial, unit_ref="", cluster=name)
+    first = next(n for n, s in slots.items() if s.step == 1)
+    second = next(n for n, s in slots.items() if s.step == 2)
+    for ref, cluster, joined in (("P1", first, 5), ("P2", first, 0), ("P3", second, 2)):
+        participant_enrol(actor=users["frontline"], trial=trial, cluster=cluster, unit_ref=ref,
+                          enrolled_on=start + dt.timedelta(days=joined))
+    _event(trial_world, trial, "P2", start + dt.timedelta(days=12))
+    _event(trial_world, trial, "P2", start + dt.timedelta(days=15))
+    cells = stepped_wedge_cells(trial, trial.harm_outcomes.get(), as_of=today)
+    assert cells is not None
+    table = {(c, p): (x, y, t) for c, p, x, y, t in zip(
+        cells["cluster"], cells["period"], cells["exposed"], cells["events"], cells["person_time"],
+        strict=True)}
+    a, b = str(slots[first].pk), str(slots[second].pk)
+    assert table[(a, 0)] == (0, 0.0, 15.0)  # P1 5 days + P2 10 days, unexposed
+    assert table[(a, 1)] == (1, 1.0, 13.0)  # P1 10 days + P2 3 days, exposed, P2's event
+    assert table[(b, 0)] == (0, 0.0, 8.0)  # P3 days 2 to 9
+    assert table[(b, 1)] == (0, 0.0, 10.0)  # still unexposed in period 1
+    assert table[(b, 2)] == (1, 0.0, 0.0)  # period 2 has not started
+    assert cells["people"] == {"exposed periods": 2, "unexposed periods": 3}
+    assert cells["people_with_event"] == {"exposed periods": 1, "unexposed periods": 0}

@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "seedbed.core.middleware.RequestLogMiddleware",
     "seedbed.core.middleware.RejectNulMiddleware",
+    "seedbed.core.uploads.UploadLimitMiddleware",
     "seedbed.core.middleware.AccessDeniedMiddleware",
 ]
 
@@ -287,6 +288,19 @@ SEEDBED_AUDIT_KEY = _audit_key()
 SEEDBED_AUDIT_PREVIOUS_KEYS = env_list("SEEDBED_AUDIT_PREVIOUS_KEYS", default=[])
 SEEDBED_AUDIT_CHECKPOINT_EVERY = env_int("SEEDBED_AUDIT_CHECKPOINT_EVERY", default=100)
 SEEDBED_AUDIT_CHECKPOINT_FILE = env_str("SEEDBED_AUDIT_CHECKPOINT_FILE")
+
+# --- uploads --------------------------------------------------------------------------------
+# The largest file any form accepts, in MB (seedbed.core.uploads): a bigger multipart request
+# is refused before its body is read. Spreadsheets are parsed in a child process limited by
+# SEEDBED_PARSE_MEMORY_MB, SEEDBED_PARSE_TIMEOUT_SECONDS and SEEDBED_SHEET_MAX_CELLS, which the
+# data engine (seedbed.data.sandbox) reads itself so that the command line obeys them too;
+# they are checked here so that a bad value stops the server at start.
+SEEDBED_UPLOAD_MAX_MB = env_int("SEEDBED_UPLOAD_MAX_MB", default=20)
+if SEEDBED_UPLOAD_MAX_MB < 1:
+    raise ImproperlyConfigured("SEEDBED_UPLOAD_MAX_MB must be a whole number of MB, at least 1")
+for _name in ("SEEDBED_PARSE_MEMORY_MB", "SEEDBED_PARSE_TIMEOUT_SECONDS", "SEEDBED_SHEET_MAX_CELLS"):
+    if env_int(_name, default=1) < 1:
+        raise ImproperlyConfigured(f"{_name} must be a positive whole number")
 
 # --- notifications --------------------------------------------------------------------------
 # GOV.UK Notify is used when an API key is set; otherwise Django's email backend.

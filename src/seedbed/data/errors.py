@@ -166,3 +166,25 @@ MSG_MISSING_ARM_ROWS = 'column "{column}": {count} rows have no arm'
 MSG_CLUSTER_ARMS = 'column "{column}": cluster "{value}" has rows in more than one arm ({arms})'
 MSG_NO_CONTROL = 'control arm "{value}" is not among the arms found ({arms})'
 MSG_ONE_ARM = "only one arm has rows ({arms}); an analysis needs a control and a treatment arm"
+
+# -- spreadsheets that cannot be read safely ---------------------------------------------------
+KIND_SHEET_TOO_LARGE = "sheet_too_large"
+KIND_FORMULA_WITHOUT_VALUE = "formula_without_value"
+MSG_SHEET_TOO_LARGE = (
+    'sheet "{sheet}" spans {ref} ({rows:,} rows by {columns:,} columns, {cells:,} cells); '
+    "Seedbed reads sheets of at most {limit:,} cells: delete stray cells far from the data "
+    "(or copy the data to a new sheet) and save again"
+)
+MSG_FORMULA_WITHOUT_VALUE = (
+    'row {row}, column "{column}": {sheet}!{cell} holds a formula with no saved value: open '
+    "and save the file in Excel, or paste values"
+)
+MSG_PARSE_FAILED = (
+    "could not read the file as Excel: the reader stopped ({detail}); the file may be damaged "
+    "or built to exhaust the server (reading is limited to {memory} MB of memory), and nothing "
+    "was stored"
+)
+MSG_PARSE_TIMEOUT = (
+    "could not read the file as Excel within {seconds} seconds; the file may be damaged or "
+    "built to exhaust the server, and nothing was stored"
+)

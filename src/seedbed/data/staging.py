@@ -37,6 +37,7 @@ from seedbed.data.errors import (
     KIND_BAD_HEADER,
     KIND_BAD_ROW,
     KIND_EMPTY_FILE,
+    KIND_FORMULA_WITHOUT_VALUE,
     KIND_MISSING_COLUMN,
     KIND_UNREADABLE,
     MAX_LISTED_PROBLEMS,
@@ -47,6 +48,7 @@ from seedbed.data.errors import (
     MSG_DUPLICATE_HEADER,
     MSG_EMPTY_FILE,
     MSG_EMPTY_HEADER_CELL,
+    MSG_FORMULA_WITHOUT_VALUE,
     MSG_MERGED_HEADER,
     MSG_MISSING_COLUMN,
     MSG_MISSING_COLUMN_DELIMITER_HINT,
@@ -58,7 +60,9 @@ from seedbed.data.errors import (
     ValidationReport,
     build_report,
 )
+from seedbed.data.sandbox import ParseLimits
 from seedbed.data.schema import DEFAULT_ENCODING, MISSING_VALUE_MARKERS, TrialSchema
+from seedbed.data.sheetscan import SheetScan, cell_name, is_ooxml, scan_sheet
 
 ROW = "_row"
 BOM = "\ufeff"
@@ -357,14 +361,40 @@ def _excel_text(value: Any) -> str | None:
     return text or None
 
 
-def stage_excel(*, path: Path, schema: TrialSchema, out: Path, sheet: str | None = None) -> int:
-    """Read an Excel sheet row by row (python-calamine) into ``out``; return data rows."""
+def stage_excel(*, path: Path, schema: TrialSchema, out: Path, sheet: str | None = None,
+                limits: ParseLimits | None = None) -> int:
+    """Stage an Excel sheet into ``out`` (text columns plus ``_row``); return data rows.
+
+    The file is read in a child process with memory and time limits (``seedbed.data.sandbox``;
+    ``limits`` defaults to the environment's), so a crafted file cannot bring this process
+    down: every failure is a ``DataError``.
+    """
+    from seedbed.data.sandbox import stage_excel_isolated
+
+    return stage_excel_isolated(path=path, schema=schema, out=out, sheet=sheet,
+                                limits=limits or ParseLimits.from_environ())
+
+
+def stage_excel_here(*, path: Path, schema: TrialSchema, out: Path, sheet: str | None,
+                     max_cells: int) -> int:
+    """Read an Excel sheet row by row (python-calamine) into ``out``; return data rows.
+
+    In this process, without memory limits: call it only in the sandbox child. An .xlsx/.xlsm
+    sheet is first scanned (``seedbed.data.sheetscan``) so that one spanning more than
+    ``max_cells`` cells is refused before the reader builds its grid, and formula cells with no
+    saved value in a declared column are named rather than read as empty.
+    """
     from python_calamine import CalamineWorkbook
 
+    scan: SheetScan | None = None
     try:
+        if is_ooxml(path):
+            scan = scan_sheet(path=path, sheet=sheet, max_cells=max_cells)
         book = CalamineWorkbook.from_path(str(path))
         ws = book.get_sheet_by_name(sheet) if sheet else book.get_sheet_by_index(0)
         merged = ws.merged_cell_ranges or []
+    except DataError:
+        raise
     except Exception as exc:  # noqa: BLE001 - calamine raises several error types
         raise DataError.single(kind=KIND_UNREADABLE, message=MSG_UNREADABLE.format(
             format="Excel", detail=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
@@ -391,6 +421,8 @@ def stage_excel(*, path: Path, schema: TrialSchema, out: Path, sheet: str | None
     wanted = list(schema.columns)
     positions = [header.index(c) for c in wanted]
     start_row = ws.start[0] if ws.start else 0
+    if scan is not None and scan.formulas_without_value:
+        _refuse_formulas(scan, dict(zip(positions, wanted, strict=True)), ws.start or (0, 0))
 
     def batches() -> Iterator[tuple[pa.RecordBatch, np.ndarray]]:
         buf: list[list[str | None]] = [[] for _ in wanted]
@@ -412,6 +444,20 @@ def stage_excel(*, path: Path, schema: TrialSchema, out: Path, sheet: str | None
     if rows == 0:
         raise DataError.single(kind=KIND_EMPTY_FILE, message=MSG_NO_DATA_ROWS)
     return rows
+
+
+def _refuse_formulas(scan: SheetScan, columns: dict[int, str], start: tuple[int, int]) -> None:
+    """A DataError naming each formula cell without a saved value in a declared column."""
+    problems = [
+        Problem(row + 1, columns[col - start[1]], KIND_FORMULA_WITHOUT_VALUE,
+                MSG_FORMULA_WITHOUT_VALUE.format(
+                    row=row + 1, column=columns[col - start[1]], sheet=scan.sheet,
+                    cell=cell_name(row, col)))
+        for row, col in scan.formulas_without_value
+        if row >= start[0] and col - start[1] in columns
+    ]
+    if problems:
+        raise DataError(build_report(problems, Counter({KIND_FORMULA_WITHOUT_VALUE: len(problems)})))
 
 
 def _batch(names: list[str], buf: list[list[str | None]]) -> pa.RecordBatch:

@@ -10,11 +10,11 @@ are org-id.guide identifiers (``GB-CHC-…``, ``GB-LAE-…``); an organisation w
 
 from __future__ import annotations
 
-import csv
 import io
 from decimal import Decimal
 from typing import Any
 
+from seedbed.core.exports import export_writer
 from seedbed.funding.models import Application, Award
 
 PREFIX = "360G-seedbed"
@@ -79,7 +79,7 @@ def grants_json(awards: list[Award]) -> dict[str, Any]:
 def grants_spreadsheet(awards: list[Award]) -> str:
     """The 360Giving spreadsheet (CSV, the standard's column titles)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = export_writer(out)
     writer.writerow(SPREADSHEET_COLUMNS)
     for award in _published(awards):
         g = grant(award)
@@ -96,7 +96,7 @@ def grants_spreadsheet(awards: list[Award]) -> str:
 def transparency_grants(awards: list[Award]) -> str:
     """The Local Government Transparency Code grants table (CSV). Individuals are not named."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = export_writer(out)
     writer.writerow(TRANSPARENCY_COLUMNS)
     for award in _published(awards):
         application = _application(award)

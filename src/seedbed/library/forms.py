@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from seedbed.core.forms import GovUKWidgetsMixin
+from seedbed.core.uploads import validate_upload_size
 from seedbed.library.models import Design, Direction, StoppedFor
 from seedbed.library.selectors import STOPPED_CHOICES
 from seedbed.portfolio.models import Innovation, ServiceArea, Typology
@@ -102,4 +103,5 @@ class AttachmentForm(GovUKWidgetsMixin, forms.Form):
     title = forms.CharField(label="Title", max_length=200)
     file = forms.FileField(label="File", help_text="A PDF, CSV, plain-text or Markdown file, up to 10 MB.",
                            widget=forms.FileInput(attrs={"class": "govuk-file-upload"}),
-                           error_messages={"required": "Choose a file", "empty": "The file is empty"})
+                           error_messages={"required": "Choose a file", "empty": "The file is empty"},
+                           validators=[validate_upload_size])

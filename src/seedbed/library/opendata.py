@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterable
 from typing import Any
 
+from seedbed.core.exports import export_dict_writer
 from seedbed.library.models import Case
 
 LICENCE = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
@@ -78,7 +78,7 @@ def cases_json(cases: Iterable[Case]) -> str:
 
 def cases_csv(cases: Iterable[Case]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=[c[0] for c in COLUMNS], lineterminator="\r\n")
+    writer = export_dict_writer(out, fieldnames=[c[0] for c in COLUMNS], lineterminator="\r\n")
     writer.writeheader()
     for case in cases:
         row = case_row(case)

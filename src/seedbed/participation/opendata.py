@@ -7,13 +7,13 @@ places (about 100 metres) so a point cannot pin down a home.
 
 from __future__ import annotations
 
-import csv
 import io
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from django.db.models import Count, QuerySet
 
+from seedbed.core.exports import export_dict_writer
 from seedbed.participation.models import Contribution
 
 POINT_PLACES = Decimal("0.001")
@@ -45,10 +45,6 @@ COLUMNS: tuple[tuple[str, str, str, str], ...] = (
     ("created_at", "Created", "datetime", "When it was received (ISO 8601, UTC offset)"),
     ("updated_at", "Updated", "datetime", "When it last changed"),
 )
-
-
-FREE_TEXT = frozenset({"title", "description", "who_affected", "area_name", "status_reason", "outcome",
-                       "answers_challenge"})
 
 
 def _point(value: Decimal | None) -> str:
@@ -95,19 +91,12 @@ def open_rows() -> list[dict[str, Any]]:
     return rows
 
 
-def _cell(value: Any) -> Any:
-    # Spreadsheet programs run cells starting with these as formulas; prefix them.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def open_csv() -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=[c[0] for c in COLUMNS], lineterminator="\r\n")
+    writer = export_dict_writer(buffer, fieldnames=[c[0] for c in COLUMNS], lineterminator="\r\n")
     writer.writeheader()
     for row in open_rows():
-        writer.writerow({k: _cell(v) if k in FREE_TEXT else v for k, v in row.items()})
+        writer.writerow(row)
     return buffer.getvalue()
 
 

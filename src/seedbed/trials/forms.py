@@ -9,6 +9,7 @@ from django import forms
 from seedbed.accounts.models import Organisation
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.forms import GovUKWidgetsMixin
+from seedbed.core.uploads import validate_upload_size
 from seedbed.trials.models import (
     Design,
     OutcomeType,
@@ -241,7 +242,8 @@ UPLOAD_ENCODINGS = (
 
 class UploadForm(TrialForm):
     file = forms.FileField(label="Outcome file", help_text="A CSV or Excel file (.csv, .xlsx).",
-                           error_messages={"required": "Choose a file to upload"})
+                           error_messages={"required": "Choose a file to upload"},
+                           validators=[validate_upload_size])
     encoding = forms.ChoiceField(
         label="Text encoding of a CSV file", choices=UPLOAD_ENCODINGS, initial="utf-8",
         required=False,

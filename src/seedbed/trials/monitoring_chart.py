@@ -9,6 +9,7 @@ table beside the chart (the page's text alternative). Framework-free.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -38,7 +39,10 @@ def z_chart_svg(*, title: str, lines: Sequence[Line], width: int = 680) -> str:
     """A chart of Z (vertical, clipped to +/-5) against information fraction (0 to 1)."""
     left, top, plot_w, plot_h = 64, 36, width - 64 - 24, 260
     legend_top = top + plot_h + 56
-    height = legend_top + 22 * len(lines) + 10
+    # Legend labels wrap to the chart's width (about 7 pixels a character at 13px Arial).
+    wrapped = [textwrap.wrap(line.label, max(20, (width - left - 50) // 7)) or [""] for line in lines]
+    offsets = [sum(18 * len(w) + 6 for w in wrapped[:i]) for i in range(len(lines))]
+    height = legend_top + (offsets[-1] + 18 * len(wrapped[-1]) if lines else 0) + 12
 
     def x(rate: float) -> float:
         return left + plot_w * min(max(rate, 0.0), 1.0)
@@ -78,9 +82,11 @@ def z_chart_svg(*, title: str, lines: Sequence[Line], width: int = 680) -> str:
                              f'y2="{_fmt(y(z))}" stroke="{colour}" stroke-width="3"/>')
             else:
                 parts.append(f'<circle cx="{_fmt(x(r))}" cy="{_fmt(y(z))}" r="5" fill="{colour}"/>')
-        ly = legend_top + 22 * i
+        ly = legend_top + offsets[i]
         parts.append(f'<line x1="{left}" x2="{left + 32}" y1="{ly}" y2="{ly}" stroke="{colour}" '
                      f'stroke-width="3"{dash}/>')
-        parts.append(f'<text x="{left + 42}" y="{ly + 5}" {FONT}>{escape(line.label)}</text>')
+        spans = "".join(f'<tspan x="{left + 42}" dy="{0 if j == 0 else 18}">{escape(text)}</tspan>'
+                        for j, text in enumerate(wrapped[i]))
+        parts.append(f'<text x="{left + 42}" y="{ly + 5}" {FONT}>{spans}</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -3,7 +3,6 @@ round's ballot officers, and matching residents' accounts to the council's regis
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.contrib import messages
@@ -22,6 +21,7 @@ from seedbed.core.access import (
     is_funding_manager,
 )
 from seedbed.core.errors import AccessDenied, ValidationProblem
+from seedbed.core.exports import export_writer
 from seedbed.funding import forms
 from seedbed.funding.ballot_numbers import number_display
 from seedbed.funding.models import PbBallot, PbElector, PbOfficer, PbRound
@@ -57,7 +57,7 @@ def pb_numbers_csv(request: HttpRequest, round_id: int) -> HttpResponse:
     """The register as CSV, to print ballot papers from (round, batch, ballot number)."""
     round_ = access_pb_numbers(request.user, round_id)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = export_writer(out, lineterminator="\r\n")
     writer.writerow(["round", "batch", "ballot_number"])
     for number in round_.ballot_numbers.order_by("batch", "pk"):
         writer.writerow([round_.pk, number.batch, number_display(number.number)])
@@ -80,8 +80,8 @@ def pb_numbers_issue(request: HttpRequest, round_id: int) -> HttpResponse:
 @require_POST
 def pb_officer_assign(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = access_pb_manage(request.user, round_id)
-    form = forms.PbOfficerForm(request.POST, prefix="officer")
-    context = _manage_context(round_)
+    form = forms.PbOfficerForm(request.POST, prefix="officer", manager=request.user)
+    context = _manage_context(round_, request.user)
     context["officer_form"] = form
     return run_form(request, form, lambda d: voting.pb_officer_assign(pb_round=round_, user=d["user"], actor=request.user),
                     success="Ballot officer assigned.", redirect_to=reverse("funding:pb_manage", args=[round_.pk]),

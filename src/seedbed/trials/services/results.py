@@ -22,6 +22,7 @@ from django.utils import timezone
 from seedbed.accounts.models import User
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
+from seedbed.core.uploads import upload_too_large
 from seedbed.data import AnalysisOptions, DataError, SourceSpec, TrialSchema, analyse_source, ingest
 from seedbed.data.errors import Problem, ValidationReport, build_report, merge_reports
 from seedbed.library.services import case_create_from_trial
@@ -120,9 +121,14 @@ def outcome_upload(
         raise ValidationProblem({"file": ERROR_FILE_TYPE})
     with tempfile.TemporaryDirectory(prefix="seedbed-trial-") as tmp:
         source = Path(tmp) / f"upload{suffix}"
+        size = 0
         with source.open("wb") as handle:
             for chunk in [content] if isinstance(content, bytes) else content:
-                handle.write(chunk)
+                size += len(chunk)
+                if not upload_too_large(size):
+                    handle.write(chunk)
+        if too_large := upload_too_large(size):
+            raise ValidationProblem({"file": too_large})
         if source.stat().st_size == 0:
             raise ValidationProblem({"file": ERROR_FILE_EMPTY})
         parquet, rows = validated_parquet(trial=trial, source=source, workdir=Path(tmp),

@@ -1,0 +1,227 @@
+"""Check an Excel (.xlsx/.xlsm) sheet's size and formula cells before any reader builds a grid.
+
+Spreadsheet readers (python-calamine among them) turn a sheet into a dense grid spanning every
+cell from the first to the last one holding a value, so a file of a few hundred bytes with one
+cell at ``XFD1048576`` asks for 17 billion cells. ``scan_sheet`` streams the sheet's XML out of
+the zip (nothing is held but a few counters) and refuses the sheet, naming it and the limit,
+when its declared ``<dimension ref>`` or the extent of its cells exceeds ``max_cells``. It also
+lists formula cells that carry no saved value (a file written by a program that does not
+calculate), which a reader would silently turn into empty cells.
+
+OOXML facts used (ECMA-376 Part 1, 18.3.1): ``<row r>`` and ``<c r>`` are optional (a missing
+``r`` means "the next row/column"); a cell's saved value is its ``<v>`` child (``<is>`` for an
+inline string) and its formula the ``<f>`` child.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import xml.parsers.expat
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from seedbed.data.errors import KIND_SHEET_TOO_LARGE, MSG_SHEET_TOO_LARGE, DataError
+
+MAX_LISTED_FORMULAS = 200
+"""Formula cells without a value beyond this many are counted, not listed."""
+
+READ_BYTES = 1 << 16
+_CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+@dataclass(frozen=True)
+class SheetScan:
+    """What the scan found: the sheet's name, the bounding box of its cells holding a value or
+    formula (0-based, inclusive; None if it has none) and the formula cells with no value."""
+
+    sheet: str
+    first: tuple[int, int] | None
+    last: tuple[int, int] | None
+    formulas_without_value: tuple[tuple[int, int], ...]
+    formulas_without_value_count: int
+
+
+def column_letters(index: int) -> str:
+    """Spreadsheet column letters for a 0-based column index (0 -> A, 16383 -> XFD)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_name(row: int, col: int) -> str:
+    """``C7`` for 0-based (6, 2)."""
+    return f"{column_letters(col)}{row + 1}"
+
+
+def parse_cell(ref: str) -> tuple[int, int] | None:
+    """0-based (row, column) of a reference such as ``XFD1048576``; None if malformed."""
+    match = _CELL_REF.match(ref.strip())
+    if not match:
+        return None
+    col = 0
+    for ch in match.group(1).upper():
+        col = col * 26 + ord(ch) - 64
+    return int(match.group(2)) - 1, col - 1
+
+
+def is_ooxml(path: Path) -> bool:
+    """True for a zip holding an Excel workbook (.xlsx, .xlsm); .xls and .ods are not."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return "xl/workbook.xml" in _names(zf)
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def _names(zf: zipfile.ZipFile) -> set[str]:
+    return set(zf.namelist())
+
+
+def _local(name: str) -> str:
+    return name.rpartition(":")[2]
+
+
+def _small_xml(zf: zipfile.ZipFile, name: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """(tag without prefix, attributes) of each element of a small part, streamed."""
+    events: list[tuple[str, dict[str, str]]] = []
+    parser = _parser()
+    parser.StartElementHandler = lambda tag, attrs: events.append((_local(tag), attrs))
+    with zf.open(name) as fh:
+        while chunk := fh.read(READ_BYTES):
+            parser.Parse(chunk, False)
+            yield from events
+            events.clear()
+    parser.Parse(b"", True)
+    yield from events
+
+
+def _parser() -> xml.parsers.expat.XMLParserType:
+    parser = xml.parsers.expat.ParserCreate()
+
+    def no_doctype(*_args: object) -> None:
+        raise ValueError("a document type declaration is not allowed in a workbook")
+
+    parser.StartDoctypeDeclHandler = no_doctype
+    parser.EntityDeclHandler = no_doctype
+    return parser
+
+
+def _sheet_part(zf: zipfile.ZipFile, sheet: str | None) -> tuple[str, str]:
+    """(sheet name, zip member) of the named sheet, or of the first sheet."""
+    chosen: tuple[str, str] | None = None
+    for tag, attrs in _small_xml(zf, "xl/workbook.xml"):
+        if tag == "sheet" and (sheet is None or attrs.get("name") == sheet):
+            rid = next((v for k, v in attrs.items() if _local(k) == "id"), "")
+            chosen = (attrs.get("name", ""), rid)
+            break
+    if chosen is None:
+        raise ValueError(f'no sheet named "{sheet}"' if sheet else "the workbook has no sheets")
+    name, rid = chosen
+    rels = "xl/_rels/workbook.xml.rels"
+    for tag, attrs in _small_xml(zf, rels) if rels in _names(zf) else iter(()):
+        if tag == "Relationship" and attrs.get("Id") == rid:
+            target = attrs.get("Target", "")
+            member = (target.lstrip("/") if target.startswith("/")
+                      else posixpath.normpath(posixpath.join("xl", target)))
+            return name, member
+    raise ValueError(f'the workbook does not say where sheet "{name}" is stored')
+
+
+class _Extent:
+    """Running bounding box, position and formula bookkeeping while the sheet streams by."""
+
+    def __init__(self, sheet: str, max_cells: int) -> None:
+        self.sheet, self.max_cells = sheet, max_cells
+        self.row, self.col = -1, -1
+        self.cell: tuple[int, int] | None = None
+        self.has_value = self.has_formula = False
+        self.first: list[int] | None = None
+        self.last: list[int] | None = None
+        self.formulas: list[tuple[int, int]] = []
+        self.formula_count = 0
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        tag = _local(tag)
+        if tag == "c":
+            ref = parse_cell(attrs["r"]) if "r" in attrs else None
+            self.col = ref[1] if ref else self.col + 1
+            self.cell = (self.row, self.col)
+            self.has_value = self.has_formula = False
+        elif tag in ("v", "is"):
+            self.has_value = True
+        elif tag == "f":
+            self.has_formula = True
+        elif tag == "row":
+            r = attrs.get("r", "")
+            self.row = int(r) - 1 if r.isdigit() else self.row + 1
+            self.col = -1
+        elif tag == "dimension":
+            self.dimension(attrs.get("ref", ""))
+
+    def end(self, tag: str) -> None:
+        if _local(tag) != "c" or self.cell is None:
+            return
+        if self.has_formula and not self.has_value:
+            self.formula_count += 1
+            if len(self.formulas) < MAX_LISTED_FORMULAS:
+                self.formulas.append(self.cell)
+        if self.has_value or self.has_formula:
+            row, col = self.cell
+            if self.first is None or self.last is None:
+                self.first, self.last = [row, col], [row, col]
+            else:
+                self.first = [min(self.first[0], row), min(self.first[1], col)]
+                self.last = [max(self.last[0], row), max(self.last[1], col)]
+            self.check(self.first, self.last)
+        self.cell = None
+
+    def dimension(self, ref: str) -> None:
+        ends = [parse_cell(part) for part in ref.split(":")]
+        if ref and all(ends):
+            a, b = ends[0], ends[-1]
+            assert a is not None and b is not None  # noqa: S101 - checked by all() above
+            self.check([min(a[0], b[0]), min(a[1], b[1])], [max(a[0], b[0]), max(a[1], b[1])])
+
+    def check(self, first: list[int], last: list[int]) -> None:
+        rows, columns = last[0] - first[0] + 1, last[1] - first[1] + 1
+        if rows * columns > self.max_cells:
+            ref = f"{cell_name(*first)}:{cell_name(*last)}"
+            raise DataError.single(kind=KIND_SHEET_TOO_LARGE, message=MSG_SHEET_TOO_LARGE.format(
+                sheet=self.sheet, ref=ref, rows=rows, columns=columns, cells=rows * columns,
+                limit=self.max_cells))
+
+
+def scan_sheet(*, path: Path, sheet: str | None, max_cells: int) -> SheetScan:
+    """Stream the chosen sheet (the first when ``sheet`` is None) of an .xlsx/.xlsm file.
+
+    Raises ``DataError`` (kind ``sheet_too_large``) as soon as the declared dimension or the
+    cells seen so far span more than ``max_cells`` cells, and ``ValueError`` when the workbook
+    is not well formed (the caller reports it as unreadable). Memory use is constant.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            name, member = _sheet_part(zf, sheet)
+            extent = _Extent(name, max_cells)
+            parser = _parser()
+            parser.StartElementHandler = extent.start
+            parser.EndElementHandler = extent.end
+            with zf.open(member) as fh:
+                while chunk := fh.read(READ_BYTES):
+                    parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except (KeyError, zipfile.BadZipFile, xml.parsers.expat.ExpatError) as exc:
+        raise ValueError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+    return SheetScan(
+        sheet=name,
+        first=(extent.first[0], extent.first[1]) if extent.first else None,
+        last=(extent.last[0], extent.last[1]) if extent.last else None,
+        formulas_without_value=tuple(extent.formulas),
+        formulas_without_value_count=extent.formula_count,
+    )
