@@ -113,6 +113,11 @@ def test_the_demo_stepped_wedge_trial_is_analysed_by_period_and_published(trial_
     assert result.analysis["stepped_wedge"]["n_clusters"] == len(WEDGE_SCHOOLS)
     assert result.ci_low < result.effect < result.ci_high
     assert not [r for r in result.evidence_reasons if r["code"].startswith("stopped")]
+    from seedbed.stats.evidence import achieved_power_stepped_wedge
+
+    assert result.analysis["achieved_power"] == pytest.approx(achieved_power_stepped_wedge(
+        clusters=8, steps=4, people_per_cluster_period=10, icc=0.05, effect_size=0.4))
+    assert result.analysis["achieved_power"] > 0.5 and result.evidence_reasons == []
     page = _page(client, "trials:result", trial.pk)
     assert "stopped early" not in page.lower() and "Stepped-wedge" in page
 
