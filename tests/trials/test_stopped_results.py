@@ -53,6 +53,11 @@ def test_the_stopped_trial_goes_through_analysis_and_publishing_as_harmful(stopp
     assert stop["decision_reasons"].startswith("At the first look")
     harm = stop["harms"][0]
     assert (harm["events_control"], harm["events_arm"]) == (10, 24)
+    from seedbed.trials.selectors import trial_result_summary
+
+    summary = trial_result_summary(stopped)
+    assert summary["finding"] == "Stopped early for harm: the intervention did harm"
+    assert summary["stopped_for"] == "harm" and summary["direction"] != "null"
 
 
 @pytest.mark.parametrize("name", ["trials:result", "trials:report", "trials:registry_trial"])
