@@ -169,7 +169,8 @@ def test_formula_with_saved_value_and_formulas_outside_the_data_are_read(tmp_pat
     assert pq.read_table(path.with_suffix(".parquet")).column("y").to_pylist() == ["1", "2"]
 
 
-def test_cli_analyse_refuses_the_far_cell_file(tmp_path: Path) -> None:
+def test_cli_analyse_refuses_the_far_cell_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_MAX_CELLS, raising=False)
     path = _write(tmp_path, far_cell_bomb(["arm", "y"]))
     result = CliRunner().invoke(app, ["stats", "analyse", str(path), "--arm", "arm",
                                       "--outcome", "y", "--json"])
