@@ -74,3 +74,18 @@ def test_a_count_hidden_to_protect_another_is_not_called_small() -> None:
 
     assert _protected([10, 3]) == [SUPPRESSED_SECONDARY, SUPPRESSED, 13]
     assert reports._protected_n([10, 3]) == [SUPPRESSED_SECONDARY, SUPPRESSED]
+
+
+def test_the_consort_diagram_fits_a_secondary_suppression_and_the_table_says_it_in_full() -> None:
+    from types import SimpleNamespace
+
+    from seedbed.trials.selectors import SUPPRESSED_SECONDARY, consort_svg
+
+    consort = {"assessed": 40, "randomised": 13, "unit": "people", "arms": [
+        {"arm": "control", "allocated": 10, "followed_up": 10, "analysed": 10},
+        {"arm": "intervention", "allocated": 3, "followed_up": 3, "analysed": 3}]}
+    svg = consort_svg(SimpleNamespace(consort=consort))  # type: ignore[arg-type]
+    control = [b for b in svg["boxes"] if b["cx"] == svg["arm_centres"][0]]
+    assert {b["value"] for b in control} == {SUPPRESSED_SECONDARY}
+    assert {b["short"] for b in control} == {"suppressed"}
+    assert svg["flow"]["arms"][1]["allocated"] == SUPPRESSED

@@ -167,6 +167,12 @@ def consort_published(result: TrialResult) -> dict[str, Any]:
     return out
 
 
+def _short(value: int | str) -> int | str:
+    """A count as it fits a diagram box: a count hidden to protect another reads "suppressed"
+    (the table beside the diagram gives the full wording)."""
+    return "suppressed" if value == SUPPRESSED_SECONDARY else value
+
+
 def consort_svg(result: TrialResult) -> dict[str, Any]:
     """Box geometry for the CONSORT flow diagram: one column of boxes per arm."""
     flow = consort_published(result)
@@ -181,7 +187,7 @@ def consort_svg(result: TrialResult) -> dict[str, Any]:
         ):
             boxes.append({"x": round(cx - 110, 1), "y": 200 + j * 90, "cx": round(cx, 1),
                           "title": f"{label} to {arm['arm']}" if stage == "allocated" else label,
-                          "value": arm[stage], "last": j == 2})
+                          "value": arm[stage], "short": _short(arm[stage]), "last": j == 2})
     mid = round(width / 2)
     return {"width": width, "height": 470, "mid": mid, "mid_left": mid - 130, "flow": flow,
             "boxes": boxes,
