@@ -127,3 +127,28 @@ def test_voices_csv_carries_no_formulas_and_keeps_coordinates_numeric(demo_world
     assert rows[need.reference]["title"] == ESCAPE + PAYLOADS[0]
     assert rows[need.reference]["longitude"] == "-1.965"
     assert_no_formula_cells(text)
+
+
+NOT_EXPORTS = {
+    "core/exports.py": "the shared writer itself",
+    "pb/pabulib.py": "the Pabulib format, read by participatory-budgeting tools",
+    "cli/stats.py": "the allocation list, read back by unit id",
+    "trials/services/results.py": "the allocation list handed to the data validator",
+    "demo/trials.py": "demo outcome files, uploaded again by the demo",
+    "demo/trial_outcomes.py": "demo outcome files, uploaded again by the demo",
+}
+
+
+def test_no_download_is_written_by_a_raw_csv_writer() -> None:
+    """A new export must use the shared writer; files only Seedbed reads back are listed."""
+    from pathlib import Path
+
+    import seedbed
+
+    root = Path(seedbed.__file__).parent
+    raw = {
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*.py")
+        if "csv.writer(" in (text := path.read_text(encoding="utf-8")) or "csv.DictWriter(" in text
+    }
+    assert raw <= set(NOT_EXPORTS), f"use seedbed.core.exports for: {sorted(raw - set(NOT_EXPORTS))}"

@@ -169,7 +169,8 @@ def test_formula_with_saved_value_and_formulas_outside_the_data_are_read(tmp_pat
     assert pq.read_table(path.with_suffix(".parquet")).column("y").to_pylist() == ["1", "2"]
 
 
-def test_cli_analyse_refuses_the_far_cell_file(tmp_path: Path) -> None:
+def test_cli_analyse_refuses_the_far_cell_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_MAX_CELLS, raising=False)
     path = _write(tmp_path, far_cell_bomb(["arm", "y"]))
     result = CliRunner().invoke(app, ["stats", "analyse", str(path), "--arm", "arm",
                                       "--outcome", "y", "--json"])
@@ -187,3 +188,23 @@ def test_cli_analyse_obeys_the_environment(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setenv(ENV_MAX_CELLS, "10")
     refused = CliRunner().invoke(app, args)
     assert refused.exit_code != 0 and "at most 10 cells" in refused.output
+
+
+def test_a_small_declared_dimension_does_not_hide_a_far_cell(tmp_path: Path) -> None:
+    rows = table_rows([["arm", "y"]]) + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    path = _write(tmp_path, xlsx_bytes(rows, dimension="A1:B2"))
+    with pytest.raises(DataError) as exc:
+        scan_sheet(path=path, sheet=None, max_cells=1_000_000)
+    assert "A1:XFD1048576" in _only_problem(exc).message
+
+
+def test_prefixed_element_names_are_read_too(tmp_path: Path) -> None:
+    """Some writers bind the main namespace to a prefix (``<x:c>``)."""
+    sheet = ('<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row>'
+             '<x:row r="9"><x:c r="C9"><x:f>A1*2</x:f></x:c></x:row>')
+    path = _write(tmp_path, xlsx_bytes(sheet).replace(
+        b'<worksheet xmlns="', b'<worksheet xmlns:x="').replace(
+        b"<sheetData>", b"<x:sheetData>").replace(b"</sheetData>", b"</x:sheetData>"))
+    scan = scan_sheet(path=path, sheet=None, max_cells=100)
+    assert (scan.first, scan.last) == ((0, 0), (8, 2))
+    assert scan.formulas_without_value == ((8, 2),)

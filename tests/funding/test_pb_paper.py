@@ -106,6 +106,10 @@ def test_only_staff_can_be_assigned_officers_and_never_by_themselves(big_world) 
         pb_voting.pb_officer_assign(pb_round=pb_round, user=lead, actor=lead)
     assert excinfo.value.problems == {"user": ERROR_OFFICER_SELF}
     assert not PbOfficer.objects.filter(round=pb_round).exists()
+    page = client_for(lead).get(reverse("funding:pb_manage", args=[pb_round.pk])).content.decode()
+    panel = big_world["users"]["panel"]
+    assert f'<option value="{panel.pk}">{panel}</option>' in page  # the page offers other staff...
+    assert f'<option value="{lead.pk}">{lead}</option>' not in page  # ...not the manager themselves
 
 
 def test_foreign_and_missing_ids_are_refused_alike(big_world) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
@@ -229,6 +233,18 @@ def test_refused_entries_that_may_be_box_stuffing_are_audited(big_world) -> None
         (a.pk, reason, number) for a, number, _, reason in attempts[1:]]
     assert all("EA" not in str(e.data) for e in refused)
     assert PbBallot.objects.filter(round=pb_round).count() == 1
+
+
+def test_the_count_records_the_rounds_ballot_account(big_world) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    pb_round, projects, officer, numbers = _officer_round(big_world)
+    pb.pb_vote(pb_round=pb_round, voter=big_world["users"]["resident"], choices={projects[0].pk: 1})
+    for n, number in enumerate(numbers[:2]):
+        pb_voting.pb_paper_ballot(pb_round=pb_round, ballot_number=number, register_reference=f"EA-{n}",
+                                  choices={projects[1].pk: 1}, actor=officer)
+    pb.pb_count(pb_round=pb_round, actor=big_world["users"]["lead"])
+    entry = AuditEntry.objects.get(action="funding.pb_result")
+    assert entry.data["ballot_account"] == {"online": 1, "paper": 2, "marks": 3, "numbers_issued": 5, "numbers_unused": 3}
+    assert entry.data["voters"] == 3
 
 
 # --- one voter register across channels ---------------------------------------------------

@@ -53,6 +53,11 @@ def test_the_stopped_trial_goes_through_analysis_and_publishing_as_harmful(stopp
     assert stop["decision_reasons"].startswith("At the first look")
     harm = stop["harms"][0]
     assert (harm["events_control"], harm["events_arm"]) == (10, 24)
+    from seedbed.trials.selectors import trial_result_summary
+
+    summary = trial_result_summary(stopped)
+    assert summary["finding"] == "Stopped early for harm: the intervention did harm"
+    assert summary["stopped_for"] == "harm" and summary["direction"] != "null"
 
 
 @pytest.mark.parametrize("name", ["trials:result", "trials:report", "trials:registry_trial"])
@@ -108,6 +113,11 @@ def test_the_demo_stepped_wedge_trial_is_analysed_by_period_and_published(trial_
     assert result.analysis["stepped_wedge"]["n_clusters"] == len(WEDGE_SCHOOLS)
     assert result.ci_low < result.effect < result.ci_high
     assert not [r for r in result.evidence_reasons if r["code"].startswith("stopped")]
+    from seedbed.stats.evidence import achieved_power_stepped_wedge
+
+    assert result.analysis["achieved_power"] == pytest.approx(achieved_power_stepped_wedge(
+        clusters=8, steps=4, people_per_cluster_period=10, icc=0.05, effect_size=0.4))
+    assert result.analysis["achieved_power"] > 0.5 and result.evidence_reasons == []
     page = _page(client, "trials:result", trial.pk)
     assert "stopped early" not in page.lower() and "Stepped-wedge" in page
 

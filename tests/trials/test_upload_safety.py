@@ -47,8 +47,9 @@ def _still_answering(client, trial: Trial) -> None:  # type: ignore[no-untyped-d
     assert client.get(reverse("trials:manage", args=[trial.pk])).status_code == 200
 
 
-def test_far_cell_xlsx_is_refused_and_the_server_keeps_answering(stored) -> None:  # type: ignore[no-untyped-def]
+def test_far_cell_xlsx_is_refused_and_the_server_keeps_answering(stored, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     trial, analyst, url = stored
+    monkeypatch.delenv(ENV_MAX_CELLS, raising=False)
     before = _snapshot(trial)
     response = analyst.post(url, {"file": SimpleUploadedFile("o.xlsx", far_cell_bomb(HEADER))})
     page = response.content.decode()

@@ -298,9 +298,11 @@ SEEDBED_AUDIT_CHECKPOINT_FILE = env_str("SEEDBED_AUDIT_CHECKPOINT_FILE")
 SEEDBED_UPLOAD_MAX_MB = env_int("SEEDBED_UPLOAD_MAX_MB", default=20)
 if SEEDBED_UPLOAD_MAX_MB < 1:
     raise ImproperlyConfigured("SEEDBED_UPLOAD_MAX_MB must be a whole number of MB, at least 1")
-for _name in ("SEEDBED_PARSE_MEMORY_MB", "SEEDBED_PARSE_TIMEOUT_SECONDS", "SEEDBED_SHEET_MAX_CELLS"):
-    if env_int(_name, default=1) < 1:
-        raise ImproperlyConfigured(f"{_name} must be a positive whole number")
+PARSE_MINIMUMS = {"SEEDBED_PARSE_MEMORY_MB": 768, "SEEDBED_PARSE_TIMEOUT_SECONDS": 1,
+                  "SEEDBED_SHEET_MAX_CELLS": 1}  # as seedbed.data.sandbox requires
+for _name, _minimum in PARSE_MINIMUMS.items():
+    if env_int(_name, default=_minimum) < _minimum:
+        raise ImproperlyConfigured(f"{_name} must be a whole number of at least {_minimum}")
 
 # --- notifications --------------------------------------------------------------------------
 # GOV.UK Notify is used when an API key is set; otherwise Django's email backend.

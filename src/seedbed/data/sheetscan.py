@@ -15,6 +15,7 @@ inline string) and its formula the ``<f>`` child.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 import xml.parsers.expat
@@ -29,7 +30,7 @@ MAX_LISTED_FORMULAS = 200
 """Formula cells without a value beyond this many are counted, not listed."""
 
 READ_BYTES = 1 << 16
-_CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
+_CELL_REF = re.compile(r"\s*\$?([A-Za-z]{1,3})\$?(\d{1,7})\s*$")
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
@@ -62,13 +63,18 @@ def cell_name(row: int, col: int) -> str:
 
 def parse_cell(ref: str) -> tuple[int, int] | None:
     """0-based (row, column) of a reference such as ``XFD1048576``; None if malformed."""
-    match = _CELL_REF.match(ref.strip())
+    match = _CELL_REF.match(ref)
     if not match:
         return None
+    return int(match.group(2)) - 1, _column_index(match.group(1))
+
+
+@functools.lru_cache(maxsize=4096)
+def _column_index(letters: str) -> int:
     col = 0
-    for ch in match.group(1).upper():
+    for ch in letters.upper():
         col = col * 26 + ord(ch) - 64
-    return int(match.group(2)) - 1, col - 1
+    return col - 1
 
 
 def is_ooxml(path: Path) -> bool:
@@ -135,26 +141,36 @@ def _sheet_part(zf: zipfile.ZipFile, sheet: str | None) -> tuple[str, str]:
 
 
 class _Extent:
-    """Running bounding box, position and formula bookkeeping while the sheet streams by."""
+    """Running bounding box, position and formula bookkeeping while the sheet streams by.
+
+    Called for every element of the sheet, so kept lean: the bounding box is four integers
+    and is checked against the limit only when it grows.
+    """
 
     def __init__(self, sheet: str, max_cells: int) -> None:
         self.sheet, self.max_cells = sheet, max_cells
         self.row, self.col = -1, -1
-        self.cell: tuple[int, int] | None = None
-        self.has_value = self.has_formula = False
-        self.first: list[int] | None = None
-        self.last: list[int] | None = None
+        self.in_cell = self.has_value = self.has_formula = False
+        self.top = self.left = self.bottom = self.right = -1
         self.formulas: list[tuple[int, int]] = []
         self.formula_count = 0
 
+    @property
+    def first(self) -> list[int] | None:
+        return None if self.top < 0 else [self.top, self.left]
+
+    @property
+    def last(self) -> list[int] | None:
+        return None if self.top < 0 else [self.bottom, self.right]
+
     def start(self, tag: str, attrs: dict[str, str]) -> None:
-        tag = _local(tag)
+        if ":" in tag:
+            tag = tag.rpartition(":")[2]
         if tag == "c":
             ref = parse_cell(attrs["r"]) if "r" in attrs else None
             self.col = ref[1] if ref else self.col + 1
-            self.cell = (self.row, self.col)
-            self.has_value = self.has_formula = False
-        elif tag in ("v", "is"):
+            self.in_cell, self.has_value, self.has_formula = True, False, False
+        elif tag == "v" or tag == "is":
             self.has_value = True
         elif tag == "f":
             self.has_formula = True
@@ -166,21 +182,23 @@ class _Extent:
             self.dimension(attrs.get("ref", ""))
 
     def end(self, tag: str) -> None:
-        if _local(tag) != "c" or self.cell is None:
+        if not self.in_cell or (tag != "c" and not tag.endswith(":c")):
             return
+        self.in_cell = False
+        if not (self.has_value or self.has_formula):
+            return
+        row, col = self.row, self.col
         if self.has_formula and not self.has_value:
             self.formula_count += 1
             if len(self.formulas) < MAX_LISTED_FORMULAS:
-                self.formulas.append(self.cell)
-        if self.has_value or self.has_formula:
-            row, col = self.cell
-            if self.first is None or self.last is None:
-                self.first, self.last = [row, col], [row, col]
-            else:
-                self.first = [min(self.first[0], row), min(self.first[1], col)]
-                self.last = [max(self.last[0], row), max(self.last[1], col)]
-            self.check(self.first, self.last)
-        self.cell = None
+                self.formulas.append((row, col))
+        if self.top < 0:
+            self.top = self.bottom = row
+            self.left = self.right = col
+        elif row > self.bottom or col > self.right or row < self.top or col < self.left:
+            self.top, self.bottom = min(self.top, row), max(self.bottom, row)
+            self.left, self.right = min(self.left, col), max(self.right, col)
+            self.check([self.top, self.left], [self.bottom, self.right])
 
     def dimension(self, ref: str) -> None:
         ends = [parse_cell(part) for part in ref.split(":")]

@@ -159,7 +159,7 @@ def stepped_wedge_trial(context: dict[str, Any]) -> Trial:
                          "with errors allowing for clustering by school.",
         "design": "stepped_wedge", "randomisation_unit": "school",
         "clusters": "\n".join(WEDGE_SCHOOLS), "steps": 4, "cluster_size": 10, "icc": 0.05,
-        "effect_size": 0.3, "strata": "", "interim_looks": 1,
+        "effect_size": 0.4, "strata": "", "interim_looks": 1,
         "ethics_reference": "DPIA-2026-031",
     })
     _safeguards(trial, users, "Safeguarding referral missed",

@@ -439,13 +439,21 @@ class BallotNumbersIssueForm(Base):
 
 
 class PbOfficerForm(Base):
+    """Staff and partners other than the manager assigning (a manager never names themselves)."""
+
     user = forms.ModelChoiceField(label="Person", queryset=User.objects.none(), empty_label="Choose a person")
+
+    def __init__(self, *args: Any, manager: Any = None, **kwargs: Any) -> None:
+        self._manager_id = getattr(manager, "pk", None)
+        super().__init__(*args, **kwargs)
 
     def prepare(self) -> None:
         from seedbed.accounts.models import STAFF_ROLES
 
-        self.fields["user"].queryset = (  # type: ignore[attr-defined]
-            User.objects.filter(is_active=True, memberships__role__in=STAFF_ROLES).distinct().order_by("display_name", "username"))
+        people = User.objects.filter(is_active=True, memberships__role__in=STAFF_ROLES).distinct()
+        if self._manager_id is not None:
+            people = people.exclude(pk=self._manager_id)
+        self.fields["user"].queryset = people.order_by("display_name", "username")  # type: ignore[attr-defined]
 
 
 class PbElectorForm(Base):

@@ -315,6 +315,32 @@ def achieved_power(
     return None
 
 
+def achieved_power_stepped_wedge(
+    *, clusters: int, steps: int, people_per_cluster_period: float, icc: float,
+    effect_size: float | None = None, p_control: float | None = None,
+    p_treatment: float | None = None, alpha: float = 0.05, sides: int = 2,
+) -> float | None:
+    """Power of an analysed stepped-wedge trial to detect the planned effect: the Hussey &
+    Hughes variance (``seedbed.stats.sw_power``) for ``clusters`` clusters crossing over in
+    ``steps`` steps after one baseline period (whole clusters per step, at least one), with
+    the mean number of people per cluster and period analysed. None without a planned effect.
+    """
+    from seedbed.stats.cluster_power import binary_outcome, continuous_outcome
+    from seedbed.stats.sw_power import stepped_wedge_power
+
+    if effect_size is not None:
+        outcome = continuous_outcome(effect_size=effect_size)
+    elif p_control is not None and p_treatment is not None:
+        outcome = binary_outcome(p_control=p_control, p_treatment=p_treatment)
+    else:
+        return None
+    if steps < 1 or clusters < steps or people_per_cluster_period <= 0:
+        return 0.0
+    return stepped_wedge_power(outcome=outcome, icc=icc, steps=steps,
+                               clusters_per_step=clusters // steps,
+                               cluster_size=people_per_cluster_period, alpha=alpha, sides=sides)
+
+
 def trial_evidence(
     *,
     effect: float | None,
@@ -333,6 +359,7 @@ def trial_evidence(
     design_effect: float = 1.0,
     stopped_for: str = "",
     attrition_boundary: str = BOUNDARY_CAUTIOUS,
+    power: float | None = None,
 ) -> TrialEvidence:
     """The Nesta level of a trial's finding, computed from what happened (see above).
 
@@ -340,7 +367,9 @@ def trial_evidence(
     checks that need it: attrition needs both, sample ratio needs ``allocated``, power needs
     ``analysed`` and the planned effect). In a cluster trial ``allocated`` and ``analysed``
     count clusters and ``analysed_people`` the people analysed (for power, with the design
-    effect); by default power uses ``analysed``. Each failed check is a ``Downgrade``; any
+    effect); by default power uses ``analysed``. ``power`` gives the achieved power computed
+    by the caller for a design the two-arm formula does not fit (a stepped wedge: see
+    ``achieved_power_stepped_wedge``). Each failed check is a ``Downgrade``; any
     downgrade takes level 3 to level 2.
     """
     from seedbed.stats.quality import sample_ratio_mismatch
@@ -378,15 +407,14 @@ def trial_evidence(
                                         DOWNGRADE_TEXT[DOWNGRADE_SAMPLE_RATIO].format(
                 observed=", ".join(str(c) for c in srm.observed), chi=srm.chi_square,
                 df=srm.df, p=srm.p)))
-    power = None
     people = analysed_people if analysed_people is not None else analysed
-    if people is not None:
+    if power is None and people is not None:
         power = achieved_power(analysed=people[:2], effect_size=effect_size, p_control=p_control,
                                p_treatment=p_treatment, alpha=alpha, sides=sides,
                                design_effect=design_effect)
-        if power is not None and power < POWER_FLOOR:
-            downgrades.append(Downgrade(DOWNGRADE_LOW_POWER,
-                                        DOWNGRADE_TEXT[DOWNGRADE_LOW_POWER].format(power=power)))
+    if power is not None and power < POWER_FLOOR:
+        downgrades.append(Downgrade(DOWNGRADE_LOW_POWER,
+                                    DOWNGRADE_TEXT[DOWNGRADE_LOW_POWER].format(power=power)))
     if stopped_for:
         code = DOWNGRADE_STOPPED[stopped_for]
         downgrades.append(Downgrade(code, DOWNGRADE_TEXT[code]))

@@ -207,7 +207,8 @@ def trial_result_summary(trial: Trial) -> dict[str, Any] | None:
     """What a library case needs from a trial's published result, or None if unpublished.
 
     Keys: title, design (label), question, effect, ci (low, high), p_value, direction
-    (positive / null / negative / not measured), cost_per_outcome, evidence_level (Nesta
+    (positive / null / negative / not measured), finding (in words; a stopped trial says so),
+    stopped_for and stopped_at (empty / None unless it stopped early), cost_per_outcome, evidence_level (Nesta
     1-5, from ``seedbed.stats.evidence``), plain_summary, lessons, outcome (primary outcome
     text), published_at, organisation_id, registry_path.
     """
@@ -224,6 +225,8 @@ def trial_result_summary(trial: Trial) -> dict[str, Any] | None:
         "ci": (result.ci_low, result.ci_high),
         "p_value": result.p_value,
         "direction": result.direction,
+        "finding": finding_label(trial, result),
+        "stopped_for": trial.stopped_for, "stopped_at": trial.stopped_at,
         "cost_per_outcome": result.cost_per_outcome,
         "evidence_level": result.evidence_level,
         "plain_summary": result.plain_summary,

@@ -173,7 +173,9 @@ def pb_count(*, pb_round: PbRound, actor: Any) -> PbResult:
     """Close voting and count once under the rule fixed when voting opened.
 
     Stores the funded projects, the engine's explanations and the Pabulib text; releases the
-    unspent budget to the fund; the result (with a digest of the ballots) goes in the audit chain.
+    unspent budget to the fund; the result (with a digest of the ballots and the round's ballot
+    account: ballots by channel, register marks, ballot numbers issued and unused) goes in the
+    audit chain.
     """
     with transaction.atomic():
         pb_round = PbRound.objects.select_for_update().get(pk=pb_round.pk)
@@ -208,8 +210,20 @@ def pb_count(*, pb_round: PbRound, actor: Any) -> PbResult:
         audit_append(action="funding.pb_result", actor=actor, obj=result,
                      data={"round": pb_round.pk, "rule": outcome.rule, "selected": list(outcome.selected),
                            "cost": str(result.cost), "voters": outcome.voters,
-                           "ballots_sha256": hashlib.sha256(text.encode()).hexdigest()})
+                           "ballots_sha256": hashlib.sha256(text.encode()).hexdigest(),
+                           "ballot_account": _ballot_account(pb_round)})
     return result
+
+
+def _ballot_account(pb_round: PbRound) -> dict[str, int]:
+    """The round's ballot account, for reconciling the count with the paper register: ballots
+    by channel, register marks, and ballot numbers issued and left unused."""
+    ballots = pb_round.ballots
+    issued = pb_round.ballot_numbers.count()
+    paper = ballots.filter(channel="paper").count()
+    return {"online": ballots.filter(channel="online").count(), "paper": paper,
+            "marks": pb_round.voter_marks.count(), "numbers_issued": issued,
+            "numbers_unused": issued - ballots.filter(paper_number__isnull=False).count()}
 
 
 def _pb_awards_make(pb_round: PbRound, selected: list[str], *, actor: Any) -> list[Award]:

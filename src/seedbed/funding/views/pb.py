@@ -59,24 +59,24 @@ def pb_round_create(request: HttpRequest) -> HttpResponse:
     return render(request, "funding/pb_round_create.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _manage_context(round_: PbRound) -> dict:
+def _manage_context(round_: PbRound, user: object = None) -> dict:
     return {"round": round_, "projects": round_.projects.select_related("idea"), "project_form": forms.PbProjectForm(prefix="project"),
             "check_form": forms.PbCheckForm(prefix="check"), "open_form": forms.PbOpenForm(prefix="open", initial={"rule": round_.rule}),
             "ballots": round_.ballots.count(), "officers": round_.officers.filter(withdrawn_at__isnull=True).select_related("user"),
-            "officer_form": forms.PbOfficerForm(prefix="officer"), "numbers_issued": round_.ballot_numbers.count(),
+            "officer_form": forms.PbOfficerForm(prefix="officer", manager=user), "numbers_issued": round_.ballot_numbers.count(),
             "numbers_used": round_.ballots.filter(paper_number__isnull=False).count()}
 
 
 @require_http_methods(["GET"])
 def pb_manage(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = access_pb_manage(request.user, round_id)
-    return render(request, "funding/pb_manage.html", _manage_context(round_))
+    return render(request, "funding/pb_manage.html", _manage_context(round_, request.user))
 
 
 @require_POST
 def pb_project_add(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = access_pb_manage(request.user, round_id)
-    context = _manage_context(round_)
+    context = _manage_context(round_, request.user)
     form = forms.PbProjectForm(request.POST, prefix="project")
     context["project_form"] = form
     return run_form(request, form, lambda d: services.pb_project_add(

@@ -80,8 +80,8 @@ def pb_numbers_issue(request: HttpRequest, round_id: int) -> HttpResponse:
 @require_POST
 def pb_officer_assign(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = access_pb_manage(request.user, round_id)
-    form = forms.PbOfficerForm(request.POST, prefix="officer")
-    context = _manage_context(round_)
+    form = forms.PbOfficerForm(request.POST, prefix="officer", manager=request.user)
+    context = _manage_context(round_, request.user)
     context["officer_form"] = form
     return run_form(request, form, lambda d: voting.pb_officer_assign(pb_round=round_, user=d["user"], actor=request.user),
                     success="Ballot officer assigned.", redirect_to=reverse("funding:pb_manage", args=[round_.pk]),

@@ -370,13 +370,14 @@ def _clusters_with_data(dataset: OutcomeDataset, arms: list[str]) -> list[int]:
 
 
 def _evidence(trial: Trial, dataset: OutcomeDataset, consort: dict[str, Any],
-              effect: Any, ci: tuple[Any, Any]) -> TrialEvidence:
+              effect: Any, ci: tuple[Any, Any], analysis: dict[str, Any]) -> TrialEvidence:
     """The evidence level from what happened (``seedbed.stats.evidence.trial_evidence``).
 
     Individually randomised: people randomised and analysed per arm. Cluster randomised:
     attrition of clusters (randomised, and with outcome data), power on the people analysed
     divided by the registered design effect. Stepped wedge: every cluster is in both
-    conditions, so only randomisation and stopping are judged.
+    conditions, so attrition and sample ratio are not judged; power is the Hussey & Hughes
+    power of the clusters and people analysed.
     """
     protocol = trial.protocol
     arms = protocol.arm_list
@@ -391,6 +392,7 @@ def _evidence(trial: Trial, dataset: OutcomeDataset, consort: dict[str, Any],
     design_effect = float(calc.get("design_effect") or 1.0) \
         if protocol.design == Design.CLUSTER else 1.0
     binary = protocol.outcome_type == "binary"
+    power = _stepped_wedge_power(trial, analysis) if protocol.design == Design.STEPPED_WEDGE else None
 
     def finite(v: Any) -> float | None:
         return float(v) if isinstance(v, int | float) and v == v else None
@@ -405,10 +407,34 @@ def _evidence(trial: Trial, dataset: OutcomeDataset, consort: dict[str, Any],
             p_control=protocol.p_control if binary else None,
             p_treatment=protocol.p_treatment if binary else None,
             alpha=protocol.alpha, sides=protocol.sides, design_effect=max(design_effect, 1.0),
-            stopped_for=trial.stopped_for,
+            stopped_for=trial.stopped_for, power=power,
         )
     except ValueError as exc:
         raise ValidationProblem({"__all__": ERROR_ANALYSIS.format(detail=str(exc))}) from None
+
+
+def _stepped_wedge_power(trial: Trial, analysis: dict[str, Any]) -> float | None:
+    """Achieved power of a stepped wedge: the registered steps and ICC, the clusters analysed
+    and the mean number of people per cluster and period analysed (None if unknown)."""
+    from seedbed.stats.evidence import achieved_power_stepped_wedge
+
+    protocol = trial.protocol
+    sw = analysis.get("stepped_wedge") or {}
+    clusters, periods, n = sw.get("n_clusters"), sw.get("n_periods"), sw.get("n")
+    if not (clusters and periods and n and protocol.steps and protocol.icc is not None):
+        return None
+    binary = protocol.outcome_type == "binary"
+    try:
+        return achieved_power_stepped_wedge(
+            clusters=int(clusters), steps=int(protocol.steps),
+            people_per_cluster_period=float(n) / (int(clusters) * int(periods)),
+            icc=float(protocol.icc), effect_size=None if binary else protocol.effect_size,
+            p_control=protocol.p_control if binary else None,
+            p_treatment=protocol.p_treatment if binary else None,
+            alpha=protocol.alpha, sides=protocol.sides,
+        )
+    except ValueError:
+        return None
 
 
 def analysis_run(
@@ -453,7 +479,7 @@ def analysis_run(
     analysed = {s["arm"]: int(s["n"] or 0) for s in primary["summaries"]}
     cost = cost_analysis.cost_per_outcome_gained if cost_analysis else None
     consort = _consort(trial, assessed, followed, analysed)
-    found = _evidence(trial, dataset, consort, effect, ci)
+    found = _evidence(trial, dataset, consort, effect, ci, analysis)
     stopping = stopping_record(trial)
     analysis["stopping"] = stopping
     analysis["finding"] = found.direction
