@@ -279,3 +279,24 @@ def test_stepped_wedge_person_time_by_hand(trial_world) -> None:
     assert table[(b, 2)] == (1, 0.0, 0.0)  # period 2 has not started
     assert cells["people"] == {"exposed periods": 2, "unexposed periods": 3}
     assert cells["people_with_event"] == {"exposed periods": 1, "unexposed periods": 0}
+
+
+def test_monitoring_pages_show_people_for_cluster_and_stepped_wedge_trials(
+    trial_world, django_capture_on_commit_callbacks
+) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    wedge = _wedge(trial_world, seed=3, rate_ratio=4.0)
+    cluster = _cluster(trial_world, seed=2, risk_control=0.05, risk_arm=0.35)
+    client = Client()
+    client.force_login(trial_world["users"]["safety"])
+    for trial in (wedge, cluster):
+        _look(trial_world, trial, django_capture_on_commit_callbacks)
+    page = client.get(reverse("trials:monitoring", args=[wedge.pk])).content.decode()
+    assert "first events per person-time in exposed periods against unexposed periods" in page
+    assert "person-days" in page and "exposed periods against unexposed periods" in page
+    assert 'id="boundary-crossed"' in page
+    page = client.get(reverse("trials:monitoring", args=[cluster.pk])).content.decode()
+    assert "a cluster-level analysis" in page and "Clusters (comparator, arm)" in page
+    assert "per-cluster risk of an event" in page

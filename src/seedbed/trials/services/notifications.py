@@ -31,12 +31,14 @@ def site_link(path: str) -> str:
 
 
 def trial_notify(*, recipient: User, trial: Trial, subject: str, body: str) -> Notification:
-    """Queue a message for ``recipient`` (call inside the change's transaction)."""
+    """Queue a message for ``recipient`` (call inside the change's transaction).
+
+    After commit every unsent message is tried (this one, and any earlier failure)."""
     note = Notification.objects.create(
         recipient=recipient, trial=trial, subject=subject[:200], body=body,
         created_at=timezone.now(),
     )
-    transaction.on_commit(lambda: trial_notifications_deliver(ids=[note.pk]))
+    transaction.on_commit(trial_notifications_deliver)
     return note
 
 
