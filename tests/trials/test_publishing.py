@@ -71,3 +71,24 @@ def test_publishing_is_undone_when_the_case_cannot_be_written(demo_world) -> Non
     Case.objects.filter(trial=trial).delete()
     result_publish(actor=lead, trial=trial)
     assert Case.objects.get(trial=trial).status == Case.Status.PUBLISHED
+
+
+def test_a_published_result_prints_an_audit_checkpoint_that_verify_holds(demo_world, client_as) -> None:
+    from seedbed.core.audit import audit_verify, checkpoint_parse
+    from seedbed.core.models import AuditEntry
+
+    trial = Trial.objects.get(title=FINISHED)
+    lead = demo_world["users"]["lead"]
+    Case.objects.filter(trial=trial).delete()
+    TrialResult.objects.filter(trial=trial).update(published_at=None)
+    Trial.objects.filter(pk=trial.pk).update(status=Trial.Status.CLOSED, seed_revealed_at=None)
+    result = result_publish(actor=lead, trial=trial)
+    checkpoint = TrialResult.objects.get(pk=result.pk).analysis["audit_checkpoint"]
+    newest = AuditEntry.objects.order_by("-id").first()
+    assert newest is not None and checkpoint["entry"] == newest.pk
+    assert checkpoint["entry_mac"] == newest.entry_hash
+    token = f"{checkpoint['entry']}:{checkpoint['entry_mac']}"
+    for url in (reverse("trials:result", args=[trial.pk]), reverse("trials:report", args=[trial.pk])):
+        page = client_as("anonymous").get(url)
+        assert page.status_code == 200 and token in page.content.decode()
+    assert audit_verify(checkpoint=checkpoint_parse(token)).ok

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from seedbed.accounts.models import User
-from seedbed.core.audit import audit_append
+from seedbed.core.audit import audit_append, audit_checkpoint_current, checkpoint_public
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.uploads import upload_too_large
 from seedbed.data import AnalysisOptions, DataError, SourceSpec, TrialSchema, analyse_source, ingest
@@ -518,7 +518,9 @@ def result_publish(*, actor: User, trial: Trial) -> TrialResult:
     published library case, all in one transaction.
 
     With the seed anyone can regenerate the allocation sequence and check it against the
-    commitment hash published at registration. The case comes from
+    commitment hash published at registration. A checkpoint of the audit chain taken after
+    the publication's own entries is stored with the result (``analysis["audit_checkpoint"]``)
+    and printed on the result page and report. The case comes from
     ``seedbed.library.services.case_create_from_trial``; if it cannot be written, nothing is
     published.
     """
@@ -540,4 +542,10 @@ def result_publish(*, actor: User, trial: Trial) -> TrialResult:
             "seed_commitment": trial.seed_commitment,
         })
         case_create_from_trial(trial=trial, actor=actor)
+        # A checkpoint of the audit chain at publication, printed with the result, so that
+        # anyone who keeps the page can later show the log was not rewritten or cut short.
+        checkpoint = audit_checkpoint_current(reason=f"trials.result_publish trial {trial.pk}")
+        if checkpoint is not None:
+            result.analysis = {**result.analysis, "audit_checkpoint": checkpoint_public(checkpoint)}
+            result.save(update_fields=["analysis"])
     return result
