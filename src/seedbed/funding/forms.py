@@ -317,8 +317,10 @@ class ScoreForm(Base):
 
 
 class ConflictDecisionForm(Base):
-    decision = forms.ChoiceField(label="Decision", choices=[("waive", "Waive: they may review"), ("recuse", "Recuse: they do not review")])
-    reason = forms.CharField(label="Reason (needed to waive)", required=False, max_length=500)
+    decision = forms.ChoiceField(label="Decision", choices=[
+        ("waive", "Waive: they may review"), ("recuse", "Recuse: they do not review"),
+        ("withdraw", "Withdraw: declared in error (a funding manager other than the declarer)")])
+    reason = forms.CharField(label="Reason (needed to waive or withdraw)", required=False, max_length=500)
 
 
 class ModerationForm(Base):

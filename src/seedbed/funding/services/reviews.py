@@ -28,6 +28,14 @@ ERROR_CONFLICT_UNDECLARED = "Declare any conflict of interest before you open th
 ERROR_CONFLICT_BLOCKS = "You have a conflict of interest with this application and may not review it"
 ERROR_CONFLICT_DECIDED = "The chair has already decided on this conflict"
 ERROR_WAIVER_REASON = "Give the reason for waiving the conflict"
+ERROR_CONFLICT_NO_TAKING_BACK = ("You have declared a conflict with this application; a declaration cannot be taken "
+                                 "back by declaring again. Ask a funding manager to withdraw it, with the reason")
+ERROR_CONFLICT_OWN = "You may not rule on your own conflict of interest"
+ERROR_CONFLICT_RULING = ("You have a conflict of interest with this application that is undecided or upheld, "
+                         "so you may not rule or decide on it")
+ERROR_WITHDRAW_REASON = "Give the reason for withdrawing the conflict"
+ERROR_WITHDRAW_MANAGER = "Only a funding manager other than the person who declared it can withdraw a conflict"
+ERROR_WITHDRAW_STATE = "Only a declared or recused conflict can be withdrawn"
 ERROR_SCORE_RANGE = "Give a score from 0 to {top}"
 ERROR_SCORE_MISSING = "Score every criterion"
 ERROR_REASON_AFTER_DECISION = "A decision has been made: give the reason for changing this score"
@@ -45,29 +53,61 @@ def _member(call: Call, user: Any) -> PanelMember:
 
 
 def conflict_declare(*, application: Application, reviewer: Any, has_conflict: bool, detail: str = "") -> Conflict:
-    """The reviewer's declaration, made before they may open the application."""
+    """The reviewer's declaration, made before they may open the application.
+
+    Declarations only tighten: "no" may become "yes", never the other way round (a withdrawal
+    is ``conflict_withdraw``, by another funding manager with a reason). Every declaration is
+    audited, so the history stays with the conflict."""
     _member(application.call, reviewer)
     if has_conflict and not detail.strip():
         raise ValidationProblem({"detail": "Say what the conflict is"})
     with transaction.atomic():
         existing = Conflict.objects.select_for_update().filter(application=application, reviewer=reviewer).first()
+        held = (Conflict.Status.DECLARED, Conflict.Status.WAIVED, Conflict.Status.RECUSED)
+        if existing is not None and existing.status in held and not has_conflict:
+            raise ValidationProblem({"has_conflict": ERROR_CONFLICT_NO_TAKING_BACK})
         if existing is not None and existing.status in (Conflict.Status.WAIVED, Conflict.Status.RECUSED):
             raise ValidationProblem({"__all__": ERROR_CONFLICT_DECIDED})
-        status = Conflict.Status.DECLARED if has_conflict else Conflict.Status.NONE
+        if has_conflict:
+            status = Conflict.Status.DECLARED
+        elif existing is not None and existing.status == Conflict.Status.WITHDRAWN:
+            status = Conflict.Status.WITHDRAWN
+        else:
+            status = Conflict.Status.NONE
         conflict, _ = Conflict.objects.update_or_create(
-            application=application, reviewer=reviewer, defaults={"status": status, "detail": detail.strip()}
+            application=application, reviewer=reviewer,
+            defaults={"status": status, "detail": detail.strip() if has_conflict else (existing.detail if existing else "")},
         )
         audit_append(action="funding.conflict_declare", actor=reviewer, obj=conflict,
                      data={"application": application.pk, "status": status})
     return conflict
 
 
+def ruling_clearance(application: Application, actor: Any) -> str | None:
+    """None when ``actor`` may rule on this application (conflicts, moderation, the decision),
+    else the reason: nobody rules while their own conflict with it is undecided or upheld."""
+    if Conflict.objects.filter(application=application, reviewer_id=getattr(actor, "pk", None),
+                               status__in=[Conflict.Status.DECLARED, Conflict.Status.RECUSED]).exists():
+        return ERROR_CONFLICT_RULING
+    return None
+
+
+def _may_rule_on_conflict(conflict: Conflict, actor: Any) -> None:
+    if conflict.reviewer_id == getattr(actor, "pk", None):
+        raise ValidationProblem({"__all__": ERROR_CONFLICT_OWN})
+    blocked = ruling_clearance(conflict.application, actor)
+    if blocked:
+        raise ValidationProblem({"__all__": blocked})
+
+
 def conflict_decide(*, conflict: Conflict, waive: bool, reason: str = "", actor: Any) -> Conflict:
-    """The chair waives a declared conflict (with a reason) or recuses the reviewer."""
+    """The chair waives a declared conflict (with a reason) or recuses the reviewer; never
+    their own conflict, nor one on an application they have a conflict with themselves."""
     if waive and not reason.strip():
         raise ValidationProblem({"reason": ERROR_WAIVER_REASON})
     with transaction.atomic():
         conflict = Conflict.objects.select_for_update().get(pk=conflict.pk)
+        _may_rule_on_conflict(conflict, actor)
         if conflict.status != Conflict.Status.DECLARED:
             raise ValidationProblem({"__all__": ERROR_CONFLICT_DECIDED})
         conflict.status = Conflict.Status.WAIVED if waive else Conflict.Status.RECUSED
@@ -77,6 +117,41 @@ def conflict_decide(*, conflict: Conflict, waive: bool, reason: str = "", actor:
         audit_append(action="funding.conflict_decide", actor=actor, obj=conflict,
                      data={"status": conflict.status, "reason": conflict.waiver_reason})
     return conflict
+
+
+def conflict_withdraw(*, conflict: Conflict, reason: str, actor: Any) -> Conflict:
+    """Withdraw a conflict declared in error: a funding manager other than the declarer, with
+    the reason (audited). The reviewer may then review; the declaration stays in the history."""
+    from seedbed.core.access import is_funding_manager
+
+    if not reason.strip():
+        raise ValidationProblem({"reason": ERROR_WITHDRAW_REASON})
+    if not is_funding_manager(actor) or conflict.reviewer_id == getattr(actor, "pk", None):
+        raise ValidationProblem({"__all__": ERROR_WITHDRAW_MANAGER})
+    with transaction.atomic():
+        conflict = Conflict.objects.select_for_update().get(pk=conflict.pk)
+        _may_rule_on_conflict(conflict, actor)
+        if conflict.status not in (Conflict.Status.DECLARED, Conflict.Status.RECUSED):
+            raise ValidationProblem({"__all__": ERROR_WITHDRAW_STATE})
+        before = conflict.status
+        conflict.status = Conflict.Status.WITHDRAWN
+        conflict.waiver_reason = reason.strip()
+        conflict.decided_by = actor
+        conflict.save()
+        audit_append(action="funding.conflict_withdraw", actor=actor, obj=conflict,
+                     data={"status": conflict.status, "before": before, "reason": conflict.waiver_reason})
+    return conflict
+
+
+def conflict_history(call: Call) -> list[Any]:
+    """Every declaration, ruling and withdrawal on the call's conflicts, oldest first (managers' view)."""
+    from seedbed.core.models import AuditEntry
+
+    ids = [str(pk) for pk in Conflict.objects.filter(application__call=call).values_list("pk", flat=True)]
+    conflicts = {str(c.pk): c for c in Conflict.objects.filter(application__call=call).select_related("reviewer", "application")}
+    entries = (AuditEntry.objects.filter(object_type=Conflict._meta.label_lower, object_id__in=ids)
+               .select_related("actor").order_by("created_at", "pk"))
+    return [{"entry": e, "conflict": conflicts[e.object_id]} for e in entries]
 
 
 def review_clearance(application: Application, reviewer: Any) -> str | None:
@@ -152,6 +227,9 @@ def review_moderate(
         raise ValidationProblem({"reason": "Give the reason for the moderation"})
     if outcome not in ("kept", "adjusted"):
         raise ValidationProblem({"outcome": "Choose whether the score is kept or adjusted"})
+    blocked = ruling_clearance(review.application, actor)
+    if blocked:
+        raise ValidationProblem({"__all__": blocked})
     with transaction.atomic():
         if outcome == "adjusted" and scores:
             before = str(review.weighted)
@@ -219,6 +297,9 @@ def decision_make(
             raise ValidationProblem({"__all__": ERROR_ALREADY_DECIDED})
         if application.status not in (Application.Status.SUBMITTED, Application.Status.SHORTLISTED):
             raise ValidationProblem({"__all__": ERROR_NOT_REVIEWABLE})
+        blocked = ruling_clearance(application, actor)
+        if blocked:
+            raise ValidationProblem({"__all__": blocked})
         funded = outcome == Decision.Outcome.FUND
         money = (amount if amount is not None else application.amount) if funded else Decimal(0)
         decision = Decision.objects.create(

@@ -5,19 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from seedbed.core.access import (
+    DENIED_FUNDING_RECORD,
     access_application_declare,
     access_application_review,
     access_call_chair,
     access_signed_in,
     gatekeeper,
 )
-from seedbed.core.errors import ValidationProblem
+from seedbed.core.errors import AccessDenied, ValidationProblem
 from seedbed.funding import forms, selectors
 from seedbed.funding.models import Application, Conflict, PitchSlot, Review
 from seedbed.funding.services import reviews as services
@@ -95,6 +97,7 @@ def call_reviews(request: HttpRequest, call_id: int) -> HttpResponse:
     return render(request, "funding/call_reviews.html", {
         "call": call, "progress": selectors.reviewer_progress(call=call), "scores": selectors.call_scores(call=call),
         "conflicts": Conflict.objects.filter(application__call=call, status=Conflict.Status.DECLARED).select_related("reviewer", "application"),
+        "conflict_history": services.conflict_history(call),
         "decision_form": forms.DecisionForm(prefix="decision"), "moderation_form": forms.ModerationForm(prefix="moderation"),
         "conflict_form": forms.ConflictDecisionForm(prefix="conflict"),
     })
@@ -108,8 +111,9 @@ def _chair_post(request: HttpRequest, call_id: int, fn, back: str) -> HttpRespon
     except ValidationProblem as problem:
         for message in problem.problems.values():
             messages.error(request, message)
-    except LookupError:
-        raise Http404 from None
+    except (LookupError, ObjectDoesNotExist):
+        # A missing or another call's record: the same answer as a forbidden one.
+        raise AccessDenied(DENIED_FUNDING_RECORD) from None
     else:
         messages.success(request, "Saved.")
     return redirect(back, call_id=call.pk)
@@ -121,9 +125,12 @@ def conflict_decide(request: HttpRequest, call_id: int, conflict_id: int) -> Htt
         conflict = Conflict.objects.get(pk=conflict_id, application__call=call)
         form = forms.ConflictDecisionForm(request.POST, prefix="conflict")
         if not form.is_valid():
-            raise ValidationProblem("Choose whether to waive the conflict or recuse the reviewer")
-        services.conflict_decide(conflict=conflict, waive=form.cleaned_data["decision"] == "waive",
-                                 reason=form.cleaned_data["reason"], actor=request.user)
+            raise ValidationProblem("Choose whether to waive the conflict, recuse the reviewer or withdraw the conflict")
+        if form.cleaned_data["decision"] == "withdraw":
+            services.conflict_withdraw(conflict=conflict, reason=form.cleaned_data["reason"], actor=request.user)
+        else:
+            services.conflict_decide(conflict=conflict, waive=form.cleaned_data["decision"] == "waive",
+                                     reason=form.cleaned_data["reason"], actor=request.user)
     return _chair_post(request, call_id, act, "funding:call_reviews")
 
 
