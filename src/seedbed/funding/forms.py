@@ -323,6 +323,13 @@ class ConflictDecisionForm(Base):
     reason = forms.CharField(label="Reason (needed to waive or withdraw)", required=False, max_length=500)
 
 
+class AwardExceptionForm(Base):
+    """A second funding manager's approval to award more than was asked for or the call's maximum."""
+
+    amount = forms.DecimalField(label="Most that may be awarded (£)", max_digits=14, decimal_places=2, min_value=0)
+    reason = forms.CharField(label="Reason for the exception", max_length=500)
+
+
 class ModerationForm(Base):
     outcome = forms.ChoiceField(label="Moderation", choices=[("kept", "Keep the score"), ("adjusted", "Adjusted after discussion")])
     reason = forms.CharField(label="Reason", max_length=500)

@@ -106,6 +106,23 @@ class Decision(Record):
     decided_at = models.DateTimeField()
 
 
+class AwardException(Record):
+    """A funding manager's approval to award an application more than it asked for, or more
+    than its call's maximum, up to ``amount``, with the reason. The manager who then makes the
+    award must be someone else (``decision_make`` checks); approvals are audited.
+    Personal data: none."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="award_exceptions")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    reason = models.TextField()
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-amount", "-pk"]
+        constraints = [models.CheckConstraint(condition=~models.Q(reason=""), name="award_exception_has_reason")]
+
+
 class PitchSlot(Record):
     """A place in the running order of a pitch event."""
 

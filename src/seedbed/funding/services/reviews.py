@@ -13,6 +13,7 @@ from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
 from seedbed.funding.models import (
     Application,
+    AwardException,
     Call,
     Conflict,
     Decision,
@@ -42,6 +43,15 @@ ERROR_REASON_AFTER_DECISION = "A decision has been made: give the reason for cha
 ERROR_PUBLIC_REASON = "Give the reason for the decision; it is published with it"
 ERROR_ALREADY_DECIDED = "This application has already been decided"
 ERROR_NOT_REVIEWABLE = "Only submitted applications can be decided"
+ERROR_AWARD_OVER_REQUEST = ("Amount awarded: £{amount:,.2f} is more than the £{limit:,.2f} asked for; an award above it "
+                            "needs another funding manager's approved exception, with the reason")
+ERROR_AWARD_OVER_MAXIMUM = ("Amount awarded: £{amount:,.2f} is more than the call's maximum of £{limit:,.2f}; an award "
+                            "above it needs another funding manager's approved exception, with the reason")
+ERROR_AWARD_EXCEPTION_OWN = ("Amount awarded: the exception was approved by you; another funding manager must approve "
+                             "it, or another must make the award")
+ERROR_EXCEPTION_REASON = "Give the reason for awarding more than the limit"
+ERROR_EXCEPTION_AMOUNT = "Amount: give the most that may be awarded, more than £{limit:,.2f} (the limit)"
+ERROR_EXCEPTION_MANAGER = "Only a funding manager can approve an award above the limit"
 ERROR_PITCH_ORDER = "Put only this call's eligible applications in the running order, each once"
 
 
@@ -278,6 +288,59 @@ def pitch_slot_move(*, slot: PitchSlot, status: str, actor: Any) -> PitchSlot:
     return slot
 
 
+def award_limit(application: Application) -> tuple[Decimal, str]:
+    """The most an application may be awarded without an exception, and the message to use:
+    the smaller of the amount it asked for and its call's maximum."""
+    requested, maximum = application.amount, application.call.max_amount
+    if requested <= maximum:
+        return requested, ERROR_AWARD_OVER_REQUEST
+    return maximum, ERROR_AWARD_OVER_MAXIMUM
+
+
+def award_exception_approve(*, application: Application, amount: Decimal, reason: str, actor: Any) -> AwardException:
+    """A funding manager approves awarding up to ``amount``, above the request or the call's
+    maximum, with the reason (audited). Someone else must then make the award."""
+    from seedbed.core.access import is_funding_manager
+
+    if not is_funding_manager(actor):
+        raise ValidationProblem({"__all__": ERROR_EXCEPTION_MANAGER})
+    limit, _ = award_limit(application)
+    problems: dict[str, str] = {}
+    if amount is None or amount <= limit:
+        problems["amount"] = ERROR_EXCEPTION_AMOUNT.format(limit=limit)
+    if not reason.strip():
+        problems["reason"] = ERROR_EXCEPTION_REASON
+    if problems:
+        raise ValidationProblem(problems)
+    blocked = ruling_clearance(application, actor)
+    if blocked:
+        raise ValidationProblem({"__all__": blocked})
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        if Decision.objects.filter(application=application).exists():
+            raise ValidationProblem({"__all__": ERROR_ALREADY_DECIDED})
+        exception = AwardException.objects.create(application=application, amount=amount, reason=reason.strip(),
+                                                  approved_by=actor)
+        audit_append(action="funding.award_exception_approve", actor=actor, obj=exception,
+                     data={"application": application.pk, "amount": str(amount), "limit": str(limit),
+                           "reason": exception.reason})
+    return exception
+
+
+def award_bound(application: Application, money: Decimal, actor: Any) -> AwardException | None:
+    """Refuse an award above the limit unless another manager approved an exception covering it."""
+    limit, message = award_limit(application)
+    if money <= limit:
+        return None
+    approved = list(AwardException.objects.filter(application=application, amount__gte=money))
+    others = [e for e in approved if e.approved_by_id != getattr(actor, "pk", None)]
+    if others:
+        return others[0]
+    if approved:
+        raise ValidationProblem({"amount": ERROR_AWARD_EXCEPTION_OWN})
+    raise ValidationProblem({"amount": message.format(amount=money, limit=limit)})
+
+
 def decision_make(
     *, application: Application, outcome: str, public_reason: str, actor: Any,
     amount: Decimal | None = None, conditions: str = "", service_area: Any = None, typology: str = "service",
@@ -302,6 +365,7 @@ def decision_make(
             raise ValidationProblem({"__all__": blocked})
         funded = outcome == Decision.Outcome.FUND
         money = (amount if amount is not None else application.amount) if funded else Decimal(0)
+        exception = award_bound(application, money, actor) if funded else None
         decision = Decision.objects.create(
             application=application, outcome=outcome, amount=money, public_reason=public_reason.strip(),
             decided_by=actor, decided_at=timezone.now(),
@@ -310,7 +374,8 @@ def decision_make(
         application.save(update_fields=["status"])
         audit_append(action="funding.decision_make", actor=actor, obj=decision,
                      data={"application": application.pk, "outcome": outcome, "amount": str(money),
-                           "reason": decision.public_reason})
+                           "reason": decision.public_reason,
+                           **({"exception": exception.pk, "approved_by": exception.approved_by_id} if exception else {})})
         if funded:
             award_make(application=application, amount=money, conditions=conditions, actor=actor,
                        service_area=service_area, typology=typology)

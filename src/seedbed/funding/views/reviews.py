@@ -21,7 +21,7 @@ from seedbed.core.access import (
 )
 from seedbed.core.errors import AccessDenied, ValidationProblem
 from seedbed.funding import forms, selectors
-from seedbed.funding.models import Application, Conflict, PitchSlot, Review
+from seedbed.funding.models import Application, AwardException, Conflict, PitchSlot, Review
 from seedbed.funding.services import reviews as services
 from seedbed.funding.views.common import run_form
 
@@ -98,6 +98,7 @@ def call_reviews(request: HttpRequest, call_id: int) -> HttpResponse:
         "call": call, "progress": selectors.reviewer_progress(call=call), "scores": selectors.call_scores(call=call),
         "conflicts": Conflict.objects.filter(application__call=call, status=Conflict.Status.DECLARED).select_related("reviewer", "application"),
         "conflict_history": services.conflict_history(call),
+        "exceptions": AwardException.objects.filter(application__call=call).select_related("application", "approved_by"),
         "decision_form": forms.DecisionForm(prefix="decision"), "moderation_form": forms.ModerationForm(prefix="moderation"),
         "conflict_form": forms.ConflictDecisionForm(prefix="conflict"),
     })
@@ -160,6 +161,20 @@ def decision_make(request: HttpRequest, call_id: int, application_id: int) -> Ht
                                amount=data["amount"], conditions=data["conditions"], actor=request.user,
                                service_area=data["service_area"], typology=data["typology"] or "service")
     return _chair_post(request, call_id, act, back)
+
+
+@require_POST
+def award_exception(request: HttpRequest, call_id: int, application_id: int) -> HttpResponse:
+    """A second funding manager approves an award above the request or the call's maximum."""
+    def act(call):  # type: ignore[no-untyped-def]
+        application = Application.objects.get(pk=application_id, call=call)
+        form = forms.AwardExceptionForm(request.POST, prefix="exception")
+        if not form.is_valid():
+            raise ValidationProblem({k: f"{form.fields[k].label if k in form.fields else ''}: {v[0]}".lstrip(": ")
+                                     for k, v in form.errors.items()})
+        services.award_exception_approve(application=application, amount=form.cleaned_data["amount"],
+                                         reason=form.cleaned_data["reason"], actor=request.user)
+    return _chair_post(request, call_id, act, "funding:call_reviews")
 
 
 @require_http_methods(["GET"])
