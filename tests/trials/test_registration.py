@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from seedbed.core.audit import audit_verify
@@ -107,6 +109,34 @@ def test_cluster_and_stepped_wedge_schedules(trial_world) -> None:
     assert sorted(slots.values_list("arm", flat=True)) == ["control"] * 4 + ["intervention"] * 4
     wedge = draft_trial(trial_world, register=True, seed="registration-seed-7e2c9a4f1d6b0358", design="stepped_wedge", icc=0.05,
                         cluster_size=20, steps=4, clusters=clusters, strata="",
+                        first_period_start=dt.date(2026, 1, 5), period_days=30,
                         title="Stepped rollout")
     steps = sorted(Allocation.objects.filter(trial=wedge).values_list("step", flat=True))
     assert steps == [1, 1, 2, 2, 3, 3, 4, 4]
+
+
+def test_stepped_wedge_without_period_schedule_is_refused(trial_world) -> None:
+    """Regression: a stepped wedge registered without its period schedule had its harm
+    monitoring silently off (no look could ever cross). Registration names both fields, and
+    an amendment cannot remove the schedule afterwards."""
+    from seedbed.trials.services.protocols import ERROR_SW_PERIOD_DAYS, ERROR_SW_PERIOD_START
+
+    clusters = "\n".join(f"School {i}" for i in range(1, 9))
+    design = dict(design="stepped_wedge", icc=0.05, cluster_size=20, steps=4, clusters=clusters,
+                  strata="", title="Stepped rollout without a schedule")
+    trial = draft_trial(trial_world, **design)
+    with pytest.raises(ValidationProblem) as caught:
+        trial_register(actor=trial_world["users"]["lead"], trial=trial)
+    assert caught.value.problems["first_period_start"] == ERROR_SW_PERIOD_START
+    assert caught.value.problems["period_days"] == ERROR_SW_PERIOD_DAYS
+    assert Trial.objects.get(pk=trial.pk).is_draft
+    half = draft_trial(trial_world, **design, period_days=30)
+    with pytest.raises(ValidationProblem) as caught:
+        trial_register(actor=trial_world["users"]["lead"], trial=half)
+    assert set(caught.value.problems) == {"first_period_start"}
+    whole = draft_trial(trial_world, **design, first_period_start=dt.date(2026, 1, 5), period_days=30,
+                        register=True, seed="registration-seed-5d1f8b3e7a2c9046")
+    with pytest.raises(ValidationProblem) as caught:
+        protocol_amend(actor=trial_world["users"]["lead"], trial=whole,
+                       changes={"period_days": None}, reason="Dropping the schedule")
+    assert caught.value.problems["period_days"] == ERROR_SW_PERIOD_DAYS

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 
@@ -112,6 +114,7 @@ def wedge(trial_world):  # type: ignore[no-untyped-def]
 
     trial = draft_trial(trial_world, register=True, seed="wedge-seed-4e9a1c7d0b6f2358", design="stepped_wedge", icc=0.05,
                         cluster_size=20, steps=4, clusters="\n".join(CLUSTERS), strata="",
+                        first_period_start=dt.date(2026, 1, 5), period_days=30,
                         title="Stepped rollout of family hubs")
     for name in CLUSTERS:
         allocation_draw(actor=trial_world["users"]["frontline"], trial=trial, unit_ref="", cluster=name)

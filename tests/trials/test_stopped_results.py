@@ -120,6 +120,21 @@ def test_the_demo_stepped_wedge_trial_is_analysed_by_period_and_published(trial_
     assert result.analysis["achieved_power"] > 0.5 and result.evidence_reasons == []
     page = _page(client, "trials:result", trial.pk)
     assert "stopped early" not in page.lower() and "Stepped-wedge" in page
+    # Regression: the demo had no period schedule and nobody enrolled within its schools, so
+    # its harm monitoring could never compute a statistic.
+    import datetime as dt
+
+    from seedbed.demo.trial_outcomes import WEDGE_FAMILIES, WEDGE_PERIOD_DAYS, WEDGE_START
+    from seedbed.trials.harm_data import WARN_NO_SCHEDULE, harm_comparisons
+
+    end = WEDGE_START + dt.timedelta(days=5 * WEDGE_PERIOD_DAYS - 1)
+    (row,) = harm_comparisons(trial, trial.harm_outcomes.get(), as_of=end)
+    assert row["z"] == row["z"] and WARN_NO_SCHEDULE not in row["warnings"], {k: v for k, v in row.items()}
+    # everyone starts unexposed; the three with an event before their hub opened leave the
+    # risk set then and never add exposed time
+    assert row["n_control"] == len(WEDGE_SCHOOLS) * WEDGE_FAMILIES
+    assert row["n_arm"] == len(WEDGE_SCHOOLS) * WEDGE_FAMILIES - 3
+    assert row["events_control"] == row["events_arm"] == 3
 
 
 def test_the_registry_api_says_why_and_when_the_trial_stopped(stopped, client) -> None:

@@ -5,8 +5,10 @@ built through the trials services, deterministically (numpy with fixed seeds):
   the intervention arm, the first interim look crosses the harm boundary and pauses
   enrolment, the safety lead stops the trial for harm, and its result is analysed and
   published saying so ("Stopped early for harm"), with its library case marked harmful;
-- "Family hubs, school by school": a stepped-wedge trial over eight schools in four steps,
-  closed, analysed by period and published.
+- "Family hubs, school by school": a stepped-wedge trial over eight schools in four steps
+  (five terms of 70 days from 1 September 2025), with ten families enrolled in each school
+  and six harm events recorded, so its harm monitoring counts real person-time; closed,
+  analysed by period and published.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from seedbed.trials.models import Trial
-from seedbed.trials.services.allocation import allocation_draw
+from seedbed.trials.services.allocation import allocation_draw, participant_enrol
 from seedbed.trials.services.monitoring import (
     interim_look_run,
     safety_decision_record,
@@ -44,6 +46,9 @@ STOP_REASONS = (
     "was crossed. The safety panel judged that children were put at risk and stopped the trial."
 )
 WEDGE_SCHOOLS = tuple(f"Northfield school {i}" for i in range(1, 9))
+WEDGE_START = dt.date(2025, 9, 1)  # period 0; the whole schedule is in the past
+WEDGE_PERIOD_DAYS = 70
+WEDGE_FAMILIES = 10  # per school, enrolled in the first weeks of period 0
 START = dt.date(2026, 3, 2)
 
 COMMON = {
@@ -160,6 +165,7 @@ def stepped_wedge_trial(context: dict[str, Any]) -> Trial:
         "design": "stepped_wedge", "randomisation_unit": "school",
         "clusters": "\n".join(WEDGE_SCHOOLS), "steps": 4, "cluster_size": 10, "icc": 0.05,
         "effect_size": 0.4, "strata": "", "interim_looks": 1,
+        "first_period_start": WEDGE_START, "period_days": WEDGE_PERIOD_DAYS,
         "ethics_reference": "DPIA-2026-031",
     })
     _safeguards(trial, users, "Safeguarding referral missed",
@@ -168,6 +174,30 @@ def stepped_wedge_trial(context: dict[str, Any]) -> Trial:
     for school in WEDGE_SCHOOLS:
         allocation_draw(actor=users["frontline"], trial=trial, unit_ref="", cluster=school,
                         idempotency_key=f"demo-hubs-{school}")
+    harm = trial.harm_outcomes.get()
+    for s, school in enumerate(WEDGE_SCHOOLS):
+        for j in range(WEDGE_FAMILIES):
+            ref = f"HUB-{s + 1}-{j + 1:02d}"
+            participant_enrol(actor=users["frontline"], trial=trial, cluster=school, unit_ref=ref,
+                              enrolled_on=WEDGE_START + dt.timedelta(days=2 * j),
+                              idempotency_key=f"demo-hubs-{ref}")
+    # Missed referrals in periods 1 to 3, one a period in a school whose hub was open and one
+    # in a school still waiting: monitoring compares them within periods, by person-time.
+    slots = list(trial.allocations.exclude(unit_ref="").order_by("step", "position"))
+    n = 0
+    for period in (1, 2, 3):
+        open_hub = next(a for a in slots if (a.step or 0) <= period)
+        waiting = next(a for a in slots if (a.step or 0) > period)
+        for slot in (open_hub, waiting):
+            n += 1
+            number = WEDGE_SCHOOLS.index(slot.cluster) + 1
+            safety_event_record(
+                actor=users["frontline"], trial=trial, unit_ref=f"HUB-{number}-{n:02d}",
+                harm_outcome=harm, severity="moderate",
+                description="A concern raised at school was referred a day late",
+                occurred_on=WEDGE_START + dt.timedelta(days=WEDGE_PERIOD_DAYS * period + 20),
+                idempotency_key=f"demo-hubs-event-{n}",
+            )
     trial = trial_close(actor=users["lead"], trial=trial)
     rng = np.random.default_rng(20260303)
     lines = ["cluster,period,treated,outcome"]

@@ -45,6 +45,16 @@ ERROR_FROZEN_FIELD = "{label} fixes the allocation sequence and cannot be amende
 ERROR_NO_CHANGE = "The amendment changes nothing in the protocol"
 ERROR_ALPHA = "Enter a number between 0 and 1"
 ERROR_TITLE = "Enter a title for the trial"
+ERROR_SW_PERIOD_START = (
+    "Enter the date the first period starts: a stepped-wedge trial's harm monitoring dates "
+    "each period from it"
+)
+ERROR_SW_PERIOD_DAYS = (
+    "Enter the period length in days: a stepped-wedge trial's harm monitoring needs the "
+    "period schedule"
+)
+# A stepped wedge's period schedule: required to register, and cannot be amended away.
+SW_SCHEDULE = {"first_period_start": ERROR_SW_PERIOD_START, "period_days": ERROR_SW_PERIOD_DAYS}
 
 REQUIRED_FIELDS = (
     "question", "population", "setting", "intervention", "comparator", "primary_outcome",
@@ -199,6 +209,12 @@ def _registration_problems(trial: Trial) -> dict[str, str]:
     problems.update(_check_design(values))
     _, power_problems = compute_power(values)
     problems.update(power_problems)
+    if protocol.design == Design.STEPPED_WEDGE:
+        # Without the schedule no person-time can be dated to a period and no harm look
+        # could ever cross its boundary (trials.harm_data.stepped_wedge_cells).
+        for name, message in SW_SCHEDULE.items():
+            if not getattr(protocol, name):
+                problems[name] = message
     if trial.safety_lead_id is None:
         problems["safety_lead"] = ERROR_NO_SAFETY_LEAD
     if not trial.harm_outcomes.exists():
@@ -307,6 +323,8 @@ def protocol_amend(*, actor: User, trial: Trial, changes: dict[str, Any], reason
                 raise ValueError(f"not a protocol field: {name}")
             elif name in REQUIRED_FIELDS and not str(changed[name]).strip():
                 problems[name] = ERROR_REQUIRED.format(label=_label(name))
+            elif name in SW_SCHEDULE and not changed[name] and protocol.design == Design.STEPPED_WEDGE:
+                problems[name] = SW_SCHEDULE[name]
         if not changed and not problems:
             problems["__all__"] = ERROR_NO_CHANGE
         if problems:
