@@ -309,3 +309,31 @@ def test_person_enrolment_in_a_cluster_by_http(trial_world) -> None:
         "unit_ref": "F-1", "harm_outcome": trial.harm_outcomes.get().pk, "severity": "mild",
         "occurred_on": today.isoformat(), "description": "Minor injury"})
     assert SafetyEvent.objects.get(trial=trial).participant == person
+
+
+def test_an_early_look_does_not_push_back_the_planned_look(trial_world) -> None:
+    """A look taken early (at a few per cent of the information) does not use up the first
+    planned look: it is still shown as due when half of the people are enrolled (before, the
+    early look counted as look 1 and look 2 was only due at the end)."""
+    from seedbed.trials.safety_selectors import look_due
+
+    users = trial_world["users"]
+    trial = draft_trial(trial_world, register=True, seed=strong_seed("early-look"), strata="",
+                        effect_size=0.9, interim_looks=2)
+    planned = int(trial.protocol.sample_size_per_arm) * 2
+    allocation_draw(actor=users["frontline"], trial=trial, unit_ref="L0")
+    interim_look_run(actor=users["safety"], trial=trial)
+    assert not look_due(trial)
+    half = -(-planned // 2)
+    for i in range(1, half - 1):
+        allocation_draw(actor=users["frontline"], trial=trial, unit_ref=f"L{i}")
+    assert not look_due(trial)  # one short of half
+    allocation_draw(actor=users["frontline"], trial=trial, unit_ref="LAST")
+    assert look_due(trial)
+    assert trial in safety_workspace_due(users["safety"])
+
+
+def safety_workspace_due(user) -> list[Trial]:
+    from seedbed.trials.safety_selectors import safety_workspace
+
+    return safety_workspace(user)["due"]
