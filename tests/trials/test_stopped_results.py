@@ -129,6 +129,17 @@ def test_the_demo_stepped_wedge_trial_is_analysed_by_period_and_published(trial_
     client.logout()
     page = _page(client, "trials:result", trial.pk)
     assert "stopped early" not in page.lower() and "Stepped-wedge" in page
+    # Regression: the flow suppressed the 8 schools as "fewer than 10" (as if people) beside
+    # 200 person-period rows; it now names both units and shows the public cluster counts.
+    from seedbed.trials.selectors import consort_published
+
+    flow = consort_published(result)
+    assert [a["allocated"] for a in flow["arms"]] == [8, 8] and flow["randomised"] == 8
+    assert flow["observation_unit"] == "person-period observations"
+    assert "Clusters in control" in page and "Followed up (observations)" in page
+    assert "clusters allocated (every cluster spends periods in both conditions); " \
+           "person-period observations followed up and analysed" in page
+    assert "Participant flow by arm (clusters)" not in page
     # Regression: the demo had no period schedule and nobody enrolled within its schools, so
     # its harm monitoring could never compute a statistic.
     import datetime as dt

@@ -57,6 +57,7 @@ SW_CLUSTER, SW_PERIOD, SW_TREATED = "cluster", "period", "treated"
 SW_ARMS = ("0", "1")
 SW_ARM_NAMES = {"0": "control", "1": "intervention"}
 ANALYSABLE = (Trial.Status.CLOSED, Trial.Status.STOPPED)
+SW_OBSERVATIONS = "person-period observations"
 
 
 class DataRejected(ValidationProblem):
@@ -254,10 +255,14 @@ def _consort(trial: Trial, assessed: int, followed: dict[str, int], analysed: di
     else:
         arms = protocol.arm_list
         allocated = {arm: enrolled.filter(arm=arm).count() for arm in arms}
+    stepped = protocol.design == Design.STEPPED_WEDGE
     return {
         "assessed": assessed,
         "randomised": enrolled.count(),
         "unit": "clusters" if protocol.design != Design.INDIVIDUAL else protocol.randomisation_unit,
+        # a stepped wedge allocates clusters but follows up and analyses cluster-period
+        # observations of people: the flow names both units (never clusters as people)
+        **({"observation_unit": SW_OBSERVATIONS} if stepped else {}),
         "arms": [
             {"arm": arm, "allocated": allocated.get(arm), "followed_up": followed.get(arm, 0),
              "analysed": analysed.get(arm, 0)}
