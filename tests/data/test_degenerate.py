@@ -13,7 +13,13 @@ from seedbed.data import DataError, SourceSpec, TrialSchema, analyse_source
 from seedbed.data.analysis import WARN_ARM_WITHOUT_OUTCOMES, WARN_ROWS_WITHOUT_CLUSTER
 from seedbed.data.engines import DuckDBEngine
 from seedbed.data.errors import MSG_ONE_ARM
-from seedbed.stats.regression import WARN_FEW_CLUSTERS_PER_ARM, WARN_ONE_CLUSTER_PER_ARM
+from seedbed.stats.evidence import DIRECTION_UNKNOWN, trial_evidence
+from seedbed.stats.regression import (
+    WARN_FEW_CLUSTERS_PER_ARM,
+    WARN_ONE_CLUSTER_PER_ARM,
+    WARN_TOO_FEW_CLUSTERS_FOR_CR1,
+    WARN_ZERO_VARIANCE,
+)
 
 
 def _analyse(tmp_path: Path, df: pd.DataFrame, schema: TrialSchema):
@@ -27,6 +33,57 @@ def test_zero_variance_outcome(tmp_path: Path) -> None:
     out = _analyse(tmp_path, df, TrialSchema(arm="arm", outcomes=("y",))).outcomes[0]
     assert out.unadjusted[0].effect == pytest.approx(0.0, abs=1e-12)
     assert out.summaries[0].sd == pytest.approx(0.0, abs=1e-12)
+    # regression: SE 0 gave p = 0 and a "positive" trial finding
+    est = out.unadjusted[0]
+    assert WARN_ZERO_VARIANCE in out.warnings
+    assert math.isnan(est.se) and math.isnan(est.p) and all(math.isnan(v) for v in est.ci)
+    found = trial_evidence(effect=est.effect, ci=est.ci)
+    assert found.direction == DIRECTION_UNKNOWN and found.level == 2
+
+
+def _stepped(clusters: int, y: object = None, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for c in range(clusters):
+        for period in range(1, 6):
+            for _ in range(10):
+                rows.append({"school": f"s{c}", "period": period,
+                             "arm": "treated" if period > 1 + c % 4 else "control"})
+    df = pd.DataFrame(rows)
+    df["y"] = (0.4 * (df["arm"] == "treated") + 0.1 * df["period"]
+               + rng.normal(0, 1, len(df))) if y is None else y
+    return df
+
+
+SW = TrialSchema(arm="arm", outcomes=("y",), cluster="school", period="period")
+
+
+@pytest.mark.parametrize("value", [1.0, 7.3])
+def test_stepped_wedge_constant_outcome_gives_nan_everywhere(tmp_path: Path, value: float) -> None:
+    # regression: the CR1 row said effect -8.9e-16, p = 0.011
+    out = _analyse(tmp_path, _stepped(8, y=value), SW).outcomes[0]
+    assert WARN_ZERO_VARIANCE in out.warnings
+    for est in (*out.unadjusted, *out.mixed):
+        assert math.isnan(est.se) and math.isnan(est.p)
+
+
+def test_stepped_wedge_two_clusters_cr1_is_nan_not_se_zero(tmp_path: Path) -> None:
+    # regression: two schools gave CR1 "-0.15 (95% CI -0.15 to -0.15), p = 0" on 1 df
+    df = _stepped(2, seed=3)
+    out = _analyse(tmp_path, df, SW).outcomes[0]
+    assert WARN_TOO_FEW_CLUSTERS_FOR_CR1 in out.warnings
+    cr1 = out.unadjusted[0]
+    assert math.isnan(cr1.se) and math.isnan(cr1.p) and all(math.isnan(v) for v in cr1.ci)
+    assert math.isfinite(cr1.effect)
+    assert math.isfinite(out.mixed[0].se) and out.mixed[0].se > 0
+    assert trial_evidence(effect=cr1.effect, ci=cr1.ci).direction == DIRECTION_UNKNOWN
+
+
+def test_stepped_wedge_enough_clusters_keeps_cr1(tmp_path: Path) -> None:
+    out = _analyse(tmp_path, _stepped(12, seed=4), SW).outcomes[0]
+    assert WARN_TOO_FEW_CLUSTERS_FOR_CR1 not in out.warnings
+    assert WARN_ZERO_VARIANCE not in out.warnings
+    assert out.unadjusted[0].se > 0 and 0 < out.unadjusted[0].p < 1
 
 
 def test_one_cluster_per_arm(tmp_path: Path) -> None:

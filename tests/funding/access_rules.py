@@ -98,6 +98,7 @@ NOT_WALKED = {
     **{f"funding:{name}": "POST only; every role walked in tests/funding/test_pb_paper.py" for name in (
         "pb_numbers_issue", "pb_officer_assign", "pb_officer_withdraw",
     )},
+    "funding:award_exception": "POST only; every role tried in tests/funding/test_award_bounds.py",
     "funding:pb_export": _DOWNLOAD,
     "funding:grants_360_json": _DOWNLOAD,
     "funding:grants_360_csv": _DOWNLOAD,

@@ -22,10 +22,13 @@ from seedbed.stats.randomisation import (
     ERR_SEED_WEAK,
     ERR_STRATUM_BLANK,
     ERR_STRATUM_BLANK_ROW,
+    ERR_STRATUM_CASE,
+    ERR_STRATUM_CASE_ROW,
     ERR_STRATUM_LIST_BLANK,
     ERR_STRATUM_WIDTH,
     MIN_SEED_BITS,
     BlankStratumError,
+    StratumCaseError,
     WeakSeedError,
     allocate_blocks,
     allocate_clusters,
@@ -128,6 +131,30 @@ def test_blank_stratum_in_a_numpy_column_is_refused() -> None:
         allocate_clusters(clusters=np.arange(5), arms=ARMS, seed=SEED, strata=strata)
     with pytest.raises(BlankStratumError):
         allocate_blocks(arms=ARMS, seed=SEED, strata=np.array([1.0, np.nan]))
+
+
+def test_stratum_values_are_trimmed() -> None:
+    # regression: "a" and "a " were two strata (and "a " got its own sequence)
+    padded = allocate_blocks(arms=ARMS, seed=SEED, strata=["a", "a ", " a", "b", "b\t", "a"])
+    plain = allocate_blocks(arms=ARMS, seed=SEED, strata=["a", "a", "a", "b", "b", "a"])
+    assert np.array_equal(padded.arm_index, plain.arm_index)
+    assert stratum_keys(["a", "a "])[0] == (("a",),)
+    assert padded.stratum_labels() == plain.stratum_labels()
+    tuples = allocate_blocks(arms=ARMS, seed=SEED, strata=[("n", "x "), ("n ", "x"), ("s", "y")])
+    assert len(set(tuples.stratum_labels())) == 2
+
+
+def test_stratum_values_differing_only_in_case_are_refused() -> None:
+    # regression: "a", "A", "a " gave three strata with only strata_with_one_unit
+    with pytest.raises(StratumCaseError) as info:
+        allocate_blocks(arms=ARMS, seed=SEED, strata=[("x", "a"), ("x", "b"), ("x", "A "),
+                                                      ("x", "B")])
+    assert (info.value.unit, info.value.column) == (2, 1)
+    assert str(info.value) == ERR_STRATUM_CASE.format(unit=3, column=2, value="A", first="a",
+                                                      first_unit=1)
+    with pytest.raises(StratumCaseError):
+        allocate_clusters(clusters=np.arange(3), arms=ARMS, seed=SEED,
+                          strata=np.array(["North", "south", "north"]))
 
 
 def test_blank_stratum_in_a_pre_generated_sequence_is_refused() -> None:
@@ -236,3 +263,13 @@ def test_cli_draws_and_prints_a_strong_seed_when_none_is_given(tmp_path: Path) -
     again = allocate_blocks(arms=ARMS, seed=out["seed"], strata=[("n", "x")] * 8)
     written = [r["arm"] for r in csv.DictReader((tmp_path / "alloc.csv").open())]
     assert written == again.labels()
+
+
+def test_cli_refuses_strata_differing_only_in_case(tmp_path: Path) -> None:
+    rows = [["u1", "north", "x"], ["u2", "North ", "x"], ["u3", "south ", "y"]]
+    units = _units(tmp_path / "u.csv", rows)
+    result = _randomise(tmp_path, units, "--seed", SEED)
+    assert result.exit_code == 2
+    assert ERR_STRATUM_CASE_ROW.format(path=units, row=3, column="area", value="North",
+                                       first="north", first_row=2) in result.output
+    assert "Traceback" not in result.output

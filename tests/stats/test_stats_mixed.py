@@ -167,6 +167,38 @@ def test_degenerate_inputs_give_nan_and_warnings() -> None:
     assert WARN_ZERO_WITHIN_VARIANCE in fit.warnings and math.isnan(fit.p[1])
 
 
+@pytest.mark.parametrize("level", [0.0, 7.3, 1e4])
+def test_exact_fit_with_cluster_effects_is_zero_variance(level: float) -> None:
+    # regression: y = cluster effect + period trend + 0.5 treated with no noise gave
+    # effect 0.5, SE 8e-7, p = 0 on 779 df (the check used the OLS residual without the
+    # cluster effects, and "within" included the period trend)
+    rows = _wedge_rows(5)
+    rows["y"] = level + 0.3 * rows["cluster"] + 0.1 * rows["period"] + 0.5 * rows["treated"]
+    moments, names = _cells(rows, 5)
+    fit = fit_random_intercept(moments=moments, names=names)
+    assert WARN_ZERO_VARIANCE in fit.warnings
+    assert all(math.isnan(v) for v in (*fit.se, *fit.p, *np.ravel(fit.ci)))
+
+
+def test_constant_outcome_with_a_large_level_is_zero_variance() -> None:
+    # rounding in the centred sums of squares must not pass for variance
+    rows = _wedge_rows(6)
+    rows["y"] = np.full(rows["y"].shape, 7.3)
+    moments, names = _cells(rows, 5)
+    fit = fit_random_intercept(moments=moments, names=names)
+    assert WARN_ZERO_VARIANCE in fit.warnings and math.isnan(fit.p[1])
+
+
+def test_small_residual_variance_is_still_estimated() -> None:
+    # sigma 1e-3 against a cluster SD of 1: a real (tiny) residual, fitted as statsmodels does
+    rows = _wedge_rows(7, sigma=1e-3)
+    moments, names = _cells(rows, 5)
+    fit = fit_random_intercept(moments=moments, names=names)
+    assert WARN_ZERO_VARIANCE not in fit.warnings
+    assert fit.residual_variance == pytest.approx(1e-6, rel=0.2)
+    assert 0 < fit.se[1] < 1e-3
+
+
 def test_no_treated_untreated_contrast_is_nan() -> None:
     rows = _wedge_rows(5)
     rows["treated"][:] = 0.0

@@ -16,7 +16,9 @@ from seedbed.stats.regression import (
     WARN_NO_DATA,
     WARN_ONE_CLUSTER,
     WARN_SINGULAR_DESIGN,
+    WARN_TOO_FEW_CLUSTERS_FOR_CR1,
     WARN_UNSUPPORTED_COV_TYPE,
+    WARN_ZERO_VARIANCE,
     moment_block,
     moment_blocks_by_cluster,
     ols_from_moments,
@@ -124,9 +126,68 @@ def test_hc1_is_refused_with_a_warning() -> None:
     assert res.cov_type == COV_CLASSICAL
 
 
-def test_zero_variance_outcome_gives_zero_se() -> None:
-    x, _, _, _ = _cluster_data(10)
-    y = np.full(x.shape[0], 3.0)
+def test_zero_variance_outcome_gives_nan_inference_not_p_zero() -> None:
+    # regression: RSS clipped to 0 gave SE 0, t = b / 0 and p = 0 ("positive" finding)
+    x, _, groups, _ = _cluster_data(10)
+    for level in (3.0, 7.3):
+        y = np.full(x.shape[0], level)
+        for cov, blocks in ((COV_CLASSICAL, [moment_block(x=x, y=y)]),
+                            (COV_CR1, moment_blocks_by_cluster(x=x, y=y, clusters=groups))):
+            res = ols_from_moments(blocks=blocks, names=["c", "a", "p"], cov_type=cov)
+            assert res.coef[0] == pytest.approx(level)
+            assert res.coef[1] == pytest.approx(0.0, abs=1e-9)
+            assert WARN_ZERO_VARIANCE in res.warnings
+            assert all(math.isnan(v) for v in (*res.se, *res.p, *np.ravel(res.ci)))
+
+
+def test_exact_fit_gives_nan_inference_with_the_true_coefficients() -> None:
+    x, _, groups, _ = _cluster_data(11)
+    y = 1.0 + 0.5 * x[:, 1] + 0.2 * x[:, 2]  # no residual at all
+    for cov, blocks in ((COV_CLASSICAL, [moment_block(x=x, y=y)]),
+                        (COV_CR1, moment_blocks_by_cluster(x=x, y=y, clusters=groups))):
+        res = ols_from_moments(blocks=blocks, names=["c", "a", "p"], cov_type=cov)
+        np.testing.assert_allclose(res.coef, [1.0, 0.5, 0.2], atol=1e-9)
+        assert WARN_ZERO_VARIANCE in res.warnings
+        assert all(math.isnan(v) for v in (*res.se, *res.p))
+
+
+def test_small_but_real_variance_is_not_called_zero() -> None:
+    # a large level with a small spread (sd / mean = 1e-5) still matches statsmodels
+    x, y, _, _ = _cluster_data(12)
+    y = 1e5 + y
     res = ols_from_moments(blocks=[moment_block(x=x, y=y)], names=["c", "a", "p"])
-    assert res.coef[0] == pytest.approx(3.0)
-    assert max(res.se) < 1e-6
+    ref = sm.OLS(y, x).fit()
+    assert WARN_ZERO_VARIANCE not in res.warnings
+    np.testing.assert_allclose(res.se, ref.bse, rtol=1e-5)
+
+
+def test_cr1_with_two_crossing_clusters_gives_nan_not_se_zero() -> None:
+    # Two clusters that both contain treated and control rows (a stepped wedge cut down to
+    # two schools): the CR1 meat has rank G - 1 = 1, and the treatment's CR1 variance is
+    # exactly zero, which statsmodels also reports (SE ~ 0, p ~ 0): false certainty.
+    rng = np.random.default_rng(13)
+    groups = np.repeat([0, 1], 50)
+    period = np.tile(np.repeat(np.arange(5), 10), 2)
+    treated = np.r_[period[:50] >= 2, period[50:] >= 4].astype(float)
+    y = 0.3 * treated + 0.1 * period + rng.normal(0, 1, 100)
+    x = np.column_stack([np.ones(100), treated, *(period == j for j in range(1, 5))]).astype(float)
+    ref = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    assert ref.bse[1] < 1e-6 * sm.OLS(y, x).fit().bse[1]  # the degenerate variance
+    res = ols_from_moments(blocks=moment_blocks_by_cluster(x=x, y=y, clusters=groups),
+                           names=["c", "t", "p1", "p2", "p3", "p4"], cov_type=COV_CR1)
+    assert res.coef[1] == pytest.approx(ref.params[1])
+    assert WARN_TOO_FEW_CLUSTERS_FOR_CR1 in res.warnings
+    assert math.isnan(res.se[1]) and math.isnan(res.p[1]) and math.isnan(res.ci[1][0])
+
+
+def test_cr1_with_enough_crossing_clusters_is_untouched() -> None:
+    rng = np.random.default_rng(14)
+    groups = np.repeat(np.arange(12), 20)
+    treated = (np.tile(np.arange(20), 12) >= np.repeat(np.arange(12), 20) + 4).astype(float)
+    y = 0.3 * treated + np.repeat(rng.normal(0, 0.5, 12), 20) + rng.normal(0, 1, 240)
+    x = np.column_stack([np.ones(240), treated])
+    ref = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    res = ols_from_moments(blocks=moment_blocks_by_cluster(x=x, y=y, clusters=groups),
+                           names=["c", "t"], cov_type=COV_CR1)
+    assert WARN_TOO_FEW_CLUSTERS_FOR_CR1 not in res.warnings
+    np.testing.assert_allclose(res.se, ref.bse, rtol=1e-8)

@@ -8,9 +8,11 @@ safety events. Regression: before, stepped-wedge looks compared arms that did no
 ever fired; cluster looks counted clusters with an event, not people.
 
 Without a signal a look still crosses with probability harm_alpha (here 5%, one-sided) by
-design; that rate is checked by simulation in tests/stats/test_stats_harm.py (and was 5.05%
-in 4,000 simulations of this cluster scenario). The no-signal cases here use fixed seeds;
-of cluster seeds 21 to 25, seed 24 is one of those chance crossings and is not used.
+design. That false-alarm rate is what is asserted, by simulation of the statistics, in
+tests/stats/test_harm_false_alarm.py (this cluster scenario, one look and eight looks) and
+tests/stats/test_stats_harm.py. The no-signal service tests here only check the plumbing on
+fixed seeds (the cluster one on a single seed, the first of its former list); about one seed
+in twenty crosses by chance, which the rate tests account for.
 """
 
 from __future__ import annotations
@@ -138,9 +140,8 @@ def test_cluster_harm_signal_pauses_enrolment(trial_world, django_capture_on_com
     assert Notification.objects.filter(trial=trial, recipient=trial_world["users"]["safety"]).exists()
 
 
-@pytest.mark.parametrize("seed", [21, 22, 23, 25])
-def test_cluster_without_signal_continues(trial_world, django_capture_on_commit_callbacks, seed) -> None:
-    trial = _cluster(trial_world, seed=seed, risk_control=0.12, risk_arm=0.12)
+def test_cluster_without_signal_continues(trial_world, django_capture_on_commit_callbacks) -> None:
+    trial = _cluster(trial_world, seed=21, risk_control=0.12, risk_arm=0.12)
     look, trial = _look(trial_world, trial, django_capture_on_commit_callbacks)
     assert not look.crossed_harm and trial.status == Trial.Status.RECRUITING
 

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from seedbed.core.audit import audit_verify
 from seedbed.core.errors import ValidationProblem
@@ -75,17 +76,48 @@ def test_a_harmful_arm_crosses_the_boundary_and_enrolment_pauses(
     assert audit_verify().ok
 
 
-def test_a_safe_trial_continues_and_looks_are_limited(trial_world) -> None:
+def test_harm_looks_are_not_capped_by_the_planned_looks(trial_world) -> None:
+    """One planned look does not mean one harm look: harm that appears later, after the
+    planned look was used, still crosses the harm boundary and pauses enrolment."""
     users = trial_world["users"]
-    trial = draft_trial(trial_world, register=True, seed="safe-seed-9b3d7f1a5c0e8246", strata="", interim_looks=2)
+    trial = draft_trial(trial_world, register=True, seed="safe-seed-9b3d7f1a5c0e8246", strata="",
+                        interim_looks=1)
     with pytest.raises(ValidationProblem):
         interim_look_run(actor=users["safety"], trial=trial)  # nobody enrolled yet
     for i in range(20):
         allocation_draw(actor=users["frontline"], trial=trial, unit_ref=f"S{i}")
     first = interim_look_run(actor=users["safety"], trial=trial)
     assert not first.crossed_harm and first.results[0]["recommendation"] == "continue"
-    interim_look_run(actor=users["safety"], trial=trial)
-    with pytest.raises(ValidationProblem):
-        interim_look_run(actor=users["safety"], trial=trial)
+    for i in range(20, 80):
+        allocation_draw(actor=users["frontline"], trial=trial, unit_ref=f"S{i}")
+    harm = trial.harm_outcomes.get()
+    for allocation in Allocation.objects.filter(trial=trial, arm="intervention").exclude(unit_ref="")[:14]:
+        safety_event_record(actor=users["frontline"], trial=trial, unit_ref=allocation.unit_ref,
+                            harm_outcome=harm, severity="moderate", description="Placed in care",
+                            occurred_on=dt.date(2026, 10, 1))
+    second = interim_look_run(actor=users["safety"], trial=trial)
+    result = second.results[0]
+    assert second.number == 2 and second.information_rate > first.information_rate
+    assert result["recommendation"] == "stop_for_harm" and result["z"] <= result["harm_boundary"]
     trial.refresh_from_db()
-    assert trial.status == Trial.Status.RECRUITING
+    assert trial.status == Trial.Status.PAUSED
+    # Harm looks go on while enrolment goes on (here a third, after the safety lead continues).
+    safety_decision_record(actor=users["safety"], trial=trial, decision="continue",
+                           reasons="Reviewed the placements: unrelated to the service")
+    assert interim_look_run(actor=users["safety"], trial=trial).number == 3
+
+
+def test_at_most_max_looks_then_a_clear_message(trial_world) -> None:
+    from seedbed.trials.models import InterimLook
+    from seedbed.trials.services.monitoring import ERROR_ALL_LOOKS, MAX_LOOKS
+
+    users = trial_world["users"]
+    trial = draft_trial(trial_world, register=True, seed="safe-seed-9b3d7f1a5c0e8246", strata="")
+    allocation_draw(actor=users["frontline"], trial=trial, unit_ref="S1")
+    InterimLook.objects.bulk_create([
+        InterimLook(trial=trial, number=k + 1, information_rate=(k + 1) / 1000, results=[],
+                    efficacy={}, taken_at=timezone.now(), taken_by=users["safety"])
+        for k in range(MAX_LOOKS)])
+    with pytest.raises(ValidationProblem) as caught:
+        interim_look_run(actor=users["safety"], trial=trial)
+    assert caught.value.problems["__all__"] == ERROR_ALL_LOOKS.format(looks=MAX_LOOKS)

@@ -221,6 +221,26 @@ def test_planned_efficacy_look_analyses_the_primary_outcome(
     assert not look.decision_needed
 
 
+def test_an_efficacy_look_is_not_taken_before_it_is_due(trial_world) -> None:
+    """A second look straight after the first checks harm but does not use up efficacy look
+    2 of 3: that is due at two thirds of the planned information, and the look says so."""
+    from seedbed.trials.services.efficacy import MESSAGE_NOT_DUE, STATUS_NOT_DUE
+
+    trial, _ = _with_outcomes(trial_world, efficacy_looks=True, shift=0.0)
+    safety = trial_world["users"]["safety"]
+    first = interim_look_run(actor=safety, trial=trial)
+    assert first.efficacy["status"] == "tested"
+    rate = first.efficacy["information_rate"]
+    assert 1 / 3 <= rate < 2 / 3
+    second = interim_look_run(actor=safety, trial=trial)
+    assert second.results and second.results[0]["harm_boundary"] is not None  # harm was judged
+    assert second.efficacy["status"] == STATUS_NOT_DUE and not second.decision_needed
+    assert second.efficacy["message"] == MESSAGE_NOT_DUE.format(look=2, looks=3, due=2 / 3, when="", now=rate)
+    assert "due at 67% of the planned information" in second.efficacy["message"]
+    page = _client(trial_world, "safety").get(reverse("trials:monitoring", args=[trial.pk])).content.decode()
+    assert "Efficacy look 2 of 3 is not due yet" in page
+
+
 def test_futility_look_recommends_considering_stopping(
     trial_world, django_capture_on_commit_callbacks
 ) -> None:

@@ -580,7 +580,9 @@ def _run_randomise(
     from seedbed.stats.randomisation import (
         ERR_SEED_OPTION,
         ERR_STRATUM_BLANK_ROW,
+        ERR_STRATUM_CASE_ROW,
         BlankStratumError,
+        StratumCaseError,
         allocate_blocks,
         allocate_clusters,
         check_seed,
@@ -625,6 +627,10 @@ def _run_randomise(
     except BlankStratumError as exc:
         fail(ERR_STRATUM_BLANK_ROW.format(path=units, row=lines[exc.unit],
                                           column=strata_cols[exc.column]))
+    except StratumCaseError as exc:
+        fail(ERR_STRATUM_CASE_ROW.format(path=units, row=lines[exc.unit], value=exc.value,
+                                         column=strata_cols[exc.column], first=exc.first,
+                                         first_row=lines[exc.first_unit]))
     except ValueError as exc:
         fail(str(exc))
     labels = np.asarray(alloc.arms, dtype=object)[alloc.arm_index]

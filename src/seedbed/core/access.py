@@ -276,7 +276,7 @@ def access_application_review(user: Any, application_id: int) -> Any:
     conflict = application.conflicts.filter(reviewer=user).first()
     if conflict is None or conflict.status == "declared":
         raise AccessDenied(DENIED_FUNDING_CONFLICT)
-    if conflict.status not in ("none", "waived"):
+    if conflict.status not in ("none", "waived", "withdrawn"):
         raise AccessDenied(DENIED_FUNDING_RECUSED)
     return application
 

@@ -40,6 +40,7 @@ from seedbed.data.modelfit import (
     t_quantile,
     t_two_sided_p,
 )
+from seedbed.stats.degenerate import unsupported_errors
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,10 @@ def cr1_fit(
     cov = factor * (bread @ meat @ bread)
     df = float(g - n_arms) if g >= 2 and g - n_arms >= 1 else math.nan
     se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    unsupported, more = unsupported_errors(rss=rss, yty=yty, se=se, bread=bread, n=n,
+                                           rank=rank, clustered=True, df=df)
+    warnings = [*warnings, *more]
+    se = np.where(unsupported, math.nan, se)
     with np.errstate(divide="ignore", invalid="ignore"):
         tstat = coef / se
     if math.isfinite(df):

@@ -317,8 +317,17 @@ class ScoreForm(Base):
 
 
 class ConflictDecisionForm(Base):
-    decision = forms.ChoiceField(label="Decision", choices=[("waive", "Waive: they may review"), ("recuse", "Recuse: they do not review")])
-    reason = forms.CharField(label="Reason (needed to waive)", required=False, max_length=500)
+    decision = forms.ChoiceField(label="Decision", choices=[
+        ("waive", "Waive: they may review"), ("recuse", "Recuse: they do not review"),
+        ("withdraw", "Withdraw: declared in error (a funding manager other than the declarer)")])
+    reason = forms.CharField(label="Reason (needed to waive or withdraw)", required=False, max_length=500)
+
+
+class AwardExceptionForm(Base):
+    """A second funding manager's approval to award more than was asked for or the call's maximum."""
+
+    amount = forms.DecimalField(label="Most that may be awarded (£)", max_digits=14, decimal_places=2, min_value=0)
+    reason = forms.CharField(label="Reason for the exception", max_length=500)
 
 
 class ModerationForm(Base):

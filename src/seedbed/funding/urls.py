@@ -39,6 +39,8 @@ urlpatterns = [
     path("calls/<int:call_id>/conflicts/<int:conflict_id>/decide/", reviews.conflict_decide, name="conflict_decide"),
     path("calls/<int:call_id>/reviews/<int:review_id>/moderate/", reviews.review_moderate, name="review_moderate"),
     path("calls/<int:call_id>/applications/<int:application_id>/decide/", reviews.decision_make, name="decision_make"),
+    path("calls/<int:call_id>/applications/<int:application_id>/award-exception/", reviews.award_exception,
+         name="award_exception"),
     path("calls/<int:call_id>/pitch/", reviews.pitch_board, name="pitch_board"),
     path("calls/<int:call_id>/pitch/order/", reviews.pitch_order, name="pitch_order"),
     path("calls/<int:call_id>/pitch/<int:slot_id>/status/", reviews.pitch_slot_status, name="pitch_slot_status"),

@@ -90,6 +90,7 @@ WARN_CLUSTER_VARIANCE_ZERO = "cluster_variance_estimated_zero"
 _GRID = 24
 _TOL = 1e-11
 _RHO_MAX = 1.0 - 1e-9
+_ZERO_SS = 1e-12
 
 
 @dataclass(frozen=True)
@@ -334,17 +335,24 @@ def fit_random_intercept(
         warnings.append(WARN_NO_RESIDUAL_DF)
         return _with(nan_fit, warnings)
     q_ols = prob.deviance(0.0)[1]
-    total_ss = float(prob.c.sum())
-    if not q_ols > 1e-12 * max(total_ss, 1e-300) or total_ss == 0:
+    # The scale is the raw sum of squares y'y: the centred moments are computed from it, so
+    # sums of squares below _ZERO_SS * y'y are rounding error, not variance.
+    scale = _ZERO_SS * float(m.yty.sum())
+    if not q_ols > scale or not scale > 0:
         warnings.append(WARN_ZERO_VARIANCE)
         return _with(nan_fit, warnings)
     within = float(np.sum(prob.c - prob.s * prob.s / prob.n))
-    if not within > 1e-12 * total_ss:
+    if not within > scale:
         warnings.append(WARN_ZERO_WITHIN_VARIANCE)
         return _with(nan_fit, warnings)
     rho = _reml_rho(prob)
     lam = rho / (1.0 - rho)
     dev, q = prob.deviance(rho)
+    # An exact fit once the cluster effects are in: the REML residual variance is zero, i.e.
+    # rho = tau2 / (tau2 + sigma2) reaches its bound 1 - 1e-9, or Q is rounding error.
+    if rho >= _RHO_MAX or not q > scale:
+        warnings.append(WARN_ZERO_VARIANCE)
+        return _with(nan_fit, warnings)
     sigma2 = q / (prob.N - k)
     tau2 = lam * sigma2
     if rho == 0.0:

@@ -80,6 +80,15 @@ ERR_STRATUM_BLANK_ROW = (
     "{path}: row {row} has a blank value in stratification column {column!r}; give every unit "
     "a stratum (use an explicit label such as 'unknown' for a missing value)"
 )
+ERR_STRATUM_CASE = (
+    "unit {unit} has the value {value!r} for stratification variable {column}, which differs "
+    "only in case from {first!r} (unit {first_unit}); use one spelling, so that no stratum is "
+    "split in two"
+)
+ERR_STRATUM_CASE_ROW = (
+    "{path}: row {row}, stratification column {column!r}: {value!r} differs only in case from "
+    "{first!r} (row {first_row}); use one spelling, so that no stratum is split in two"
+)
 ERR_SEED_OPTION = "--seed: {problem}; or leave --seed out to have a strong seed drawn"
 ERR_STRATUM_LIST_BLANK = "stratum {position} in the list of strata is blank"
 ERR_STRATUM_WIDTH = (
@@ -105,6 +114,17 @@ class BlankStratumError(ValueError):
         self.unit = unit
         self.column = column
         super().__init__(ERR_STRATUM_BLANK.format(unit=unit + 1, column=column + 1))
+
+
+class StratumCaseError(ValueError):
+    """A unit's stratum value differs only in case from an earlier unit's (0-based positions)."""
+
+    def __init__(self, *, unit: int, column: int, value: str, first_unit: int,
+                 first: str) -> None:
+        self.unit, self.column, self.value = unit, column, value
+        self.first_unit, self.first = first_unit, first
+        super().__init__(ERR_STRATUM_CASE.format(unit=unit + 1, column=column + 1, value=value,
+                                                 first=first, first_unit=first_unit + 1))
 
 
 class WeakSeedError(ValueError):
@@ -207,12 +227,34 @@ def _column_codes(col: np.ndarray, column: int) -> tuple[np.ndarray, np.ndarray]
         if any(flags):
             raise BlankStratumError(unit=flags.index(True), column=column)
         col = np.asarray([str(v) for v in col.tolist()], dtype=str)
-    uniq, inv = np.unique(col.astype(str), return_inverse=True)
-    blank = np.char.strip(uniq) == ""
+    uniq, inv = np.unique(np.char.strip(col.astype(str)), return_inverse=True)
+    inv = inv.reshape(-1)
+    blank = uniq == ""
     if blank.any():
-        first = int(np.argmax(np.isin(inv.reshape(-1), np.flatnonzero(blank))))
+        first = int(np.argmax(np.isin(inv, np.flatnonzero(blank))))
         raise BlankStratumError(unit=first, column=column)
-    return uniq, inv.reshape(-1)
+    _refuse_case_variants(uniq, inv, column)
+    return uniq, inv
+
+
+def _refuse_case_variants(uniq: np.ndarray, inv: np.ndarray, column: int) -> None:
+    """Values that differ only in case ("North", "north") would split one stratum in two:
+    refuse the first unit with a later spelling, naming the first spelling."""
+    folded = np.char.lower(uniq)
+    if np.unique(folded).size == uniq.size:
+        return
+    first_unit = np.full(uniq.size, inv.size, dtype=np.int64)
+    np.minimum.at(first_unit, inv, np.arange(inv.size))
+    offenders = []
+    for f in np.unique(folded):
+        spellings = np.flatnonzero(folded == f)
+        if spellings.size > 1:
+            ordered = spellings[np.argsort(first_unit[spellings])]
+            offenders += [(int(first_unit[v]), str(uniq[v]), int(first_unit[ordered[0]]),
+                           str(uniq[ordered[0]])) for v in ordered[1:]]
+    unit, value, first, first_value = min(offenders)
+    raise StratumCaseError(unit=unit, column=column, value=value, first_unit=first,
+                           first=first_value)
 
 
 def stratum_keys(
@@ -221,7 +263,8 @@ def stratum_keys(
     """Distinct strata (sorted tuples) and each unit's index into them.
 
     ``strata`` holds one value per unit (one variable) or one tuple per unit (several), or
-    is a units x variables array. Blank values raise ``BlankStratumError``.
+    is a units x variables array. Values are trimmed ("a " is "a"); blank values raise
+    ``BlankStratumError`` and values differing only in case ``StratumCaseError``.
     """
     table = _as_table(strata)
     if table.shape[0] == 0:

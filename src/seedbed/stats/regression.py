@@ -24,6 +24,11 @@ for sources; statsmodels' default G - 1 is anti-conservative with few clusters).
 with a single cluster has a zero score sum, so its CR1 variance is zero whatever the data:
 then ``WARN_ONE_CLUSTER_PER_ARM`` is raised (and with one cluster per arm df = 0 gives NaN).
 Without arms (a generic clustered regression), G - 1.
+
+A zero residual variance (constant outcome, exact fit) and CR1 errors that too few clusters
+cannot support (df below 1, or a standard error of exactly zero) give NaN standard errors,
+intervals and p-values with ``WARN_ZERO_VARIANCE`` or ``WARN_TOO_FEW_CLUSTERS_FOR_CR1``
+(``seedbed.stats.degenerate``); the coefficients are kept.
 """
 
 from __future__ import annotations
@@ -35,6 +40,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats as sps
+
+from seedbed.stats.degenerate import WARN_TOO_FEW_CLUSTERS_FOR_CR1 as WARN_TOO_FEW_CLUSTERS_FOR_CR1
+from seedbed.stats.degenerate import WARN_ZERO_VARIANCE as WARN_ZERO_VARIANCE
+from seedbed.stats.degenerate import unsupported_errors
 
 COV_CLASSICAL = "classical"
 COV_CR1 = "CR1"
@@ -212,6 +221,10 @@ def ols_from_moments(
         df = float(df_resid) if df_resid > 0 and n > k else math.nan
 
     se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    unsupported, more = unsupported_errors(rss=rss, yty=yty, se=se, bread=bread, n=n,
+                                           rank=rank, clustered=clustered, df=df)
+    warnings.extend(more)
+    se = np.where(unsupported, math.nan, se)
     with np.errstate(divide="ignore", invalid="ignore"):
         tstat = coef / se
     if math.isfinite(df) and df > 0:

@@ -32,6 +32,7 @@ from seedbed.stats.harm import (
     harm_risk_z,
     stepped_wedge_harm_z,
 )
+from seedbed.stats.sw_power import gls_variance, stepped_wedge_look_rates, stepped_wedge_matrix
 from seedbed.trials.models import Allocation, Design, HarmOutcome, Participant, SafetyEvent, Trial
 
 WARN_NO_SCHEDULE = "stepped_wedge_schedule_missing"
@@ -74,6 +75,49 @@ def information_rate(trial: Trial, *, as_of: dt.date) -> float:
     else:
         enrolled = Participant.objects.filter(trial=trial).count()
     return min(enrolled / planned_people(trial), 1.0)
+
+
+def _wedge_plan(trial: Trial) -> tuple[int, float, float]:
+    """(steps, ICC, people per cluster per period) of a stepped wedge, as the plan used them."""
+    protocol = trial.protocol
+    icc = float(protocol.icc) if protocol.icc is not None else 0.05
+    return int(protocol.steps or 2), icc, float(protocol.cluster_size or 10)
+
+
+def periods_completed(trial: Trial, *, as_of: dt.date) -> int:
+    """Stepped wedge: whole periods (of steps + 1, one baseline) ended by ``as_of``."""
+    protocol = trial.protocol
+    if not protocol.first_period_start or not protocol.period_days:
+        return 0
+    days = (as_of - protocol.first_period_start).days + 1
+    return min(max(days // int(protocol.period_days), 0), int(protocol.steps or 2) + 1)
+
+
+def stepped_wedge_information(trial: Trial, *, as_of: dt.date) -> float:
+    """Stepped wedge: the GLS information of the periods completed by ``as_of`` over that of
+    the whole design (Hussey & Hughes 2007 model, as the plan used:
+    ``seedbed.stats.sw_power.stepped_wedge_look_rates``); 0 before any cluster has completed
+    an exposed period."""
+    steps, icc, m = _wedge_plan(trial)
+    done = periods_completed(trial, as_of=as_of)
+    if done < 2:
+        return 0.0
+    x = stepped_wedge_matrix(steps=steps)
+    full = gls_variance(x=x, sigma2=1.0, icc=icc, cluster_size=m)
+    return float(min(full / gls_variance(x=x[:, :done], sigma2=1.0, icc=icc, cluster_size=m), 1.0))
+
+
+def planned_look_rates(trial: Trial) -> tuple[tuple[float, ...], tuple[int, ...] | None]:
+    """The information fractions at which the planned looks fall, and, for a stepped wedge
+    with efficacy looks, the period after which each falls (as sized by the plan)."""
+    protocol = trial.protocol
+    looks = max(int(protocol.interim_looks or 1), 1)
+    if protocol.design == Design.STEPPED_WEDGE and protocol.efficacy_looks:
+        steps, icc, m = _wedge_plan(trial)
+        if looks <= steps:
+            ends, rates = stepped_wedge_look_rates(steps=steps, looks=looks, icc=icc, cluster_size=m)
+            return tuple(float(r) for r in rates), tuple(int(e) for e in ends)
+    return tuple((k + 1) / looks for k in range(looks)), None
 
 
 def people_enrolled(trial: Trial) -> int:

@@ -17,7 +17,14 @@ from seedbed.stats.monitoring import (
     RECOMMEND_STOP_BENEFIT,
     RECOMMEND_STOP_HARM,
 )
-from seedbed.trials.harm_data import EXPOSED, UNEXPOSED, harm_comparisons, information_rate
+from seedbed.trials.harm_data import (
+    EXPOSED,
+    UNEXPOSED,
+    harm_comparisons,
+    information_rate,
+    planned_look_rates,
+    stepped_wedge_information,
+)
 from seedbed.trials.models import (
     Design,
     InterimLook,
@@ -107,14 +114,25 @@ def monitoring_summary(trial: Trial) -> dict[str, Any]:
 
 
 def look_due(trial: Trial) -> bool:
-    """The next planned look is due: the information reached its planned fraction k/K."""
+    """The next planned look is due: the information reached the plan's next fraction (k/K,
+    or a stepped wedge's GLS fractions for efficacy looks) and no look has been taken at it.
+
+    Harm looks can be taken at any time besides; this is the planned schedule.
+    """
     if trial.status not in MONITORED:
         return False
-    planned = max(int(trial.protocol.interim_looks or 1), 1)
-    taken = trial.looks.count()
-    if taken >= planned:
-        return False
-    return information_rate(trial, as_of=timezone.localdate()) >= (taken + 1) / planned - 1e-9
+    planned, _ends = planned_look_rates(trial)
+    today = timezone.localdate()
+    looks = list(trial.looks.all())
+    if trial.protocol.efficacy_looks:
+        taken = sum(look.efficacy.get("status") == "tested" for look in looks)
+        stepped = trial.protocol.design == Design.STEPPED_WEDGE
+        now = stepped_wedge_information(trial, as_of=today) if stepped else information_rate(trial, as_of=today)
+    else:
+        reached = max((look.information_rate for look in looks), default=0.0)
+        taken = sum(reached >= r - 1e-9 for r in planned)
+        now = information_rate(trial, as_of=today)
+    return taken < len(planned) and now >= planned[taken] - 1e-9
 
 
 def safety_workspace(user: User) -> dict[str, Any]:

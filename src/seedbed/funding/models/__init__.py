@@ -26,11 +26,19 @@ from seedbed.funding.models.pb import (
     PbRound,
     PbVoterMark,
 )
-from seedbed.funding.models.reviews import Conflict, Decision, Moderation, PitchSlot, Review, Score
+from seedbed.funding.models.reviews import (
+    AwardException,
+    Conflict,
+    Decision,
+    Moderation,
+    PitchSlot,
+    Review,
+    Score,
+)
 
 __all__ = [
     "MICRO_MAX_QUESTIONS", "MICRO_MAX_WORDS", "PB_RULES", "Answer", "Application", "Award",
-    "BudgetLine", "Call", "Clawback", "Conflict", "Criterion", "Decision", "Fund", "Instalment",
+    "AwardException", "BudgetLine", "Call", "Clawback", "Conflict", "Criterion", "Decision", "Fund", "Instalment",
     "LedgerEntry", "Moderation", "PanelMember", "Payment", "PbBallot", "PbBallotNumber", "PbChoice", "PbElector",
     "PbOfficer", "PbProject", "PbResult", "PbRound", "PbVoterMark", "PitchSlot", "ProgrammeBudget", "Question", "Report", "Review",
     "Score", "Stage",

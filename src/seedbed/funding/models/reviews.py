@@ -13,7 +13,9 @@ class Conflict(Record):
     """A reviewer's declaration about one application, made before they may open it.
 
     ``none``: no conflict; ``declared``: a conflict, awaiting the chair; ``waived``: the chair
-    let them review anyway (a reason is required); ``recused``: they do not review it.
+    let them review anyway (a reason is required); ``recused``: they do not review it;
+    ``withdrawn``: another funding manager withdrew a declaration made in error (the reason is
+    kept in ``waiver_reason``). Declarations only tighten; the audit log keeps their history.
     Personal data: ``detail`` may describe a relationship; exported with the reviewer's data
     and cleared on their erasure (the status and the audit entry stay).
     """
@@ -23,6 +25,7 @@ class Conflict(Record):
         DECLARED = "declared", "Conflict declared"
         WAIVED = "waived", "Conflict waived"
         RECUSED = "recused", "Recused"
+        WITHDRAWN = "withdrawn", "Conflict withdrawn"
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="conflicts")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="funding_conflicts")
@@ -42,7 +45,7 @@ class Conflict(Record):
 
     @property
     def may_review(self) -> bool:
-        return self.status in (self.Status.NONE, self.Status.WAIVED)
+        return self.status in (self.Status.NONE, self.Status.WAIVED, self.Status.WITHDRAWN)
 
 
 class Review(Record):
@@ -101,6 +104,23 @@ class Decision(Record):
     public_reason = models.TextField()
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField()
+
+
+class AwardException(Record):
+    """A funding manager's approval to award an application more than it asked for, or more
+    than its call's maximum, up to ``amount``, with the reason. The manager who then makes the
+    award must be someone else (``decision_make`` checks); approvals are audited.
+    Personal data: none."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="award_exceptions")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    reason = models.TextField()
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-amount", "-pk"]
+        constraints = [models.CheckConstraint(condition=~models.Q(reason=""), name="award_exception_has_reason")]
 
 
 class PitchSlot(Record):

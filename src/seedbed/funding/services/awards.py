@@ -35,8 +35,14 @@ def award_make(
     none is given, the service area of the organisation nearest the work (see
     ``_service_area_for``). With no service area at all the award stands alone until the
     portfolio takes it in.
+
+    The amount is bounded by what was asked for and the call's maximum unless another funding
+    manager approved an exception (``reviews.award_exception_approve``).
     """
+    from seedbed.funding.services.reviews import award_bound
+
     with transaction.atomic():
+        award_bound(application, amount, actor)
         award = Award.objects.create(
             application=application, fund=application.call.fund, amount=amount, conditions=conditions,
             awarded_at=timezone.now(),

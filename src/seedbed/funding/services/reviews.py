@@ -13,6 +13,7 @@ from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
 from seedbed.funding.models import (
     Application,
+    AwardException,
     Call,
     Conflict,
     Decision,
@@ -28,12 +29,29 @@ ERROR_CONFLICT_UNDECLARED = "Declare any conflict of interest before you open th
 ERROR_CONFLICT_BLOCKS = "You have a conflict of interest with this application and may not review it"
 ERROR_CONFLICT_DECIDED = "The chair has already decided on this conflict"
 ERROR_WAIVER_REASON = "Give the reason for waiving the conflict"
+ERROR_CONFLICT_NO_TAKING_BACK = ("You have declared a conflict with this application; a declaration cannot be taken "
+                                 "back by declaring again. Ask a funding manager to withdraw it, with the reason")
+ERROR_CONFLICT_OWN = "You may not rule on your own conflict of interest"
+ERROR_CONFLICT_RULING = ("You have a conflict of interest with this application that is undecided or upheld, "
+                         "so you may not rule or decide on it")
+ERROR_WITHDRAW_REASON = "Give the reason for withdrawing the conflict"
+ERROR_WITHDRAW_MANAGER = "Only a funding manager other than the person who declared it can withdraw a conflict"
+ERROR_WITHDRAW_STATE = "Only a declared or recused conflict can be withdrawn"
 ERROR_SCORE_RANGE = "Give a score from 0 to {top}"
 ERROR_SCORE_MISSING = "Score every criterion"
 ERROR_REASON_AFTER_DECISION = "A decision has been made: give the reason for changing this score"
 ERROR_PUBLIC_REASON = "Give the reason for the decision; it is published with it"
 ERROR_ALREADY_DECIDED = "This application has already been decided"
 ERROR_NOT_REVIEWABLE = "Only submitted applications can be decided"
+ERROR_AWARD_OVER_REQUEST = ("Amount awarded: £{amount:,.2f} is more than the £{limit:,.2f} asked for; an award above it "
+                            "needs another funding manager's approved exception, with the reason")
+ERROR_AWARD_OVER_MAXIMUM = ("Amount awarded: £{amount:,.2f} is more than the call's maximum of £{limit:,.2f}; an award "
+                            "above it needs another funding manager's approved exception, with the reason")
+ERROR_AWARD_EXCEPTION_OWN = ("Amount awarded: the exception was approved by you; another funding manager must approve "
+                             "it, or another must make the award")
+ERROR_EXCEPTION_REASON = "Give the reason for awarding more than the limit"
+ERROR_EXCEPTION_AMOUNT = "Amount: give the most that may be awarded, more than £{limit:,.2f} (the limit)"
+ERROR_EXCEPTION_MANAGER = "Only a funding manager can approve an award above the limit"
 ERROR_PITCH_ORDER = "Put only this call's eligible applications in the running order, each once"
 
 
@@ -45,29 +63,61 @@ def _member(call: Call, user: Any) -> PanelMember:
 
 
 def conflict_declare(*, application: Application, reviewer: Any, has_conflict: bool, detail: str = "") -> Conflict:
-    """The reviewer's declaration, made before they may open the application."""
+    """The reviewer's declaration, made before they may open the application.
+
+    Declarations only tighten: "no" may become "yes", never the other way round (a withdrawal
+    is ``conflict_withdraw``, by another funding manager with a reason). Every declaration is
+    audited, so the history stays with the conflict."""
     _member(application.call, reviewer)
     if has_conflict and not detail.strip():
         raise ValidationProblem({"detail": "Say what the conflict is"})
     with transaction.atomic():
         existing = Conflict.objects.select_for_update().filter(application=application, reviewer=reviewer).first()
+        held = (Conflict.Status.DECLARED, Conflict.Status.WAIVED, Conflict.Status.RECUSED)
+        if existing is not None and existing.status in held and not has_conflict:
+            raise ValidationProblem({"has_conflict": ERROR_CONFLICT_NO_TAKING_BACK})
         if existing is not None and existing.status in (Conflict.Status.WAIVED, Conflict.Status.RECUSED):
             raise ValidationProblem({"__all__": ERROR_CONFLICT_DECIDED})
-        status = Conflict.Status.DECLARED if has_conflict else Conflict.Status.NONE
+        if has_conflict:
+            status = Conflict.Status.DECLARED
+        elif existing is not None and existing.status == Conflict.Status.WITHDRAWN:
+            status = Conflict.Status.WITHDRAWN
+        else:
+            status = Conflict.Status.NONE
         conflict, _ = Conflict.objects.update_or_create(
-            application=application, reviewer=reviewer, defaults={"status": status, "detail": detail.strip()}
+            application=application, reviewer=reviewer,
+            defaults={"status": status, "detail": detail.strip() if has_conflict else (existing.detail if existing else "")},
         )
         audit_append(action="funding.conflict_declare", actor=reviewer, obj=conflict,
                      data={"application": application.pk, "status": status})
     return conflict
 
 
+def ruling_clearance(application: Application, actor: Any) -> str | None:
+    """None when ``actor`` may rule on this application (conflicts, moderation, the decision),
+    else the reason: nobody rules while their own conflict with it is undecided or upheld."""
+    if Conflict.objects.filter(application=application, reviewer_id=getattr(actor, "pk", None),
+                               status__in=[Conflict.Status.DECLARED, Conflict.Status.RECUSED]).exists():
+        return ERROR_CONFLICT_RULING
+    return None
+
+
+def _may_rule_on_conflict(conflict: Conflict, actor: Any) -> None:
+    if conflict.reviewer_id == getattr(actor, "pk", None):
+        raise ValidationProblem({"__all__": ERROR_CONFLICT_OWN})
+    blocked = ruling_clearance(conflict.application, actor)
+    if blocked:
+        raise ValidationProblem({"__all__": blocked})
+
+
 def conflict_decide(*, conflict: Conflict, waive: bool, reason: str = "", actor: Any) -> Conflict:
-    """The chair waives a declared conflict (with a reason) or recuses the reviewer."""
+    """The chair waives a declared conflict (with a reason) or recuses the reviewer; never
+    their own conflict, nor one on an application they have a conflict with themselves."""
     if waive and not reason.strip():
         raise ValidationProblem({"reason": ERROR_WAIVER_REASON})
     with transaction.atomic():
         conflict = Conflict.objects.select_for_update().get(pk=conflict.pk)
+        _may_rule_on_conflict(conflict, actor)
         if conflict.status != Conflict.Status.DECLARED:
             raise ValidationProblem({"__all__": ERROR_CONFLICT_DECIDED})
         conflict.status = Conflict.Status.WAIVED if waive else Conflict.Status.RECUSED
@@ -77,6 +127,41 @@ def conflict_decide(*, conflict: Conflict, waive: bool, reason: str = "", actor:
         audit_append(action="funding.conflict_decide", actor=actor, obj=conflict,
                      data={"status": conflict.status, "reason": conflict.waiver_reason})
     return conflict
+
+
+def conflict_withdraw(*, conflict: Conflict, reason: str, actor: Any) -> Conflict:
+    """Withdraw a conflict declared in error: a funding manager other than the declarer, with
+    the reason (audited). The reviewer may then review; the declaration stays in the history."""
+    from seedbed.core.access import is_funding_manager
+
+    if not reason.strip():
+        raise ValidationProblem({"reason": ERROR_WITHDRAW_REASON})
+    if not is_funding_manager(actor) or conflict.reviewer_id == getattr(actor, "pk", None):
+        raise ValidationProblem({"__all__": ERROR_WITHDRAW_MANAGER})
+    with transaction.atomic():
+        conflict = Conflict.objects.select_for_update().get(pk=conflict.pk)
+        _may_rule_on_conflict(conflict, actor)
+        if conflict.status not in (Conflict.Status.DECLARED, Conflict.Status.RECUSED):
+            raise ValidationProblem({"__all__": ERROR_WITHDRAW_STATE})
+        before = conflict.status
+        conflict.status = Conflict.Status.WITHDRAWN
+        conflict.waiver_reason = reason.strip()
+        conflict.decided_by = actor
+        conflict.save()
+        audit_append(action="funding.conflict_withdraw", actor=actor, obj=conflict,
+                     data={"status": conflict.status, "before": before, "reason": conflict.waiver_reason})
+    return conflict
+
+
+def conflict_history(call: Call) -> list[Any]:
+    """Every declaration, ruling and withdrawal on the call's conflicts, oldest first (managers' view)."""
+    from seedbed.core.models import AuditEntry
+
+    ids = [str(pk) for pk in Conflict.objects.filter(application__call=call).values_list("pk", flat=True)]
+    conflicts = {str(c.pk): c for c in Conflict.objects.filter(application__call=call).select_related("reviewer", "application")}
+    entries = (AuditEntry.objects.filter(object_type=Conflict._meta.label_lower, object_id__in=ids)
+               .select_related("actor").order_by("created_at", "pk"))
+    return [{"entry": e, "conflict": conflicts[e.object_id]} for e in entries]
 
 
 def review_clearance(application: Application, reviewer: Any) -> str | None:
@@ -152,6 +237,9 @@ def review_moderate(
         raise ValidationProblem({"reason": "Give the reason for the moderation"})
     if outcome not in ("kept", "adjusted"):
         raise ValidationProblem({"outcome": "Choose whether the score is kept or adjusted"})
+    blocked = ruling_clearance(review.application, actor)
+    if blocked:
+        raise ValidationProblem({"__all__": blocked})
     with transaction.atomic():
         if outcome == "adjusted" and scores:
             before = str(review.weighted)
@@ -200,6 +288,59 @@ def pitch_slot_move(*, slot: PitchSlot, status: str, actor: Any) -> PitchSlot:
     return slot
 
 
+def award_limit(application: Application) -> tuple[Decimal, str]:
+    """The most an application may be awarded without an exception, and the message to use:
+    the smaller of the amount it asked for and its call's maximum."""
+    requested, maximum = application.amount, application.call.max_amount
+    if requested <= maximum:
+        return requested, ERROR_AWARD_OVER_REQUEST
+    return maximum, ERROR_AWARD_OVER_MAXIMUM
+
+
+def award_exception_approve(*, application: Application, amount: Decimal, reason: str, actor: Any) -> AwardException:
+    """A funding manager approves awarding up to ``amount``, above the request or the call's
+    maximum, with the reason (audited). Someone else must then make the award."""
+    from seedbed.core.access import is_funding_manager
+
+    if not is_funding_manager(actor):
+        raise ValidationProblem({"__all__": ERROR_EXCEPTION_MANAGER})
+    limit, _ = award_limit(application)
+    problems: dict[str, str] = {}
+    if amount is None or amount <= limit:
+        problems["amount"] = ERROR_EXCEPTION_AMOUNT.format(limit=limit)
+    if not reason.strip():
+        problems["reason"] = ERROR_EXCEPTION_REASON
+    if problems:
+        raise ValidationProblem(problems)
+    blocked = ruling_clearance(application, actor)
+    if blocked:
+        raise ValidationProblem({"__all__": blocked})
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        if Decision.objects.filter(application=application).exists():
+            raise ValidationProblem({"__all__": ERROR_ALREADY_DECIDED})
+        exception = AwardException.objects.create(application=application, amount=amount, reason=reason.strip(),
+                                                  approved_by=actor)
+        audit_append(action="funding.award_exception_approve", actor=actor, obj=exception,
+                     data={"application": application.pk, "amount": str(amount), "limit": str(limit),
+                           "reason": exception.reason})
+    return exception
+
+
+def award_bound(application: Application, money: Decimal, actor: Any) -> AwardException | None:
+    """Refuse an award above the limit unless another manager approved an exception covering it."""
+    limit, message = award_limit(application)
+    if money <= limit:
+        return None
+    approved = list(AwardException.objects.filter(application=application, amount__gte=money))
+    others = [e for e in approved if e.approved_by_id != getattr(actor, "pk", None)]
+    if others:
+        return others[0]
+    if approved:
+        raise ValidationProblem({"amount": ERROR_AWARD_EXCEPTION_OWN})
+    raise ValidationProblem({"amount": message.format(amount=money, limit=limit)})
+
+
 def decision_make(
     *, application: Application, outcome: str, public_reason: str, actor: Any,
     amount: Decimal | None = None, conditions: str = "", service_area: Any = None, typology: str = "service",
@@ -219,8 +360,12 @@ def decision_make(
             raise ValidationProblem({"__all__": ERROR_ALREADY_DECIDED})
         if application.status not in (Application.Status.SUBMITTED, Application.Status.SHORTLISTED):
             raise ValidationProblem({"__all__": ERROR_NOT_REVIEWABLE})
+        blocked = ruling_clearance(application, actor)
+        if blocked:
+            raise ValidationProblem({"__all__": blocked})
         funded = outcome == Decision.Outcome.FUND
         money = (amount if amount is not None else application.amount) if funded else Decimal(0)
+        exception = award_bound(application, money, actor) if funded else None
         decision = Decision.objects.create(
             application=application, outcome=outcome, amount=money, public_reason=public_reason.strip(),
             decided_by=actor, decided_at=timezone.now(),
@@ -229,7 +374,8 @@ def decision_make(
         application.save(update_fields=["status"])
         audit_append(action="funding.decision_make", actor=actor, obj=decision,
                      data={"application": application.pk, "outcome": outcome, "amount": str(money),
-                           "reason": decision.public_reason})
+                           "reason": decision.public_reason,
+                           **({"exception": exception.pk, "approved_by": exception.approved_by_id} if exception else {})})
         if funded:
             award_make(application=application, amount=money, conditions=conditions, actor=actor,
                        service_area=service_area, typology=typology)

@@ -5,21 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from seedbed.core.access import (
+    DENIED_FUNDING_RECORD,
     access_application_declare,
     access_application_review,
     access_call_chair,
     access_signed_in,
     gatekeeper,
 )
-from seedbed.core.errors import ValidationProblem
+from seedbed.core.errors import AccessDenied, ValidationProblem
 from seedbed.funding import forms, selectors
-from seedbed.funding.models import Application, Conflict, PitchSlot, Review
+from seedbed.funding.models import Application, AwardException, Conflict, PitchSlot, Review
 from seedbed.funding.services import reviews as services
 from seedbed.funding.views.common import run_form
 
@@ -95,6 +97,8 @@ def call_reviews(request: HttpRequest, call_id: int) -> HttpResponse:
     return render(request, "funding/call_reviews.html", {
         "call": call, "progress": selectors.reviewer_progress(call=call), "scores": selectors.call_scores(call=call),
         "conflicts": Conflict.objects.filter(application__call=call, status=Conflict.Status.DECLARED).select_related("reviewer", "application"),
+        "conflict_history": services.conflict_history(call),
+        "exceptions": AwardException.objects.filter(application__call=call).select_related("application", "approved_by"),
         "decision_form": forms.DecisionForm(prefix="decision"), "moderation_form": forms.ModerationForm(prefix="moderation"),
         "conflict_form": forms.ConflictDecisionForm(prefix="conflict"),
     })
@@ -108,8 +112,9 @@ def _chair_post(request: HttpRequest, call_id: int, fn, back: str) -> HttpRespon
     except ValidationProblem as problem:
         for message in problem.problems.values():
             messages.error(request, message)
-    except LookupError:
-        raise Http404 from None
+    except (LookupError, ObjectDoesNotExist):
+        # A missing or another call's record: the same answer as a forbidden one.
+        raise AccessDenied(DENIED_FUNDING_RECORD) from None
     else:
         messages.success(request, "Saved.")
     return redirect(back, call_id=call.pk)
@@ -121,9 +126,12 @@ def conflict_decide(request: HttpRequest, call_id: int, conflict_id: int) -> Htt
         conflict = Conflict.objects.get(pk=conflict_id, application__call=call)
         form = forms.ConflictDecisionForm(request.POST, prefix="conflict")
         if not form.is_valid():
-            raise ValidationProblem("Choose whether to waive the conflict or recuse the reviewer")
-        services.conflict_decide(conflict=conflict, waive=form.cleaned_data["decision"] == "waive",
-                                 reason=form.cleaned_data["reason"], actor=request.user)
+            raise ValidationProblem("Choose whether to waive the conflict, recuse the reviewer or withdraw the conflict")
+        if form.cleaned_data["decision"] == "withdraw":
+            services.conflict_withdraw(conflict=conflict, reason=form.cleaned_data["reason"], actor=request.user)
+        else:
+            services.conflict_decide(conflict=conflict, waive=form.cleaned_data["decision"] == "waive",
+                                     reason=form.cleaned_data["reason"], actor=request.user)
     return _chair_post(request, call_id, act, "funding:call_reviews")
 
 
@@ -153,6 +161,20 @@ def decision_make(request: HttpRequest, call_id: int, application_id: int) -> Ht
                                amount=data["amount"], conditions=data["conditions"], actor=request.user,
                                service_area=data["service_area"], typology=data["typology"] or "service")
     return _chair_post(request, call_id, act, back)
+
+
+@require_POST
+def award_exception(request: HttpRequest, call_id: int, application_id: int) -> HttpResponse:
+    """A second funding manager approves an award above the request or the call's maximum."""
+    def act(call):  # type: ignore[no-untyped-def]
+        application = Application.objects.get(pk=application_id, call=call)
+        form = forms.AwardExceptionForm(request.POST, prefix="exception")
+        if not form.is_valid():
+            raise ValidationProblem({k: f"{form.fields[k].label if k in form.fields else ''}: {v[0]}".lstrip(": ")
+                                     for k, v in form.errors.items()})
+        services.award_exception_approve(application=application, amount=form.cleaned_data["amount"],
+                                         reason=form.cleaned_data["reason"], actor=request.user)
+    return _chair_post(request, call_id, act, "funding:call_reviews")
 
 
 @require_http_methods(["GET"])

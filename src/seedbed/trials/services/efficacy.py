@@ -15,11 +15,21 @@ boundaries at the observed information fractions). When futility looks are plann
 non-binding futility boundary at Z = 0 (the primary outcome not in the hoped-for direction)
 is added; being non-binding, it does not change the efficacy boundaries.
 The information fraction is people analysed / planned people for an individually
-randomised trial, and the look's own (enrolment or calendar) fraction for cluster designs.
+randomised trial, the look's enrolment fraction for a cluster trial, and, for a stepped
+wedge, the GLS information of the periods completed over that of the whole design (the
+fractions the plan sized its looks at, ``seedbed.stats.sw_power.stepped_wedge_look_rates``),
+not calendar time.
+
+An efficacy look is only taken when it is due: look k of the K planned is due once the
+information reaches the plan's k-th fraction (k/K, or the stepped wedge's GLS fractions).
+Before then the primary outcome is not tested and the look records when it will be due,
+so that early safety looks cannot use up the efficacy looks. Harm is checked at every look
+whatever the efficacy schedule (``seedbed.trials.services.monitoring``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
@@ -33,13 +43,24 @@ from seedbed.stats.monitoring import (
     RECOMMEND_STOP_HARM,
     evaluate_looks,
 )
-from seedbed.trials.harm_data import planned_people
+from seedbed.trials.harm_data import planned_look_rates, planned_people, stepped_wedge_information
 from seedbed.trials.models import Design, InterimLook, Trial
 
 STATUS_TESTED = "tested"
 STATUS_NO_DATA = "no_data"
 STATUS_FAILED = "analysis_failed"
+STATUS_NOT_DUE = "not_due"
+STATUS_ALL_TAKEN = "all_taken"
 MESSAGE_NO_DATA = "No outcome data uploaded yet: the primary outcome was not tested at this look"
+MESSAGE_NOT_DUE = (
+    "Efficacy look {look} of {looks} is not due yet: it is due at {due:.0%} of the planned "
+    "information{when} (now {now:.0%}). The primary outcome was not tested at this look"
+)
+MESSAGE_NOT_DUE_PERIOD = ", at the end of period {period} of {periods} ({date:%d %B %Y})"
+MESSAGE_ALL_TAKEN = (
+    "All {looks} planned efficacy looks have been taken: the primary outcome was not tested "
+    "again at this look"
+)
 FUTILITY_Z = 0.0
 NEEDS_DECISION = (RECOMMEND_STOP_BENEFIT, RECOMMEND_STOP_HARM, RECOMMEND_CONSIDER_FUTILITY)
 
@@ -71,11 +92,37 @@ def _primary(trial: Trial) -> tuple[float, float, int] | dict[str, Any]:
         p if p is not None else math.nan), analysed
 
 
-def efficacy_look(*, trial: Trial, rate: float, previous: list[InterimLook]) -> dict[str, Any]:
-    """The primary outcome at this look ({} when the protocol plans no efficacy looks)."""
+def _not_due(trial: Trial, taken: int, planned: tuple[float, ...], ends: tuple[int, ...] | None,
+             rate: float) -> dict[str, Any]:
+    """The efficacy part of a look taken before the next efficacy look is due."""
+    protocol = trial.protocol
+    when = ""
+    if ends is not None and protocol.first_period_start and protocol.period_days:
+        end = ends[taken]
+        date = protocol.first_period_start + dt.timedelta(days=end * int(protocol.period_days) - 1)
+        when = MESSAGE_NOT_DUE_PERIOD.format(period=end, periods=int(protocol.steps or 2) + 1, date=date)
+    return {"status": STATUS_NOT_DUE, "due_rate": planned[taken], "information_rate": rate,
+            "message": MESSAGE_NOT_DUE.format(look=taken + 1, looks=len(planned), due=planned[taken],
+                                              when=when, now=rate)}
+
+
+def efficacy_look(*, trial: Trial, rate: float, previous: list[InterimLook],
+                  as_of: dt.date) -> dict[str, Any]:
+    """The primary outcome at this look ({} when the protocol plans no efficacy looks; not
+    tested, with the reason, before the next efficacy look is due or after the last)."""
     protocol = trial.protocol
     if not protocol.efficacy_looks:
         return {}
+    history = [look.efficacy for look in previous if look.efficacy.get("status") == STATUS_TESTED]
+    planned, ends = planned_look_rates(trial)
+    if len(history) >= len(planned):
+        return {"status": STATUS_ALL_TAKEN, "message": MESSAGE_ALL_TAKEN.format(looks=len(planned))}
+    if protocol.design == Design.STEPPED_WEDGE:
+        rate = stepped_wedge_information(trial, as_of=as_of)
+    # due at the plan's next fraction, and only with new information since the last one
+    due = max(planned[len(history)], history[-1]["information_rate"] + 1e-6 if history else 0.0)
+    if protocol.design != Design.INDIVIDUAL and rate < due - 1e-9:
+        return _not_due(trial, len(history), planned, ends, rate)
     primary = _primary(trial)
     if isinstance(primary, dict):
         return primary
@@ -83,12 +130,13 @@ def efficacy_look(*, trial: Trial, rate: float, previous: list[InterimLook]) -> 
     z = z_from_p(effect=effect, p=p, higher_is_better=protocol.higher_is_better)
     if protocol.design == Design.INDIVIDUAL:
         rate = min(max(analysed / planned_people(trial), 1e-6), 1.0)
-    history = [look.efficacy for look in previous if look.efficacy.get("status") == STATUS_TESTED]
+        if rate < due - 1e-9:
+            return _not_due(trial, len(history), planned, ends, rate)
     zs = [h["z"] if h["z"] is not None else math.nan for h in history] + [z]
     rates = [h["information_rate"] for h in history] + [rate]
-    looks = max(int(protocol.interim_looks or 1), len(zs))
     design = group_sequential_design(
-        looks=looks, alpha=protocol.alpha, sides=protocol.sides, spending=protocol.spending,
+        looks=len(planned), information_rates=planned, alpha=protocol.alpha, sides=protocol.sides,
+        spending=protocol.spending,
         futility_z=FUTILITY_Z if protocol.futility_looks else None,
     )
     decision = evaluate_looks(design=design, z_statistics=zs, observed_information_rates=rates)[-1]

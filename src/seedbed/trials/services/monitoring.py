@@ -66,7 +66,14 @@ ERROR_HARM = "Choose which harm outcome this event is"
 ERROR_KEY_REUSED = "This idempotency key was already used for a different event"
 ERROR_NOT_MONITORED = "Interim looks are taken while the trial is recruiting or paused"
 ERROR_NO_ENROLMENT = "Nobody is enrolled yet: there is nothing to look at"
-ERROR_ALL_LOOKS = "Every planned look ({looks}) has been taken"
+ERROR_ALL_LOOKS = (
+    "{looks} looks have been taken, the most the harm boundaries can be computed for: "
+    "harm is judged at the final analysis"
+)
+MAX_LOOKS = 50
+"""Harm looks are not limited by the planned (efficacy) looks: the harm boundary spends the
+harm alpha up to each look's observed information fraction (Lan & DeMets 1983), so any
+number of looks keeps the harm alpha. Only the engine's limit on looks remains."""
 ERROR_DECISION = "Choose whether to continue or stop"
 ERROR_REASONS = "Give the reasons for the decision"
 ERROR_STOP_REASON = "Choose why the trial stops (harm, benefit, futility or another reason)"
@@ -207,6 +214,10 @@ def _harm_results(trial: Trial, rate: float, previous: list[InterimLook],
 def interim_look_run(*, actor: User, trial: Trial) -> InterimLook:
     """Take the next interim look; a harm-boundary crossing pauses enrolment at once.
 
+    Harm is checked at every look, however many (up to ``MAX_LOOKS``): the planned number
+    of looks is the efficacy schedule, and the primary outcome is tested only when its next
+    efficacy look is due (``efficacy.efficacy_look`` records when it will be otherwise).
+
     Any crossing (harm; or, with efficacy looks planned, benefit or futility on the primary
     outcome) marks the look as awaiting the safety lead's decision and emails them.
     """
@@ -215,15 +226,14 @@ def interim_look_run(*, actor: User, trial: Trial) -> InterimLook:
         if trial.status not in (Trial.Status.RECRUITING, Trial.Status.PAUSED):
             raise ValidationProblem({"__all__": ERROR_NOT_MONITORED})
         previous = list(trial.looks.order_by("number"))
-        planned = max(int(trial.protocol.interim_looks or 1), 1)
-        if len(previous) >= planned:
-            raise ValidationProblem({"__all__": ERROR_ALL_LOOKS.format(looks=planned)})
+        if len(previous) >= MAX_LOOKS:
+            raise ValidationProblem({"__all__": ERROR_ALL_LOOKS.format(looks=MAX_LOOKS)})
         if people_enrolled(trial) == 0:
             raise ValidationProblem({"__all__": ERROR_NO_ENROLMENT})
         as_of = timezone.localdate()
         rate = information_rate(trial, as_of=as_of)
         results = _harm_results(trial, rate, previous, as_of)
-        efficacy = efficacy_look(trial=trial, rate=rate, previous=previous)
+        efficacy = efficacy_look(trial=trial, rate=rate, previous=previous, as_of=as_of)
         crossed = [r for r in results if r["recommendation"] == RECOMMEND_STOP_HARM]
         efficacy_rec = efficacy.get("recommendation", "")
         number = len(previous) + 1
