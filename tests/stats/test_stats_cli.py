@@ -93,6 +93,8 @@ def test_power_curve_in_json() -> None:
         ("--difference 1 --sd -10", "--sd"),
         ("--difference nan --sd 2", "--difference"),
         ("--effect-size 0.3 --n-per-arm -5", "--n-per-arm"),
+        ("--effect-size 0.3 --n-per-arm 2.5", "--n-per-arm"),  # regression: was accepted
+        ("--effect-size 0.3 --n-per-arm 1", "--n-per-arm"),
         ("--effect-size 0.3 --icc nan --cluster-size 10", "--icc"),
         ("--effect-size 0.3 --icc 0.05 --cluster-size 0", "--cluster-size"),
         ("--effect-size 0.3 --icc 0.05 --cluster-size 10 --cv -1", "--cv"),
@@ -341,6 +343,17 @@ def test_compare_refuses_impossible_counts_in_one_line(control: str, message: st
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("seedbed: error: --control:")
     assert message in lines[0]
+
+
+def test_compare_refuses_a_sum_of_squares_below_sum_squared_over_n() -> None:
+    """Regression: sum_squares=100 with n=10, sum=50 (variance -16.7) returned p = 0.168."""
+    result = runner.invoke(app, ["stats", "compare", "--metric", "mean", "--control",
+                                 "n=10,sum=50,sum_squares=100", "--treatment",
+                                 "n=10,sum=60,sum_squares=400", "--json"])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("seedbed: error: --control: sum_squares")
+    assert "250" in lines[0] and "Traceback" not in result.output
 
 
 def test_compare_refuses_a_nan_mean_sum() -> None:

@@ -252,12 +252,23 @@ def test_relative_lift_uses_the_welch_df_of_the_absolute_difference() -> None:
     (lambda: MeanSummary(10, 3.0, -1.0), "sum_squares"),
     (lambda: MeanSummary(-5, 3.0, 5.0), "n"),
     (lambda: MeanSummary(2.5, 3.0, 5.0), "n"),  # type: ignore[arg-type]
+    # regression: sum of squares below sum^2 / n (a negative variance) gave a p-value
+    (lambda: MeanSummary(10, 50.0, 100.0), "sum_squares"),
+    (lambda: MeanSummary(2, -3.0, 4.0), "sum_squares"),
     (lambda: PairedSummary(5, 1.0, 1.0, float("nan"), 1.0, 1.0), "sum_x"),
 ])
 def test_summaries_refuse_values_that_cannot_be_data(build, field) -> None:
     """Regression: 2.5 successes was truncated to 2 and sum=nan gave all-NaN results."""
     with pytest.raises(ValueError, match=f"^{field}"):
         build()
+
+
+def test_sums_of_real_data_with_rounding_are_accepted() -> None:
+    # constant data: sum_squares equals sum^2 / n up to rounding in the sums
+    x = np.full(7, 0.1)
+    arm = MeanSummary(7, float(x.sum()), float((x * x).sum()))
+    assert arm.variance == pytest.approx(0.0, abs=1e-15)
+    assert MeanSummary(10, 50.0, 250.0).variance == 0.0
 
 
 def test_whole_valued_floats_are_accepted_as_counts() -> None:

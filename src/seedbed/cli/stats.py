@@ -157,9 +157,9 @@ def _check_power_flags(**values: Any) -> None:
     checks = {
         "effect_size": arg.finite, "difference": arg.finite, "sd": arg.positive,
         "p_control": arg.open_unit, "p_treatment": arg.open_unit, "cv": arg.non_negative,
-        "alpha": arg.open_unit, "power_": arg.open_unit, "n_per_arm": arg.positive,
+        "alpha": arg.open_unit, "power_": arg.open_unit,
     }
-    wholes = {"cluster_size": 1, "steps": 2, "baseline": 0, "looks": 1}
+    wholes = {"cluster_size": 1, "steps": 2, "baseline": 0, "looks": 1, "n_per_arm": 2}
     try:
         for name, value in values.items():
             if value is None:
@@ -424,6 +424,13 @@ def _summary(text: str, metric: Metric, which: str) -> dict[str, float]:
         fail(f"--{which}: for a proportion, sum (the number of successes) must lie in 0..n")
     if fields.get("sum_squares", 0.0) < 0:
         fail(f"--{which}: sum_squares must not be negative")
+    if "sum_squares" in fields:
+        from seedbed.stats.summaries import sum_squares_problem
+
+        problem = sum_squares_problem(n=fields["n"], total=fields["sum"],
+                                      sum_squares=fields["sum_squares"])
+        if problem:
+            fail(f"--{which}: {problem}")
     return fields
 
 

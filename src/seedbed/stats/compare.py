@@ -24,7 +24,6 @@ from scipy.special import ndtr, ndtri, stdtr, stdtrit
 
 from seedbed.stats.summaries import (
     WARN_EMPTY_ARM,
-    WARN_NEGATIVE_VARIANCE,
     WARN_SMALL_SAMPLE,
     WARN_ZERO_VARIANCE,
     Comparison,
@@ -102,8 +101,6 @@ def _mean_warnings(*arms: MeanSummary) -> list[str]:
             out.append(WARN_EMPTY_ARM)
         elif a.n < 2:
             out.append(WARN_SMALL_SAMPLE)
-        elif a.sum_squares - a.sum * a.sum / a.n < -1e-9 * max(abs(a.sum_squares), 1.0):
-            out.append(WARN_NEGATIVE_VARIANCE)
     return out
 
 

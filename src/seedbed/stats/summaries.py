@@ -19,14 +19,16 @@ WARN_ZERO_VARIANCE = "zero_variance"
 unless the arms differ (then p is 0 and the interval is a point)."""
 WARN_EMPTY_ARM = "empty_arm"
 """An arm has no observations."""
-WARN_NEGATIVE_VARIANCE = "inconsistent_sums"
-"""The sum of squares is smaller than sum^2 / n (rounding or bad input); variance set to 0."""
 
 ERR_NOT_NUMBER = "{name} must be a number, got {value!r}"
 ERR_NOT_FINITE = "{name} must be a finite number, got {value!r}"
 ERR_NEGATIVE = "{name} must not be negative, got {value!r}"
 ERR_NOT_WHOLE = "{name} must be a whole number, got {value!r}"
 ERR_SUCCESSES_ABOVE_N = "successes must not exceed n ({n}), got {value!r}"
+ERR_SUM_SQUARES_BELOW = (
+    "sum_squares must be at least sum^2 / n = {minimum:.6g} (no data have a negative "
+    "variance), got {value!r}: check the sums"
+)
 
 
 def _finite(name: str, value: object) -> float:
@@ -55,6 +57,17 @@ def _non_negative(name: str, value: object) -> float:
     return out
 
 
+def sum_squares_problem(*, n: float, total: float, sum_squares: float) -> str:
+    """``ERR_SUM_SQUARES_BELOW`` when sum_squares < sum^2 / n beyond rounding (1e-9 of its
+    size), which no data can give (Cauchy-Schwarz); "" otherwise."""
+    if n <= 0:
+        return ""
+    minimum = total * total / n
+    if sum_squares - minimum < -1e-9 * max(abs(sum_squares), abs(minimum), 1.0):
+        return ERR_SUM_SQUARES_BELOW.format(minimum=minimum, value=sum_squares)
+    return ""
+
+
 @dataclass(frozen=True)
 class MeanSummary:
     """n, sum and sum of squares of a continuous outcome in one arm."""
@@ -65,10 +78,13 @@ class MeanSummary:
 
     def __post_init__(self) -> None:
         """Refuse values that cannot describe data (ValueError naming the field): n must be a
-        whole number >= 0, sum finite, sum_squares finite and >= 0."""
+        whole number >= 0, sum finite, sum_squares finite and >= sum^2 / n."""
         object.__setattr__(self, "n", _count("n", self.n))
         object.__setattr__(self, "sum", _finite("sum", self.sum))
         object.__setattr__(self, "sum_squares", _non_negative("sum_squares", self.sum_squares))
+        problem = sum_squares_problem(n=self.n, total=self.sum, sum_squares=self.sum_squares)
+        if problem:
+            raise ValueError(problem)
 
     @property
     def mean(self) -> float:
