@@ -174,3 +174,21 @@ def test_stepped_wedge_rows_without_cluster_or_period_are_refused(wedge, trial_w
     found = {(p.row, p.column) for p in caught.value.report.problems}
     assert {(2, "period"), (3, "cluster"), (4, "treated")} <= found, found
     assert not OutcomeDataset.objects.filter(trial=wedge).exists()
+
+
+def test_cli_html_report_of_a_stepped_wedge_has_no_sample_ratio_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Regression: the report printed "Observed [12, 0] against expected [nan, nan]" for a
+    stepped wedge, whose treated share of cluster-periods is set by the design."""
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from seedbed.cli.main import app
+
+    source, report = tmp_path / "sw.csv", tmp_path / "sw.html"
+    pd.DataFrame(generated()).to_csv(source, index=False)
+    args = ["stats", "analyse", str(source), "--arm", "treated", "--outcome", "outcome",
+            "--cluster", "cluster", "--period", "period", "--control", "0", "--report", str(report)]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    html = report.read_text()
+    assert "Trial analysis" in html and "Sample ratio check" not in html and "against expected" not in html

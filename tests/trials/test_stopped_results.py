@@ -118,8 +118,28 @@ def test_the_demo_stepped_wedge_trial_is_analysed_by_period_and_published(trial_
     assert result.analysis["achieved_power"] == pytest.approx(achieved_power_stepped_wedge(
         clusters=8, steps=4, people_per_cluster_period=10, icc=0.05, effect_size=0.4))
     assert result.analysis["achieved_power"] > 0.5 and result.evidence_reasons == []
+    # cluster attrition is judged (clusters with data in their control and intervention
+    # periods, of those enrolled); the sample ratio, equal by design, is not
+    assert result.analysis["attrition"]["overall"] == 0 and result.analysis["sample_ratio_p"] is None
+    # the plan needs 12 schools for 80% power; the 8 listed are recorded as a visible warning
+    shortfall = trial.protocol.power_calculation["cluster_shortfall"]
+    assert "lists 8 clusters" in shortfall and "needs 12" in shortfall and "with 8 the trial has 69% power" in shortfall
+    client.force_login(trial_world["users"]["lead"])
+    assert shortfall in _page(client, "trials:manage", trial.pk).replace("&#x27;", "'")
+    client.logout()
     page = _page(client, "trials:result", trial.pk)
     assert "stopped early" not in page.lower() and "Stepped-wedge" in page
+    # Regression: the flow suppressed the 8 schools as "fewer than 10" (as if people) beside
+    # 200 person-period rows; it now names both units and shows the public cluster counts.
+    from seedbed.trials.selectors import consort_published
+
+    flow = consort_published(result)
+    assert [a["allocated"] for a in flow["arms"]] == [8, 8] and flow["randomised"] == 8
+    assert flow["observation_unit"] == "person-period observations"
+    assert "Clusters in control" in page and "Followed up (observations)" in page
+    assert "clusters allocated (every cluster spends periods in both conditions); " \
+           "person-period observations followed up and analysed" in page
+    assert "Participant flow by arm (clusters)" not in page
     # Regression: the demo had no period schedule and nobody enrolled within its schools, so
     # its harm monitoring could never compute a statistic.
     import datetime as dt

@@ -114,11 +114,12 @@ def render_html(*, run: AnalysisRun, schema: TrialSchema, alpha: float, source: 
              _table(["arms", "control", "rows", "clusters"],
                     [[", ".join(r.arms), r.control,
                       SUPPRESSED if r.n_rows is None else r.n_rows, r.n_clusters]])]
-    parts.append("<h2>Sample ratio check</h2>")
-    parts.append(f"<p>Observed {escape(str(list(srm.observed)))} against expected "
-                 f"{escape(str([round(e, 1) for e in srm.expected]))}: chi-square = "
-                 f"{_f(srm.chi2)} on {srm.df} df, p = {_f(srm.p)}"
-                 f"{' - a sample ratio mismatch' if srm.mismatch else ''}.</p>")
+    if not schema.period:  # a stepped wedge's treated share is set by the design: no check
+        parts.append("<h2>Sample ratio check</h2>")
+        parts.append(f"<p>Observed {escape(str(list(srm.observed)))} against expected "
+                     f"{escape(str([round(e, 1) for e in srm.expected]))}: chi-square = "
+                     f"{_f(srm.chi2)} on {srm.df} df, p = {_f(srm.p)}"
+                     f"{' - a sample ratio mismatch' if srm.mismatch else ''}.</p>")
     if r.warnings:
         parts.append(f"<p class='warn'>Warnings: {escape(', '.join(r.warnings))}</p>")
     parts.extend(_outcome_html(o, run, alpha) for o in r.outcomes)

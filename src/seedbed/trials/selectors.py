@@ -160,9 +160,15 @@ def consort_published(result: TrialResult) -> dict[str, Any]:
         "unit": consort.get("unit", "people"),
         "arms": [{"arm": a["arm"]} for a in arms],
     }
+    observations = consort.get("observation_unit")  # a stepped wedge: clusters, then observations
+    if observations:  # clusters assessed and randomised, named in the public protocol
+        out.update(observation_unit=observations, assessed=int(consort.get("assessed") or 0),
+                   randomised=int(consort.get("randomised") or 0))
     for stage in ("allocated", "followed_up", "analysed"):
-        values = _protected([int(a.get(stage) or 0) for a in arms])
-        for row, value in zip(out["arms"], values[:-1], strict=False):
+        raw = [int(a.get(stage) or 0) for a in arms]
+        # a stepped wedge's allocated clusters are named in the public protocol, not people
+        values = raw if observations and stage == "allocated" else _protected(raw)[:-1]
+        for row, value in zip(out["arms"], values, strict=False):
             row[stage] = value
     return out
 
@@ -185,8 +191,11 @@ def consort_svg(result: TrialResult) -> dict[str, Any]:
         for j, (stage, label) in enumerate(
             (("allocated", "Allocated"), ("followed_up", "Followed up"), ("analysed", "Analysed"))
         ):
+            title = f"{label} to {arm['arm']}" if stage == "allocated" else label
+            if flow.get("observation_unit"):  # a stepped wedge: name the unit of each count
+                title = f"Clusters in {arm['arm']}" if stage == "allocated" else f"{label} (observations)"
             boxes.append({"x": round(cx - 110, 1), "y": 200 + j * 90, "cx": round(cx, 1),
-                          "title": f"{label} to {arm['arm']}" if stage == "allocated" else label,
+                          "title": title,
                           "value": arm[stage], "short": _short(arm[stage]), "last": j == 2})
     mid = round(width / 2)
     return {"width": width, "height": 470, "mid": mid, "mid_left": mid - 130, "flow": flow,

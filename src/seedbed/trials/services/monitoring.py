@@ -222,7 +222,7 @@ def interim_look_run(*, actor: User, trial: Trial) -> InterimLook:
     outcome) marks the look as awaiting the safety lead's decision and emails them.
     """
     with transaction.atomic():
-        trial = Trial.objects.select_for_update().select_related("protocol", "safety_lead").get(pk=trial.pk)
+        trial = Trial.objects.select_for_update(of=("self",)).select_related("protocol", "safety_lead").get(pk=trial.pk)
         if trial.status not in (Trial.Status.RECRUITING, Trial.Status.PAUSED):
             raise ValidationProblem({"__all__": ERROR_NOT_MONITORED})
         previous = list(trial.looks.order_by("number"))

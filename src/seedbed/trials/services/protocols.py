@@ -53,6 +53,13 @@ ERROR_SW_PERIOD_DAYS = (
     "Enter the period length in days: a stepped-wedge trial's harm monitoring needs the "
     "period schedule"
 )
+WARN_FEWER_CLUSTERS = (
+    "The protocol lists {listed} clusters but the power calculation needs {required} for "
+    "{target:.0%} power; with {listed} the trial has {power:.0%} power to detect the planned "
+    "effect. Add clusters, or register it knowing it is under-powered (a pilot, say): its "
+    "result will be judged on the power it achieves."
+)
+
 # A stepped wedge's period schedule: required to register, and cannot be amended away.
 SW_SCHEDULE = {"first_period_start": ERROR_SW_PERIOD_START, "period_days": ERROR_SW_PERIOD_DAYS}
 
@@ -111,6 +118,50 @@ def _check_design(values: dict[str, Any]) -> dict[str, str]:
     return problems
 
 
+def cluster_shortfall(values: dict[str, Any], calc: dict[str, Any]) -> str:
+    """A warning when a cluster or stepped-wedge protocol lists fewer clusters than its power
+    calculation needs ("" otherwise), with the power of the clusters listed (the plan's own
+    maths: ``cluster_power`` at the listed clusters per arm, or the Hussey & Hughes power
+    at the listed clusters). Not a registration problem: an under-powered pilot is
+    legitimate, but it is recorded with the plan and shown on the trial's page."""
+    from seedbed.stats.cluster_power import binary_outcome, cluster_power, continuous_outcome
+    from seedbed.stats.evidence import achieved_power_stepped_wedge
+
+    design = values.get("design")
+    listed = len([c for c in str(values.get("clusters") or "").splitlines() if c.strip()])
+    if design == Design.STEPPED_WEDGE and calc.get("clusters"):
+        required = int(calc["clusters"])
+    elif design == Design.CLUSTER and calc.get("clusters_per_arm"):
+        arms = len([a for a in str(values.get("arms") or "").split(",") if a.strip()]) or 2
+        required = int(calc["clusters_per_arm"]) * arms
+    else:
+        return ""
+    if listed >= required or not calc.get("cluster_size") or calc.get("icc") is None:
+        return ""
+    binary = values.get("outcome_type") == "binary"
+    alpha, sides = float(calc.get("alpha") or 0.05), int(calc.get("sides") or 2)
+    try:
+        if design == Design.STEPPED_WEDGE:
+            power = achieved_power_stepped_wedge(
+                clusters=listed, steps=int(calc["steps"]),
+                people_per_cluster_period=float(calc["cluster_size"]), icc=float(calc["icc"]),
+                effect_size=None if binary else values.get("effect_size"),
+                p_control=values.get("p_control") if binary else None,
+                p_treatment=values.get("p_treatment") if binary else None,
+                alpha=alpha, sides=sides) or 0.0
+        else:
+            outcome = (binary_outcome(p_control=values["p_control"], p_treatment=values["p_treatment"])
+                       if binary else continuous_outcome(effect_size=values["effect_size"]))
+            per_arm = listed // arms
+            power = 0.0 if per_arm < 2 else cluster_power(
+                outcome=outcome, clusters_per_arm=per_arm, cluster_size=float(calc["cluster_size"]),
+                icc=float(calc["icc"]), alpha=alpha, sides=sides)
+    except (KeyError, TypeError, ValueError):
+        return ""
+    return WARN_FEWER_CLUSTERS.format(listed=listed, required=required,
+                                      target=float(calc.get("power") or 0.8), power=power)
+
+
 def protocol_update(*, actor: User, trial: Trial, changes: dict[str, Any]) -> Protocol:
     """Save changes to a draft protocol and recompute its sample size (power calculation).
 
@@ -134,7 +185,8 @@ def protocol_update(*, actor: User, trial: Trial, changes: dict[str, Any]) -> Pr
         for name, value in changes.items():
             if name != "title":
                 setattr(protocol, name, value)
-        protocol.power_calculation = calc
+        shortfall = cluster_shortfall(values, calc)
+        protocol.power_calculation = {**calc, "cluster_shortfall": shortfall} if shortfall else calc
         protocol.sample_size_per_arm = calc.get("n_per_arm")
         protocol.save()
         if "title" in changes:
@@ -277,7 +329,11 @@ def trial_register(*, actor: User, trial: Trial, seed: str | None = None) -> Tri
         if problems:
             raise ValidationProblem(problems)
         protocol = trial.protocol
-        calc, _ = compute_power({name: getattr(protocol, name) for name in PROTOCOL_FIELDS})
+        values = {name: getattr(protocol, name) for name in PROTOCOL_FIELDS}
+        calc, _ = compute_power(values)
+        shortfall = cluster_shortfall(values, calc)
+        if shortfall:
+            calc = {**calc, "cluster_shortfall": shortfall}
         protocol.power_calculation = calc
         protocol.sample_size_per_arm = calc["n_per_arm"]
         protocol.save(update_fields=["power_calculation", "sample_size_per_arm"])
@@ -297,7 +353,8 @@ def trial_register(*, actor: User, trial: Trial, seed: str | None = None) -> Tri
         Allocation.objects.bulk_create(slots, batch_size=500)
         audit_append(action="trials.trial_register", actor=actor, obj=trial,
                      data={"protocol_hash": digest, "version": version.number,
-                           "seed_commitment": trial.seed_commitment, "slots": len(slots)})
+                           "seed_commitment": trial.seed_commitment, "slots": len(slots),
+                           **({"warning": shortfall} if shortfall else {})})
     return trial
 
 

@@ -57,6 +57,7 @@ SW_CLUSTER, SW_PERIOD, SW_TREATED = "cluster", "period", "treated"
 SW_ARMS = ("0", "1")
 SW_ARM_NAMES = {"0": "control", "1": "intervention"}
 ANALYSABLE = (Trial.Status.CLOSED, Trial.Status.STOPPED)
+SW_OBSERVATIONS = "person-period observations"
 
 
 class DataRejected(ValidationProblem):
@@ -254,10 +255,14 @@ def _consort(trial: Trial, assessed: int, followed: dict[str, int], analysed: di
     else:
         arms = protocol.arm_list
         allocated = {arm: enrolled.filter(arm=arm).count() for arm in arms}
+    stepped = protocol.design == Design.STEPPED_WEDGE
     return {
         "assessed": assessed,
         "randomised": enrolled.count(),
         "unit": "clusters" if protocol.design != Design.INDIVIDUAL else protocol.randomisation_unit,
+        # a stepped wedge allocates clusters but follows up and analyses cluster-period
+        # observations of people: the flow names both units (never clusters as people)
+        **({"observation_unit": SW_OBSERVATIONS} if stepped else {}),
         "arms": [
             {"arm": arm, "allocated": allocated.get(arm), "followed_up": followed.get(arm, 0),
              "analysed": analysed.get(arm, 0)}
@@ -356,15 +361,17 @@ def stopping_record(trial: Trial) -> dict[str, Any] | None:
     })
 
 
-def _clusters_with_data(dataset: OutcomeDataset, arms: list[str]) -> list[int]:
-    """Per arm, the number of distinct clusters with outcome data (cluster designs)."""
+def _clusters_with_data(dataset: OutcomeDataset, arms: list[str], column: str = "arm") -> list[int]:
+    """Per arm, the number of distinct clusters with outcome data (cluster designs); for a
+    stepped wedge (``column`` "treated", arms "0" and "1"), the clusters with data in their
+    control and in their intervention periods."""
     import pyarrow.parquet as pq
 
     with tempfile.TemporaryDirectory(prefix="seedbed-trial-") as tmp:
         path = Path(tmp) / "outcomes.parquet"
         path.write_bytes(bytes(dataset.parquet))
-        data = pq.read_table(path, columns=["arm", "cluster"]).to_pydict()
-    seen = {(str(a), str(c)) for a, c in zip(data["arm"], data["cluster"], strict=True)
+        data = pq.read_table(path, columns=[column, SW_CLUSTER]).to_pydict()
+    seen = {(str(a), str(c)) for a, c in zip(data[column], data[SW_CLUSTER], strict=True)
             if a is not None and c is not None}
     return [sum(1 for a, _ in seen if a == arm) for arm in arms]
 
@@ -373,26 +380,36 @@ def _evidence(trial: Trial, dataset: OutcomeDataset, consort: dict[str, Any],
               effect: Any, ci: tuple[Any, Any], analysis: dict[str, Any]) -> TrialEvidence:
     """The evidence level from what happened (``seedbed.stats.evidence.trial_evidence``).
 
-    Individually randomised: people randomised and analysed per arm. Cluster randomised:
-    attrition of clusters (randomised, and with outcome data), power on the people analysed
-    divided by the registered design effect. Stepped wedge: every cluster is in both
-    conditions, so attrition and sample ratio are not judged; power is the Hussey & Hughes
-    power of the clusters and people analysed.
+    Individually randomised: people randomised and analysed per arm, power of the two-arm
+    test on the people analysed. Cluster randomised: attrition of clusters (randomised, and
+    with outcome data); power as planned, the cluster-level t-test on 2G - 2 df
+    (``seedbed.stats.cluster_power.cluster_power``) at the clusters analysed and their mean
+    size. Stepped wedge: every cluster is in both conditions, so attrition is of clusters
+    with data in their control and in their intervention periods (the sample ratio, equal by
+    design, is not judged); power is the plan's Hussey & Hughes power at the clusters and
+    people per cluster-period analysed.
     """
     protocol = trial.protocol
-    arms = protocol.arm_list
+    stepped = protocol.design == Design.STEPPED_WEDGE
+    arms = list(SW_ARM_NAMES.values()) if stepped else protocol.arm_list
     flow = {a["arm"]: a for a in consort.get("arms", [])}
     allocated = analysed = people = None
-    if protocol.design != Design.STEPPED_WEDGE and all(a in flow for a in arms):
+    if all(a in flow for a in arms):
         allocated = [int(flow[a]["allocated"] or 0) for a in arms]
         people = [int(flow[a]["analysed"] or 0) for a in arms]
-        analysed = people if protocol.design == Design.INDIVIDUAL else \
-            _clusters_with_data(dataset, arms)
-    calc = protocol.power_calculation or {}
-    design_effect = float(calc.get("design_effect") or 1.0) \
-        if protocol.design == Design.CLUSTER else 1.0
+        if stepped:
+            analysed = _clusters_with_data(dataset, list(SW_ARMS), SW_TREATED)
+        elif protocol.design == Design.CLUSTER:
+            analysed = _clusters_with_data(dataset, arms)
+        else:
+            analysed = people
     binary = protocol.outcome_type == "binary"
-    power = _stepped_wedge_power(trial, analysis) if protocol.design == Design.STEPPED_WEDGE else None
+    if stepped:
+        power = _stepped_wedge_power(trial, analysis)
+    elif protocol.design == Design.CLUSTER:
+        power = _cluster_power(trial, analysed, people)
+    else:
+        power = None  # trial_evidence: the two-arm test on the people analysed
 
     def finite(v: Any) -> float | None:
         return float(v) if isinstance(v, int | float) and v == v else None
@@ -402,15 +419,56 @@ def _evidence(trial: Trial, dataset: OutcomeDataset, consort: dict[str, Any],
         return trial_evidence(
             effect=finite(effect), ci=(low, high) if low is not None and high is not None else None,
             higher_is_better=protocol.higher_is_better, randomised=True,
-            allocated=allocated, analysed=analysed, analysed_people=people,
+            allocated=allocated, analysed=analysed,
+            analysed_people=None if protocol.design != Design.INDIVIDUAL else people,
             effect_size=None if binary else protocol.effect_size,
             p_control=protocol.p_control if binary else None,
             p_treatment=protocol.p_treatment if binary else None,
-            alpha=protocol.alpha, sides=protocol.sides, design_effect=max(design_effect, 1.0),
+            alpha=protocol.alpha, sides=protocol.sides,
             stopped_for=trial.stopped_for, power=power,
         )
     except ValueError as exc:
         raise ValidationProblem({"__all__": ERROR_ANALYSIS.format(detail=str(exc))}) from None
+
+
+def _outcome(protocol: Any) -> Any:
+    """The planned effect on the planning scale (None without one)."""
+    from seedbed.stats.cluster_power import binary_outcome, continuous_outcome
+
+    if protocol.outcome_type == "binary":
+        if protocol.p_control is None or protocol.p_treatment is None:
+            return None
+        return binary_outcome(p_control=protocol.p_control, p_treatment=protocol.p_treatment)
+    if protocol.effect_size is None:
+        return None
+    return continuous_outcome(effect_size=protocol.effect_size)
+
+
+def _cluster_power(trial: Trial, clusters: list[int] | None, people: list[int] | None) -> float | None:
+    """Achieved power of a cluster-parallel trial with the plan's own maths: the noncentral t
+    on 2G - 2 df (``cluster_power``) at the registered ICC, the mean number of people per
+    cluster analysed and G the clusters analysed per arm. With unequal arms G is the
+    harmonic mean of the two, rounded down: the variance of the difference is then exact
+    for equal people per cluster and the degrees of freedom (2G - 2 <= G_c + G_t - 2) err
+    on the cautious side. 0 with fewer than two clusters in an arm; None without a plan."""
+    from seedbed.stats.cluster_power import cluster_power
+
+    protocol = trial.protocol
+    outcome = _outcome(protocol)
+    if outcome is None or protocol.icc is None or not clusters or not people or len(clusters) < 2:
+        return None
+    g_c, g_t = clusters[0], clusters[1]
+    if min(g_c, g_t) < 2:
+        return 0.0
+    g = int(2.0 * g_c * g_t / (g_c + g_t) + 1e-9)
+    m = (people[0] + people[1]) / (g_c + g_t)
+    if m <= 0:
+        return 0.0
+    try:
+        return cluster_power(outcome=outcome, clusters_per_arm=g, cluster_size=m,
+                             icc=float(protocol.icc), alpha=protocol.alpha, sides=protocol.sides)
+    except ValueError:
+        return None
 
 
 def _stepped_wedge_power(trial: Trial, analysis: dict[str, Any]) -> float | None:
@@ -486,7 +544,9 @@ def analysis_run(
     analysis["primary_direction"] = found.primary_direction
     analysis["achieved_power"] = json_safe(found.achieved_power)
     analysis["attrition"] = json_safe(asdict(found.attrition)) if found.attrition else None
-    analysis["sample_ratio_p"] = json_safe(found.sample_ratio_p)
+    # a stepped wedge's clusters are in both conditions: no sample ratio to judge
+    analysis["sample_ratio_p"] = None if trial.protocol.design == Design.STEPPED_WEDGE \
+        else json_safe(found.sample_ratio_p)
     # TrialResult.direction keeps its four values: a trial stopped for harm did worse.
     direction = TrialResult.Direction.NEGATIVE if found.direction == DIRECTION_HARMFUL \
         else found.direction
