@@ -27,6 +27,7 @@ from seedbed.data.engines import Encoded
 from seedbed.data.sources import open_engine
 from seedbed.trials.connections import data_connections
 from seedbed.trials.models import OutcomeDataset, Trial
+from seedbed.trials.rules import arms_concealed_from
 from seedbed.trials.services.results import dataset_store, trial_schema, validated_parquet
 
 ERROR_CONNECTION = "Choose a connection"
@@ -155,6 +156,7 @@ def outcome_connect(
         parquet, rows = validated_parquet(
             trial=trial, source=path, workdir=Path(tmp),
             schema=source, rename={column: role for role, column in mapping.items()},
+            check_allocation=not arms_concealed_from(trial=trial, user=actor),
         )
     return dataset_store(
         actor=actor, trial=trial, filename=f"{connection}: {table}"[:200], rows=rows,
