@@ -190,3 +190,45 @@ def test_a_redacted_report_keeps_rows_columns_and_kinds_but_no_values() -> None:
     assert messages[3] == 'row 3, column "group": not one of the trial\'s arm labels'
     assert messages[4] == "row 4: this value cannot be used (another_kind)"
     assert messages[None] == 'column "group": this value cannot be used (some_future_kind)'
+
+
+def test_postgresql_reads_only_listed_relations_and_spots_the_marker_whatever_the_grants(
+        postgres_url: str, tmp_path: Path) -> None:
+    """A reader without any right on the marker table still has its database refused."""
+    import uuid
+
+    import psycopg
+
+    schema = f"seedbed_rel_{uuid.uuid4().hex[:8]}"
+    reader = f"reader_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')  # type: ignore[arg-type]
+        conn.execute(f'CREATE TABLE "{schema}".outcomes (arm TEXT, outcome DOUBLE PRECISION)')  # type: ignore[arg-type]
+        conn.execute(f"INSERT INTO \"{schema}\".outcomes VALUES ('control', 1), ('treatment', 2)")  # type: ignore[arg-type]
+        conn.execute(f'CREATE TABLE "{schema}".people (arm TEXT, outcome TEXT)')  # type: ignore[arg-type]
+        conn.execute(f"CREATE ROLE {reader} LOGIN")  # type: ignore[arg-type]
+        conn.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO {reader}')  # type: ignore[arg-type]
+        conn.execute(f'GRANT SELECT ON "{schema}".outcomes TO {reader}')  # type: ignore[arg-type]
+    parts = postgres_url.split("://", 1)[1].split("@")[-1]
+    url = f"postgresql://{reader}@{parts}"
+    listed = f"{schema}.outcomes"
+    try:
+        policy = ConnectionPolicy(relations=frozenset({listed}), refused_marker=f"marker_{schema}")
+        with open_engine(spec=SourceSpec(location=url, table=listed), schema=SCHEMA, workdir=tmp_path,
+                         policy=policy) as engine:
+            assert engine.column_names() == ["arm", "outcome"]
+        for table in (f"{schema}.people", "pg_catalog.pg_authid", "information_schema.columns", "outcomes"):
+            with pytest.raises(DataError) as caught, open_engine(
+                    spec=SourceSpec(location=url, table=table), schema=SCHEMA, workdir=tmp_path, policy=policy):
+                pass
+            assert _kind(caught) == KIND_RELATION_NOT_OFFERED
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(f'CREATE TABLE "{schema}"."marker_{schema}" (id INTEGER)')  # type: ignore[arg-type]
+        with pytest.raises(DataError) as caught, open_engine(
+                spec=SourceSpec(location=url, table=listed), schema=SCHEMA, workdir=tmp_path, policy=policy):
+            pytest.fail("the engine was handed out")
+        assert _kind(caught) == KIND_DATABASE_REFUSED
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')  # type: ignore[arg-type]
+            conn.execute(f"DROP ROLE {reader}")  # type: ignore[arg-type]

@@ -230,3 +230,16 @@ def test_the_analysts_page_refuses_an_unlisted_table_without_reading_it(
     assert "does not offer &quot;staff&quot;" in page
     assert SECRET_EMAIL not in page
     assert not OutcomeDataset.objects.filter(trial=trial).exists()
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_seedbeds_own_postgresql_database_is_refused_by_its_address(
+        closed_trial, trial_world, settings) -> None:
+    settings.DATABASES = {**settings.DATABASES, "reporting_copy": {
+        "ENGINE": "django.db.backends.postgresql", "NAME": "seedbed", "HOST": "localhost", "PORT": "",
+        "USER": "seedbed"}}
+    # another user, the loopback address and the default port: the same database
+    settings.SEEDBED_DATA_CONNECTIONS = "app=postgresql://reader:pw@127.0.0.1:5432/seedbed"
+    _allow(trial_world, "app", "accounts_user")
+    refusal = _refused(trial_world["users"]["analyst"], closed_trial, connection="app", table="accounts_user")
+    assert refusal.problems == {"connection": connections.ERROR_APP_DATABASE.format(name="app")}

@@ -69,13 +69,8 @@ def _app_database_identity(config: dict[str, Any]) -> str | None:
 
 def app_database_identities() -> frozenset[str]:
     """Every database Seedbed itself uses (as configured, and as in use under tests)."""
-    found = set()
-    for alias in django_databases:
-        for config in (settings.DATABASES.get(alias, {}), django_databases[alias].settings_dict):
-            identity = _app_database_identity(config)
-            if identity:
-                found.add(identity)
-    return frozenset(found)
+    configs = [*settings.DATABASES.values(), *(django_databases[a].settings_dict for a in django_databases)]
+    return frozenset(i for i in map(_app_database_identity, configs) if i)
 
 
 def connection_policy(name: str) -> ConnectionPolicy:
