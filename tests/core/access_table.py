@@ -58,6 +58,7 @@ for _app in ("participation", "funding", "trials", "portfolio", "library"):
 NOT_WALKED = {
     "api:api-root": "shadowed by api-home, which sends /api/ to the API documentation",
     "accounts:logout": "POST only; tested in tests/accounts/test_sign_in.py",
+    "accounts:api_token_revoke": "POST only; every role and a foreign token tried in tests/accounts/test_api_tokens.py",
 }
 # Django's own admin pages beyond its index are guarded by the admin site itself.
 NOT_WALKED_NAMESPACES = {"admin"}

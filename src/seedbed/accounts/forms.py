@@ -7,10 +7,18 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from seedbed.accounts.models import ApiScope
+from seedbed.accounts.services import (
+    ERROR_TOKEN_NAME,
+    ERROR_TOKEN_NO_SCOPE,
+    api_token_day_choices,
+    api_token_default_days,
+)
 from seedbed.core.forms import GovUKWidgetsMixin
 
 ERROR_SIGN_IN = "Enter a correct username and password. Both are case-sensitive."
 ERROR_INACTIVE = "This account has been closed."
+ERROR_TOKEN_EXPIRY = "Choose how long the token lasts"  # noqa: S105 - a message, not a secret
 
 
 class SignInForm(GovUKWidgetsMixin, AuthenticationForm):
@@ -26,5 +34,22 @@ class ApiTokenForm(GovUKWidgetsMixin, forms.Form):
     name = forms.CharField(
         label="Token name", max_length=100,
         help_text="What the token is for, so you can recognise it later (for example, 'enrolment tablet').",
-        error_messages={"required": "Enter a name for the token"},
+        error_messages={"required": ERROR_TOKEN_NAME},
     )
+    expires_in_days = forms.TypedChoiceField(
+        label="How long the token lasts", coerce=int, widget=forms.RadioSelect,
+        help_text="It stops working after this. A shorter life is safer.",
+        error_messages={"required": ERROR_TOKEN_EXPIRY, "invalid_choice": ERROR_TOKEN_EXPIRY},
+    )
+    scopes = forms.MultipleChoiceField(
+        label="What the token may do", choices=ApiScope.choices, widget=forms.CheckboxSelectMultiple,
+        help_text="Give it only what the other system needs. Your own roles still decide which records it reaches.",
+        error_messages={"required": ERROR_TOKEN_NO_SCOPE, "invalid_choice": ERROR_TOKEN_NO_SCOPE},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        days = self.fields["expires_in_days"]
+        days.choices = [(d, f"{d} days") for d in api_token_day_choices()]  # type: ignore[attr-defined]
+        days.initial = api_token_default_days()
+        self.fields["scopes"].initial = [ApiScope.READ.value]

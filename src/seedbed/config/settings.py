@@ -180,6 +180,10 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# The longest life, in days, an API token may be given when it is created (docs/security.md).
+SEEDBED_API_TOKEN_MAX_DAYS = env_int("SEEDBED_API_TOKEN_MAX_DAYS", default=365)
+if SEEDBED_API_TOKEN_MAX_DAYS < 1:
+    raise ImproperlyConfigured("SEEDBED_API_TOKEN_MAX_DAYS must be a whole number of days, at least 1")
 
 # --- front end, static files, security headers ----------------------------------------------
 STATIC_URL = "/static/"

@@ -41,6 +41,7 @@ from seedbed.data.relations import (
 from seedbed.data.sources import open_engine
 from seedbed.trials.connections import connection_policy, data_connections
 from seedbed.trials.models import DataConnection, OutcomeDataset, Trial
+from seedbed.trials.rules import arms_concealed_from
 from seedbed.trials.services.results import (
     DataRejected,
     dataset_store,
@@ -198,6 +199,7 @@ def outcome_connect(
             parquet, rows = validated_parquet(
                 trial=trial, source=path, workdir=Path(tmp),
                 schema=source, rename={column: role for role, column in mapping.items()},
+                check_allocation=not arms_concealed_from(trial=trial, user=actor),
             )
         except DataRejected as rejected:
             raise DataRejected(redacted_report(rejected.report)) from None

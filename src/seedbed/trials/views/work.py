@@ -14,8 +14,9 @@ from seedbed.core.access import access_trial_edit, access_trials_workspace, gate
 from seedbed.core.errors import ValidationProblem
 from seedbed.trials import forms, selectors
 from seedbed.trials.connections import connection_relations
-from seedbed.trials.models import Trial
+from seedbed.trials.models import OutcomeDataset, Trial
 from seedbed.trials.power import describe_power
+from seedbed.trials.rules import arms_concealed_from
 from seedbed.trials.services import connections, protocols, results, safeguards
 from seedbed.trials.services.protocols import PROTOCOL_FIELDS
 
@@ -175,6 +176,16 @@ def manage(request: HttpRequest, trial_id: int) -> HttpResponse:
     })
 
 
+def _blinded_notice(request: HttpRequest, trial: Trial) -> str:
+    """What a blinded uploader is told instead of the check against the allocation list."""
+    return results.NOTICE_BLINDED if arms_concealed_from(trial=trial, user=request.user) else ""
+
+
+def _accepted(request: HttpRequest, trial: Trial, dataset: OutcomeDataset) -> None:
+    note = f"{dataset.filename} accepted: {dataset.rows} rows stored. {_blinded_notice(request, trial)}"
+    messages.success(request, note.strip())
+
+
 @require_http_methods(["GET", "POST"])
 def data(request: HttpRequest, trial_id: int) -> HttpResponse:
     trial = access_trial_edit(request.user, trial_id)
@@ -192,10 +203,11 @@ def data(request: HttpRequest, trial_id: int) -> HttpResponse:
         except ValidationProblem as problem:
             form.apply(problem)
         else:
-            messages.success(request, f"{dataset.filename} accepted: {dataset.rows} rows stored.")
+            _accepted(request, trial, dataset)
             return redirect("trials:manage", trial_id=trial.pk)
     return render(request, "trials/data_upload.html", {
         "trial": trial, "form": form, "report": report, "schema": results.trial_schema(trial),
+        "blinded_notice": _blinded_notice(request, trial),
     })
 
 
@@ -219,10 +231,11 @@ def data_connect(request: HttpRequest, trial_id: int) -> HttpResponse:
         except ValidationProblem as problem:
             form.apply(problem)
         else:
-            messages.success(request, f"{dataset.filename} accepted: {dataset.rows} rows stored.")
+            _accepted(request, trial, dataset)
             return redirect("trials:manage", trial_id=trial.pk)
     return render(request, "trials/data_connect.html", {
         "trial": trial, "form": form, "report": report, "connections": names, "offered": offered,
+        "blinded_notice": _blinded_notice(request, trial),
     })
 
 
