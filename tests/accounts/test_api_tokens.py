@@ -197,7 +197,7 @@ def test_the_owner_sees_and_revokes_their_token(people) -> None:  # type: ignore
     client = _client(people["owner"])
     page = client.get(reverse("accounts:account"))
     text = page.content.decode()
-    assert page["Cache-Control"] == "no-store"
+    assert "no-store" in page["Cache-Control"]
     assert record.prefix in text and "read" in text and "Never" in text and "Active" in text
     assert ApiToken.objects.filter(user=people["stranger"]).get().prefix not in text
     done = client.post(reverse("accounts:api_token_revoke", args=[_token_id_from(text)]))
@@ -377,7 +377,7 @@ def test_changing_your_password_on_the_page_revokes_your_tokens(people) -> None:
     client = _client(people["owner"])
     url = reverse("accounts:password_change")
     page = client.get(url)
-    assert page.status_code == 200 and page["Cache-Control"] == "no-store"
+    assert page.status_code == 200 and "no-store" in page["Cache-Control"]
     assert "revokes every API token" in page.content.decode()
     done = client.post(url, {"old_password": PASSWORD, "new_password1": NEW_PASSWORD,
                              "new_password2": NEW_PASSWORD})

@@ -50,7 +50,7 @@ def account(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Your API token has been created. Copy it now: it will not be shown again.")
             form = ApiTokenForm()
-    response = render(
+    return render(
         request,
         "accounts/account.html",
         {
@@ -61,8 +61,6 @@ def account(request: HttpRequest) -> HttpResponse:
             "new_token": new_token,
         },
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -76,9 +74,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
         update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
         messages.success(request, "Your password has been changed, and any API tokens you had have been revoked.")
         return redirect("accounts:account")
-    response = render(request, "accounts/password_change.html", {"form": form})
-    response["Cache-Control"] = "no-store"
-    return response
+    return render(request, "accounts/password_change.html", {"form": form})
 
 
 @require_http_methods(["POST"])
