@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
 from seedbed.core.errors import AccessDenied
+from seedbed.core.redact import redact_secrets
 
 log = structlog.get_logger("seedbed.request")
 
@@ -31,7 +32,7 @@ class RequestLogMiddleware:
         log.info(
             "request",
             method=request.method,
-            path=request.path,
+            path=redact_secrets(request.path),
             status=response.status_code,
             ms=round((time.perf_counter() - started) * 1000, 1),
             user_id=getattr(user, "pk", None),
