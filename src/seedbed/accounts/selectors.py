@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from seedbed.accounts.models import ApiToken, Membership, Organisation, User
 from seedbed.accounts.services import token_digest
@@ -21,14 +22,21 @@ def organisation_members(*, organisation: Organisation) -> QuerySet[Membership]:
 
 
 def api_token_list(*, user: User) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    """Every token ``user`` holds, newest first, live, expired and revoked alike."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+def api_token_find(*, token: str) -> ApiToken | None:
+    """The token record (in any state) whose digest matches ``token``, with its person."""
+    return ApiToken.objects.select_related("user").filter(digest=token_digest(token)).first()
 
 
 def api_token_user(*, token: str) -> User | None:
-    """The active person behind a bearer token, or None."""
+    """The active person behind a live bearer token (not revoked, not expired), or None."""
     record = (
         ApiToken.objects.select_related("user")
-        .filter(digest=token_digest(token), revoked_at__isnull=True, user__is_active=True)
+        .filter(digest=token_digest(token), revoked_at__isnull=True, user__is_active=True,
+                expires_at__gt=timezone.now())
         .first()
     )
     return record.user if record is not None else None

@@ -146,12 +146,16 @@ class DuckDBEngine:
     not_null: frozenset[str] = frozenset()
 
     def __init__(self, *, parquet: str | None = None, database: str | None = None,
-                 table: str | None = None, threads: int | None = None) -> None:
+                 table: str | None = None, threads: int | None = None,
+                 locked: bool = False) -> None:
         import duckdb
 
         config: dict[str, Any] = {}
         if threads:
             config["threads"] = threads
+        if locked:  # a shared connection: open DuckDB files only, never fetch or load extensions
+            config |= {"autoload_known_extensions": False, "autoinstall_known_extensions": False,
+                       "allow_community_extensions": False}
         if database is not None:
             self.con = duckdb.connect(database, read_only=True, config=config)
             if not table:
