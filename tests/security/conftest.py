@@ -35,7 +35,7 @@ def _volatile_tables() -> tuple[str, ...]:
 def world(django_db_setup, django_db_blocker) -> Iterator[dict[str, Any]]:  # type: ignore[no-untyped-def]
     """The demo world, built once per module and rolled back at its end."""
     from seedbed.accounts.models import Organisation, User
-    from seedbed.demo.build import demo_load
+    from tests.demo_snapshot import demo_world_rows
 
     with django_db_blocker.unblock():
         outer = transaction.atomic()
@@ -44,7 +44,7 @@ def world(django_db_setup, django_db_blocker) -> Iterator[dict[str, Any]]:  # ty
         # test-case block lets services that ask for a durable transaction still run.
         connection.atomic_blocks[-1]._from_testcase = True  # type: ignore[attr-defined]
         try:
-            demo_load()
+            demo_world_rows()
             yield {
                 "users": {u.username: u for u in User.objects.all()},
                 "organisations": {o.slug: o for o in Organisation.objects.all()},

@@ -160,6 +160,16 @@ def _case_attachment(w: dict[str, Any]) -> dict[str, Any]:
     return {"attachment_id": attachment.pk}
 
 
+def _api_token(w: dict[str, Any]) -> dict[str, Any]:
+    """The demo analyst's API token (made here: the demo issues none)."""
+    from seedbed.accounts.models import ApiToken
+    from seedbed.accounts.services import api_token_issue
+
+    analyst = w["users"]["analyst"]
+    token = ApiToken.objects.filter(user=analyst).first() or api_token_issue(user=analyst, name="walk")[0]
+    return {"token_id": token.pk}
+
+
 def _token(w: dict[str, Any]) -> dict[str, Any]:
     return {"token": "not-a-real-link-token"}
 
@@ -177,6 +187,8 @@ def _safety_event_body(w: dict[str, Any]) -> dict[str, Any]:
 
 POST_RULES: dict[str, tuple[frozenset[str], Kwargs]] = {
     "accounts:logout": (EVERYONE, lambda w: {}),
+    # A token's owner revokes it; an administrator may revoke anyone's.
+    "accounts:api_token_revoke": (frozenset({"analyst", "admin"}), _api_token),
     # Voices: any signed-in person may support, follow, comment on and report what they can see.
     "participation:support": (SIGNED_IN, _contribution),
     "participation:follow": (SIGNED_IN, _contribution),
