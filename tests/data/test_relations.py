@@ -217,6 +217,8 @@ def test_postgresql_reads_only_listed_relations_and_spots_the_marker_whatever_th
         with open_engine(spec=SourceSpec(location=url, table=listed), schema=SCHEMA, workdir=tmp_path,
                          policy=policy) as engine:
             assert engine.column_names() == ["arm", "outcome"]
+            with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+                engine.conn.execute("CREATE TEMP TABLE scratch (id INTEGER)")  # type: ignore[attr-defined]
         for table in (f"{schema}.people", "pg_catalog.pg_authid", "information_schema.columns", "outcomes"):
             with pytest.raises(DataError) as caught, open_engine(
                     spec=SourceSpec(location=url, table=table), schema=SCHEMA, workdir=tmp_path, policy=policy):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from seedbed.accounts.models import ApiToken, Membership, Organisation, User
 from seedbed.accounts.services import token_digest
@@ -30,13 +29,3 @@ def api_token_find(*, token: str) -> ApiToken | None:
     """The token record (in any state) whose digest matches ``token``, with its person."""
     return ApiToken.objects.select_related("user").filter(digest=token_digest(token)).first()
 
-
-def api_token_user(*, token: str) -> User | None:
-    """The active person behind a live bearer token (not revoked, not expired), or None."""
-    record = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=token_digest(token), revoked_at__isnull=True, user__is_active=True,
-                expires_at__gt=timezone.now())
-        .first()
-    )
-    return record.user if record is not None else None

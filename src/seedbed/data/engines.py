@@ -222,10 +222,12 @@ class PostgresEngine:
 
     dialect = POSTGRES
 
-    def __init__(self, *, url: str, table: str) -> None:
+    def __init__(self, *, url: str, table: str, locked: bool = False) -> None:
         import psycopg
 
         self.conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
+        if locked:  # a shared connection: every transaction is read-only
+            self.conn.read_only = True
         self.relation = ".".join(self.dialect.ident(p) for p in table.split("."))
 
     def materialise(self, sql: str, *, name: str,

@@ -84,7 +84,7 @@ def open_engine(*, spec: SourceSpec, schema: TrialSchema, workdir: Path,
         if loc.startswith(("postgres://", "postgresql://", "postgresql+psycopg://")):
             if not spec.table:
                 raise source_error(MSG_TABLE_NEEDED)
-            engine = PostgresEngine(url=loc, table=spec.table)
+            engine = PostgresEngine(url=loc, table=spec.table, locked=policy is not None)
         elif policy is None and (loc.startswith("spark://") or (spec.engine == "spark" and spec.table)):
             if not spec.table:
                 raise source_error(MSG_TABLE_NEEDED)
