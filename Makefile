@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= --durations=25
 TORCH_INDEX_URL ?=
 PYTEST_WORKERS ?= 2
 # Settings for throwaway production checks (never used to serve anything).
@@ -65,7 +65,11 @@ test-fast: venv frontend ## Run the suite without slow and browser tests
 
 # The framework-free engines' own suites (stats, pb, text) never open a database, so running
 # them again here would prove nothing new; everything that touches a database runs on both.
-PG_SKIP := --ignore=tests/stats --ignore=tests/pb --ignore=tests/text
+# The PostgreSQL leg runs every database-touching test once more, except those that test the
+# browser, the HTTP load path and the API fuzzing: they exercise pages and the server, not the
+# database, and run once, on SQLite (the database `make demo` uses).
+PG_SKIP := --ignore=tests/stats --ignore=tests/pb --ignore=tests/text --ignore=tests/browser \
+	--ignore=tests/api/test_schema_fuzz.py --ignore=tests/participation/test_load.py -m "not browser"
 
 test-postgres: venv frontend system-deps ## Run every database-touching test against a local PostgreSQL (started if needed)
 	url=$$(bash .ci/postgres.sh) && \

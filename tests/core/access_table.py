@@ -30,6 +30,7 @@ ACCESS_TABLE: dict[str, tuple[Any, Callable[[dict[str, Any]], dict[str, Any]]]] 
     "healthz": ("public", lambda w: {}),
     "accounts:login": ("sign_in_page", lambda w: {}),
     "accounts:account": ("signed_in", lambda w: {}),
+    "accounts:password_change": ("signed_in", lambda w: {}),
     "accounts:organisations": ("staff", lambda w: {}),
     "accounts:organisation_detail": (
         "member_or_staff", lambda w: {"organisation_id": w["organisations"]["eastside-residents"].pk}

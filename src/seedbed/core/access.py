@@ -112,6 +112,11 @@ def access_audit_log(user: Any) -> Any:
     return access_role(user, [Role.ADMINISTRATOR])
 
 
+def access_data_connections_manage(user: Any) -> Any:
+    """Who keeps the list of tables and views each data connection may read."""
+    return access_role(user, [Role.ADMINISTRATOR])
+
+
 def audit_payload_readable(user: Any, entry: Any) -> bool:
     """Whether ``user`` may read this audit entry's payload. Payloads of sensitive actions
     (``seedbed.core.audit.SENSITIVE_ACTIONS``, e.g. an interim look's z-statistics) are for the

@@ -9,10 +9,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from seedbed.core.access import access_trial_edit, access_trials_workspace, gatekeeper
+from seedbed.accounts.models import Role
+from seedbed.core.access import access_trial_edit, access_trials_workspace, gatekeeper, has_role
 from seedbed.core.errors import ValidationProblem
 from seedbed.trials import forms, selectors
-from seedbed.trials.connections import data_connections
+from seedbed.trials.connections import connection_relations
 from seedbed.trials.models import OutcomeDataset, Trial
 from seedbed.trials.power import describe_power
 from seedbed.trials.rules import arms_concealed_from
@@ -26,6 +27,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
     return render(request, "trials/workspace.html", {
         "trials": selectors.trial_workspace_list(),
         "probes": selectors.probe_workspace_list(),
+        "manages_connections": has_role(request.user, Role.ADMINISTRATOR),
     })
 
 
@@ -216,7 +218,8 @@ def data(request: HttpRequest, trial_id: int) -> HttpResponse:
 def data_connect(request: HttpRequest, trial_id: int) -> HttpResponse:
     """Outcome data from a table or view in one of the administrator's named connections."""
     trial = access_trial_edit(request.user, trial_id)
-    names = sorted(data_connections())
+    offered = connection_relations()
+    names = list(offered)
     form = forms.ConnectionForm(request.POST or None, options={
         "connections": names, "roles": connections.column_roles(trial)})
     report = None
@@ -234,7 +237,7 @@ def data_connect(request: HttpRequest, trial_id: int) -> HttpResponse:
             _accepted(request, trial, dataset)
             return redirect("trials:manage", trial_id=trial.pk)
     return render(request, "trials/data_connect.html", {
-        "trial": trial, "form": form, "report": report, "connections": names,
+        "trial": trial, "form": form, "report": report, "connections": names, "offered": offered,
         "blinded_notice": _blinded_notice(request, trial),
     })
 
