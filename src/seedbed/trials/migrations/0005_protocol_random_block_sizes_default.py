@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trials', '0003_monitoring_people_and_schedule'),
+        ('trials', '0004_data_connection_allow_list'),
     ]
 
     operations = [
