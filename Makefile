@@ -6,7 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= --durations=25
+TORCH_INDEX_URL ?=
 PYTEST_WORKERS ?= 2
 # Settings for throwaway production checks (never used to serve anything).
 DEPLOY_CHECK_ENV := DJANGO_DEBUG=false DJANGO_SECRET_KEY=deploy-check-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n') SEEDBED_AUDIT_KEY=deploy-check-audit-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n') DJANGO_ALLOWED_HOSTS=seedbed.example.org
@@ -20,8 +21,12 @@ $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Seedbed needs Python 3.11 ($(PYTHON) not found)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
-	# The CPU build of PyTorch first, so sentence-transformers does not pull CUDA packages.
-	$(BIN)/pip install --quiet torch==2.13.0
+	# The CPU build of PyTorch first, so sentence-transformers does not pull CUDA packages. Where the
+	# package index serves the CUDA build by default, point TORCH_INDEX_URL at a CPU-only index
+	# (e.g. make venv TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu); the check after the
+	# install stops the build if a CUDA build arrived anyway.
+	$(BIN)/pip install --quiet torch==2.13.0 $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL))
+	$(BIN)/python -c "import sys, torch; sys.exit(0 if torch.version.cuda is None else 'PyTorch ' + torch.__version__ + ' is a CUDA build; set TORCH_INDEX_URL to a CPU-only index')"
 	$(BIN)/pip install --quiet -e '.[text,report,spark,test,dev]'
 	touch $(STAMP)
 
@@ -60,7 +65,11 @@ test-fast: venv frontend ## Run the suite without slow and browser tests
 
 # The framework-free engines' own suites (stats, pb, text) never open a database, so running
 # them again here would prove nothing new; everything that touches a database runs on both.
-PG_SKIP := --ignore=tests/stats --ignore=tests/pb --ignore=tests/text
+# The PostgreSQL leg runs every database-touching test once more, except those that test the
+# browser, the HTTP load path and the API fuzzing: they exercise pages and the server, not the
+# database, and run once, on SQLite (the database `make demo` uses).
+PG_SKIP := --ignore=tests/stats --ignore=tests/pb --ignore=tests/text --ignore=tests/browser \
+	--ignore=tests/api/test_schema_fuzz.py --ignore=tests/participation/test_load.py -m "not browser"
 
 test-postgres: venv frontend system-deps ## Run every database-touching test against a local PostgreSQL (started if needed)
 	url=$$(bash .ci/postgres.sh) && \

@@ -16,11 +16,15 @@ ROLES = ("anonymous", "resident", "frontline", "lead", "panel", "analyst", "safe
 
 @pytest.fixture
 def demo_world(db):  # type: ignore[no-untyped-def]
-    """The Northfield demo (organisations and personas), built through the services."""
-    from seedbed.accounts.models import Organisation, User
-    from seedbed.demo.build import demo_load
+    """The Northfield demo (organisations and personas), built through the services.
 
-    demo_load()
+    The services build it once per test process; later tests get the same rows copied back
+    in (``tests/demo_snapshot.py``), which is what the services would have written.
+    """
+    from seedbed.accounts.models import Organisation, User
+    from tests.demo_snapshot import demo_world_rows
+
+    demo_world_rows()
     return {
         "users": {u.username: u for u in User.objects.all()},
         "organisations": {o.slug: o for o in Organisation.objects.all()},

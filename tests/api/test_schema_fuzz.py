@@ -17,7 +17,7 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 def fuzz_token(demo_world):  # type: ignore[no-untyped-def]
     from seedbed.accounts.services import api_token_issue
 
-    return api_token_issue(user=demo_world["users"]["admin"], name="fuzz")[1]
+    return api_token_issue(user=demo_world["users"]["admin"], name="fuzz", scopes=("read", "write"))[1]
 
 
 @schema.parametrize()

@@ -35,6 +35,7 @@ ACCESS_TABLE: dict[str, tuple[Any, Callable[[dict[str, Any]], dict[str, Any]]]] 
     "healthz": ("public", lambda w: {}),
     "accounts:login": ("sign_in_page", lambda w: {}),
     "accounts:account": ("signed_in", lambda w: {}),
+    "accounts:password_change": ("signed_in", lambda w: {}),
     "accounts:organisations": ("staff", lambda w: {}),
     "accounts:organisation_detail": (
         "member_or_staff", lambda w: {"organisation_id": w["organisations"]["eastside-residents"].pk}
@@ -63,6 +64,7 @@ for _app in ("participation", "funding", "trials", "portfolio", "library"):
 NOT_WALKED = {
     "api:api-root": "shadowed by api-home, which sends /api/ to the API documentation",
     "accounts:logout": "POST only; tested in tests/accounts/test_sign_in.py",
+    "accounts:api_token_revoke": "POST only; every role and a foreign token tried in tests/accounts/test_api_tokens.py",
 }
 # Django's own admin pages beyond its index are guarded by the admin site itself.
 NOT_WALKED_NAMESPACES = {"admin"}

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _token(world, username: str) -> dict:
-    _, token = api_token_issue(user=world["users"][username], name="test")
+    _, token = api_token_issue(user=world["users"][username], name="test", scopes=("read", "write"))
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 

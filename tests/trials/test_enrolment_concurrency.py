@@ -43,7 +43,7 @@ def _post(url: str, token: str, body: dict) -> tuple[int, dict]:
 
 def test_200_concurrent_enrolments_follow_the_sequence(live_server, trial_world) -> None:
     trial = draft_trial(trial_world, register=True, seed="concurrency-seed-8d2b6f0a4c1e9375")
-    _, token = api_token_issue(user=trial_world["users"]["frontline"], name="tablet")
+    _, token = api_token_issue(user=trial_world["users"]["frontline"], name="tablet", scopes=("write",))
     url = f"{live_server.url}/api/trials/{trial.pk}/enrolments"
     strata = trial.protocol.strata_list
     rng = random.Random(7)

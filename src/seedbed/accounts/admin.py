@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from seedbed.accounts.models import ApiToken, Membership, Organisation, User
+from seedbed.accounts.services import api_token_revoke
 
 
 class MembershipInline(admin.TabularInline):
@@ -24,5 +27,22 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("name", "user", "prefix", "created_at", "revoked_at")
-    readonly_fields = ("digest", "prefix")
+    """Tokens are created by their owners on the account page (the secret is shown once) and
+    changed only by revoking, through the service, so that it is audited."""
+
+    list_display = ("name", "user", "prefix", "scopes", "created_at", "expires_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    readonly_fields = ("user", "name", "prefix", "digest", "scopes", "created_at", "expires_at",
+                       "last_used_at", "revoked_at")
+    actions = ["revoke_tokens"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected API tokens")
+    def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        revoked = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            api_token_revoke(token=token, actor=request.user)  # type: ignore[arg-type]
+            revoked += 1
+        self.message_user(request, f"{revoked} API token(s) revoked.")

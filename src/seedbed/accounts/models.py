@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
@@ -91,19 +93,46 @@ class Membership(models.Model):
         return f"{self.user} — {self.get_role_display()} at {self.organisation}"
 
 
+class ApiScope(models.TextChoices):
+    """What an API token may do. ``read`` covers GET, HEAD and OPTIONS; ``write`` covers
+    POST, PUT, PATCH and DELETE. A token holds one or both; the person's own roles still
+    decide which records either reaches."""
+
+    READ = "read", "Read: look up records (GET)"
+    WRITE = "write", "Write: change records, such as enrolling a unit or reporting a safety event (POST, PUT, PATCH, DELETE)"
+
+
 class ApiToken(models.Model):
-    """A bearer token for the JSON API. Only a SHA-256 digest of the token is stored."""
+    """A bearer token for the JSON API. Only a SHA-256 digest of the token is stored.
+
+    A token expires at ``expires_at``, carries ``scopes`` (a list of ``ApiScope`` values), and
+    dies when revoked (by its owner or an administrator, or for everyone when the owner's
+    password changes or the account is deactivated). ``last_used_at`` is updated at most once
+    a minute (``seedbed.accounts.services.LAST_USED_RESOLUTION``).
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=12)
     digest = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in (self.scopes or [])
+
+    def is_expired(self, at: datetime) -> bool:
+        return self.expires_at <= at
+
+    @property
+    def scope_labels(self) -> list[str]:
+        return [scope for scope in ApiScope.values if self.has_scope(scope)]

@@ -24,14 +24,11 @@ def organisation_members(*, organisation: Organisation, include_residents: bool 
 
 
 def api_token_list(*, user: User) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    """Every token ``user`` holds, newest first, live, expired and revoked alike."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")
 
 
-def api_token_user(*, token: str) -> User | None:
-    """The active person behind a bearer token, or None."""
-    record = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=token_digest(token), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    return record.user if record is not None else None
+def api_token_find(*, token: str) -> ApiToken | None:
+    """The token record (in any state) whose digest matches ``token``, with its person."""
+    return ApiToken.objects.select_related("user").filter(digest=token_digest(token)).first()
+

@@ -12,7 +12,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from seedbed import __version__
 from seedbed.accounts.selectors import membership_list, organisation_list
 from seedbed.core.access import access_staff_area
-from seedbed.core.api_auth import API_AUTH
+from seedbed.core.api_auth import API_AUTH, TokenRefused
 from seedbed.core.errors import AccessDenied, ValidationProblem
 
 api = NinjaAPI(
@@ -36,6 +36,17 @@ class ProblemsOut(Schema):
 @api.exception_handler(AccessDenied)
 def _access_denied(request: HttpRequest, exc: AccessDenied):  # type: ignore[no-untyped-def]
     return api.create_response(request, {"detail": exc.reason}, status=403)
+
+
+@api.exception_handler(TokenRefused)
+def _token_refused(request: HttpRequest, exc: TokenRefused):  # type: ignore[no-untyped-def]
+    """A revoked or expired token (401) or one without the scope the method needs (403)."""
+    response = api.create_response(request, {"detail": exc.detail}, status=exc.status)
+    if exc.status == 401:
+        response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    else:
+        response["WWW-Authenticate"] = 'Bearer error="insufficient_scope"'
+    return response
 
 
 @api.exception_handler(ValidationProblem)

@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "seedbed.core.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -180,6 +181,10 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# The longest life, in days, an API token may be given when it is created (docs/security.md).
+SEEDBED_API_TOKEN_MAX_DAYS = env_int("SEEDBED_API_TOKEN_MAX_DAYS", default=365)
+if SEEDBED_API_TOKEN_MAX_DAYS < 1:
+    raise ImproperlyConfigured("SEEDBED_API_TOKEN_MAX_DAYS must be a whole number of days, at least 1")
 
 # --- front end, static files, security headers ----------------------------------------------
 STATIC_URL = "/static/"
@@ -250,6 +255,8 @@ SEEDBED_ALLOW_DEMO_DATA = env_bool("SEEDBED_ALLOW_DEMO_DATA", default=DEBUG)
 SEEDBED_SITE_URL = env_str("SEEDBED_SITE_URL")
 # Named database connections for trial outcome data: name=url;name=url.
 SEEDBED_DATA_CONNECTIONS = env_str("SEEDBED_DATA_CONNECTIONS")
+# Only when true may a connection read Seedbed's own database (never needed in normal use).
+SEEDBED_DATA_CONNECT_APP_DATABASE = env_bool("SEEDBED_DATA_CONNECT_APP_DATABASE", default=False)
 
 # --- the audit chain's key and checkpoints (docs/audit-log.md) -------------------------------
 ERROR_NO_AUDIT_KEY = (

@@ -125,7 +125,27 @@ def access_organisation(user: Any, organisation_id: int) -> Organisation:
     raise AccessDenied(DENIED_ORGANISATION)
 
 
+DENIED_API_TOKEN = "There is no such API token among yours."  # noqa: S105 - a message, not a secret
+
+
+def access_api_token(user: Any, token_id: int) -> Any:
+    """A person's own API token; administrators reach anyone's. A missing token and someone
+    else's get the same refusal, so nobody learns which tokens exist."""
+    from seedbed.accounts.models import ApiToken
+
+    access_signed_in(user)
+    token = ApiToken.objects.select_related("user").filter(pk=token_id).first()
+    if token is None or (token.user_id != user.pk and not has_role(user, Role.ADMINISTRATOR)):
+        raise AccessDenied(DENIED_API_TOKEN)
+    return token
+
+
 def access_audit_log(user: Any) -> Any:
+    return access_role(user, [Role.ADMINISTRATOR])
+
+
+def access_data_connections_manage(user: Any) -> Any:
+    """Who keeps the list of tables and views each data connection may read."""
     return access_role(user, [Role.ADMINISTRATOR])
 
 

@@ -6,27 +6,12 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.security import HttpBearer, SessionAuth
 
-from seedbed.accounts.selectors import api_token_user
 from seedbed.core.access import access_award, access_pb_round
+from seedbed.core.api_auth import API_AUTH
 from seedbed.funding import opendata, selectors
 
 router = Router(tags=["funding"])
-
-
-class _TokenAuth(HttpBearer):
-    """The same bearer tokens as ``seedbed.api.auth`` (which a domain app may not import
-    under the layers contract): the token's person becomes ``request.user``."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = api_token_user(token=token)
-        if user is not None:
-            request.user = user
-        return user
-
-
-API_AUTH = [_TokenAuth(), SessionAuth()]
 
 
 class ErrorOut(Schema):

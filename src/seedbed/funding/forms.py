@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +23,7 @@ from seedbed.funding.models import (
     Report,
     Stage,
 )
+from seedbed.funding.services.funds import ERROR_PROGRAMMES_TOO_MANY, PROGRAMMES_MAX
 from seedbed.participation.models import Contribution, Idea, Theme
 from seedbed.portfolio.models import ServiceArea, Typology
 
@@ -54,6 +56,10 @@ class Base(GovUKWidgetsMixin, _Prepared):
 ERROR_SHARE_PERCENT = "Enter the ring-fence target as a percentage above 0 and below 100, for example 3"
 PROGRAMME_ROWS_SPARE = 2
 PROGRAMME_ROWS_MIN = 3
+# The most programme rows a fund form draws or reads, whatever row numbers are posted.
+PROGRAMME_ROWS_MAX = PROGRAMMES_MAX
+ERROR_TOO_MANY_PROGRAMMES = ERROR_PROGRAMMES_TOO_MANY
+PROGRAMME_ROW_FIELD = re.compile(r"^programme_([0-9]{1,9})_(?:name|amount|organisation)$")
 
 
 class FundForm(Base):
@@ -83,9 +89,18 @@ class FundForm(Base):
                                  error_messages={"required": "Enter the date the period ends"})
     rows = PROGRAMME_ROWS_MIN
 
+    @staticmethod
+    def rows_posted(data: Any) -> int:
+        """The highest programme row number in posted data (0 when none); rows past
+        ``PROGRAMME_ROWS_MAX`` are never drawn, and the form refuses them."""
+        numbers = (int(m.group(1)) for m in map(PROGRAMME_ROW_FIELD.match, data) if m)
+        return max(numbers, default=0)
+
     @classmethod
     def with_rows(cls, rows: int) -> type[FundForm]:
-        """A form class with ``rows`` programme-budget rows (name, budget, organisation)."""
+        """A form class with ``rows`` programme-budget rows (name, budget, organisation),
+        at most ``PROGRAMME_ROWS_MAX``."""
+        rows = min(rows, PROGRAMME_ROWS_MAX)
         fields: dict[str, Any] = {"rows": rows}
         for i in range(1, rows + 1):
             fields[f"programme_{i}_name"] = forms.CharField(label=f"Programme {i}: name", required=False, max_length=200)
@@ -118,6 +133,9 @@ class FundForm(Base):
         from seedbed.funding.services.funds import fund_problems
 
         data = super().clean() or {}
+        if self.is_bound and self.rows_posted(self.data) > PROGRAMME_ROWS_MAX:
+            self.add_error(None, ERROR_TOO_MANY_PROGRAMMES.format(maximum=PROGRAMME_ROWS_MAX))
+            return data
         problems = fund_problems(
             name=data.get("name") or "x", total=data.get("total") or Decimal(1),
             ring_fence_share=Decimal("0.5"), currency=data.get("currency") or "GBP",

@@ -279,6 +279,26 @@ class ConnectionForm(TrialForm):
                 if name.startswith("column_")}
 
 
+class ConnectionRelationsForm(TrialForm):
+    """The tables and views one named connection may read, one per line."""
+
+    connection = forms.ChoiceField(label="Connection", choices=(), widget=forms.HiddenInput,
+                                   error_messages={"required": "Choose a connection",
+                                                   "invalid_choice": "Choose a connection"})
+    relations = forms.CharField(
+        label="Tables and views it may read", required=False, max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+        help_text="One per line, as name or schema.name, for example reporting.trial_outcomes. "
+                  "Nothing else in the database can be read through this connection; leave "
+                  "empty to read nothing.")
+
+    def prepare(self, **options: Any) -> None:
+        self.fields["connection"].choices = [(n, n) for n in options.get("connections", ())]  # type: ignore[attr-defined]
+
+    def relation_lines(self) -> list[str]:
+        return str(self.cleaned_data.get("relations") or "").splitlines()
+
+
 class AnalysisForm(TrialForm):
     assessed = forms.IntegerField(label="Number assessed for eligibility", min_value=0,
                                   error_messages={"required": "Enter the number assessed for eligibility"})

@@ -35,6 +35,8 @@ ERROR_CURRENCY_LOCKED = "The currency cannot change once money has moved on the 
 ERROR_PROGRAMME_NAME = "Programme budget {row}: enter the programme's name"
 ERROR_PROGRAMME_AMOUNT = "Programme budget {row}: enter a budget greater than zero"
 ERROR_PROGRAMME_DUPLICATE = "Programme budget {row}: {name!r} is already listed"
+ERROR_PROGRAMMES_TOO_MANY = "Programme budgets: a fund can list at most {maximum}; remove the rows after programme {maximum}"
+PROGRAMMES_MAX = 100
 
 Programme = tuple[str, Decimal | None, Organisation | None]
 
@@ -56,6 +58,9 @@ def fund_problems(
         problems["period_end"] = ERROR_PERIOD
     if len(currency) != 3 or not currency.isalpha():
         problems["currency"] = ERROR_CURRENCY
+    if len(programmes) > PROGRAMMES_MAX:
+        problems["programmes"] = ERROR_PROGRAMMES_TOO_MANY.format(maximum=PROGRAMMES_MAX)
+        return problems
     seen: set[str] = set()
     for row, (prog_name, amount, _organisation) in enumerate(programmes, start=1):
         if not prog_name.strip():

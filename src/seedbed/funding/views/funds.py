@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,8 +18,6 @@ from seedbed.core.access import (
 from seedbed.core.errors import ValidationProblem
 from seedbed.funding import forms, selectors
 from seedbed.funding.services import funds as services
-
-_ROW = re.compile(r"^programme_(\d+)_(?:name|amount|organisation)$")
 
 
 @require_http_methods(["GET"])
@@ -46,8 +42,9 @@ def fund_detail(request: HttpRequest, fund_id: int) -> HttpResponse:
 
 
 def _form_class(request: HttpRequest, existing: int) -> type[forms.FundForm]:
-    """Enough programme rows for the fund's budgets, what was posted, and two spare."""
-    posted = max((int(m.group(1)) for m in map(_ROW.match, request.POST) if m), default=0)
+    """Enough programme rows for the fund's budgets, what was posted, and two spare (never more
+    than ``PROGRAMME_ROWS_MAX``: a posted row number past it is refused by the form)."""
+    posted = forms.FundForm.rows_posted(request.POST)
     return forms.FundForm.with_rows(max(forms.PROGRAMME_ROWS_MIN, existing + forms.PROGRAMME_ROWS_SPARE, posted))
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
+from seedbed.core.links import is_local_path
 from seedbed.participation.models import (
     REASON_MAX,
     Comment,
@@ -80,7 +81,7 @@ def contribution_status_set(
     if status == Status.TAKEN_FORWARD:
         if not outcome_label:
             problems["outcome_label"] = ERROR_OUTCOME_NEEDED
-        if outcome_url and (not outcome_url.startswith("/") or outcome_url.startswith("//")):
+        if outcome_url and not is_local_path(outcome_url):
             problems["outcome_url"] = ERROR_OUTCOME_URL
         if (outcome_type is None) != (outcome_id is None):
             problems["outcome_id"] = ERROR_OUTCOME_ID

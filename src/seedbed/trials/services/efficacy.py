@@ -51,6 +51,7 @@ STATUS_NO_DATA = "no_data"
 STATUS_FAILED = "analysis_failed"
 STATUS_NOT_DUE = "not_due"
 STATUS_ALL_TAKEN = "all_taken"
+STATUS_DATA_MISMATCH = "allocation_mismatch"
 MESSAGE_NO_DATA = "No outcome data uploaded yet: the primary outcome was not tested at this look"
 MESSAGE_NOT_DUE = (
     "Efficacy look {look} of {looks} is not due yet: it is due at {due:.0%} of the planned "
@@ -74,11 +75,18 @@ def z_from_p(*, effect: float, p: float, higher_is_better: bool) -> float:
 
 
 def _primary(trial: Trial) -> tuple[float, float, int] | dict[str, Any]:
-    from seedbed.trials.services.results import _analyse
+    from seedbed.trials.services.results import (
+        _analyse,
+        allocation_mismatch_message,
+        allocation_mismatches,
+    )
 
     dataset = trial.datasets.order_by("-uploaded_at", "-id").first()
     if dataset is None:
         return {"status": STATUS_NO_DATA, "message": MESSAGE_NO_DATA}
+    # data uploaded by a blinded role were not checked against the allocation list then
+    if mismatched := allocation_mismatches(trial, dataset):
+        return {"status": STATUS_DATA_MISMATCH, "message": allocation_mismatch_message(mismatched)}
     try:
         analysis, estimate, _followed, _cost = _analyse(trial, dataset)
     except ValidationProblem as problem:

@@ -4,6 +4,13 @@ Outcome files (CSV or Excel) go through the data engine (``seedbed.data.ingest``
 validates every row against the trial's schema and allocation list and either accepts the
 whole file or rejects it with every problem by row and column; only an accepted file is
 stored (as typed Parquet), so nothing from a rejected file is ever kept.
+
+Blinding: while the trial recruits, a blinded uploader (``rules.arms_concealed_from``) is
+answered from the file alone. Checking the units against the concealed allocation list would
+tell them each unit's arm ("differs from the allocated arm") and who is enrolled, and even a
+bare accept or reject of a one-row file would; so the file is checked for everything but the
+allocation, and the allocation check runs later, where the arms may be seen: at the safety
+lead's efficacy looks and before the registered analysis (``allocation_mismatches``).
 """
 
 from __future__ import annotations
@@ -23,8 +30,23 @@ from seedbed.accounts.models import User
 from seedbed.core.audit import audit_append, audit_checkpoint_current, checkpoint_public
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.uploads import upload_too_large
-from seedbed.data import AnalysisOptions, DataError, SourceSpec, TrialSchema, analyse_source, ingest
-from seedbed.data.errors import Problem, ValidationReport, build_report, merge_reports
+from seedbed.data import (
+    AnalysisOptions,
+    DataError,
+    SourceSpec,
+    TrialSchema,
+    analyse_source,
+    ingest,
+    validate_file,
+)
+from seedbed.data.errors import (
+    KIND_NOT_ALLOCATED,
+    KIND_WRONG_ARM,
+    Problem,
+    ValidationReport,
+    build_report,
+    merge_reports,
+)
 from seedbed.library.services import case_create_from_trial
 from seedbed.stats.evidence import DIRECTION_HARMFUL, TrialEvidence, trial_evidence
 from seedbed.trials.jsonsafe import json_safe
@@ -36,6 +58,7 @@ from seedbed.trials.models import (
     Trial,
     TrialResult,
 )
+from seedbed.trials.rules import arms_concealed_from
 from seedbed.trials.stepped_wedge import stepped_wedge_effect
 
 ERROR_FILE_TYPE = "The file must be a CSV or Excel file (.csv, .xlsx)"
@@ -58,6 +81,18 @@ SW_ARMS = ("0", "1")
 SW_ARM_NAMES = {"0": "control", "1": "intervention"}
 ANALYSABLE = (Trial.Status.CLOSED, Trial.Status.STOPPED)
 SW_OBSERVATIONS = "person-period observations"
+NOTICE_BLINDED = (
+    "While the trial is recruiting, outcome data are not checked against the concealed "
+    "allocation list here, so that nothing about who is in which arm is shown. That check runs "
+    "at the safety lead's interim looks and again before the registered analysis."
+)
+ERROR_ALLOCATION_MISMATCH = (
+    "{count} row{s} of the latest outcome data do not match the allocation list (a unit that "
+    "was not enrolled, or an arm that differs from the allocated one). The data were stored "
+    "while the trial was blinded, when the rows could not be listed: upload them again to see "
+    "each row"
+)
+ALLOCATION_KINDS = (KIND_NOT_ALLOCATED, KIND_WRONG_ARM)
 
 
 class DataRejected(ValidationProblem):
@@ -114,8 +149,10 @@ def outcome_upload(
     """Validate an outcome file and store it whole, or raise ``DataRejected`` (nothing stored).
 
     Individually randomised trials are checked against the allocation list: every unit must
-    have been enrolled, in the arm it was allocated. ``content`` is the file's bytes or its
-    chunks (written to disk one at a time); ``encoding`` is the text encoding of a CSV file.
+    have been enrolled, in the arm it was allocated; except when the arms are concealed from
+    ``actor`` (a blinded role while the trial recruits), who is answered from the file alone
+    (see the module's note on blinding). ``content`` is the file's bytes or its chunks
+    (written to disk one at a time); ``encoding`` is the text encoding of a CSV file.
     """
     suffix = Path(filename).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
@@ -132,8 +169,9 @@ def outcome_upload(
             raise ValidationProblem({"file": too_large})
         if source.stat().st_size == 0:
             raise ValidationProblem({"file": ERROR_FILE_EMPTY})
-        parquet, rows = validated_parquet(trial=trial, source=source, workdir=Path(tmp),
-                                          encoding=encoding)
+        parquet, rows = validated_parquet(
+            trial=trial, source=source, workdir=Path(tmp), encoding=encoding,
+            check_allocation=not arms_concealed_from(trial=trial, user=actor))
     return dataset_store(actor=actor, trial=trial, filename=Path(filename).name[:200],
                          rows=rows, parquet=parquet, action="trials.outcome_upload")
 
@@ -141,18 +179,20 @@ def outcome_upload(
 def validated_parquet(
     *, trial: Trial, source: Path, workdir: Path,
     schema: TrialSchema | None = None, rename: dict[str, str] | None = None,
-    encoding: str = "utf-8",
+    encoding: str = "utf-8", check_allocation: bool = True,
 ) -> tuple[bytes, int]:
     """Validate ``source`` (CSV, Excel or Parquet) with the data engine; the typed Parquet
     bytes (columns named as in ``trial_schema``) and its row count, or ``DataRejected``.
 
     ``schema`` names the columns as they are in the source and ``rename`` maps them to the
     trial's column names (a connected table); by default both are the trial's own.
+    ``check_allocation`` False leaves out the check against the allocation list (for a
+    blinded uploader: the answer then depends on the file alone, never on an allocation).
     """
     import pyarrow.parquet as pq
 
     allocation = None
-    if trial.protocol.design == Design.INDIVIDUAL:
+    if trial.protocol.design == Design.INDIVIDUAL and check_allocation:
         allocation = workdir / "allocation.csv"
         _allocation_csv(trial, allocation)
     out = workdir / "outcomes.parquet"
@@ -232,6 +272,34 @@ def dataset_store(
         audit_append(action=action, actor=actor, obj=record,
                      data={"trial": trial.pk, "rows": rows, **(source or {})})
     return record
+
+
+def allocation_mismatches(trial: Trial, dataset: OutcomeDataset) -> int:
+    """Rows of a stored data set whose unit was not enrolled or whose arm differs from the
+    allocated one (0 unless individually randomised, where units are checked).
+
+    Data stored by a blinded uploader were not checked against the allocation list; this is
+    the check, for those entitled to its answer: the safety lead's interim looks, and the
+    registered analysis once recruitment is over. Only a count, since rows of the stored
+    data are numbered differently from the file's; uploading the file again lists them.
+    """
+    if trial.protocol.design != Design.INDIVIDUAL:
+        return 0
+    with tempfile.TemporaryDirectory(prefix="seedbed-trial-") as tmp:
+        stored = Path(tmp) / "stored.parquet"
+        stored.write_bytes(bytes(dataset.parquet))
+        allocation = Path(tmp) / "allocation.csv"
+        _allocation_csv(trial, allocation)
+        try:
+            report = validate_file(path=stored, schema=trial_schema(trial), allocation=allocation)
+        except DataError as exc:
+            report = exc.report
+    counts = dict(report.counts)
+    return sum(counts.get(kind, 0) for kind in ALLOCATION_KINDS)
+
+
+def allocation_mismatch_message(count: int) -> str:
+    return ERROR_ALLOCATION_MISMATCH.format(count=f"{count:,}", s="" if count == 1 else "s")
 
 
 def _arm_rows(parquet: Path, column: str = "arm") -> dict[str, int]:
@@ -517,6 +585,8 @@ def analysis_run(
     dataset = trial.datasets.order_by("-uploaded_at", "-id").first()
     if dataset is None:
         raise ValidationProblem({"__all__": ERROR_NO_DATA})
+    if mismatched := allocation_mismatches(trial, dataset):
+        raise ValidationProblem({"__all__": allocation_mismatch_message(mismatched)})
     randomised = Allocation.objects.filter(trial=trial).exclude(unit_ref="").count()
     problems: dict[str, str] = {}
     if assessed < randomised:

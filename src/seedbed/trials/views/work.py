@@ -9,12 +9,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from seedbed.core.access import access_trial_edit, access_trials_workspace, gatekeeper
+from seedbed.accounts.models import Role
+from seedbed.core.access import access_trial_edit, access_trials_workspace, gatekeeper, has_role
 from seedbed.core.errors import ValidationProblem
 from seedbed.trials import forms, selectors
-from seedbed.trials.connections import data_connections
-from seedbed.trials.models import Trial
+from seedbed.trials.connections import connection_relations
+from seedbed.trials.models import OutcomeDataset, Trial
 from seedbed.trials.power import describe_power
+from seedbed.trials.rules import arms_concealed_from
 from seedbed.trials.services import connections, protocols, results, safeguards
 from seedbed.trials.services.protocols import PROTOCOL_FIELDS
 
@@ -25,6 +27,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
     return render(request, "trials/workspace.html", {
         "trials": selectors.trial_workspace_list(),
         "probes": selectors.probe_workspace_list(),
+        "manages_connections": has_role(request.user, Role.ADMINISTRATOR),
     })
 
 
@@ -173,6 +176,16 @@ def manage(request: HttpRequest, trial_id: int) -> HttpResponse:
     })
 
 
+def _blinded_notice(request: HttpRequest, trial: Trial) -> str:
+    """What a blinded uploader is told instead of the check against the allocation list."""
+    return results.NOTICE_BLINDED if arms_concealed_from(trial=trial, user=request.user) else ""
+
+
+def _accepted(request: HttpRequest, trial: Trial, dataset: OutcomeDataset) -> None:
+    note = f"{dataset.filename} accepted: {dataset.rows} rows stored. {_blinded_notice(request, trial)}"
+    messages.success(request, note.strip())
+
+
 @require_http_methods(["GET", "POST"])
 def data(request: HttpRequest, trial_id: int) -> HttpResponse:
     trial = access_trial_edit(request.user, trial_id)
@@ -190,10 +203,11 @@ def data(request: HttpRequest, trial_id: int) -> HttpResponse:
         except ValidationProblem as problem:
             form.apply(problem)
         else:
-            messages.success(request, f"{dataset.filename} accepted: {dataset.rows} rows stored.")
+            _accepted(request, trial, dataset)
             return redirect("trials:manage", trial_id=trial.pk)
     return render(request, "trials/data_upload.html", {
         "trial": trial, "form": form, "report": report, "schema": results.trial_schema(trial),
+        "blinded_notice": _blinded_notice(request, trial),
     })
 
 
@@ -201,7 +215,8 @@ def data(request: HttpRequest, trial_id: int) -> HttpResponse:
 def data_connect(request: HttpRequest, trial_id: int) -> HttpResponse:
     """Outcome data from a table or view in one of the administrator's named connections."""
     trial = access_trial_edit(request.user, trial_id)
-    names = sorted(data_connections())
+    offered = connection_relations()
+    names = list(offered)
     form = forms.ConnectionForm(request.POST or None, options={
         "connections": names, "roles": connections.column_roles(trial)})
     report = None
@@ -216,10 +231,11 @@ def data_connect(request: HttpRequest, trial_id: int) -> HttpResponse:
         except ValidationProblem as problem:
             form.apply(problem)
         else:
-            messages.success(request, f"{dataset.filename} accepted: {dataset.rows} rows stored.")
+            _accepted(request, trial, dataset)
             return redirect("trials:manage", trial_id=trial.pk)
     return render(request, "trials/data_connect.html", {
-        "trial": trial, "form": form, "report": report, "connections": names,
+        "trial": trial, "form": form, "report": report, "connections": names, "offered": offered,
+        "blinded_notice": _blinded_notice(request, trial),
     })
 
 

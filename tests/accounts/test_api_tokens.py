@@ -1,0 +1,411 @@
+"""API token lifecycle: expiry, scopes, owner revocation, last use, and death with the password.
+
+Each rule is tried as the person who must not get through: a stranger revoking someone
+else's token, a read-only token writing, an expired or revoked token reading, a token kept
+after its owner's password was changed or reset or the account closed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from seedbed.accounts.models import ApiToken, Role
+from seedbed.accounts.services import (
+    ERROR_TOKEN_LIFETIME,
+    ERROR_TOKEN_NO_SCOPE,
+    LAST_USED_RESOLUTION,
+    api_token_issue,
+    api_token_revoke,
+    membership_grant,
+    organisation_create,
+    person_create,
+)
+from seedbed.core.access import DENIED_API_TOKEN
+from seedbed.core.api_auth import ERROR_TOKEN_EXPIRED, ERROR_TOKEN_REVOKED, ERROR_TOKEN_SCOPE
+from seedbed.core.errors import AccessDenied, ValidationProblem
+from seedbed.core.models import AuditEntry
+
+PASSWORD = "an-old-long-passphrase-41"
+NEW_PASSWORD = "a-new-long-passphrase-97"
+
+
+@pytest.fixture
+def people(db) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    council = organisation_create(name="Tokenville Council", slug="tokenville", kind="council")
+    made = {}
+    for username in ("owner", "stranger", "administrator"):
+        made[username] = person_create(username=username, email=f"{username}@example.org",
+                                       display_name=username.title(), password=PASSWORD)
+    membership_grant(user=made["owner"], organisation=council, role=Role.ANALYST)
+    membership_grant(user=made["stranger"], organisation=council, role=Role.INNOVATION_LEAD)
+    membership_grant(user=made["administrator"], organisation=council, role=Role.ADMINISTRATOR)
+    made["superuser"] = person_create(username="root", email="root@example.org", display_name="Root",
+                                      password=PASSWORD, is_staff=True, is_superuser=True)
+    return made
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _me(token: str) -> Any:
+    return Client().get("/api/me", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+def _post_enrolment(token: str) -> Any:
+    """A write (POST) to an endpoint that uses the shared API authentication."""
+    return Client().post("/api/trials/999999/enrolments", {"unit_ref": "U-1"},
+                         content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+def _issue(user: Any, **kwargs: Any) -> tuple[ApiToken, str]:
+    kwargs.setdefault("scopes", ("read", "write"))
+    return api_token_issue(user=user, name="integration", **kwargs)
+
+
+def _token_id_from(page: str) -> int:
+    return int(re.search(r"/account/tokens/(\d+)/revoke/", page).group(1))  # type: ignore[union-attr]
+
+
+# --- expiry -------------------------------------------------------------------------------
+
+
+def test_a_token_gets_the_expiry_chosen_at_creation(people) -> None:  # type: ignore[no-untyped-def]
+    before = timezone.now()
+    record, _ = _issue(people["owner"], expires_in_days=30)
+    assert before + dt.timedelta(days=30) <= record.expires_at <= timezone.now() + dt.timedelta(days=30)
+    default, _ = _issue(people["owner"])
+    assert abs(default.expires_at - (timezone.now() + dt.timedelta(days=90))) < dt.timedelta(minutes=1)
+
+
+def test_an_expired_token_is_refused_and_says_so(people) -> None:  # type: ignore[no-untyped-def]
+    record, token = _issue(people["owner"], expires_in_days=7)
+    assert _me(token).status_code == 200
+    ApiToken.objects.filter(pk=record.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    refused = _me(token)
+    assert refused.status_code == 401
+    assert ERROR_TOKEN_EXPIRED.split("{")[0] in refused.json()["detail"]
+    assert 'error="invalid_token"' in refused["WWW-Authenticate"]
+    assert _post_enrolment(token).status_code == 401
+
+
+def test_expiry_is_capped_by_the_setting(people, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.SEEDBED_API_TOKEN_MAX_DAYS = 60
+    with pytest.raises(ValidationProblem) as raised:
+        _issue(people["owner"], expires_in_days=90)
+    assert raised.value.problems["expires_in_days"] == ERROR_TOKEN_LIFETIME.format(maximum=60, days=90)
+    for bad in (0, -5):
+        with pytest.raises(ValidationProblem):
+            _issue(people["owner"], expires_in_days=bad)
+    # with no choice made, the default shrinks to the maximum
+    record, _ = _issue(people["owner"])
+    assert record.expires_at < timezone.now() + dt.timedelta(days=61)
+    # and the account page offers nothing longer
+    page = _client(people["owner"]).get(reverse("accounts:account")).content.decode()
+    assert 'value="60"' in page and 'value="90"' not in page and 'value="365"' not in page
+    refused = _client(people["owner"]).post(
+        reverse("accounts:account"), {"name": "too long", "expires_in_days": "365", "scopes": ["read"]})
+    assert "Choose how long the token lasts" in refused.content.decode()
+    assert not ApiToken.objects.filter(name="too long").exists()
+
+
+# --- scopes ---------------------------------------------------------------------------------
+
+
+def test_a_read_token_cannot_write(people) -> None:  # type: ignore[no-untyped-def]
+    _, token = _issue(people["owner"], scopes=("read",))
+    assert _me(token).status_code == 200
+    refused = _post_enrolment(token)
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == ERROR_TOKEN_SCOPE.format(needed="write", method="POST", held="read")
+    assert 'error="insufficient_scope"' in refused["WWW-Authenticate"]
+
+
+def test_a_write_token_reaches_the_endpoint_and_cannot_read(people) -> None:  # type: ignore[no-untyped-def]
+    _, token = _issue(people["owner"], scopes=("write",))
+    passed = _post_enrolment(token)
+    # past authentication: refused by the trial's gatekeeper, not for its scope
+    assert passed.status_code == 403
+    assert "scope" not in passed.json()["detail"]
+    refused = _me(token)
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == ERROR_TOKEN_SCOPE.format(needed="read", method="GET", held="write")
+
+
+def test_every_changing_endpoint_refuses_a_read_token(people) -> None:  # type: ignore[no-untyped-def]
+    """Walk the OpenAPI schema: every authenticated POST/PUT/PATCH/DELETE says 403 to a read token."""
+    from seedbed.api.api import api
+
+    _, token = _issue(people["owner"], scopes=("read",))
+    schema = api.get_openapi_schema()
+    tried = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if method.upper() not in {"POST", "PUT", "PATCH", "DELETE"} or not operation.get("security"):
+                continue
+            url = re.sub(r"{[^}]+}", "1", path)
+            response = Client().generic(method.upper(), url, "{}", content_type="application/json",
+                                        HTTP_AUTHORIZATION=f"Bearer {token}")
+            assert response.status_code == 403, f"{method.upper()} {path}: {response.status_code}"
+            assert "'write' scope" in response.json()["detail"], path
+            tried.append(path)
+    assert len(tried) >= 2  # enrolments and safety events at least
+
+
+def test_scopes_are_required_and_checked(people) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationProblem) as raised:
+        _issue(people["owner"], scopes=())
+    assert raised.value.problems["scopes"] == ERROR_TOKEN_NO_SCOPE
+    with pytest.raises(ValidationProblem) as raised:
+        _issue(people["owner"], scopes=("admin",))
+    assert "'admin' is not an API scope" in raised.value.problems["scopes"]
+    page = _client(people["owner"]).post(reverse("accounts:account"), {"name": "none", "expires_in_days": "30"})
+    assert ERROR_TOKEN_NO_SCOPE in page.content.decode()
+    assert not ApiToken.objects.filter(name="none").exists()
+
+
+def test_the_account_page_creates_a_token_with_the_chosen_scopes_and_life(people) -> None:  # type: ignore[no-untyped-def]
+    client = _client(people["owner"])
+    response = client.post(reverse("accounts:account"),
+                           {"name": "tablet", "expires_in_days": "30", "scopes": ["write"]})
+    secret = response.context["new_token"]
+    record = ApiToken.objects.get(name="tablet")
+    assert record.scopes == ["write"] and record.user == people["owner"]
+    assert record.expires_at < timezone.now() + dt.timedelta(days=30, minutes=1)
+    assert _me(secret).status_code == 403  # write only
+    assert secret not in client.get(reverse("accounts:account")).content.decode()
+
+
+# --- revocation -----------------------------------------------------------------------------
+
+
+def test_the_owner_sees_and_revokes_their_token(people) -> None:  # type: ignore[no-untyped-def]
+    record, token = _issue(people["owner"], scopes=("read",), expires_in_days=30)
+    _issue(people["stranger"])
+    client = _client(people["owner"])
+    page = client.get(reverse("accounts:account"))
+    text = page.content.decode()
+    assert "no-store" in page["Cache-Control"]
+    assert record.prefix in text and "read" in text and "Never" in text and "Active" in text
+    assert ApiToken.objects.filter(user=people["stranger"]).get().prefix not in text
+    done = client.post(reverse("accounts:api_token_revoke", args=[_token_id_from(text)]))
+    assert done.status_code == 302
+    refused = _me(token)
+    assert refused.status_code == 401
+    assert refused.json()["detail"] == ERROR_TOKEN_REVOKED
+    after = client.get(reverse("accounts:account")).content.decode()
+    assert "Revoked" in after and "accounts/tokens" not in after.split(record.prefix)[1].split("</tr>")[0]
+    entry = AuditEntry.objects.filter(action="accounts.api_token_revoke").get()
+    assert entry.actor_id == people["owner"].pk
+    assert entry.data["reason"] == "owner"
+
+
+def test_nobody_else_can_revoke_a_token_and_cannot_tell_it_exists(people) -> None:  # type: ignore[no-untyped-def]
+    record, token = _issue(people["owner"])
+    url = reverse("accounts:api_token_revoke", args=[record.pk])
+    missing = reverse("accounts:api_token_revoke", args=[record.pk + 1000])
+    stranger = _client(people["stranger"])
+    foreign, absent = stranger.post(url), stranger.post(missing)
+    assert foreign.status_code == absent.status_code == 403
+    assert DENIED_API_TOKEN in foreign.content.decode() and DENIED_API_TOKEN in absent.content.decode()
+    anonymous = Client().post(url)
+    assert anonymous.status_code == 302 and "/sign-in/" in anonymous["Location"]
+    assert _client(people["owner"]).get(url).status_code == 405
+    with pytest.raises(AccessDenied):
+        api_token_revoke(token=record, actor=people["stranger"])
+    assert _me(token).status_code == 200
+    assert not AuditEntry.objects.filter(action="accounts.api_token_revoke").exists()
+
+
+def test_revoking_needs_the_csrf_token(people) -> None:  # type: ignore[no-untyped-def]
+    record, token = _issue(people["owner"])
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(people["owner"])
+    assert client.post(reverse("accounts:api_token_revoke", args=[record.pk])).status_code == 403
+    assert _me(token).status_code == 200
+
+
+def test_an_administrator_can_revoke_anyones_token(people) -> None:  # type: ignore[no-untyped-def]
+    record, token = _issue(people["owner"])
+    done = _client(people["administrator"]).post(reverse("accounts:api_token_revoke", args=[record.pk]))
+    assert done.status_code == 302
+    assert _me(token).status_code == 401
+    entry = AuditEntry.objects.filter(action="accounts.api_token_revoke").get()
+    assert entry.actor_id == people["administrator"].pk
+    assert entry.data == {"user": people["owner"].pk, "prefix": record.prefix, "reason": "administrator"}
+
+
+def test_an_administrator_can_revoke_from_the_django_admin(people) -> None:  # type: ignore[no-untyped-def]
+    record, token = _issue(people["owner"])
+    response = _client(people["superuser"]).post(
+        reverse("admin:accounts_apitoken_changelist"),
+        {"action": "revoke_tokens", "_selected_action": [str(record.pk)]})
+    assert response.status_code == 302
+    assert _me(token).status_code == 401
+    assert AuditEntry.objects.filter(action="accounts.api_token_revoke", actor=people["superuser"]).exists()
+
+
+# --- last used ------------------------------------------------------------------------------
+
+
+def test_last_used_is_recorded_at_most_once_a_minute(people) -> None:  # type: ignore[no-untyped-def]
+    record, token = _issue(people["owner"])
+    assert record.last_used_at is None
+    _me(token)
+    first = ApiToken.objects.get(pk=record.pk).last_used_at
+    assert first is not None and timezone.now() - first < dt.timedelta(seconds=30)
+    _me(token)
+    assert ApiToken.objects.get(pk=record.pk).last_used_at == first  # no second write
+    earlier = timezone.now() - LAST_USED_RESOLUTION - dt.timedelta(seconds=1)
+    ApiToken.objects.filter(pk=record.pk).update(last_used_at=earlier)
+    _me(token)
+    assert ApiToken.objects.get(pk=record.pk).last_used_at > earlier
+
+
+def test_a_refused_use_is_not_recorded_as_use(people) -> None:  # type: ignore[no-untyped-def]
+    record, token = _issue(people["owner"], scopes=("read",))
+    _post_enrolment(token)
+    assert ApiToken.objects.get(pk=record.pk).last_used_at is None
+
+
+# --- password change, reset, deactivation ---------------------------------------------------
+
+
+def _revoked_for(user: Any, reason: str) -> None:
+    entry = AuditEntry.objects.filter(action="accounts.api_tokens_revoke_all").get()
+    assert entry.object_id == str(user.pk)
+    assert entry.data["reason"] == reason
+
+
+def test_changing_the_password_revokes_every_token(people) -> None:  # type: ignore[no-untyped-def]
+    _, first = _issue(people["owner"])
+    _, second = _issue(people["owner"], scopes=("read",))
+    _, strangers = _issue(people["stranger"])
+    form = PasswordChangeForm(people["owner"], {"old_password": PASSWORD, "new_password1": NEW_PASSWORD,
+                                                 "new_password2": NEW_PASSWORD})
+    assert form.is_valid(), form.errors
+    form.save()
+    assert _me(first).status_code == 401 and _me(second).status_code == 401
+    assert _me(strangers).status_code == 200
+    _revoked_for(people["owner"], "password_changed")
+
+
+def test_resetting_the_password_revokes_every_token(people) -> None:  # type: ignore[no-untyped-def]
+    """Django's password-reset confirmation saves through SetPasswordForm."""
+    _, token = _issue(people["owner"])
+    form = SetPasswordForm(people["owner"], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert form.is_valid(), form.errors
+    form.save()
+    assert _me(token).status_code == 401
+    _revoked_for(people["owner"], "password_changed")
+
+
+def test_an_administrator_setting_a_password_revokes_every_token(people) -> None:  # type: ignore[no-untyped-def]
+    _, token = _issue(people["owner"])
+    url = reverse("admin:auth_user_password_change", args=[people["owner"].pk])
+    response = _client(people["superuser"]).post(
+        url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"})
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert _me(token).status_code == 401
+    _revoked_for(people["owner"], "password_changed")
+
+
+def test_changepassword_command_revokes_every_token(people) -> None:  # type: ignore[no-untyped-def]
+    _, token = _issue(people["owner"])
+    with mock.patch("getpass.getpass", return_value=NEW_PASSWORD):
+        call_command("changepassword", "owner", stdout=mock.MagicMock())
+    assert _me(token).status_code == 401
+    _revoked_for(people["owner"], "password_changed")
+
+
+def test_deactivating_the_account_revokes_every_token(people) -> None:  # type: ignore[no-untyped-def]
+    _, token = _issue(people["owner"])
+    owner = people["owner"]
+    owner.is_active = False
+    owner.save(update_fields=["is_active"])
+    owner.is_active = True
+    owner.save(update_fields=["is_active"])
+    assert _me(token).status_code == 401  # reactivating does not bring the token back
+    _revoked_for(owner, "account_deactivated")
+
+
+def test_signing_in_does_not_revoke_tokens_even_when_the_hash_is_upgraded(people, settings) -> None:  # type: ignore[no-untyped-def]
+    owner = people["owner"]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    owner.set_password(PASSWORD)
+    owner.save()  # a password change: revokes what existed before
+    _, token = _issue(owner)
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher",
+                                 "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    client = Client()
+    assert client.post("/sign-in/", {"username": "owner", "password": PASSWORD}).status_code == 302
+    owner.refresh_from_db()
+    assert owner.password.startswith("argon2$")  # re-hashed on sign-in
+    assert _me(token).status_code == 200
+
+
+# --- audit ----------------------------------------------------------------------------------
+
+
+def test_creation_is_audited_without_the_secret(people) -> None:  # type: ignore[no-untyped-def]
+    record, token = _issue(people["owner"], scopes=("read",), expires_in_days=30)
+    entry = AuditEntry.objects.filter(action="accounts.api_token_issue").get()
+    assert entry.object_id == str(record.pk) and entry.actor_id == people["owner"].pk
+    assert entry.data["scopes"] == ["read"]
+    assert entry.data["expires_at"] == record.expires_at.isoformat()
+    assert token not in str(entry.data) and record.digest not in str(entry.data)
+
+
+# --- your own password change page ----------------------------------------------------------
+
+
+def test_changing_your_password_on_the_page_revokes_your_tokens(people) -> None:  # type: ignore[no-untyped-def]
+    _, token = _issue(people["owner"])
+    _, strangers = _issue(people["stranger"])
+    client = _client(people["owner"])
+    url = reverse("accounts:password_change")
+    page = client.get(url)
+    assert page.status_code == 200 and "no-store" in page["Cache-Control"]
+    assert "revokes every API token" in page.content.decode()
+    done = client.post(url, {"old_password": PASSWORD, "new_password1": NEW_PASSWORD,
+                             "new_password2": NEW_PASSWORD})
+    assert done.status_code == 302 and done["Location"] == reverse("accounts:account")
+    assert client.get(reverse("accounts:account")).status_code == 200  # still signed in
+    assert _me(token).status_code == 401
+    assert _me(strangers).status_code == 200
+    _revoked_for(people["owner"], "password_changed")
+    assert AuditEntry.objects.get(action="accounts.api_tokens_revoke_all").actor_id == people["owner"].pk
+    assert AuditEntry.objects.filter(action="accounts.password_change", actor=people["owner"]).exists()
+    people["owner"].refresh_from_db()
+    assert people["owner"].check_password(NEW_PASSWORD)
+
+
+def test_a_wrong_current_password_changes_nothing(people) -> None:  # type: ignore[no-untyped-def]
+    from seedbed.accounts.forms import ERROR_OLD_PASSWORD, ERROR_PASSWORD_MISMATCH
+
+    _, token = _issue(people["owner"])
+    client = _client(people["owner"])
+    url = reverse("accounts:password_change")
+    wrong = client.post(url, {"old_password": "not-my-password", "new_password1": NEW_PASSWORD,
+                              "new_password2": NEW_PASSWORD})
+    assert wrong.status_code == 200 and ERROR_OLD_PASSWORD in wrong.content.decode()
+    mismatch = client.post(url, {"old_password": PASSWORD, "new_password1": NEW_PASSWORD,
+                                 "new_password2": NEW_PASSWORD + "x"})
+    assert ERROR_PASSWORD_MISMATCH in mismatch.content.decode()
+    weak = client.post(url, {"old_password": PASSWORD, "new_password1": "short", "new_password2": "short"})
+    assert "too short" in weak.content.decode()
+    assert _me(token).status_code == 200
+    people["owner"].refresh_from_db()
+    assert people["owner"].check_password(PASSWORD)

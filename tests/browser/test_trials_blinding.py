@@ -1,0 +1,46 @@
+"""While a trial recruits, the blinded analyst's upload pages say why units are not checked
+against the allocation list, and a file is answered from its own content; axe clean."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from seedbed.demo.personas import DEMO_PASSWORD
+from tests.browser.conftest import axe_violations, describe, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_blinded_analyst_upload_pages(page, live_server, demo_world, tmp_path, settings) -> None:  # type: ignore[no-untyped-def]
+    from seedbed.trials.models import Allocation, Trial
+    from seedbed.trials.services.results import NOTICE_BLINDED
+
+    trial = Trial.objects.get(title="Weekly family-support calls")
+    assert trial.status == Trial.Status.RECRUITING
+    unit = Allocation.objects.filter(trial=trial).exclude(unit_ref="").order_by("id").first()
+    assert unit is not None
+    other = next(a for a in trial.protocol.arm_list if a != unit.arm)
+
+    settings.SEEDBED_DATA_CONNECTIONS = f"reporting=duckdb://{tmp_path / 'reporting.duckdb'}"
+
+    def clean() -> None:
+        violations = axe_violations(page)
+        assert not violations, f"{page.url}\n{describe(violations)}"
+
+    sign_in(page, live_server.url, "analyst", DEMO_PASSWORD)
+    for path in ("data/", "data/table/"):
+        page.goto(f"{live_server.url}/trials/work/{trial.pk}/{path}")
+        expect(page.locator("#blinded-notice")).to_have_text(NOTICE_BLINDED)
+        clean()
+    page.goto(f"{live_server.url}/trials/work/{trial.pk}/data/")
+    text = ("unit,arm,outcome,stratum,deprivation\n"
+            f"{unit.unit_ref},{other},fifty,{unit.stratum},low\n"
+            f"NEVER-ENROLLED,{unit.arm},50,{unit.stratum},low\n")
+    page.get_by_label("Outcome file").set_input_files(
+        files=[{"name": "interim.csv", "mimeType": "text/csv", "buffer": text.encode()}])
+    page.get_by_role("button", name="Upload and check").click()
+    problems = page.get_by_role("table", name="Problems found in the file")
+    expect(problems).to_contain_text('"fifty" is not a number')
+    expect(problems).not_to_contain_text("allocat")
+    clean()
