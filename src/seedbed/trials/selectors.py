@@ -13,6 +13,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Q, QuerySet
 
 from seedbed.accounts.models import Membership, Role, User
+from seedbed.core.access import COUNCIL_KINDS
 from seedbed.stats.disclosure import (
     DEFAULT_THRESHOLD,
     PRIMARY,
@@ -140,7 +141,8 @@ def enrolled_count(trial: Trial) -> int:
 
 
 def safety_lead_choices() -> QuerySet[User]:
-    ids = Membership.objects.filter(role=Role.SAFETY_LEAD).values_list("user_id", flat=True)
+    ids = Membership.objects.filter(role=Role.SAFETY_LEAD, organisation__kind__in=sorted(COUNCIL_KINDS)).values_list(
+        "user_id", flat=True)
     return User.objects.filter(pk__in=ids, is_active=True).order_by("display_name", "username")
 
 
