@@ -197,7 +197,7 @@ def test_the_owner_sees_and_revokes_their_token(people) -> None:  # type: ignore
     client = _client(people["owner"])
     page = client.get(reverse("accounts:account"))
     text = page.content.decode()
-    assert page["Cache-Control"] == "no-store"
+    assert "no-store" in page["Cache-Control"]
     assert record.prefix in text and "read" in text and "Never" in text and "Active" in text
     assert ApiToken.objects.filter(user=people["stranger"]).get().prefix not in text
     done = client.post(reverse("accounts:api_token_revoke", args=[_token_id_from(text)]))
@@ -366,3 +366,46 @@ def test_creation_is_audited_without_the_secret(people) -> None:  # type: ignore
     assert entry.data["scopes"] == ["read"]
     assert entry.data["expires_at"] == record.expires_at.isoformat()
     assert token not in str(entry.data) and record.digest not in str(entry.data)
+
+
+# --- your own password change page ----------------------------------------------------------
+
+
+def test_changing_your_password_on_the_page_revokes_your_tokens(people) -> None:  # type: ignore[no-untyped-def]
+    _, token = _issue(people["owner"])
+    _, strangers = _issue(people["stranger"])
+    client = _client(people["owner"])
+    url = reverse("accounts:password_change")
+    page = client.get(url)
+    assert page.status_code == 200 and "no-store" in page["Cache-Control"]
+    assert "revokes every API token" in page.content.decode()
+    done = client.post(url, {"old_password": PASSWORD, "new_password1": NEW_PASSWORD,
+                             "new_password2": NEW_PASSWORD})
+    assert done.status_code == 302 and done["Location"] == reverse("accounts:account")
+    assert client.get(reverse("accounts:account")).status_code == 200  # still signed in
+    assert _me(token).status_code == 401
+    assert _me(strangers).status_code == 200
+    _revoked_for(people["owner"], "password_changed")
+    assert AuditEntry.objects.get(action="accounts.api_tokens_revoke_all").actor_id == people["owner"].pk
+    assert AuditEntry.objects.filter(action="accounts.password_change", actor=people["owner"]).exists()
+    people["owner"].refresh_from_db()
+    assert people["owner"].check_password(NEW_PASSWORD)
+
+
+def test_a_wrong_current_password_changes_nothing(people) -> None:  # type: ignore[no-untyped-def]
+    from seedbed.accounts.forms import ERROR_OLD_PASSWORD, ERROR_PASSWORD_MISMATCH
+
+    _, token = _issue(people["owner"])
+    client = _client(people["owner"])
+    url = reverse("accounts:password_change")
+    wrong = client.post(url, {"old_password": "not-my-password", "new_password1": NEW_PASSWORD,
+                              "new_password2": NEW_PASSWORD})
+    assert wrong.status_code == 200 and ERROR_OLD_PASSWORD in wrong.content.decode()
+    mismatch = client.post(url, {"old_password": PASSWORD, "new_password1": NEW_PASSWORD,
+                                 "new_password2": NEW_PASSWORD + "x"})
+    assert ERROR_PASSWORD_MISMATCH in mismatch.content.decode()
+    weak = client.post(url, {"old_password": PASSWORD, "new_password1": "short", "new_password2": "short"})
+    assert "too short" in weak.content.decode()
+    assert _me(token).status_code == 200
+    people["owner"].refresh_from_db()
+    assert people["owner"].check_password(PASSWORD)

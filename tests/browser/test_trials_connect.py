@@ -1,5 +1,6 @@
-"""An analyst connects a database table as a trial's outcome data: a refused table shows its
-problems by row and column, a good one is stored; axe clean on every page."""
+"""An administrator lists the tables a connection may read; an analyst connects a database
+table as a trial's outcome data: an unlisted table is refused, a rejected one shows its problems
+by row and column (without the values), a good one is stored; axe clean on every page."""
 
 from __future__ import annotations
 
@@ -36,15 +37,33 @@ def test_analyst_connects_a_table(page, live_server, demo_world, tmp_path, setti
         violations = axe_violations(page)
         assert not violations, f"{page.url}\n{describe(violations)}"
 
+    sign_in(page, live_server.url, "admin", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/trials/work/connections/")
+    clean()
+    page.get_by_role("link", name="Change the list for reporting").click()
+    page.get_by_label("Tables and views it may read").fill("good\nbad; DROP TABLE good")
+    page.get_by_role("button", name="Save the list").click()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
+    clean()
+    page.get_by_label("Tables and views it may read").fill("good\nbad")
+    page.get_by_role("button", name="Save the list").click()
+    expect(page.get_by_text("The list for reporting is saved.")).to_be_visible()
+    clean()
+    page.context.clear_cookies()
+
     sign_in(page, live_server.url, "analyst", DEMO_PASSWORD)
     page.goto(f"{live_server.url}/trials/work/{trial.pk}/data/table/")
     clean()
     page.get_by_label("Connection", exact=True).select_option("reporting")
+    page.get_by_label("Table or view", exact=True).fill("information_schema.tables")
+    page.get_by_role("button", name="Read and check the table").click()
+    expect(page.get_by_text('"reporting" does not offer "information_schema.tables"').first).to_be_visible()
     page.get_by_label("Table or view", exact=True).fill("bad")
     page.get_by_role("button", name="Read and check the table").click()
     expect(page.get_by_text("There is a problem")).to_be_visible()
-    expect(page.get_by_role("table", name="Problems found in the table")).to_contain_text(
-        'row 1, column "outcome"')
+    problems = page.get_by_role("table", name="Problems found in the table")
+    expect(problems).to_contain_text('row 1, column "outcome": not a number')
+    expect(problems).not_to_contain_text("missing")
     clean()
     assert not OutcomeDataset.objects.filter(trial=trial).exists()
     page.get_by_label("Table or view", exact=True).fill("good")

@@ -85,6 +85,7 @@ ACCESS_RULES: dict[str, tuple[Any, Any]] = {
     "trials:amend": (_editors_only(), _running),
     "trials:data": (_editors_only(), _finished),
     "trials:data_connect": (_editors_only(), _finished),
+    "trials:data_connections": (_only("admin"), lambda w: {}),
     "trials:analysis": (_editors_only(), _finished),
     "trials:probe_create": (_editors_only(), lambda w: {}),
     "trials:probe_manage": (_editors_only(), _probe),

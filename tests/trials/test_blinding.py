@@ -194,6 +194,8 @@ def test_a_connected_table_tells_the_blinded_analyst_nothing_about_arms(
     }
     settings.SEEDBED_DATA_CONNECTIONS = ";".join(
         f"{name}=" + _duckdb(tmp_path / f"{name}.duckdb", rows) for name, rows in tables.items())
+    for name in tables:  # each connection offers only its outcomes table
+        connections.connection_relations_set(actor=users["lead"], connection=name, relations=["outcomes"])
     for name in tables:
         dataset = connections.outcome_connect(actor=users["analyst"], trial=trial, connection=name,
                                               table="outcomes", columns=MAPPING)

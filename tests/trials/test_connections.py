@@ -52,6 +52,14 @@ def _duckdb(path: Path, rows: list[tuple[Any, ...]], *, score_type: str = "DOUBL
     return f"duckdb://{path}"
 
 
+def _allow(connection: str, *relations: str) -> None:
+    """The administrator's list for ``connection`` (an administrator is made for it)."""
+    from seedbed.accounts.models import User
+
+    admin, _ = User.objects.get_or_create(username="connections-admin")
+    connections.connection_relations_set(actor=admin, connection=connection, relations=list(relations))
+
+
 def test_parse_connections_keeps_only_database_urls() -> None:
     assert parse_connections(" a = duckdb:///x.duckdb ; b=postgresql://u:p@h/db?sslmode=require;c=file:///etc;;d") == {
         "a": "duckdb:///x.duckdb", "b": "postgresql://u:p@h/db?sslmode=require"}
@@ -59,6 +67,7 @@ def test_parse_connections_keeps_only_database_urls() -> None:
 
 def test_a_duckdb_view_is_validated_mapped_and_stored(closed_trial, trial_world, tmp_path, settings) -> None:
     settings.SEEDBED_DATA_CONNECTIONS = "warehouse=" + _duckdb(tmp_path / "w.duckdb", _rows(closed_trial))
+    _allow("warehouse", "outcomes_view")
     analyst = trial_world["users"]["analyst"]
     dataset = connections.outcome_connect(actor=analyst, trial=closed_trial, connection="warehouse",
                                           table="outcomes_view", columns=MAPPING)
@@ -82,6 +91,8 @@ def test_malformed_tables_are_refused_and_nothing_is_stored(closed_trial, trial_
         "missing=duckdb://" + str(tmp_path / "nowhere.duckdb"),
         "refused=postgresql://reader:hunter2@127.0.0.1:1/warehouse",
     ])
+    for name in ("good", "text", "missing", "refused"):
+        _allow(name, "outcomes", "nothing_here")
     analyst = trial_world["users"]["analyst"]
 
     def refused(connection: str, table: str = "outcomes", columns: dict[str, str] = MAPPING) -> ValidationProblem:
@@ -93,10 +104,12 @@ def test_malformed_tables_are_refused_and_nothing_is_stored(closed_trial, trial_
     wrong = refused("text")
     assert isinstance(wrong, DataRejected)
     lines = [f"row {p.row}, column {p.column}: {p.message}" for p in wrong.report.problems]
-    # rows are numbered in the order of the unit column: NOT-ENROLLED sorts first
-    assert any(line.startswith("row 1, column ref") and "NOT-ENROLLED" in line for line in lines), lines
-    assert any(line.startswith("row 2, column score") and "high" in line for line in lines), lines
-    assert any(line.startswith("row 3, column group_name") and "placebo" in line for line in lines), lines
+    # rows are numbered in the order of the unit column: NOT-ENROLLED sorts first; the table's
+    # values are not echoed back (issue 13), only the row, the column and what is wrong
+    assert any(line.startswith("row 1, column ref") and "not in the allocation list" in line for line in lines), lines
+    assert any(line.startswith("row 2, column score") and "not a number" in line for line in lines), lines
+    assert any(line.startswith("row 3, column group_name") and "arm labels" in line for line in lines), lines
+    assert not any(value in line for line in lines for value in ("NOT-ENROLLED", "high", "placebo")), lines
     missing_column = refused("good", columns=MAPPING | {"outcome": "wellbeing"})
     assert missing_column.problems["column_outcome"].startswith('The table has no column "wellbeing"')
     assert "ref, group_name, age_band, score" in missing_column.problems["column_outcome"]
@@ -129,6 +142,7 @@ def test_the_page_offers_names_never_connection_strings(demo_world, client_as, t
     settings.SEEDBED_DATA_CONNECTIONS = ""
     assert "No database connections are set up" in analyst.get(url).content.decode()
     settings.SEEDBED_DATA_CONNECTIONS = f"reporting=duckdb://{path}"
+    _allow("reporting", "outcomes", "missing_table")
     page = analyst.get(url).content.decode()
     assert "reporting" in page and "secret-location" not in page
     posted = {"connection": "reporting", "table": "outcomes", "column_unit": "unit", "column_arm": "arm",
@@ -153,6 +167,7 @@ def test_a_postgresql_table(closed_trial, trial_world, settings) -> None:
             cur.executemany(f"INSERT INTO {name} VALUES (%s, %s, %s, %s)", _rows(closed_trial))  # type: ignore[arg-type]
     try:
         settings.SEEDBED_DATA_CONNECTIONS = f"warehouse={url}"
+        _allow("warehouse", f"public.{name}", "public.no_such_table")
         dataset = connections.outcome_connect(actor=trial_world["users"]["analyst"], trial=closed_trial,
                                               connection="warehouse", table=f"public.{name}", columns=MAPPING)
         assert dataset.rows == 24

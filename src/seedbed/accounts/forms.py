@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from seedbed.accounts.models import ApiScope
@@ -18,6 +19,12 @@ from seedbed.core.forms import GovUKWidgetsMixin
 
 ERROR_SIGN_IN = "Enter a correct username and password. Both are case-sensitive."
 ERROR_INACTIVE = "This account has been closed."
+PASSWORD_RULES = (
+    "At least 12 characters. Not a common password, not only numbers, and not like your name, "  # noqa: S105
+    "username or email address."
+)
+ERROR_OLD_PASSWORD = "Your current password is not right. Enter it again."  # noqa: S105 - a message, not a secret
+ERROR_PASSWORD_MISMATCH = "The two new passwords do not match"  # noqa: S105 - a message, not a secret
 ERROR_TOKEN_EXPIRY = "Choose how long the token lasts"  # noqa: S105 - a message, not a secret
 
 
@@ -30,6 +37,42 @@ class SignInForm(GovUKWidgetsMixin, AuthenticationForm):
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
 
 
+class _WholeFieldId:
+    """Radios and checkboxes whose field id is the group's (the GOV.UK pattern), so that the
+    error summary links to the group rather than to nothing."""
+
+    def id_for_label(self, id_: str, index: str | None = None) -> str:
+        return id_ if index is None else super().id_for_label(id_, index)  # type: ignore[misc]
+
+
+class GovUKRadios(_WholeFieldId, forms.RadioSelect):
+    pass
+
+
+class GovUKCheckboxes(_WholeFieldId, forms.CheckboxSelectMultiple):
+    pass
+
+
+class PasswordChangeForm(GovUKWidgetsMixin, auth_forms.PasswordChangeForm):
+    """Your current password, then the new one twice (the password rules apply)."""
+
+    error_messages = {
+        **auth_forms.PasswordChangeForm.error_messages,
+        "password_incorrect": ERROR_OLD_PASSWORD,
+        "password_mismatch": ERROR_PASSWORD_MISMATCH,
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].error_messages["required"] = "Enter your current password"
+        self.fields["new_password1"].error_messages["required"] = "Enter a new password"
+        self.fields["new_password2"].error_messages["required"] = "Enter the new password again"
+        self.fields["new_password1"].help_text = PASSWORD_RULES
+        self.fields["old_password"].widget.attrs["autocomplete"] = "current-password"
+        for name in ("new_password1", "new_password2"):
+            self.fields[name].widget.attrs["autocomplete"] = "new-password"
+
+
 class ApiTokenForm(GovUKWidgetsMixin, forms.Form):
     name = forms.CharField(
         label="Token name", max_length=100,
@@ -37,12 +80,12 @@ class ApiTokenForm(GovUKWidgetsMixin, forms.Form):
         error_messages={"required": ERROR_TOKEN_NAME},
     )
     expires_in_days = forms.TypedChoiceField(
-        label="How long the token lasts", coerce=int, widget=forms.RadioSelect,
+        label="How long the token lasts", coerce=int, widget=GovUKRadios,
         help_text="It stops working after this. A shorter life is safer.",
         error_messages={"required": ERROR_TOKEN_EXPIRY, "invalid_choice": ERROR_TOKEN_EXPIRY},
     )
     scopes = forms.MultipleChoiceField(
-        label="What the token may do", choices=ApiScope.choices, widget=forms.CheckboxSelectMultiple,
+        label="What the token may do", choices=ApiScope.choices, widget=GovUKCheckboxes,
         help_text="Give it only what the other system needs. Your own roles still decide which records it reaches.",
         error_messages={"required": ERROR_TOKEN_NO_SCOPE, "invalid_choice": ERROR_TOKEN_NO_SCOPE},
     )

@@ -62,6 +62,17 @@ def person_create(
     return user
 
 
+def password_change(*, user: User, new_password: str, actor: User) -> User:
+    """Set ``user``'s new password (already validated by the form) and revoke every API token
+    they hold, in one transaction. Audited (never the password)."""
+    with transaction.atomic():
+        api_token_revoke_all(user=user, reason=TokenRevokeReason.PASSWORD_CHANGED, actor=actor)
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        audit_append(action="accounts.password_change", actor=actor, obj=user, object_type="accounts.user")
+    return user
+
+
 def membership_grant(
     *, user: User, organisation: Organisation, role: str, actor: Any = None
 ) -> Membership:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,13 +11,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from seedbed.accounts import selectors, services
-from seedbed.accounts.forms import ApiTokenForm, SignInForm
+from seedbed.accounts.forms import ApiTokenForm, PasswordChangeForm, SignInForm
 from seedbed.core.access import (
     access_api_token,
     access_organisation,
     access_signed_in,
     access_staff_area,
     gatekeeper,
+    is_council_staff,
 )
 from seedbed.core.errors import ValidationProblem
 
@@ -49,7 +51,7 @@ def account(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Your API token has been created. Copy it now: it will not be shown again.")
             form = ApiTokenForm()
-    response = render(
+    return render(
         request,
         "accounts/account.html",
         {
@@ -60,8 +62,20 @@ def account(request: HttpRequest) -> HttpResponse:
             "new_token": new_token,
         },
     )
-    response["Cache-Control"] = "no-store"
-    return response
+
+
+@require_http_methods(["GET", "POST"])
+@gatekeeper(access_signed_in)
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Change your own password; this also revokes every API token you hold."""
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.password_change(user=request.user, new_password=form.cleaned_data["new_password1"],  # type: ignore[arg-type]
+                                 actor=request.user)  # type: ignore[arg-type]
+        update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
+        messages.success(request, "Your password has been changed, and any API tokens you had have been revoked.")
+        return redirect("accounts:account")
+    return render(request, "accounts/password_change.html", {"form": form})
 
 
 @require_http_methods(["POST"])
@@ -81,12 +95,14 @@ def organisations(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def organisation_detail(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    """An organisation's page: council staff see anyone's; members see their own, without
+    residents' names (those are for council staff)."""
     organisation = access_organisation(request.user, organisation_id)
-    return render(
-        request,
-        "accounts/organisation_detail.html",
-        {"organisation": organisation, "members": selectors.organisation_members(organisation=organisation)},
-    )
+    residents_listed = is_council_staff(request.user)
+    members = selectors.organisation_members(organisation=organisation, include_residents=residents_listed)
+    return render(request, "accounts/organisation_detail.html", {
+        "organisation": organisation, "members": members, "residents_listed": residents_listed,
+    })
 
 
 def signed_out(request: HttpRequest) -> HttpResponse:

@@ -1,7 +1,9 @@
 """Structured logging with structlog: JSON lines in production, readable lines locally.
 
 Events carry identifiers (user id, path, status), never personal data such as names, emails
-or free text.
+or free text. Every line, from structlog or from any standard logger (Django's request and
+development-server loggers included), has its secrets redacted as it is rendered
+(``seedbed.core.redact``), exception text included.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
+
+from seedbed.core.redact import redact_event
 
 
 def logging_config(*, json_output: bool, level: str) -> dict[str, Any]:
@@ -36,7 +40,12 @@ def logging_config(*, json_output: bool, level: str) -> dict[str, Any]:
         "formatters": {
             "structured": {
                 "()": structlog.stdlib.ProcessorFormatter,
-                "processor": renderer,
+                "processors": [
+                    structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    structlog.processors.format_exc_info,
+                    redact_event,
+                    renderer,
+                ],
                 "foreign_pre_chain": shared,
             }
         },

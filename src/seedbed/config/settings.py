@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "seedbed.core.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -174,6 +175,9 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("SEEDBED_SIGNIN_FAILURE_LIMIT", default=5)
+# Failures for one account from all addresses together that pause it (seedbed.accounts.lockout).
+SEEDBED_SIGNIN_ACCOUNT_FAILURE_LIMIT = env_int("SEEDBED_SIGNIN_ACCOUNT_FAILURE_LIMIT", default=20)
+AXES_HANDLER = "seedbed.accounts.lockout.AccountLockoutHandler"
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("SEEDBED_SIGNIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
@@ -254,6 +258,8 @@ SEEDBED_ALLOW_DEMO_DATA = env_bool("SEEDBED_ALLOW_DEMO_DATA", default=DEBUG)
 SEEDBED_SITE_URL = env_str("SEEDBED_SITE_URL")
 # Named database connections for trial outcome data: name=url;name=url.
 SEEDBED_DATA_CONNECTIONS = env_str("SEEDBED_DATA_CONNECTIONS")
+# Only when true may a connection read Seedbed's own database (never needed in normal use).
+SEEDBED_DATA_CONNECT_APP_DATABASE = env_bool("SEEDBED_DATA_CONNECT_APP_DATABASE", default=False)
 
 # --- the audit chain's key and checkpoints (docs/audit-log.md) -------------------------------
 ERROR_NO_AUDIT_KEY = (

@@ -1,4 +1,5 @@
-"""Request logging and turning ``AccessDenied`` into a sign-in redirect or a 403 page."""
+"""Request logging, no-store caching for private responses, and turning ``AccessDenied`` into
+a sign-in redirect or a 403 page."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ import time
 from collections.abc import Callable
 
 import structlog
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 
 from seedbed.core.errors import AccessDenied
+from seedbed.core.redact import redact_secrets
 
 log = structlog.get_logger("seedbed.request")
 
@@ -28,7 +32,7 @@ class RequestLogMiddleware:
         log.info(
             "request",
             method=request.method,
-            path=request.path,
+            path=redact_secrets(request.path),
             status=response.status_code,
             ms=round((time.perf_counter() - started) * 1000, 1),
             user_id=getattr(user, "pk", None),
@@ -92,3 +96,43 @@ class RejectNulMiddleware:
                 return JsonResponse({"detail": NUL_MESSAGE}, status=400)
             return render(request, "400.html", {"reason": NUL_MESSAGE}, status=400)
         return self.get_response(request)
+
+
+# Pages that are private whoever asks: sign-in and accounts, the admin, and what residents
+# without an account reach through emailed links (their own submissions and data).
+PRIVATE_PATH_PREFIXES = (
+    "/sign-in/", "/sign-out/", "/account/", "/admin/", "/api/me",
+    "/voices/email/", "/voices/yours/", "/voices/your-data/", "/voices/notifications/",
+)
+
+
+def is_private_response(request: HttpRequest, response: HttpResponse) -> bool:
+    """True when no browser or shared cache may keep this response: anything shown to a
+    signed-in person or an API token, anything under a private path, anything that sets a
+    cookie, and anything for a browser whose session holds data (an emailed-link grant)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return True
+    if "HTTP_AUTHORIZATION" in request.META or response.cookies:
+        return True
+    if request.path.startswith(PRIVATE_PATH_PREFIXES):
+        return True
+    session = getattr(request, "session", None)
+    return (session is not None and settings.SESSION_COOKIE_NAME in request.COOKIES
+            and not session.is_empty())
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` (with ``Pragma: no-cache`` for HTTP/1.0 caches) on every
+    private response, so a shared computer's back button or a proxy never shows one person's
+    page to another. Public pages for anonymous visitors stay cacheable."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if is_private_response(request, response):
+            add_never_cache_headers(response)
+            response["Pragma"] = "no-cache"
+        return response

@@ -146,12 +146,16 @@ class DuckDBEngine:
     not_null: frozenset[str] = frozenset()
 
     def __init__(self, *, parquet: str | None = None, database: str | None = None,
-                 table: str | None = None, threads: int | None = None) -> None:
+                 table: str | None = None, threads: int | None = None,
+                 locked: bool = False) -> None:
         import duckdb
 
         config: dict[str, Any] = {}
         if threads:
             config["threads"] = threads
+        if locked:  # a shared connection: open DuckDB files only, never fetch or load extensions
+            config |= {"autoload_known_extensions": False, "autoinstall_known_extensions": False,
+                       "allow_community_extensions": False}
         if database is not None:
             self.con = duckdb.connect(database, read_only=True, config=config)
             if not table:
@@ -218,10 +222,12 @@ class PostgresEngine:
 
     dialect = POSTGRES
 
-    def __init__(self, *, url: str, table: str) -> None:
+    def __init__(self, *, url: str, table: str, locked: bool = False) -> None:
         import psycopg
 
         self.conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
+        if locked:  # a shared connection: every transaction is read-only
+            self.conn.read_only = True
         self.relation = ".".join(self.dialect.ident(p) for p in table.split("."))
 
     def materialise(self, sql: str, *, name: str,

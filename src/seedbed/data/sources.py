@@ -18,6 +18,12 @@ from pathlib import Path
 from seedbed.data.engines import DuckDBEngine, Engine, PostgresEngine, SparkEngine
 from seedbed.data.errors import KIND_UNREADABLE, DataError
 from seedbed.data.ingest import FORMAT_PARQUET, detect_format, ingest, validate_file
+from seedbed.data.relations import (
+    ConnectionPolicy,
+    check_database,
+    check_location,
+    relation_allowed,
+)
 from seedbed.data.schema import DEFAULT_ENCODING, TrialSchema
 
 KIND_SOURCE = "source_error"
@@ -25,6 +31,7 @@ MSG_SOURCE_NOT_FOUND = 'no file or database at "{location}"'
 MSG_TABLE_NEEDED = "a database source needs --table"
 MSG_ENGINE_FAILED = "the {engine} engine could not run the analysis: {detail}"
 MSG_NOT_NUMERIC_COLUMN = 'column "{column}" has type {type}; expected numbers'
+MSG_CONNECTION_NOT_DATABASE = "a shared connection must be a PostgreSQL or DuckDB database"
 ENGINES = ("auto", "duckdb", "postgres", "spark")
 
 
@@ -57,16 +64,28 @@ def _first_line(exc: BaseException) -> str:
 
 
 @contextmanager
-def open_engine(*, spec: SourceSpec, schema: TrialSchema, workdir: Path) -> Iterator[Engine]:
-    """Open the engine for ``spec``; files are validated (and staged) on the way."""
+def open_engine(*, spec: SourceSpec, schema: TrialSchema, workdir: Path,
+                policy: ConnectionPolicy | None = None) -> Iterator[Engine]:
+    """Open the engine for ``spec``; files are validated (and staged) on the way.
+
+    With a ``policy`` (a connection shared with other people) the source must be a
+    PostgreSQL or DuckDB database, its address must not be a refused database, and the table
+    must be one the policy lists: all checked before connecting (``DataError`` naming only the
+    table as given). Once connected, a database holding the policy's marker table is refused.
+    """
     loc = spec.location
+    if policy is not None:
+        if not loc.startswith(("postgres://", "postgresql://", "postgresql+psycopg://", "duckdb://")):
+            raise source_error(MSG_CONNECTION_NOT_DATABASE)
+        relation_allowed(spec.table or "", policy)
+        check_location(loc, policy)
     try:
         engine: Engine
         if loc.startswith(("postgres://", "postgresql://", "postgresql+psycopg://")):
             if not spec.table:
                 raise source_error(MSG_TABLE_NEEDED)
-            engine = PostgresEngine(url=loc, table=spec.table)
-        elif loc.startswith("spark://") or (spec.engine == "spark" and spec.table):
+            engine = PostgresEngine(url=loc, table=spec.table, locked=policy is not None)
+        elif policy is None and (loc.startswith("spark://") or (spec.engine == "spark" and spec.table)):
             if not spec.table:
                 raise source_error(MSG_TABLE_NEEDED)
             if loc.startswith("spark://"):
@@ -78,7 +97,7 @@ def open_engine(*, spec: SourceSpec, schema: TrialSchema, workdir: Path) -> Iter
                 raise source_error(MSG_SOURCE_NOT_FOUND.format(location=loc))
             if not spec.table:
                 raise source_error(MSG_TABLE_NEEDED)
-            engine = DuckDBEngine(database=path, table=spec.table)
+            engine = DuckDBEngine(database=path, table=spec.table, locked=policy is not None)
         else:
             parquet = prepare_file(spec=spec, schema=schema, workdir=workdir)
             engine = (SparkEngine(parquet=str(parquet)) if spec.engine == "spark"
@@ -90,6 +109,14 @@ def open_engine(*, spec: SourceSpec, schema: TrialSchema, workdir: Path) -> Iter
                                                     else "data", detail=_first_line(exc))
                            ) from None
     try:
+        if policy is not None:
+            try:
+                check_database(engine, policy)
+            except DataError:
+                raise
+            except Exception:  # noqa: BLE001 - a catalogue that cannot be read is not trusted
+                raise source_error(MSG_ENGINE_FAILED.format(engine="data", detail="the catalogue "
+                                                            "could not be read")) from None
         yield engine
     finally:
         engine.close()

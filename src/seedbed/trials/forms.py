@@ -117,7 +117,10 @@ class ProtocolForm(TrialForm):
     strata = _line("Strata", required=False,
                    help_text="Stratum labels separated by commas (individual designs); leave empty for none.")
     block_sizes = _line("Block sizes", required=False,
-                        help_text="Permuted block sizes separated by commas, such as 2, 4.")
+                        help_text=("Permuted block sizes separated by commas, each a multiple of the "
+                                   "number of arms; each block's size is drawn at random from "
+                                   "the list. Larger, varied blocks (such as 4, 6, 8 for two "
+                                   "arms) keep the next allocation hard to guess."))
     clusters = _text("Clusters", required=False,
                      help_text="Cluster and stepped-wedge designs: one cluster name per line.")
     steps = forms.IntegerField(label="Steps (stepped wedge)", required=False, min_value=2)
@@ -277,6 +280,26 @@ class ConnectionForm(TrialForm):
     def column_map(self) -> dict[str, str]:
         return {name.removeprefix("column_"): value for name, value in self.cleaned_data.items()
                 if name.startswith("column_")}
+
+
+class ConnectionRelationsForm(TrialForm):
+    """The tables and views one named connection may read, one per line."""
+
+    connection = forms.ChoiceField(label="Connection", choices=(), widget=forms.HiddenInput,
+                                   error_messages={"required": "Choose a connection",
+                                                   "invalid_choice": "Choose a connection"})
+    relations = forms.CharField(
+        label="Tables and views it may read", required=False, max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+        help_text="One per line, as name or schema.name, for example reporting.trial_outcomes. "
+                  "Nothing else in the database can be read through this connection; leave "
+                  "empty to read nothing.")
+
+    def prepare(self, **options: Any) -> None:
+        self.fields["connection"].choices = [(n, n) for n in options.get("connections", ())]  # type: ignore[attr-defined]
+
+    def relation_lines(self) -> list[str]:
+        return str(self.cleaned_data.get("relations") or "").splitlines()
 
 
 class AnalysisForm(TrialForm):

@@ -175,7 +175,9 @@ class Protocol(models.Model):
     randomisation_unit = models.CharField(max_length=100, default="person")
     arms = models.CharField(max_length=200, default="control, intervention")
     strata = models.CharField(max_length=300, blank=True)
-    block_sizes = models.CharField(max_length=50, default="2, 4")
+    # Random permuted-block sizes (``trials.rules.default_block_sizes``: 2, 3 and 4 units per
+    # arm); concealed on the public registry until recruitment ends.
+    block_sizes = models.CharField(max_length=50, default="4, 6, 8")
     clusters = models.TextField(blank=True)
     steps = models.PositiveSmallIntegerField(null=True, blank=True)
     cluster_size = models.PositiveIntegerField(null=True, blank=True)
@@ -579,6 +581,29 @@ class OutcomeDataset(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class DataConnection(models.Model):
+    """The tables and views one named database connection may read.
+
+    The connection's address stays in the ``SEEDBED_DATA_CONNECTIONS`` setting (never in the
+    database or on a page); ``relations`` (``name`` or ``schema.name``) is the allow-list an
+    administrator keeps through ``connection_relations_set``, audited. A connection with no
+    row here, or an empty list, reads nothing.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    relations = models.JSONField(default=list, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class TrialResult(models.Model):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from seedbed.trials.views import frontline, monitoring, probes, registry, safety, work
+from seedbed.trials.views import connections, frontline, monitoring, probes, registry, safety, work
 
 app_name = "trials"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("work/<int:trial_id>/amend/", work.amend, name="amend"),
     path("work/<int:trial_id>/data/", work.data, name="data"),
     path("work/<int:trial_id>/data/table/", work.data_connect, name="data_connect"),
+    path("work/connections/", connections.data_connections, name="data_connections"),
     path("work/<int:trial_id>/analysis/", work.analysis, name="analysis"),
     path("work/probes/new/", probes.probe_create, name="probe_create"),
     path("work/probes/<int:probe_id>/", probes.probe_manage, name="probe_manage"),

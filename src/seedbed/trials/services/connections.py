@@ -1,34 +1,56 @@
 """Outcome data from a connected database table or view (PostgreSQL or DuckDB).
 
 An analyst picks one of the administrator's named connections (``seedbed.trials.connections``),
-names a table or view and maps its columns to the trial's columns. The mapped columns are
-read through the data engine (``seedbed.data.sources.open_engine``), written as text to a
-Parquet file and validated exactly like an uploaded file (``results.validated_parquet``):
-every problem is listed by row and column, and nothing from a rejected table is stored.
-Rows are numbered from 1 in the order of the unit column (clusters and periods for a
-stepped wedge), so a row number points at the same row every time.
+names one of the tables or views the administrator has listed for it and maps its columns to
+the trial's columns. A table that is not listed, or a connection that reaches Seedbed's own
+database, is refused before anything is read (``seedbed.data.relations``). The mapped columns
+are read through the data engine (``seedbed.data.sources.open_engine``), written as text to a
+Parquet file and validated like an uploaded file (``results.validated_parquet``): every
+problem is listed by row and column, without the cell's value (the database's contents are
+never echoed back), and nothing from a rejected table is stored. Rows are numbered from 1 in
+the order of the unit column (clusters and periods for a stepped wedge), so a row number
+points at the same row every time.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import structlog
+from django.db import transaction
+from django.utils import timezone
 
 from seedbed.accounts.models import User
+from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
 from seedbed.data import DataError, SourceSpec, TrialSchema
 from seedbed.data.engines import Encoded
+from seedbed.data.relations import (
+    KIND_DATABASE_REFUSED,
+    KIND_RELATION_NAME,
+    KIND_RELATION_NOT_OFFERED,
+    ConnectionPolicy,
+    redacted_report,
+    relation_list,
+    relation_name,
+)
 from seedbed.data.sources import open_engine
-from seedbed.trials.connections import data_connections
-from seedbed.trials.models import OutcomeDataset, Trial
+from seedbed.trials.connections import connection_policy, data_connections
+from seedbed.trials.models import DataConnection, OutcomeDataset, Trial
 from seedbed.trials.rules import arms_concealed_from
-from seedbed.trials.services.results import dataset_store, trial_schema, validated_parquet
+from seedbed.trials.services.results import (
+    DataRejected,
+    dataset_store,
+    trial_schema,
+    validated_parquet,
+)
+
+security_log = structlog.get_logger("seedbed.security")
 
 ERROR_CONNECTION = "Choose a connection"
 ERROR_TABLE = "Enter the table or view as a name or schema.name (letters, digits and underscores)"
@@ -36,13 +58,20 @@ ERROR_COLUMN = "Enter the table's column for {role}"
 ERROR_COLUMN_TWICE = "Use each of the table's columns for one purpose only"
 ERROR_CONNECT = ('Seedbed could not connect to "{name}". Nothing was stored. Ask an administrator '
                  "to check the connection.")
+ERROR_NOT_OFFERED = ('"{name}" does not offer "{table}". Choose one of its tables or views, or ask an '
+                     "administrator to add it to the connection's list")
+ERROR_NOTHING_OFFERED = '"{name}" offers no tables or views yet: ask an administrator to list them'
+ERROR_APP_DATABASE = ('Seedbed will not read "{name}": it reaches Seedbed\'s own database. Ask an '
+                      "administrator to point it at a reporting database. Nothing was read.")
 ERROR_NO_TABLE = 'There is no table or view "{table}" in "{name}"'
 ERROR_NO_COLUMN = 'The table has no column "{column}". Its columns are: {columns}'
 ERROR_NO_ROWS = "The table has no rows"
 ERROR_TOO_MANY = "The table has more than {max:,} rows: connect a view with only this trial's rows"
-ERROR_READ = 'The table could not be read: check that column types can be read as text ({detail})'
-TABLE_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
+ERROR_READ = "The table could not be read: check that its columns hold text or numbers"
+ERROR_RELATIONS = "Enter one table or view per line: {problem}"
+ERROR_RELATIONS_MANY = "List at most {max} tables or views"
 MAX_ROWS = 500_000
+MAX_RELATIONS = 100
 
 
 def column_roles(trial: Trial) -> list[str]:
@@ -85,12 +114,31 @@ def _as_text(column: Any) -> list[str | None]:
     return [None if (mask is not None and mask[i]) else _text(v) for i, v in enumerate(data)]
 
 
+def _refusal(error: DataError, *, name: str, table: str, policy: ConnectionPolicy,
+             actor_id: int | None) -> ValidationProblem:
+    """What the person is told when the data engine refuses or cannot open the source."""
+    kind = error.report.problems[0].kind if error.report.problems else ""
+    if kind in (KIND_RELATION_NOT_OFFERED, KIND_DATABASE_REFUSED):
+        # an access-control failure, for the security log (the typed table is left out: free text)
+        security_log.warning("data_connection_refused", connection=name, reason=kind, user_id=actor_id)
+    if kind == KIND_RELATION_NOT_OFFERED:
+        message = (ERROR_NOT_OFFERED if policy.relations else ERROR_NOTHING_OFFERED).format(
+            name=name, table=table)
+        return ValidationProblem({"table": message})
+    if kind == KIND_RELATION_NAME:
+        return ValidationProblem({"table": ERROR_TABLE})
+    if kind == KIND_DATABASE_REFUSED:
+        return ValidationProblem({"connection": ERROR_APP_DATABASE.format(name=name)})
+    return ValidationProblem({"connection": ERROR_CONNECT.format(name=name)})
+
+
 def _read(*, name: str, url: str, table: str, schema: TrialSchema, mapping: dict[str, str],
-          order: list[str], workdir: Path) -> dict[str, list[str | None]]:
+          order: list[str], workdir: Path, policy: ConnectionPolicy,
+          actor_id: int | None = None) -> dict[str, list[str | None]]:
     """The table's columns ``schema.columns`` as text, or ``ValidationProblem``."""
     try:
         with open_engine(spec=SourceSpec(location=url, table=table), schema=schema,
-                         workdir=workdir) as engine:
+                         workdir=workdir, policy=policy) as engine:
             try:
                 available = engine.column_names()
             except Exception:  # noqa: BLE001 - an unknown relation, whatever the engine says
@@ -104,11 +152,10 @@ def _read(*, name: str, url: str, table: str, schema: TrialSchema, mapping: dict
                    f"ORDER BY {', '.join(ident(c) for c in order)} LIMIT {MAX_ROWS + 1}")
             try:
                 fetched = engine.fetch(sql)
-            except Exception as exc:  # noqa: BLE001 - shown as one line, without the URL
-                detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-                raise ValidationProblem({"table": ERROR_READ.format(detail=detail)}) from None
-    except DataError:
-        raise ValidationProblem({"connection": ERROR_CONNECT.format(name=name)}) from None
+            except Exception:  # noqa: BLE001 - the engine's message may quote the table's values
+                raise ValidationProblem({"table": ERROR_READ}) from None
+    except DataError as error:
+        raise _refusal(error, name=name, table=table, policy=policy, actor_id=actor_id) from None
     columns = {c: _as_text(fetched[c]) for c in schema.columns}
     rows = len(next(iter(columns.values()), []))
     if rows == 0:
@@ -133,7 +180,9 @@ def outcome_connect(
     problems: dict[str, str] = {}
     if connection not in connections:
         problems["connection"] = ERROR_CONNECTION
-    if not TABLE_PATTERN.match(table):
+    try:
+        table = relation_name(table)
+    except DataError:
         problems["table"] = ERROR_TABLE
     for role, column in mapping.items():
         if not column:
@@ -150,16 +199,45 @@ def outcome_connect(
 
     with tempfile.TemporaryDirectory(prefix="seedbed-table-") as tmp:
         values = _read(name=connection, url=connections[connection], table=table, schema=source,
-                       mapping=mapping, order=order or [source.arm], workdir=Path(tmp))
+                       mapping=mapping, order=order or [source.arm], workdir=Path(tmp),
+                       policy=connection_policy(connection), actor_id=actor.pk)
         path = Path(tmp) / "table.parquet"
         pq.write_table(pa.table({c: pa.array(v, type=pa.string()) for c, v in values.items()}), path)
-        parquet, rows = validated_parquet(
-            trial=trial, source=path, workdir=Path(tmp),
-            schema=source, rename={column: role for role, column in mapping.items()},
-            check_allocation=not arms_concealed_from(trial=trial, user=actor),
-        )
+        try:
+            parquet, rows = validated_parquet(
+                trial=trial, source=path, workdir=Path(tmp),
+                schema=source, rename={column: role for role, column in mapping.items()},
+                check_allocation=not arms_concealed_from(trial=trial, user=actor),
+            )
+        except DataRejected as rejected:
+            raise DataRejected(redacted_report(rejected.report)) from None
     return dataset_store(
         actor=actor, trial=trial, filename=f"{connection}: {table}"[:200], rows=rows,
         parquet=parquet, action="trials.outcome_connect",
         source={"connection": connection, "table": table, "columns": mapping},
     )
+
+
+def connection_relations_set(*, actor: User, connection: str, relations: list[str]) -> DataConnection:
+    """Replace the tables and views the named connection may read (``name`` or
+    ``schema.name``, one each), audited with the list before and after; or raise
+    ``ValidationProblem``. The caller has checked that ``actor`` may manage connections.
+    """
+    if connection not in data_connections():
+        raise ValidationProblem({"connection": ERROR_CONNECTION})
+    try:
+        checked = list(relation_list(relations))
+    except DataError as error:
+        raise ValidationProblem({"relations": ERROR_RELATIONS.format(
+            problem=error.report.problems[0].message)}) from None
+    if len(checked) > MAX_RELATIONS:
+        raise ValidationProblem({"relations": ERROR_RELATIONS_MANY.format(max=MAX_RELATIONS)})
+    with transaction.atomic():
+        DataConnection.objects.get_or_create(name=connection)
+        record = DataConnection.objects.select_for_update().get(name=connection)
+        before = list(record.relations)
+        record.relations, record.updated_by, record.updated_at = checked, actor, timezone.now()
+        record.save()
+        audit_append(action="trials.connection_relations_set", actor=actor, obj=record,
+                     data={"connection": connection, "before": before, "after": checked})
+    return record

@@ -9,10 +9,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from seedbed.core.access import access_trial_edit, access_trials_workspace, gatekeeper
+from seedbed.accounts.models import Role
+from seedbed.core.access import access_trial_edit, access_trials_workspace, gatekeeper, has_role
 from seedbed.core.errors import ValidationProblem
 from seedbed.trials import forms, selectors
-from seedbed.trials.connections import data_connections
+from seedbed.trials.connections import connection_relations
 from seedbed.trials.models import OutcomeDataset, Trial
 from seedbed.trials.power import describe_power
 from seedbed.trials.rules import arms_concealed_from
@@ -26,6 +27,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
     return render(request, "trials/workspace.html", {
         "trials": selectors.trial_workspace_list(),
         "probes": selectors.probe_workspace_list(),
+        "manages_connections": has_role(request.user, Role.ADMINISTRATOR),
     })
 
 
@@ -130,8 +132,10 @@ def _act(request: HttpRequest, trial: Trial, action: str, f: dict[str, Any]) -> 
         safeguards.risk_item_add(actor=user, trial=trial, **f["risk_form"].cleaned_data)  # type: ignore[arg-type]
         return "Risk added to the register."
     if action == "register":
-        protocols.trial_register(actor=user, trial=trial)  # type: ignore[arg-type]
-        return "Trial registered: the protocol is frozen and the seed commitment is published."
+        trial = protocols.trial_register(actor=user, trial=trial)  # type: ignore[arg-type]
+        warning = protocols.registration_block_warning(trial.protocol)
+        return ("Trial registered: the protocol is frozen and the seed commitment is published. "
+                + warning).strip()
     if action == "close":
         protocols.trial_close(actor=user, trial=trial)  # type: ignore[arg-type]
         return "Recruitment closed."
@@ -171,6 +175,7 @@ def manage(request: HttpRequest, trial_id: int) -> HttpResponse:
         "datasets": trial.datasets.all()[:5],
         "result": getattr(trial, "result", None),
         "versions": trial.versions.all(),
+        "block_warning": protocols.registration_block_warning(trial.protocol) if trial.is_draft else "",
     })
 
 
@@ -213,7 +218,8 @@ def data(request: HttpRequest, trial_id: int) -> HttpResponse:
 def data_connect(request: HttpRequest, trial_id: int) -> HttpResponse:
     """Outcome data from a table or view in one of the administrator's named connections."""
     trial = access_trial_edit(request.user, trial_id)
-    names = sorted(data_connections())
+    offered = connection_relations()
+    names = list(offered)
     form = forms.ConnectionForm(request.POST or None, options={
         "connections": names, "roles": connections.column_roles(trial)})
     report = None
@@ -231,7 +237,7 @@ def data_connect(request: HttpRequest, trial_id: int) -> HttpResponse:
             _accepted(request, trial, dataset)
             return redirect("trials:manage", trial_id=trial.pk)
     return render(request, "trials/data_connect.html", {
-        "trial": trial, "form": form, "report": report, "connections": names,
+        "trial": trial, "form": form, "report": report, "connections": names, "offered": offered,
         "blinded_notice": _blinded_notice(request, trial),
     })
 
