@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from seedbed.accounts.models import ApiToken, Membership, Organisation, User
+from seedbed.accounts.models import ApiToken, Membership, Organisation, Role, User
 from seedbed.accounts.services import token_digest
 
 
@@ -16,8 +16,11 @@ def organisation_list() -> QuerySet[Organisation]:
     return Organisation.objects.select_related("parent").order_by("name")
 
 
-def organisation_members(*, organisation: Organisation) -> QuerySet[Membership]:
-    return organisation.memberships.select_related("user").order_by("user__display_name", "role")
+def organisation_members(*, organisation: Organisation, include_residents: bool = True) -> QuerySet[Membership]:
+    """The people holding roles in an organisation. Residents' names are personal data: with
+    ``include_residents=False`` (anyone but council staff) the resident role is left out."""
+    rows = organisation.memberships.select_related("user").order_by("user__display_name", "role")
+    return rows if include_residents else rows.exclude(role=Role.RESIDENT)
 
 
 def api_token_list(*, user: User) -> QuerySet[ApiToken]:
