@@ -4,9 +4,11 @@ Audiences:
 - ``public``: everyone, signed in or not (200).
 - ``sign_in_page``: anonymous 200; people already signed in are sent on (302).
 - ``signed_in``: any signed-in person (anonymous is sent to sign in).
-- ``staff``: council staff and partners (any staff role); residents get 403.
+- ``staff``: council staff and partners (a staff role held in the council, one of its services
+  or a partner body); residents get 403, and so does the provider's frontline worker, whose
+  role is held in a provider organisation (external, like a community group: docs/access.md).
 - ``admin``: administrators only.
-- ``member_or_staff``: staff, or members of the organisation in the URL.
+- ``member_or_staff``: council staff, or members of the organisation in the URL.
 - ``api_*``: the same, for JSON endpoints (anonymous gets 401 instead of a redirect).
 
 Each later capability adds its URL names here; the walk fails on any URL not in the table.
@@ -18,7 +20,10 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
+# Every persona holding a staff role anywhere (the provider's is held in a provider organisation).
 STAFF_PERSONAS = frozenset({"frontline", "lead", "panel", "analyst", "safety", "admin", "provider"})
+# Council staff and partners: the provider's frontline worker is not one of them.
+COUNCIL_STAFF_PERSONAS = STAFF_PERSONAS - {"provider"}
 
 # url name -> (audience, kwargs builder taking the demo world)
 ACCESS_TABLE: dict[str, tuple[Any, Callable[[dict[str, Any]], dict[str, Any]]]] = {
@@ -75,7 +80,7 @@ def expected_status(audience: str | dict[str, int | str], role: str) -> int | st
     if isinstance(audience, dict):
         return audience[role]
     anonymous = role == "anonymous"
-    staff = role in STAFF_PERSONAS
+    staff = role in COUNCIL_STAFF_PERSONAS
     if audience == "public":
         return 200
     if audience == "redirect":

@@ -15,6 +15,8 @@ def only(*allowed: str) -> dict[str, int | str]:
 
 
 MANAGERS = only("lead", "admin")
+# Council staff and partners; the provider's frontline worker is external (docs/access.md).
+COUNCIL_STAFF = only("frontline", "lead", "panel", "analyst", "safety", "admin")
 
 
 def _micro(w: dict[str, Any]) -> Any:
@@ -33,6 +35,11 @@ def _challenge(w: dict[str, Any]) -> Any:
 
 def _provider_application(w: dict[str, Any]) -> Any:
     return _micro(w).applications.get(title="Family breakfast club")
+
+
+def _resident_award(w: dict[str, Any]) -> dict[str, int]:
+    """Another recipient's award (a resident's street-play grant): not the provider's."""
+    return {"award_id": _micro(w).applications.get(title="Street play Saturdays").award.pk}
 
 
 def _round(w: dict[str, Any]) -> Any:
@@ -54,8 +61,9 @@ def _slot(w: dict[str, Any]) -> dict[str, int]:
 
 ACCESS_RULES: dict[str, tuple[Any, Callable[[dict[str, Any]], dict[str, Any]]]] = {
     "funding:index": ("public", lambda w: {}),
-    "funding:fund_list": ("staff", lambda w: {}),
-    "funding:fund_detail": ("staff", lambda w: {"fund_id": _fund(w).pk}),
+    # Fund ledgers show every recipient's money: council staff only, never a provider.
+    "funding:fund_list": (COUNCIL_STAFF, lambda w: {}),
+    "funding:fund_detail": (COUNCIL_STAFF, lambda w: {"fund_id": _fund(w).pk}),
     "funding:fund_create": (MANAGERS, lambda w: {}),
     "funding:fund_edit": (MANAGERS, lambda w: {"fund_id": _fund(w).pk}),
     "funding:call_create": (MANAGERS, lambda w: {}),
@@ -70,8 +78,12 @@ ACCESS_RULES: dict[str, tuple[Any, Callable[[dict[str, Any]], dict[str, Any]]]] 
     "funding:call_reviews": (MANAGERS, lambda w: {"call_id": _micro(w).pk}),
     "funding:pitch_board": (MANAGERS, lambda w: {"call_id": _micro(w).pk}),
     "funding:pitch_score": (only("panel", "lead"), _slot),
-    "funding:award_detail": ("staff", lambda w: {"award_id": _provider_application(w).award.pk}),
-    "funding:award_letter": ("staff", lambda w: {"award_id": _provider_application(w).award.pk}),
+    # An award page (payments, clawbacks): council staff and its recipient. Walked on the
+    # resident's award, so the provider is refused another recipient's; the letter is walked on
+    # the provider's own award, which its frontline worker may read.
+    "funding:award_detail": (only("frontline", "lead", "panel", "analyst", "safety", "admin", "resident"), _resident_award),
+    "funding:award_letter": (only("frontline", "lead", "panel", "analyst", "safety", "admin", "provider"),
+                             lambda w: {"award_id": _provider_application(w).award.pk}),
     "funding:pb_round_create": (MANAGERS, lambda w: {}),
     "funding:pb_round": ("public", lambda w: {"round_id": _round(w).pk}),
     "funding:pb_manage": (MANAGERS, lambda w: {"round_id": _round(w).pk}),

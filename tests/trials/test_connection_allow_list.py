@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.models import AuditEntry
@@ -91,7 +92,10 @@ def test_an_analyst_cannot_read_a_table_the_connection_does_not_list(
         connections.ERROR_NOTHING_OFFERED.format(name="warehouse"))
     _allow(trial_world, "warehouse", "outcomes")
     for table in ("staff_contacts", "information_schema.columns", "main.staff_contacts", "main.outcomes"):
-        refusal = _refused(analyst, closed_trial, table=table)
+        with capture_logs() as logged:
+            refusal = _refused(analyst, closed_trial, table=table)
+        assert {"event": "data_connection_refused", "connection": "warehouse", "reason": "relation_not_offered",
+                "user_id": analyst.pk, "log_level": "warning"} in logged
         assert refusal.problems == {"table": connections.ERROR_NOT_OFFERED.format(name="warehouse", table=table)}
         shown = _everything_shown(refusal)
         assert SECRET_EMAIL not in shown and "band 9" not in shown, shown

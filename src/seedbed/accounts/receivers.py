@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from seedbed.accounts.lockout import signin_pause_clear
 from seedbed.accounts.models import User
 from seedbed.accounts.services import TokenRevokeReason, api_token_revoke_all
 
@@ -27,6 +28,7 @@ def revoke_tokens_on_credential_change(
     password_written = update_fields is None or "password" in update_fields
     if password_written and getattr(instance, "_password", None) is not None:
         api_token_revoke_all(user=instance, reason=TokenRevokeReason.PASSWORD_CHANGED)
+        signin_pause_clear(username=instance.get_username())  # a new password ends a sign-in pause
         return
     active_written = update_fields is None or "is_active" in update_fields
     if active_written and not instance.is_active:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
-from seedbed.accounts.models import ApiToken, Membership, Organisation, User
+from seedbed.accounts.models import ApiToken, Membership, Organisation, Role, User
 from seedbed.accounts.services import token_digest
 
 
@@ -17,8 +16,11 @@ def organisation_list() -> QuerySet[Organisation]:
     return Organisation.objects.select_related("parent").order_by("name")
 
 
-def organisation_members(*, organisation: Organisation) -> QuerySet[Membership]:
-    return organisation.memberships.select_related("user").order_by("user__display_name", "role")
+def organisation_members(*, organisation: Organisation, include_residents: bool = True) -> QuerySet[Membership]:
+    """The people holding roles in an organisation. Residents' names are personal data: with
+    ``include_residents=False`` (anyone but council staff) the resident role is left out."""
+    rows = organisation.memberships.select_related("user").order_by("user__display_name", "role")
+    return rows if include_residents else rows.exclude(role=Role.RESIDENT)
 
 
 def api_token_list(*, user: User) -> QuerySet[ApiToken]:
@@ -30,13 +32,3 @@ def api_token_find(*, token: str) -> ApiToken | None:
     """The token record (in any state) whose digest matches ``token``, with its person."""
     return ApiToken.objects.select_related("user").filter(digest=token_digest(token)).first()
 
-
-def api_token_user(*, token: str) -> User | None:
-    """The active person behind a live bearer token (not revoked, not expired), or None."""
-    record = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=token_digest(token), revoked_at__isnull=True, user__is_active=True,
-                expires_at__gt=timezone.now())
-        .first()
-    )
-    return record.user if record is not None else None

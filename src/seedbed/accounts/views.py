@@ -18,6 +18,7 @@ from seedbed.core.access import (
     access_signed_in,
     access_staff_area,
     gatekeeper,
+    is_council_staff,
 )
 from seedbed.core.errors import ValidationProblem
 
@@ -94,12 +95,14 @@ def organisations(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def organisation_detail(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    """An organisation's page: council staff see anyone's; members see their own, without
+    residents' names (those are for council staff)."""
     organisation = access_organisation(request.user, organisation_id)
-    return render(
-        request,
-        "accounts/organisation_detail.html",
-        {"organisation": organisation, "members": selectors.organisation_members(organisation=organisation)},
-    )
+    residents_listed = is_council_staff(request.user)
+    members = selectors.organisation_members(organisation=organisation, include_residents=residents_listed)
+    return render(request, "accounts/organisation_detail.html", {
+        "organisation": organisation, "members": members, "residents_listed": residents_listed,
+    })
 
 
 def signed_out(request: HttpRequest) -> HttpResponse:

@@ -175,6 +175,9 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("SEEDBED_SIGNIN_FAILURE_LIMIT", default=5)
+# Failures for one account from all addresses together that pause it (seedbed.accounts.lockout).
+SEEDBED_SIGNIN_ACCOUNT_FAILURE_LIMIT = env_int("SEEDBED_SIGNIN_ACCOUNT_FAILURE_LIMIT", default=20)
+AXES_HANDLER = "seedbed.accounts.lockout.AccountLockoutHandler"
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("SEEDBED_SIGNIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"

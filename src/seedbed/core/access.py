@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from django.http import HttpRequest, HttpResponse
 
-from seedbed.accounts.models import STAFF_ROLES, Membership, Organisation, Role
+from seedbed.accounts.models import STAFF_ROLES, Membership, Organisation, Role, User
 from seedbed.core.errors import AccessDenied
 
 DENIED_STAFF = "This page is for council staff and partners."
@@ -24,31 +24,62 @@ DENIED_ORGANISATION = "You are not a member of this organisation."
 F = TypeVar("F", bound=Callable[..., HttpResponse])
 
 
-def roles_of(user: Any, organisation: Organisation | None = None) -> frozenset[str]:
-    """The roles a person holds (in one organisation, or anywhere when None)."""
+# Whose roles make someone council staff. The council, its services and partner bodies (such as
+# a health partnership working in the council's programmes under a data-sharing agreement) act
+# for the council; providers and community groups are external: a role held there (a provider's
+# frontline worker) lets its holder act for that organisation only (apply for its money, enrol
+# in the trials it delivers, see its own page), never see council-wide records. See
+# docs/access.md.
+COUNCIL_KINDS = frozenset({Organisation.Kind.COUNCIL, Organisation.Kind.SERVICE, Organisation.Kind.PARTNER})
+EXTERNAL_KINDS = frozenset({Organisation.Kind.PROVIDER, Organisation.Kind.COMMUNITY})
+_COUNCIL = "council"
+
+
+def roles_of(user: Any, organisation: Organisation | None = None, *, council_only: bool = False) -> frozenset[str]:
+    """The roles a person holds: in one organisation; in the council's own organisations
+    (``council_only``: the council, its services and partner bodies); or anywhere."""
     if user is None or not user.is_authenticated:
         return frozenset()
     cache_name = "_seedbed_roles"
-    cache: dict[int | None, frozenset[str]] = getattr(user, cache_name, None) or {}
-    key = organisation.pk if organisation is not None else None
+    cache: dict[int | str | None, frozenset[str]] = getattr(user, cache_name, None) or {}
+    key: int | str | None = organisation.pk if organisation is not None else (_COUNCIL if council_only else None)
     if key not in cache:
         memberships = Membership.objects.filter(user=user)
         if organisation is not None:
             memberships = memberships.filter(organisation=organisation)
+        elif council_only:
+            memberships = memberships.filter(organisation__kind__in=sorted(COUNCIL_KINDS))
         cache[key] = frozenset(memberships.values_list("role", flat=True))
         setattr(user, cache_name, cache)
     return cache[key]
 
 
 def has_role(user: Any, *roles: str, organisation: Organisation | None = None) -> bool:
-    held = roles_of(user, organisation)
+    """Whether a person holds one of ``roles`` in ``organisation`` or, when that is None, in
+    one of the council's own organisations (a role held only in a provider or community group
+    gives no council-wide right). Active superusers hold every role."""
+    held = roles_of(user, organisation, council_only=organisation is None)
     return bool(held & set(roles)) or (
         getattr(user, "is_superuser", False) and getattr(user, "is_active", False)
     )
 
 
-def is_staff_member(user: Any) -> bool:
+def is_council_staff(user: Any) -> bool:
+    """Council staff: a staff role held in the council, one of its services or a partner body."""
     return has_role(user, *STAFF_ROLES)
+
+
+# The older name, kept for callers: it means council staff (and partners), never providers.
+is_staff_member = is_council_staff
+
+
+def council_staff_users() -> Any:
+    """Every active person holding a staff role in the council's own organisations (for lists
+    of people a manager may name: ballot officers, reviewers)."""
+    return User.objects.filter(
+        is_active=True, memberships__role__in=sorted(STAFF_ROLES),
+        memberships__organisation__kind__in=sorted(COUNCIL_KINDS),
+    ).distinct()
 
 
 def organisations_of(user: Any) -> frozenset[int]:
@@ -67,8 +98,9 @@ def access_signed_in(user: Any) -> Any:
 
 
 def access_staff_area(user: Any) -> Any:
+    """Council staff and partners only: providers and community groups are refused."""
     access_signed_in(user)
-    if not is_staff_member(user):
+    if not is_council_staff(user):
         raise AccessDenied(DENIED_STAFF)
     return user
 
@@ -83,12 +115,12 @@ def access_role(user: Any, roles: Iterable[str]) -> Any:
 
 
 def access_organisation(user: Any, organisation_id: int) -> Organisation:
-    """Staff see every organisation's page; members see their own; others are refused."""
+    """Council staff see every organisation's page; members see their own; others are refused."""
     access_signed_in(user)
     organisation = Organisation.objects.filter(pk=organisation_id).first()
     if organisation is None:
         raise AccessDenied("There is no such organisation.")
-    if is_staff_member(user) or organisation.pk in organisations_of(user):
+    if is_council_staff(user) or organisation.pk in organisations_of(user):
         return organisation
     raise AccessDenied(DENIED_ORGANISATION)
 
@@ -154,7 +186,7 @@ def gatekeeper(check: Callable[[Any], Any]) -> Callable[[F], F]:
 
 
 def access_portfolio(user: Any) -> Any:
-    """The portfolio is for council staff and partners."""
+    """The portfolio is for council staff and partners (not providers or community groups)."""
     return access_staff_area(user)
 
 
@@ -182,7 +214,7 @@ def access_library_manage(user: Any) -> Any:
 
 
 def access_case(user: Any, case_id: int) -> Any:
-    """Published cases are public; drafts are for staff only."""
+    """Published cases are public; drafts are for council staff only."""
     from seedbed.library.models import Case
 
     case = Case.objects.filter(pk=case_id).first()
@@ -236,7 +268,7 @@ def access_funding_manage(user: Any) -> Any:
 
 
 def access_fund(user: Any, fund_id: int) -> Any:
-    """Staff see funds and their ledgers."""
+    """Council staff see funds and their ledgers (a provider sees its own awards instead)."""
     access_staff_area(user)
     return _funding_get("Fund", fund_id)
 
@@ -302,12 +334,13 @@ def access_application_review(user: Any, application_id: int) -> Any:
 
 
 def access_award(user: Any, award_id: int) -> Any:
-    """Staff, and the recipient (applicant or a member of the recipient organisation).
-    A participatory-budget project's award is delivered by the council: staff only."""
+    """Council staff, and the recipient (applicant or a member of the recipient organisation):
+    a provider sees its own awards' payments and clawbacks, never another recipient's.
+    A participatory-budget project's award is delivered by the council: council staff only."""
     access_signed_in(user)
     award = _funding_get("Award", award_id)
     application = award.application
-    if is_staff_member(user):
+    if is_council_staff(user):
         return award
     if application is None:
         raise AccessDenied(DENIED_FUNDING_RECORD)

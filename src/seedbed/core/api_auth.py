@@ -52,7 +52,8 @@ class TokenAuth(HttpBearer):
         if record.revoked_at is not None:
             raise TokenRefused(401, ERROR_TOKEN_REVOKED)
         if record.is_expired(now):
-            date = timezone.localtime(record.expires_at).strftime("%-d %B %Y at %H:%M %Z")
+            local = timezone.localtime(record.expires_at)
+            date = f"{local.day} {local:%B %Y at %H:%M %Z}"
             raise TokenRefused(401, ERROR_TOKEN_EXPIRED.format(date=date))
         needed = scope_needed(request.method or "GET")
         if not record.has_scope(needed):

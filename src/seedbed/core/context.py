@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from seedbed.core.access import has_role, is_staff_member
+from seedbed.core.access import has_role, is_council_staff
 
 CAPABILITY_PAGES = (
     ("Voices", "participation:index"),
@@ -29,7 +29,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         except NoReverseMatch:
             continue
     if user is not None and user.is_authenticated:
-        if is_staff_member(user):
+        if is_council_staff(user):
             items.append({"text": "Organisations", "href": reverse("accounts:organisations")})
         if has_role(user, "safety_lead"):
             items.append({"text": "Safety", "href": reverse("trials:safety_workspace")})

@@ -466,7 +466,8 @@ class BallotNumbersIssueForm(Base):
 
 
 class PbOfficerForm(Base):
-    """Staff and partners other than the manager assigning (a manager never names themselves)."""
+    """Council staff and partners (never a provider's or community group's people) other than
+    the manager assigning (a manager never names themselves)."""
 
     user = forms.ModelChoiceField(label="Person", queryset=User.objects.none(), empty_label="Choose a person")
 
@@ -475,9 +476,9 @@ class PbOfficerForm(Base):
         super().__init__(*args, **kwargs)
 
     def prepare(self) -> None:
-        from seedbed.accounts.models import STAFF_ROLES
+        from seedbed.core.access import council_staff_users
 
-        people = User.objects.filter(is_active=True, memberships__role__in=STAFF_ROLES).distinct()
+        people = council_staff_users()
         if self._manager_id is not None:
             people = people.exclude(pk=self._manager_id)
         self.fields["user"].queryset = people.order_by("display_name", "username")  # type: ignore[attr-defined]

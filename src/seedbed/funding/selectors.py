@@ -68,9 +68,12 @@ def call_list(*, for_user: Any, manager: bool) -> list[Call]:
 
 
 def applications_for_applicant(*, user: Any) -> list[Application]:
+    """The person's own applications and those made for an organisation they belong to (a
+    provider's staff see their organisation's applications, and through them its awards)."""
     if not user.is_authenticated:
         return []
-    return list(Application.objects.filter(applicant=user).select_related("call"))
+    mine = Q(applicant=user) | Q(organisation__memberships__user=user)
+    return list(Application.objects.filter(mine).distinct().select_related("call", "organisation"))
 
 
 @dataclass(frozen=True)

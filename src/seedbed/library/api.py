@@ -63,5 +63,5 @@ def cases(request: HttpRequest, filters: Query[CaseQuery]):  # type: ignore[no-u
 
 @router.get("/cases/{case_id}", response={200: CaseOut, 403: ErrorOut}, auth=None, url_name="library_case")
 def case(request: HttpRequest, case_id: int):  # type: ignore[no-untyped-def]
-    """One case (drafts are for staff only)."""
+    """One case (drafts are for council staff only, not providers)."""
     return _out(access_case(request.user, case_id))

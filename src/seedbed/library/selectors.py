@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from seedbed.core.access import is_staff_member
+from seedbed.core.access import is_council_staff
 from seedbed.library.models import Case, Design, Direction, StoppedFor
 from seedbed.portfolio.models import Typology
 
@@ -45,9 +45,9 @@ class SearchResult:
 
 
 def case_visible(*, for_user: Any) -> QuerySet[Case]:
-    """Published cases for everyone; drafts too for staff."""
+    """Published cases for everyone; drafts too for council staff (not providers)."""
     rows = Case.objects.select_related("service_area", "innovation")
-    if not is_staff_member(for_user):
+    if not is_council_staff(for_user):
         rows = rows.filter(status=Case.Status.PUBLISHED)
     return rows
 
@@ -57,7 +57,7 @@ def case_published() -> QuerySet[Case]:
 
 
 def case_drafts(*, for_user: Any) -> QuerySet[Case]:
-    if not is_staff_member(for_user):
+    if not is_council_staff(for_user):
         return Case.objects.none()
     return Case.objects.filter(status=Case.Status.DRAFT).order_by("-created_at")
 

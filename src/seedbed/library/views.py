@@ -17,7 +17,7 @@ from seedbed.core.access import (
     access_library_manage,
     gatekeeper,
     has_role,
-    is_staff_member,
+    is_council_staff,
 )
 from seedbed.core.errors import ValidationProblem
 from seedbed.library import opendata, selectors, services
@@ -61,7 +61,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
                                        council=settings.SEEDBED_COUNCIL_NAME) if case.is_published else "",
         "attachments": case.attachments.all(),
         "can_manage": _can_manage(request),
-        "staff": is_staff_member(request.user),
+        "staff": is_council_staff(request.user),
     })
 
 

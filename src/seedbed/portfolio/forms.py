@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from seedbed.accounts.models import STAFF_ROLES, Organisation, User
+from seedbed.core.access import COUNCIL_KINDS
 from seedbed.core.forms import GovUKWidgetsMixin
 from seedbed.portfolio.models import (
     EfficiencyTag,
@@ -95,6 +96,7 @@ class GateDecisionForm(GovUKWidgetsMixin, forms.Form):
     reviewers = forms.ModelMultipleChoiceField(
         label="Reviewers", required=False, widget=forms.CheckboxSelectMultiple,
         queryset=User.objects.filter(memberships__role__in=sorted(STAFF_ROLES - {"frontline"}),
+                                     memberships__organisation__kind__in=sorted(COUNCIL_KINDS),
                                      is_active=True).distinct().order_by("username"))
     exception_reasons = forms.CharField(
         label="Exception (only if the evidence or checklist is not met)", required=False,

@@ -13,6 +13,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Q, QuerySet
 
 from seedbed.accounts.models import Membership, Role, User
+from seedbed.core.access import COUNCIL_KINDS
 from seedbed.stats.disclosure import (
     DEFAULT_THRESHOLD,
     PRIMARY,
@@ -31,8 +32,11 @@ from seedbed.trials.models import (
     TrialResult,
 )
 from seedbed.trials.power import describe_power
+from seedbed.trials.rules import CONCEALED_UNTIL_ENDED, parse_block_sizes, recruitment_ended
 
 SUPPRESSED = "fewer than 10"
+CONCEALED_TEXT = ("Concealed until recruitment ends, so that nobody can work out the next "
+                  "allocation")
 # A count hidden only so that a small count beside it cannot be worked out (it may be large).
 SUPPRESSED_SECONDARY = "suppressed to protect other figures"
 
@@ -59,10 +63,14 @@ def probe_workspace_list() -> QuerySet[Probe]:
 
 
 def registry_entry(trial: Trial) -> dict[str, Any]:
-    """What the public registry shows about a trial (the seed only once revealed; why and
-    when it stopped early, if it did, whatever its status now)."""
+    """What the public registry shows about a trial (the seed only once revealed; the block
+    sizes only once recruitment has ended; why and when it stopped early, if it did,
+    whatever its status now)."""
     first = trial.versions.order_by("number").first()
+    registered = (first.content.get("protocol", {}) if first else {})
     return {
+        "block_sizes": (parse_block_sizes(str(registered.get("block_sizes") or ""))
+                        if first and recruitment_ended(trial) else None),
         "id": trial.pk, "title": trial.title, "status": trial.status,
         "organisation": trial.organisation.name, "registered_at": trial.registered_at,
         "protocol_hash": first.content_hash if first else "",
@@ -78,11 +86,14 @@ def field_label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def _flatten(content: dict[str, Any]) -> dict[str, str]:
+def _flatten(content: dict[str, Any], *, conceal: bool) -> dict[str, str]:
     out: dict[str, str] = {"Title": str(content.get("title", ""))}
     for name, value in content.get("protocol", {}).items():
         if name in ("power_calculation",):
             out["Power calculation"] = describe_power(value or {})
+            continue
+        if conceal and name in CONCEALED_UNTIL_ENDED:
+            out[field_label(name)] = CONCEALED_TEXT
             continue
         out[field_label(name)] = "" if value is None else str(value)
     out["Harm outcomes"] = "; ".join(
@@ -94,11 +105,14 @@ def _flatten(content: dict[str, Any]) -> dict[str, str]:
 
 
 def version_comparison(trial: Trial) -> dict[str, Any]:
-    """The registered version and the latest one side by side, changed fields marked."""
+    """The registered version and the latest one side by side, changed fields marked (what
+    would help predict allocations concealed until recruitment ends)."""
     versions = list(trial.versions.order_by("number"))
     if not versions:
         return {"versions": [], "rows": []}
-    first, latest = _flatten(versions[0].content), _flatten(versions[-1].content)
+    conceal = not recruitment_ended(trial)
+    first = _flatten(versions[0].content, conceal=conceal)
+    latest = _flatten(versions[-1].content, conceal=conceal)
     rows = [
         {"field": name, "registered": first.get(name, ""), "latest": latest.get(name, ""),
          "changed": first.get(name, "") != latest.get(name, "")}
@@ -108,7 +122,10 @@ def version_comparison(trial: Trial) -> dict[str, Any]:
 
 
 def registered_protocol_rows(version: ProtocolVersion) -> list[tuple[str, str]]:
-    return [(k, v) for k, v in _flatten(version.content).items() if v]
+    """The registered protocol for the public registry (block sizes concealed until
+    recruitment ends: ``rules.CONCEALED_UNTIL_ENDED``)."""
+    conceal = not recruitment_ended(version.trial)
+    return [(k, v) for k, v in _flatten(version.content, conceal=conceal).items() if v]
 
 
 def enrolment_list(*, trial: Trial, organisation_ids: set[int] | frozenset[int]) -> QuerySet[Allocation]:
@@ -124,7 +141,8 @@ def enrolled_count(trial: Trial) -> int:
 
 
 def safety_lead_choices() -> QuerySet[User]:
-    ids = Membership.objects.filter(role=Role.SAFETY_LEAD).values_list("user_id", flat=True)
+    ids = Membership.objects.filter(role=Role.SAFETY_LEAD, organisation__kind__in=sorted(COUNCIL_KINDS)).values_list(
+        "user_id", flat=True)
     return User.objects.filter(pk__in=ids, is_active=True).order_by("display_name", "username")
 
 

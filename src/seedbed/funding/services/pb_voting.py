@@ -19,7 +19,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from seedbed.accounts.models import STAFF_ROLES, Membership, Role
+from seedbed.accounts.models import Membership, Role
+from seedbed.core.access import council_staff_users
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
 from seedbed.funding.ballot_numbers import (
@@ -251,10 +252,11 @@ def _paper_ballot_save(pb_round: PbRound, number: str, reference: str, choices: 
 
 
 def pb_officer_assign(*, pb_round: PbRound, user: Any, actor: Any) -> PbOfficer:
-    """Name a member of staff as a ballot officer for this round (they may then key in its
+    """Name a member of council staff or a partner body (never a provider's or community
+    group's people, whatever their role there) as a ballot officer for this round (they may then key in its
     paper ballots and print its ballot numbers). Funding managers assign, never themselves, so
     the person who issues the numbers cannot alone also key ballots on them; audited."""
-    if not Membership.objects.filter(user=user, role__in=STAFF_ROLES).exists() or not user.is_active:
+    if not council_staff_users().filter(pk=user.pk).exists():
         raise ValidationProblem({"user": ERROR_OFFICER_NOT_STAFF})
     if getattr(actor, "pk", None) == user.pk:
         raise ValidationProblem({"user": ERROR_OFFICER_SELF})

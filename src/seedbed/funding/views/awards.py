@@ -7,7 +7,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from seedbed.core.access import access_award, access_funding_manage, is_funding_manager
+from seedbed.core.access import (
+    access_award,
+    access_funding_manage,
+    is_council_staff,
+    is_funding_manager,
+)
 from seedbed.core.errors import ValidationProblem
 from seedbed.funding import forms, selectors
 from seedbed.funding.models import Report
@@ -19,7 +24,7 @@ def _context(request: HttpRequest, award) -> dict:  # type: ignore[no-untyped-de
     return {
         "award": award, "application": application, "decision": getattr(application, "decision", None),
         "innovation": selectors.award_innovation(award=award),
-        "manager": is_funding_manager(request.user),
+        "manager": is_funding_manager(request.user), "council_staff": is_council_staff(request.user),
         "recipient": application is not None and application.applicant_id == request.user.pk,
         "instalments": award.instalments.all(), "payments": award.payments.all(), "reports": award.reports.all(),
         "clawbacks": award.clawbacks.all(),

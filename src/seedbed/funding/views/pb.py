@@ -15,8 +15,8 @@ from seedbed.core.access import (
     access_pb_round,
     access_pb_vote,
     gatekeeper,
+    is_council_staff,
     is_funding_manager,
-    is_staff_member,
 )
 from seedbed.core.errors import ValidationProblem
 from seedbed.funding import forms, selectors
@@ -211,7 +211,7 @@ def pb_results(request: HttpRequest, round_id: int) -> HttpResponse:
             rows.append({"project": projects.get(code), "note": note})
         order = {code: i for i, code in enumerate(result.selected)}
         rows.sort(key=lambda r: (not r["note"]["funded"], order.get(r["project"].code, 0), -r["note"]["votes"]))
-    awards = selectors.pb_awards(pb_round=round_) if is_staff_member(request.user) else []
+    awards = selectors.pb_awards(pb_round=round_) if is_council_staff(request.user) else []
     return render(request, "funding/pb_results.html", {"round": round_, "result": result, "rows": rows, "awards": awards})
 
 

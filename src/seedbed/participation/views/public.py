@@ -13,7 +13,7 @@ from seedbed.core.access import (
     access_contribution,
     access_signed_in,
     gatekeeper,
-    is_staff_member,
+    is_council_staff,
     is_voices_handler,
 )
 from seedbed.core.errors import ValidationProblem
@@ -47,7 +47,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "page": page, "kind": kind, "status": status, "query": query, "voice_of": voice_of,
         "sort": sort, "kinds": Kind.choices, "statuses": Status.choices, "voices": VoiceOf.choices,
         "sorts": [(key, label) for key, (label, _) in selectors.SORTS.items()],
-        "staff": is_staff_member(request.user), "handler": is_voices_handler(request.user),
+        "staff": is_council_staff(request.user), "handler": is_voices_handler(request.user),
     })
 
 

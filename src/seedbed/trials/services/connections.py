@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import structlog
 from django.db import transaction
 from django.utils import timezone
 
@@ -48,6 +49,8 @@ from seedbed.trials.services.results import (
     trial_schema,
     validated_parquet,
 )
+
+security_log = structlog.get_logger("seedbed.security")
 
 ERROR_CONNECTION = "Choose a connection"
 ERROR_TABLE = "Enter the table or view as a name or schema.name (letters, digits and underscores)"
@@ -111,9 +114,13 @@ def _as_text(column: Any) -> list[str | None]:
     return [None if (mask is not None and mask[i]) else _text(v) for i, v in enumerate(data)]
 
 
-def _refusal(error: DataError, *, name: str, table: str, policy: ConnectionPolicy) -> ValidationProblem:
+def _refusal(error: DataError, *, name: str, table: str, policy: ConnectionPolicy,
+             actor_id: int | None) -> ValidationProblem:
     """What the person is told when the data engine refuses or cannot open the source."""
     kind = error.report.problems[0].kind if error.report.problems else ""
+    if kind in (KIND_RELATION_NOT_OFFERED, KIND_DATABASE_REFUSED):
+        # an access-control failure, for the security log (the typed table is left out: free text)
+        security_log.warning("data_connection_refused", connection=name, reason=kind, user_id=actor_id)
     if kind == KIND_RELATION_NOT_OFFERED:
         message = (ERROR_NOT_OFFERED if policy.relations else ERROR_NOTHING_OFFERED).format(
             name=name, table=table)
@@ -126,7 +133,8 @@ def _refusal(error: DataError, *, name: str, table: str, policy: ConnectionPolic
 
 
 def _read(*, name: str, url: str, table: str, schema: TrialSchema, mapping: dict[str, str],
-          order: list[str], workdir: Path, policy: ConnectionPolicy) -> dict[str, list[str | None]]:
+          order: list[str], workdir: Path, policy: ConnectionPolicy,
+          actor_id: int | None = None) -> dict[str, list[str | None]]:
     """The table's columns ``schema.columns`` as text, or ``ValidationProblem``."""
     try:
         with open_engine(spec=SourceSpec(location=url, table=table), schema=schema,
@@ -147,7 +155,7 @@ def _read(*, name: str, url: str, table: str, schema: TrialSchema, mapping: dict
             except Exception:  # noqa: BLE001 - the engine's message may quote the table's values
                 raise ValidationProblem({"table": ERROR_READ}) from None
     except DataError as error:
-        raise _refusal(error, name=name, table=table, policy=policy) from None
+        raise _refusal(error, name=name, table=table, policy=policy, actor_id=actor_id) from None
     columns = {c: _as_text(fetched[c]) for c in schema.columns}
     rows = len(next(iter(columns.values()), []))
     if rows == 0:
@@ -192,7 +200,7 @@ def outcome_connect(
     with tempfile.TemporaryDirectory(prefix="seedbed-table-") as tmp:
         values = _read(name=connection, url=connections[connection], table=table, schema=source,
                        mapping=mapping, order=order or [source.arm], workdir=Path(tmp),
-                       policy=connection_policy(connection))
+                       policy=connection_policy(connection), actor_id=actor.pk)
         path = Path(tmp) / "table.parquet"
         pq.write_table(pa.table({c: pa.array(v, type=pa.string()) for c, v in values.items()}), path)
         try:

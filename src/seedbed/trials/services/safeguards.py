@@ -7,11 +7,12 @@ from typing import Any
 from django.db import transaction
 
 from seedbed.accounts.models import Membership, Role, User
+from seedbed.core.access import COUNCIL_KINDS
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
 from seedbed.trials.models import Probe, RiskItem, StoppingRule, Trial
 
-ERROR_NOT_SAFETY_LEAD = "Choose a person who holds the safety lead role"
+ERROR_NOT_SAFETY_LEAD = "Choose a person who holds the safety lead role in the council or a partner body"
 ERROR_NOT_DRAFT = "This test is registered: change it through an amendment"
 ERROR_EMPTY = "Enter the {what}"
 ERROR_LEVEL = "Choose a level from 1 to 5"
@@ -32,12 +33,15 @@ def _require_draft(test: Trial | Probe) -> None:
 def safety_lead_set(
     *, actor: User, safety_lead: User, trial: Trial | None = None, probe: Probe | None = None
 ) -> Trial | Probe:
-    """Name the test's safety lead (a person with the safety lead role)."""
+    """Name the test's safety lead: a person with the safety lead role in the council, one of
+    its services or a partner body. The role held in a provider or community group does not
+    count (the safety lead sees unblinded monitoring, which a delivering provider must not)."""
     test = trial or probe
     assert test is not None
     _parent(trial, probe)
     _require_draft(test)
-    if not Membership.objects.filter(user=safety_lead, role=Role.SAFETY_LEAD).exists():
+    if not Membership.objects.filter(user=safety_lead, role=Role.SAFETY_LEAD,
+                                     organisation__kind__in=sorted(COUNCIL_KINDS)).exists():
         raise ValidationProblem({"safety_lead": ERROR_NOT_SAFETY_LEAD})
     with transaction.atomic():
         test.safety_lead = safety_lead
