@@ -389,3 +389,13 @@ def trial_status_label(trial: Trial) -> str:
         text = trial.get_stopped_for_display()
         return f"{text} · result published" if trial.status == Trial.Status.PUBLISHED else text
     return trial.get_status_display()
+
+
+def probe_linkable_list() -> QuerySet[Probe]:
+    """Probes an innovation may link to, newest first."""
+    return Probe.objects.order_by("-id")
+
+
+def trial_linkable_list() -> QuerySet[Trial]:
+    """Trials an innovation may link to, newest first."""
+    return Trial.objects.order_by("-id")
