@@ -27,6 +27,7 @@ from django.db import connection, transaction
 class _Snapshot:
     baseline: dict[str, int]  # table -> how many rows the migrations left
     baseline_rows: dict[str, set[str]] = field(default_factory=dict)  # those rows (as repr)
+    baseline_data: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = field(default_factory=dict)
     rows: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = field(default_factory=dict)
     emails: list[Any] = field(default_factory=list)
 
@@ -50,6 +51,8 @@ def _counts(tables: list[str]) -> dict[str, int]:
     return counts
 
 
+# Tables Django empties and fills again (with new ids) when a transactional test flushes.
+FLUSH_RECREATES = ("django_content_type", "auth_permission")
 JSON_TYPES = frozenset({114, 3802})  # PostgreSQL's json and jsonb type oids
 
 
@@ -78,7 +81,8 @@ def _build(tables: list[str], baseline: dict[str, int]) -> _Snapshot:
     before = _baseline_rows(baseline)
     sent = len(mail.outbox) if hasattr(mail, "outbox") else 0
     demo_load()
-    snapshot = _Snapshot(baseline=baseline, baseline_rows=before)
+    snapshot = _Snapshot(baseline=baseline, baseline_rows=before,
+                         baseline_data={table: _read(table) for table in FLUSH_RECREATES})
     for table in tables:
         columns, rows = _read(table)
         old = before.get(table, set())
@@ -90,12 +94,17 @@ def _build(tables: list[str], baseline: dict[str, int]) -> _Snapshot:
     return snapshot
 
 
-def _restore(snapshot: _Snapshot) -> None:
+def _restore(snapshot: _Snapshot, *, content_types_too: bool = False) -> None:
     quote = connection.ops.quote_name
     # One transaction, so foreign keys are checked once all rows are in (transactional tests
     # run without a surrounding transaction).
     with transaction.atomic(), connection.cursor() as cursor:
-        for table, (columns, rows) in snapshot.rows.items():
+        items = list(snapshot.rows.items())
+        if content_types_too:
+            for table in reversed(FLUSH_RECREATES):
+                cursor.execute(f"DELETE FROM {quote(table)}")  # noqa: S608
+            items = list(snapshot.baseline_data.items()) + items
+        for table, (columns, rows) in items:
             names = ", ".join(quote(column) for column in columns)
             marks = ", ".join(["%s"] * len(columns))
             cursor.executemany(
@@ -107,6 +116,10 @@ def _restore(snapshot: _Snapshot) -> None:
 
             for statement in connection.ops.sequence_reset_sql(no_style(), apps.get_models()):
                 cursor.execute(statement)
+    if content_types_too:
+        from django.contrib.contenttypes.models import ContentType
+
+        ContentType.objects.clear_cache()
     if hasattr(mail, "outbox"):
         mail.outbox.extend(copy.deepcopy(snapshot.emails))
 
@@ -126,9 +139,14 @@ def demo_world_rows() -> None:
     if kept is None:
         _snapshot[key] = _build(tables, counts)
         return
-    if counts != kept.baseline or _baseline_rows(counts) != kept.baseline_rows:
-        # The test wrote rows of its own first, or a flush recreated the content types with new
-        # ids: build through the services.
+    if counts != kept.baseline:
+        demo_load()  # the test wrote rows of its own first: build through the services
+        return
+    now = _baseline_rows(counts)
+    changed = {table for table in now if now[table] != kept.baseline_rows.get(table)}
+    if changed and not changed <= set(FLUSH_RECREATES):
         demo_load()
         return
-    _restore(kept)
+    # After a transactional test's flush, Django recreates the content types and permissions,
+    # with new ids: put back the ones the demo's rows refer to.
+    _restore(kept, content_types_too=bool(changed))

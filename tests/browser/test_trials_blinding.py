@@ -44,3 +44,26 @@ def test_blinded_analyst_upload_pages(page, live_server, demo_world, tmp_path, s
     expect(problems).to_contain_text('"fifty" is not a number')
     expect(problems).not_to_contain_text("allocat")
     clean()
+
+
+def test_block_sizes_warning_and_concealment(page, live_server, demo_world) -> None:  # type: ignore[no-untyped-def]
+    from seedbed.trials.models import Trial
+    from seedbed.trials.rules import WARN_PREDICTABLE_BLOCKS, WHY_SMALL
+    from seedbed.trials.selectors import CONCEALED_TEXT
+    from tests.trials.helpers import draft_trial
+
+    draft = draft_trial(demo_world, title="Blocks of two and four", block_sizes="2, 4")
+    running = Trial.objects.get(title="Weekly family-support calls")
+
+    def clean() -> None:
+        violations = axe_violations(page)
+        assert not violations, f"{page.url}\n{describe(violations)}"
+
+    page.goto(f"{live_server.url}/trials/registry/{running.pk}/")
+    expect(page.get_by_text(CONCEALED_TEXT)).to_be_visible()
+    clean()
+    sign_in(page, live_server.url, "lead", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/trials/work/{draft.pk}/")
+    warning = WARN_PREDICTABLE_BLOCKS.format(sizes="2, 4", why=WHY_SMALL, suggested="4, 6, 8")
+    expect(page.locator("#block-warning")).to_contain_text(warning)
+    clean()

@@ -36,13 +36,15 @@ def test_enrolment_follows_the_sequence_in_any_order(trial_world, arrivals) -> N
             assert unit not in first_stratum
             first_stratum[unit] = stratum
     expected = allocation_sequence(arms=["control", "intervention"], seed="invariant-seed-6c1f0a9e2d7b4853",
-                                   length=4, strata=list(STRATA))
+                                   length=4, strata=list(STRATA),
+                                   block_sizes=trial.protocol.block_size_list)
     for stratum in STRATA:
         taken = list(Allocation.objects.filter(trial=trial, stratum=stratum)
                      .exclude(unit_ref="").order_by("position"))
         assert [a.position for a in taken] == list(range(1, len(taken) + 1))
         full = allocation_sequence(arms=["control", "intervention"], seed="invariant-seed-6c1f0a9e2d7b4853",
-                                   length=max(len(taken), 1), strata=[stratum])
+                                   length=max(len(taken), 1), strata=[stratum],
+                                   block_sizes=trial.protocol.block_size_list)
         assert [a.arm for a in taken] == [e.arm for e in full.by_stratum[stratum][: len(taken)]]
         assert expected.by_stratum[stratum][0].arm == full.by_stratum[stratum][0].arm
     assert Allocation.objects.filter(trial=trial).exclude(unit_ref="").count() == len(first_stratum)

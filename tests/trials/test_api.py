@@ -38,7 +38,7 @@ def test_registry_is_public_and_hides_the_seed_until_published(demo_world) -> No
     trial = Trial.objects.get(pk=finished["id"])
     taken = list(Allocation.objects.filter(trial=trial).exclude(unit_ref="").order_by("position"))
     again = allocation_sequence(arms=["control", "intervention"], seed=finished["seed"],
-                                length=len(taken))
+                                length=len(taken), block_sizes=finished["block_sizes"])
     assert [a.arm for a in taken] == [e.arm for e in again.by_stratum[""][: len(taken)]]
 
 

@@ -69,7 +69,8 @@ def test_200_concurrent_enrolments_follow_the_sequence(live_server, trial_world)
     assert enrolled.values("unit_ref").distinct().count() == UNITS
     protocol = trial.protocol
     expected = allocation_sequence(arms=protocol.arm_list, seed="concurrency-seed-8d2b6f0a4c1e9375",
-                                   length=protocol.sample_size_per_arm * 2, strata=strata)
+                                   length=protocol.sample_size_per_arm * 2, strata=strata,
+                                   block_sizes=protocol.block_size_list)
     for stratum in strata:
         taken = list(enrolled.filter(stratum=stratum).order_by("position"))
         assert [a.position for a in taken] == list(range(1, len(taken) + 1))

@@ -70,7 +70,8 @@ def test_registration_freezes_commits_and_generates_the_sequence(trial_world) ->
     protocol = trial.protocol
     expected = allocation_sequence(arms=protocol.arm_list, seed="test-seed-5a0e8c2f6d4b1973",
                                    length=protocol.sample_size_per_arm * 2,
-                                   strata=protocol.strata_list)
+                                   strata=protocol.strata_list,
+                                   block_sizes=protocol.block_size_list)
     for stratum, entries in expected.by_stratum.items():
         stored = list(Allocation.objects.filter(trial=trial, stratum=stratum)
                       .order_by("position").values_list("arm", flat=True))

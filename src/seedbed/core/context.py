@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from seedbed.core.access import external_organisation_of, has_role, is_council_staff
 
@@ -22,12 +22,7 @@ CAPABILITY_PAGES = (
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     items: list[dict[str, Any]] = [{"text": "Home", "href": reverse("core:home")}]
-    # Each capability's landing page, once its app defines an ``index`` URL.
-    for label, url_name in CAPABILITY_PAGES:
-        try:
-            items.append({"text": label, "href": reverse(url_name)})
-        except NoReverseMatch:
-            continue
+    items += [{"text": label, "href": reverse(url_name)} for label, url_name in CAPABILITY_PAGES]
     if user is not None and user.is_authenticated:
         if is_council_staff(user):
             items.append({"text": "Organisations", "href": reverse("accounts:organisations")})

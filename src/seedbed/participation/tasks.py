@@ -1,19 +1,12 @@
-"""Background work: delivering notifications and refreshing themes (django-tasks)."""
+"""Background work: delivering notifications and refreshing themes (django-tasks).
+
+Each task is defined next to the service it runs; this module names them for callers that
+queue work (views, the worker) without reaching into the services package.
+"""
 
 from __future__ import annotations
 
-from django_tasks import task
+from seedbed.participation.services.notifications import notifications_deliver_task
+from seedbed.participation.services.themes import themes_refresh_task
 
-
-@task()
-def notifications_deliver_task() -> int:
-    from seedbed.participation.services import notifications_deliver
-
-    return notifications_deliver()
-
-
-@task()
-def themes_refresh_task() -> int:
-    from seedbed.participation.services import themes_refresh
-
-    return themes_refresh().pk
+__all__ = ["notifications_deliver_task", "themes_refresh_task"]

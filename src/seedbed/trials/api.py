@@ -46,6 +46,9 @@ class RegistryEntryOut(Schema):
     seed: str | None
     stopped_for: str = ""  # harm, benefit, futility, other; empty unless it stopped early
     stopped_at: dt.datetime | None = None
+    # The permuted-block sizes, null until recruitment has ended (they help predict the next
+    # allocation while enrolment goes on).
+    block_sizes: list[int] | None = None
 
 
 class EnrolIn(Schema):
@@ -90,7 +93,8 @@ def _entry(trial) -> dict:  # type: ignore[no-untyped-def]
 
 @router.get("/", response=list[RegistryEntryOut], auth=None, url_name="trials_registry")
 def registry(request: HttpRequest):  # type: ignore[no-untyped-def]
-    """Every registered trial: protocol hash, seed commitment, and the seed once revealed."""
+    """Every registered trial: protocol hash, seed commitment, the seed once revealed and the
+    block sizes once recruitment has ended."""
     return [_entry(t) for t in selectors.trial_registry_list()]
 
 

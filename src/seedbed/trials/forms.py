@@ -117,7 +117,10 @@ class ProtocolForm(TrialForm):
     strata = _line("Strata", required=False,
                    help_text="Stratum labels separated by commas (individual designs); leave empty for none.")
     block_sizes = _line("Block sizes", required=False,
-                        help_text="Permuted block sizes separated by commas, such as 2, 4.")
+                        help_text=("Permuted block sizes separated by commas, each a multiple of the "
+                                   "number of arms; each block's size is drawn at random from "
+                                   "the list. Larger, varied blocks (such as 4, 6, 8 for two "
+                                   "arms) keep the next allocation hard to guess."))
     clusters = _text("Clusters", required=False,
                      help_text="Cluster and stepped-wedge designs: one cluster name per line.")
     steps = forms.IntegerField(label="Steps (stepped wedge)", required=False, min_value=2)

@@ -175,7 +175,9 @@ class Protocol(models.Model):
     randomisation_unit = models.CharField(max_length=100, default="person")
     arms = models.CharField(max_length=200, default="control, intervention")
     strata = models.CharField(max_length=300, blank=True)
-    block_sizes = models.CharField(max_length=50, default="2, 4")
+    # Random permuted-block sizes (``trials.rules.default_block_sizes``: 2, 3 and 4 units per
+    # arm); concealed on the public registry until recruitment ends.
+    block_sizes = models.CharField(max_length=50, default="4, 6, 8")
     clusters = models.TextField(blank=True)
     steps = models.PositiveSmallIntegerField(null=True, blank=True)
     cluster_size = models.PositiveIntegerField(null=True, blank=True)

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 
 from seedbed.accounts.models import Membership, Role, User
 from seedbed.core.access import COUNCIL_KINDS
@@ -32,8 +33,11 @@ from seedbed.trials.models import (
     TrialResult,
 )
 from seedbed.trials.power import describe_power
+from seedbed.trials.rules import CONCEALED_UNTIL_ENDED, parse_block_sizes, recruitment_ended
 
 SUPPRESSED = "fewer than 10"
+CONCEALED_TEXT = ("Concealed until recruitment ends, so that nobody can work out the next "
+                  "allocation")
 # A count hidden only so that a small count beside it cannot be worked out (it may be large).
 SUPPRESSED_SECONDARY = "suppressed to protect other figures"
 
@@ -60,10 +64,14 @@ def probe_workspace_list() -> QuerySet[Probe]:
 
 
 def registry_entry(trial: Trial) -> dict[str, Any]:
-    """What the public registry shows about a trial (the seed only once revealed; why and
-    when it stopped early, if it did, whatever its status now)."""
+    """What the public registry shows about a trial (the seed only once revealed; the block
+    sizes only once recruitment has ended; why and when it stopped early, if it did,
+    whatever its status now)."""
     first = trial.versions.order_by("number").first()
+    registered = (first.content.get("protocol", {}) if first else {})
     return {
+        "block_sizes": (parse_block_sizes(str(registered.get("block_sizes") or ""))
+                        if first and recruitment_ended(trial) else None),
         "id": trial.pk, "title": trial.title, "status": trial.status,
         "organisation": trial.organisation.name, "registered_at": trial.registered_at,
         "protocol_hash": first.content_hash if first else "",
@@ -79,11 +87,14 @@ def field_label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def _flatten(content: dict[str, Any]) -> dict[str, str]:
+def _flatten(content: dict[str, Any], *, conceal: bool) -> dict[str, str]:
     out: dict[str, str] = {"Title": str(content.get("title", ""))}
     for name, value in content.get("protocol", {}).items():
         if name in ("power_calculation",):
             out["Power calculation"] = describe_power(value or {})
+            continue
+        if conceal and name in CONCEALED_UNTIL_ENDED:
+            out[field_label(name)] = CONCEALED_TEXT
             continue
         out[field_label(name)] = "" if value is None else str(value)
     out["Harm outcomes"] = "; ".join(
@@ -95,11 +106,14 @@ def _flatten(content: dict[str, Any]) -> dict[str, str]:
 
 
 def version_comparison(trial: Trial) -> dict[str, Any]:
-    """The registered version and the latest one side by side, changed fields marked."""
+    """The registered version and the latest one side by side, changed fields marked (what
+    would help predict allocations concealed until recruitment ends)."""
     versions = list(trial.versions.order_by("number"))
     if not versions:
         return {"versions": [], "rows": []}
-    first, latest = _flatten(versions[0].content), _flatten(versions[-1].content)
+    conceal = not recruitment_ended(trial)
+    first = _flatten(versions[0].content, conceal=conceal)
+    latest = _flatten(versions[-1].content, conceal=conceal)
     rows = [
         {"field": name, "registered": first.get(name, ""), "latest": latest.get(name, ""),
          "changed": first.get(name, "") != latest.get(name, "")}
@@ -109,7 +123,10 @@ def version_comparison(trial: Trial) -> dict[str, Any]:
 
 
 def registered_protocol_rows(version: ProtocolVersion) -> list[tuple[str, str]]:
-    return [(k, v) for k, v in _flatten(version.content).items() if v]
+    """The registered protocol for the public registry (block sizes concealed until
+    recruitment ends: ``rules.CONCEALED_UNTIL_ENDED``)."""
+    conceal = not recruitment_ended(version.trial)
+    return [(k, v) for k, v in _flatten(version.content, conceal=conceal).items() if v]
 
 
 def enrolment_list(*, trial: Trial, organisation_ids: set[int] | frozenset[int]) -> QuerySet[Allocation]:
@@ -250,7 +267,7 @@ def trial_result_summary(trial: Trial) -> dict[str, Any] | None:
         "lessons": result.lessons,
         "published_at": result.published_at,
         "organisation_id": trial.organisation_id,
-        "registry_path": f"/trials/registry/{trial.pk}/",
+        "registry_path": reverse("trials:registry_trial", args=[trial.pk]),
     }
 
 
@@ -267,7 +284,7 @@ def probe_result_summary(probe: Probe) -> dict[str, Any] | None:
             theory_of_change=True, measured_change=True, comparison=COMPARISON_NONE
         ).level,
         "published_at": probe.published_at, "organisation_id": probe.organisation_id,
-        "registry_path": f"/trials/registry/probes/{probe.pk}/",
+        "registry_path": reverse("trials:registry_probe", args=[probe.pk]),
     }
 
 
@@ -373,3 +390,13 @@ def trial_status_label(trial: Trial) -> str:
         text = trial.get_stopped_for_display()
         return f"{text} · result published" if trial.status == Trial.Status.PUBLISHED else text
     return trial.get_status_display()
+
+
+def probe_linkable_list() -> QuerySet[Probe]:
+    """Probes an innovation may link to, newest first."""
+    return Probe.objects.order_by("-id")
+
+
+def trial_linkable_list() -> QuerySet[Trial]:
+    """Trials an innovation may link to, newest first."""
+    return Trial.objects.order_by("-id")

@@ -26,6 +26,8 @@ from django.utils import timezone
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
 from seedbed.participation.models import Contribution, EmailToken, Kind, Notification
+from seedbed.participation.services.notifications import notifications_deliver_task
+from seedbed.participation.services.themes import themes_refresh_soon
 
 TOKEN_MAX_AGE = 24 * 60 * 60
 EMAIL_MAX = 254
@@ -143,8 +145,6 @@ def _queue(*, email: str, contribution: Contribution | None, subject: str, body:
         email=email, contribution=contribution, subject=subject, body=body, immediate=True,
         created_at=timezone.now(),
     )
-    from seedbed.participation.tasks import notifications_deliver_task
-
     transaction.on_commit(notifications_deliver_task.enqueue)
 
 
@@ -188,8 +188,6 @@ def email_confirm(*, token: str) -> Contribution:
             audit_append(action="participation.email_confirm", actor=None, obj=contribution,
                          data={"kind": contribution.kind})
     if contribution.kind == Kind.NEED:
-        from seedbed.participation.services.themes import themes_refresh_soon
-
         transaction.on_commit(themes_refresh_soon)
     return contribution
 

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks import task
 
 from seedbed.participation.delivery import DeliveryError, email_send, site_url
 from seedbed.participation.models import Contribution, Follow, Notification
@@ -49,8 +50,6 @@ def notify_change(*, contribution: Contribution, subject: str, body: str, actor:
                           immediate=False, created_at=now) for uid in followers]
     Notification.objects.bulk_create(rows)
     if any(row.immediate for row in rows):
-        from seedbed.participation.tasks import notifications_deliver_task
-
         transaction.on_commit(notifications_deliver_task.enqueue)
     return len(rows)
 
@@ -88,6 +87,12 @@ def notifications_deliver() -> int:
         _deliver([row], subject=row.subject, body=row.body)
         sent += 1
     return sent
+
+
+@task()
+def notifications_deliver_task() -> int:
+    """``notifications_deliver`` in the background (queued after the change commits)."""
+    return notifications_deliver()
 
 
 def notification_digest_send(*, now: dt.datetime | None = None) -> int:

@@ -30,6 +30,7 @@ from seedbed.trials.models import (
     Trial,
 )
 from seedbed.trials.power import compute_power
+from seedbed.trials.rules import block_size_warning, default_block_sizes
 
 ERROR_REQUIRED = "Enter the {label} before registering"
 ERROR_NO_SAFETY_LEAD = "Name a safety lead before registering"
@@ -38,7 +39,10 @@ ERROR_NO_STOPPING_RULE = "Add at least one stopping rule before registering"
 ERROR_NOT_DRAFT = "This trial is already registered: change it through an amendment"
 ERROR_NOT_REGISTERED = "Only a registered trial can be amended"
 ERROR_ARMS = "Give at least two different arm names, separated by commas"
-ERROR_BLOCKS = "Block sizes must be multiples of the number of arms, such as 2, 4"
+ERROR_BLOCKS = (
+    "Block sizes must be multiples of the number of arms, such as 4, 6, 8 for two arms "
+    "(random sizes from the list keep the next allocation hard to guess)"
+)
 ERROR_CLUSTERS = "List at least two clusters per arm, one per line"
 ERROR_REASON = "Give the reason for the amendment"
 ERROR_FROZEN_FIELD = "{label} fixes the allocation sequence and cannot be amended"
@@ -162,6 +166,18 @@ def cluster_shortfall(values: dict[str, Any], calc: dict[str, Any]) -> str:
                                       target=float(calc.get("power") or 0.8), power=power)
 
 
+def _scaled_default_blocks(protocol: Protocol, changes: dict[str, Any]) -> dict[str, Any]:
+    """With the default block sizes left as they were, a change in the number of arms scales
+    them (4, 6, 8 for two arms; 6, 9, 12 for three): ``rules.default_block_sizes``."""
+    if "arms" not in changes or changes.get("block_sizes"):
+        return changes
+    before = len(protocol.arm_list)
+    after = len([a for a in str(changes["arms"]).split(",") if a.strip()])
+    if protocol.block_sizes.replace(" ", "") != default_block_sizes(before).replace(" ", ""):
+        return changes
+    return {**changes, "block_sizes": default_block_sizes(after)}
+
+
 def protocol_update(*, actor: User, trial: Trial, changes: dict[str, Any]) -> Protocol:
     """Save changes to a draft protocol and recompute its sample size (power calculation).
 
@@ -173,6 +189,7 @@ def protocol_update(*, actor: User, trial: Trial, changes: dict[str, Any]) -> Pr
     unknown = set(changes) - set(PROTOCOL_FIELDS) - {"title"}
     if unknown:
         raise ValueError(f"not protocol fields: {sorted(unknown)}")
+    changes = _scaled_default_blocks(protocol, changes)
     values = {name: getattr(protocol, name) for name in PROTOCOL_FIELDS}
     values.update({k: v for k, v in changes.items() if k != "title"})
     problems = _check_design(values)
@@ -226,8 +243,19 @@ def harm_outcome_add(
     return harm
 
 
+def _concealment_salt(trial: Trial) -> str:
+    """128 random bits in every frozen version of a trial's protocol (drawn at registration,
+    kept by amendments). Its hash is public while the block sizes are not: without the salt
+    anyone could rebuild the content from the registry page and try the few likely block
+    sizes until the hash matched."""
+    first = trial.versions.order_by("number").first()
+    salt = first.content.get("salt") if first is not None else None
+    return str(salt) if salt else secrets.token_hex(16)
+
+
 def protocol_content(trial: Trial) -> dict[str, Any]:
-    """The protocol as registered content: every field, harms, stopping rules, safety lead."""
+    """The protocol as registered content: every field, harms, stopping rules, safety lead,
+    and a random salt (``_concealment_salt``)."""
     protocol = trial.protocol
     fields = {name: getattr(protocol, name) for name in PROTOCOL_FIELDS}
     # Dates (the stepped-wedge period schedule) are frozen as ISO text.
@@ -243,6 +271,7 @@ def protocol_content(trial: Trial) -> dict[str, Any]:
             for h in trial.harm_outcomes.all()
         ],
         "stopping_rules": [r.rule for r in trial.stopping_rules.all()],
+        "salt": _concealment_salt(trial),
     }
 
 
@@ -351,11 +380,21 @@ def trial_register(*, actor: User, trial: Trial, seed: str | None = None) -> Tri
         trial.save(update_fields=["seed", "seed_commitment", "registered_at", "status"])
         slots = _sequence_slots(trial, trial.seed)
         Allocation.objects.bulk_create(slots, batch_size=500)
+        blocks = registration_block_warning(protocol)
         audit_append(action="trials.trial_register", actor=actor, obj=trial,
                      data={"protocol_hash": digest, "version": version.number,
                            "seed_commitment": trial.seed_commitment, "slots": len(slots),
-                           **({"warning": shortfall} if shortfall else {})})
+                           **({"warning": shortfall} if shortfall else {}),
+                           **({"block_warning": blocks} if blocks else {})})
     return trial
+
+
+def registration_block_warning(protocol: Protocol) -> str:
+    """The warning on predictable permuted blocks for this protocol ("" if none, and for a
+    stepped wedge, whose schedule is not drawn in blocks)."""
+    if protocol.design == Design.STEPPED_WEDGE:
+        return ""
+    return block_size_warning(block_sizes=protocol.block_size_list, arms=len(protocol.arm_list))
 
 
 def protocol_amend(*, actor: User, trial: Trial, changes: dict[str, Any], reason: str) -> ProtocolVersion:

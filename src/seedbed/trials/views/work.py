@@ -132,8 +132,10 @@ def _act(request: HttpRequest, trial: Trial, action: str, f: dict[str, Any]) -> 
         safeguards.risk_item_add(actor=user, trial=trial, **f["risk_form"].cleaned_data)  # type: ignore[arg-type]
         return "Risk added to the register."
     if action == "register":
-        protocols.trial_register(actor=user, trial=trial)  # type: ignore[arg-type]
-        return "Trial registered: the protocol is frozen and the seed commitment is published."
+        trial = protocols.trial_register(actor=user, trial=trial)  # type: ignore[arg-type]
+        warning = protocols.registration_block_warning(trial.protocol)
+        return ("Trial registered: the protocol is frozen and the seed commitment is published. "
+                + warning).strip()
     if action == "close":
         protocols.trial_close(actor=user, trial=trial)  # type: ignore[arg-type]
         return "Recruitment closed."
@@ -173,6 +175,7 @@ def manage(request: HttpRequest, trial_id: int) -> HttpResponse:
         "datasets": trial.datasets.all()[:5],
         "result": getattr(trial, "result", None),
         "versions": trial.versions.all(),
+        "block_warning": protocols.registration_block_warning(trial.protocol) if trial.is_draft else "",
     })
 
 
