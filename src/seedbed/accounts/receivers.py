@@ -15,8 +15,7 @@ from seedbed.accounts.lockout import signin_pause_clear
 from seedbed.accounts.models import User
 from seedbed.accounts.services import TokenRevokeReason, api_token_revoke_all
 
-
-STORED_PASSWORD = "_seedbed_stored_password"
+STORED_PASSWORD = "_seedbed_stored_password"  # noqa: S105 (an attribute name, not a password)
 
 
 def remember_stored_password(
