@@ -94,3 +94,51 @@ def test_no_ballot_or_choice_column_can_be_joined_to_a_person() -> None:
         kinds = {f.get_internal_type() for f in model._meta.concrete_fields}
         assert not kinds & {"DateTimeField", "DateField", "TimeField"}, model
         assert model._meta.pk.get_internal_type() == "BigIntegerField" and model._meta.pk.default is not None
+
+
+def _system_column(table: str, column: str, where: str, params: list) -> dict[int, str]:  # type: ignore[type-arg]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, {column}::text FROM {table} WHERE {where}", params)  # noqa: S608
+        return dict(cursor.fetchall())
+
+
+def _sort_key(column: str, text: str) -> tuple[int, ...]:
+    if column == "ctid":
+        page, item = text.strip("()").split(",")
+        return int(page), int(item)
+    return (int(text),)
+
+
+def _paired_by_system_column(pb_round, truth, column: str) -> bool:  # type: ignore[no-untyped-def]
+    """Whether sorting marks and ballots by a PostgreSQL system column pairs each voter with
+    their ballot (ties broken by the random id)."""
+    marks = _system_column("funding_pbvotermark", column, "round_id = %s", [pb_round.pk])
+    ballots = _system_column("funding_pbballot", column, "round_id = %s", [pb_round.pk])
+    by_voter = {m.pk: m.voter_id for m in PbVoterMark.objects.filter(round=pb_round)}
+    contents = {b.pk: frozenset(c.project_id for c in b.choices.all()) for b in PbBallot.objects.filter(round=pb_round)}
+    mark_order = sorted(marks, key=lambda pk: (_sort_key(column, marks[pk]), pk))
+    ballot_order = sorted(ballots, key=lambda pk: (_sort_key(column, ballots[pk]), pk))
+    return [truth[by_voter[m]] for m in mark_order] == [contents[b] for b in ballot_order]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_after_the_count_no_ballot_pairs_with_a_mark_by_transaction_or_place_in_the_table(big_world) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    """PostgreSQL stamps each row with the transaction that wrote it (``xmin``) and keeps rows
+    in the order written (``ctid``): a vote's mark and ballot are written together, so sorting
+    by either pairs them. The count rewrites the round's ballot box in one transaction, in a
+    shuffled order, so the record that stays pairs nothing (chance 1 in 8! of a coincidence)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL system columns")
+    pb_round, projects = make_round(big_world)
+    truth = _vote_all(big_world, pb_round, projects)
+    assert _paired_by_system_column(pb_round, truth, "xmin") and _paired_by_system_column(pb_round, truth, "ctid")
+    before = sorted(sorted(c.project_id for c in b.choices.all()) for b in PbBallot.objects.filter(round=pb_round))
+    pb.pb_count(pb_round=pb_round, actor=big_world["users"]["lead"])
+    assert not _paired_by_system_column(pb_round, truth, "xmin")
+    assert not _paired_by_system_column(pb_round, truth, "ctid")
+    ballots = _system_column("funding_pbballot", "xmin", "round_id = %s", [pb_round.pk])
+    choices = _system_column("funding_pbchoice", "xmin",
+                             "ballot_id IN (SELECT id FROM funding_pbballot WHERE round_id = %s)", [pb_round.pk])
+    assert len(set(ballots.values()) | set(choices.values())) == 1
+    assert sorted(sorted(c.project_id for c in b.choices.all()) for b in PbBallot.objects.filter(round=pb_round)) == before

@@ -20,6 +20,7 @@ from seedbed.funding.models import (
     PitchSlot,
     Review,
 )
+from seedbed.portfolio.services.innovation import innovation_for_record
 
 # A score set this many points (out of 100) from the mean of the others is flagged.
 OUTLIER_POINTS = Decimal(20)
@@ -194,8 +195,6 @@ def pb_awards(*, pb_round: PbRound) -> list[Award]:
 
 def award_innovation(*, award: Award) -> Any:
     """The portfolio innovation this award funds, if any (a read of the portfolio's links)."""
-    from seedbed.portfolio.services.innovation import innovation_for_record
-
     return innovation_for_record(award)
 
 

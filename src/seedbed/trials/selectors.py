@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 
 from seedbed.accounts.models import Membership, Role, User
 from seedbed.core.access import COUNCIL_KINDS
@@ -266,7 +267,7 @@ def trial_result_summary(trial: Trial) -> dict[str, Any] | None:
         "lessons": result.lessons,
         "published_at": result.published_at,
         "organisation_id": trial.organisation_id,
-        "registry_path": f"/trials/registry/{trial.pk}/",
+        "registry_path": reverse("trials:registry_trial", args=[trial.pk]),
     }
 
 
@@ -283,7 +284,7 @@ def probe_result_summary(probe: Probe) -> dict[str, Any] | None:
             theory_of_change=True, measured_change=True, comparison=COMPARISON_NONE
         ).level,
         "published_at": probe.published_at, "organisation_id": probe.organisation_id,
-        "registry_path": f"/trials/registry/probes/{probe.pk}/",
+        "registry_path": reverse("trials:registry_probe", args=[probe.pk]),
     }
 
 
