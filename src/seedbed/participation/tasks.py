@@ -1,15 +1,9 @@
-"""Background work: delivering notifications and refreshing themes (django-tasks)."""
+"""Background work: refreshing themes (django-tasks). Notifications are core's
+(``seedbed.core.tasks``)."""
 
 from __future__ import annotations
 
 from django_tasks import task
-
-
-@task()
-def notifications_deliver_task() -> int:
-    from seedbed.participation.services import notifications_deliver
-
-    return notifications_deliver()
 
 
 @task()

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from seedbed.core.errors import ValidationProblem
 from seedbed.participation import selectors, services
-from seedbed.participation.delivery import site_url
+from seedbed.core.delivery import site_url
 from seedbed.participation.forms import EmailAccessForm, EmailEraseForm, add_problems
 from seedbed.participation.limits import (
     email_key,
