@@ -236,6 +236,17 @@ TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
 
+# --- the shared cache (rate limits and debouncing; seedbed.core.cache) ----------------------
+# Every web process must see the same counts: Redis when SEEDBED_REDIS_URL is set (it needs
+# the redis package), otherwise the database's own cache table (made by `migrate`).
+CACHES: dict[str, dict[str, Any]]
+if env_str("SEEDBED_REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": env_str("SEEDBED_REDIS_URL")}}
+else:
+    CACHES = {"default": {"BACKEND": "seedbed.core.cache.DatabaseCache", "LOCATION": "seedbed_cache",
+                          "OPTIONS": {"MAX_ENTRIES": 50000}}}
+
 # --- background work ------------------------------------------------------------------------
 TASKS = {
     "default": {

@@ -1,0 +1,108 @@
+"""Find the forms a page offers, as a browser would: parse the HTML, keep what it would send.
+
+The injection walk reads every page in the access table as a persona allowed to open it and
+fills every form it finds, so a new form or a new text field is covered without a list to
+keep up to date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+# Inputs a person types free text into.
+TEXT_TYPES = frozenset({"text", "search", "email", "url", "tel", ""})
+
+
+@dataclass
+class FoundForm:
+    action: str
+    fields: dict[str, list[str]] = field(default_factory=dict)  # name -> values a browser sends
+    text_fields: list[str] = field(default_factory=list)
+    has_file: bool = False
+
+    def data(self, text: dict[str, str]) -> dict[str, Any]:
+        """What a browser would send, with ``text`` typed into the named text fields."""
+        out: dict[str, Any] = {name: list(values) for name, values in self.fields.items()}
+        for name, value in text.items():
+            out[name] = value
+        return out
+
+
+class _FormParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[FoundForm] = []
+        self._form: FoundForm | None = None
+        self._textarea: str | None = None
+        self._select: str | None = None
+        self._select_first: str | None = None
+        self._select_chosen = False
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            if a.get("method", "get").lower() == "post":
+                self._form = FoundForm(action=a.get("action", ""))
+            return
+        form = self._form
+        if form is None:
+            return
+        name = a.get("name", "")
+        if tag == "input" and name:
+            kind = a.get("type", "").lower()
+            if kind == "file":
+                form.has_file = True
+            elif kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    form.fields.setdefault(name, []).append(a.get("value", "on"))
+                elif kind == "radio" and name not in form.fields:
+                    form.fields[name] = [a.get("value", "")]
+                elif kind == "radio":
+                    pass
+            elif kind in ("submit", "button", "image", "reset"):
+                pass
+            else:
+                form.fields[name] = [a.get("value", "")]
+                if kind in TEXT_TYPES and name != "csrfmiddlewaretoken":
+                    form.text_fields.append(name)
+        elif tag == "textarea" and name:
+            self._textarea, self._text = name, []
+        elif tag == "select" and name:
+            self._select, self._select_first, self._select_chosen = name, None, False
+        elif tag == "option" and self._select:
+            value = a.get("value", "")
+            if self._select_first is None and value:
+                self._select_first = value
+            if "selected" in a:
+                form.fields.setdefault(self._select, []).append(value)
+                self._select_chosen = True
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        form = self._form
+        if form is None:
+            return
+        if tag == "textarea" and self._textarea is not None:
+            form.fields[self._textarea] = ["".join(self._text).lstrip("\n")]
+            form.text_fields.append(self._textarea)
+            self._textarea = None
+        elif tag == "select" and self._select is not None:
+            if not self._select_chosen and self._select_first is not None:
+                form.fields[self._select] = [self._select_first]
+            self._select = None
+        elif tag == "form":
+            self.forms.append(form)
+            self._form = None
+
+
+def forms_in(html: str) -> list[FoundForm]:
+    """The POST forms in ``html``, each with what a browser would send unchanged."""
+    parser = _FormParser()
+    parser.feed(html)
+    return parser.forms

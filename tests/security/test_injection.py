@@ -1,0 +1,280 @@
+"""Hostile text in every text field of every form, API body and stored record.
+
+Three walks, none with a list of fields to keep up to date:
+
+1. every form on every page in the access table, found by reading the page as each persona
+   allowed to open it, is sent with the injection corpus in all its text fields (inside a
+   savepoint that is rolled back);
+2. every API action with a text field in its body gets the same;
+3. every free-text column of every model is overwritten with markup and a template
+   expression, and every page is read as several personas.
+
+Each answer must be a clear answer (no server error), show the text escaped (no live
+``<script>`` or ``onerror=``) and never evaluated (``{{7*7}}`` never becomes 49); text that
+is saved is saved as typed; a NUL byte is refused and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from django.apps import apps
+from django.db import connection, models, transaction
+from django.test import Client
+from django.urls import reverse
+
+from tests.core.access_table import ACCESS_TABLE, expected_status
+from tests.security.conftest import Unchanged, clear_caches
+from tests.security.forms_found import FoundForm, forms_in
+from tests.security.post_rules import API_BODIES, POST_RULES, ROLES
+
+# One string carrying markup, an attribute break-out, SQL and template syntax.
+MARKUP = "SBX\"><script>alert(1)</script><img src=x onerror=alert(2)>' OR 1=1 -- SBX{{7*7}}SBX {% debug %}"
+FORMULAS = ('=HYPERLINK("https://evil.example/?x","Click")', "+1+1", "-1+1", "@SUM(A1:A2)",
+            "\t=1+1", "\r=1+1", "'; DROP TABLE accounts_user; --")
+UNICODE = ("\u202egnp.exe", "p\u0430ypal", "\uff53\uff43\uff52\uff49\uff50\uff54", "a\u200bb", "\U0001f600 Zoë")
+LONG = "A" * 100_000
+NUL = "before\x00after"
+
+# What must never reach a page: live markup, an evaluated expression, the debug tag's output.
+LIVE = ("<script>alert(1)</script>", "<img src=x onerror=alert(2)>", "SBX49SBX", "'True': True")
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+EVALUATED = re.compile(r"SBX\s*49\s*SBX")
+
+# Try pages as these personas, most specific first; forms already seen are not sent again.
+PERSONAS = ("lead", "analyst", "admin", "frontline", "safety", "panel", "provider", "resident", "anonymous")
+# Forms sent elsewhere in the suite or that end the session.
+SKIP_ACTIONS = ("/sign-out/",)
+
+
+def _live_in(html: str) -> list[str]:
+    found = [marker for marker in LIVE if marker in html]
+    if EVALUATED.search(html):
+        found.append("an evaluated {{7*7}}")
+    return found
+
+
+@dataclass
+class PageForm:
+    page: str
+    role: str
+    form: FoundForm
+    url: str
+
+
+def _page_forms(world: dict[str, Any], signed_in: Any) -> list[PageForm]:
+    found: list[PageForm] = []
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    clients = {role: signed_in(role) for role in PERSONAS}
+    for name, (audience, kwargs) in sorted(ACCESS_TABLE.items()):
+        if name.startswith("admin:") or name.startswith("api"):
+            continue
+        url = reverse(name, kwargs=kwargs(world))
+        for role in PERSONAS:
+            if expected_status(audience, role) != 200:
+                continue
+            response = clients[role].get(url)
+            if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+                continue
+            for form in forms_in(response.content.decode()):
+                action = form.action or url
+                if not form.text_fields or action.startswith(SKIP_ACTIONS):
+                    continue
+                key = (action, tuple(sorted(form.fields)))
+                if key in seen:
+                    continue
+                seen.add(key)
+                found.append(PageForm(name, role, form, action))
+    return found
+
+
+def _stored_values(marker: str) -> list[str]:
+    """Every stored text value containing ``marker``, from every table."""
+    values = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            for row in cursor.fetchall():
+                values += [v for v in row if isinstance(v, str) and marker in v]
+    return values
+
+
+def _send(client: Client, target: PageForm, text: dict[str, str]) -> Any:
+    """Send the form as a browser would: URL-encoded, or multipart when it takes a file."""
+    clear_caches()
+    data = target.form.data(text)
+    if target.form.has_file:
+        return client.post(target.url, data=data, follow=True)
+    return client.post(target.url, data=urlencode(data, doseq=True),
+                       content_type="application/x-www-form-urlencoded", follow=True)
+
+
+def test_injection_corpus_in_every_form(world, signed_in) -> None:  # type: ignore[no-untyped-def]
+    targets = _page_forms(world, signed_in)
+    assert len(targets) >= 25, f"found only {len(targets)} forms with text fields: is the walk reading pages?"
+    clients = {role: signed_in(role) for role in PERSONAS}
+    failures: list[str] = []
+    saved_forms = 0
+    for target in targets:
+        client, fields = clients[target.role], target.form.text_fields
+        where = f"{target.page} form to {target.url} as {target.role}"
+        rounds = {
+            "markup": dict.fromkeys(fields, MARKUP),
+            "formulas": {f: FORMULAS[i % len(FORMULAS)] for i, f in enumerate(fields)},
+            "unicode": {f: UNICODE[i % len(UNICODE)] for i, f in enumerate(fields)},
+            "long": dict.fromkeys(fields, LONG),
+        }
+        for label, text in rounds.items():
+            cookies = client.cookies.__class__(client.cookies)
+            sid = transaction.savepoint()
+            try:
+                response = _send(client, target, text)
+                if response.status_code >= 500:
+                    failures.append(f"{where}: {label} text gave {response.status_code}")
+                    continue
+                html = response.content.decode(errors="replace")
+                if live := _live_in(html):
+                    failures.append(f"{where}: {label} text shown live: {live}")
+                if label == "markup" and response.redirect_chain:
+                    stored = _stored_values("SBX{{7*7}}SBX")
+                    if stored:
+                        saved_forms += 1
+                        if not any(MARKUP in value or value in MARKUP for value in stored):
+                            failures.append(f"{where}: saved, but not as typed: {stored[:2]!r}")
+            finally:
+                transaction.savepoint_rollback(sid)
+                client.cookies = cookies
+        # A NUL byte is refused (before any view runs, unless the form takes a file: then the
+        # form refuses it), and nothing changes.
+        unchanged = Unchanged()
+        response = _send(client, target, dict.fromkeys(fields, NUL))
+        changed = unchanged.changes()
+        if changed or response.status_code >= 500 or (
+                response.status_code != 400 and not target.form.has_file):
+            failures.append(f"{where}: a NUL byte gave {response.status_code}, changed {changed}")
+    assert not failures, "\n".join(failures)
+    assert saved_forms >= 10, f"only {saved_forms} forms saved the markup: are the forms filled in right?"
+
+
+def _api_text_fields() -> dict[str, list[str]]:
+    """API actions and the text fields of their JSON bodies, read from the API itself."""
+    from seedbed.api.api import api
+
+    found: dict[str, list[str]] = {}
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                if not set(operation.methods) - {"GET"}:
+                    continue
+                for model in operation.models:
+                    schema = model.model_json_schema()
+                    if schema.get("title") != "BodyParams":
+                        continue
+                    props = schema.get("properties", {})
+                    body = next(iter(props.values()), {}) if len(props) == 1 else None
+                    ref = (body or {}).get("$ref", "")
+                    if ref:
+                        props = schema.get("$defs", {}).get(ref.split("/")[-1], {}).get("properties", {})
+                    texts = [n for n, p in props.items() if p.get("type") == "string" and "format" not in p]
+                    if texts:
+                        found.setdefault(f"api:{path_view.url_name}", []).extend(texts)
+    return found
+
+
+def test_injection_corpus_in_every_api_body(world, signed_in) -> None:  # type: ignore[no-untyped-def]
+    actions = _api_text_fields()
+    assert actions, "no API action with a text field found: is the API read right?"
+    failures = []
+    for name, fields in sorted(actions.items()):
+        assert name in POST_RULES, f"{name}: no rule in tests/security/post_rules.py"
+        allowed, kwargs = POST_RULES[name]
+        role = sorted(allowed)[0]
+        client = signed_in(role)
+        url = reverse(name, kwargs=kwargs(world))
+        base = API_BODIES[name](world) if name in API_BODIES else {}
+        for label, value in (("markup", MARKUP), ("formula", FORMULAS[0]), ("unicode", UNICODE[0]),
+                             ("long", LONG), ("nul", NUL)):
+            for field_name in fields:
+                sid = transaction.savepoint()
+                try:
+                    clear_caches()
+                    response = client.post(url, data=json.dumps({**base, field_name: value}),
+                                           content_type="application/json")
+                    if response.status_code >= 500 or "json" not in response.get("Content-Type", ""):
+                        failures.append(f"{name}.{field_name} {label}: {response.status_code}")
+                    elif label == "nul" and response.status_code != 400:
+                        failures.append(f"{name}.{field_name}: a NUL byte gave {response.status_code}")
+                    elif response.status_code in (200, 201) and label == "markup":
+                        if MARKUP not in _stored_values("SBX{{7*7}}SBX"):
+                            failures.append(f"{name}.{field_name}: accepted but not stored as sent")
+                    elif response.status_code == 422:
+                        problems = response.json().get("problems", {})
+                        if not problems:
+                            failures.append(f"{name}.{field_name} {label}: refused without naming a field")
+                finally:
+                    transaction.savepoint_rollback(sid)
+    assert not failures, "\n".join(failures)
+
+
+# Text columns the markup is not written into: identifiers, hashes, codes and JSON-like text
+# that pages read as data rather than show.
+NOT_SHOWN_AS_TEXT = re.compile(
+    r"(^|_)(password|hash|digest|mac|key|token|seed|slug|reference|ref|code|kind|status|role|"
+    r"username|email|url|link|path|file|filename|content_type|uuid|idempotency|prefix|sha|"
+    r"lookup|format|rule|spending|outcome_kind|arm|arms|stratum|cluster|design|unit)$|_id$"
+)
+
+
+def _seed_markup() -> int:
+    """Write MARKUP into every free-text column (no choices, not unique, not an identifier)."""
+    written = 0
+    for model in apps.get_models():
+        # The audit log and its checkpoints are append-only (the database refuses updates).
+        if not model.__module__.startswith("seedbed.") or model._meta.db_table.startswith("core_audit"):
+            continue
+        names = [
+            f.name for f in model._meta.concrete_fields
+            if isinstance(f, models.CharField | models.TextField) and not f.choices and not f.unique
+            and not NOT_SHOWN_AS_TEXT.search(f.name) and (f.max_length is None or f.max_length >= len(MARKUP))
+        ]
+        if names and model.objects.exists():
+            model.objects.update(**dict.fromkeys(names, MARKUP))
+            written += len(names)
+    return written
+
+
+@pytest.mark.parametrize("roles", [("anonymous", "resident", "provider"), ("lead", "admin", "analyst"),
+                                   ("frontline", "panel", "safety")])
+def test_stored_markup_is_shown_escaped_on_every_page(roles, world, signed_in) -> None:  # type: ignore[no-untyped-def]
+    # The walk's URLs are found by title, so they are worked out before titles change.
+    urls = {name: reverse(name, kwargs=kwargs(world)) for name, (_a, kwargs) in ACCESS_TABLE.items()}
+    written = _seed_markup()
+    assert written >= 40, f"markup written into only {written} columns"
+    failures = []
+    pages = shown = 0
+    for role in roles:
+        client = signed_in(role)
+        for name, (audience, _kwargs) in sorted(ACCESS_TABLE.items()):
+            if expected_status(audience, role) != 200:
+                continue
+            response = client.get(urls[name])
+            if response.status_code >= 500:
+                failures.append(f"{name} as {role}: {response.status_code}")
+                continue
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            text = body.decode(errors="replace")
+            pages += 1
+            shown += ESCAPED in text
+            if "html" in response.get("Content-Type", "") and (live := _live_in(text)):
+                failures.append(f"{name} as {role}: stored text shown live: {live}")
+    assert pages > 60
+    assert shown > 20, f"the stored markup was shown (escaped) on only {shown} pages"
+    assert not failures, "\n".join(failures)
+
+
+assert set(PERSONAS) == set(ROLES)
