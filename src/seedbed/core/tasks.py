@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
-from django_tasks import default_task_backend, task
+from django_tasks import task
 
 # After a failed delivery, try again this much later (when the task backend can defer).
 RETRY_AFTER = dt.timedelta(minutes=5)
@@ -20,6 +20,6 @@ def notifications_deliver_task() -> int:
     from seedbed.core.notifications import notifications_deliver, notifications_retry_due
 
     sent = notifications_deliver()
-    if notifications_retry_due() and default_task_backend.supports_defer:
+    if notifications_retry_due() and notifications_deliver_task.get_backend().supports_defer:
         notifications_deliver_task.using(run_after=timezone.now() + RETRY_AFTER).enqueue()
     return sent

@@ -9,13 +9,12 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from seedbed.core.models import Notification
-
 from seedbed.participation.models import (
+    OUTBOX_APP,
     Comment,
     Contribution,
     Follow,
     Kind,
-    OUTBOX_APP,
     Report,
     Status,
     StatusChange,

@@ -92,11 +92,6 @@ class Probe(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # Messages about it (serious events, boundary crossings) in the core outbox.
-    notifications = GenericRelation(
-        "core.Notification", content_type_field="about_type", object_id_field="about_id",
-        related_query_name="trial",
-    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -142,6 +137,11 @@ class Trial(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Messages about it (serious events, boundary crossings) in the core outbox.
+    notifications = GenericRelation(
+        "core.Notification", content_type_field="about_type", object_id_field="about_id",
+        related_query_name="trial",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from seedbed.accounts.models import User
+from seedbed.core.models import Notification
 from seedbed.stats.monitoring import (
     RECOMMEND_CONSIDER_FUTILITY,
     RECOMMEND_STOP_BENEFIT,
@@ -25,7 +26,6 @@ from seedbed.trials.harm_data import (
     planned_look_rates,
     stepped_wedge_information,
 )
-from seedbed.core.models import Notification
 from seedbed.trials.models import (
     NOTIFICATION_APP,
     Design,
