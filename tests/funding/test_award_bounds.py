@@ -12,10 +12,12 @@ from django.urls import reverse
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.models import AuditEntry
 from seedbed.funding.models import Award, AwardException, Call, Decision, Fund
-from seedbed.funding.services.reviews import (
+from seedbed.funding.services.awards import (
     ERROR_AWARD_EXCEPTION_OWN,
     ERROR_AWARD_OVER_MAXIMUM,
     ERROR_AWARD_OVER_REQUEST,
+)
+from seedbed.funding.services.reviews import (
     ERROR_EXCEPTION_AMOUNT,
     ERROR_EXCEPTION_MANAGER,
     ERROR_EXCEPTION_REASON,

@@ -36,9 +36,9 @@ def test_the_case_is_harmful_and_stopped_with_the_trials_own_evidence(case) -> N
     assert case.evidence_level == trial.result.evidence_level == 2
     assert any("stopped early for harm" in r for r in case.evidence_reasons)
     assert not any(r.startswith("level 3:") for r in case.evidence_reasons)
-    # 24 of 44 on monthly visits and 10 of 46 on fortnightly visits: all shown (none < 10)
-    assert "24 of 44 (55%) in the intervention arm" in case.harm_finding
-    assert "10 of 46 (22%) in the control arm" in case.harm_finding
+    # 24 of 45 on monthly visits and 10 of 45 on fortnightly visits: all shown (none < 10)
+    assert "24 of 45 (53%) in the intervention arm" in case.harm_finding
+    assert "10 of 45 (22%) in the control arm" in case.harm_finding
     assert trial.result.lessons in case.lessons_did_not and not case.lessons_worked
 
 

@@ -23,8 +23,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from django.apps import apps
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -32,6 +31,7 @@ from tests.core.access_table import ACCESS_TABLE, expected_status
 from tests.security.conftest import Unchanged, clear_caches
 from tests.security.forms_found import FoundForm, forms_in
 from tests.security.post_rules import API_BODIES, POST_RULES, ROLES
+from tests.security.seeding import seed_free_text
 
 # One string carrying markup, an attribute break-out, SQL and template syntax.
 MARKUP = "SBX\"><script>alert(1)</script><img src=x onerror=alert(2)>' OR 1=1 -- SBX{{7*7}}SBX {% debug %}"
@@ -221,39 +221,12 @@ def test_injection_corpus_in_every_api_body(world, signed_in) -> None:  # type: 
     assert not failures, "\n".join(failures)
 
 
-# Text columns the markup is not written into: identifiers, hashes, codes and JSON-like text
-# that pages read as data rather than show.
-NOT_SHOWN_AS_TEXT = re.compile(
-    r"(^|_)(password|hash|digest|mac|key|token|seed|slug|reference|ref|code|kind|status|role|"
-    r"username|email|url|link|path|file|filename|content_type|uuid|idempotency|prefix|sha|"
-    r"lookup|format|rule|spending|outcome_kind|arm|arms|stratum|cluster|design|unit)$|_id$"
-)
-
-
-def _seed_markup() -> int:
-    """Write MARKUP into every free-text column (no choices, not unique, not an identifier)."""
-    written = 0
-    for model in apps.get_models():
-        # The audit log and its checkpoints are append-only (the database refuses updates).
-        if not model.__module__.startswith("seedbed.") or model._meta.db_table.startswith("core_audit"):
-            continue
-        names = [
-            f.name for f in model._meta.concrete_fields
-            if isinstance(f, models.CharField | models.TextField) and not f.choices and not f.unique
-            and not NOT_SHOWN_AS_TEXT.search(f.name) and (f.max_length is None or f.max_length >= len(MARKUP))
-        ]
-        if names and model.objects.exists():
-            model.objects.update(**dict.fromkeys(names, MARKUP))
-            written += len(names)
-    return written
-
-
 @pytest.mark.parametrize("roles", [("anonymous", "resident", "provider"), ("lead", "admin", "analyst"),
                                    ("frontline", "panel", "safety")])
 def test_stored_markup_is_shown_escaped_on_every_page(roles, world, signed_in) -> None:  # type: ignore[no-untyped-def]
     # The walk's URLs are found by title, so they are worked out before titles change.
     urls = {name: reverse(name, kwargs=kwargs(world)) for name, (_a, kwargs) in ACCESS_TABLE.items()}
-    written = _seed_markup()
+    written = seed_free_text(lambda i: MARKUP)
     assert written >= 40, f"markup written into only {written} columns"
     failures = []
     pages = shown = 0

@@ -1,8 +1,6 @@
-"""The JSON API. Each capability adds a router; every endpoint goes through core.access."""
+"""The JSON API: one router per domain app; every endpoint goes through the gatekeepers."""
 
 from __future__ import annotations
-
-import importlib
 
 from django.db import DatabaseError, connection
 from django.http import HttpRequest
@@ -14,6 +12,11 @@ from seedbed.accounts.selectors import membership_list, organisation_list
 from seedbed.core.access import access_staff_area
 from seedbed.core.api_auth import API_AUTH, TokenRefused
 from seedbed.core.errors import AccessDenied, ValidationProblem
+from seedbed.funding import api as funding_api
+from seedbed.library import api as library_api
+from seedbed.participation import api as participation_api
+from seedbed.portfolio import api as portfolio_api
+from seedbed.trials import api as trials_api
 
 api = NinjaAPI(
     title="Seedbed API",
@@ -128,20 +131,9 @@ def organisations(request: HttpRequest):  # type: ignore[no-untyped-def]
     return list(organisation_list())
 
 
-# Each capability adds its endpoints in ``seedbed/<app>/api.py`` as a ninja ``Router`` named
-# ``router``; it is mounted at ``/api/<prefix>``.
-CAPABILITY_ROUTERS = (
-    ("participation", "voices"),
-    ("funding", "funding"),
-    ("trials", "trials"),
-    ("portfolio", "portfolio"),
-    ("library", "library"),
-)
-for _app, _prefix in CAPABILITY_ROUTERS:
-    try:
-        _module = importlib.import_module(f"seedbed.{_app}.api")
-    except ModuleNotFoundError as _exc:
-        if _exc.name != f"seedbed.{_app}.api":
-            raise
-        continue
-    api.add_router(f"/{_prefix}", _module.router)
+# Each domain app's endpoints, mounted at ``/api/<prefix>``.
+api.add_router("/voices", participation_api.router)
+api.add_router("/funding", funding_api.router)
+api.add_router("/trials", trials_api.router)
+api.add_router("/portfolio", portfolio_api.router)
+api.add_router("/library", library_api.router)

@@ -73,6 +73,16 @@ def is_council_staff(user: Any) -> bool:
 is_staff_member = is_council_staff
 
 
+def external_organisation_of(user: Any) -> Organisation | None:
+    """The provider or community group a person acts for (the first by name), if any."""
+    if user is None or not user.is_authenticated:
+        return None
+    return (
+        Organisation.objects.filter(memberships__user=user, kind__in=sorted(EXTERNAL_KINDS))
+        .order_by("name", "pk").first()
+    )
+
+
 def council_staff_users() -> Any:
     """Every active person holding a staff role in the council's own organisations (for lists
     of people a manager may name: ballot officers, reviewers)."""

@@ -6,9 +6,9 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
-from seedbed.core.access import has_role, is_council_staff
+from seedbed.core.access import external_organisation_of, has_role, is_council_staff
 
 CAPABILITY_PAGES = (
     ("Voices", "participation:index"),
@@ -22,15 +22,13 @@ CAPABILITY_PAGES = (
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     items: list[dict[str, Any]] = [{"text": "Home", "href": reverse("core:home")}]
-    # Each capability's landing page, once its app defines an ``index`` URL.
-    for label, url_name in CAPABILITY_PAGES:
-        try:
-            items.append({"text": label, "href": reverse(url_name)})
-        except NoReverseMatch:
-            continue
+    items += [{"text": label, "href": reverse(url_name)} for label, url_name in CAPABILITY_PAGES]
     if user is not None and user.is_authenticated:
         if is_council_staff(user):
             items.append({"text": "Organisations", "href": reverse("accounts:organisations")})
+        elif (own := external_organisation_of(user)) is not None:
+            # A provider or community group sees its own page, not the list (docs/access.md).
+            items.append({"text": "Your organisation", "href": reverse("accounts:organisation_detail", args=[own.pk])})
         if has_role(user, "safety_lead"):
             items.append({"text": "Safety", "href": reverse("trials:safety_workspace")})
         if has_role(user, "administrator"):

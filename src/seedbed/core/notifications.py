@@ -1,8 +1,8 @@
 """The notification outbox: messages written with the change, delivered after commit.
 
 Every app queues its messages with ``notification_queue`` inside the change's transaction.
-After commit the delivery task (``seedbed.core.tasks.notifications_deliver_task``, run by the
-task queue) sends every unsent immediate message through GOV.UK Notify or Django's email
+After commit the delivery task (``notifications_deliver_task``, run by the task
+queue) sends every unsent immediate message through GOV.UK Notify or Django's email
 backend (``seedbed.core.delivery``). A message that cannot be sent is never dropped
 silently: each attempt is counted, the last failure is kept on the row (shown to the
 recipient where the app lists its messages, and in the admin), and it is tried again by the
@@ -12,12 +12,14 @@ next delivery run (a deferred retry when the task backend supports one, each lat
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
+from django_tasks import task
 
 from seedbed.core.audit import audit_append
 from seedbed.core.delivery import DeliveryError, email_send
@@ -25,6 +27,8 @@ from seedbed.core.models import MAX_DELIVERY_ATTEMPTS, Notification
 
 FAILURE_NO_ADDRESS = "The recipient has no email address on their account"
 ERROR_NO_RECIPIENT = "A notification needs a user or an email address"
+# After a failed delivery, try again this much later (when the task backend can defer).
+RETRY_AFTER = dt.timedelta(minutes=5)
 
 
 def notification_build(
@@ -68,8 +72,6 @@ def notification_queue(
 
 def notifications_deliver_later() -> None:
     """Hand delivery to the task queue (run after commit)."""
-    from seedbed.core.tasks import notifications_deliver_task
-
     notifications_deliver_task.enqueue()
 
 
@@ -146,3 +148,15 @@ def notifications_resend(*, actor: Any, ids: Iterable[int]) -> int:
         audit_append(action="core.notifications_resend", actor=actor, object_type="core.notification",
                      data={"ids": chosen})
     return notifications_deliver(ids=chosen)
+
+
+@task()
+def notifications_deliver_task() -> int:
+    """Deliver the outbox; if messages are still failing, run again after ``RETRY_AFTER``.
+
+    A backend that cannot defer (the immediate one used in tests and the demo) leaves the
+    retry to the next commit's delivery and to ``manage.py notifications_deliver``."""
+    sent = notifications_deliver()
+    if notifications_retry_due() and notifications_deliver_task.get_backend().supports_defer:
+        notifications_deliver_task.using(run_after=timezone.now() + RETRY_AFTER).enqueue()
+    return sent

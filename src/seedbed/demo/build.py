@@ -6,7 +6,7 @@ Deterministic and idempotent: running it twice changes nothing. Refused unless
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,7 @@ from django.db import transaction
 
 from seedbed.accounts.models import Organisation, User
 from seedbed.accounts.services import membership_grant, organisation_create, person_create
+from seedbed.demo import funding, library, participation, portfolio, trials
 from seedbed.demo.personas import DEMO_PASSWORD, PERSONAS
 
 ERROR_DEMO_REFUSED = (
@@ -34,19 +35,16 @@ ORGANISATIONS: tuple[tuple[str, str, str, str | None, str], ...] = (
 )
 
 
-# Each capability adds its demo data in ``seedbed/demo/<app>.py`` with a function
-# ``build(context: dict) -> None``, run in this order after organisations and personas.
+# Each domain app's demo data: ``build(context)`` in ``seedbed/demo/<app>.py``, run in this
+# order after organisations and personas. Tests may build only some of them.
 CAPABILITY_STEPS = ("participation", "funding", "portfolio", "trials", "library")
-
-
-def _capability_step(name: str) -> Any:
-    try:
-        module = importlib.import_module(f"seedbed.demo.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"seedbed.demo.{name}":
-            return None
-        raise
-    return module.build
+_BUILDERS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "participation": participation.build,
+    "funding": funding.build,
+    "portfolio": portfolio.build,
+    "trials": trials.build,
+    "library": library.build,
+}
 
 
 class DemoRefused(Exception):
@@ -88,7 +86,5 @@ def demo_load() -> DemoSummary:
             "users": {u.username: u for u in User.objects.all()},
         }
         for name in CAPABILITY_STEPS:
-            step = _capability_step(name)
-            if step is not None:
-                step(context)
+            _BUILDERS[name](context)
     return DemoSummary(True, Organisation.objects.count(), User.objects.count())

@@ -12,8 +12,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.urls import reverse
+
 from seedbed.library import services
 from seedbed.portfolio.models import Innovation, ServiceArea
+from seedbed.trials.models import Probe, Trial
 
 
 def build(context: dict[str, Any]) -> None:
@@ -36,7 +39,7 @@ def build(context: dict[str, Any]) -> None:
         lessons_did_not="Group sessions at lunchtime were poorly attended.",
         lessons_differently="Start in the autumn term, when absence patterns set in.",
         innovation=innovations.get("Attendance mentors for persistent school absence"),
-        registry_url="/trials/", actor=analyst, source="trial", publish=True,
+        registry_url=reverse("trials:index"), actor=analyst, source="trial", publish=True,
     )
     services.case_create(
         title="Warning letters to parents about school absence",
@@ -108,8 +111,6 @@ def build(context: dict[str, Any]) -> None:
 
 
 def _from_trials(actor: Any) -> None:
-    from seedbed.trials.models import Probe, Trial
-
     for trial in Trial.objects.filter(result__published_at__isnull=False, library_case__isnull=True).order_by("pk"):
         services.case_create_from_trial(trial=trial, actor=actor)
     for probe in Probe.objects.filter(status="published", library_case__isnull=True).order_by("pk"):

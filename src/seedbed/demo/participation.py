@@ -10,6 +10,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.urls import reverse
+
 from seedbed.participation import services
 from seedbed.participation.models import Contribution, Status
 
@@ -184,7 +186,7 @@ def build(context: dict[str, Any]) -> None:
     services.contribution_status_set(
         contribution=by_title["No safe place to cross near Northfield Primary"],
         status=Status.TAKEN_FORWARD, actor=lead, outcome_label="Safer school streets challenge",
-        outcome_url="/funding/",
+        outcome_url=reverse("funding:index"),
     )
     services.contribution_status_set(
         contribution=by_title["Bring back the youth club"], status=Status.NOT_TAKEN_FORWARD, actor=lead,

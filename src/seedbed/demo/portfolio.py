@@ -14,8 +14,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from seedbed.funding.models import Award
+from seedbed.participation.models import Need
 from seedbed.portfolio import services
 from seedbed.portfolio.models import ServiceArea, Stage
+from seedbed.portfolio.services.innovation import innovation_for_record
 
 AREAS = (
     # slug, name, organisation slug, appetite, reason
@@ -126,10 +129,6 @@ def build(context: dict[str, Any]) -> None:
 
 def _link_upstream(*, family: Any, carers: Any, lead: Any) -> None:
     """Link the funding and voices demo records these innovations grew from, when present."""
-    from seedbed.funding.models import Award
-    from seedbed.participation.models import Need
-    from seedbed.portfolio.services.innovation import innovation_for_record
-
     award = Award.objects.filter(application__title="Family breakfast club").first()
     if award is not None and innovation_for_record(award) is None:  # awards made after the demo link themselves
         services.innovation_create_from_award(

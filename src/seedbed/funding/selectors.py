@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from seedbed.funding.models import (
     Application,
@@ -20,6 +20,7 @@ from seedbed.funding.models import (
     PitchSlot,
     Review,
 )
+from seedbed.portfolio.services.innovation import innovation_for_record
 
 # A score set this many points (out of 100) from the mean of the others is flagged.
 OUTLIER_POINTS = Decimal(20)
@@ -194,10 +195,26 @@ def pb_awards(*, pb_round: PbRound) -> list[Award]:
 
 def award_innovation(*, award: Award) -> Any:
     """The portfolio innovation this award funds, if any (a read of the portfolio's links)."""
-    from seedbed.portfolio.services.innovation import innovation_for_record
-
     return innovation_for_record(award)
 
 
 def pb_rounds_public() -> list[PbRound]:
     return list(PbRound.objects.select_related("call").order_by("-id"))
+
+
+def award_linkable_list() -> QuerySet[Award]:
+    """Awards an innovation may link to (grants and participatory-budget projects), newest first."""
+    return Award.objects.select_related("application").order_by("-id")
+
+
+def award_link_label(award: Award) -> str:
+    """An award as the portfolio lists it: its reference and what it funds."""
+    return f"{award.reference}: {award.title}"
+
+
+def ring_fence_total() -> Decimal | None:
+    """The experimentation ring-fence: the total of every fund, or None when there is none."""
+    funds = fund_list()
+    if not funds:
+        return None
+    return sum((Decimal(f.total) for f in funds), Decimal("0"))

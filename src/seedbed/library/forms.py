@@ -6,7 +6,7 @@ from django import forms
 
 from seedbed.core.forms import GovUKWidgetsMixin
 from seedbed.core.uploads import validate_upload_size
-from seedbed.library.models import Design, Direction, StoppedFor
+from seedbed.library.models import Case, Design, Direction, StoppedFor
 from seedbed.library.selectors import STOPPED_CHOICES
 from seedbed.portfolio.models import Innovation, ServiceArea, Typology
 
@@ -16,15 +16,11 @@ def _area_choices() -> list[tuple[str, str]]:
 
 
 def _year_choices() -> list[tuple[str, str]]:
-    from seedbed.library.models import Case
-
     years = Case.objects.filter(status=Case.Status.PUBLISHED).values_list("year", flat=True).distinct()
     return [("", "Any year")] + [(str(y), str(y)) for y in sorted(set(years), reverse=True)]
 
 
 def _stage_choices() -> list[tuple[str, str]]:
-    from seedbed.library.models import Case
-
     stages = Case.objects.exclude(stage_reached="").values_list("stage_reached", flat=True).distinct()
     return [("", "Any stage")] + [(s, s) for s in sorted(set(stages))]
 

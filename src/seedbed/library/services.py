@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import models, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from seedbed.core.audit import audit_append
@@ -215,7 +216,7 @@ def case_create_from_trial(*, trial: Any, actor: Any, publish: bool = True) -> C
         lessons_worked=result.lessons or "" if stopped_for != StoppedFor.HARM else "",
         lessons_did_not=result.lessons or "" if stopped_for == StoppedFor.HARM else "",
         innovation=innovation,
-        registry_url=f"/trials/registry/{trial.pk}/", publish=publish,
+        registry_url=reverse("trials:registry_trial", args=[trial.pk]), publish=publish,
         stopped_for=stopped_for, stopped_on=stopped_at.date() if stopped_at else None,
         stop_reasons=stopping.get("decision_reasons", ""),
         harm_finding=harm_statement(stopping) if stopped_for else "", evidence=evidence,
@@ -253,7 +254,7 @@ def case_create_from_probe(*, probe: Any, actor: Any, publish: bool = True) -> C
         direction=PROBE_DIRECTION.get(probe.outcome, "not measured"),
         lessons_worked=lessons if probe.outcome == "amplify" else "",
         lessons_did_not=lessons if probe.outcome in ("dampen", "stop") else "",
-        innovation=innovation_for_record(probe), registry_url=f"/trials/registry/probes/{probe.pk}/",
+        innovation=innovation_for_record(probe), registry_url=reverse("trials:registry_probe", args=[probe.pk]),
         service_area=_area_of(probe.organisation),
         publish=publish,
     )

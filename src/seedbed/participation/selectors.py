@@ -285,3 +285,8 @@ def email_data_export(*, email: str) -> dict[str, Any]:
             for n in Notification.objects.filter(email=email).order_by("created_at", "id")
         ],
     }
+
+
+def contribution_linkable_list(*, kind: str) -> QuerySet[Contribution]:
+    """Needs or ideas an innovation may link to: every one not hidden, newest first."""
+    return Contribution.objects.filter(hidden=False, kind=kind).order_by("-created_at", "-id")

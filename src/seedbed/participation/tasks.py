@@ -1,13 +1,12 @@
-"""Background work: refreshing themes (django-tasks). Notifications are core's
-(``seedbed.core.tasks``)."""
+"""Background work: refreshing themes (django-tasks). Delivering notifications is core's
+(``seedbed.core.tasks``).
+
+Each task is defined next to the service it runs; this module names them for callers that
+queue work (views, the worker) without reaching into the services package.
+"""
 
 from __future__ import annotations
 
-from django_tasks import task
+from seedbed.participation.services.themes import themes_refresh_task
 
-
-@task()
-def themes_refresh_task() -> int:
-    from seedbed.participation.services import themes_refresh
-
-    return themes_refresh().pk
+__all__ = ["themes_refresh_task"]

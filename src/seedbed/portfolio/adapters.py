@@ -1,14 +1,21 @@
-"""Reading the other capabilities (trials, funding) without depending on their internals.
+"""Reading the records of the apps above the portfolio without importing them.
 
-Each function degrades to an empty answer while the other capability has not landed, so
-the portfolio works on its own. They only read; they never write another app's records.
+Funding, trials and Voices depend on the portfolio, so the portfolio may not import them.
+They register what an innovation may link to (``linkable_source_register``) and where the
+ring-fence comes from (``ring_fence_register``) in their ``AppConfig.ready``; the linked
+probes' and trials' risks and status are read through the generic link. These functions only
+read; they never write another app's records.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import reverse
 
 from seedbed.portfolio.models import Innovation, InnovationLink
 
@@ -96,45 +103,57 @@ def running_tests(innovations: list[Innovation]) -> list[RunningTest]:
     return rows
 
 
+RingFenceTotal = Callable[[], Decimal | None]
+
+
+def _reference_label(record: Any) -> str:
+    reference = getattr(record, "reference", "")
+    return f"{reference}: {record.title}" if reference else str(record.title)
+
+
+@dataclass(frozen=True)
+class LinkableSource:
+    """A kind of record another app lets innovations link to (the golden thread).
+
+    ``records`` returns the candidates newest first (one of that app's selectors); ``url_name``
+    is the record's page, reversed with its primary key; ``label`` names a record in the list.
+    """
+
+    kind: str
+    group: str
+    records: Callable[[], QuerySet[Any]]
+    url_name: str
+    label: Callable[[Any], str] = _reference_label
+
+
+_sources: dict[str, LinkableSource] = {}
+_ring_fence: list[RingFenceTotal] = []
+
+
+def linkable_source_register(source: LinkableSource) -> None:
+    """Let innovations link to ``source.kind`` records. Apps above the portfolio call this from
+    their ``AppConfig.ready``, so the portfolio never imports them; registering a kind again
+    replaces it."""
+    _sources[source.kind] = source
+
+
+def ring_fence_register(total: RingFenceTotal) -> None:
+    """Say where the experimentation ring-fence comes from (the funding app's funds)."""
+    _ring_fence[:] = [total]
+
+
 def ring_fence_total() -> Decimal | None:
     """The experimentation ring-fence: the total of the funding capability's funds, if any."""
-    try:
-        from seedbed.funding.selectors import fund_list
-    except ImportError:
-        return None
-    funds = fund_list()
-    if not funds:
-        return None
-    return sum((Decimal(f.total) for f in funds), Decimal("0"))
+    return _ring_fence[0]() if _ring_fence else None
 
 
 LINKABLE_LIMIT = 200
 
 
-def _linkable_sources() -> list[tuple[str, str, Any, str]]:
-    """(kind, group label, queryset, url pattern) for each record kind the thread can link."""
-    from seedbed.funding.models import Award
-    from seedbed.participation.models import Contribution
-    from seedbed.trials.models import Probe, Trial
-
-    visible = Contribution.objects.filter(hidden=False).order_by("-created_at", "-id")
-    return [
-        (InnovationLink.Kind.NEED, "Needs", visible.filter(kind="need"), "/voices/{pk}/"),
-        (InnovationLink.Kind.IDEA, "Ideas", visible.filter(kind="idea"), "/voices/{pk}/"),
-        (InnovationLink.Kind.AWARD, "Awards", Award.objects.select_related("application").order_by("-id"),
-         "/funding/awards/{pk}/"),
-        (InnovationLink.Kind.PROBE, "Probes", Probe.objects.order_by("-id"), "/trials/registry/probes/{pk}/"),
-        (InnovationLink.Kind.TRIAL, "Trials", Trial.objects.order_by("-id"), "/trials/registry/{pk}/"),
-    ]
-
-
-def _record_label(kind: str, record: Any) -> str:
-    if kind == InnovationLink.Kind.AWARD:
-        application = getattr(record, "application", None)
-        title = application.title if application is not None else getattr(record, "title", str(record))
-        return f"{record.reference}: {title}"
-    reference = getattr(record, "reference", "")
-    return f"{reference}: {record.title}" if reference else str(record.title)
+def _linkable_sources() -> list[LinkableSource]:
+    """The registered sources in the order of ``InnovationLink.Kind`` (needs first)."""
+    order = list(InnovationLink.Kind.values)
+    return sorted(_sources.values(), key=lambda source: order.index(source.kind))
 
 
 def linkable_choices(innovation: Innovation) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -142,20 +161,21 @@ def linkable_choices(innovation: Innovation) -> list[tuple[str, list[tuple[str, 
     choices of the "link a record" form (values ``kind:pk``)."""
     taken = set(innovation.links.exclude(object_id="").values_list("kind", "object_id"))
     groups = []
-    for kind, group, queryset, _ in _linkable_sources():
-        options = [(f"{kind}:{r.pk}", _record_label(kind, r)) for r in queryset[:LINKABLE_LIMIT]
-                   if (kind, str(r.pk)) not in taken]
+    for source in _linkable_sources():
+        options = [(f"{source.kind}:{r.pk}", source.label(r)) for r in source.records()[:LINKABLE_LIMIT]
+                   if (source.kind, str(r.pk)) not in taken]
         if options:
-            groups.append((group, options))
+            groups.append((source.group, options))
     return groups
 
 
 def linkable_get(value: str) -> tuple[str, Any, str, str] | None:
     """The (kind, record, label, url) a ``kind:pk`` choice stands for, or None."""
     kind, _, pk = value.partition(":")
-    for source_kind, _, queryset, url in _linkable_sources():
-        if source_kind == kind and pk.isdigit():
-            record = queryset.filter(pk=int(pk)).first()
-            if record is not None:
-                return kind, record, _record_label(kind, record), url.format(pk=record.pk)
-    return None
+    source = _sources.get(kind)
+    if source is None or not pk.isdigit():
+        return None
+    record = source.records().filter(pk=int(pk)).first()
+    if record is None:
+        return None
+    return kind, record, source.label(record), reverse(source.url_name, args=[record.pk])

@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,17 @@ class PortfolioConfig(AppConfig):
     name = "seedbed.portfolio"
     label = "portfolio"
     verbose_name = "Portfolio"
+
+    def ready(self) -> None:
+        # Voices sits below the portfolio, which reads its needs and ideas through its
+        # selectors; the apps above (funding, trials) register their own records.
+        from seedbed.participation.models import Kind
+        from seedbed.participation.selectors import contribution_linkable_list
+        from seedbed.portfolio.adapters import LinkableSource, linkable_source_register
+        from seedbed.portfolio.models import InnovationLink
+
+        for kind, group in ((InnovationLink.Kind.NEED, "Needs"), (InnovationLink.Kind.IDEA, "Ideas")):
+            linkable_source_register(LinkableSource(
+                kind=kind, group=group, records=partial(contribution_linkable_list, kind=Kind(kind.value)),
+                url_name="participation:detail",
+            ))

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import slugify
 
 from seedbed.accounts.models import STAFF_ROLES, Organisation, User
 from seedbed.core.access import COUNCIL_KINDS
 from seedbed.core.forms import GovUKWidgetsMixin
+from seedbed.portfolio.lifecycles import StageSpec
 from seedbed.portfolio.models import (
     EfficiencyTag,
     GateDecision,
@@ -165,10 +167,6 @@ class StageSetForm(GovUKWidgetsMixin, forms.Form):
                              error_messages={"required": "List the stages, one per line"})
 
     def clean_stages(self) -> list[Any]:
-        from django.utils.text import slugify
-
-        from seedbed.portfolio.lifecycles import StageSpec
-
         specs = []
         for number, line in enumerate(self.cleaned_data["stages"].splitlines(), start=1):
             if not line.strip():

@@ -48,11 +48,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from seedbed.text import codes
+from seedbed.text.tfidf import TfidfEmbedder
+from seedbed.text.types import BACKEND_AUTO, BACKEND_MINILM, BACKEND_TFIDF
 
 ENV_BACKEND = "SEEDBED_TEXT_BACKEND"
-BACKEND_MINILM = "minilm"
-BACKEND_TFIDF = "tfidf"
-BACKEND_AUTO = "auto"
 MINILM_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 MINILM_DIM = 384
 ENCODE_BATCH_SIZE = 64  # measured fastest on 2 CPU cores (bench/bench_text.py)
@@ -127,8 +126,6 @@ def embedder_get(name: str | None = None) -> Embedder:
     resolved = backend_resolve(name)
     if resolved == BACKEND_MINILM:
         return MiniLMEmbedder()
-    from seedbed.text.tfidf import TfidfEmbedder
-
     return TfidfEmbedder()
 
 
@@ -139,8 +136,6 @@ def embedder_load(name: str, model: str, folder: Path) -> Embedder:
             raise BackendUnavailableError(codes.ERR_MINILM_MISSING)
         return MiniLMEmbedder()
     if name == BACKEND_TFIDF:
-        from seedbed.text.tfidf import TfidfEmbedder
-
         return TfidfEmbedder.load_state(folder)
     raise ValueError(codes.ERR_BACKEND.format(name=name))
 

@@ -25,7 +25,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import normalize
 
-from seedbed.text.backends import BACKEND_TFIDF
+from seedbed.text.types import BACKEND_TFIDF
 
 VOCABULARY_FILE = "tfidf_vocabulary.json"
 IDF_FILE = "tfidf_idf.npy"

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The embedding backends by name (``SimilarResult.backend``, ``ThemesResult.backend``, an
+# index's ``backend``). Defined here, below both ``backends`` and ``tfidf``, which use them.
+BACKEND_MINILM = "minilm"
+BACKEND_TFIDF = "tfidf"
+BACKEND_AUTO = "auto"
+
 
 @dataclass(frozen=True)
 class TextItem:

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 
 from seedbed.accounts.models import Membership, Role, User
 from seedbed.core.access import COUNCIL_KINDS
@@ -267,7 +268,7 @@ def trial_result_summary(trial: Trial) -> dict[str, Any] | None:
         "lessons": result.lessons,
         "published_at": result.published_at,
         "organisation_id": trial.organisation_id,
-        "registry_path": f"/trials/registry/{trial.pk}/",
+        "registry_path": reverse("trials:registry_trial", args=[trial.pk]),
     }
 
 
@@ -284,7 +285,7 @@ def probe_result_summary(probe: Probe) -> dict[str, Any] | None:
             theory_of_change=True, measured_change=True, comparison=COMPARISON_NONE
         ).level,
         "published_at": probe.published_at, "organisation_id": probe.organisation_id,
-        "registry_path": f"/trials/registry/probes/{probe.pk}/",
+        "registry_path": reverse("trials:registry_probe", args=[probe.pk]),
     }
 
 
@@ -390,3 +391,13 @@ def trial_status_label(trial: Trial) -> str:
         text = trial.get_stopped_for_display()
         return f"{text} · result published" if trial.status == Trial.Status.PUBLISHED else text
     return trial.get_status_display()
+
+
+def probe_linkable_list() -> QuerySet[Probe]:
+    """Probes an innovation may link to, newest first."""
+    return Probe.objects.order_by("-id")
+
+
+def trial_linkable_list() -> QuerySet[Trial]:
+    """Trials an innovation may link to, newest first."""
+    return Trial.objects.order_by("-id")

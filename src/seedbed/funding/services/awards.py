@@ -13,13 +13,57 @@ from django.utils import timezone
 from seedbed.accounts.models import Organisation
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
-from seedbed.funding.models import Application, Award, Clawback, Instalment, Payment, Report
+from seedbed.funding.models import (
+    Application,
+    Award,
+    AwardException,
+    Clawback,
+    Instalment,
+    Payment,
+    Report,
+)
 from seedbed.funding.services.funds import fund_clawback, fund_commit, fund_pay, fund_release
+from seedbed.portfolio.models import ServiceArea
+from seedbed.portfolio.services import (
+    innovation_budget_add,
+    innovation_create_from_award,
+    innovation_link_add,
+)
+from seedbed.portfolio.services.innovation import innovation_for_record
 
 ERROR_NOT_OFFERED = "This award is not waiting for an answer"
 ERROR_SCHEDULE = "The schedule would pay {total}, more than the award of {amount}"
 ERROR_DUE = "Give a due date or a milestone"
 ERROR_CLAWBACK_REASON = "Give the reason for the clawback"
+ERROR_AWARD_OVER_REQUEST = ("Amount awarded: £{amount:,.2f} is more than the £{limit:,.2f} asked for; an award above it "
+                            "needs another funding manager's approved exception, with the reason")
+ERROR_AWARD_OVER_MAXIMUM = ("Amount awarded: £{amount:,.2f} is more than the call's maximum of £{limit:,.2f}; an award "
+                            "above it needs another funding manager's approved exception, with the reason")
+ERROR_AWARD_EXCEPTION_OWN = ("Amount awarded: the exception was approved by you; another funding manager must approve "
+                             "it, or another must make the award")
+
+
+def award_limit(application: Application) -> tuple[Decimal, str]:
+    """The most an application may be awarded without an exception, and the message to use:
+    the smaller of the amount it asked for and its call's maximum."""
+    requested, maximum = application.amount, application.call.max_amount
+    if requested <= maximum:
+        return requested, ERROR_AWARD_OVER_REQUEST
+    return maximum, ERROR_AWARD_OVER_MAXIMUM
+
+
+def award_bound(application: Application, money: Decimal, actor: Any) -> AwardException | None:
+    """Refuse an award above the limit unless another manager approved an exception covering it."""
+    limit, message = award_limit(application)
+    if money <= limit:
+        return None
+    approved = list(AwardException.objects.filter(application=application, amount__gte=money))
+    others = [e for e in approved if e.approved_by_id != getattr(actor, "pk", None)]
+    if others:
+        return others[0]
+    if approved:
+        raise ValidationProblem({"amount": ERROR_AWARD_EXCEPTION_OWN})
+    raise ValidationProblem({"amount": message.format(amount=money, limit=limit)})
 
 
 def award_make(
@@ -39,8 +83,6 @@ def award_make(
     The amount is bounded by what was asked for and the call's maximum unless another funding
     manager approved an exception (``reviews.award_exception_approve``).
     """
-    from seedbed.funding.services.reviews import award_bound
-
     with transaction.atomic():
         award_bound(application, amount, actor)
         award = Award.objects.create(
@@ -65,8 +107,6 @@ def _answered(application: Application) -> list[Any]:
 def _service_area_for(award: Award, answered: list[Any]) -> Any:
     """The portfolio service area of the organisation nearest the work: the answered needs'
     organisations, then the fund's owner, then its programme budgets, largest first."""
-    from seedbed.portfolio.models import ServiceArea
-
     organisations: list[Organisation | None] = [r.organisation for r in answered]
     organisations.append(award.fund.owner)
     organisations += [p.organisation for p in award.fund.programmes.order_by("-amount", "pk")]
@@ -80,13 +120,6 @@ def _service_area_for(award: Award, answered: list[Any]) -> Any:
 
 def _innovation_thread(award: Award, *, actor: Any, service_area: Any, typology: str) -> Any:
     """Link the award to the innovation it funds, creating the innovation when there is none."""
-    from seedbed.portfolio.services import (
-        innovation_budget_add,
-        innovation_create_from_award,
-        innovation_link_add,
-    )
-    from seedbed.portfolio.services.innovation import innovation_for_record
-
     if not getattr(actor, "is_authenticated", False):
         return None  # an innovation needs a person who owns it
     answered = _answered(award.application)  # type: ignore[arg-type]
@@ -95,7 +128,7 @@ def _innovation_thread(award: Award, *, actor: Any, service_area: Any, typology:
         if innovation is not None:
             innovation_link_add(innovation=innovation, kind="award", target=award, actor=actor,
                                 label=f"{award.reference}: £{award.amount:,.0f} from {award.fund.name}",
-                                url=f"/funding/awards/{award.pk}/")
+                                url=reverse("funding:award_detail", args=[award.pk]))
             innovation_budget_add(innovation=innovation, amount=award.amount, actor=actor,
                                   reason=f"Award {award.reference} from {award.fund.name}")
             return innovation

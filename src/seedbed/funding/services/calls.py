@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from seedbed.accounts.models import Organisation
@@ -23,7 +25,8 @@ from seedbed.funding.models import (
     Question,
     Stage,
 )
-from seedbed.participation.models import Contribution, Theme
+from seedbed.participation.models import Contribution, Status, Theme
+from seedbed.participation.services.handling import contribution_status_set
 
 ERROR_MICRO_QUESTIONS = f"A micro-grant asks at most {MICRO_MAX_QUESTIONS} questions: the short form is the point"
 ERROR_MICRO_WORDS = f"A micro-grant answer may be at most {MICRO_MAX_WORDS} words"
@@ -109,8 +112,6 @@ def challenge_draft_from_theme(theme: Theme) -> dict[str, Any]:
     Title from the theme's label, the theme's published needs as the needs it answers, and a
     summary naming them.
     """
-    from seedbed.participation.models import Status
-
     needs = list(theme.members.filter(kind="need", hidden=False).exclude(status=Status.MERGED).order_by("pk"))
     titles = "; ".join(n.title for n in needs[:5])
     summary = (f"Residents and staff raised {len(needs)} related need{'s' if len(needs) != 1 else ''}"
@@ -200,12 +201,6 @@ def call_publish(*, call: Call, actor: Any = None) -> Call:
 def _tell_voices(call: Call, actor: Any) -> None:
     """The needs a published challenge answers are taken forward, so the people who raised
     them see what their need became (through the Voices service)."""
-    from django.contrib.contenttypes.models import ContentType
-    from django.urls import reverse
-
-    from seedbed.participation.models import Status
-    from seedbed.participation.services.handling import contribution_status_set
-
     for need in call.needs.exclude(status__in=[Status.TAKEN_FORWARD, Status.MERGED]):
         contribution_status_set(
             contribution=need, status=Status.TAKEN_FORWARD, actor=actor,

@@ -39,6 +39,7 @@ from seedbed.funding.services.pb_voting import (  # noqa: F401  (voting lives th
     ERROR_NOT_VOTING,
     ERROR_POINTS,
     ERROR_UNKNOWN_PROJECT,
+    ballot_box_rewrite,
     pb_paper_ballot,
     pb_vote,
 )
@@ -183,6 +184,7 @@ def pb_count(*, pb_round: PbRound, actor: Any) -> PbResult:
             raise ValidationProblem({"__all__": ERROR_ALREADY_COUNTED})
         if pb_round.status != PbRound.Status.VOTING:
             raise ValidationProblem({"__all__": ERROR_NOT_VOTING})
+        ballot_box_rewrite(pb_round)  # no ballot left pairing with its voter's mark (see there)
         election = pb_election(pb_round)
         outcome = pb.count(election, rule=pb_round.rule, explain=True)
         text = pb.write(election)

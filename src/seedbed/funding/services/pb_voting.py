@@ -11,6 +11,7 @@ Ballots themselves name no voter.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -147,6 +148,32 @@ def pb_vote(*, pb_round: PbRound, voter: Any, choices: Mapping[int, int]) -> PbB
         ballot = PbBallot.objects.create(round=locked, channel=PbBallot.Channel.ONLINE)
         _choices_save(ballot, checked)
     return ballot
+
+
+def ballot_box_rewrite(pb_round: PbRound) -> int:
+    """Rewrite a closed round's ballots and choices in one transaction, in a random order,
+    keeping every id and value; returns the number of ballots. Call inside the count's
+    transaction, with the round locked.
+
+    A vote writes its register mark and its ballot in one transaction, so PostgreSQL stamps
+    both with neighbouring transaction ids (``xmin``) and stores them at matching places in
+    their tables (``ctid``): sorting either table by those would pair voters with ballots.
+    Rewritten together, the ballots all carry one transaction id and sit in a shuffled
+    order, so the record that stays pairs nothing (old row versions go at the next vacuum).
+    """
+    shuffle = secrets.SystemRandom().shuffle
+    ballots = list(PbBallot.objects.filter(round=pb_round))
+    choices = list(PbChoice.objects.filter(ballot__round=pb_round))
+    shuffle(ballots)
+    shuffle(choices)
+    PbBallot.objects.filter(round=pb_round).delete()  # choices go with them
+    for ballot in ballots:
+        ballot._state.adding = True
+    for choice in choices:
+        choice._state.adding = True
+    PbBallot.objects.bulk_create(ballots, batch_size=500)
+    PbChoice.objects.bulk_create(choices, batch_size=500)
+    return len(ballots)
 
 
 def pb_has_voted(*, pb_round: PbRound, user: Any) -> bool:

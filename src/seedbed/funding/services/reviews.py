@@ -23,6 +23,7 @@ from seedbed.funding.models import (
     Review,
     Score,
 )
+from seedbed.funding.services.awards import award_bound, award_limit, award_make
 
 ERROR_NOT_ON_PANEL = "You are not on the panel for this call"
 ERROR_CONFLICT_UNDECLARED = "Declare any conflict of interest before you open this application"
@@ -43,12 +44,6 @@ ERROR_REASON_AFTER_DECISION = "A decision has been made: give the reason for cha
 ERROR_PUBLIC_REASON = "Give the reason for the decision; it is published with it"
 ERROR_ALREADY_DECIDED = "This application has already been decided"
 ERROR_NOT_REVIEWABLE = "Only submitted applications can be decided"
-ERROR_AWARD_OVER_REQUEST = ("Amount awarded: £{amount:,.2f} is more than the £{limit:,.2f} asked for; an award above it "
-                            "needs another funding manager's approved exception, with the reason")
-ERROR_AWARD_OVER_MAXIMUM = ("Amount awarded: £{amount:,.2f} is more than the call's maximum of £{limit:,.2f}; an award "
-                            "above it needs another funding manager's approved exception, with the reason")
-ERROR_AWARD_EXCEPTION_OWN = ("Amount awarded: the exception was approved by you; another funding manager must approve "
-                             "it, or another must make the award")
 ERROR_EXCEPTION_REASON = "Give the reason for awarding more than the limit"
 ERROR_EXCEPTION_AMOUNT = "Amount: give the most that may be awarded, more than £{limit:,.2f} (the limit)"
 ERROR_EXCEPTION_MANAGER = "Only a funding manager can approve an award above the limit"
@@ -288,15 +283,6 @@ def pitch_slot_move(*, slot: PitchSlot, status: str, actor: Any) -> PitchSlot:
     return slot
 
 
-def award_limit(application: Application) -> tuple[Decimal, str]:
-    """The most an application may be awarded without an exception, and the message to use:
-    the smaller of the amount it asked for and its call's maximum."""
-    requested, maximum = application.amount, application.call.max_amount
-    if requested <= maximum:
-        return requested, ERROR_AWARD_OVER_REQUEST
-    return maximum, ERROR_AWARD_OVER_MAXIMUM
-
-
 def award_exception_approve(*, application: Application, amount: Decimal, reason: str, actor: Any) -> AwardException:
     """A funding manager approves awarding up to ``amount``, above the request or the call's
     maximum, with the reason (audited). Someone else must then make the award."""
@@ -327,20 +313,6 @@ def award_exception_approve(*, application: Application, amount: Decimal, reason
     return exception
 
 
-def award_bound(application: Application, money: Decimal, actor: Any) -> AwardException | None:
-    """Refuse an award above the limit unless another manager approved an exception covering it."""
-    limit, message = award_limit(application)
-    if money <= limit:
-        return None
-    approved = list(AwardException.objects.filter(application=application, amount__gte=money))
-    others = [e for e in approved if e.approved_by_id != getattr(actor, "pk", None)]
-    if others:
-        return others[0]
-    if approved:
-        raise ValidationProblem({"amount": ERROR_AWARD_EXCEPTION_OWN})
-    raise ValidationProblem({"amount": message.format(amount=money, limit=limit)})
-
-
 def decision_make(
     *, application: Application, outcome: str, public_reason: str, actor: Any,
     amount: Decimal | None = None, conditions: str = "", service_area: Any = None, typology: str = "service",
@@ -348,8 +320,6 @@ def decision_make(
     """Decide an application, with the reason published. Funding commits the money at once
     (refused if the fund cannot cover it) and makes the award, which puts the innovation it
     funds in the portfolio (``service_area`` and ``typology``: see ``award_make``)."""
-    from seedbed.funding.services.awards import award_make
-
     if not public_reason.strip():
         raise ValidationProblem({"public_reason": ERROR_PUBLIC_REASON})
     if outcome not in Decision.Outcome.values:

@@ -27,6 +27,8 @@ from seedbed.participation.models import (
     StatusChange,
     VoiceOf,
 )
+from seedbed.participation.services.email import email_check, email_confirmation_send
+from seedbed.participation.services.themes import themes_refresh_soon
 
 ERROR_TITLE_EMPTY = "Enter a short title"
 ERROR_TITLE_LONG = "The title must be {max} characters or fewer"
@@ -155,8 +157,6 @@ def contribution_submit(
     when they follow the link (``email_confirm``).
     """
     if submitter is None:
-        from seedbed.participation.services.email import email_check
-
         email = email_check(email)
     elif not getattr(submitter, "is_active", False):
         raise ValidationProblem({"__all__": ERROR_INACTIVE})
@@ -199,8 +199,6 @@ def contribution_submit(
                       "answers_call": contribution.answers_call_id, "held": held},
             )
             if held:
-                from seedbed.participation.services.email import email_confirmation_send
-
                 email_confirmation_send(contribution=contribution, site_url=site_url)
     except IntegrityError:
         # Another request with the same token won the race; theirs is the record.
@@ -209,7 +207,5 @@ def contribution_submit(
             raise
         return found
     if kind == Kind.NEED and refresh_themes and not held:
-        from seedbed.participation.services.themes import themes_refresh_soon
-
         transaction.on_commit(themes_refresh_soon)
     return contribution

@@ -29,6 +29,7 @@ from seedbed.core.models import Notification
 from seedbed.core.notifications import notification_queue
 from seedbed.participation.models import Contribution, EmailToken, Kind
 from seedbed.participation.services.notifications import APP
+from seedbed.participation.services.themes import themes_refresh_soon
 
 TOKEN_MAX_AGE = 24 * 60 * 60
 EMAIL_MAX = 254
@@ -185,8 +186,6 @@ def email_confirm(*, token: str) -> Contribution:
             audit_append(action="participation.email_confirm", actor=None, obj=contribution,
                          data={"kind": contribution.kind})
     if contribution.kind == Kind.NEED:
-        from seedbed.participation.services.themes import themes_refresh_soon
-
         transaction.on_commit(themes_refresh_soon)
     return contribution
 

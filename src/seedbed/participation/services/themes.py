@@ -7,6 +7,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
 from seedbed.core.audit import audit_append
 from seedbed.participation.models import Contribution, Kind, Status, Theme, ThemeRun
@@ -48,11 +49,15 @@ def themes_refresh(*, actor: Any = None, backend: str | None = None) -> ThemeRun
     return run
 
 
+@task()
+def themes_refresh_task() -> int:
+    """``themes_refresh`` in the background; returns the new run's id."""
+    return themes_refresh().pk
+
+
 def themes_refresh_soon() -> bool:
     """Queue a background refresh unless one was queued in the last few minutes."""
     if not cache.add(_REFRESH_KEY, 1, timeout=REFRESH_DEBOUNCE_SECONDS):
         return False
-    from seedbed.participation.tasks import themes_refresh_task
-
     themes_refresh_task.enqueue()
     return True

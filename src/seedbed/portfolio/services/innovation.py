@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from seedbed.accounts.models import Organisation
@@ -302,7 +303,7 @@ def innovation_create_from_award(
         )
         innovation_link_add(innovation=innovation, kind=InnovationLink.Kind.AWARD, target=award,
                             label=f"{award.reference}: £{award.amount:,.0f} from {award.fund.name}",
-                            url=f"/funding/awards/{award.pk}/", actor=actor)
+                            url=reverse("funding:award_detail", args=[award.pk]), actor=actor)
     return innovation
 
 
