@@ -152,7 +152,7 @@ def audit_verify_command(
     """
     _setup_django()
     from seedbed.core.audit import audit_verify, checkpoint_parse
-    from seedbed.core.audit_feed import checkpoints_load
+    from seedbed.core.audit_checkpoints import checkpoints_load
 
     try:
         expected = checkpoint_parse(checkpoint) if checkpoint else None
