@@ -103,6 +103,9 @@ def demo(
     """Set up a local demo (SQLite under var/, static files, demo data) and serve it."""
     os.environ.setdefault("DJANGO_DEBUG", "true")
     os.environ.setdefault("SEEDBED_ALLOW_DEMO_DATA", "true")
+    # The demo runs no task worker: background work (the outbox's emails, printed to the
+    # console, and theme refreshes) runs as soon as each change commits.
+    os.environ.setdefault("SEEDBED_TASKS_BACKEND", "immediate")
     _setup_django()
     _check_database()
     from django.core.management import call_command
