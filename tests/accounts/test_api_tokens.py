@@ -322,6 +322,29 @@ def test_an_administrator_setting_a_password_revokes_every_token(people) -> None
     _revoked_for(people["owner"], "password_changed")
 
 
+def test_an_administrator_turning_password_sign_in_off_revokes_every_token(people) -> None:  # type: ignore[no-untyped-def]
+    """``set_unusable_password`` does not mark the password as set; the stored hash does change."""
+    _, token = _issue(people["owner"])
+    url = reverse("admin:auth_user_password_change", args=[people["owner"].pk])
+    response = _client(people["superuser"]).post(
+        url, {"usable_password": "false", "password1": "", "password2": "", "unset-password": "1"})
+    assert response.status_code == 302, response.content.decode()[:500]
+    people["owner"].refresh_from_db()
+    assert not people["owner"].has_usable_password()
+    assert _me(token).status_code == 401
+    _revoked_for(people["owner"], "password_changed")
+
+
+def test_editing_someone_without_a_password_keeps_their_tokens(people) -> None:  # type: ignore[no-untyped-def]
+    owner = people["owner"]
+    owner.set_unusable_password()
+    owner.save()
+    _, token = _issue(owner)
+    owner.display_name = "Renamed"
+    owner.save()  # every column written, the (unusable) password unchanged
+    assert _me(token).status_code == 200
+
+
 def test_changepassword_command_revokes_every_token(people) -> None:  # type: ignore[no-untyped-def]
     _, token = _issue(people["owner"])
     with mock.patch("getpass.getpass", return_value=NEW_PASSWORD):

@@ -171,6 +171,40 @@ def test_a_shared_duckdb_connection_never_loads_extensions(tmp_path: Path) -> No
     assert SECRET not in str(caught.value)
 
 
+def test_a_listed_duckdb_view_cannot_read_files_on_the_server(tmp_path: Path) -> None:
+    """Whoever writes the DuckDB file decides what a listed name reads: a view over
+    ``read_csv`` must not reach the server's own files through a shared connection."""
+    private = tmp_path / "private.csv"
+    private.write_text(f"arm,outcome\ncontrol,{SECRET}\n")
+    database = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute(f"CREATE VIEW outcomes AS SELECT * FROM read_csv('{private}')")
+    with pytest.raises((DataError, duckdb.Error)) as caught, open_engine(
+            spec=SourceSpec(location=f"duckdb://{database}", table="outcomes"), schema=SCHEMA,
+            workdir=tmp_path, policy=ConnectionPolicy(relations=frozenset({"outcomes"}))) as engine:
+        engine.fetch(f"SELECT * FROM {engine.relation}")  # noqa: S608
+        pytest.fail("a listed view read a file on the server")
+    assert "file system operations are disabled" in str(caught.value)
+    assert SECRET not in str(caught.value)
+
+
+def test_a_shared_duckdb_connection_locks_its_settings(tmp_path: Path) -> None:
+    from seedbed.data.engines import DuckDBEngine
+
+    database = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute("CREATE TABLE outcomes (arm TEXT, outcome DOUBLE)")
+    engine = DuckDBEngine(database=str(database), table="outcomes", locked=True)
+    settings = dict(engine.con.execute(
+        "SELECT name, value FROM duckdb_settings() WHERE name IN ('enable_external_access', "
+        "'autoload_known_extensions', 'autoinstall_known_extensions', 'lock_configuration')"
+    ).fetchall())
+    assert settings == {"enable_external_access": "false", "autoload_known_extensions": "false",
+                        "autoinstall_known_extensions": "false", "lock_configuration": "true"}
+    with pytest.raises(duckdb.Error):
+        engine.con.execute("SET enable_external_access = true")
+
+
 def test_a_redacted_report_keeps_rows_columns_and_kinds_but_no_values() -> None:
     problems = [
         Problem(2, "score", KIND_NOT_A_NUMBER, MSG_NOT_A_NUMBER.format(row=2, column="score", value=SECRET)),

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
+from django.db.models.signals import post_save, pre_save
 
 
 class AccountsConfig(AppConfig):
@@ -9,7 +9,13 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from seedbed.accounts.models import User
-        from seedbed.accounts.receivers import revoke_tokens_on_credential_change
+        from seedbed.accounts.receivers import (
+            remember_stored_password,
+            revoke_tokens_on_credential_change,
+        )
+
+        pre_save.connect(remember_stored_password, sender=User,
+                         dispatch_uid="accounts.remember_stored_password")
 
         post_save.connect(revoke_tokens_on_credential_change, sender=User,
                           dispatch_uid="accounts.revoke_tokens_on_credential_change")

@@ -153,9 +153,12 @@ class DuckDBEngine:
         config: dict[str, Any] = {}
         if threads:
             config["threads"] = threads
-        if locked:  # a shared connection: open DuckDB files only, never fetch or load extensions
+        if locked:
+            # A shared connection: the DuckDB file only. No extensions fetched or loaded, and no
+            # file system access from SQL (a view in the file could otherwise read any file the
+            # server can, e.g. ``read_csv('/etc/...')``); the settings are locked below.
             config |= {"autoload_known_extensions": False, "autoinstall_known_extensions": False,
-                       "allow_community_extensions": False}
+                       "allow_community_extensions": False, "enable_external_access": False}
         if database is not None:
             self.con = duckdb.connect(database, read_only=True, config=config)
             if not table:
@@ -170,6 +173,8 @@ class DuckDBEngine:
         # progress is tracked for the callback but never printed (stdout may carry JSON)
         self.con.execute("SET enable_progress_bar = true")
         self.con.execute("SET enable_progress_bar_print = false")
+        if locked:  # nothing run later on this connection can turn file access back on
+            self.con.execute("SET lock_configuration = true")
 
     def fetch(self, sql: str, *, progress: ProgressCallback | None = None) -> Columns:
         out: Columns = self._run(lambda: _numpy(self.con.sql(sql)), progress)
