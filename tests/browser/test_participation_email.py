@@ -34,7 +34,7 @@ def _clean(page) -> None:  # type: ignore[no-untyped-def]
 
 
 def _link(kind: str) -> str:
-    from seedbed.participation.models import Notification
+    from seedbed.core.models import Notification
 
     for row in Notification.objects.filter(email=ADDRESS).order_by("-created_at", "-id"):
         for path in LINK.findall(row.body):

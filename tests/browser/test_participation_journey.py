@@ -41,7 +41,8 @@ def _clean(page) -> None:  # type: ignore[no-untyped-def]
 def test_resident_supports_a_similar_need_instead_and_hears_it_taken_forward(
     page, browser, live_server, voices_world
 ) -> None:  # type: ignore[no-untyped-def]
-    from seedbed.participation.models import Contribution, Notification
+    from seedbed.core.models import Notification
+    from seedbed.participation.models import Contribution
     from seedbed.participation.services import notification_digest_send
 
     before = Contribution.objects.count()

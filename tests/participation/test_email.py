@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from seedbed.core.errors import ValidationProblem
-from seedbed.core.models import AuditEntry
+from seedbed.core.models import AuditEntry, Notification
 from seedbed.participation import opendata, selectors
-from seedbed.participation.models import Contribution, EmailToken, Notification, Status
+from seedbed.participation.models import Contribution, EmailToken, Status
 from seedbed.participation.services import email as svc
 from seedbed.participation.services import notifications_deliver, themes_refresh
 from seedbed.participation.views import email as views

@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from seedbed.core.models import AuditEntry
-from seedbed.participation import delivery
-from seedbed.participation.models import Contribution, Notification, Status
+from seedbed.core import delivery
+from seedbed.core.models import AuditEntry, Notification
+from seedbed.participation.models import Contribution, Status
 from seedbed.participation.services import handling, notification_digest_send, notifications_deliver
 
 pytestmark = pytest.mark.django_db

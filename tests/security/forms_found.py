@@ -7,6 +7,7 @@ keep up to date.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -20,7 +21,11 @@ class FoundForm:
     action: str
     fields: dict[str, list[str]] = field(default_factory=dict)  # name -> values a browser sends
     text_fields: list[str] = field(default_factory=list)
-    has_file: bool = False
+    file_fields: list[str] = field(default_factory=list)
+
+    @property
+    def has_file(self) -> bool:
+        return bool(self.file_fields)
 
     def data(self, text: dict[str, str]) -> dict[str, Any]:
         """What a browser would send, with ``text`` typed into the named text fields."""
@@ -54,7 +59,7 @@ class _FormParser(HTMLParser):
         if tag == "input" and name:
             kind = a.get("type", "").lower()
             if kind == "file":
-                form.has_file = True
+                form.file_fields.append(name)
             elif kind in ("checkbox", "radio"):
                 if "checked" in a:
                     form.fields.setdefault(name, []).append(a.get("value", "on"))
@@ -106,3 +111,46 @@ def forms_in(html: str) -> list[FoundForm]:
     parser = _FormParser()
     parser.feed(html)
     return parser.forms
+
+
+@dataclass(frozen=True)
+class PageForm:
+    page: str  # the URL name of the page the form is on
+    role: str  # a persona allowed to open that page
+    url: str  # where the form is sent
+    form: FoundForm
+
+
+PERSONAS = ("lead", "analyst", "admin", "frontline", "safety", "panel", "provider", "resident", "anonymous")
+_found: list[PageForm] = []
+
+
+def page_forms(world: dict[str, Any], signed_in: Callable[[str], Any]) -> list[PageForm]:
+    """Every POST form on every page of the access table, read as each persona allowed to
+    open the page (most specific first); a form (by where it goes and what it sends) is kept
+    once. Read once per test run: the demo world is the same in every module."""
+    from django.urls import reverse
+
+    from tests.core.access_table import ACCESS_TABLE, expected_status
+
+    if _found:
+        return list(_found)
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    clients = {role: signed_in(role) for role in PERSONAS}
+    for name, (audience, kwargs) in sorted(ACCESS_TABLE.items()):
+        if name.startswith(("admin:", "api")):
+            continue
+        url = reverse(name, kwargs=kwargs(world))
+        for role in PERSONAS:
+            if expected_status(audience, role) != 200:
+                continue
+            response = clients[role].get(url)
+            if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+                continue
+            for form in forms_in(response.content.decode()):
+                action = form.action or url
+                key = (action, tuple(sorted(form.fields)) + tuple(form.file_fields))
+                if key not in seen:
+                    seen.add(key)
+                    _found.append(PageForm(name, role, action, form))
+    return list(_found)

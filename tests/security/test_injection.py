@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,7 +28,7 @@ from django.urls import reverse
 
 from tests.core.access_table import ACCESS_TABLE, expected_status
 from tests.security.conftest import Unchanged, clear_caches
-from tests.security.forms_found import FoundForm, forms_in
+from tests.security.forms_found import PERSONAS, PageForm, page_forms
 from tests.security.post_rules import API_BODIES, POST_RULES, ROLES
 from tests.security.seeding import seed_free_text
 
@@ -46,8 +45,6 @@ LIVE = ("<script>alert(1)</script>", "<img src=x onerror=alert(2)>", "SBX49SBX",
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 EVALUATED = re.compile(r"SBX\s*49\s*SBX")
 
-# Try pages as these personas, most specific first; forms already seen are not sent again.
-PERSONAS = ("lead", "analyst", "admin", "frontline", "safety", "panel", "provider", "resident", "anonymous")
 # Forms sent elsewhere in the suite or that end the session.
 SKIP_ACTIONS = ("/sign-out/",)
 
@@ -59,38 +56,9 @@ def _live_in(html: str) -> list[str]:
     return found
 
 
-@dataclass
-class PageForm:
-    page: str
-    role: str
-    form: FoundForm
-    url: str
-
-
 def _page_forms(world: dict[str, Any], signed_in: Any) -> list[PageForm]:
-    found: list[PageForm] = []
-    seen: set[tuple[str, tuple[str, ...]]] = set()
-    clients = {role: signed_in(role) for role in PERSONAS}
-    for name, (audience, kwargs) in sorted(ACCESS_TABLE.items()):
-        if name.startswith("admin:") or name.startswith("api"):
-            continue
-        url = reverse(name, kwargs=kwargs(world))
-        for role in PERSONAS:
-            if expected_status(audience, role) != 200:
-                continue
-            response = clients[role].get(url)
-            if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
-                continue
-            for form in forms_in(response.content.decode()):
-                action = form.action or url
-                if not form.text_fields or action.startswith(SKIP_ACTIONS):
-                    continue
-                key = (action, tuple(sorted(form.fields)))
-                if key in seen:
-                    continue
-                seen.add(key)
-                found.append(PageForm(name, role, form, action))
-    return found
+    return [t for t in page_forms(world, signed_in)
+            if t.form.text_fields and not t.url.startswith(SKIP_ACTIONS)]
 
 
 def _stored_values(marker: str) -> list[str]:

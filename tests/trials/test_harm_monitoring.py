@@ -26,8 +26,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from seedbed.core.models import Notification
 from seedbed.stats.monitoring import RECOMMEND_STOP_BENEFIT, RECOMMEND_STOP_HARM
-from seedbed.trials.models import Allocation, Notification, Trial
+from seedbed.trials.models import Allocation, Trial
 from seedbed.trials.services.allocation import allocation_draw, participant_enrol
 from seedbed.trials.services.monitoring import interim_look_run, safety_event_record
 from tests.trials.helpers import draft_trial
@@ -140,7 +141,7 @@ def test_cluster_harm_signal_pauses_enrolment(trial_world, django_capture_on_com
     assert row["n_control"] + row["n_arm"] == trial.participants.count() > len(CLUSTERS)
     assert row["method"].startswith("per-cluster risk")
     assert row["recommendation"] == RECOMMEND_STOP_HARM and trial.status == Trial.Status.PAUSED
-    assert Notification.objects.filter(trial=trial, recipient=trial_world["users"]["safety"]).exists()
+    assert Notification.objects.filter(trial=trial, user=trial_world["users"]["safety"]).exists()
 
 
 def test_cluster_without_signal_continues(trial_world, django_capture_on_commit_callbacks) -> None:

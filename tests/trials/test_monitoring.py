@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from seedbed.core.audit import audit_verify
 from seedbed.core.errors import ValidationProblem
-from seedbed.core.models import AuditEntry
-from seedbed.trials.models import Allocation, Notification, SafetyDecision, Trial
+from seedbed.core.models import AuditEntry, Notification
+from seedbed.trials.models import Allocation, SafetyDecision, Trial
 from seedbed.trials.services.allocation import allocation_draw
 from seedbed.trials.services.monitoring import (
     interim_look_run,
@@ -52,7 +52,7 @@ def test_a_harmful_arm_crosses_the_boundary_and_enrolment_pauses(
     with pytest.raises(ValidationProblem):
         allocation_draw(actor=users["frontline"], trial=trial, unit_ref="LATE-1")
     note = Notification.objects.get(trial=trial, subject__startswith="Enrolment paused")
-    assert note.recipient == users["safety"]
+    assert note.user == users["safety"]
     # Every message goes to the safety lead: the pause, and the serious-event alerts queued
     # before it (whose after-commit delivery this test did not run) are retried with it.
     assert {tuple(m.to) for m in mail.outbox} == {("safety@example.org",)}

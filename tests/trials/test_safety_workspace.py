@@ -16,12 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from seedbed.core.audit import audit_verify
-from seedbed.core.models import AuditEntry
+from seedbed.core.models import MAX_DELIVERY_ATTEMPTS, AuditEntry, Notification
+from seedbed.core.notifications import FAILURE_NO_ADDRESS, notifications_deliver
 from seedbed.stats.monitoring import RECOMMEND_STOP_BENEFIT
-from seedbed.trials.models import InterimLook, Notification, SafetyEvent, Trial
+from seedbed.trials.models import InterimLook, SafetyEvent, Trial
 from seedbed.trials.services.allocation import allocation_draw
 from seedbed.trials.services.monitoring import interim_look_run, safety_event_record
-from seedbed.trials.services.notifications import FAILURE_NO_ADDRESS, trial_notifications_deliver
 from seedbed.trials.services.results import outcome_upload
 from tests.trials.helpers import draft_trial
 from tests.trials.test_harm_monitoring import _individual, strong_seed
@@ -141,13 +141,13 @@ def test_a_message_that_cannot_be_emailed_is_recorded_shown_and_retried(
                             harm_outcome=trial.harm_outcomes.get(), severity="serious",
                             description="Hurt", occurred_on=timezone.localdate())
     note = Notification.objects.get(trial=trial)
-    assert note.emailed_at is None and note.attempts == 1 and "mail server down" in note.failure
+    assert note.sent_at is None and note.attempts == 1 and "mail server down" in note.failure
     page = _client(trial_world, "safety").get(reverse("trials:safety_workspace")).content.decode()
     assert "could not be emailed yet" in page and "mail server down" in page
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert trial_notifications_deliver() == 1
+    assert notifications_deliver() == 1
     note.refresh_from_db()
-    assert note.emailed_at is not None and note.failure == "" and note.attempts == 2
+    assert note.sent_at is not None and note.failure == "" and note.attempts == 2
     assert len(mail.outbox) == 1
     users["safety"].email = ""
     users["safety"].save()
@@ -337,3 +337,33 @@ def safety_workspace_due(user) -> list[Trial]:
     from seedbed.trials.safety_selectors import safety_workspace
 
     return safety_workspace(user)["due"]
+
+
+def test_a_harm_alert_that_cannot_be_emailed_is_stored_shown_and_the_crossing_still_shows(
+    trial_world, django_capture_on_commit_callbacks, settings
+) -> None:
+    """The boundary-crossing alert goes through the core outbox: when email fails, the alert
+    is kept with the reason, the safety lead's workspace says it was not delivered and why,
+    and the crossing itself is on the workspace whatever happened to the email."""
+    users = trial_world["users"]
+    users["safety"].email = "safety@example.org"
+    users["safety"].save()
+    trial = _individual(trial_world, seed=1, risk_control=0.05, risk_arm=0.30)
+    settings.EMAIL_BACKEND = "tests.trials.failing_mail.Backend"
+    with django_capture_on_commit_callbacks(execute=True):
+        _client(trial_world, "safety").post(reverse("trials:monitoring", args=[trial.pk]), {"action": "look"})
+    assert InterimLook.objects.get(trial=trial).decision_needed
+    alert = Notification.objects.get(trial=trial, user=users["safety"])
+    assert alert.app == "trials" and alert.sent_at is None and alert.attempts == 1
+    assert "mail server down" in alert.failure and alert.retrying
+    page = _client(trial_world, "safety").get(reverse("trials:safety_workspace")).content.decode()
+    assert "Stopping boundaries crossed: your decision is needed" in page
+    assert "could not be emailed yet" in page and "not delivered: The email could not be sent: mail server down" in page
+    assert "it is retried automatically" in page
+    monitoring = _client(trial_world, "safety").get(reverse("trials:monitoring", args=[trial.pk])).content.decode()
+    assert "not delivered: The email could not be sent: mail server down" in monitoring
+    # Once the attempts are used up the page says it is no longer retried; the crossing stays.
+    Notification.objects.filter(pk=alert.pk).update(attempts=MAX_DELIVERY_ATTEMPTS)
+    assert notifications_deliver() == 0
+    page = _client(trial_world, "safety").get(reverse("trials:safety_workspace")).content.decode()
+    assert "no longer retried" in page and "Stopping boundaries crossed" in page

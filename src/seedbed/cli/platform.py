@@ -103,6 +103,9 @@ def demo(
     """Set up a local demo (SQLite under var/, static files, demo data) and serve it."""
     os.environ.setdefault("DJANGO_DEBUG", "true")
     os.environ.setdefault("SEEDBED_ALLOW_DEMO_DATA", "true")
+    # The demo runs no task worker: background work (the outbox's emails, printed to the
+    # console, and theme refreshes) runs as soon as each change commits.
+    os.environ.setdefault("SEEDBED_TASKS_BACKEND", "immediate")
     _setup_django()
     _check_database()
     from django.core.management import call_command
@@ -149,7 +152,7 @@ def audit_verify_command(
     """
     _setup_django()
     from seedbed.core.audit import audit_verify, checkpoint_parse
-    from seedbed.core.audit_feed import checkpoints_load
+    from seedbed.core.audit_checkpoints import checkpoints_load
 
     try:
         expected = checkpoint_parse(checkpoint) if checkpoint else None

@@ -4,7 +4,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from seedbed.core.models import AuditCheckpoint, AuditEntry
+from seedbed.core.models import AuditCheckpoint, AuditEntry, Notification
+from seedbed.core.notifications import notifications_resend
 from seedbed.core.selectors import audit_payload_text
 
 
@@ -56,3 +57,26 @@ class AuditEntryAdmin(_ReadOnly):
 @admin.register(AuditCheckpoint)
 class AuditCheckpointAdmin(_ReadOnly):
     list_display = ("id", "created_at", "entry_number", "reason", "key_id")
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The outbox: what was sent, what is waiting and why a message failed. Messages are
+    read-only here; an administrator may only send unsent ones again."""
+
+    list_display = ("id", "created_at", "app", "subject", "user", "email", "immediate", "sent_at",
+                    "attempts", "failure")
+    list_filter = ("app", "immediate", ("sent_at", admin.EmptyFieldListFilter))
+    search_fields = ("subject", "failure")
+    actions = ["resend"]
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Send the selected unsent messages again now")
+    def resend(self, request: HttpRequest, queryset: Any) -> None:
+        sent = notifications_resend(actor=request.user, ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{sent} message(s) sent.")

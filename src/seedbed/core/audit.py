@@ -33,6 +33,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from seedbed.core.audit_checkpoints import Checkpoint, checkpoints_from_file_setting
 from seedbed.core.audit_keys import (
     AuditKey,
     audit_key_current,
@@ -243,20 +244,6 @@ def payload_is_sensitive(entry: AuditEntry) -> bool:
 
 
 @dataclass(frozen=True)
-class Checkpoint:
-    """A checkpoint to hold the chain to: from the database, given by hand, or from a copy of
-    the public feed. One given by hand has no ``mac`` (the person vouches for it)."""
-
-    entry_number: int
-    entry_mac: str
-    source: str
-    created_at: str = ""
-    key_id: str = ""
-    mac: str = ""
-    reason: str = ""
-
-
-@dataclass(frozen=True)
 class AuditVerification:
     """The walk's result. ``head_id``/``head_hash`` are the newest entry and its MAC.
 
@@ -317,8 +304,6 @@ def audit_verify(
     holds) and the chain must still hold that entry with that MAC, so truncating the newest
     entries, or rewriting the chain, is caught.
     """
-    from seedbed.core.audit_feed import checkpoints_from_file_setting
-
     keys = audit_keys()
     try:
         from_file = checkpoints_from_file_setting()

@@ -1,9 +1,11 @@
-"""Core models: the append-only, hash-chained audit log."""
+"""Core models: the append-only, hash-chained audit log, and the notification outbox."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
+from django.db.models import Q
 
 
 class AuditEntry(models.Model):
@@ -76,3 +78,68 @@ class AuditCheckpoint(models.Model):
     def token(self) -> str:
         """``ENTRY:MAC``, the form ``seedbed audit verify --checkpoint`` takes."""
         return f"{self.entry_number}:{self.entry_mac}"
+
+
+MAX_DELIVERY_ATTEMPTS = 20
+
+
+class Notification(models.Model):
+    """The outbox: one message to one person, kept in the service and delivered by email.
+
+    Every app queues its messages here (``seedbed.core.notifications.notification_queue``):
+    Voices' news for submitters and followers, trials' serious-event and boundary alerts.
+    ``app`` names the app that queued it; ``about`` is what it is about (a contribution, a
+    trial), so each app lists its own messages. ``immediate`` messages are sent after the
+    change commits; the rest wait for a digest that the app sends. ``sent_at`` is set when a
+    message is handed to the email service (alone or in a digest); every attempt is counted
+    and the last failure kept, so an undelivered message is never silent and is retried until
+    ``MAX_DELIVERY_ATTEMPTS``.
+    """
+
+    app = models.CharField(max_length=40)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    # For a resident without an account: the address that gets the message instead.
+    email = models.EmailField(blank=True)
+    about_type = models.ForeignKey(
+        "contenttypes.ContentType", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    about_id = models.PositiveBigIntegerField(null=True, blank=True)
+    about = GenericForeignKey("about_type", "about_id")
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    immediate = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    channel = models.CharField(max_length=20, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    failure = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["sent_at", "immediate"]),
+            models.Index(fields=["about_type", "about_id"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(email=""), name="core_notification_has_recipient"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def address(self) -> str:
+        """Where the message goes: the person's account email, or the address given."""
+        if self.user_id is not None:
+            return self.user.email  # type: ignore[union-attr]
+        return self.email
+
+    @property
+    def retrying(self) -> bool:
+        """Unsent and still to be tried again (False once the attempts are used up)."""
+        return self.sent_at is None and self.attempts < MAX_DELIVERY_ATTEMPTS

@@ -3,7 +3,7 @@
 A spreadsheet reader is native code: a crafted file can make it ask for hundreds of GiB (the
 Rust allocator then aborts the whole process, which no ``except`` can catch) or spin for
 minutes. So the web process never reads an Excel file itself: ``stage_excel_isolated`` starts
-a fresh interpreter running ``child_main``, which sets its own address-space and CPU limits
+a fresh interpreter running ``seedbed.data.sandbox_child``, which sets its own address-space and CPU limits
 (``resource.setrlimit``) before it imports the reader, stages the sheet to Parquet (validated
 text columns plus row numbers, ``seedbed.data.staging``), and answers with one JSON line.
 A crash, an out-of-memory stop or a timeout becomes a ``DataError`` with a clear message, and
@@ -48,8 +48,8 @@ MIN_MEMORY_MB = 768
 """Below this the child cannot even import numpy and pyarrow (about 530 MB of address space)."""
 
 ERROR_BAD_LIMIT = "{name} must be a whole number of at least {minimum} (got {value!r})"
-_ANSWER = "seedbed-sandbox:"
-_CHILD = "import sys; from seedbed.data.sandbox import child_main; sys.exit(child_main())"
+ANSWER_PREFIX = "seedbed-sandbox:"
+_CHILD = "import sys; from seedbed.data.sandbox_child import child_main; sys.exit(child_main())"
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def _env_int(env: Mapping[str, str], name: str, default: int, minimum: int) -> i
     return value
 
 
-def _schema_from(data: dict[str, Any]) -> TrialSchema:
+def schema_from(data: dict[str, Any]) -> TrialSchema:
     tuples = ("outcomes", "strata", "subgroups", "arms")
     fields: dict[str, Any] = {k: tuple(v) if k in tuples else v for k, v in data.items()}
     return TrialSchema(**fields)
@@ -131,8 +131,8 @@ def stage_excel_isolated(*, path: Path, schema: TrialSchema, out: Path, sheet: s
         out.unlink(missing_ok=True)
         raise DataError.single(kind=KIND_UNREADABLE, message=MSG_PARSE_TIMEOUT.format(
             seconds=limits.timeout_seconds)) from None
-    answer = next((line[len(_ANSWER):] for line in proc.stdout.decode("utf-8", "replace")
-                   .splitlines() if line.startswith(_ANSWER)), None)
+    answer = next((line[len(ANSWER_PREFIX):] for line in proc.stdout.decode("utf-8", "replace")
+                   .splitlines() if line.startswith(ANSWER_PREFIX)), None)
     reply = json.loads(answer) if answer and proc.returncode == 0 else {}
     if "rows" in reply:
         return int(reply["rows"])
@@ -141,37 +141,3 @@ def stage_excel_isolated(*, path: Path, schema: TrialSchema, out: Path, sheet: s
         problems = [Problem(*p) for p in reply["problems"]]
         raise DataError(build_report(problems, Counter(dict(reply["counts"]))))
     raise _failure(proc.returncode, proc.stderr, limits)
-
-
-def _limit_self(memory_mb: int, seconds: int) -> None:
-    import resource
-
-    memory = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-
-def child_main() -> int:
-    """The child's side: read the request, import the reader, limit itself, stage, answer."""
-    request = json.loads(sys.stdin.buffer.read())
-    import python_calamine  # noqa: F401 - mapped before the limit: trusted code, not the file
-
-    from seedbed.data.staging import stage_excel_here
-
-    _limit_self(int(request["memory_mb"]), int(request["timeout_seconds"]))
-
-    try:
-        rows = stage_excel_here(path=Path(request["path"]), schema=_schema_from(request["schema"]),
-                                out=Path(request["out"]), sheet=request["sheet"],
-                                max_cells=int(request["max_cells"]))
-        reply: dict[str, Any] = {"rows": rows}
-    except DataError as exc:
-        reply = {"problems": [[p.row, p.column, p.kind, p.message] for p in exc.report.problems],
-                 "counts": [list(c) for c in exc.report.counts]}
-    except MemoryError:
-        print("MemoryError", file=sys.stderr)
-        return 3
-    sys.stdout.write(_ANSWER + json.dumps(reply) + "\n")
-    return 0
-

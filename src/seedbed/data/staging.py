@@ -60,7 +60,7 @@ from seedbed.data.errors import (
     ValidationReport,
     build_report,
 )
-from seedbed.data.sandbox import ParseLimits
+from seedbed.data.sandbox import ParseLimits, stage_excel_isolated
 from seedbed.data.schema import DEFAULT_ENCODING, MISSING_VALUE_MARKERS, TrialSchema
 from seedbed.data.sheetscan import SheetScan, cell_name, is_ooxml, scan_sheet
 
@@ -369,8 +369,6 @@ def stage_excel(*, path: Path, schema: TrialSchema, out: Path, sheet: str | None
     ``limits`` defaults to the environment's), so a crafted file cannot bring this process
     down: every failure is a ``DataError``.
     """
-    from seedbed.data.sandbox import stage_excel_isolated
-
     return stage_excel_isolated(path=path, schema=schema, out=out, sheet=sheet,
                                 limits=limits or ParseLimits.from_environ())
 

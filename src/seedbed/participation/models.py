@@ -6,13 +6,14 @@ They share handling (status and history), supports, follows, comments, reports, 
 and export, so one table keeps each of those written once.
 
 Personal data: ``Contribution.submitter``, ``Support.user``, ``Follow.user``,
-``Comment.author``, ``Report.reporter`` and ``Notification.user`` point at people. A person's
+``Comment.author`` and ``Report.reporter`` point at people, as does ``user`` on the messages
+Voices queues in the core outbox (``seedbed.core.models.Notification``, ``app="participation"``). A person's
 own data is exported by ``selectors.personal_data_export``; on erasure
 (``services.account_erase``) follows, notifications and reports by them are deleted, their
 user record is pseudonymised, and their needs, ideas, supports and comments stay.
 
 A resident without an account gives an email address instead (``Contribution.submitter_email``,
-``Notification.email``, ``EmailToken.email``). Their data is exported by
+the outbox's ``email``, ``EmailToken.email``). Their data is exported by
 ``selectors.email_data_export`` and erased by ``services.email_data_erase``: contributions never
 confirmed are deleted, the address is removed from the rest (which stay), and messages and links
 for it are deleted.
@@ -21,7 +22,7 @@ for it are deleted.
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
@@ -32,6 +33,8 @@ SHORT_TEXT_MAX = 1000
 COMMENT_MAX = 2000
 REASON_MAX = 1000
 MAX_COMMENT_DEPTH = 3
+# The ``app`` of the messages Voices queues in the core outbox.
+OUTBOX_APP = "participation"
 
 
 class Kind(models.TextChoices):
@@ -121,6 +124,11 @@ class Contribution(models.Model):
     idempotency_key = models.UUIDField(unique=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    # Messages about it in the core outbox (deleted with it).
+    notifications = GenericRelation(
+        "core.Notification", content_type_field="about_type", object_id_field="about_id",
+        related_query_name="contribution",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -285,51 +293,6 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"report {self.pk} on {self.contribution_id}"
-
-
-class Notification(models.Model):
-    """An outbox row: a message to one person about one contribution.
-
-    ``immediate`` messages (to the submitter) are sent as soon as they are committed;
-    the rest (to followers) wait for that person's daily digest, which groups them into one
-    message. ``sent_at`` is set when delivered (alone or in a digest).
-    """
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-        related_name="voices_notifications",
-    )
-    # For a resident without an account: the address that gets the message instead.
-    email = models.EmailField(blank=True)
-    contribution = models.ForeignKey(
-        Contribution, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    subject = models.CharField(max_length=200)
-    body = models.TextField()
-    immediate = models.BooleanField(default=False)
-    created_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-    channel = models.CharField(max_length=20, blank=True)
-    failure = models.CharField(max_length=300, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["sent_at", "immediate"])]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(user__isnull=False) | ~Q(email=""), name="notification_has_recipient"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.subject
-
-    @property
-    def address(self) -> str:
-        """Where the message goes: the person's account email, or the address given."""
-        if self.user_id is not None:
-            return self.user.email  # type: ignore[union-attr]
-        return self.email
 
 
 class EmailToken(models.Model):

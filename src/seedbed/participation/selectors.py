@@ -8,12 +8,13 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from seedbed.core.models import Notification
 from seedbed.participation.models import (
+    OUTBOX_APP,
     Comment,
     Contribution,
     Follow,
     Kind,
-    Notification,
     Report,
     Status,
     StatusChange,
@@ -176,7 +177,8 @@ def moderation_queue() -> QuerySet[Report]:
 
 
 def notification_list(*, user: Any) -> QuerySet[Notification]:
-    return Notification.objects.filter(user=user).select_related("contribution").order_by("-created_at", "-id")
+    return (Notification.objects.filter(app=OUTBOX_APP, user=user).prefetch_related("about")
+            .order_by("-created_at", "-id"))
 
 
 def _row(contribution: Contribution) -> dict[str, Any]:
@@ -214,7 +216,7 @@ def personal_data_export(*, user: Any) -> dict[str, Any]:
         "notifications": [
             {"subject": n.subject, "body": n.body, "created_at": n.created_at.isoformat(),
              "sent": n.sent_at is not None}
-            for n in Notification.objects.filter(user=user)
+            for n in Notification.objects.filter(app=OUTBOX_APP, user=user)
         ],
     }
 

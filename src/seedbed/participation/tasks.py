@@ -1,4 +1,5 @@
-"""Background work: delivering notifications and refreshing themes (django-tasks).
+"""Background work: refreshing themes (django-tasks). Delivering notifications is core's
+(``seedbed.core.tasks``).
 
 Each task is defined next to the service it runs; this module names them for callers that
 queue work (views, the worker) without reaching into the services package.
@@ -6,7 +7,6 @@ queue work (views, the worker) without reaching into the services package.
 
 from __future__ import annotations
 
-from seedbed.participation.services.notifications import notifications_deliver_task
 from seedbed.participation.services.themes import themes_refresh_task
 
-__all__ = ["notifications_deliver_task", "themes_refresh_task"]
+__all__ = ["themes_refresh_task"]

@@ -14,8 +14,12 @@ its published result and (for the safety lead) the monitoring table.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
+
+# The ``app`` of the messages trials queue in the core outbox.
+NOTIFICATION_APP = "trials"
 
 
 class Design(models.TextChoices):
@@ -133,6 +137,11 @@ class Trial(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Messages about it (serious events, boundary crossings) in the core outbox.
+    notifications = GenericRelation(
+        "core.Notification", content_type_field="about_type", object_id_field="about_id",
+        related_query_name="trial",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -537,29 +546,6 @@ class SafetyDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} ({self.trial})"
-
-
-class Notification(models.Model):
-    """A message to a person (the outbox: shown in the service and sent by email)."""
-
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="trial_notifications"
-    )
-    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="notifications")
-    subject = models.CharField(max_length=200)
-    body = models.TextField()
-    created_at = models.DateTimeField()
-    emailed_at = models.DateTimeField(null=True, blank=True)
-    # Delivery attempts and the last failure, so that a message that could not be sent is
-    # visible to its recipient and retried (``trial_notifications_deliver``).
-    attempts = models.PositiveSmallIntegerField(default=0)
-    failure = models.CharField(max_length=300, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return self.subject
 
 
 class OutcomeDataset(models.Model):

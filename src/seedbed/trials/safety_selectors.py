@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from seedbed.accounts.models import User
+from seedbed.core.models import Notification
 from seedbed.stats.monitoring import (
     RECOMMEND_CONSIDER_FUTILITY,
     RECOMMEND_STOP_BENEFIT,
@@ -26,9 +27,9 @@ from seedbed.trials.harm_data import (
     stepped_wedge_information,
 )
 from seedbed.trials.models import (
+    NOTIFICATION_APP,
     Design,
     InterimLook,
-    Notification,
     SafetyEvent,
     Severity,
     Trial,
@@ -155,8 +156,8 @@ def safety_workspace(user: User) -> dict[str, Any]:
         "events": unreviewed_serious_events(user),
         "awaiting": InterimLook.objects.filter(trial__safety_lead=user, decision_needed=True)
         .select_related("trial").order_by("-taken_at"),
-        "undelivered": Notification.objects.filter(recipient=user, emailed_at__isnull=True)
-        .exclude(failure="").select_related("trial")[:20],
+        "undelivered": Notification.objects.filter(app=NOTIFICATION_APP, user=user, sent_at__isnull=True)
+        .exclude(failure="").order_by("-created_at", "-id")[:20],
     }
 
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from seedbed.accounts.models import Membership, Role, User
 from seedbed.core.access import COUNCIL_KINDS
+from seedbed.core.models import Notification
 from seedbed.stats.disclosure import (
     DEFAULT_THRESHOLD,
     PRIMARY,
@@ -23,8 +24,8 @@ from seedbed.stats.disclosure import (
 )
 from seedbed.stats.evidence import COMPARISON_NONE, evidence_level
 from seedbed.trials.models import (
+    NOTIFICATION_APP,
     Allocation,
-    Notification,
     Probe,
     Protocol,
     ProtocolVersion,
@@ -154,7 +155,7 @@ def risk_owner_choices() -> QuerySet[User]:
 
 
 def notifications_for(user: User, trial: Trial) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=user, trial=trial)
+    return Notification.objects.filter(app=NOTIFICATION_APP, user=user, trial=trial)
 
 
 def suppressed_label(status: str) -> str:

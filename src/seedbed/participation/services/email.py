@@ -25,8 +25,10 @@ from django.utils import timezone
 
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
-from seedbed.participation.models import Contribution, EmailToken, Kind, Notification
-from seedbed.participation.services.notifications import notifications_deliver_task
+from seedbed.core.models import Notification
+from seedbed.core.notifications import notification_queue
+from seedbed.participation.models import Contribution, EmailToken, Kind
+from seedbed.participation.services.notifications import APP
 from seedbed.participation.services.themes import themes_refresh_soon
 
 TOKEN_MAX_AGE = 24 * 60 * 60
@@ -141,11 +143,7 @@ def _use(*, token: str, purpose: str) -> EmailToken:
 
 
 def _queue(*, email: str, contribution: Contribution | None, subject: str, body: str) -> None:
-    Notification.objects.create(
-        email=email, contribution=contribution, subject=subject, body=body, immediate=True,
-        created_at=timezone.now(),
-    )
-    transaction.on_commit(notifications_deliver_task.enqueue)
+    notification_queue(app=APP, email=email, about=contribution, subject=subject, body=body)
 
 
 def email_confirmation_send(*, contribution: Contribution, site_url: str) -> None:

@@ -1,7 +1,8 @@
-"""The notification outbox: rows written with the change, delivered after commit.
+"""Voices' messages through the core outbox: news for submitters now, followers daily.
 
 The submitter of a need or idea hears of each change at once; followers get one daily
 digest that groups everything that changed for them, instead of a message per change.
+Storage, delivery, retries and failures are the core outbox's (``seedbed.core.notifications``).
 """
 
 from __future__ import annotations
@@ -10,16 +11,25 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django_tasks import task
 
-from seedbed.participation.delivery import DeliveryError, email_send, site_url
-from seedbed.participation.models import Contribution, Follow, Notification
+from seedbed.core.delivery import site_url
+from seedbed.core.models import Notification
+from seedbed.core.notifications import (
+    notification_build,
+    notifications_claim,
+    notifications_deliver,
+    notifications_queue,
+    notifications_send,
+)
+from seedbed.participation.models import OUTBOX_APP, Contribution, Follow
 
+APP = OUTBOX_APP
 DIGEST_SUBJECT = "Updates on {count} needs and ideas you follow"
 DIGEST_INTRO = "Here is what changed on the needs and ideas you follow:"
+
+__all__ = ["APP", "notification_digest_send", "notifications_deliver", "notify_change"]
 
 
 def notify_change(*, contribution: Contribution, subject: str, body: str, actor: Any = None) -> int:
@@ -29,7 +39,6 @@ def notify_change(*, contribution: Contribution, subject: str, body: str, actor:
     account, or to the address a resident without an account confirmed); followers' messages
     wait for the digest. Returns the number of messages queued.
     """
-    now = timezone.now()
     base = site_url()
     if base:
         # People (above all those without an account) can go straight to the page.
@@ -37,73 +46,30 @@ def notify_change(*, contribution: Contribution, subject: str, body: str, actor:
     rows: list[Notification] = []
     submitter_id = contribution.submitter_id
     if submitter_id is not None and contribution.submitter.is_active:  # type: ignore[union-attr]
-        rows.append(Notification(user_id=submitter_id, contribution=contribution, subject=subject,
-                                 body=body, immediate=True, created_at=now))
+        rows.append(notification_build(app=APP, user=contribution.submitter, about=contribution,
+                                       subject=subject, body=body, immediate=True))
     elif submitter_id is None and contribution.submitter_email and not contribution.held:
-        rows.append(Notification(email=contribution.submitter_email, contribution=contribution,
-                                 subject=subject, body=body, immediate=True, created_at=now))
+        rows.append(notification_build(app=APP, email=contribution.submitter_email, about=contribution,
+                                       subject=subject, body=body, immediate=True))
     followers = (
         Follow.objects.filter(contribution=contribution, user__is_active=True)  # type: ignore[misc]
-        .exclude(user_id=submitter_id).values_list("user_id", flat=True)
+        .exclude(user_id=submitter_id).select_related("user")
     )
-    rows += [Notification(user_id=uid, contribution=contribution, subject=subject, body=body,
-                          immediate=False, created_at=now) for uid in followers]
-    Notification.objects.bulk_create(rows)
-    if any(row.immediate for row in rows):
-        transaction.on_commit(notifications_deliver_task.enqueue)
+    rows += [notification_build(app=APP, user=follow.user, about=contribution, subject=subject,
+                                body=body, immediate=False) for follow in followers]
+    notifications_queue(notifications=rows)
     return len(rows)
-
-
-def _claim(ids: list[int]) -> list[int]:
-    """Mark these rows as being sent; only rows nobody else claimed come back."""
-    now = timezone.now()
-    claimed = []
-    for pk in ids:
-        if Notification.objects.filter(pk=pk, sent_at__isnull=True).update(sent_at=now):
-            claimed.append(pk)
-    return claimed
-
-
-def _deliver(rows: list[Notification], *, subject: str, body: str) -> None:
-    address = rows[0].address
-    try:
-        channel = email_send(to=address, subject=subject, body=body) if address else "none"
-    except DeliveryError as exc:
-        # Release the rows for the next run and record why.
-        Notification.objects.filter(pk__in=[r.pk for r in rows]).update(
-            sent_at=None, failure=str(exc)[:300]
-        )
-        return
-    Notification.objects.filter(pk__in=[r.pk for r in rows]).update(channel=channel, failure="")
-
-
-def notifications_deliver() -> int:
-    """Send every committed, unsent immediate message; returns how many were sent."""
-    ids = list(
-        Notification.objects.filter(immediate=True, sent_at__isnull=True).values_list("pk", flat=True)
-    )
-    sent = 0
-    for row in Notification.objects.filter(pk__in=_claim(ids)).select_related("user"):
-        _deliver([row], subject=row.subject, body=row.body)
-        sent += 1
-    return sent
-
-
-@task()
-def notifications_deliver_task() -> int:
-    """``notifications_deliver`` in the background (queued after the change commits)."""
-    return notifications_deliver()
 
 
 def notification_digest_send(*, now: dt.datetime | None = None) -> int:
     """Send each follower one digest of their waiting messages; returns digests sent.
 
     Run daily (``manage.py voices_digest``). Messages created after ``now`` wait for the
-    next run.
+    next run; a digest that could not be sent stays waiting, with the reason, for the next.
     """
     cutoff = now or timezone.now()
     waiting = list(
-        Notification.objects.filter(immediate=False, sent_at__isnull=True, created_at__lte=cutoff)
+        Notification.objects.filter(app=APP, immediate=False, sent_at__isnull=True, created_at__lte=cutoff)
         .values_list("pk", "user_id")
     )
     by_user: dict[int, list[int]] = defaultdict(list)
@@ -112,14 +78,14 @@ def notification_digest_send(*, now: dt.datetime | None = None) -> int:
     digests = 0
     for ids in by_user.values():
         rows = list(
-            Notification.objects.filter(pk__in=_claim(ids)).select_related("user", "contribution")
+            Notification.objects.filter(pk__in=notifications_claim(ids)).select_related("user")
             .order_by("created_at", "id")
         )
         if not rows:
             continue
         items = "\n".join(f"- {row.body}" for row in rows)
-        topics = {row.contribution_id for row in rows}
-        _deliver(rows, subject=DIGEST_SUBJECT.format(count=len(topics)),
-                 body=f"{DIGEST_INTRO}\n\n{items}\n")
+        topics = {row.about_id for row in rows}
+        notifications_send(rows, subject=DIGEST_SUBJECT.format(count=len(topics)),
+                           body=f"{DIGEST_INTRO}\n\n{items}\n")
         digests += 1
     return digests

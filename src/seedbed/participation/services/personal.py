@@ -8,8 +8,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from seedbed.core.audit import audit_append
-from seedbed.participation.models import Follow, Notification, Report
+from seedbed.core.models import Notification
+from seedbed.participation.models import Follow, Report
 from seedbed.participation.selectors import personal_data_export
+from seedbed.participation.services.notifications import APP
 
 PSEUDONYM = "Former participant {number}"
 
@@ -33,7 +35,7 @@ def account_erase(*, user: Any, actor: Any = None) -> Any:
     with transaction.atomic():
         user = get_user_model().objects.select_for_update().get(pk=user.pk)
         Follow.objects.filter(user=user).delete()
-        Notification.objects.filter(user=user).delete()
+        Notification.objects.filter(app=APP, user=user).delete()
         Report.objects.filter(reporter=user).update(reporter=None)
         user.username = f"erased-{user.pk}"
         user.display_name = PSEUDONYM.format(number=user.pk)

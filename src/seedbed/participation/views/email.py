@@ -15,9 +15,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from seedbed.core.delivery import site_url
 from seedbed.core.errors import ValidationProblem
 from seedbed.participation import selectors, services
-from seedbed.participation.delivery import site_url
 from seedbed.participation.forms import EmailAccessForm, EmailEraseForm, add_problems
 from seedbed.participation.limits import (
     email_key,

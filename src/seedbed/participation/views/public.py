@@ -16,9 +16,9 @@ from seedbed.core.access import (
     is_council_staff,
     is_voices_handler,
 )
+from seedbed.core.delivery import site_url
 from seedbed.core.errors import ValidationProblem
 from seedbed.participation import selectors, services
-from seedbed.participation.delivery import site_url
 from seedbed.participation.forms import IdeaForm, NeedForm, add_problems
 from seedbed.participation.limits import (
     email_key,
