@@ -553,6 +553,10 @@ def test_the_right_password_creates_the_token_and_the_owner_is_emailed(  # type:
     assert timezone.localtime(record.expires_at).strftime("%-d %B %Y") in text
     assert record.prefix in text
     assert secret not in text and record.digest not in text and secret[10:20] not in text
+    from seedbed.core.models import Notification
+
+    queued = Notification.objects.get(app="accounts")  # through the outbox, so a failure is retried
+    assert queued.user == people["owner"] and queued.sent_at is not None
 
 
 def test_a_token_issued_by_the_service_emails_its_owner_only(  # type: ignore[no-untyped-def]

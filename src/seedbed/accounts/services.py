@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -13,7 +12,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -22,8 +20,7 @@ from seedbed.accounts.models import ApiScope, ApiToken, Membership, Organisation
 from seedbed.core.access import has_role
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import AccessDenied, ValidationProblem
-
-logger = logging.getLogger(__name__)
+from seedbed.core.notifications import notification_queue
 
 ERROR_DUPLICATE_USERNAME = "A person with the username {username!r} already exists"
 ERROR_UNKNOWN_ROLE = "{role!r} is not a role (expected one of: {roles})"
@@ -181,9 +178,8 @@ def api_token_issue(
         audit_append(action="accounts.api_token_issue", actor=actor or user, obj=record,
                      data={"user": user.pk, "prefix": record.prefix, "scopes": ordered,
                            "expires_at": record.expires_at.isoformat()})
-        if user.email:
-            subject, body = api_token_notice(token=record)
-            transaction.on_commit(lambda: _notice_send(user.email, subject, body, record.pk))
+        subject, body = api_token_notice(token=record)
+        notification_queue(app="accounts", user=user, subject=subject, body=body, about=record)
     return record, token
 
 
@@ -197,15 +193,6 @@ def api_token_notice(*, token: ApiToken) -> tuple[str, str]:
         scopes=", ".join(token.scopes), expires=expires, link=f" ({base}/account/)" if base else "",
     )
     return TOKEN_NOTICE_SUBJECT, body
-
-
-def _notice_send(address: str, subject: str, body: str, token_id: int) -> None:
-    # After commit: the token exists whatever happens to the email, so a failure is logged
-    # (with the token's id, never the address) rather than shown to the person.
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=False)
-    except Exception:  # noqa: BLE001 - any email backend error
-        logger.warning("The notice for new API token %s could not be emailed", token_id, exc_info=True)
 
 
 def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
