@@ -16,7 +16,7 @@ from tests.core.access_table import ACCESS_TABLE, expected_status
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # JSON endpoints and third-party pages are not HTML pages of ours to scan.
-NOT_HTML = {"healthz", "api:health", "api:me", "api:organisations", "api:openapi-json", "api:openapi-view", "admin:index", "api-home"}
+NOT_HTML = {"healthz", "core:security_txt", "api:health", "api:me", "api:organisations", "api:openapi-json", "api:openapi-view", "admin:index", "api-home"}
 # Each capability may list its JSON endpoints and downloads as ``NOT_HTML`` in its access rules.
 for _app in ("participation", "funding", "trials", "portfolio", "library"):
     try:

@@ -32,6 +32,7 @@ ACCESS_TABLE: dict[str, tuple[Any, Callable[[dict[str, Any]], dict[str, Any]]]] 
     "core:privacy": ("public", lambda w: {}),
     "core:audit": ("admin", lambda w: {}),
     "core:audit_checkpoints": ("public", lambda w: {}),
+    "core:security_txt": ("public", lambda w: {}),
     "healthz": ("public", lambda w: {}),
     "accounts:login": ("sign_in_page", lambda w: {}),
     "accounts:account": ("signed_in", lambda w: {}),

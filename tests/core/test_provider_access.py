@@ -273,3 +273,13 @@ def test_a_provider_safety_lead_role_cannot_be_named_a_trials_safety_lead(demo_w
     with pytest.raises(ValidationProblem) as refused:
         safety_lead_set(actor=demo_world["users"]["lead"], safety_lead=outsider, trial=draft)
     assert refused.value.problems == {"safety_lead": ERROR_NOT_SAFETY_LEAD}
+
+
+def test_a_community_group_member_speaks_as_a_resident_not_as_frontline_staff(demo_world) -> None:  # type: ignore[no-untyped-def]
+    from seedbed.participation.models import VoiceOf
+    from seedbed.participation.services.contributions import voice_of_for
+
+    member = _person(demo_world, "group-volunteer", "eastside-residents", "frontline")
+    assert voice_of_for(member) == (VoiceOf.RESIDENT, None)
+    assert voice_of_for(demo_world["users"]["frontline"])[0] == VoiceOf.FRONTLINE
+    assert voice_of_for(demo_world["users"]["provider"]) == (VoiceOf.PROVIDER, demo_world["organisations"]["family-support-cic"])

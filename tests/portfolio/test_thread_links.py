@@ -117,3 +117,23 @@ def test_a_lead_links_a_probe_through_the_page(demo_world, client_as) -> None:
     assert again.status_code == 200 and "Choose a record from the list" in again.content.decode()
     forged = lead.post(url, {"record": "trial:999999"})
     assert "Choose a record from the list" in forged.content.decode()
+
+
+def test_every_kind_of_record_is_offered_in_thread_order_with_its_page(demo_world) -> None:
+    """Funding and trials register their records with the portfolio (which may not import
+    them); needs and ideas come through Voices' selectors. All five kinds are offered, in the
+    order of the golden thread, each linking to its own page."""
+    from seedbed.portfolio import adapters
+
+    family = Innovation.objects.get(title__startswith="Family group")
+    groups = adapters.linkable_choices(family)
+    assert [group for group, _ in groups] == ["Needs", "Ideas", "Awards", "Probes", "Trials"]
+    pages = ("participation:detail", "participation:detail", "funding:award_detail",
+             "trials:registry_probe", "trials:registry_trial")
+    for (group, options), url_name in zip(groups, pages, strict=True):
+        assert options, group
+        found = adapters.linkable_get(options[0][0])
+        assert found is not None, group
+        kind, record, label, url = found
+        assert (label, url) == (options[0][1], reverse(url_name, args=[record.pk]))
+    assert adapters.linkable_get("award:999999") is None and adapters.linkable_get("unknown:1") is None

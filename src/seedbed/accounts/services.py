@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from seedbed.accounts.models import ApiScope, ApiToken, Membership, Organisation, Role, User
+from seedbed.core.access import has_role
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import AccessDenied, ValidationProblem
 
@@ -174,8 +175,6 @@ def api_token_issue(
 def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
     """Revoke one token at once. Only its owner or an administrator may (``AccessDenied``
     otherwise). Revoking a revoked token changes nothing and is not audited again."""
-    from seedbed.core.access import has_role
-
     owner = actor.is_authenticated and actor.pk == token.user_id
     if not owner and not has_role(actor, Role.ADMINISTRATOR):
         raise AccessDenied(DENIED_TOKEN_REVOKE)

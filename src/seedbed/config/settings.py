@@ -265,6 +265,14 @@ LOGGING = logging_config(json_output=env_bool("SEEDBED_LOG_JSON", default=not DE
 SEEDBED_COUNCIL_NAME = env_str("SEEDBED_COUNCIL_NAME", "Northfield Council")
 SEEDBED_SERVICE_NAME = env_str("SEEDBED_SERVICE_NAME", "Seedbed")
 SEEDBED_ALLOW_DEMO_DATA = env_bool("SEEDBED_ALLOW_DEMO_DATA", default=DEBUG)
+# Where people report a security vulnerability (/.well-known/security.txt, RFC 9116): a
+# mailto: or https: address the council watches, and how many days the file stays valid.
+SEEDBED_SECURITY_CONTACT = env_str("SEEDBED_SECURITY_CONTACT", "mailto:security@example.gov.uk")
+SEEDBED_SECURITY_TXT_DAYS = env_int("SEEDBED_SECURITY_TXT_DAYS", default=180)
+if not SEEDBED_SECURITY_CONTACT.startswith(("mailto:", "https://")):
+    raise ImproperlyConfigured("SEEDBED_SECURITY_CONTACT must be a mailto: or https:// address")
+if not 1 <= SEEDBED_SECURITY_TXT_DAYS <= 365:
+    raise ImproperlyConfigured("SEEDBED_SECURITY_TXT_DAYS must be a whole number of days from 1 to 365")
 # The public address used in links inside emails, e.g. https://seedbed.example.gov.uk.
 SEEDBED_SITE_URL = env_str("SEEDBED_SITE_URL")
 # Named database connections for trial outcome data: name=url;name=url.

@@ -10,4 +10,5 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("audit/", views.audit, name="audit"),
     path("audit/checkpoints.json", views.audit_checkpoints, name="audit_checkpoints"),
+    path(".well-known/security.txt", views.security_txt, name="security_txt"),
 ]

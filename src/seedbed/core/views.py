@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
+
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from seedbed.core.access import access_audit_log, gatekeeper
@@ -42,6 +47,21 @@ def audit_checkpoints(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(checkpoint_feed(), json_dumps_params={"indent": 1})
     response["Cache-Control"] = "no-cache"
     return response
+
+
+@require_GET
+def security_txt(request: HttpRequest) -> HttpResponse:
+    """How to report a vulnerability (RFC 9116): the council's contact, an expiry date and the
+    canonical address."""
+    expires = timezone.now().replace(microsecond=0) + timedelta(days=settings.SEEDBED_SECURITY_TXT_DAYS)
+    canonical = request.build_absolute_uri(reverse("core:security_txt"))
+    lines = [
+        f"Contact: {settings.SEEDBED_SECURITY_CONTACT}",
+        f"Expires: {expires.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}",
+        f"Canonical: {canonical}",
+        "Preferred-Languages: en",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
 @require_GET

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 
 from seedbed.accounts.models import Organisation, User
+from seedbed.core.access import council_staff_users
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.forms import GovUKWidgetsMixin
 from seedbed.funding.models import (
@@ -23,7 +24,7 @@ from seedbed.funding.models import (
     Report,
     Stage,
 )
-from seedbed.funding.services.funds import ERROR_PROGRAMMES_TOO_MANY, PROGRAMMES_MAX
+from seedbed.funding.services.funds import ERROR_PROGRAMMES_TOO_MANY, PROGRAMMES_MAX, fund_problems
 from seedbed.participation.models import Contribution, Idea, Theme
 from seedbed.portfolio.models import ServiceArea, Typology
 
@@ -130,8 +131,6 @@ class FundForm(Base):
     def clean(self) -> dict[str, Any]:
         """Check what the fields allow at once (period, programme rows) with the service's own
         rules, so every problem is named in one go; the service checks again when saving."""
-        from seedbed.funding.services.funds import fund_problems
-
         data = super().clean() or {}
         if self.is_bound and self.rows_posted(self.data) > PROGRAMME_ROWS_MAX:
             self.add_error(None, ERROR_TOO_MANY_PROGRAMMES.format(maximum=PROGRAMME_ROWS_MAX))
@@ -476,8 +475,6 @@ class PbOfficerForm(Base):
         super().__init__(*args, **kwargs)
 
     def prepare(self) -> None:
-        from seedbed.core.access import council_staff_users
-
         people = council_staff_users()
         if self._manager_id is not None:
             people = people.exclude(pk=self._manager_id)

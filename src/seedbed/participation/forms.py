@@ -21,6 +21,7 @@ from seedbed.participation.models import (
     Frequency,
     Status,
 )
+from seedbed.participation.selectors import challenge_choices
 from seedbed.participation.services.email import ERROR_EMAIL_EMPTY, ERROR_EMAIL_INVALID
 
 ERROR_HONEYPOT = "Your message could not be sent. Leave the last field empty and try again."
@@ -156,8 +157,6 @@ class IdeaForm(ContributionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from seedbed.participation.selectors import challenge_choices
-
         self.fields["answers_call"].queryset = challenge_choices()  # type: ignore[attr-defined]
 
 

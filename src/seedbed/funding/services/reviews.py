@@ -9,8 +9,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from seedbed.core.access import is_funding_manager
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
+from seedbed.core.models import AuditEntry
 from seedbed.funding.models import (
     Application,
     AwardException,
@@ -127,8 +129,6 @@ def conflict_decide(*, conflict: Conflict, waive: bool, reason: str = "", actor:
 def conflict_withdraw(*, conflict: Conflict, reason: str, actor: Any) -> Conflict:
     """Withdraw a conflict declared in error: a funding manager other than the declarer, with
     the reason (audited). The reviewer may then review; the declaration stays in the history."""
-    from seedbed.core.access import is_funding_manager
-
     if not reason.strip():
         raise ValidationProblem({"reason": ERROR_WITHDRAW_REASON})
     if not is_funding_manager(actor) or conflict.reviewer_id == getattr(actor, "pk", None):
@@ -150,8 +150,6 @@ def conflict_withdraw(*, conflict: Conflict, reason: str, actor: Any) -> Conflic
 
 def conflict_history(call: Call) -> list[Any]:
     """Every declaration, ruling and withdrawal on the call's conflicts, oldest first (managers' view)."""
-    from seedbed.core.models import AuditEntry
-
     ids = [str(pk) for pk in Conflict.objects.filter(application__call=call).values_list("pk", flat=True)]
     conflicts = {str(c.pk): c for c in Conflict.objects.filter(application__call=call).select_related("reviewer", "application")}
     entries = (AuditEntry.objects.filter(object_type=Conflict._meta.label_lower, object_id__in=ids)
@@ -286,8 +284,6 @@ def pitch_slot_move(*, slot: PitchSlot, status: str, actor: Any) -> PitchSlot:
 def award_exception_approve(*, application: Application, amount: Decimal, reason: str, actor: Any) -> AwardException:
     """A funding manager approves awarding up to ``amount``, above the request or the call's
     maximum, with the reason (audited). Someone else must then make the award."""
-    from seedbed.core.access import is_funding_manager
-
     if not is_funding_manager(actor):
         raise ValidationProblem({"__all__": ERROR_EXCEPTION_MANAGER})
     limit, _ = award_limit(application)

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from seedbed.accounts.models import STAFF_ROLES, Membership, Organisation
+from seedbed.core.access import COUNCIL_KINDS
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
 from seedbed.participation.area import COUNCIL_AREA
@@ -49,13 +50,15 @@ ERROR_INACTIVE = "Your account is closed, so you cannot send anything."
 
 
 def voice_of_for(user: Any) -> tuple[str, Organisation | None]:
-    """Whose voice a person speaks with: a provider organisation, frontline staff or resident."""
+    """Whose voice a person speaks with: a provider organisation, frontline staff (a staff role
+    held in the council, its services or a partner body) or resident (anyone else, community
+    group members included)."""
     memberships = list(Membership.objects.filter(user=user).select_related("organisation"))
     for membership in memberships:
         if membership.organisation.kind == Organisation.Kind.PROVIDER:
             return VoiceOf.PROVIDER, membership.organisation
     for membership in memberships:
-        if membership.role in STAFF_ROLES:
+        if membership.role in STAFF_ROLES and membership.organisation.kind in COUNCIL_KINDS:
             return VoiceOf.FRONTLINE, membership.organisation
     return VoiceOf.RESIDENT, None
 

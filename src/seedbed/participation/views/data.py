@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from seedbed.core.access import access_signed_in, gatekeeper
 from seedbed.participation import opendata, services
 from seedbed.participation.forms import AccountDeleteForm
+from seedbed.participation.selectors import notification_list
 
 ACCOUNT_CLOSED = (
     "Your account has been closed. What you sent stays, under a pseudonym, so the council can "
@@ -74,7 +75,5 @@ def your_data_download(request: HttpRequest) -> HttpResponse:
 @require_GET
 @gatekeeper(access_signed_in)
 def notifications(request: HttpRequest) -> HttpResponse:
-    from seedbed.participation.selectors import notification_list
-
     return render(request, "participation/notifications.html",
                   {"notifications": notification_list(user=request.user)[:100]})
