@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -11,18 +9,15 @@ from playwright.sync_api import expect
 from seedbed.demo.personas import DEMO_PASSWORD
 from tests.browser.conftest import axe_violations, describe, sign_in
 from tests.conftest import ROLES
-from tests.core.access_table import ACCESS_TABLE, expected_status
+from tests.core.access_table import ACCESS_TABLE, APP_RULES, expected_status
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # JSON endpoints and third-party pages are not HTML pages of ours to scan.
 NOT_HTML = {"healthz", "core:security_txt", "api:health", "api:me", "api:organisations", "api:openapi-json", "api:openapi-view", "admin:index", "api-home"}
-# Each capability may list its JSON endpoints and downloads as ``NOT_HTML`` in its access rules.
-for _app in ("participation", "funding", "trials", "portfolio", "library"):
-    try:
-        NOT_HTML |= set(importlib.import_module(f"tests.{_app}.access_rules").NOT_HTML)
-    except (ModuleNotFoundError, AttributeError):
-        continue
+# Each app lists its JSON endpoints and downloads as ``NOT_HTML`` in its access rules.
+for _rules in APP_RULES:
+    NOT_HTML |= set(_rules.NOT_HTML)
 
 
 @pytest.mark.parametrize("role", ROLES)

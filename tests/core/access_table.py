@@ -16,9 +16,14 @@ Each later capability adds its URL names here; the walk fails on any URL not in 
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
+
+from tests.funding import access_rules as funding_rules
+from tests.library import access_rules as library_rules
+from tests.participation import access_rules as participation_rules
+from tests.portfolio import access_rules as portfolio_rules
+from tests.trials import access_rules as trials_rules
 
 # Every persona holding a staff role anywhere (the provider's is held in a provider organisation).
 STAFF_PERSONAS = frozenset({"frontline", "lead", "panel", "analyst", "safety", "admin", "provider"})
@@ -50,15 +55,11 @@ ACCESS_TABLE: dict[str, tuple[Any, Callable[[dict[str, Any]], dict[str, Any]]]] 
     "admin:index": ("django_admin", lambda w: {}),
 }
 
-# Each capability adds its own rules in ``tests/<app>/access_rules.py`` as ``ACCESS_RULES``
-# (same shape; an audience may also be a dict role -> expected status) and ``NOT_WALKED``.
-for _app in ("participation", "funding", "trials", "portfolio", "library"):
-    try:
-        _rules = importlib.import_module(f"tests.{_app}.access_rules")
-    except ModuleNotFoundError as _exc:
-        if _exc.name not in (f"tests.{_app}", f"tests.{_app}.access_rules"):
-            raise
-        continue
+# Each domain app keeps its own rules in ``tests/<app>/access_rules.py`` as ``ACCESS_RULES``
+# (same shape; an audience may also be a dict role -> expected status), ``NOT_WALKED`` and,
+# for JSON endpoints and downloads, ``NOT_HTML``.
+APP_RULES = (participation_rules, funding_rules, trials_rules, portfolio_rules, library_rules)
+for _rules in APP_RULES:
     ACCESS_TABLE.update(_rules.ACCESS_RULES)
 
 # URL names not walked, with the reason.
@@ -69,11 +70,8 @@ NOT_WALKED = {
 }
 # Django's own admin pages beyond its index are guarded by the admin site itself.
 NOT_WALKED_NAMESPACES = {"admin"}
-for _app in ("participation", "funding", "trials", "portfolio", "library"):
-    try:
-        NOT_WALKED.update(importlib.import_module(f"tests.{_app}.access_rules").NOT_WALKED)
-    except (ModuleNotFoundError, AttributeError):
-        continue
+for _rules in APP_RULES:
+    NOT_WALKED.update(_rules.NOT_WALKED)
 
 
 def expected_status(audience: str | dict[str, int | str], role: str) -> int | str:

@@ -35,3 +35,6 @@ NOT_WALKED = {
     "library:case_publish": "POST only; tested in tests/library/test_library_views.py",
     "library:attachment_download": "needs an uploaded file; tested in tests/library/test_library_views.py",
 }
+
+# JSON endpoints and downloads among ACCESS_RULES (not HTML pages, so not scanned by axe).
+NOT_HTML: set[str] = set()

@@ -61,3 +61,6 @@ NOT_WALKED = {
     "participation:email_data_download": _NOT_HTML + "test_email.py",
     "participation:email_data_erase": _POST + "test_email.py",
 }
+
+# JSON endpoints and downloads among ACCESS_RULES (not HTML pages, so not scanned by axe).
+NOT_HTML: set[str] = set()

@@ -37,3 +37,6 @@ NOT_WALKED = {
     "api:portfolio_innovation": "JSON; tested in tests/portfolio/test_portfolio_api.py",
     "portfolio:spend_record": "POST only; tested in tests/portfolio/test_portfolio_views.py",
 }
+
+# JSON endpoints and downloads among ACCESS_RULES (not HTML pages, so not scanned by axe).
+NOT_HTML: set[str] = set()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.core.access_table import STAFF_PERSONAS
+from tests.conftest import ROLES
 
 EDITORS = {"lead", "analyst", "admin"}
 
@@ -52,21 +52,21 @@ def _draft_probe(w: dict[str, Any]) -> dict[str, Any]:
 def _editors_only() -> dict[str, int | str]:
     return {
         role: ("login" if role == "anonymous" else 200 if role in EDITORS else 403)
-        for role in ("anonymous", "resident", *STAFF_PERSONAS)
+        for role in ROLES
     }
 
 
 def _only(*allowed: str) -> dict[str, int | str]:
     return {
         role: ("login" if role == "anonymous" else 200 if role in allowed else 403)
-        for role in ("anonymous", "resident", *STAFF_PERSONAS)
+        for role in ROLES
     }
 
 
 def _api_only(*allowed: str) -> dict[str, int | str]:
     return {
         role: (401 if role == "anonymous" else 200 if role in allowed else 403)
-        for role in ("anonymous", "resident", *STAFF_PERSONAS)
+        for role in ROLES
     }
 
 
