@@ -19,6 +19,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from seedbed.accounts.forms import (
+    ERROR_TOKEN_PASSWORD,
+    ERROR_TOKEN_PASSWORD_MISSING,
+    ERROR_TOKEN_SIGNIN_PAUSED,
+)
 from seedbed.accounts.models import ApiToken, Role
 from seedbed.accounts.services import (
     ERROR_TOKEN_LIFETIME,
@@ -144,6 +149,59 @@ def test_a_write_token_reaches_the_endpoint_and_cannot_read(people) -> None:  # 
     assert refused.json()["detail"] == ERROR_TOKEN_SCOPE.format(needed="read", method="GET", held="write")
 
 
+# Changing API routes that anyone may call without a token, each with the reason it is public.
+# Empty today: every POST/PUT/PATCH/DELETE route needs a token with the 'write' scope.
+PUBLIC_CHANGING_ROUTES: dict[tuple[str, str], str] = {}
+CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _changing_operations(schema: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every (method, path) in ``schema`` that changes something and needs a token; fails on
+    any changing route without ``security`` that is not listed in PUBLIC_CHANGING_ROUTES."""
+    secured, unlisted = [], []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if method.upper() not in CHANGING_METHODS:
+                continue
+            if operation.get("security"):
+                secured.append((method, path))
+            elif (method.upper(), path) not in PUBLIC_CHANGING_ROUTES:
+                unlisted.append(f"{method.upper()} {path}")
+    assert not unlisted, ("changing API routes without authentication (add auth, or list them in "
+                          f"PUBLIC_CHANGING_ROUTES with the reason): {', '.join(unlisted)}")
+    return secured
+
+
+def test_a_changing_route_without_authentication_fails_the_walk() -> None:
+    """The walk below cannot pass over a POST route made with ``auth=None``."""
+    from ninja import NinjaAPI
+
+    from seedbed.core.api_auth import API_AUTH
+
+    probe = NinjaAPI(urls_namespace="probe-unsecured-write", auth=API_AUTH)
+
+    @probe.get("/things", auth=None)
+    def things(request) -> dict[str, str]:  # type: ignore[no-untyped-def]
+        return {}
+
+    @probe.post("/things", auth=None)
+    def thing_add(request) -> dict[str, str]:  # type: ignore[no-untyped-def]
+        return {}
+
+    @probe.delete("/things/{thing_id}")
+    def thing_remove(request, thing_id: int) -> dict[str, str]:  # type: ignore[no-untyped-def]
+        return {}
+
+    schema = probe.get_openapi_schema(path_prefix="/probe/")
+    with pytest.raises(AssertionError, match="POST /probe/things"):
+        _changing_operations(schema)
+    PUBLIC_CHANGING_ROUTES[("POST", "/probe/things")] = "a probe"
+    try:
+        assert [m.upper() for m, _ in _changing_operations(schema)] == ["DELETE"]
+    finally:
+        PUBLIC_CHANGING_ROUTES.clear()
+
+
 def test_every_changing_endpoint_refuses_a_read_token(people) -> None:  # type: ignore[no-untyped-def]
     """Walk the OpenAPI schema: every authenticated POST/PUT/PATCH/DELETE says 403 to a read token."""
     from seedbed.api.api import api
@@ -151,16 +209,13 @@ def test_every_changing_endpoint_refuses_a_read_token(people) -> None:  # type: 
     _, token = _issue(people["owner"], scopes=("read",))
     schema = api.get_openapi_schema()
     tried = []
-    for path, operations in schema["paths"].items():
-        for method, operation in operations.items():
-            if method.upper() not in {"POST", "PUT", "PATCH", "DELETE"} or not operation.get("security"):
-                continue
-            url = re.sub(r"{[^}]+}", "1", path)
-            response = Client().generic(method.upper(), url, "{}", content_type="application/json",
-                                        HTTP_AUTHORIZATION=f"Bearer {token}")
-            assert response.status_code == 403, f"{method.upper()} {path}: {response.status_code}"
-            assert "'write' scope" in response.json()["detail"], path
-            tried.append(path)
+    for method, path in _changing_operations(schema):
+        url = re.sub(r"{[^}]+}", "1", path)
+        response = Client().generic(method.upper(), url, "{}", content_type="application/json",
+                                    HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert response.status_code == 403, f"{method.upper()} {path}: {response.status_code}"
+        assert "'write' scope" in response.json()["detail"], path
+        tried.append(path)
     assert len(tried) >= 2  # enrolments and safety events at least
 
 
@@ -171,7 +226,8 @@ def test_scopes_are_required_and_checked(people) -> None:  # type: ignore[no-unt
     with pytest.raises(ValidationProblem) as raised:
         _issue(people["owner"], scopes=("admin",))
     assert "'admin' is not an API scope" in raised.value.problems["scopes"]
-    page = _client(people["owner"]).post(reverse("accounts:account"), {"name": "none", "expires_in_days": "30"})
+    page = _client(people["owner"]).post(reverse("accounts:account"), {"name": "none", "expires_in_days": "30",
+                                                                       "password": PASSWORD})
     assert ERROR_TOKEN_NO_SCOPE in page.content.decode()
     assert not ApiToken.objects.filter(name="none").exists()
 
@@ -179,7 +235,8 @@ def test_scopes_are_required_and_checked(people) -> None:  # type: ignore[no-unt
 def test_the_account_page_creates_a_token_with_the_chosen_scopes_and_life(people) -> None:  # type: ignore[no-untyped-def]
     client = _client(people["owner"])
     response = client.post(reverse("accounts:account"),
-                           {"name": "tablet", "expires_in_days": "30", "scopes": ["write"]})
+                           {"name": "tablet", "expires_in_days": "30", "scopes": ["write"],
+                            "password": PASSWORD})
     secret = response.context["new_token"]
     record = ApiToken.objects.get(name="tablet")
     assert record.scopes == ["write"] and record.user == people["owner"]
@@ -432,3 +489,92 @@ def test_a_wrong_current_password_changes_nothing(people) -> None:  # type: igno
     assert _me(token).status_code == 200
     people["owner"].refresh_from_db()
     assert people["owner"].check_password(PASSWORD)
+
+
+# --- creating a token needs the current password, and the owner is told -------------------
+
+
+def _create_on_page(client: Client, password: str | None, name: str = "laptop") -> Any:
+    data = {"name": name, "expires_in_days": "365", "scopes": ["read", "write"]}
+    if password is not None:
+        data["password"] = password
+    return client.post(reverse("accounts:account"), data, REMOTE_ADDR="203.0.113.7")
+
+
+def test_a_signed_in_session_without_the_password_cannot_create_a_token(people, mailoutbox) -> None:  # type: ignore[no-untyped-def]
+    """Someone at an unattended browser (signed in, not knowing the password) mints nothing."""
+    from axes.models import AccessAttempt
+
+    client = _client(people["owner"])
+    missing = _create_on_page(client, None)
+    assert missing.status_code == 200
+    assert missing.context["form"].errors["password"] == [ERROR_TOKEN_PASSWORD_MISSING]
+    wrong = _create_on_page(client, "not-my-password")
+    assert wrong.status_code == 200 and wrong.context["new_token"] is None
+    assert wrong.context["form"].errors["password"] == [ERROR_TOKEN_PASSWORD]
+    assert ERROR_TOKEN_PASSWORD in wrong.content.decode()
+    assert not ApiToken.objects.exists()
+    assert not AuditEntry.objects.filter(action="accounts.api_token_issue").exists()
+    assert mailoutbox == []
+    # the wrong password counts as a failed sign-in for the account
+    assert AccessAttempt.objects.filter(username="owner").get().failures_since_start == 1
+
+
+def test_wrong_passwords_at_token_creation_pause_it_like_sign_in(people, settings) -> None:  # type: ignore[no-untyped-def]
+    """Guessing the password through the token form is paused by the sign-in limits, and
+    then even the right password mints nothing until the pause ends."""
+    client = _client(people["owner"])
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        assert _create_on_page(client, "guess").context["form"].errors["password"]
+    paused = _create_on_page(client, PASSWORD)
+    assert paused.context["form"].errors["password"] == [ERROR_TOKEN_SIGNIN_PAUSED]
+    assert not ApiToken.objects.exists()
+    assert AuditEntry.objects.filter(action="accounts.signin_paused").exists()
+    refused = Client().post(reverse("accounts:login"), {"username": "owner", "password": PASSWORD},
+                            REMOTE_ADDR="203.0.113.7")
+    assert refused.status_code != 302  # sign-in from there is paused too
+
+
+def test_the_right_password_creates_the_token_and_the_owner_is_emailed(  # type: ignore[no-untyped-def]
+    people, mailoutbox, django_capture_on_commit_callbacks,
+) -> None:
+    client = _client(people["owner"])
+    with django_capture_on_commit_callbacks(execute=True):
+        made = _create_on_page(client, PASSWORD, name="finance export")
+    secret = made.context["new_token"]
+    record = ApiToken.objects.get(name="finance export")
+    assert record.user == people["owner"] and secret.startswith("sbd_")
+    assert AuditEntry.objects.filter(action="accounts.api_token_issue", actor=people["owner"]).exists()
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == ["owner@example.org"]
+    text = message.subject + message.body
+    assert "finance export" in text and "read, write" in text
+    assert timezone.localtime(record.expires_at).strftime("%-d %B %Y") in text
+    assert record.prefix in text
+    assert secret not in text and record.digest not in text and secret[10:20] not in text
+    from seedbed.core.models import Notification
+
+    queued = Notification.objects.get(app="accounts")  # through the outbox, so a failure is retried
+    assert queued.user == people["owner"] and queued.sent_at is not None
+
+
+def test_a_token_issued_by_the_service_emails_its_owner_only(  # type: ignore[no-untyped-def]
+    people, mailoutbox, django_capture_on_commit_callbacks,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        record, token = _issue(people["stranger"], scopes=("read",), expires_in_days=7)
+    assert [m.to for m in mailoutbox] == [["stranger@example.org"]]
+    assert token not in mailoutbox[0].body and "read" in mailoutbox[0].body
+
+
+def test_the_api_answers_head_and_options_with_405_as_the_docs_say(people) -> None:  # type: ignore[no-untyped-def]
+    _, token = _issue(people["owner"], scopes=("read",))
+    assert _me(token).status_code == 200
+    for method in ("HEAD", "OPTIONS"):
+        answer = Client().generic(method, "/api/me", HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert answer.status_code == 405, method
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs/how-to/use-api-tokens.md").read_text()
+    assert "GET, HEAD and OPTIONS" not in docs

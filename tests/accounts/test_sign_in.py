@@ -74,7 +74,8 @@ def test_repeated_failures_lock_that_username_from_that_address(demo_world, sett
 def test_api_token_created_once_and_works(demo_world, client_as) -> None:  # type: ignore[no-untyped-def]
     client = client_as("analyst")
     response = client.post(reverse("accounts:account"),
-                           {"name": "laptop", "expires_in_days": "90", "scopes": ["read"]})
+                           {"name": "laptop", "expires_in_days": "90", "scopes": ["read"],
+                            "password": DEMO_PASSWORD})
     assert response.status_code == 200
     token = response.context["new_token"]
     assert token.startswith("sbd_")

@@ -9,6 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from seedbed.demo.personas import DEMO_PASSWORD
 from tests.browser.conftest import Persona
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,10 +24,20 @@ def test_create_use_and_revoke_a_token(browser, live_server, demo_world) -> None
     analyst.submit("Create a token", problem_expected=True)
     expect(page.get_by_role("link", name="Enter a name for the token")).to_be_visible()
     expect(page.get_by_role("link", name=re.compile("Choose what the token may do"))).to_be_visible()
+    expect(page.get_by_role("link", name="Enter your current password to create a token")).to_be_visible()
+
+    # a wrong password mints nothing and says which field is wrong
+    page.get_by_label("Token name").fill("enrolment tablet")
+    page.get_by_role("checkbox", name=re.compile("^Read")).check()
+    page.get_by_label("Your current password").fill("not-my-password")
+    analyst.submit("Create a token", problem_expected=True)
+    expect(page.get_by_role("link", name=re.compile("Your current password is not right"))).to_be_visible()
+    expect(page.locator("code.seedbed-token")).to_have_count(0)
 
     page.get_by_label("Token name").fill("enrolment tablet")
     page.get_by_role("radio", name="30 days").check()
     page.get_by_role("checkbox", name=re.compile("^Read")).check()
+    page.get_by_label("Your current password").fill(DEMO_PASSWORD)
     analyst.submit("Create a token")
     token = page.locator("code.seedbed-token").inner_text().strip()
     assert token.startswith("sbd_")

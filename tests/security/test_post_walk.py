@@ -226,3 +226,37 @@ def test_a_post_without_the_csrf_token_is_refused(world, signed_in) -> None:  # 
                 failures.append(f"POST {target.name} as {role} without a CSRF token changed: {changed}")
                 unchanged.reset()
     assert not failures, "\n".join(failures)
+
+
+def test_a_read_only_api_token_changes_nothing(world, signed_in) -> None:  # type: ignore[no-untyped-def]
+    """Every API action, sent by a persona allowed to use it but holding a read-only token,
+    is refused and changes nothing; the same persona's write token gets past the gate."""
+    from seedbed.accounts.models import ApiScope
+    from seedbed.accounts.services import api_token_issue
+
+    actions = [t for t in targets(world) if t.name.startswith("api:") and t.name in POST_RULES]
+    assert actions, "no API action found"
+    failures = []
+    for target in actions:
+        for role in sorted(target.allowed):
+            user = world["users"][role]
+            _, read = api_token_issue(user=user, name="walk read", scopes=[ApiScope.READ])
+            _, write = api_token_issue(user=user, name="walk write", scopes=[ApiScope.READ, ApiScope.WRITE])
+            unchanged = Unchanged()
+            clear_caches()
+            response = Client().post(target.url, data=target.body, content_type="application/json",
+                                     HTTP_AUTHORIZATION=f"Bearer {read}")
+            # Using a token records when it was last used; nothing else may change.
+            changed = [c for c in unchanged.changes() if "accounts_apitoken" not in c]
+            if response.status_code not in (401, 403) or changed:
+                failures.append(f"{target.name} as {role} with a read-only token: {response.status_code} {changed}")
+            sid = transaction.savepoint()
+            try:
+                clear_caches()
+                response = Client().post(target.url, data=target.body, content_type="application/json",
+                                         HTTP_AUTHORIZATION=f"Bearer {write}")
+            finally:
+                transaction.savepoint_rollback(sid)
+            if response.status_code in WRONG_FOR_ALLOWED or response.status_code >= 500:
+                failures.append(f"{target.name} as {role} with a write token: {response.status_code}")
+    assert not failures, "\n".join(failures)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth import authenticate
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest
 
 from seedbed.accounts.models import ApiScope
 from seedbed.accounts.services import (
@@ -26,6 +28,12 @@ PASSWORD_RULES = (
 ERROR_OLD_PASSWORD = "Your current password is not right. Enter it again."  # noqa: S105 - a message, not a secret
 ERROR_PASSWORD_MISMATCH = "The two new passwords do not match"  # noqa: S105 - a message, not a secret
 ERROR_TOKEN_EXPIRY = "Choose how long the token lasts"  # noqa: S105 - a message, not a secret
+ERROR_TOKEN_PASSWORD_MISSING = "Enter your current password to create a token"  # noqa: S105 - a message, not a secret
+ERROR_TOKEN_PASSWORD = "Your current password is not right. Enter it again to create a token."  # noqa: S105 - a message, not a secret
+ERROR_TOKEN_SIGNIN_PAUSED = (
+    "There have been too many wrong passwords for this account, so creating tokens and signing in "  # noqa: S105 - a message, not a secret
+    "are paused. Wait and try again later."
+)
 
 
 class SignInForm(GovUKWidgetsMixin, AuthenticationForm):
@@ -90,9 +98,31 @@ class ApiTokenForm(GovUKWidgetsMixin, forms.Form):
         error_messages={"required": ERROR_TOKEN_NO_SCOPE, "invalid_choice": ERROR_TOKEN_NO_SCOPE},
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    password = forms.CharField(
+        label="Your current password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="A token works without signing in, so we check it is you.",
+        error_messages={"required": ERROR_TOKEN_PASSWORD_MISSING},
+    )
+
+    def __init__(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.request = request
         days = self.fields["expires_in_days"]
         days.choices = [(d, f"{d} days") for d in api_token_day_choices()]  # type: ignore[attr-defined]
         days.initial = api_token_default_days()
         self.fields["scopes"].initial = [ApiScope.READ.value]
+
+    def clean_password(self) -> str:
+        """Check the password as signing in does (``authenticate``), so that a wrong one counts
+        towards the sign-in limits (seedbed.accounts.lockout) and a paused account mints nothing."""
+        password: str = self.cleaned_data["password"]
+        request = self.request
+        if request is None or not request.user.is_authenticated:
+            raise forms.ValidationError(ERROR_TOKEN_PASSWORD)
+        username = request.user.get_username()
+        checked = authenticate(request, username=username, password=password)
+        if getattr(request, "axes_locked_out", False):
+            raise forms.ValidationError(ERROR_TOKEN_SIGNIN_PAUSED)
+        if checked is None or checked.pk != request.user.pk:
+            raise forms.ValidationError(ERROR_TOKEN_PASSWORD)
+        return password

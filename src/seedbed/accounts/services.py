@@ -20,6 +20,7 @@ from seedbed.accounts.models import ApiScope, ApiToken, Membership, Organisation
 from seedbed.core.access import has_role
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import AccessDenied, ValidationProblem
+from seedbed.core.notifications import notification_queue
 
 ERROR_DUPLICATE_USERNAME = "A person with the username {username!r} already exists"
 ERROR_UNKNOWN_ROLE = "{role!r} is not a role (expected one of: {roles})"
@@ -104,6 +105,14 @@ ERROR_TOKEN_UNKNOWN_SCOPE = "{scope!r} is not an API scope (expected one of: {sc
 ERROR_TOKEN_LIFETIME = "A token can last from 1 to {maximum} days; {days!r} is not allowed"  # noqa: S105 - a message, not a secret
 DENIED_TOKEN_REVOKE = "Only the token's owner or an administrator can revoke it."  # noqa: S105 - a message, not a secret
 
+TOKEN_NOTICE_SUBJECT = "A new API token was created for your Seedbed account"  # noqa: S105 - a message, not a secret
+TOKEN_NOTICE_BODY = (
+    "An API token was created for your Seedbed account ({username}).\n\n"  # noqa: S105 - a message, not a secret
+    "Name: {name}\nFirst characters: {prefix}\nWhat it may do: {scopes}\nExpires: {expires}\n\n"
+    "It can be used without signing in until it expires or is revoked. If you did not create it, "
+    "revoke it on your account page{link} and change your password at once."
+)
+
 DEFAULT_TOKEN_DAYS = 90
 TOKEN_DAY_CHOICES = (7, 30, 90, 365)
 # ``last_used_at`` is a "roughly when" for the owner, not a log: a token is written at most once
@@ -169,7 +178,21 @@ def api_token_issue(
         audit_append(action="accounts.api_token_issue", actor=actor or user, obj=record,
                      data={"user": user.pk, "prefix": record.prefix, "scopes": ordered,
                            "expires_at": record.expires_at.isoformat()})
+        subject, body = api_token_notice(token=record)
+        notification_queue(app="accounts", user=user, subject=subject, body=body, about=record)
     return record, token
+
+
+def api_token_notice(*, token: ApiToken) -> tuple[str, str]:
+    """The subject and body of the email telling a token's owner it was created: its name,
+    first characters, scopes and expiry (never the token itself)."""
+    base = str(getattr(settings, "SEEDBED_SITE_URL", "") or "").strip().rstrip("/")
+    expires = timezone.localtime(token.expires_at).strftime("%-d %B %Y at %H:%M %Z")
+    body = TOKEN_NOTICE_BODY.format(
+        username=token.user.get_username(), name=token.name, prefix=token.prefix,
+        scopes=", ".join(token.scopes), expires=expires, link=f" ({base}/account/)" if base else "",
+    )
+    return TOKEN_NOTICE_SUBJECT, body
 
 
 def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:

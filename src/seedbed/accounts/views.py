@@ -38,7 +38,7 @@ class SignOutView(auth_views.LogoutView):
 def account(request: HttpRequest) -> HttpResponse:
     """Your account: roles, and your API tokens (list, create; the new secret is shown once)."""
     new_token = None
-    form = ApiTokenForm(request.POST or None)
+    form = ApiTokenForm(request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         try:
             _, new_token = services.api_token_issue(
