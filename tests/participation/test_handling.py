@@ -166,3 +166,19 @@ def test_notify_client_speaks_the_notify_api_without_the_network(settings) -> No
     finally:
         delivery._urlopen = original  # type: ignore[assignment]
     assert json.loads(seen["data"])["template_id"] == "t-2"
+
+
+def test_a_message_that_could_not_be_emailed_says_so_on_the_notifications_page(  # type: ignore[no-untyped-def]
+    client_as, demo_world, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.EMAIL_BACKEND = "tests.trials.failing_mail.Backend"
+    need = _get("Home care visits are rushed and late")  # the resident's
+    with django_capture_on_commit_callbacks(execute=True):
+        handling.contribution_status_set(contribution=need, status=Status.TAKEN_FORWARD,
+                                         actor=demo_world["users"]["lead"], outcome_label="Home care review")
+    note = Notification.objects.get(contribution=need, user__username="resident", immediate=True,
+                                    subject__contains="taken forward")
+    assert note.sent_at is None and "mail server down" in note.failure
+    page = client_as("resident").get(reverse("participation:notifications")).content.decode()
+    assert "not emailed yet, we will try again" in page
+    assert "mail server down" not in page  # the technical reason is for administrators
