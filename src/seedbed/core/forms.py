@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 
+from seedbed.core.errors import ValidationProblem
+
 CSS_BY_WIDGET: dict[type, str] = {
     forms.Textarea: "govuk-textarea",
     forms.Select: "govuk-select",
@@ -42,3 +44,23 @@ class GovUKWidgetsMixin:
             if "--error" not in attrs.get("class", ""):
                 base = attrs.get("class", "govuk-input").split()[0]
                 attrs["class"] = f"{attrs.get('class', base)} {base}--error"
+
+
+def add_problems(
+    form: forms.Form, problem: ValidationProblem, *, rename: dict[str, str] | None = None,
+    name_other_fields: bool = False,
+) -> None:
+    """Show a service's ``ValidationProblem`` on the form, field by field.
+
+    ``rename`` maps a service's argument name to the form's field name where they differ.
+    Problems for anything that is not a field go above the form (the error summary); with
+    ``name_other_fields`` each starts with the name it was given for (``Block sizes: …``).
+    """
+    for name, message in problem.problems.items():
+        name = (rename or {}).get(name, name)
+        if name in form.fields:
+            form.add_error(name, message)
+        elif name_other_fields and name != "__all__":
+            form.add_error(None, f"{name.replace('_', ' ').capitalize()}: {message}")
+        else:
+            form.add_error(None, message)

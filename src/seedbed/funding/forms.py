@@ -31,12 +31,6 @@ from seedbed.portfolio.models import ServiceArea, Typology
 YES_NO = [("no", "No"), ("yes", "Yes")]
 
 
-def add_problems(form: forms.Form, problem: ValidationProblem) -> None:
-    """Show a service's ValidationProblem on the form (unknown fields go to the summary)."""
-    for field, message in problem.problems.items():
-        form.add_error(field if field in form.fields else None, message)
-
-
 class _Prepared(forms.Form):
     """Runs ``prepare`` after the fields exist and before the GOV.UK mixin validates and
     styles them, so choices and querysets given at run time are in place."""

@@ -20,14 +20,10 @@ from seedbed.core.access import (
     is_council_staff,
 )
 from seedbed.core.errors import ValidationProblem
+from seedbed.core.forms import add_problems
 from seedbed.library import opendata, selectors, services
 from seedbed.library.forms import AttachmentForm, CaseForm, OverrideForm, SearchForm
 from seedbed.library.models import Case
-
-
-def _show_problems(form, problem: ValidationProblem) -> None:  # type: ignore[no-untyped-def]
-    for field, message in problem.problems.items():
-        form.add_error(field if field in form.fields else None, message)
 
 
 def _can_manage(request: HttpRequest) -> bool:
@@ -81,7 +77,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
                     ci=ci, actor=request.user, source=Case.Source.EXTERNAL,
                     independent_replications=data.pop("independent_replications") or 0, **data)
             except ValidationProblem as problem:
-                _show_problems(form, problem)
+                add_problems(form, problem)
             else:
                 messages.success(request, "The case has been saved as a draft. Check it, then publish it.")
                 return redirect("library:case_detail", case_id=case.pk)
@@ -110,7 +106,7 @@ def case_override(request: HttpRequest, case_id: int) -> HttpResponse:
         try:
             services.case_evidence_override(case=case, actor=request.user, **form.cleaned_data)
         except ValidationProblem as problem:
-            _show_problems(form, problem)
+            add_problems(form, problem)
         else:
             messages.success(request, "The evidence level has been changed and the reason recorded.")
             return redirect("library:case_detail", case_id=case.pk)
@@ -129,7 +125,7 @@ def attachment_add(request: HttpRequest, case_id: int) -> HttpResponse:
                                     content=upload.read(services.MAX_ATTACHMENT_BYTES + 1),
                                     actor=request.user)
         except ValidationProblem as problem:
-            _show_problems(form, problem)
+            add_problems(form, problem)
         else:
             messages.success(request, "The file has been attached.")
             return redirect("library:case_detail", case_id=case.pk)

@@ -8,7 +8,6 @@ from typing import Any
 from django import forms
 from django.contrib.contenttypes.models import ContentType
 
-from seedbed.core.errors import ValidationProblem
 from seedbed.core.forms import GovUKWidgetsMixin
 from seedbed.participation.models import (
     COMMENT_MAX,
@@ -32,18 +31,6 @@ OUTCOME_APPS = ("funding", "trials", "portfolio", "library")
 
 def long(message_required: str) -> dict[str, str]:
     return {"required": message_required, "max_length": ERROR_LONG.replace("{", "%(").replace("}", ")s")}
-
-
-def add_problems(
-    form: forms.Form, problem: ValidationProblem, rename: dict[str, str] | None = None
-) -> None:
-    """Show a service's ``ValidationProblem`` on the form, field by field.
-
-    ``rename`` maps a service's argument name to the form's field name where they differ.
-    """
-    for name, message in problem.problems.items():
-        name = (rename or {}).get(name, name)
-        form.add_error(name if name in form.fields else None, message)
 
 
 class HoneypotMixin(forms.Form):

@@ -16,6 +16,7 @@ from seedbed.core.access import (
     has_role,
 )
 from seedbed.core.errors import ValidationProblem
+from seedbed.core.forms import add_problems
 from seedbed.portfolio import adapters, charts, selectors, services
 from seedbed.portfolio.forms import (
     FilterForm,
@@ -28,11 +29,6 @@ from seedbed.portfolio.forms import (
     gate_decision_form,
 )
 from seedbed.portfolio.models import Innovation, StageSet
-
-
-def _show_problems(form, problem: ValidationProblem) -> None:  # type: ignore[no-untyped-def]
-    for field, message in problem.problems.items():
-        form.add_error(field if field in form.fields else None, message)
 
 
 def _can_manage(request: HttpRequest) -> bool:
@@ -80,7 +76,7 @@ def innovation_create(request: HttpRequest) -> HttpResponse:
                           if o != data["lead_organisation"]],
             )
         except ValidationProblem as problem:
-            _show_problems(form, problem)
+            add_problems(form, problem)
         else:
             messages.success(request, f"“{innovation.title}” is in the portfolio.")
             return redirect("portfolio:innovation_detail", innovation_id=innovation.pk)
@@ -98,7 +94,7 @@ def innovation_edit(request: HttpRequest, innovation_id: int) -> HttpResponse:
         try:
             services.innovation_update(innovation=innovation, changes=form.cleaned_data, actor=request.user)
         except ValidationProblem as problem:
-            _show_problems(form, problem)
+            add_problems(form, problem)
         else:
             messages.success(request, "The record has been updated.")
             return redirect("portfolio:innovation_detail", innovation_id=innovation.pk)
@@ -140,7 +136,7 @@ def gate_decide(request: HttpRequest, innovation_id: int) -> HttpResponse:
                 actor=request.user,
             )
         except ValidationProblem as problem:
-            _show_problems(form, problem)
+            add_problems(form, problem)
         else:
             messages.success(request, "The gate decision has been recorded.")
             return redirect("portfolio:innovation_detail", innovation_id=innovation.pk)
@@ -161,7 +157,7 @@ def risk_add(request: HttpRequest, innovation_id: int) -> HttpResponse:
         try:
             services.risk_record(innovation=innovation, actor=request.user, **form.cleaned_data)
         except ValidationProblem as problem:
-            _show_problems(form, problem)
+            add_problems(form, problem)
         else:
             messages.success(request, "The risk has been added to the register.")
             return redirect("portfolio:innovation_detail", innovation_id=innovation.pk)
@@ -201,7 +197,7 @@ def spend_record(request: HttpRequest, innovation_id: int) -> HttpResponse:
             services.innovation_spend_record(innovation=innovation, amount=form.cleaned_data["amount"],
                                              actor=request.user)
         except ValidationProblem as problem:
-            _show_problems(form, problem)
+            add_problems(form, problem)
         else:
             messages.success(request, "The spend has been recorded.")
             return redirect("portfolio:innovation_detail", innovation_id=innovation.pk)
@@ -232,7 +228,7 @@ def stage_set_create(request: HttpRequest) -> HttpResponse:
                 stuck_after_days=data["stuck_after_days"], actor=request.user,
             )
         except ValidationProblem as problem:
-            _show_problems(form, problem)
+            add_problems(form, problem)
         else:
             messages.success(request, f"The lifecycle “{stage_set.name}” can now be chosen for new innovations.")
             return redirect("portfolio:lifecycles")

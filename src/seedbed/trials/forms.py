@@ -8,7 +8,7 @@ from django import forms
 
 from seedbed.accounts.models import Organisation
 from seedbed.core.errors import ValidationProblem
-from seedbed.core.forms import GovUKWidgetsMixin
+from seedbed.core.forms import GovUKWidgetsMixin, add_problems
 from seedbed.core.uploads import validate_upload_size
 from seedbed.trials.models import (
     Design,
@@ -55,14 +55,8 @@ class TrialForm(GovUKWidgetsMixin, forms.Form):
         """Set querysets and choices from ``options`` (before validation)."""
 
     def apply(self, problem: ValidationProblem) -> None:
-        """Show a service's problems on the fields they name (others above the form)."""
-        for key, message in problem.problems.items():
-            if key in self.fields:
-                self.add_error(key, message)
-            elif key == "__all__":
-                self.add_error(None, message)
-            else:
-                self.add_error(None, f"{key.replace('_', ' ').capitalize()}: {message}")
+        """Show a service's problems on the fields they name (others above the form, named)."""
+        add_problems(self, problem, name_other_fields=True)
 
 
 def _text(label: str, *, required: bool = True, help_text: str = "", rows: int = 3) -> forms.CharField:

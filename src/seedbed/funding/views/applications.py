@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from seedbed.accounts.models import Organisation
 from seedbed.core.access import access_application, access_call, access_signed_in, gatekeeper
 from seedbed.core.errors import ValidationProblem
+from seedbed.core.forms import add_problems
 from seedbed.funding import forms, selectors
 from seedbed.funding.models import Application
 from seedbed.funding.services import applications as services
@@ -56,7 +57,7 @@ def application_start(request: HttpRequest, call_id: int) -> HttpResponse:
                                                       amount=data["amount"], organisation=organisation,
                                                       answers_contribution=data["answers_contribution"])
         except ValidationProblem as problem:
-            forms.add_problems(form, problem)
+            add_problems(form, problem)
         else:
             messages.success(request, "Your draft has been saved. Answer the questions, then submit it.")
             return redirect("funding:application_detail", application_id=application.pk)
@@ -96,7 +97,7 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
                     messages.success(request, "Your draft has been saved.")
                 return redirect("funding:application_detail", application_id=application.pk)
             except ValidationProblem as problem:
-                forms.add_problems(form, problem)
+                add_problems(form, problem)
         status = 400
     else:
         form = form_class(initial=_initial(application, questions))

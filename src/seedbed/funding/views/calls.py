@@ -20,6 +20,7 @@ from seedbed.core.access import (
     is_funding_manager,
 )
 from seedbed.core.errors import ValidationProblem
+from seedbed.core.forms import add_problems
 from seedbed.funding import forms, selectors
 from seedbed.funding.models import Call, Fund
 from seedbed.funding.services import calls as call_services
@@ -73,7 +74,7 @@ def call_create(request: HttpRequest) -> HttpResponse:
                 needs=list(data["needs"]), theme=data["theme"], actor=request.user,
             )
         except ValidationProblem as problem:
-            forms.add_problems(form, problem)
+            add_problems(form, problem)
         else:
             if publish:
                 messages.success(request, "The call is published and open for applications. Add its stages and panel.")

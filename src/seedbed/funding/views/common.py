@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from seedbed.core.errors import ValidationProblem
-from seedbed.funding.forms import add_problems
+from seedbed.core.forms import add_problems
 
 
 def run_form(

@@ -16,6 +16,7 @@ from seedbed.core.access import (
     is_funding_manager,
 )
 from seedbed.core.errors import ValidationProblem
+from seedbed.core.forms import add_problems
 from seedbed.funding import forms, selectors
 from seedbed.funding.services import funds as services
 
@@ -69,7 +70,7 @@ def _fund_form(request: HttpRequest, *, fund=None) -> HttpResponse:  # type: ign
             try:
                 saved = _save(request, form, fund)
             except ValidationProblem as problem:
-                forms.add_problems(form, problem)
+                add_problems(form, problem)
             else:
                 messages.success(request, "The fund is saved." if fund else "The fund is created.")
                 return redirect("funding:fund_detail", fund_id=saved.pk)

@@ -19,6 +19,7 @@ from seedbed.core.access import (
     is_funding_manager,
 )
 from seedbed.core.errors import ValidationProblem
+from seedbed.core.forms import add_problems
 from seedbed.funding import forms, selectors
 from seedbed.funding.models import Fund, PbBallot, PbProject, PbRound
 from seedbed.funding.services import pb as services
@@ -52,7 +53,7 @@ def pb_round_create(request: HttpRequest) -> HttpResponse:
                 min_choices=d["min_choices"], max_choices=d["max_choices"], points=d["points"], rule=d["rule"],
                 actor=request.user)
         except ValidationProblem as problem:
-            forms.add_problems(form, problem)
+            add_problems(form, problem)
         else:
             messages.success(request, "The round has been created. Add its projects.")
             return redirect("funding:pb_manage", round_id=round_.pk)
@@ -189,7 +190,7 @@ def pb_paper(request: HttpRequest, round_id: int) -> HttpResponse:
                                        actor=request.user)
             except ValidationProblem as problem:
                 choices_error = problem.problems.pop("choices", None)
-                forms.add_problems(form, problem)
+                add_problems(form, problem)
             else:
                 messages.success(request, "Paper ballot keyed in.")
                 return redirect("funding:pb_paper", round_id=round_.pk)

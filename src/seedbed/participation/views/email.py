@@ -17,8 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from seedbed.core.delivery import site_url
 from seedbed.core.errors import ValidationProblem
+from seedbed.core.forms import add_problems
 from seedbed.participation import selectors, services
-from seedbed.participation.forms import EmailAccessForm, EmailEraseForm, add_problems
+from seedbed.participation.forms import EmailAccessForm, EmailEraseForm
 from seedbed.participation.limits import (
     email_key,
     over_limit_for,
@@ -107,7 +108,7 @@ def email_data(request: HttpRequest) -> HttpResponse:
         try:
             services.email_access_request(email=address, site_url=site_url() or request.build_absolute_uri("/"))
         except ValidationProblem as problem:
-            add_problems(form, problem, {"email": "access_email"})
+            add_problems(form, problem, rename={"email": "access_email"})
         else:
             messages.success(request, LINK_SENT)
             return redirect("participation:email_data")

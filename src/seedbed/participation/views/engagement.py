@@ -9,8 +9,9 @@ from django.views.decorators.http import require_POST
 
 from seedbed.core.access import access_contribution, access_signed_in, access_voices_comment
 from seedbed.core.errors import ValidationProblem
+from seedbed.core.forms import add_problems
 from seedbed.participation import services
-from seedbed.participation.forms import CommentForm, ReportForm, add_problems
+from seedbed.participation.forms import CommentForm, ReportForm
 from seedbed.participation.limits import rate_limited
 from seedbed.participation.views.common import detail_response
 
@@ -78,7 +79,7 @@ def comment(request: HttpRequest, contribution_id: int) -> HttpResponse:
                 parent=parent,
             )
         except ValidationProblem as problem:
-            add_problems(form, problem, {"body": "text"})
+            add_problems(form, problem, rename={"body": "text"})
         else:
             messages.success(request, COMMENTED)
             return _back(contribution.pk, f"#comment-{created.pk}")
@@ -99,7 +100,7 @@ def report(request: HttpRequest, contribution_id: int) -> HttpResponse:
             services.report_make(contribution=contribution, reporter=request.user,
                                  reason=form.cleaned_data["report_reason"], comment=target)
         except ValidationProblem as problem:
-            add_problems(form, problem, {"reason": "report_reason"})
+            add_problems(form, problem, rename={"reason": "report_reason"})
         else:
             messages.success(request, REPORTED)
             return _back(contribution.pk)

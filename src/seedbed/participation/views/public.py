@@ -18,8 +18,9 @@ from seedbed.core.access import (
 )
 from seedbed.core.delivery import site_url
 from seedbed.core.errors import ValidationProblem
+from seedbed.core.forms import add_problems
 from seedbed.participation import selectors, services
-from seedbed.participation.forms import IdeaForm, NeedForm, add_problems
+from seedbed.participation.forms import IdeaForm, NeedForm
 from seedbed.participation.limits import (
     email_key,
     over_limit_for,

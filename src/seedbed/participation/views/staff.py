@@ -17,8 +17,9 @@ from seedbed.core.access import (
     is_voices_handler,
 )
 from seedbed.core.errors import ValidationProblem
+from seedbed.core.forms import add_problems
 from seedbed.participation import selectors, services
-from seedbed.participation.forms import HideForm, MergeForm, StatusForm, add_problems
+from seedbed.participation.forms import HideForm, MergeForm, StatusForm
 from seedbed.participation.tasks import themes_refresh_task
 from seedbed.participation.views.common import detail_response
 
@@ -43,7 +44,7 @@ def status_set(request: HttpRequest, contribution_id: int) -> HttpResponse:
                 outcome_id=data["outcome_id"],
             )
         except ValidationProblem as problem:
-            add_problems(form, problem, {"reason": "note"})
+            add_problems(form, problem, rename={"reason": "note"})
         else:
             messages.success(request, STATUS_SET.format(status=contribution.get_status_display()))
             return redirect("participation:detail", contribution_id=contribution.pk)
@@ -81,7 +82,7 @@ def hide(request: HttpRequest, contribution_id: int) -> HttpResponse:
             else:
                 services.contribution_hide(contribution=contribution, reason=reason, actor=request.user)
         except ValidationProblem as problem:
-            add_problems(form, problem, {"reason": "hide_reason"})
+            add_problems(form, problem, rename={"reason": "hide_reason"})
         else:
             messages.success(request, HIDDEN)
             if request.POST.get("next") == "moderation":
