@@ -54,7 +54,7 @@ def run_floor(path: str) -> dict[str, float]:
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     table = con.sql(
-        f"SELECT arm, cluster, COUNT(*) AS n, SUM(y) AS sy, SUM(x) AS sx "  # noqa: S608
+        f"SELECT arm, cluster, COUNT(*) AS n, SUM(y) AS sy, SUM(x) AS sx "
         f"FROM read_parquet('{path}') GROUP BY arm, cluster"
     ).to_arrow_table()
     return {"groups": float(table.num_rows)}

@@ -46,7 +46,7 @@ def _counts(tables: list[str]) -> dict[str, int]:
     with connection.cursor() as cursor:
         counts = {}
         for table in tables:
-            cursor.execute(f"SELECT COUNT(*) FROM {quote(table)}")  # noqa: S608 (Django's own names)
+            cursor.execute(f"SELECT COUNT(*) FROM {quote(table)}")
             counts[table] = cursor.fetchone()[0]
     return counts
 
@@ -59,7 +59,7 @@ JSON_TYPES = frozenset({114, 3802})  # PostgreSQL's json and jsonb type oids
 def _read(table: str) -> tuple[list[str], list[tuple[Any, ...]]]:
     """The table's columns and rows; on PostgreSQL, JSON values wrapped to go back as JSON."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+        cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
         columns = [column[0] for column in cursor.description]
         json_at = [i for i, column in enumerate(cursor.description) if column[1] in JSON_TYPES]
         rows = [tuple(row) for row in cursor.fetchall()]
@@ -102,13 +102,13 @@ def _restore(snapshot: _Snapshot, *, content_types_too: bool = False) -> None:
         items = list(snapshot.rows.items())
         if content_types_too:
             for table in reversed(FLUSH_RECREATES):
-                cursor.execute(f"DELETE FROM {quote(table)}")  # noqa: S608
+                cursor.execute(f"DELETE FROM {quote(table)}")
             items = list(snapshot.baseline_data.items()) + items
         for table, (columns, rows) in items:
             names = ", ".join(quote(column) for column in columns)
             marks = ", ".join(["%s"] * len(columns))
             cursor.executemany(
-                f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})",  # noqa: S608
+                f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})",
                 rows,
             )
         if connection.vendor == "postgresql":

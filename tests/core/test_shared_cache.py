@@ -38,7 +38,7 @@ def _hit_in_another_process(name: str, who: str) -> str:
     )
     env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "seedbed.config.settings_test",
            "PYTHONPATH": str(PROJECT_ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,  # noqa: S603
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
                           timeout=120, cwd=PROJECT_ROOT, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout.strip().splitlines()[-1]
@@ -82,7 +82,7 @@ def test_counting_keeps_the_window() -> None:
     backend.incr(key)
     table = connection.ops.quote_name(settings.CACHES["default"]["LOCATION"])
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT expires FROM {table} WHERE cache_key = %s",  # noqa: S608
+        cursor.execute(f"SELECT expires FROM {table} WHERE cache_key = %s",
                        [backend.make_and_validate_key(key)])
         (expires,) = cursor.fetchone()
     if isinstance(expires, str):
@@ -103,7 +103,7 @@ def test_increments_from_many_threads_at_once_are_all_counted() -> None:
         try:
             for _ in range(20):
                 backend.incr(key)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()

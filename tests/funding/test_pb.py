@@ -168,7 +168,7 @@ def test_double_voting_is_impossible_under_concurrent_requests() -> None:
         try:
             barrier.wait()
             results.append(pb.pb_vote(pb_round=pb_round, voter=resident, choices={projects[0].pk: 1}))
-        except BaseException as exc:  # noqa: BLE001 - collected and checked below
+        except BaseException as exc:
             results.append(exc)
         finally:
             connection.close()

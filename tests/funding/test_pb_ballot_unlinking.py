@@ -98,7 +98,7 @@ def test_no_ballot_or_choice_column_can_be_joined_to_a_person() -> None:
 
 def _system_column(table: str, column: str, where: str, params: list) -> dict[int, str]:  # type: ignore[type-arg]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, {column}::text FROM {table} WHERE {where}", params)  # noqa: S608
+        cursor.execute(f"SELECT id, {column}::text FROM {table} WHERE {where}", params)
         return dict(cursor.fetchall())
 
 

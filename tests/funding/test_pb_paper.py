@@ -336,7 +336,7 @@ def _race(count: int, action) -> list[object]:  # type: ignore[no-untyped-def]
         try:
             barrier.wait()
             results.append(action(i))
-        except BaseException as exc:  # noqa: BLE001 - collected and checked below
+        except BaseException as exc:
             results.append(exc)
         finally:
             connection.close()

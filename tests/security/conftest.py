@@ -89,7 +89,7 @@ def table_digests() -> dict[str, str]:
         for table in sorted(connection.introspection.table_names(cursor)):
             if table.startswith(_volatile_tables()):
                 continue
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
             rows = sorted(repr(row) for row in cursor.fetchall())
             digests[table] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
     return digests

@@ -66,7 +66,7 @@ def _stored_values(marker: str) -> list[str]:
     values = []
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
             for row in cursor.fetchall():
                 values += [v for v in row if isinstance(v, str) and marker in v]
     return values

@@ -31,7 +31,7 @@ def _post(url: str, token: str, body: dict) -> tuple[int, dict]:
                  "Idempotency-Key": body["idempotency_key"]},
     )
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         text = exc.read()

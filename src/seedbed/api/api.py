@@ -37,12 +37,12 @@ class ProblemsOut(Schema):
 
 
 @api.exception_handler(AccessDenied)
-def _access_denied(request: HttpRequest, exc: AccessDenied):  # type: ignore[no-untyped-def]
+def _access_denied(request: HttpRequest, exc: AccessDenied):
     return api.create_response(request, {"detail": exc.reason}, status=403)
 
 
 @api.exception_handler(TokenRefused)
-def _token_refused(request: HttpRequest, exc: TokenRefused):  # type: ignore[no-untyped-def]
+def _token_refused(request: HttpRequest, exc: TokenRefused):
     """A revoked or expired token (401) or one without the scope the method needs (403)."""
     response = api.create_response(request, {"detail": exc.detail}, status=exc.status)
     if exc.status == 401:
@@ -53,14 +53,14 @@ def _token_refused(request: HttpRequest, exc: TokenRefused):  # type: ignore[no-
 
 
 @api.exception_handler(ValidationProblem)
-def _validation_problem(request: HttpRequest, exc: ValidationProblem):  # type: ignore[no-untyped-def]
+def _validation_problem(request: HttpRequest, exc: ValidationProblem):
     return api.create_response(
         request, {"detail": "The request has problems", "problems": exc.problems}, status=422
     )
 
 
 @api.exception_handler(NinjaValidationError)
-def _invalid_request(request: HttpRequest, exc: NinjaValidationError):  # type: ignore[no-untyped-def]
+def _invalid_request(request: HttpRequest, exc: NinjaValidationError):
     """Malformed input: one message per field, named as the client sent it (``ProblemsOut``)."""
     problems: dict[str, str] = {}
     for error in exc.errors:
@@ -78,7 +78,7 @@ class HealthOut(Schema):
 
 
 @api.get("/health", response={200: HealthOut, 503: HealthOut}, auth=None, tags=["service"])
-def health(request: HttpRequest):  # type: ignore[no-untyped-def]
+def health(request: HttpRequest):
     """Whether the service and its database are answering."""
     try:
         with connection.cursor() as cursor:
@@ -102,7 +102,7 @@ class MeOut(Schema):
 
 
 @api.get("/me", response={200: MeOut, 401: ErrorOut}, auth=API_AUTH, tags=["people"])
-def me(request: HttpRequest):  # type: ignore[no-untyped-def]
+def me(request: HttpRequest):
     """The person the request is authenticated as, and their roles."""
     user = request.user
     roles = [
@@ -125,7 +125,7 @@ class OrganisationOut(Schema):
     "/organisations", response={200: list[OrganisationOut], 401: ErrorOut, 403: ErrorOut},
     auth=API_AUTH, tags=["people"],
 )
-def organisations(request: HttpRequest):  # type: ignore[no-untyped-def]
+def organisations(request: HttpRequest):
     """Every organisation (staff only)."""
     access_staff_area(request.user)
     return list(organisation_list())

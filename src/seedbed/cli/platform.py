@@ -138,7 +138,7 @@ def audit_verify_command(
         "", "--checkpoint",
         help="ENTRY:HASH printed by an earlier run; fails if that entry was since removed or changed.",
     ),
-    checkpoints_file: list[Path] = typer.Option(  # noqa: B008
+    checkpoints_file: list[Path] = typer.Option(
         [], "--checkpoints",
         help="A saved copy of /audit/checkpoints.json (or the checkpoint file); repeatable.",
     ),

@@ -9,7 +9,7 @@ os.environ.setdefault("SEEDBED_AUDIT_KEY", "test-only-audit-key-" + "k" * 40)
 os.environ.setdefault("SEEDBED_ALLOW_DEMO_DATA", "true")
 os.environ.setdefault("SEEDBED_TASKS_BACKEND", "immediate")
 
-from seedbed.config.settings import *  # noqa: E402,F403
+from seedbed.config.settings import *  # noqa: F403
 
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 SECURE_SSL_REDIRECT = False
@@ -21,7 +21,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-LOGGING["root"]["level"] = "WARNING"  # type: ignore[index]  # noqa: F405
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Argon2 (the production hasher, checked in tests/accounts) is slow by design; tests that do
 # not test hashing use a fast one.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -38,7 +38,7 @@ class AuditEntryAdmin(_ReadOnly):
         knows who is asking."""
         cached = getattr(request, "_seedbed_audit_details", None)
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            return cached
 
         def details(entry: AuditEntry) -> str:
             return audit_payload_text(entry=entry, for_user=request.user)

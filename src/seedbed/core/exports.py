@@ -50,7 +50,7 @@ class ExportWriter:
             self.writerow(row)
 
 
-class ExportDictWriter(csv.DictWriter):  # type: ignore[type-arg]
+class ExportDictWriter(csv.DictWriter):
     """``csv.DictWriter`` with every cell passed through ``escape_cell``."""
 
     def writerow(self, rowdict: Mapping[str, Any]) -> Any:

@@ -101,7 +101,7 @@ def notifications_send(rows: list[Notification], *, subject: str, body: str) -> 
             channel = email_send(to=address, subject=subject, body=body)
         except DeliveryError as exc:
             failure = str(exc)
-        except Exception as exc:  # noqa: BLE001 - any email backend error is recorded and retried
+        except Exception as exc:
             failure = f"The email could not be sent: {str(exc) or type(exc).__name__}"
         else:
             Notification.objects.filter(pk__in=ids).update(channel=channel, failure="")

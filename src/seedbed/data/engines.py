@@ -121,7 +121,7 @@ def parquet_not_null(path: str) -> frozenset[str]:
 
     try:
         meta = pq.ParquetFile(path).metadata
-    except Exception:  # noqa: BLE001 - no statistics: assume nulls are possible
+    except Exception:
         return frozenset()
     names = set()
     for j in range(meta.num_columns):
@@ -197,7 +197,7 @@ class DuckDBEngine:
         def run() -> None:
             try:
                 result["table"] = work()
-            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            except BaseException as exc:
                 result["error"] = exc
 
         worker = threading.Thread(target=run, daemon=True)
@@ -206,7 +206,7 @@ class DuckDBEngine:
             worker.join(0.1)
             try:
                 done = float(self.con.query_progress())
-            except Exception:  # noqa: BLE001 - progress is best effort
+            except Exception:
                 done = -1.0
             progress(done / 100.0 if done >= 0 else -1.0)
         progress(1.0)

@@ -122,7 +122,7 @@ def _validate(con: Any, path: Path, schema: TrialSchema, workdir: Path, delimite
         return relation, merge_reports(staged, report)
     except DataError:
         raise
-    except Exception as exc:  # noqa: BLE001 - any reader failure becomes a one-line message
+    except Exception as exc:
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataError.single(kind=KIND_UNREADABLE, message=MSG_UNREADABLE.format(
             format=path.suffix.lstrip(".") or "data", detail=detail)) from None

@@ -51,7 +51,7 @@ def analyse_source(
             except DataError as exc:
                 detailed = explain_file_problems(spec=spec, schema=schema)
                 raise (detailed or exc) from None
-            except Exception as exc:  # noqa: BLE001 - engine errors become one line
+            except Exception as exc:
                 raise source_error(MSG_ENGINE_FAILED.format(
                     engine=engine.dialect.name, detail=_first_line(exc))) from None
     return AnalysisRun(result=result, histograms=hist)

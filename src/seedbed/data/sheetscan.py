@@ -204,7 +204,7 @@ class _Extent:
         ends = [parse_cell(part) for part in ref.split(":")]
         if ref and all(ends):
             a, b = ends[0], ends[-1]
-            assert a is not None and b is not None  # noqa: S101 - checked by all() above
+            assert a is not None and b is not None
             self.check([min(a[0], b[0]), min(a[1], b[1])], [max(a[0], b[0]), max(a[1], b[1])])
 
     def check(self, first: list[int], last: list[int]) -> None:

@@ -104,7 +104,7 @@ def open_engine(*, spec: SourceSpec, schema: TrialSchema, workdir: Path,
                       else DuckDBEngine(parquet=str(parquet)))
     except DataError:
         raise
-    except Exception as exc:  # noqa: BLE001 - connection and catalogue errors become one line
+    except Exception as exc:
         raise source_error(MSG_ENGINE_FAILED.format(engine=spec.engine if spec.engine != "auto"
                                                     else "data", detail=_first_line(exc))
                            ) from None
@@ -114,7 +114,7 @@ def open_engine(*, spec: SourceSpec, schema: TrialSchema, workdir: Path,
                 check_database(engine, policy)
             except DataError:
                 raise
-            except Exception:  # noqa: BLE001 - a catalogue that cannot be read is not trusted
+            except Exception:
                 raise source_error(MSG_ENGINE_FAILED.format(engine="data", detail="the catalogue "
                                                             "could not be read")) from None
         yield engine
@@ -149,7 +149,7 @@ def _parquet_is_typed(path: Path, schema: TrialSchema) -> bool:
 
     try:
         file_schema = pq.read_schema(path)
-    except Exception as exc:  # noqa: BLE001 - a broken Parquet file is a one-line error
+    except Exception as exc:
         raise DataError.single(kind=KIND_UNREADABLE, message=f"could not read the file as "
                                f"Parquet: {_first_line(exc)}") from None
     names = set(file_schema.names)

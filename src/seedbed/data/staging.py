@@ -393,7 +393,7 @@ def stage_excel_here(*, path: Path, schema: TrialSchema, out: Path, sheet: str |
         merged = ws.merged_cell_ranges or []
     except DataError:
         raise
-    except Exception as exc:  # noqa: BLE001 - calamine raises several error types
+    except Exception as exc:
         raise DataError.single(kind=KIND_UNREADABLE, message=MSG_UNREADABLE.format(
             format="Excel", detail=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         ) from None

@@ -34,7 +34,7 @@ class AwardOut(Schema):
 
 @router.get("/awards/{award_id}", response={200: AwardOut, 401: ErrorOut, 403: ErrorOut, 422: dict[str, Any]}, auth=API_AUTH,
             url_name="funding_award")
-def award(request: HttpRequest, award_id: int):  # type: ignore[no-untyped-def]
+def award(request: HttpRequest, award_id: int):
     """One award: amount, payments so far and status (individual recipients anonymised)."""
     found = access_award(request.user, award_id)
     call = found.application.call if found.application_id else found.pb_project.round.call
@@ -58,7 +58,7 @@ class PbResultOut(Schema):
 
 
 @router.get("/pb/{round_id}/result", response={200: PbResultOut, 403: ErrorOut, 422: dict[str, Any]}, auth=None, url_name="funding_pb_result")
-def pb_result(request: HttpRequest, round_id: int):  # type: ignore[no-untyped-def]
+def pb_result(request: HttpRequest, round_id: int):
     """The count of a participatory-budgeting round with the engine's explanations."""
     pb_round = access_pb_round(request.user, round_id)
     result = getattr(pb_round, "result", None)
@@ -70,6 +70,6 @@ def pb_result(request: HttpRequest, round_id: int):  # type: ignore[no-untyped-d
 
 
 @router.get("/grants", response=dict[str, Any], auth=None, url_name="funding_grants")
-def grants(request: HttpRequest):  # type: ignore[no-untyped-def]
+def grants(request: HttpRequest):
     """Every published award as a 360Giving Data Standard package."""
     return opendata.grants_json(selectors.award_list(published_only=True))

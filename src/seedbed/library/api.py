@@ -45,7 +45,7 @@ class ErrorOut(Schema):
     detail: str
 
 
-def _out(case, score: float | None = None) -> dict:  # type: ignore[no-untyped-def]
+def _out(case, score: float | None = None) -> dict:
     row = opendata.case_row(case)
     return {**{k: row[k] for k in ("id", "title", "summary", "design", "evidence_level", "direction",
                                   "stopped_for", "stopped_on", "year", "service_area", "typology", "effect", "ci_low", "ci_high")},
@@ -53,7 +53,7 @@ def _out(case, score: float | None = None) -> dict:  # type: ignore[no-untyped-d
 
 
 @router.get("/cases", response=list[CaseOut], auth=None, url_name="library_cases")
-def cases(request: HttpRequest, filters: Query[CaseQuery]):  # type: ignore[no-untyped-def]
+def cases(request: HttpRequest, filters: Query[CaseQuery]):
     """Published cases matching the facets; ranked by meaning when ``q`` is given."""
     data = filters.dict()
     query = data.pop("q")
@@ -62,6 +62,6 @@ def cases(request: HttpRequest, filters: Query[CaseQuery]):  # type: ignore[no-u
 
 
 @router.get("/cases/{case_id}", response={200: CaseOut, 403: ErrorOut}, auth=None, url_name="library_case")
-def case(request: HttpRequest, case_id: int):  # type: ignore[no-untyped-def]
+def case(request: HttpRequest, case_id: int):
     """One case (drafts are for council staff only, not providers)."""
     return _out(access_case(request.user, case_id))

@@ -26,7 +26,7 @@ class SimilarOut(Schema):
 
 
 @router.get("/similar", response=list[SimilarOut], auth=None, url_name="voices_similar")
-def similar(request: HttpRequest, text: str = "", kind: str = "", k: int = 5):  # type: ignore[no-untyped-def]
+def similar(request: HttpRequest, text: str = "", kind: str = "", k: int = 5):
     """Published needs/ideas most similar to ``text`` (best first), to support instead of
     duplicating. ``kind`` is ``need`` or ``idea`` (both when empty); ``k`` at most 10."""
     found = selectors.contribution_similar(text=text[:MAX_TEXT], kind=kind, k=max(1, min(k, 10)))

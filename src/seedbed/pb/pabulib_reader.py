@@ -35,7 +35,7 @@ def number(text: str) -> Fraction | None:
 
 def _lines(source: str | Path) -> tuple[Iterator[str], io.TextIOBase | None]:
     if isinstance(source, Path) or ("\n" not in source and "\r" not in source):
-        handle = open(source, encoding="utf-8-sig", newline="")  # noqa: SIM115
+        handle = open(source, encoding="utf-8-sig", newline="")
         return iter(handle), handle
     text = source[1:] if source.startswith("\ufeff") else source
     return iter(io.StringIO(text, newline="")), None

@@ -29,7 +29,7 @@ class ErrorOut(Schema):
     detail: str
 
 
-def _out(i) -> dict:  # type: ignore[no-untyped-def]
+def _out(i) -> dict:
     return {"id": i.pk, "title": i.title, "typology": i.typology, "service_area": i.service_area.slug,
             "stage": i.stage.slug, "status": i.status, "budget": str(i.budget), "spend": str(i.spend),
             "evidence_level": i.evidence_level, "evidence_direction": i.evidence_direction}
@@ -37,7 +37,7 @@ def _out(i) -> dict:  # type: ignore[no-untyped-def]
 
 @router.get("/innovations", response={200: list[InnovationOut], 401: ErrorOut, 403: ErrorOut},
             auth=API_AUTH, url_name="portfolio_innovations")
-def innovations(request: HttpRequest):  # type: ignore[no-untyped-def]
+def innovations(request: HttpRequest):
     """Every innovation with its stage, spend and evidence (staff only)."""
     access_portfolio(request.user)
     return [_out(i) for i in selectors.innovation_list(for_user=request.user)]
@@ -45,6 +45,6 @@ def innovations(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 @router.get("/innovations/{innovation_id}", response={200: InnovationOut, 401: ErrorOut, 403: ErrorOut},
             auth=API_AUTH, url_name="portfolio_innovation")
-def innovation(request: HttpRequest, innovation_id: int):  # type: ignore[no-untyped-def]
+def innovation(request: HttpRequest, innovation_id: int):
     """One innovation (staff only)."""
     return _out(selectors.innovation_get(innovation_id=access_innovation(request.user, innovation_id).pk))

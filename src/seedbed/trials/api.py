@@ -87,12 +87,12 @@ class SafetyEventOut(Schema):
     replayed: bool
 
 
-def _entry(trial) -> dict:  # type: ignore[no-untyped-def]
+def _entry(trial) -> dict:
     return selectors.registry_entry(trial)
 
 
 @router.get("/", response=list[RegistryEntryOut], auth=None, url_name="trials_registry")
-def registry(request: HttpRequest):  # type: ignore[no-untyped-def]
+def registry(request: HttpRequest):
     """Every registered trial: protocol hash, seed commitment, the seed once revealed and the
     block sizes once recruitment has ended."""
     return [_entry(t) for t in selectors.trial_registry_list()]
@@ -100,7 +100,7 @@ def registry(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 @router.get("/{trial_id}", response={200: RegistryEntryOut, 403: ErrorOut}, auth=None,
             url_name="trial_registry_entry")
-def registry_entry(request: HttpRequest, trial_id: int):  # type: ignore[no-untyped-def]
+def registry_entry(request: HttpRequest, trial_id: int):
     """One registered trial's registry entry."""
     return _entry(access_trial_registry(request.user, trial_id))
 
@@ -110,7 +110,7 @@ def registry_entry(request: HttpRequest, trial_id: int):  # type: ignore[no-unty
     response={201: EnrolOut, 200: EnrolOut, 401: ErrorOut, 403: ErrorOut, 422: ProblemsOut},
     auth=API_AUTH, url_name="trial_enrol",
 )
-def enrol(  # type: ignore[no-untyped-def]
+def enrol(
     request: HttpRequest, trial_id: int, payload: EnrolIn,
     idempotency_key_header: str = Header("", alias="Idempotency-Key"),
 ):
@@ -135,7 +135,7 @@ def enrol(  # type: ignore[no-untyped-def]
               422: ProblemsOut},
     auth=API_AUTH, url_name="trial_safety_event",
 )
-def safety_event(  # type: ignore[no-untyped-def]
+def safety_event(
     request: HttpRequest, trial_id: int, payload: SafetyEventIn,
     idempotency_key_header: str = Header("", alias="Idempotency-Key"),
 ):

@@ -195,7 +195,7 @@ class AmendmentForm(ProtocolForm):
 
 class SafetyLeadForm(TrialForm):
     safety_lead = forms.ModelChoiceField(  # type: ignore[var-annotated]
-        queryset=None, label="Safety lead",  # type: ignore[arg-type]
+        queryset=None, label="Safety lead",
         error_messages={"required": "Choose the safety lead"},
     )
 
@@ -221,7 +221,7 @@ class RiskForm(TrialForm):
     description = _text("Risk", rows=2)
     likelihood = forms.TypedChoiceField(label="Likelihood", choices=RiskLevel.choices, coerce=int)
     impact = forms.TypedChoiceField(label="Impact", choices=RiskLevel.choices, coerce=int)
-    owner = forms.ModelChoiceField(queryset=None, label="Owner",  # type: ignore[arg-type, var-annotated]
+    owner = forms.ModelChoiceField(queryset=None, label="Owner",  # type: ignore[var-annotated]
                                    error_messages={"required": "Choose who owns the risk"})
     treatment = forms.ChoiceField(label="Treatment", choices=RiskItem.Treatment.choices)
     treatment_plan = _text("How it is treated", required=False, rows=2)
@@ -324,7 +324,7 @@ class EnrolForm(TrialForm):
 class SafetyEventForm(TrialForm):
     unit_ref = _line("Unit reference", max_length=100,
                      help_text="The service's own reference for the person, never a name.")
-    harm_outcome = forms.ModelChoiceField(queryset=None, label="Which harm",  # type: ignore[arg-type, var-annotated]
+    harm_outcome = forms.ModelChoiceField(queryset=None, label="Which harm",  # type: ignore[var-annotated]
                                           error_messages={"required": "Choose which harm this is"})
     severity = forms.ChoiceField(label="Severity", choices=Severity.choices)
     occurred_on = forms.DateField(label="Date it happened", widget=forms.DateInput(attrs={"type": "date"}),

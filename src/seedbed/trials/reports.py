@@ -95,4 +95,4 @@ def report_pdf(context: dict[str, Any], *, base_url: str) -> bytes:
     from weasyprint import HTML
 
     html = render_to_string(REPORT_TEMPLATE, context)
-    return HTML(string=html, base_url=base_url).write_pdf()  # type: ignore[no-any-return]
+    return HTML(string=html, base_url=base_url).write_pdf()

@@ -299,7 +299,7 @@ def probes_on_challenge(probe: Probe) -> QuerySet[Probe]:
 def library_case(record: Trial | Probe) -> Any | None:
     """The library case made when the trial's result or the probe was published, if any."""
     try:
-        return record.library_case  # type: ignore[union-attr]
+        return record.library_case
     except ObjectDoesNotExist:
         return None
 

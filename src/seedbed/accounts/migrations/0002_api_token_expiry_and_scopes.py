@@ -13,7 +13,7 @@ from django.utils import timezone
 GRACE = timedelta(days=30)
 
 
-def give_existing_tokens_an_expiry(apps, schema_editor):  # type: ignore[no-untyped-def]
+def give_existing_tokens_an_expiry(apps, schema_editor):
     ApiToken = apps.get_model("accounts", "ApiToken")
     ApiToken.objects.update(expires_at=timezone.now() + GRACE, scopes=["read", "write"])
 

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.db import migrations
 
 
-def create_cache_table(apps, schema_editor):  # type: ignore[no-untyped-def]
+def create_cache_table(apps, schema_editor):
     call_command("createcachetable", database=schema_editor.connection.alias, verbosity=0)
 
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def _ballots_to_register(apps, schema_editor):  # type: ignore[no-untyped-def]
+def _ballots_to_register(apps, schema_editor):
     """Existing ballots: paper ones (free-text reference) are marked as paper; each online
     ballot's voter moves to the round's marked register, so the ballot no longer names them."""
     PbBallot = apps.get_model("funding", "PbBallot")

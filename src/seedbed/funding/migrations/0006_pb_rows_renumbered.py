@@ -16,7 +16,7 @@ from django.db import migrations
 SEQUENTIAL_BELOW = 2**32
 
 
-def _fresh_id(model, taken: set[int]) -> int:  # type: ignore[no-untyped-def]
+def _fresh_id(model, taken: set[int]) -> int:
     from seedbed.funding.models.pb import random_row_id
 
     while True:
@@ -31,7 +31,7 @@ def _shuffled(values: list[int]) -> list[int]:
     return values
 
 
-def _renumber(apps, schema_editor):  # type: ignore[no-untyped-def]
+def _renumber(apps, schema_editor):
     PbBallot = apps.get_model("funding", "PbBallot")
     PbChoice = apps.get_model("funding", "PbChoice")
     PbVoterMark = apps.get_model("funding", "PbVoterMark")

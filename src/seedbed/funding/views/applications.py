@@ -25,7 +25,7 @@ def my_applications(request: HttpRequest) -> HttpResponse:
                   {"applications": selectors.applications_for_applicant(user=request.user)})
 
 
-def _applying_as(request: HttpRequest, call) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def _applying_as(request: HttpRequest, call) -> list[tuple[str, str]]:
     user: Any = request.user
     choices = [(str(o.pk), o.name) for o in Organisation.objects.filter(memberships__user=user).distinct()]
     if call.individuals_may_apply:
@@ -33,7 +33,7 @@ def _applying_as(request: HttpRequest, call) -> list[tuple[str, str]]:  # type: 
     return choices
 
 
-def _answerable(call):  # type: ignore[no-untyped-def]
+def _answerable(call):
     """The call's needs and the ideas that answer them (an application may say which)."""
     from django.db.models import Q
 
@@ -64,7 +64,7 @@ def application_start(request: HttpRequest, call_id: int) -> HttpResponse:
     return render(request, "funding/application_start.html", {"call": call, "form": form}, status=400 if form.errors else 200)
 
 
-def _initial(application: Application, questions) -> dict:  # type: ignore[no-untyped-def]
+def _initial(application: Application, questions) -> dict:
     initial = {"title": application.title, "summary": application.summary, "amount": application.amount}
     for answer in application.answers.all():
         initial[f"answer_{answer.question_id}"] = answer.text

@@ -19,7 +19,7 @@ from seedbed.funding.models import Report
 from seedbed.funding.services import awards as services
 
 
-def _context(request: HttpRequest, award) -> dict:  # type: ignore[no-untyped-def]
+def _context(request: HttpRequest, award) -> dict:
     application = award.application
     return {
         "award": award, "application": application, "decision": getattr(application, "decision", None),
@@ -49,7 +49,7 @@ def award_letter(request: HttpRequest, award_id: int) -> HttpResponse:
     return render(request, "funding/award_letter.html", _context(request, award))
 
 
-def _act(request: HttpRequest, award_id: int, prefix: str, form_class, fn, *, manager: bool = True) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _act(request: HttpRequest, award_id: int, prefix: str, form_class, fn, *, manager: bool = True) -> HttpResponse:
     award = access_award(request.user, award_id)
     if manager:
         access_funding_manage(request.user)
@@ -96,7 +96,7 @@ def award_report(request: HttpRequest, award_id: int) -> HttpResponse:
 
 @require_POST
 def report_receive(request: HttpRequest, award_id: int, report_id: int) -> HttpResponse:
-    def fn(award, data):  # type: ignore[no-untyped-def]
+    def fn(award, data):
         report = Report.objects.filter(pk=report_id, award=award).first()
         if report is None:
             raise ValidationProblem("There is no such report")

@@ -115,7 +115,7 @@ def call_manage(request: HttpRequest, call_id: int) -> HttpResponse:
     return render(request, "funding/call_manage.html", _manage_context(request, call))
 
 
-def _manage_post(request: HttpRequest, call_id: int, name: str, form_class, action, success: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _manage_post(request: HttpRequest, call_id: int, name: str, form_class, action, success: str) -> HttpResponse:
     call = access_call_manage(request.user, call_id)
     context = _manage_context(request, call)
     kwargs = {"people": context["people"]} if name == "panel" else {}

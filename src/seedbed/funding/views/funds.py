@@ -49,7 +49,7 @@ def _form_class(request: HttpRequest, existing: int) -> type[forms.FundForm]:
     return forms.FundForm.with_rows(max(forms.PROGRAMME_ROWS_MIN, existing + forms.PROGRAMME_ROWS_SPARE, posted))
 
 
-def _save(request: HttpRequest, form: forms.FundForm, fund=None):  # type: ignore[no-untyped-def]
+def _save(request: HttpRequest, form: forms.FundForm, fund=None):
     data = form.cleaned_data
     terms = {
         "owner": data["owner"], "name": data["name"], "total": data["total"], "ring_fence_share": form.share(),
@@ -61,7 +61,7 @@ def _save(request: HttpRequest, form: forms.FundForm, fund=None):  # type: ignor
     return services.fund_update(fund=fund, **terms)
 
 
-def _fund_form(request: HttpRequest, *, fund=None) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _fund_form(request: HttpRequest, *, fund=None) -> HttpResponse:
     existing = fund.programmes.count() if fund is not None else 0
     form_class = _form_class(request, existing)
     if request.method == "POST":

@@ -86,7 +86,7 @@ def pb_project_add(request: HttpRequest, round_id: int) -> HttpResponse:
         template="funding/pb_manage.html", context=context)
 
 
-def _one_click(request: HttpRequest, round_id: int, fn, success: str, back: str = "funding:pb_manage") -> HttpResponse:  # type: ignore[no-untyped-def]
+def _one_click(request: HttpRequest, round_id: int, fn, success: str, back: str = "funding:pb_manage") -> HttpResponse:
     round_ = access_pb_manage(request.user, round_id)
     try:
         fn(round_)
@@ -100,7 +100,7 @@ def _one_click(request: HttpRequest, round_id: int, fn, success: str, back: str 
 
 @require_POST
 def pb_project_check(request: HttpRequest, round_id: int, project_id: int) -> HttpResponse:
-    def fn(round_):  # type: ignore[no-untyped-def]
+    def fn(round_):
         project = PbProject.objects.filter(pk=project_id, round=round_).first()
         if project is None:
             raise Http404
@@ -114,7 +114,7 @@ def pb_project_check(request: HttpRequest, round_id: int, project_id: int) -> Ht
 
 @require_POST
 def pb_voting_open(request: HttpRequest, round_id: int) -> HttpResponse:
-    def fn(round_):  # type: ignore[no-untyped-def]
+    def fn(round_):
         form = forms.PbOpenForm(request.POST, prefix="open")
         if not form.is_valid():
             raise ValidationProblem({"rule": "Choose the counting rule"})
@@ -140,7 +140,7 @@ def _ballot_choices(request: HttpRequest, round_: PbRound) -> dict[int, int]:
     return {int(pk): 1 for pk in request.POST.getlist("projects") if pk.isdigit()}
 
 
-def _ballot_page(request: HttpRequest, round_: PbRound, template: str, submit, extra: dict) -> HttpResponse | None:  # type: ignore[no-untyped-def]
+def _ballot_page(request: HttpRequest, round_: PbRound, template: str, submit, extra: dict) -> HttpResponse | None:
     """The ballot page, or None once the ballot has been cast."""
     error = None
     selected: dict[int, int] = {}

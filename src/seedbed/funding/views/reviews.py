@@ -104,7 +104,7 @@ def call_reviews(request: HttpRequest, call_id: int) -> HttpResponse:
     })
 
 
-def _chair_post(request: HttpRequest, call_id: int, fn, back: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _chair_post(request: HttpRequest, call_id: int, fn, back: str) -> HttpResponse:
     """Run a chair's one-click action; problems come back as messages on the page."""
     call = access_call_chair(request.user, call_id)
     try:
@@ -122,7 +122,7 @@ def _chair_post(request: HttpRequest, call_id: int, fn, back: str) -> HttpRespon
 
 @require_POST
 def conflict_decide(request: HttpRequest, call_id: int, conflict_id: int) -> HttpResponse:
-    def act(call):  # type: ignore[no-untyped-def]
+    def act(call):
         conflict = Conflict.objects.get(pk=conflict_id, application__call=call)
         form = forms.ConflictDecisionForm(request.POST, prefix="conflict")
         if not form.is_valid():
@@ -137,7 +137,7 @@ def conflict_decide(request: HttpRequest, call_id: int, conflict_id: int) -> Htt
 
 @require_POST
 def review_moderate(request: HttpRequest, call_id: int, review_id: int) -> HttpResponse:
-    def act(call):  # type: ignore[no-untyped-def]
+    def act(call):
         review = Review.objects.get(pk=review_id, application__call=call)
         form = forms.ModerationForm(request.POST, prefix="moderation")
         if not form.is_valid():
@@ -151,7 +151,7 @@ def review_moderate(request: HttpRequest, call_id: int, review_id: int) -> HttpR
 def decision_make(request: HttpRequest, call_id: int, application_id: int) -> HttpResponse:
     back = request.POST.get("back") == "pitch" and "funding:pitch_board" or "funding:call_reviews"
 
-    def act(call):  # type: ignore[no-untyped-def]
+    def act(call):
         application = Application.objects.get(pk=application_id, call=call)
         form = forms.DecisionForm(request.POST, prefix="decision")
         if not form.is_valid():
@@ -166,7 +166,7 @@ def decision_make(request: HttpRequest, call_id: int, application_id: int) -> Ht
 @require_POST
 def award_exception(request: HttpRequest, call_id: int, application_id: int) -> HttpResponse:
     """A second funding manager approves an award above the request or the call's maximum."""
-    def act(call):  # type: ignore[no-untyped-def]
+    def act(call):
         application = Application.objects.get(pk=application_id, call=call)
         form = forms.AwardExceptionForm(request.POST, prefix="exception")
         if not form.is_valid():
@@ -192,7 +192,7 @@ def pitch_board(request: HttpRequest, call_id: int) -> HttpResponse:
 
 @require_POST
 def pitch_order(request: HttpRequest, call_id: int) -> HttpResponse:
-    def act(call):  # type: ignore[no-untyped-def]
+    def act(call):
         form = forms.PitchOrderForm(request.POST, prefix="order")
         if not form.is_valid():
             raise ValidationProblem({"order": "Enter the running order"})
@@ -202,7 +202,7 @@ def pitch_order(request: HttpRequest, call_id: int) -> HttpResponse:
 
 @require_POST
 def pitch_slot_status(request: HttpRequest, call_id: int, slot_id: int) -> HttpResponse:
-    def act(call):  # type: ignore[no-untyped-def]
+    def act(call):
         slot = PitchSlot.objects.get(pk=slot_id, call=call)
         services.pitch_slot_move(slot=slot, status=request.POST.get("status", ""), actor=request.user)
     return _chair_post(request, call_id, act, "funding:pitch_board")

@@ -26,7 +26,7 @@ def detail_response(
     handler = is_voices_handler(request.user)
     merge_form = forms.get("merge_form") or MergeForm()
     if handler and not merge_form.is_bound:
-        merge_form.fields["into"].queryset = selectors.merge_targets(contribution=contribution)  # type: ignore[attr-defined, union-attr]
+        merge_form.fields["into"].queryset = selectors.merge_targets(contribution=contribution)  # type: ignore[union-attr]
     bound = next((f for f in forms.values() if f is not None and f.is_bound and f.errors), None)
     context = {
         "view": selectors.contribution_view(contribution=contribution, for_user=request.user),

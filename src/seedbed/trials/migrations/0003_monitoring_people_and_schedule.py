@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def awaiting_decisions(apps, schema_editor):  # type: ignore[no-untyped-def]
+def awaiting_decisions(apps, schema_editor):
     """A look that crossed a harm boundary while its trial is still paused awaits a decision."""
     InterimLook = apps.get_model("trials", "InterimLook")
     InterimLook.objects.filter(crossed_harm=True, trial__status="paused", decisions__isnull=True).update(

@@ -141,7 +141,7 @@ def _read(*, name: str, url: str, table: str, schema: TrialSchema, mapping: dict
                          workdir=workdir, policy=policy) as engine:
             try:
                 available = engine.column_names()
-            except Exception:  # noqa: BLE001 - an unknown relation, whatever the engine says
+            except Exception:
                 raise ValidationProblem({"table": ERROR_NO_TABLE.format(table=table, name=name)}) from None
             missing = {f"column_{role}": ERROR_NO_COLUMN.format(column=column, columns=", ".join(available))
                        for role, column in mapping.items() if column not in available}
@@ -152,7 +152,7 @@ def _read(*, name: str, url: str, table: str, schema: TrialSchema, mapping: dict
                    f"ORDER BY {', '.join(ident(c) for c in order)} LIMIT {MAX_ROWS + 1}")
             try:
                 fetched = engine.fetch(sql)
-            except Exception:  # noqa: BLE001 - the engine's message may quote the table's values
+            except Exception:
                 raise ValidationProblem({"table": ERROR_READ}) from None
     except DataError as error:
         raise _refusal(error, name=name, table=table, policy=policy, actor_id=actor_id) from None

@@ -241,7 +241,7 @@ def _stepped_wedge_report(trial: Trial, source: Path, schema: TrialSchema,
                 stage_excel(path=source, schema=schema, out=staged)
             data = pq.read_table(staged, columns=[cluster, period, "_row"]).to_pydict()
             numbers = [int(n) for n in data["_row"]]
-    except Exception:  # noqa: BLE001 - an unreadable source is already reported by ingest
+    except Exception:
         return None
     registered = set(trial.protocol.cluster_list)
     problems: list[Problem] = []
@@ -360,7 +360,7 @@ def _stepped_wedge(trial: Trial, parquet: Path) -> dict[str, Any]:
         treated=[float(v) for v in columns[SW_TREATED]], outcome=columns[outcome],
         outcome_name=outcome, alpha=trial.protocol.alpha,
     )
-    return json_safe(asdict(estimate))  # type: ignore[no-any-return]
+    return json_safe(asdict(estimate))
 
 
 def _analyse(trial: Trial, dataset: OutcomeDataset) -> tuple[dict[str, Any], Any, dict[str, int], Any]:
@@ -418,7 +418,7 @@ def stopping_record(trial: Trial) -> dict[str, Any] | None:
         harms.append({"harm": row.get("harm", ""), "control": row.get("control", ""),
                       "arm": row.get("arm", ""), **{k: int(row[k]) for k in keys}})
     stopped_at = trial.stopped_at or (decision.decided_at if decision else None)
-    return json_safe({  # type: ignore[no-any-return]
+    return json_safe({
         "reason": trial.stopped_for, "label": trial.get_stopped_for_display(),
         "at": stopped_at.isoformat() if stopped_at else None,
         "decision_reasons": decision.reasons if decision is not None else "",
