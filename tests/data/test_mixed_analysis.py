@@ -19,7 +19,7 @@ from seedbed.cli.main import app
 from seedbed.data import SourceSpec, TrialSchema, analyse_source
 from seedbed.data.mixedfit import COV_MIXED, METHOD_MIXED_PARALLEL, METHOD_MIXED_STEPPED
 from seedbed.stats.regression import WARN_ONE_CLUSTER_PER_ARM
-from seedbed.trials.stepped_wedge import stepped_wedge_effect
+from seedbed.stats.stepped_wedge import stepped_wedge_effect
 
 runner = CliRunner()
 

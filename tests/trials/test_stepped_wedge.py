@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from seedbed.trials.stepped_wedge import WARN_FEW_CLUSTERS, stepped_wedge_effect
+from seedbed.stats.stepped_wedge import WARN_FEW_CLUSTERS, stepped_wedge_effect
 
 
 def generated(seed: int = 7, clusters: int = 12, steps: int = 4, per_cell: int = 15,

@@ -49,6 +49,7 @@ from seedbed.data.errors import (
 )
 from seedbed.library.services import case_create_from_trial
 from seedbed.stats.evidence import DIRECTION_HARMFUL, TrialEvidence, trial_evidence
+from seedbed.stats.stepped_wedge import stepped_wedge_effect
 from seedbed.trials.jsonsafe import json_safe
 from seedbed.trials.models import (
     Allocation,
@@ -59,7 +60,6 @@ from seedbed.trials.models import (
     TrialResult,
 )
 from seedbed.trials.rules import arms_concealed_from
-from seedbed.trials.stepped_wedge import stepped_wedge_effect
 
 ERROR_FILE_TYPE = "The file must be a CSV or Excel file (.csv, .xlsx)"
 ERROR_FILE_EMPTY = "The selected file is empty"
@@ -571,7 +571,7 @@ def analysis_run(
     Primary effect: for a cluster trial the mixed-model estimate (random cluster intercept,
     G - 2 df); otherwise the covariate/strata-adjusted estimate when there is one, else the
     difference in means, of the first intervention arm against control; for a stepped-wedge
-    trial, the period-adjusted mixed-model estimate of ``seedbed.trials.stepped_wedge``
+    trial, the period-adjusted mixed-model estimate of ``seedbed.stats.stepped_wedge``
     (intervention against control periods). The direction and the Nesta evidence level, with
     each downgrade and its reason (attrition, sample ratio, achieved power, stopping early),
     come from ``seedbed.stats.evidence.trial_evidence``. A trial stopped early
