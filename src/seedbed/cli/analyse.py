@@ -43,6 +43,8 @@ def _human(payload: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from seedbed.stats.warnings import warning_texts
+
     console = Console(markup=False, highlight=False)
     console.print(f"engine: {payload['engine']}   control: {payload['control']}")
     for o in payload["outcomes"]:
@@ -65,7 +67,9 @@ def _human(payload: dict[str, Any]) -> None:
             console.print(f"subgroups by {sg['column']}: interaction p = "
                           f"{_g(sg['interaction_p'])}")
         if o["warnings"]:
-            console.print(f"warnings for {o['outcome']}: " + ", ".join(o["warnings"]))
+            console.print(f"warnings for {o['outcome']}:", markup=False)
+            for text in warning_texts(o["warnings"]):
+                console.print(f"  - {text}", markup=False)
         for c in o["cost"]:
             console.print(f"cost: incremental cost of {c['arm']} "
                           f"{_g(c['incremental_cost']['effect'])}, cost per unit of outcome "
@@ -73,7 +77,9 @@ def _human(payload: dict[str, Any]) -> None:
     srm = payload["srm"]
     console.print(f"sample ratio check: chi2 = {_g(srm['chi2'])}, p = {_g(srm['p'])}")
     if payload["warnings"]:
-        console.print("warnings: " + ", ".join(payload["warnings"]))
+        console.print("warnings:")
+        for text in warning_texts(payload["warnings"]):
+            console.print(f"  - {text}", markup=False)
 
 
 def analyse_command(

@@ -52,7 +52,15 @@ def _show(payload: dict[str, Any], as_json: bool) -> None:
     if as_json:
         emit_json(payload)
         return
+    from seedbed.stats.warnings import warning_texts
+
     for key, value in payload.items():
+        if key == "warnings":  # JSON keeps the codes; people read the sentences
+            texts = warning_texts(value)
+            typer.echo("warnings: none" if not texts else "warnings:")
+            for text in texts:
+                typer.echo(f"  - {text}")
+            continue
         typer.echo(f"{key}: {value}")
 
 

@@ -15,6 +15,7 @@ from seedbed.data.pipeline import AnalysisRun
 from seedbed.data.results import Estimate, OutcomeAnalysis
 from seedbed.data.schema import TrialSchema
 from seedbed.data.svg import IntervalRow, forest_svg, histogram_svg
+from seedbed.stats.warnings import warning_texts
 
 CSS = """
 body{font-family:Arial,sans-serif;color:#0b0c0c;max-width:960px;margin:2em auto;padding:0 1em;
@@ -96,8 +97,14 @@ def _outcome_html(o: OutcomeAnalysis, run: AnalysisRun, alpha: float) -> str:
             [[c.arm, c.incremental_cost.effect, *c.incremental_cost.ci, c.incremental_outcome,
               c.cost_per_outcome_gained] for c in o.cost]))
     if o.warnings:
-        parts.append(f"<p class='warn'>Warnings: {escape(', '.join(o.warnings))}</p>")
+        parts.append(_warnings_html(o.warnings))
     return "".join(parts)
+
+
+def _warnings_html(codes: Any) -> str:
+    """Warnings as plain-English sentences (seedbed.stats.warnings), never as raw codes."""
+    items = "".join(f"<li>{escape(t)}</li>" for t in warning_texts(codes))
+    return f"<div class='warn'><p>Warnings:</p><ul>{items}</ul></div>"
 
 
 def render_html(*, run: AnalysisRun, schema: TrialSchema, alpha: float, source: str) -> str:
@@ -121,7 +128,7 @@ def render_html(*, run: AnalysisRun, schema: TrialSchema, alpha: float, source: 
                      f"{_f(srm.chi2)} on {srm.df} df, p = {_f(srm.p)}"
                      f"{' - a sample ratio mismatch' if srm.mismatch else ''}.</p>")
     if r.warnings:
-        parts.append(f"<p class='warn'>Warnings: {escape(', '.join(r.warnings))}</p>")
+        parts.append(_warnings_html(r.warnings))
     parts.extend(_outcome_html(o, run, alpha) for o in r.outcomes)
     parts.append("</body></html>")
     return "".join(parts)

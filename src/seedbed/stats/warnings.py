@@ -1,0 +1,334 @@
+"""One catalogue of warning codes and the plain-English sentence each one shows.
+
+The engines (``seedbed.stats``, ``seedbed.data``) and a few app modules attach short warning
+codes (``WARN_* = "code"`` constants) to their results. Codes stay in stored results, JSON
+output and tests; people see the sentence from :func:`warning_text`. Each sentence is written
+for an innovation lead or a social worker: what the warning means for the result and, briefly,
+what to do. A test checks that every ``WARN_*`` code in the source has an entry here and that
+no entry outlives its code.
+
+Framework-free: no Django import (the statistics engine's contract).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = ["UNKNOWN_WARNING", "WARNING_TEXT", "warning_text", "warning_texts"]
+
+UNKNOWN_WARNING = "The analysis noted: {code}. Ask the analysis team what this means for the result."
+"""Shown for a code that has no sentence yet; it keeps the code so support can find it."""
+
+WARNING_TEXT: dict[str, str] = {
+    # Allocation and randomisation
+    "partial_final_block": (
+        "The last block of allocations in at least one group is incomplete, so the arms may "
+        "differ in size by up to half a block. This is expected when recruitment stops "
+        "mid-block."
+    ),
+    "stratum_varies_within_cluster": (
+        "People in the same cluster were recorded in different strata (subgroups used to "
+        "balance the arms); the first person's stratum was used for the whole cluster. Check "
+        "the strata recorded for each cluster."
+    ),
+    "strata_with_one_unit": (
+        "Some strata (subgroups used to balance the arms) contain only one unit, so balancing "
+        "within them does little. Use fewer, broader strata for a sample of this size."
+    ),
+    "clusters_not_divisible_by_steps": (
+        "The clusters cannot be split evenly between the steps, so some steps switch one more "
+        "cluster to the new way of working than others."
+    ),
+    "fewer_clusters_than_steps": (
+        "There are fewer clusters than steps, so at some steps no cluster switches to the new "
+        "way of working. Use fewer steps or add clusters."
+    ),
+    "fewer_than_20_clusters_per_arm": (
+        "At least one arm has fewer than 20 clusters (groups such as teams or schools). With "
+        "so few, the usual uncertainty estimates can be too optimistic: treat the interval and "
+        "p-value with caution and use small-sample corrections."
+    ),
+    "fewer_than_20_clusters": (
+        "The trial has fewer than 20 clusters (groups such as teams or schools), so the "
+        "estimate is less certain than the interval may suggest: read it with caution."
+    ),
+    # Summaries and simple comparisons
+    "n_below_two": (
+        "An arm has fewer than two people with an outcome, so its spread cannot be measured "
+        "and the comparison is not reliable. Wait for more outcomes."
+    ),
+    "empty_arm": (
+        "An arm has no outcomes recorded, so the arms cannot be compared yet."
+    ),
+    "zero_variance": (
+        "Every outcome is the same (there is no variation), so the uncertainty cannot be "
+        "measured and no interval or p-value can be given. Check the outcome data."
+    ),
+    "control_mean_zero": (
+        "The comparison group's average is zero, so a relative (percentage) change cannot be "
+        "calculated; use the absolute difference instead."
+    ),
+    "zero_events": (
+        "An arm has no events (or only events), so the usual interval is unreliable; an exact "
+        "test is more trustworthy here."
+    ),
+    "small_expected_counts": (
+        "Some of the expected counts are below five, so the usual test is approximate; an exact "
+        "test is more trustworthy here."
+    ),
+    "zero_cell": (
+        "One of the four counts in the two-by-two table is zero, so the odds ratio (a measure "
+        "of how much more likely the outcome is in one arm) is zero or infinite. Read the "
+        "exact test's p-value rather than the ratio."
+    ),
+    # Safety and harm monitoring
+    "no_people_in_an_arm": (
+        "Nobody has been enrolled in one arm (or condition) yet, so harm cannot be compared."
+    ),
+    "no_events_yet": (
+        "No harm events have been recorded in either arm yet, so there is no evidence of harm "
+        "so far."
+    ),
+    "fewer_than_two_clusters_in_an_arm": (
+        "The harm check needs at least two clusters with people in each arm; until then no "
+        "comparison is possible."
+    ),
+    "no_exposed_and_unexposed_person_time": (
+        "No cluster or period yet has time both with and without the new way of working and "
+        "with events, so harm cannot be compared yet."
+    ),
+    "invalid_counts": (
+        "Some harm counts or time at risk are negative, missing or inconsistent, so no harm "
+        "statistic was calculated. Check the safety records."
+    ),
+    "stepped_wedge_schedule_missing": (
+        "The stepped-wedge period schedule (first period start and period length) is missing, "
+        "so harm cannot be compared. Add the schedule to the protocol."
+    ),
+    # Interim looks (group-sequential monitoring)
+    "more_looks_than_planned": (
+        "There were more interim looks at the data than the plan allows; the extra looks were "
+        "not assessed."
+    ),
+    "missing_z_statistic": (
+        "A look had no usable test statistic, so it was recorded as 'continue'. Check the data "
+        "for that look."
+    ),
+    "observed_information_rates_ignored": (
+        "The share of information seen at each look could not be used (it did not increase "
+        "steadily, or the design's boundaries cannot be recalculated), so the planned stopping "
+        "boundaries were applied."
+    ),
+    "no_new_information_since_the_last_look": (
+        "No new information has arrived since the last look, so nothing changes at this look."
+    ),
+    "already_stopped_at_an_earlier_look": (
+        "A stop was already recommended at an earlier look; later looks are shown for the "
+        "record only."
+    ),
+    "information_rates_do_not_end_at_one": (
+        "The last planned look is before all the data are in, so the full allowance for a "
+        "false positive is not used and the trial is less powerful than it could be."
+    ),
+    "tuning_parameter_not_positive": (
+        "The planned sample size used to tune the always-valid interval was not positive; the "
+        "current sample size was used instead."
+    ),
+    # Planning and power
+    "zero_effect": (
+        "The effect to detect is zero, so no sample size can reach the chosen power. Enter the "
+        "smallest effect that would matter."
+    ),
+    "sample_size_below_two_per_arm": (
+        "The calculation gave fewer than two per arm, which is too few to analyse; it was "
+        "raised to two per arm."
+    ),
+    "power_unreachable": (
+        "The chosen power cannot be reached with this sample size, so no minimum detectable "
+        "effect is given. Increase the sample or accept lower power."
+    ),
+    "infinite_sample_size": (
+        "With no effect to detect, the sample size needed is infinite. Enter the smallest "
+        "effect that would matter."
+    ),
+    # Subgroups
+    "subgroup_not_prespecified": (
+        "This subgroup was not named in the registered protocol, so read the result as an idea "
+        "to test in future, not as a finding."
+    ),
+    "subgroup_level_without_standard_error": (
+        "Some subgroup has too little data to measure its uncertainty and was left out of the "
+        "test of whether the effect differs between subgroups."
+    ),
+    "fewer_than_two_levels": (
+        "Fewer than two subgroups have usable data, so there is no test of whether the effect "
+        "differs between them."
+    ),
+    # Regression and cluster analysis
+    "singular_design": (
+        "Some of the factors in the analysis duplicate each other (for example, a covariate "
+        "that is the same as the arm), so the results for them are not meaningful. Remove or "
+        "merge those factors."
+    ),
+    "n_not_greater_than_k": (
+        "There are no more people than factors in the analysis, so the uncertainty cannot be "
+        "measured. Use fewer covariates or wait for more data."
+    ),
+    "one_cluster": (
+        "All the data come from one cluster, so the uncertainty between clusters cannot be "
+        "measured and no interval is given."
+    ),
+    "one_cluster_per_arm": (
+        "An arm has only one cluster, so differences between clusters cannot be separated from "
+        "the effect and no interval is given."
+    ),
+    "unsupported_cov_type": (
+        "The requested way of measuring uncertainty needs row-by-row data; the standard "
+        "method was used instead."
+    ),
+    "no_data": (
+        "There were no usable rows to analyse."
+    ),
+    "empty_cluster": (
+        "A cluster with no outcomes was left out of the analysis."
+    ),
+    "too_few_clusters_for_cr1": (
+        "There are too few clusters to measure uncertainty between clusters, so no interval "
+        "or p-value is given."
+    ),
+    "fewer_than_two_clusters": (
+        "Fewer than two clusters have outcomes, so variation between clusters cannot be "
+        "estimated."
+    ),
+    "no_between_cluster_df": (
+        "There are too few clusters (for example one per arm) to measure uncertainty between "
+        "them, so some results are not given."
+    ),
+    "no_residual_df": (
+        "There are no more outcomes than factors in the model, so nothing can be estimated. "
+        "Wait for more data or use fewer covariates."
+    ),
+    "zero_within_cluster_variance": (
+        "Within every cluster the outcomes are all the same, so the uncertainty cannot be "
+        "measured. Check the outcome data."
+    ),
+    "collinear_design": (
+        "Some effects cannot be separated by this design (for example, there is no period with "
+        "both treated and untreated clusters), so they are not reported."
+    ),
+    "cluster_variance_estimated_zero": (
+        "The clusters look no more different from each other than chance would explain, so "
+        "the model treated them as alike. This is common with few clusters and is not an "
+        "error."
+    ),
+    "mixed_model_not_fitted_clusters_in_engine": (
+        "There are so many clusters that the mixed model (which allows for each cluster's own "
+        "level) was not fitted; only the cluster-robust estimate is given."
+    ),
+    "no_treated_and_untreated_periods": (
+        "No period has both clusters using and clusters not yet using the new way of working, "
+        "so the effect cannot be estimated."
+    ),
+    # Data checks and quality
+    "missing_outcome_rows_dropped": (
+        "Some people had no outcome recorded and were left out. If many are missing, or more "
+        "in one arm, the result may be biased: find out why they are missing."
+    ),
+    "missing_covariate_rows_dropped": (
+        "Some people had a missing background characteristic used for adjustment and were "
+        "left out. If many are missing, the result may be biased."
+    ),
+    "rows_without_cluster": (
+        "Some rows had no cluster recorded and were left out of the cluster analysis. Check "
+        "the cluster column."
+    ),
+    "sample_ratio_mismatch": (
+        "The numbers in each arm are very unlikely under the planned split, which suggests a "
+        "problem with allocation or data collection. Check how people were allocated before "
+        "trusting the result."
+    ),
+    "no_units": (
+        "No people or units were counted, so the allocation check could not be run."
+    ),
+    "baseline_imbalance": (
+        "The arms differed at the start on at least one background characteristic; consider "
+        "adjusting for it in the analysis."
+    ),
+    "smd_undefined": (
+        "The balance between arms could not be measured for some characteristic (too few "
+        "people, or no variation in it)."
+    ),
+    "small_counts_suppressed": (
+        "Some small counts are hidden to protect people's privacy, so figures may not add up."
+    ),
+    "arm_without_outcomes": (
+        "An arm has no outcomes recorded, so it could not be compared."
+    ),
+    "negative_counts": (
+        "Some counts were negative, which is not possible for a count; they were published as "
+        "given. Check the table."
+    ),
+    "everything_suppressed": (
+        "Every figure had to be hidden to protect people's privacy, so the table should not "
+        "be published."
+    ),
+    # Costs
+    "icer_interval_undefined": (
+        "The effect could be either better or worse than the comparison, so no range is given "
+        "for the cost per extra outcome."
+    ),
+    "zero_incremental_effect": (
+        "The arms achieved the same outcomes, so the cost per extra outcome cannot be "
+        "calculated."
+    ),
+    "arm_with_fewer_than_two_units": (
+        "An arm has fewer than two units, so no uncertainty range for costs can be given."
+    ),
+    "no_outcomes": (
+        "No outcomes were achieved, so the cost per outcome cannot be calculated."
+    ),
+    # Bayesian reading, multiple outcomes, evidence levels
+    "standard_error_missing": (
+        "The estimate has no usable uncertainty, so the Bayesian reading shows only the prior "
+        "belief, not the trial's evidence."
+    ),
+    "missing_p_values": (
+        "Some outcomes have no p-value and were left out of the adjustment for testing "
+        "several outcomes."
+    ),
+    "non_random_comparison_group": (
+        "The comparison group was not chosen at random, so other differences between the "
+        "groups may explain the result."
+    ),
+    "no_theory_of_change": (
+        "There is no account of why the innovation should work, so even the first level of "
+        "evidence is not met. Add a theory of change."
+    ),
+    "replications_do_not_confirm": (
+        "Independent repeats of this work did not confirm the finding, so the highest level "
+        "of evidence is not reached."
+    ),
+}
+
+
+def _code_of(warning: object) -> tuple[str, str]:
+    """Split a warning into (code, detail). Warnings are plain codes; "code: detail" is allowed."""
+    text = str(warning).strip()
+    code, sep, detail = text.partition(":")
+    if sep and code.strip() in WARNING_TEXT:
+        return code.strip(), detail.strip()
+    return text, ""
+
+
+def warning_text(code: object) -> str:
+    """The plain-English sentence for a warning code (a generic sentence for unknown codes)."""
+    key, detail = _code_of(code)
+    text = WARNING_TEXT.get(key)
+    if text is None:
+        return UNKNOWN_WARNING.format(code=key)
+    return f"{text} ({detail})" if detail else text
+
+
+def warning_texts(codes: Iterable[object]) -> list[str]:
+    """The sentences for several codes, in order, without repeats."""
+    return list(dict.fromkeys(warning_text(c) for c in codes))

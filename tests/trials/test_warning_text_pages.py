@@ -1,0 +1,52 @@
+"""Pages show analysis warnings as plain-English sentences (seedbed.stats.warnings), never as
+codes such as ``missing_outcome_rows_dropped``: the trial result page, its printable report,
+and a library case."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+from django.urls import reverse
+
+from seedbed.data.analysis import WARN_MISSING_OUTCOME, WARN_SAMPLE_RATIO_MISMATCH
+from seedbed.library.models import Case
+from seedbed.stats.evidence import WARN_NON_RANDOM_COMPARISON
+from seedbed.stats.warnings import WARNING_TEXT
+from seedbed.trials.models import Trial, TrialResult
+
+pytestmark = pytest.mark.django_db
+
+FINISHED = "Peer mentoring for care leavers"
+UNKNOWN = "a_code_without_a_sentence"
+
+
+def _text(response) -> str:
+    assert response.status_code == 200
+    return html.unescape(response.content.decode())
+
+
+def test_result_page_and_report_show_warning_sentences(demo_world, client_as) -> None:
+    trial = Trial.objects.get(title=FINISHED)
+    result = TrialResult.objects.get(trial=trial)
+    codes = [WARN_MISSING_OUTCOME, WARN_SAMPLE_RATIO_MISMATCH]
+    result.analysis = {**result.analysis, "warnings": [*codes, UNKNOWN]}
+    result.save(update_fields=["analysis"])
+    resident = client_as("resident")
+    for url in (reverse("trials:result", args=[trial.pk]),
+                reverse("trials:report", args=[trial.pk])):
+        page = _text(resident.get(url))
+        assert "Analysis warnings" in page, url
+        for code in codes:
+            assert WARNING_TEXT[code] in page, (url, code)
+            assert code not in page, (url, code)
+        # an unknown code still says something, and keeps the code for support
+        assert f"The analysis noted: {UNKNOWN}." in page, url
+
+
+def test_library_case_shows_evidence_warning_sentences(demo_world, client_as) -> None:
+    case = Case.objects.get(title="Text reminders for bulky waste collections")
+    assert case.evidence_warnings == [WARN_NON_RANDOM_COMPARISON]  # from the demo, not set here
+    page = _text(client_as("resident").get(reverse("library:case_detail", args=[case.pk])))
+    assert WARNING_TEXT[WARN_NON_RANDOM_COMPARISON] in page
+    assert WARN_NON_RANDOM_COMPARISON not in page
