@@ -63,7 +63,6 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
-    "govuk_frontend_django",
     "seedbed.core",
     "seedbed.accounts",
     "seedbed.participation",
