@@ -50,3 +50,20 @@ def test_library_case_shows_evidence_warning_sentences(demo_world, client_as) ->
     page = _text(client_as("resident").get(reverse("library:case_detail", args=[case.pk])))
     assert WARNING_TEXT[WARN_NON_RANDOM_COMPARISON] in page
     assert WARN_NON_RANDOM_COMPARISON not in page
+
+
+def test_the_stepped_wedge_models_warning_reaches_the_result_page_and_report(
+        demo_world, client_as) -> None:
+    """The period-adjusted model's own warning (8 schools: fewer than 20 clusters) was kept in
+    the stored analysis but shown nowhere; the pages now list every warning the analysis
+    recorded, as sentences."""
+    from seedbed.stats.stepped_wedge import WARN_FEW_CLUSTERS
+
+    trial = Trial.objects.get(title="Family hubs, school by school")
+    assert WARN_FEW_CLUSTERS in trial.result.analysis["stepped_wedge"]["warnings"]  # the demo's
+    resident = client_as("resident")
+    for url in (reverse("trials:result", args=[trial.pk]),
+                reverse("trials:report", args=[trial.pk])):
+        page = _text(resident.get(url))
+        assert WARNING_TEXT[WARN_FEW_CLUSTERS] in page, url
+        assert WARN_FEW_CLUSTERS not in page, url
