@@ -67,3 +67,22 @@ def test_the_stepped_wedge_models_warning_reaches_the_result_page_and_report(
         page = _text(resident.get(url))
         assert WARNING_TEXT[WARN_FEW_CLUSTERS] in page, url
         assert WARN_FEW_CLUSTERS not in page, url
+
+
+def test_the_monitoring_page_explains_a_harm_rows_warning(
+        trial_world, django_capture_on_commit_callbacks) -> None:
+    """A harm row's warning (here: no events yet, so Z is 0) is stored with the look; the
+    monitoring page shows its sentence next to the recommendation, never the code."""
+    from django.test import Client
+
+    from seedbed.stats.harm import WARN_NO_EVENTS
+    from tests.trials.test_harm_monitoring import _individual, _look
+
+    trial = _individual(trial_world, seed=21, risk_control=0.0, risk_arm=0.0)
+    look, trial = _look(trial_world, trial, django_capture_on_commit_callbacks)
+    assert WARN_NO_EVENTS in look.results[0]["warnings"]  # from the real harm statistic
+    client = Client()
+    client.force_login(trial_world["users"]["safety"])
+    page = _text(client.get(reverse("trials:monitoring", args=[trial.pk])))
+    assert WARNING_TEXT[WARN_NO_EVENTS] in page
+    assert WARN_NO_EVENTS not in page
