@@ -50,3 +50,39 @@ def test_library_case_shows_evidence_warning_sentences(demo_world, client_as) ->
     page = _text(client_as("resident").get(reverse("library:case_detail", args=[case.pk])))
     assert WARNING_TEXT[WARN_NON_RANDOM_COMPARISON] in page
     assert WARN_NON_RANDOM_COMPARISON not in page
+
+
+def test_the_stepped_wedge_models_warning_reaches_the_result_page_and_report(
+        demo_world, client_as) -> None:
+    """The period-adjusted model's own warning (8 schools: fewer than 20 clusters) was kept in
+    the stored analysis but shown nowhere; the pages now list every warning the analysis
+    recorded, as sentences."""
+    from seedbed.stats.stepped_wedge import WARN_FEW_CLUSTERS
+
+    trial = Trial.objects.get(title="Family hubs, school by school")
+    assert WARN_FEW_CLUSTERS in trial.result.analysis["stepped_wedge"]["warnings"]  # the demo's
+    resident = client_as("resident")
+    for url in (reverse("trials:result", args=[trial.pk]),
+                reverse("trials:report", args=[trial.pk])):
+        page = _text(resident.get(url))
+        assert WARNING_TEXT[WARN_FEW_CLUSTERS] in page, url
+        assert WARN_FEW_CLUSTERS not in page, url
+
+
+def test_the_monitoring_page_explains_a_harm_rows_warning(
+        trial_world, django_capture_on_commit_callbacks) -> None:
+    """A harm row's warning (here: no events yet, so Z is 0) is stored with the look; the
+    monitoring page shows its sentence next to the recommendation, never the code."""
+    from django.test import Client
+
+    from seedbed.stats.harm import WARN_NO_EVENTS
+    from tests.trials.test_harm_monitoring import _individual, _look
+
+    trial = _individual(trial_world, seed=21, risk_control=0.0, risk_arm=0.0)
+    look, trial = _look(trial_world, trial, django_capture_on_commit_callbacks)
+    assert WARN_NO_EVENTS in look.results[0]["warnings"]  # from the real harm statistic
+    client = Client()
+    client.force_login(trial_world["users"]["safety"])
+    page = _text(client.get(reverse("trials:monitoring", args=[trial.pk])))
+    assert WARNING_TEXT[WARN_NO_EVENTS] in page
+    assert WARN_NO_EVENTS not in page

@@ -82,7 +82,7 @@ def report_context(trial: Trial, result: TrialResult) -> dict[str, Any]:
         "secondary": outcomes[1:],
         "harms": selectors.harm_results_published(trial),
         "stepped_wedge": result.analysis.get("stepped_wedge"),
-        "warnings": result.analysis.get("warnings") or [],
+        "warnings": selectors.result_warnings(result),
         "suppressed": selectors.SUPPRESSED,
         "suppressed_secondary": selectors.SUPPRESSED_SECONDARY,
         "finding": selectors.finding_label(trial, result),

@@ -373,6 +373,17 @@ PRIMARY_FINDING = {
 }
 
 
+def result_warnings(result: TrialResult) -> list[str]:
+    """Every warning code the analysis recorded, once each: the run's, each outcome's and the
+    stepped-wedge model's. Pages show them as sentences (the ``warning_text`` filter)."""
+    analysis = result.analysis or {}
+    codes = list(analysis.get("warnings") or [])
+    for outcome in analysis.get("outcomes") or []:
+        codes += outcome.get("warnings") or []
+    codes += (analysis.get("stepped_wedge") or {}).get("warnings") or []
+    return list(dict.fromkeys(str(c) for c in codes))
+
+
 def finding_label(trial: Trial, result: TrialResult) -> str:
     """What a result found, in words: a stopped trial says so first, and one stopped for
     harm says it did harm (never "null")."""

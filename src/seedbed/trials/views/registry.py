@@ -78,6 +78,7 @@ def result(request: HttpRequest, trial_id: int) -> HttpResponse:
             entry=selectors.registry_entry(trial),
             finding=selectors.finding_label(trial, record),
             stop=selectors.stop_summary(trial, record),
+            warnings=selectors.result_warnings(record),
         )
     return render(request, "trials/trial_result.html", context)
 
