@@ -106,3 +106,35 @@ def note_time():  # type: ignore[no-untyped-def]
     from django.utils import timezone
 
     return timezone.now()
+
+
+SECRET_LINK = "https://voices.example.gov.uk/voices/email/access/SECRET-TOKEN-123/"
+
+
+def test_a_sent_link_is_not_kept_in_the_outbox(django_capture_on_commit_callbacks, settings) -> None:
+    settings.EMAIL_BACKEND = LOCMEM
+    with django_capture_on_commit_callbacks(execute=True):
+        note = notification_queue(app="voices", email="a@example.org", subject="Your link",
+                                  body=f"Open it: {SECRET_LINK}")
+    assert "SECRET-TOKEN-123" in mail.outbox[0].body  # the email itself carries the link
+    note.refresh_from_db()
+    assert note.sent_at is not None and "SECRET-TOKEN-123" not in note.body
+    assert "/voices/email/access/[redacted]/" in note.body
+
+
+def test_the_admin_never_shows_a_link_secret_or_a_trial_message_body(demo_world, settings) -> None:
+    settings.EMAIL_BACKEND = FAILING  # unsent: the rows still hold their bodies
+    link = Notification.objects.create(app="voices", email="a@example.org", subject="Your link",
+                                       body=f"Open it: {SECRET_LINK}", created_at=note_time())
+    look = Notification.objects.create(app="trials", user=demo_world["users"]["safety"],
+                                       subject="Enrolment paused", created_at=note_time(),
+                                       body="Harm outcome crossed its boundary (Z = -3.04 at or below -1.90)")
+    admin = demo_world["users"]["admin"]
+    client = Client()
+    client.force_login(admin)
+    for note in (link, look):
+        page = client.get(reverse("admin:core_notification_change", args=[note.pk]))
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert "SECRET-TOKEN-123" not in text and "-3.04" not in text
+    assert "[redacted]" in client.get(reverse("admin:core_notification_change", args=[link.pk])).content.decode()

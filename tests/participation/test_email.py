@@ -45,9 +45,14 @@ def _links(contribution: Contribution | None = None, email: str = ADDRESS) -> di
     rows = Notification.objects.filter(email=email).order_by("-created_at", "-id")
     if contribution is not None:
         rows = rows.filter(contribution=contribution)
+    # A sent message keeps its link only in the email itself (the outbox drops the secret once
+    # it has gone); an unsent one still holds it.
+    subjects = {row.subject for row in rows}
+    bodies = [m.body for m in reversed(mail.outbox) if email in m.to and m.subject in subjects]
+    bodies += [row.body for row in rows]
     found: dict[str, str] = {}
-    for row in rows:
-        for purpose, token in LINK.findall(row.body):
+    for body in bodies:
+        for purpose, token in LINK.findall(body):
             found.setdefault(purpose, reverse(f"participation:email_{purpose}", args=[token]))
     return found
 

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from seedbed.core.models import AuditCheckpoint, AuditEntry, Notification
 from seedbed.core.notifications import notifications_resend
+from seedbed.core.redact import redact_secrets
 from seedbed.core.selectors import audit_payload_text
 
 
@@ -59,6 +60,12 @@ class AuditCheckpointAdmin(_ReadOnly):
     list_display = ("id", "created_at", "entry_number", "reason", "key_id")
 
 
+BODY_HIDDEN_TRIALS = (
+    "Not shown here: a trial's messages may carry unblinded monitoring results, which only "
+    "their recipient (the trial's safety lead) may read."
+)
+
+
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
     """The outbox: what was sent, what is waiting and why a message failed. Messages are
@@ -69,6 +76,16 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ("app", "immediate", ("sent_at", admin.EmptyFieldListFilter))
     search_fields = ("subject", "failure")
     actions = ["resend"]
+    # The body is shown through ``body_shown`` only: emailed links carry secrets, and a trial's
+    # messages to its safety lead may carry unblinded monitoring results.
+    exclude = ("body",)
+    readonly_fields = ("body_shown",)
+
+    @admin.display(description="Body")
+    def body_shown(self, obj: Notification) -> str:
+        if obj.app == "trials":
+            return BODY_HIDDEN_TRIALS
+        return redact_secrets(obj.body)
 
     def has_add_permission(self, request: Any) -> bool:
         return False

@@ -24,6 +24,7 @@ from django_tasks import task
 from seedbed.core.audit import audit_append
 from seedbed.core.delivery import DeliveryError, email_send
 from seedbed.core.models import MAX_DELIVERY_ATTEMPTS, Notification
+from seedbed.core.redact import redact_secrets
 
 FAILURE_NO_ADDRESS = "The recipient has no email address on their account"
 ERROR_NO_RECIPIENT = "A notification needs a user or an email address"
@@ -105,6 +106,10 @@ def notifications_send(rows: list[Notification], *, subject: str, body: str) -> 
             failure = f"The email could not be sent: {str(exc) or type(exc).__name__}"
         else:
             Notification.objects.filter(pk__in=ids).update(channel=channel, failure="")
+            for row in rows:  # a sent link's secret is not kept: the email is its only copy
+                kept = redact_secrets(row.body)
+                if kept != row.body:
+                    Notification.objects.filter(pk=row.pk).update(body=kept)
             return True
     Notification.objects.filter(pk__in=ids).update(sent_at=None, failure=failure[:300])
     return False
