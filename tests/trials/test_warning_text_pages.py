@@ -71,11 +71,13 @@ def test_the_stepped_wedge_models_warning_reaches_the_result_page_and_report(
 
 def test_the_monitoring_page_explains_a_harm_rows_warning(
         trial_world, django_capture_on_commit_callbacks) -> None:
-    """A harm row's warning (here: no events yet, so Z is 0) is stored with the look; the
-    monitoring page shows its sentence next to the recommendation, never the code."""
+    """A harm row's warning (here: no events yet, so Z is 0) and an efficacy look's warning are
+    stored with the look; the monitoring page shows their sentences next to the
+    recommendation, never the codes."""
     from django.test import Client
 
     from seedbed.stats.harm import WARN_NO_EVENTS
+    from seedbed.stats.monitoring import WARN_NO_NEW_INFORMATION
     from tests.trials.test_harm_monitoring import _individual, _look
 
     trial = _individual(trial_world, seed=21, risk_control=0.0, risk_arm=0.0)
@@ -86,3 +88,13 @@ def test_the_monitoring_page_explains_a_harm_rows_warning(
     page = _text(client.get(reverse("trials:monitoring", args=[trial.pk])))
     assert WARNING_TEXT[WARN_NO_EVENTS] in page
     assert WARN_NO_EVENTS not in page
+    # an efficacy look's warning (as services.efficacy stores it) is explained the same way
+    look.efficacy = {"status": "tested", "outcome": "primary", "effect": 0.1, "p": 0.5, "z": 0.6,
+                     "analysed": 120, "information_rate": 0.5, "efficacy_boundary": 2.96,
+                     "futility_boundary": None, "sides": 2, "recommendation": "continue",
+                     "warnings": [WARN_NO_NEW_INFORMATION]}
+    look.save(update_fields=["efficacy"])
+    type(trial.protocol).objects.filter(pk=trial.protocol.pk).update(efficacy_looks=True)
+    page = _text(client.get(reverse("trials:monitoring", args=[trial.pk])))
+    assert WARNING_TEXT[WARN_NO_NEW_INFORMATION] in page
+    assert WARN_NO_NEW_INFORMATION not in page
