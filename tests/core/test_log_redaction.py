@@ -71,6 +71,8 @@ def test_server_and_error_lines_from_django_are_redacted(captured: io.StringIO) 
     for leaked in (secret, "abc123xyz", "supersecretvalue", secret.split(":")[0]):
         assert leaked not in logs, leaked
     assert logs.count("/voices/email/access/" + REDACTED) >= 3 and "ValueError" in logs
+    # the development server's line itself is there, redacted (not lost or sent elsewhere)
+    assert f"GET /voices/email/access/{REDACTED}/?token={REDACTED} HTTP/1.1" in logs
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -53,7 +53,9 @@ def logging_config(*, json_output: bool, level: str) -> dict[str, Any]:
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
             "django.request": {"level": "ERROR"},
-            "django.server": {"level": "WARNING"},
+            # Django's own settings leave this logger without handlers and not propagating, so
+            # its lines would reach stderr unformatted (and unredacted): route it explicitly.
+            "django.server": {"level": "WARNING", "handlers": ["console"], "propagate": False},
             "axes": {"level": "WARNING"},
         },
     }
