@@ -491,6 +491,29 @@ def test_a_wrong_current_password_changes_nothing(people) -> None:  # type: igno
     assert people["owner"].check_password(PASSWORD)
 
 
+def test_wrong_current_passwords_on_the_password_page_pause_it_like_sign_in(people, settings) -> None:  # type: ignore[no-untyped-def]
+    """A borrowed session cannot guess the password through the password page without limit:
+    wrong guesses count as failed sign-ins, and once paused even the right one changes nothing."""
+    from axes.models import AccessAttempt
+
+    from seedbed.accounts.forms import ERROR_PASSWORD_CHANGE_PAUSED
+
+    client = _client(people["owner"])
+    url = reverse("accounts:password_change")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        guess = client.post(url, {"old_password": "guess", "new_password1": NEW_PASSWORD,
+                                  "new_password2": NEW_PASSWORD}, REMOTE_ADDR="203.0.113.9")
+        # each is refused: with the field's error, or (once paused) with the pause page
+        assert guess.status_code == 429 or guess.context["form"].errors["old_password"]
+    assert AccessAttempt.objects.filter(username="owner").exists()
+    paused = client.post(url, {"old_password": PASSWORD, "new_password1": NEW_PASSWORD,
+                               "new_password2": NEW_PASSWORD}, REMOTE_ADDR="203.0.113.9")
+    assert paused.status_code == 429 or (
+        paused.context["form"].errors["old_password"] == [ERROR_PASSWORD_CHANGE_PAUSED])
+    people["owner"].refresh_from_db()
+    assert people["owner"].check_password(PASSWORD)
+
+
 # --- creating a token needs the current password, and the owner is told -------------------
 
 

@@ -30,6 +30,10 @@ ERROR_PASSWORD_MISMATCH = "The two new passwords do not match"  # noqa: S105 - a
 ERROR_TOKEN_EXPIRY = "Choose how long the token lasts"  # noqa: S105 - a message, not a secret
 ERROR_TOKEN_PASSWORD_MISSING = "Enter your current password to create a token"  # noqa: S105 - a message, not a secret
 ERROR_TOKEN_PASSWORD = "Your current password is not right. Enter it again to create a token."  # noqa: S105 - a message, not a secret
+ERROR_PASSWORD_CHANGE_PAUSED = (
+    "There have been too many wrong passwords for this account, so changing the password and "  # noqa: S105 - a message, not a secret
+    "signing in are paused. Wait and try again later."
+)
 ERROR_TOKEN_SIGNIN_PAUSED = (
     "There have been too many wrong passwords for this account, so creating tokens and signing in "  # noqa: S105 - a message, not a secret
     "are paused. Wait and try again later."
@@ -70,8 +74,9 @@ class PasswordChangeForm(GovUKWidgetsMixin, auth_forms.PasswordChangeForm):
         "password_mismatch": ERROR_PASSWORD_MISMATCH,
     }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.request = request
         self.fields["old_password"].error_messages["required"] = "Enter your current password"
         self.fields["new_password1"].error_messages["required"] = "Enter a new password"
         self.fields["new_password2"].error_messages["required"] = "Enter the new password again"
@@ -79,6 +84,22 @@ class PasswordChangeForm(GovUKWidgetsMixin, auth_forms.PasswordChangeForm):
         self.fields["old_password"].widget.attrs["autocomplete"] = "current-password"
         for name in ("new_password1", "new_password2"):
             self.fields[name].widget.attrs["autocomplete"] = "new-password"
+
+
+    def clean_old_password(self) -> str:
+        """Checked as signing in is (``authenticate``): a wrong guess counts towards the sign-in
+        limits, and a paused account changes nothing, so a borrowed session cannot guess the
+        password here without limit."""
+        old: str = self.cleaned_data["old_password"]
+        request = self.request
+        if request is None:
+            raise forms.ValidationError(ERROR_OLD_PASSWORD)
+        checked = authenticate(request, username=self.user.get_username(), password=old)
+        if getattr(request, "axes_locked_out", False):
+            raise forms.ValidationError(ERROR_PASSWORD_CHANGE_PAUSED)
+        if checked is None or checked.pk != self.user.pk:
+            raise forms.ValidationError(ERROR_OLD_PASSWORD)
+        return old
 
 
 class ApiTokenForm(GovUKWidgetsMixin, forms.Form):

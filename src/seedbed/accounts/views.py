@@ -68,7 +68,7 @@ def account(request: HttpRequest) -> HttpResponse:
 @gatekeeper(access_signed_in)
 def password_change(request: HttpRequest) -> HttpResponse:
     """Change your own password; this also revokes every API token you hold."""
-    form = PasswordChangeForm(request.user, request.POST or None)
+    form = PasswordChangeForm(request.user, request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         services.password_change(user=request.user, new_password=form.cleaned_data["new_password1"],  # type: ignore[arg-type]
                                  actor=request.user)  # type: ignore[arg-type]
