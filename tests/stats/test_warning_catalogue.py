@@ -25,12 +25,20 @@ ANY_WARN = re.compile(r"^(WARN_[A-Z_0-9]+) = (.*)$", re.MULTILINE)
 SENTENCE_START = re.compile(r'^\(?\s*"[A-Z][^"]* [^"]*')
 
 
+# The participatory-budgeting count and the text engine keep their own code modules.
+OTHER_CODES = {"pb/outcome.py": re.compile(r'^([A-Z_]+) = "([a-z-]+)"', re.MULTILINE),
+               "text/codes.py": re.compile(r'^([A-Z_]+) = "([a-z_]+)"', re.MULTILINE)}
+
+
 def _source_codes() -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for path in sorted(SRC.rglob("*.py")):
         text = path.read_text(encoding="utf-8")
         for name, code in CODE.findall(text):
             found.setdefault(code, []).append(f"{path.relative_to(SRC)}:{name}")
+    for where, pattern in OTHER_CODES.items():
+        for name, code in pattern.findall((SRC / where).read_text(encoding="utf-8")):
+            found.setdefault(code, []).append(f"{where}:{name}")
     return found
 
 
@@ -39,7 +47,7 @@ def test_the_scan_finds_the_engines_codes() -> None:
     # the scan is not vacuous: codes from the stats engine, the data engine and an app
     assert len(codes) > 60
     assert {"missing_outcome_rows_dropped", "zero_variance", "stepped_wedge_schedule_missing",
-            "fewer_than_20_clusters_per_arm"} <= set(codes)
+            "fewer_than_20_clusters_per_arm", "no-voters", "empty_corpus"} <= set(codes)
 
 
 def test_every_warning_code_in_the_source_has_a_sentence() -> None:

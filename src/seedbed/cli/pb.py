@@ -127,8 +127,10 @@ def count_command(
     if outcome.explanation is not None:
         for pid, note in outcome.explanation.items():
             typer.echo(f"{pid}: {note.reason}")
-    for code in outcome.warnings:
-        typer.echo(f"warning: {code}", err=True)
+    from seedbed.stats.warnings import warning_texts
+
+    for text in warning_texts(outcome.warnings):
+        typer.echo(f"warning: {text}", err=True)
 
 
 @app.command("validate")

@@ -61,8 +61,10 @@ def similar_command(
         return
     for m in result.matches:
         typer.echo(f"{m.score:6.3f}  {m.id}  {m.text}")
-    for code in warnings:
-        typer.echo(f"warning: {code}", err=True)
+    from seedbed.stats.warnings import warning_texts
+
+    for text in warning_texts(warnings):
+        typer.echo(f"warning: {text}", err=True)
 
 
 @app.command("themes")
@@ -120,5 +122,7 @@ def themes_command(
         typer.echo(f"{t.size:5d}  {', '.join(t.label_words)}")
         typer.echo(f"       e.g. {t.representative_id}: {text_of[t.representative_id]}")
     typer.echo(f"{len(result.unassigned_ids):5d}  (in no theme)")
-    for code in result.warnings:
-        typer.echo(f"warning: {code}", err=True)
+    from seedbed.stats.warnings import warning_texts
+
+    for text in warning_texts(result.warnings):
+        typer.echo(f"warning: {text}", err=True)

@@ -1,7 +1,9 @@
 """One catalogue of warning codes and the plain-English sentence each one shows.
 
 The engines (``seedbed.stats``, ``seedbed.data``) and a few app modules attach short warning
-codes (``WARN_* = "code"`` constants) to their results. Codes stay in stored results, JSON
+codes (``WARN_* = "code"`` constants) to their results; the participatory-budgeting count
+(``seedbed.pb.outcome``) and the text engine (``seedbed.text.codes``) keep their own codes, whose
+sentences live here too. Codes stay in stored results, JSON
 output and tests; people see the sentence from :func:`warning_text`. Each sentence is written
 for an innovation lead or a social worker: what the warning means for the result and, briefly,
 what to do. A test checks that every ``WARN_*`` code in the source has an entry here and that
@@ -307,6 +309,54 @@ WARNING_TEXT: dict[str, str] = {
     "replications_do_not_confirm": (
         "Independent repeats of this work did not confirm the finding, so the highest level "
         "of evidence is not reached."
+    ),
+    # Participatory budgeting counts (seedbed.pb.outcome)
+    "no-voters": "No ballots were cast, so the count chose nothing on voters' behalf.",
+    "no-projects": "The vote listed no projects, so there was nothing to fund.",
+    "points-as-utility": (
+        "Voters gave points, so each project's points were used as its value to the voter."
+    ),
+    "utility-ignored": (
+        "This counting rule uses only which projects each voter approved; the chosen measure "
+        "of value was not used."
+    ),
+    "threshold-from-meta": (
+        "No minimum score was given, so the minimum recorded in the vote's file (or zero) was "
+        "used."
+    ),
+    "nothing-funded": (
+        "No project could be funded within the budget under this rule. Check the budget and "
+        "the project costs."
+    ),
+    # Text search and themes (seedbed.text.codes)
+    "empty_corpus": "There is no text to search or group yet.",
+    "empty_query": "The search was empty, so nothing was matched. Type some words to search.",
+    "empty_texts_skipped": "Some entries had no text and were left out.",
+    "single_text": "There is only one text, so there is nothing to compare it or group it with.",
+    "identical_texts": "All the texts are the same, so they cannot be told apart or grouped.",
+    "k_exceeds_corpus": (
+        "More matches were asked for than there are texts, so every text is shown."
+    ),
+    "query_out_of_vocabulary": (
+        "None of the search words appear in the texts, so no match is better than another. "
+        "Try other words."
+    ),
+    "no_themes": (
+        "No group of similar texts was large enough to count as a theme."
+    ),
+    "no_label_words": (
+        "The texts have no meaningful words (only common words, numbers or symbols) to name "
+        "the themes with."
+    ),
+    "themes_approximate": (
+        "There are many texts, so the themes were built from small groups first and are "
+        "approximate."
+    ),
+    "index_refitted": (
+        "The texts changed a lot, so the search index was rebuilt from scratch."
+    ),
+    "index_not_saved": (
+        "The search index could not be saved, so it was kept in memory for this run only."
     ),
 }
 
