@@ -56,6 +56,16 @@ FLUSH_RECREATES = ("django_content_type", "auth_permission")
 JSON_TYPES = frozenset({114, 3802})  # PostgreSQL's json and jsonb type oids
 
 
+def _json(value: Any) -> Any:
+    """A JSON value read back, to insert again unchanged. Django has psycopg hand JSON columns
+    over as their text (its JSONField decodes them), so that text goes back as it is."""
+    from psycopg.types.json import Jsonb
+
+    if isinstance(value, str):
+        return Jsonb(value, dumps=lambda text: text)
+    return Jsonb(value)
+
+
 def _read(table: str) -> tuple[list[str], list[tuple[Any, ...]]]:
     """The table's columns and rows; on PostgreSQL, JSON values wrapped to go back as JSON."""
     with connection.cursor() as cursor:
@@ -64,9 +74,7 @@ def _read(table: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         json_at = [i for i, column in enumerate(cursor.description) if column[1] in JSON_TYPES]
         rows = [tuple(row) for row in cursor.fetchall()]
     if connection.vendor == "postgresql" and json_at:
-        from psycopg.types.json import Jsonb
-
-        rows = [tuple(Jsonb(v) if i in json_at and v is not None else v for i, v in enumerate(row))
+        rows = [tuple(_json(v) if i in json_at and v is not None else v for i, v in enumerate(row))
                 for row in rows]
     return columns, rows
 
