@@ -235,16 +235,17 @@ def test_postgresql_reads_only_listed_relations_and_spots_the_marker_whatever_th
 
     schema = f"seedbed_rel_{uuid.uuid4().hex[:8]}"
     reader = f"reader_{uuid.uuid4().hex[:8]}"
+    secret = uuid.uuid4().hex  # the server may ask for a password even on the local host
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')  # type: ignore[arg-type]
         conn.execute(f'CREATE TABLE "{schema}".outcomes (arm TEXT, outcome DOUBLE PRECISION)')  # type: ignore[arg-type]
         conn.execute(f"INSERT INTO \"{schema}\".outcomes VALUES ('control', 1), ('treatment', 2)")  # type: ignore[arg-type]
         conn.execute(f'CREATE TABLE "{schema}".people (arm TEXT, outcome TEXT)')  # type: ignore[arg-type]
-        conn.execute(f"CREATE ROLE {reader} LOGIN")  # type: ignore[arg-type]
+        conn.execute(f"CREATE ROLE {reader} LOGIN PASSWORD '{secret}'")  # type: ignore[arg-type]
         conn.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO {reader}')  # type: ignore[arg-type]
         conn.execute(f'GRANT SELECT ON "{schema}".outcomes TO {reader}')  # type: ignore[arg-type]
     parts = postgres_url.split("://", 1)[1].split("@")[-1]
-    url = f"postgresql://{reader}@{parts}"
+    url = f"postgresql://{reader}:{secret}@{parts}"
     listed = f"{schema}.outcomes"
     try:
         policy = ConnectionPolicy(relations=frozenset({listed}), refused_marker=f"marker_{schema}")

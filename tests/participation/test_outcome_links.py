@@ -62,6 +62,10 @@ def test_a_page_on_this_site_is_accepted_and_linked(demo_world, client_as, link:
 @pytest.mark.parametrize("link", OFF_SITE)
 def test_a_stored_off_site_link_is_shown_as_plain_text(demo_world, client_as, link: str) -> None:  # type: ignore[no-untyped-def]
     """A link saved before the check (or written around the service) is not drawn as a link."""
+    from django.db import connection
+
+    if "\x00" in link and connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL cannot store a NUL character in text, so no such link can be stored")
     need = _need()
     Contribution.objects.filter(pk=need.pk).update(status=Status.TAKEN_FORWARD, outcome_label="Home care trial",
                                                    outcome_url=link)
