@@ -283,3 +283,12 @@ def test_a_community_group_member_speaks_as_a_resident_not_as_frontline_staff(de
     assert voice_of_for(member) == (VoiceOf.RESIDENT, None)
     assert voice_of_for(demo_world["users"]["frontline"])[0] == VoiceOf.FRONTLINE
     assert voice_of_for(demo_world["users"]["provider"]) == (VoiceOf.PROVIDER, demo_world["organisations"]["family-support-cic"])
+
+
+def test_a_provider_is_not_offered_as_a_risk_owner(demo_world) -> None:  # type: ignore[no-untyped-def]
+    from seedbed.trials.selectors import risk_owner_choices
+
+    owners = set(risk_owner_choices())
+    assert demo_world["users"]["lead"] in owners and demo_world["users"]["safety"] in owners
+    assert demo_world["users"]["provider"] not in owners
+    assert demo_world["users"]["resident"] not in owners

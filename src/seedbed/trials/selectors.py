@@ -14,7 +14,7 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
 from seedbed.accounts.models import Membership, Role, User
-from seedbed.core.access import COUNCIL_KINDS
+from seedbed.core.access import COUNCIL_KINDS, council_staff_users
 from seedbed.core.models import Notification
 from seedbed.stats.disclosure import (
     DEFAULT_THRESHOLD,
@@ -149,9 +149,10 @@ def safety_lead_choices() -> QuerySet[User]:
 
 
 def risk_owner_choices() -> QuerySet[User]:
-    staff = [r for r in Role.values if r != Role.RESIDENT]
-    ids = Membership.objects.filter(role__in=staff).values_list("user_id", flat=True)
-    return User.objects.filter(pk__in=ids, is_active=True).order_by("display_name", "username")
+    """Who may own a trial's or probe's risk: council staff (a provider's worker is not offered;
+    the council stays accountable for the risks of its tests)."""
+    owners: QuerySet[User] = council_staff_users().order_by("display_name", "username")
+    return owners
 
 
 def notifications_for(user: User, trial: Trial) -> QuerySet[Notification]:
