@@ -94,3 +94,29 @@ def test_safety_event_by_api_hides_the_arm(demo_world) -> None:
     assert unknown.status_code == 422 and "unit_ref" in unknown.json()["problems"]
     refused = Client().post(url, body, content_type="application/json", **_token(demo_world, "provider"))
     assert refused.status_code == 403
+
+
+def test_a_colleague_reusing_an_enrolment_key_learns_no_arm(demo_world) -> None:
+    """Replaying a key returns the arm to the person who enrolled the unit only: a colleague
+    who sees the unit listed and reuses its key is told it is enrolled, not which arm."""
+    from seedbed.accounts.services import membership_grant, person_create
+    from seedbed.core.errors import ValidationProblem
+    from seedbed.trials.services.allocation import ERROR_ALREADY, allocation_draw
+
+    trial = _running()
+    frontline = demo_world["users"]["frontline"]
+    first = allocation_draw(actor=frontline, trial=trial, unit_ref="EH-9002", stratum="5 to 17",
+                            idempotency_key="EH-9002")
+    colleague = person_create(username="colleague", email="colleague@example.org",
+                              display_name="A colleague", password="x" * 20)
+    membership_grant(user=colleague, organisation=first.organisation, role="frontline")
+    try:
+        allocation_draw(actor=colleague, trial=trial, unit_ref="EH-9002", stratum="5 to 17",
+                        idempotency_key="EH-9002")
+    except ValidationProblem as refused:
+        assert refused.problems == {"unit_ref": ERROR_ALREADY}
+    else:
+        pytest.fail("the colleague's replay returned the allocation")
+    again = allocation_draw(actor=frontline, trial=trial, unit_ref="EH-9002", stratum="5 to 17",
+                            idempotency_key="EH-9002")
+    assert again.replayed and again.arm == first.arm  # type: ignore[attr-defined]

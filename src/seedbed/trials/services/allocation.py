@@ -63,6 +63,10 @@ def allocation_draw(
             if earlier is not None:
                 if earlier.unit_ref != unit_ref:
                     raise ValidationProblem({"idempotency_key": ERROR_KEY_REUSED})
+                if earlier.enrolled_by_id != actor.pk:
+                    # Only the person who enrolled the unit gets the replay (and its arm): a
+                    # colleague who reuses the key is told it is enrolled already, nothing more.
+                    raise ValidationProblem({"unit_ref": ERROR_ALREADY})
                 earlier.replayed = True  # type: ignore[attr-defined]
                 return earlier
         if not locked.enrolment_open:
@@ -127,6 +131,8 @@ def participant_enrol(
             if earlier is not None:
                 if earlier.unit_ref != unit_ref:
                     raise ValidationProblem({"idempotency_key": ERROR_PERSON_KEY_REUSED})
+                if earlier.enrolled_by_id != actor.pk:  # the replay is for its enroller only
+                    raise ValidationProblem({"unit_ref": ERROR_PERSON_ALREADY})
                 earlier.replayed = True  # type: ignore[attr-defined]
                 return earlier
         if locked.protocol.design == Design.INDIVIDUAL:
