@@ -149,7 +149,9 @@ def test_seedbeds_own_database_file_is_refused_by_its_address(
 
     with sqlite3.connect(app) as con:
         con.execute("CREATE TABLE accounts_user (email TEXT)")
-    settings.DATABASES = {**settings.DATABASES, "default": {**settings.DATABASES["default"], "NAME": str(app)}}
+    # Seedbed configured on that SQLite file (whatever database this test run itself uses)
+    settings.DATABASES = {**settings.DATABASES, "default": {
+        **settings.DATABASES["default"], "ENGINE": "django.db.backends.sqlite3", "NAME": str(app)}}
     settings.SEEDBED_DATA_CONNECTIONS = f"app=duckdb://{tmp_path}/var/../var/seedbed.sqlite3"
     _allow(trial_world, "app", "accounts_user")
     refusal = _refused(trial_world["users"]["analyst"], closed_trial, connection="app", table="accounts_user")
