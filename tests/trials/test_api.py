@@ -120,3 +120,29 @@ def test_a_colleague_reusing_an_enrolment_key_learns_no_arm(demo_world) -> None:
     again = allocation_draw(actor=frontline, trial=trial, unit_ref="EH-9002", stratum="5 to 17",
                             idempotency_key="EH-9002")
     assert again.replayed and again.arm == first.arm  # type: ignore[attr-defined]
+
+
+def test_a_colleague_reusing_a_safety_event_key_reads_nothing(demo_world) -> None:
+    """Replaying a safety event's key returns the event to its reporter only."""
+    import datetime as dt
+
+    from seedbed.accounts.services import membership_grant, person_create
+    from seedbed.core.errors import ValidationProblem
+    from seedbed.trials.services.monitoring import ERROR_KEY_REUSED as ERROR_EVENT_KEY_REUSED
+    from seedbed.trials.services.monitoring import safety_event_record
+
+    trial = _running()
+    harm = trial.harm_outcomes.get()
+    frontline = demo_world["users"]["frontline"]
+    event = dict(trial=trial, unit_ref="EH-1001", harm_outcome=harm, severity="moderate",
+                 description="Short stay with relatives", occurred_on=dt.date(2026, 10, 1),
+                 idempotency_key="ev-1")
+    first = safety_event_record(actor=frontline, **event)  # type: ignore[arg-type]
+    colleague = person_create(username="colleague2", email="colleague2@example.org",
+                              display_name="A colleague", password="x" * 20)
+    membership_grant(user=colleague, organisation=trial.organisation, role="frontline")
+    with pytest.raises(ValidationProblem) as refused:
+        safety_event_record(actor=colleague, **event)  # type: ignore[arg-type]
+    assert refused.value.problems == {"idempotency_key": ERROR_EVENT_KEY_REUSED}
+    again = safety_event_record(actor=frontline, **event)  # type: ignore[arg-type]
+    assert again.pk == first.pk and again.replayed  # type: ignore[attr-defined]

@@ -121,8 +121,8 @@ def safety_event_record(
 
     In cluster and stepped-wedge trials ``unit_ref`` is a person enrolled within a cluster
     (``participant_enrol``). A serious event emails the trial's safety lead at once (after
-    commit, through the trials outbox). A repeated ``idempotency_key`` returns the event
-    already recorded (``replayed`` True).
+    commit, through the trials outbox). A repeated ``idempotency_key`` from the same reporter
+    returns the event already recorded (``replayed`` True); from anyone else it is refused.
     """
     unit_ref = unit_ref.strip()
     problems: dict[str, str] = {}
@@ -143,7 +143,8 @@ def safety_event_record(
             if earlier is not None:
                 earlier_ref = (earlier.participant.unit_ref if earlier.participant is not None
                                else earlier.allocation.unit_ref)
-                if earlier_ref != unit_ref:
+                if earlier_ref != unit_ref or earlier.reported_by_id != actor.pk:
+                    # the replay is for its reporter only: nobody else reads another's report
                     raise ValidationProblem({"idempotency_key": ERROR_KEY_REUSED})
                 earlier.replayed = True  # type: ignore[attr-defined]
                 return earlier
