@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar
 
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from seedbed.accounts.models import STAFF_ROLES, Membership, Organisation, Role, User
@@ -22,6 +23,7 @@ DENIED_ROLE = "This page is for people with the role: {roles}."
 DENIED_ORGANISATION = "You are not a member of this organisation."
 
 F = TypeVar("F", bound=Callable[..., HttpResponse])
+M = TypeVar("M", bound=Model)
 
 
 # Whose roles make someone council staff. The council, its services and partner bodies (such as
@@ -101,6 +103,30 @@ def organisations_of(user: Any) -> frozenset[int]:
 # --- gatekeepers ----------------------------------------------------------------------------
 
 
+def fetch_or_deny(source: type[M] | QuerySet[M], pk: object, *, missing: str) -> M:
+    """The one way a gatekeeper fetches the record it guards: the record with primary key
+    ``pk`` from a model or a queryset, or ``AccessDenied(missing)``.
+
+    A missing record and a malformed id (a foreign or forged id posted in a form: ``"abc"``,
+    ``""``, ``None``, ``-1``, a number too large for the column) get the same refusal, so no
+    input reaches the database as a bad parameter and nobody learns which records exist.
+    """
+    if isinstance(pk, bool):
+        raise AccessDenied(missing)
+    if isinstance(pk, str):
+        pk = pk.strip()
+        if not pk.isascii() or not pk.isdigit():
+            raise AccessDenied(missing)
+        pk = int(pk)
+    if not isinstance(pk, int) or not 0 < pk < 2**63:
+        raise AccessDenied(missing)
+    queryset = source if isinstance(source, QuerySet) else source._default_manager.all()
+    record = queryset.filter(pk=pk).first()
+    if record is None:
+        raise AccessDenied(missing)
+    return record
+
+
 def access_signed_in(user: Any) -> Any:
     if user is None or not user.is_authenticated:
         raise AccessDenied("Sign in to see this page.")
@@ -127,9 +153,7 @@ def access_role(user: Any, roles: Iterable[str]) -> Any:
 def access_organisation(user: Any, organisation_id: int) -> Organisation:
     """Council staff see every organisation's page; members see their own; others are refused."""
     access_signed_in(user)
-    organisation = Organisation.objects.filter(pk=organisation_id).first()
-    if organisation is None:
-        raise AccessDenied("There is no such organisation.")
+    organisation = fetch_or_deny(Organisation, organisation_id, missing="There is no such organisation.")
     if is_council_staff(user) or organisation.pk in organisations_of(user):
         return organisation
     raise AccessDenied(DENIED_ORGANISATION)
@@ -144,8 +168,8 @@ def access_api_token(user: Any, token_id: int) -> Any:
     from seedbed.accounts.models import ApiToken
 
     access_signed_in(user)
-    token = ApiToken.objects.select_related("user").filter(pk=token_id).first()
-    if token is None or (token.user_id != user.pk and not has_role(user, Role.ADMINISTRATOR)):
+    token = fetch_or_deny(ApiToken.objects.select_related("user"), token_id, missing=DENIED_API_TOKEN)
+    if token.user_id != user.pk and not has_role(user, Role.ADMINISTRATOR):
         raise AccessDenied(DENIED_API_TOKEN)
     return token
 
