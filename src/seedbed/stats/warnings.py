@@ -276,6 +276,23 @@ WARNING_TEXT: dict[str, str] = {
         "One of the four combinations of group (treated or comparison) and period (before or "
         "after) has no data, so the difference-in-differences cannot be calculated."
     ),
+    # Interrupted time series (seedbed.stats.its)
+    "its_autocorrelation": (
+        "Neighbouring periods' outcomes are correlated beyond what the trend explains. The "
+        "uncertainty allows for this over a few periods, but a seasonal pattern or a change "
+        "that builds up slowly may be missing from the model: look at the plotted series."
+    ),
+    "its_fewer_than_8_points_per_segment": (
+        "There are fewer than 8 periods before or after the change, so the trends are "
+        "uncertain and the interval may be too narrow. Use more periods if you can."
+    ),
+    "its_no_periods_before_or_after": (
+        "There are not enough periods before the change, or none after it, to estimate a "
+        "change. Check the start date and the periods in the data."
+    ),
+    "its_missing_rows_dropped": (
+        "Some periods had no outcome (or no comparison value) and were left out."
+    ),
     # Data checks and quality
     "missing_outcome_rows_dropped": (
         "Some people had no outcome recorded and were left out. If many are missing, or more "
