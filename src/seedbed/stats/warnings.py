@@ -231,6 +231,51 @@ WARNING_TEXT: dict[str, str] = {
         "No period has both clusters using and clusters not yet using the new way of working, "
         "so the effect cannot be estimated."
     ),
+    # Difference-in-differences (seedbed.stats.did)
+    "unbalanced_panel_units_dropped": (
+        "Some units have no outcome for at least one period and were left out, because the "
+        "method needs every unit in every period. If many are missing, or more in one group, "
+        "the result may be biased: find out why."
+    ),
+    "treated_after_last_period": (
+        "Some units were first treated after the last period in the data, so they were "
+        "counted as never treated."
+    ),
+    "treated_in_first_period_dropped": (
+        "Some units were already treated in the first period, so there is no before-period "
+        "to compare them with and they were left out."
+    ),
+    "no_never_treated_units": (
+        "Every unit is treated at some point, so the last group to be treated serves as the "
+        "comparison and the periods from when it was treated are left out."
+    ),
+    "cells_without_comparison_units": (
+        "For some groups and periods there were no comparison units (none never treated or "
+        "not yet treated), so those effects are not estimated and not in the averages."
+    ),
+    "did_fewer_than_20_clusters": (
+        "Fewer than 20 clusters (or units, when no cluster is given) are treated, or fewer "
+        "than 20 serve as the comparison, so the interval may be too narrow: read it with "
+        "caution."
+    ),
+    "pretrend_test_failed": (
+        "Before the change, the treated and comparison groups were already moving apart "
+        "(the pre-trend test is significant), so the main assumption of this method is in "
+        "doubt and the estimate may be biased. Look at the event-study plot before trusting "
+        "the result."
+    ),
+    "no_pretrend_test": (
+        "There are too few periods before treatment to check whether the groups moved in "
+        "step beforehand, so the main assumption of this method cannot be checked."
+    ),
+    "no_treated_groups": (
+        "No treated group has both a period before treatment and units to compare with, so "
+        "no effect can be estimated. Check the first-treated column."
+    ),
+    "empty_did_cell": (
+        "One of the four combinations of group (treated or comparison) and period (before or "
+        "after) has no data, so the difference-in-differences cannot be calculated."
+    ),
     # Data checks and quality
     "missing_outcome_rows_dropped": (
         "Some people had no outcome recorded and were left out. If many are missing, or more "
