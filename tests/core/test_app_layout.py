@@ -29,7 +29,6 @@ PENDING: frozenset[str] = frozenset({
     # -
     "portfolio",
     # -
-    "library",
 })
 
 REQUIRED_PACKAGES = ("models", "services", "views")

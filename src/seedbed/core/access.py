@@ -239,38 +239,6 @@ def access_innovation(user: Any, innovation_id: int) -> Any:
     return innovation
 
 
-# --- library ---
-
-
-def access_library_manage(user: Any) -> Any:
-    """Writing cases: innovation leads, analysts and administrators."""
-    return access_role(user, [Role.INNOVATION_LEAD, Role.ANALYST, Role.ADMINISTRATOR])
-
-
-def access_case(user: Any, case_id: int) -> Any:
-    """Published cases are public; drafts are for council staff only."""
-    from seedbed.library.models import Case
-
-    case = Case.objects.filter(pk=case_id).first()
-    if case is None:
-        raise AccessDenied("There is no such case.")
-    if case.status == Case.Status.PUBLISHED:
-        return case
-    access_staff_area(user)
-    return case
-
-
-def access_attachment(user: Any, attachment_id: int) -> Any:
-    """A case's attachment is visible to whoever may see the case."""
-    from seedbed.library.models import Attachment
-
-    attachment = Attachment.objects.filter(pk=attachment_id).first()
-    if attachment is None:
-        raise AccessDenied("There is no such file.")
-    access_case(user, attachment.case_id)
-    return attachment
-
-
 # --- funding ---
 # Funding models are looked up through the app registry: core sits below the domain apps.
 

@@ -8,15 +8,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Model, QuerySet, Sum
 from django.utils import timezone
 
+from seedbed.accounts.models import Organisation
 from seedbed.portfolio import adapters
 from seedbed.portfolio.models import (
     APPETITE_LIMITS,
     Appetite,
     GateDecision,
     Innovation,
+    InnovationLink,
     Risk,
     ServiceArea,
     StageSet,
@@ -179,8 +182,27 @@ def portfolio_summary(
     )
 
 
-
 def cases_for(*, innovation: Innovation) -> list[Any]:
     """The library cases about this innovation (the library links its cases here)."""
     manager = getattr(innovation, "cases", None)
     return list(manager.order_by("-id")) if manager is not None else []
+
+
+def innovation_for_record(record: Model) -> Innovation | None:
+    """The innovation a need, idea, award, probe or trial is linked to, if any."""
+    link = (
+        InnovationLink.objects.select_related("innovation")
+        .filter(content_type=ContentType.objects.get_for_model(record), object_id=str(record.pk))
+        .first()
+    )
+    return link.innovation if link else None
+
+
+def service_area_of_organisation(*, organisation: Organisation | None) -> ServiceArea | None:
+    """The service area run by an organisation or, failing that, by its parent, if there is one."""
+    for org in (organisation, getattr(organisation, "parent", None)):
+        if org is not None:
+            area = ServiceArea.objects.filter(organisation=org).first()
+            if area is not None:
+                return area
+    return None

@@ -307,16 +307,6 @@ def innovation_create_from_award(
     return innovation
 
 
-def innovation_for_record(record: models.Model) -> Innovation | None:
-    """The innovation a need, idea, award, probe or trial is linked to, if any (a read)."""
-    link = (
-        InnovationLink.objects.select_related("innovation")
-        .filter(content_type=ContentType.objects.get_for_model(record), object_id=str(record.pk))
-        .first()
-    )
-    return link.innovation if link else None
-
-
 def innovation_evidence_record(
     *, innovation: Innovation, level: int, direction: str, source: str, actor: Any = None
 ) -> Innovation:
