@@ -26,4 +26,6 @@ with a message constant. Modules, by noun:
 - ``economics``: cost per outcome, ICER with bootstrap interval, net monetary benefit.
 - ``disclosure``: small-cell and secondary suppression, rounding.
 - ``evidence``: Nesta Standards of Evidence level.
+- ``rd`` (with ``rd_fit``, ``rd_bandwidth``, ``rd_density``, ``rd_plot``): sharp regression
+  discontinuity, robust bias-corrected (Calonico, Cattaneo & Titiunik), density test.
 """

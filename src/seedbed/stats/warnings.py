@@ -336,6 +336,36 @@ WARNING_TEXT: dict[str, str] = {
         "Every figure had to be hidden to protect people's privacy, so the table should not "
         "be published."
     ),
+    # Regression discontinuity (seedbed.stats.rd, rd_density)
+    "rd_no_data_on_a_side": (
+        "There are no observations on one side of the cutoff, so there is no jump to "
+        "measure. Check the cutoff and the score column."
+    ),
+    "rd_few_observations_near_cutoff": (
+        "Fewer than 20 observations lie close to the cutoff on at least one side, so the "
+        "estimate rests on very few people and may change a lot with more data."
+    ),
+    "rd_too_few_for_bandwidth": (
+        "There are too few observations, or too few different scores, near the cutoff to "
+        "estimate the jump, so no result is given. Collect more data near the cutoff."
+    ),
+    "rd_mass_points": (
+        "The score takes only a few different values (many people share the same score), so "
+        "the comparison near the cutoff is coarser than it looks; read the result with care."
+    ),
+    "rd_density_jump_at_cutoff": (
+        "There are noticeably more (or fewer) people just above the cutoff than just below, "
+        "which suggests people may have been able to choose their side. If so, the two "
+        "sides are not comparable and the estimate may be biased."
+    ),
+    "rd_density_not_tested": (
+        "There were too few observations near the cutoff to check whether people could "
+        "choose their side of it."
+    ),
+    "rd_missing_rows_dropped": (
+        "Some rows had no score or no outcome and were left out. If many are missing near "
+        "the cutoff, the result may be biased."
+    ),
     # Costs
     "icer_interval_undefined": (
         "The effect could be either better or worse than the comparison, so no range is given "
