@@ -27,7 +27,6 @@ PENDING: frozenset[str] = frozenset({
     # -
     "trials",
     # -
-    "portfolio",
     # -
 })
 

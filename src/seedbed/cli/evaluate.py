@@ -3,7 +3,8 @@
 Both read a CSV, Excel or Parquet file, or a database table (a URL with --table), as
 `stats analyse` does; bad input is refused with every offending row and column named. With
 ``--json`` the result is printed as JSON on stdout (codes in "warnings"; people read the
-sentences in the text output).
+sentences in the text output). `did` pushes the work down (``seedbed.data.did``): only the
+cohort moments leave the file's or database's engine, never the rows.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import dataclasses
 import math
 import sys
 from enum import StrEnum
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 
@@ -39,13 +40,11 @@ def _est(e: Any) -> dict[str, Any] | None:
     return {"att": e.estimate, "se": e.se, "ci": list(e.ci), "p": e.p}
 
 
-def _read(source: str, table: str | None, delimiter: str, encoding: str, sheet: str | None,
-          text: list[str], numeric: list[str], required: list[str], unit: str | None,
-          time: str, per_unit: list[str], as_json: bool) -> Any:
+def _spec(source: str, table: str | None, delimiter: str, encoding: str,
+          sheet: str | None) -> Any:
     import codecs
 
-    from seedbed.data import DataError, SourceSpec
-    from seedbed.data.panel import check_panel, read_table
+    from seedbed.data import SourceSpec
 
     try:
         codecs.lookup(encoding)
@@ -53,20 +52,32 @@ def _read(source: str, table: str | None, delimiter: str, encoding: str, sheet: 
         from seedbed.data.errors import MSG_UNKNOWN_ENCODING
 
         fail("--encoding: " + MSG_UNKNOWN_ENCODING.format(encoding=encoding))
-    spec = SourceSpec(location=source, table=table, delimiter=delimiter, sheet=sheet,
+    return SourceSpec(location=source, table=table, delimiter=delimiter, sheet=sheet,
                       encoding=encoding)
+
+
+def _refuse(exc: Any, as_json: bool) -> NoReturn:
+    """Report a DataError as `stats analyse` does: summary, then every listed problem."""
+    lines = exc.report.lines()
+    if as_json:
+        emit_json({"error": lines[0] if lines else str(exc),
+                   "problems": [dataclasses.asdict(p) for p in exc.report.problems],
+                   "counts": dict(exc.report.counts)})
+    for line in lines[1:]:
+        sys.stderr.write(line + "\n")
+    fail(lines[0] if lines else str(exc))
+
+
+def _read(spec: Any, text: list[str], numeric: list[str], required: list[str],
+          unit: str | None, time: str, per_unit: list[str], as_json: bool) -> Any:
+    from seedbed.data import DataError
+    from seedbed.data.panel import check_panel, read_table
+
     try:
         data = read_table(spec=spec, text=text, numeric=numeric, required=required)
         check_panel(table=data, unit=unit, time=time, per_unit=per_unit)
     except DataError as exc:
-        lines = exc.report.lines()
-        if as_json:
-            emit_json({"error": lines[0] if lines else str(exc),
-                       "problems": [dataclasses.asdict(p) for p in exc.report.problems],
-                       "counts": dict(exc.report.counts)})
-        for line in lines[1:]:
-            sys.stderr.write(line + "\n")
-        fail(lines[0] if lines else str(exc))
+        _refuse(exc, as_json)
     return data
 
 
@@ -124,18 +135,18 @@ def did_command(
     """
     if not 0.0 < alpha < 1.0:
         fail("--alpha must lie strictly between 0 and 1")
-    text = [unit] + ([cluster] if cluster else [])
-    data = _read(source, table, delimiter, encoding, sheet, text,
-                 [time, outcome, first_treated], [*text, time], unit, time,
-                 [first_treated] + ([cluster] if cluster else []), as_json)
-    from seedbed.stats.did import did_staggered, did_two_by_two
+    spec = _spec(source, table, delimiter, encoding, sheet)
+    from seedbed.data import DataError
+    from seedbed.data.did import did_moments_source
+    from seedbed.stats.did import did_staggered_moments, did_two_by_two
 
-    cols = data.columns
     try:
-        res = did_staggered(unit=cols[unit], time=cols[time], outcome=cols[outcome],
-                            first_treated=cols[first_treated],
-                            cluster=cols[cluster] if cluster else None,
-                            control=control.value, base_period=base_period.value, alpha=alpha)
+        moments = did_moments_source(spec=spec, unit=unit, time=time, outcome=outcome,
+                                     first_treated=first_treated, cluster=cluster)
+        res = did_staggered_moments(moments=moments, control=control.value,
+                                    base_period=base_period.value, alpha=alpha)
+    except DataError as exc:
+        _refuse(exc, as_json)
     except ValueError as exc:
         fail(str(exc))
     payload: dict[str, Any] = {
@@ -159,8 +170,11 @@ def did_command(
         "periods": [_num(t) for t in res.periods], "groups": [_num(g) for g in res.groups],
         "control": res.control, "base_period": res.base_period, "alpha": alpha,
     }
-    if len(res.periods) == 2 and len(res.groups) == 1:
-        payload["two_by_two"] = _two_by_two(did_two_by_two, cols, unit, time, outcome,
+    if len(res.periods) == 2 and len(res.groups) == 1:  # a small panel: read its rows
+        text = [unit] + ([cluster] if cluster else [])
+        data = _read(spec, text, [time, outcome, first_treated], [*text, time], unit, time, [],
+                     as_json)
+        payload["two_by_two"] = _two_by_two(did_two_by_two, data.columns, unit, time, outcome,
                                             first_treated, cluster, res, alpha)
     payload["assumptions"] = list(res.assumptions)
     payload["warnings"] = list(res.warnings)
@@ -216,7 +230,7 @@ def its_command(
     if lags is not None and lags < 0:
         fail("--lags must be 0 or more")
     numeric = [time, outcome] + ([comparison] if comparison else [])
-    data = _read(source, table, delimiter, encoding, sheet, [season] if season else [],
+    data = _read(_spec(source, table, delimiter, encoding, sheet), [season] if season else [],
                  numeric, [time], None, time, [], as_json)
     from seedbed.stats.its import its_segmented
 

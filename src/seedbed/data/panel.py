@@ -86,10 +86,34 @@ def _read_file(spec: SourceSpec, names: list[str], numeric: list[str],
                required: list[str]) -> Table:
     import duckdb
 
+    from seedbed.data.validation import _lit, _q
+
+    with tempfile.TemporaryDirectory(prefix="seedbed-") as tmp:
+        typed = typed_file(spec=spec, text=[n for n in names if n not in numeric],
+                           numeric=numeric, required=required, workdir=Path(tmp))
+        con = duckdb.connect()
+        try:
+            cols = ", ".join(_q(c) for c in names)
+            result = con.execute(f"SELECT {ROW}, {cols} FROM read_parquet({_lit(str(typed))}) "  # noqa: S608
+                                 f"ORDER BY {ROW}").fetchnumpy()
+        finally:
+            con.close()
+    return _table(result, names, numeric, np.asarray(result[ROW], dtype=np.int64))
+
+
+def typed_file(*, spec: SourceSpec, text: Sequence[str], numeric: Sequence[str],
+               required: Sequence[str], workdir: Path) -> Path:
+    """Stage a file source, check it (``DataError`` naming rows and columns), and write its
+    columns typed (numbers as doubles, text trimmed) with ``_row`` to a Parquet file under
+    ``workdir``; returns that file."""
+    import duckdb
+
     from seedbed.data.ingest import FORMAT_CSV, FORMAT_PARQUET, detect_format
     from seedbed.data.staging import check_header, stage_csv, stage_excel
-    from seedbed.data.validation import _q, _text, parquet_relation, staged_relation
+    from seedbed.data.validation import _lit, _q, _text, parquet_relation, staged_relation
 
+    names = list(dict.fromkeys([*text, *numeric]))
+    numeric = list(numeric)
     path = Path(spec.location)
     if not path.is_file():
         from seedbed.data.sources import MSG_SOURCE_NOT_FOUND
@@ -97,37 +121,37 @@ def _read_file(spec: SourceSpec, names: list[str], numeric: list[str],
         raise source_error(MSG_SOURCE_NOT_FOUND.format(location=spec.location))
     schema = _schema(names, numeric)
     fmt = detect_format(path)
-    with tempfile.TemporaryDirectory(prefix="seedbed-") as tmp:
-        con = duckdb.connect()
-        try:
-            staged = Path(tmp) / "staged.parquet"
-            if fmt == FORMAT_PARQUET:
-                relation = parquet_relation(path)
-                try:
-                    header = [d[0] for d in con.execute(
-                        f"SELECT * FROM {relation} LIMIT 0").description]  # noqa: S608
-                except duckdb.Error as exc:
-                    raise DataError.single(kind=KIND_UNREADABLE, message=MSG_UNREADABLE.format(
-                        format="Parquet", detail=_first_line(exc))) from None
-                check_header(header=[h for h in header if h != ROW], schema=schema)
-            elif fmt == FORMAT_CSV:
-                report = stage_csv(path=path, schema=schema, out=staged,
-                                   delimiter=spec.delimiter, encoding=spec.encoding)
-                if not report.ok:
-                    raise DataError(report)
-                relation = staged_relation(staged)
-            else:
-                stage_excel(path=path, schema=schema, out=staged, sheet=spec.sheet)
-                relation = staged_relation(staged)
-            _check(con, relation, numeric, required, _text, _q)
-            cols = ", ".join(
-                f"TRY_CAST({_text(c)} AS DOUBLE) AS {_q(c)}" if c in numeric
-                else f"{_text(c)} AS {_q(c)}" for c in names)
-            result = con.execute(f"SELECT {ROW}, {cols} FROM {relation} ORDER BY {ROW}"  # noqa: S608
-                                 ).fetchnumpy()
-        finally:
-            con.close()
-    return _table(result, names, numeric, np.asarray(result[ROW], dtype=np.int64))
+    con = duckdb.connect()
+    try:
+        staged = workdir / "staged.parquet"
+        if fmt == FORMAT_PARQUET:
+            relation = parquet_relation(path)
+            try:
+                header = [d[0] for d in con.execute(
+                    f"SELECT * FROM {relation} LIMIT 0").description]  # noqa: S608
+            except duckdb.Error as exc:
+                raise DataError.single(kind=KIND_UNREADABLE, message=MSG_UNREADABLE.format(
+                    format="Parquet", detail=_first_line(exc))) from None
+            check_header(header=[h for h in header if h != ROW], schema=schema)
+        elif fmt == FORMAT_CSV:
+            report = stage_csv(path=path, schema=schema, out=staged,
+                               delimiter=spec.delimiter, encoding=spec.encoding)
+            if not report.ok:
+                raise DataError(report)
+            relation = staged_relation(staged)
+        else:
+            stage_excel(path=path, schema=schema, out=staged, sheet=spec.sheet)
+            relation = staged_relation(staged)
+        _check(con, relation, numeric, list(required), _text, _q)
+        cols = ", ".join(
+            f"TRY_CAST({_text(c)} AS DOUBLE) AS {_q(c)}" if c in numeric
+            else f"{_text(c)} AS {_q(c)}" for c in names)
+        out = workdir / "typed.parquet"
+        con.execute(f"COPY (SELECT {ROW}, {cols} FROM {relation} ORDER BY {ROW}) "  # noqa: S608
+                    f"TO {_lit(str(out))} (FORMAT parquet)")
+    finally:
+        con.close()
+    return out
 
 
 def _check(con: Any, relation: str, numeric: list[str], required: list[str], text: Any,
