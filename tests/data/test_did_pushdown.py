@@ -80,9 +80,28 @@ def test_database_checks_name_the_unit(tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
-def test_postgres_moments_equal_row_moments(postgres_table, postgres_url) -> None:
+def test_postgres_moments_equal_row_moments(postgres_table, postgres_url,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pushed, "MAX_PRODUCTS_PER_QUERY", 7)  # the pivot kept in a table
     df = panel(44, n=100)
     table = postgres_table(df, "panel")
     m = did_moments_source(spec=SourceSpec(location=postgres_url, table=table), unit="unit",
                            time="t", outcome="y", first_treated="g", cluster="cl")
     _same(m, _rows(df, True))
+
+
+def test_a_typed_parquet_file_is_read_in_place_and_bad_rows_are_named(tmp_path: Path) -> None:
+    from seedbed.data.panel import MSG_DUPLICATE_PERIOD
+
+    df = panel(45, n=30)
+    path = tmp_path / "p.parquet"
+    df.to_parquet(path, index=False)
+    m = did_moments_source(spec=SourceSpec(location=str(path)), unit="unit", time="t",
+                           outcome="y", first_treated="g")
+    _same(m, _rows(df, False))
+    pd.concat([df, df.iloc[[8]]]).to_parquet(path, index=False)  # record 211 repeats 9
+    with pytest.raises(DataError) as err:
+        did_moments_source(spec=SourceSpec(location=str(path)), unit="unit", time="t",
+                           outcome="y", first_treated="g")
+    assert MSG_DUPLICATE_PERIOD.format(row=211, column="t", unit="u1", period=2,
+                                       first=9) in str(err.value)

@@ -17,8 +17,9 @@ Centring uses the period means of the balanced units, exactly as
 ``seedbed.stats.did.cohort_moments`` does on rows, so both routes give the same moments.
 
 Checks first, in the engine: one row per unit and period, and the first-treated period (and
-cluster) the same in every row of a unit. For a file the offending rows are named (the file
-is staged with row numbers, ``seedbed.data.panel``); for a database table the unit is named.
+cluster) the same in every row of a unit, by unit (one GROUP BY). When they fail on a file,
+the offending rows are then found and named (the file is staged with row numbers,
+``seedbed.data.panel``); for a database table the unit is named.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from seedbed.data.sources import (
 from seedbed.stats.did.moments import CohortMoments
 
 MAX_PRODUCTS_PER_QUERY = 1000
+WIDE_TABLE = "seedbed_did_wide"
 MSG_UNIT_DUPLICATE_PERIOD = 'column "{column}": unit "{unit}" has more than one row for a period'
 MSG_UNIT_VARIES = 'column "{column}": unit "{unit}" has more than one value ({first} and {other})'
 
@@ -66,11 +68,13 @@ def did_moments_source(*, spec: SourceSpec, unit: str, time: str, outcome: str,
         if spec.is_file:
             typed = typed_file(spec=spec, text=text, numeric=numeric, required=[*text, time],
                                workdir=Path(tmp))
-            engine: Any = DuckDBEngine(parquet=str(typed))
+            engine: Any = DuckDBEngine(parquet=str(typed.path))
             try:
-                _check_rows(engine.con, engine.relation, unit, time, per_unit)
                 return did_moments(engine=engine, unit=unit, time=time, outcome=outcome,
                                    first_treated=first_treated, cluster=cluster)
+            except DataError:  # a unit-level check failed: name the rows instead
+                _check_rows(engine.con, typed.relation, unit, time, per_unit)
+                raise
             finally:
                 engine.close()
         with open_engine(spec=spec, schema=_schema([*text, *numeric], numeric),
@@ -151,12 +155,18 @@ def _cross(engine: Engine, kept: str, joined: str, times: list[float], means: np
     pivot = ", ".join(
         f"MAX(CASE WHEN base.st = {t!r} THEN base.sy - {m!r} END) AS y{j}"
         for j, (t, m) in enumerate(zip(times, means.tolist(), strict=True)))
-    wide = f"{kept}, wide AS (SELECT MIN(kept.g) AS g, {pivot} {joined} GROUP BY base.su)"
+    pivot_sql = f"SELECT MIN(kept.g) AS g, {pivot} {joined} GROUP BY base.su"
     pairs = [(a, b) for a in range(nt) for b in range(a, nt)]
+    materialise = getattr(engine, "materialise", None)
+    if len(pairs) > MAX_PRODUCTS_PER_QUERY and materialise is not None:
+        table = materialise(f"{kept} {pivot_sql}", name=WIDE_TABLE)
+        head, source = "", table  # the pivot is built once and kept in the engine
+    else:
+        head, source = f"{kept}, wide AS ({pivot_sql})", "wide"
     for start in range(0, len(pairs), MAX_PRODUCTS_PER_QUERY):
         chunk = pairs[start : start + MAX_PRODUCTS_PER_QUERY]
         sums = ", ".join(f"SUM(y{a} * y{b}) AS p{i}" for i, (a, b) in enumerate(chunk))
-        got = _fetch(engine, f"{wide} SELECT g, {sums} FROM wide GROUP BY g")  # noqa: S608
+        got = _fetch(engine, f"{head} SELECT g, {sums} FROM {source} GROUP BY g")  # noqa: S608
         for r, g in enumerate(got["g"]):
             h = h_of[float(g)]
             for i, (a, b) in enumerate(chunk):
