@@ -26,7 +26,6 @@ PENDING: frozenset[str] = frozenset({
     # -
     "trials",
     # -
-    "portfolio",
     # -
 })
 

@@ -28,7 +28,7 @@ POINT = 1e-6  # point estimates and bandwidths
 SE = 1e-6  # standard errors (the acceptance bound is 2%; they agree far more closely)
 
 
-def _rdrobust(y: np.ndarray, x: np.ndarray, c: float):  # type: ignore[no-untyped-def]
+def _rdrobust(y: np.ndarray, x: np.ndarray, c: float):
     rdrobust = pytest.importorskip("rdrobust").rdrobust
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -216,29 +216,6 @@ def gatekeeper(check: Callable[[Any], Any]) -> Callable[[F], F]:
     return decorate
 
 
-# --- portfolio ---
-
-
-def access_portfolio(user: Any) -> Any:
-    """The portfolio is for council staff and partners (not providers or community groups)."""
-    return access_staff_area(user)
-
-
-def access_portfolio_manage(user: Any) -> Any:
-    """Recording innovations, gate decisions and risks: innovation leads and administrators."""
-    return access_role(user, [Role.INNOVATION_LEAD, Role.ADMINISTRATOR])
-
-
-def access_innovation(user: Any, innovation_id: int) -> Any:
-    from seedbed.portfolio.models import Innovation
-
-    access_staff_area(user)
-    innovation = Innovation.objects.filter(pk=innovation_id).first()
-    if innovation is None:
-        raise AccessDenied("There is no such innovation.")
-    return innovation
-
-
 # --- funding ---
 # Funding models are looked up through the app registry: core sits below the domain apps.
 

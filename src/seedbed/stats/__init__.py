@@ -28,4 +28,5 @@ with a message constant. Modules, by noun:
 - ``evidence``: Nesta Standards of Evidence level.
 - ``rd`` (with ``rd_fit``, ``rd_bandwidth``, ``rd_density``, ``rd_plot``): sharp regression
   discontinuity, robust bias-corrected (Calonico, Cattaneo & Titiunik), density test.
+- ``synth`` (with ``synth_weights``): synthetic control with in-space placebo inference.
 """

@@ -366,6 +366,28 @@ WARNING_TEXT: dict[str, str] = {
         "Some rows had no score or no outcome and were left out. If many are missing near "
         "the cutoff, the result may be biased."
     ),
+    # Synthetic control (seedbed.stats.synth)
+    "synth_poor_pre_fit": (
+        "Before the start, the weighted mix of comparison areas does not follow the treated "
+        "area closely, so it is a poor guide to what would have happened afterwards. Treat "
+        "the estimate with caution; try other comparison areas or a longer pre-period."
+    ),
+    "synth_few_donors": (
+        "There are fewer than 19 comparison areas, so the placebo test cannot give a p-value "
+        "below 0.05 however large the effect. Read the size of the gap, not the p-value."
+    ),
+    "synth_weights_concentrated": (
+        "One comparison area carries most of the weight, so the result is close to a "
+        "comparison with that one area and depends on anything special about it."
+    ),
+    "synth_donors_dropped_incomplete": (
+        "Some comparison areas lacked an outcome (or covariate) in at least one period and "
+        "were left out."
+    ),
+    "synth_not_estimable": (
+        "No synthetic control could be built: there must be comparison areas, periods both "
+        "before and after the start, and a complete series for the treated area."
+    ),
     # Costs
     "icer_interval_undefined": (
         "The effect could be either better or worse than the comparison, so no range is given "

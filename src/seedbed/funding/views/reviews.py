@@ -17,6 +17,7 @@ from seedbed.core.access import (
     access_application_review,
     access_call_chair,
     access_signed_in,
+    fetch_or_deny,
     gatekeeper,
 )
 from seedbed.core.errors import AccessDenied, ValidationProblem
@@ -83,8 +84,11 @@ def review_score(request: HttpRequest, application_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def pitch_score(request: HttpRequest, call_id: int, slot_id: int) -> HttpResponse:
     """A panel member's phone or laptop during the pitch."""
-    slot = PitchSlot.objects.filter(pk=slot_id, call_id=call_id).select_related("application").first()
-    if slot is None:
+    try:
+        slot = fetch_or_deny(PitchSlot.objects.select_related("application"), slot_id, missing=DENIED_FUNDING_RECORD)
+    except AccessDenied:
+        raise Http404 from None
+    if slot.call_id != call_id:
         raise Http404
     application = access_application_review(request.user, slot.application_id)
     return _score_page(request, application, Review.Mode.PITCH, "funding/pitch_score.html",
