@@ -155,17 +155,28 @@ def foreign_url_ids(action: Action) -> list[tuple[str, dict[str, Any]]]:
 
 
 def foreign_field_id(action: Action, name: str) -> int | None:
-    """A record of the kind the field names that the page did not offer."""
+    """A record of the kind the field names that is not this one's to pick: one of another
+    parent (when the record hangs under the URL's first id), else one the page did not offer."""
     model = field_model(action, name)
     if model is None:
         return None
-    offered = [int(v) for v in action.offered.get(name, []) if v.isdigit()]
-    return model._default_manager.exclude(pk__in=offered).order_by("pk").values_list("pk", flat=True).first()
+    records = model._default_manager.order_by("pk")
+    parent_name = next(iter(action.kwargs), None)
+    parent = url_model(action, parent_name) if parent_name else None
+    path = _path_to(model, parent) if parent is not None else None
+    if path is not None:
+        records = records.exclude(**{path: action.kwargs[parent_name]})
+    else:
+        records = records.exclude(pk__in=[int(v) for v in action.offered.get(name, []) if v.isdigit()])
+    return records.values_list("pk", flat=True).first()
 
 
 def id_fields(action: Action) -> list[str]:
-    """The fields of the action's form that carry an id: picked (hidden, select, radio,
-    checkbox) with a number among the values offered, or naming a model."""
+    """The fields that carry an id: in a form, those picked (hidden, select, radio, checkbox)
+    with a number among the values offered, or naming a model; in an API body, those naming
+    a model."""
+    if action.is_api:
+        return sorted(name for name in action.data if field_model(action, name) is not None)
     return sorted(
         name for name, values in action.offered.items()
         if any(v.isdigit() for v in values) or field_model(action, name) is not None

@@ -58,9 +58,10 @@ def test_database_moments_equal_row_moments(tmp_path: Path, cluster: bool) -> No
     assert a.att == pytest.approx(b.att, abs=1e-10) and a.se == pytest.approx(b.se, rel=1e-9)
 
 
-def test_many_periods_are_summed_in_several_queries(tmp_path: Path,
+def test_many_periods_are_summed_in_several_sql_queries(tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pushed, "MAX_PRODUCTS_PER_QUERY", 7)
+    monkeypatch.setattr(pushed, "LOCAL_PIVOT", False)  # the SQL route remote engines take
     df = panel(42, n=80, periods=9, cohorts=(0, 4, 7))
     path = tmp_path / "p.parquet"
     df.to_parquet(path, index=False)
