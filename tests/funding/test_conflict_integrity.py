@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from seedbed.core.access import DENIED_FUNDING_RECORD, access_application_review
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.models import AuditEntry
+from seedbed.funding.access import DENIED_FUNDING_RECORD, access_application_review
 from seedbed.funding.models import Conflict, Decision
 from seedbed.funding.services.reviews import (
     ERROR_CONFLICT_NO_TAKING_BACK,

@@ -9,14 +9,14 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from seedbed.core.access import (
+from seedbed.core.errors import AccessDenied, ValidationProblem
+from seedbed.core.models import AuditEntry
+from seedbed.funding import selectors
+from seedbed.funding.access import (
     DENIED_FUNDING_CONFLICT,
     DENIED_FUNDING_RECUSED,
     access_application_review,
 )
-from seedbed.core.errors import AccessDenied, ValidationProblem
-from seedbed.core.models import AuditEntry
-from seedbed.funding import selectors
 from seedbed.funding.models import Review
 from seedbed.funding.services.reviews import (
     ERROR_CONFLICT_UNDECLARED,

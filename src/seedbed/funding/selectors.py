@@ -16,6 +16,7 @@ from seedbed.funding.models import (
     Conflict,
     Fund,
     PanelMember,
+    PbOfficer,
     PbRound,
     PitchSlot,
     Review,
@@ -156,6 +157,21 @@ def pitch_board(*, call: Call) -> list[dict[str, Any]]:
 
 def is_chair(*, call: Call, user: Any) -> bool:
     return PanelMember.objects.filter(call=call, user=user, is_chair=True).exists()
+
+
+def is_panel_member(*, call_id: int, user: Any) -> bool:
+    """Whether ``user`` sits on the panel of the call ``call_id`` (chair or not)."""
+    return PanelMember.objects.filter(call_id=call_id, user=user).exists()
+
+
+def conflict_get(*, application: Application, reviewer: Any) -> Conflict | None:
+    """The reviewer's conflict declaration about one application, if they made one."""
+    return Conflict.objects.filter(application=application, reviewer=reviewer).first()
+
+
+def is_pb_officer(*, pb_round: PbRound, user: Any) -> bool:
+    """Whether ``user`` is one of the round's ballot officers (an assignment not withdrawn)."""
+    return PbOfficer.objects.filter(round=pb_round, user_id=user.pk, withdrawn_at__isnull=True).exists()
 
 
 def panel_queue(*, user: Any) -> list[dict[str, Any]]:

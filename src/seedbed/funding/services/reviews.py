@@ -9,10 +9,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from seedbed.core.access import is_funding_manager
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.models import AuditEntry
+from seedbed.funding.access import is_funding_manager
 from seedbed.funding.models import (
     Application,
     AwardException,

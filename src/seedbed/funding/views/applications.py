@@ -10,10 +10,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from seedbed.accounts.models import Organisation
-from seedbed.core.access import access_application, access_call, access_signed_in, gatekeeper
+from seedbed.core.access import access_signed_in, gatekeeper
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.forms import add_problems
 from seedbed.funding import forms, selectors
+from seedbed.funding.access import access_application, access_call
 from seedbed.funding.models import Application
 from seedbed.funding.services import applications as services
 

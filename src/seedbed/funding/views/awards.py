@@ -7,14 +7,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from seedbed.core.access import (
-    access_award,
-    access_funding_manage,
-    is_council_staff,
-    is_funding_manager,
-)
+from seedbed.core.access import is_council_staff
 from seedbed.core.errors import ValidationProblem
 from seedbed.funding import forms, selectors
+from seedbed.funding.access import access_award, access_funding_manage, is_funding_manager
 from seedbed.funding.models import Report
 from seedbed.funding.services import awards as services
 
@@ -70,7 +66,7 @@ def _act(request: HttpRequest, award_id: int, prefix: str, form_class, fn, *, ma
 @require_POST
 def award_respond(request: HttpRequest, award_id: int) -> HttpResponse:
     award = access_award(request.user, award_id)
-    if award.application_id is None or award.application.applicant_id != request.user.pk:
+    if award.application is None or award.application.applicant_id != request.user.pk:
         raise Http404
     return _act(request, award_id, "respond", forms.RespondForm, lambda a, d: services.award_respond(
         award=a, accept=d["response"] == "accept", actor=request.user), manager=False)

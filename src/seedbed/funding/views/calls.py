@@ -12,16 +12,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from seedbed.accounts.models import User
-from seedbed.core.access import (
-    access_call,
-    access_call_manage,
-    access_funding_manage,
-    gatekeeper,
-    is_funding_manager,
-)
+from seedbed.core.access import gatekeeper
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.forms import add_problems
 from seedbed.funding import forms, selectors
+from seedbed.funding.access import (
+    access_call,
+    access_call_manage,
+    access_funding_manage,
+    is_funding_manager,
+)
 from seedbed.funding.models import Call, Fund
 from seedbed.funding.services import calls as call_services
 from seedbed.funding.views.common import run_form

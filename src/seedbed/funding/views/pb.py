@@ -8,19 +8,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from seedbed.core.access import (
+from seedbed.core.access import gatekeeper, is_council_staff
+from seedbed.core.errors import ValidationProblem
+from seedbed.core.forms import add_problems
+from seedbed.funding import forms, selectors
+from seedbed.funding.access import (
     access_funding_manage,
     access_pb_manage,
     access_pb_paper,
     access_pb_round,
     access_pb_vote,
-    gatekeeper,
-    is_council_staff,
     is_funding_manager,
 )
-from seedbed.core.errors import ValidationProblem
-from seedbed.core.forms import add_problems
-from seedbed.funding import forms, selectors
 from seedbed.funding.models import Fund, PbBallot, PbProject, PbRound
 from seedbed.funding.services import pb as services
 from seedbed.funding.services import pb_voting as voting

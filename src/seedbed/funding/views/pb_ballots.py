@@ -14,15 +14,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from seedbed.accounts.models import User
-from seedbed.core.access import (
+from seedbed.core.errors import AccessDenied, ValidationProblem
+from seedbed.core.exports import export_writer
+from seedbed.funding import forms
+from seedbed.funding.access import (
     access_funding_manage,
     access_pb_manage,
     access_pb_numbers,
     is_funding_manager,
 )
-from seedbed.core.errors import AccessDenied, ValidationProblem
-from seedbed.core.exports import export_writer
-from seedbed.funding import forms
 from seedbed.funding.ballot_numbers import number_display
 from seedbed.funding.models import PbBallot, PbElector, PbOfficer, PbRound
 from seedbed.funding.services import pb_voting as voting

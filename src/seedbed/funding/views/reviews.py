@@ -11,16 +11,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from seedbed.core.access import (
+from seedbed.core.access import access_signed_in, gatekeeper
+from seedbed.core.errors import AccessDenied, ValidationProblem
+from seedbed.funding import forms, selectors
+from seedbed.funding.access import (
     DENIED_FUNDING_RECORD,
     access_application_declare,
     access_application_review,
     access_call_chair,
-    access_signed_in,
-    gatekeeper,
 )
-from seedbed.core.errors import AccessDenied, ValidationProblem
-from seedbed.funding import forms, selectors
 from seedbed.funding.models import Application, AwardException, Conflict, PitchSlot, Review
 from seedbed.funding.services import reviews as services
 from seedbed.funding.views.common import run_form
