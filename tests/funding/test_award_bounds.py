@@ -12,7 +12,7 @@ from django.urls import reverse
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.models import AuditEntry
 from seedbed.funding.models import Award, AwardException, Call, Decision, Fund
-from seedbed.funding.services.awards import (
+from seedbed.funding.rules import (
     ERROR_AWARD_EXCEPTION_OWN,
     ERROR_AWARD_OVER_MAXIMUM,
     ERROR_AWARD_OVER_REQUEST,

@@ -40,10 +40,17 @@ def is_funding_manager(user: Any) -> bool:
     return has_role(user, *FUNDING_MANAGERS)
 
 
+def access_actor(user: Any) -> User:
+    """The signed-in person acting, as services take them (``actor``); anonymous people are
+    refused as every other signed-in page refuses them."""
+    signed_in: User = access_signed_in(user)
+    return signed_in
+
+
 def access_funding_manage(user: Any) -> User:
     """Funding managers: innovation leads and administrators."""
-    access_role(user, FUNDING_MANAGERS)
-    return user
+    manager: User = access_role(user, FUNDING_MANAGERS)
+    return manager
 
 
 def access_fund(user: Any, fund_id: object) -> Fund:
