@@ -27,9 +27,7 @@ PENDING: frozenset[str] = frozenset({
     # -
     "trials",
     # -
-    "portfolio",
     # -
-    "library",
 })
 
 REQUIRED_PACKAGES = ("models", "services", "views")

@@ -30,7 +30,7 @@ from seedbed.funding.models import (
 )
 from seedbed.funding.rules import award_exception_covering, award_limit
 from seedbed.participation.models import Status, Theme
-from seedbed.portfolio.services.innovation import innovation_for_record
+from seedbed.portfolio.selectors import innovation_for_record
 
 # A score set this many points (out of 100) from the mean of the others is flagged.
 OUTLIER_POINTS = Decimal(20)

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from seedbed.core.access import access_signed_in, gatekeeper
+from seedbed.core.access import access_signed_in, fetch_or_deny, gatekeeper
 from seedbed.core.errors import AccessDenied, ValidationProblem
 from seedbed.funding import forms, selectors
 from seedbed.funding.access import (
@@ -83,8 +83,11 @@ def review_score(request: HttpRequest, application_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def pitch_score(request: HttpRequest, call_id: int, slot_id: int) -> HttpResponse:
     """A panel member's phone or laptop during the pitch."""
-    slot = PitchSlot.objects.filter(pk=slot_id, call_id=call_id).select_related("application").first()
-    if slot is None:
+    try:
+        slot = fetch_or_deny(PitchSlot.objects.select_related("application"), slot_id, missing=DENIED_FUNDING_RECORD)
+    except AccessDenied:
+        raise Http404 from None
+    if slot.call_id != call_id:
         raise Http404
     application = access_application_review(request.user, slot.application_id)
     return _score_page(request, application, Review.Mode.PITCH, "funding/pitch_score.html",
