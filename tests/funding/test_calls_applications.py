@@ -44,7 +44,7 @@ def test_a_challenge_answers_voices_needs_and_tells_their_submitters(world) -> N
     from seedbed.participation.services.contributions import contribution_submit
 
     lead, resident = world["users"]["lead"], world["users"]["resident"]
-    need = contribution_submit(submitter=resident, kind="need", title="Lonely evenings",
+    need = contribution_submit(actor=resident, kind="need", title="Lonely evenings",
                                body="Older neighbours have nobody to talk to in the evenings.", idempotency_key=uuid.uuid4())
     call = calls.call_create(fund=world["fund"], kind="challenge", title="Evenings together", summary="S",
                              max_amount=Decimal("9"), needs=[need], actor=lead)

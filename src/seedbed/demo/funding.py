@@ -148,7 +148,7 @@ def _challenge(fund: Any, lead: Any, resident: Any) -> None:
     call = calls.call_publish(call=call, actor=lead)
     # A resident's idea answering the challenge (shown on the call's page and the idea's).
     contribution_submit(
-        submitter=resident, kind="idea", title="Walking bus from the Bourne estate to Northfield Primary",
+        actor=resident, kind="idea", title="Walking bus from the Bourne estate to Northfield Primary",
         body="Volunteer parents walk a set route each morning, collecting children at stops, so nobody "
              "crosses Church Lane alone.",
         answers_call=call, efficiency_tags=["new_resources"], refresh_themes=False,
