@@ -115,10 +115,16 @@ def did_moments(*, engine: Engine, unit: str, time: str, outcome: str, first_tre
                 cluster: str | None = None) -> CohortMoments:
     """The cohort moments of the balanced panel in ``engine`` (module docstring)."""
     base = f"WITH base AS ({_base(engine, unit, time, outcome, first_treated, cluster)})"
-    _check_units(engine, base, unit, time, first_treated, cluster)
+    local = LOCAL_PIVOT and isinstance(engine, DuckDBEngine)
     head = _fetch(engine, f"{base} SELECT st, COUNT(*) AS n_rows, COUNT(sy) AS n_y "  # noqa: S608
                           "FROM base GROUP BY st ORDER BY st")
     times = [float(t) for t in head["st"]]
+
+    def check(periods: int | None) -> None:
+        _check_units(engine, base, unit, time, first_treated, cluster, periods)
+
+    # locally a cheap check (more rows than periods); the rest is checked on the pivot
+    check(len(times) if local else None)
     rows_dropped = int(np.sum(head["n_rows"]) - np.sum(head["n_y"]))
     kcol = ", MIN(sk) AS k" if cluster else ""
     kept = (f"{base}, kept AS (SELECT su, MIN(sg) AS g{kcol} FROM base GROUP BY su "  # noqa: S608
@@ -139,7 +145,10 @@ def did_moments(*, engine: Engine, unit: str, time: str, outcome: str, first_tre
         s_raw[h_of[float(g)], t_of[float(t)]] = float(s)
     total = n.sum()
     means = s_raw.sum(axis=0) / total if total else np.zeros(len(times))
-    cross = _cross(engine, kept, joined, times, means, h_of)
+    if local:
+        cross = _cross_local(engine, kept, times, means, h_of, lambda: check(None))
+    else:
+        cross = _cross(engine, kept, joined, times, means, h_of)
     cluster_n = cluster_sums = None
     if cluster:
         cluster_n, cluster_sums = _clusters(engine, kept, joined, times, means, h_of, t_of)
@@ -148,6 +157,35 @@ def did_moments(*, engine: Engine, unit: str, time: str, outcome: str, first_tre
         cross=cross, cluster_n=cluster_n, cluster_sums=cluster_sums,
         units_dropped=units_dropped, rows_dropped=rows_dropped,
     )
+
+
+def _cross_local(engine: Engine, kept: str, times: list[float], means: np.ndarray,
+                 h_of: dict[float, int], recheck: Any) -> np.ndarray:
+    """The cross-products with DuckDB in this process: the kept rows are placed in a units x
+    periods matrix by numpy (no sort, no pivot in SQL), which also finds any unit with two
+    rows for a period (then ``recheck`` names it)."""
+    nt = len(times)
+    cross = np.zeros((len(h_of), nt, nt))
+    indexed = (f"{kept}, kidx AS (SELECT su, g, ROW_NUMBER() OVER (ORDER BY su) - 1 AS ui "  # noqa: S608
+               "FROM kept)")
+    units = _fetch(engine, f"{indexed} SELECT ui, g FROM kidx")  # noqa: S608
+    rows = _fetch(engine, f"{indexed} SELECT kidx.ui AS ui, base.st AS st, base.sy AS y "  # noqa: S608
+                          "FROM base JOIN kidx ON base.su = kidx.su")
+    n_units = len(units["ui"])
+    ui = np.asarray(rows["ui"], dtype=np.int64)
+    ti = np.searchsorted(np.asarray(times), np.asarray(rows["st"], dtype=float))
+    cell = ui * nt + ti
+    if cell.size != n_units * nt or np.any(np.bincount(cell, minlength=n_units * nt) != 1):
+        recheck()
+    y = np.empty(n_units * nt)
+    y[cell] = np.asarray(rows["y"], dtype=float)
+    y = y.reshape(n_units, nt) - means[None, :]
+    g_unit = np.empty(n_units)
+    g_unit[np.asarray(units["ui"], dtype=np.int64)] = np.asarray(units["g"], dtype=float)
+    for g, h in h_of.items():
+        block = y[g_unit == g]
+        cross[h] = block.T @ block
+    return cross
 
 
 def _cross(engine: Engine, kept: str, joined: str, times: list[float], means: np.ndarray,
@@ -160,14 +198,6 @@ def _cross(engine: Engine, kept: str, joined: str, times: list[float], means: np
         f"MAX(CASE WHEN base.st = {t!r} THEN base.sy - {m!r} END) AS y{j}"
         for j, (t, m) in enumerate(zip(times, means.tolist(), strict=True)))
     pivot_sql = f"SELECT MIN(kept.g) AS g, {pivot} {joined} GROUP BY base.su"
-    if LOCAL_PIVOT and isinstance(engine, DuckDBEngine):  # in this process: no transfer
-        wide = _fetch(engine, f"{kept} {pivot_sql}")
-        g_col = np.asarray(wide["g"], dtype=float)
-        y = np.column_stack([np.asarray(wide[f"y{j}"], dtype=float) for j in range(nt)])
-        for g, h in h_of.items():
-            block = y[g_col == g]
-            cross[h] = block.T @ block
-        return cross
     pairs = [(a, b) for a in range(nt) for b in range(a, nt)]
     materialise = getattr(engine, "materialise", None)
     if len(pairs) > MAX_PRODUCTS_PER_QUERY and materialise is not None:
@@ -203,18 +233,26 @@ def _clusters(engine: Engine, kept: str, joined: str, times: list[float], means:
 
 
 def _check_units(engine: Engine, base: str, unit: str, time: str, first_treated: str,
-                 cluster: str | None) -> None:
-    """One row per unit and period, first-treated (and cluster) constant: names the unit."""
+                 cluster: str | None, periods: int | None = None) -> None:
+    """One row per unit and period, first-treated (and cluster) constant: names the unit.
+
+    With ``periods`` (the number of periods in the data) only units with more rows than
+    periods count as repeating a period, which needs no COUNT(DISTINCT); the caller checks
+    the rest.
+    """
     k = ", MIN(sk) AS k1, MAX(sk) AS k2" if cluster else ""
     cond = " OR k1 <> k2" if cluster else ""
+    distinct = "COUNT(DISTINCT st)" if periods is None else str(int(periods))
+    dup = "n_rows <> n_periods" if periods is None else "n_rows > n_periods"
     got = _fetch(engine, f"{base} SELECT * FROM (SELECT su, MIN(sg) AS g1, MAX(sg) AS g2, "  # noqa: S608
-                         f"COUNT(*) AS n_rows, COUNT(DISTINCT st) AS n_periods{k} FROM base "
-                         f"GROUP BY su) u WHERE g1 <> g2 OR n_rows <> n_periods{cond} "
+                         f"COUNT(*) AS n_rows, {distinct} AS n_periods{k} FROM base "
+                         f"GROUP BY su) u WHERE g1 <> g2 OR {dup}{cond} "
                          f"ORDER BY su LIMIT {MAX_LISTED_PROBLEMS}")
     problems: list[Problem] = []
     counts: Counter[str] = Counter()
     for i, u in enumerate(got["su"]):
-        if got["n_rows"][i] != got["n_periods"][i]:
+        rows, per = got["n_rows"][i], got["n_periods"][i]
+        if (rows != per) if periods is None else (rows > per):
             counts[KIND_DUPLICATE_PERIOD] += 1
             problems.append(Problem(None, time, KIND_DUPLICATE_PERIOD,
                                     MSG_UNIT_DUPLICATE_PERIOD.format(column=time, unit=u)))
