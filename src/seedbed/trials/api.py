@@ -12,13 +12,10 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Header, Router, Schema, Status
 
-from seedbed.core.access import (
-    access_trial_enrolment,
-    access_trial_registry,
-)
 from seedbed.core.api_auth import API_AUTH
 from seedbed.core.errors import ValidationProblem
 from seedbed.trials import selectors
+from seedbed.trials.access import access_trial_enrolment, access_trial_registry
 from seedbed.trials.models import HarmOutcome
 from seedbed.trials.services.allocation import allocation_draw
 from seedbed.trials.services.monitoring import safety_event_record

@@ -30,6 +30,7 @@ from seedbed.trials.models import (
     Protocol,
     ProtocolVersion,
     SafetyDecision,
+    SafetyEvent,
     Trial,
     TrialResult,
 )
@@ -54,6 +55,26 @@ def trial_registry_list() -> QuerySet[Trial]:
 def probe_registry_list() -> QuerySet[Probe]:
     """Probes that have started (drafts are not public)."""
     return Probe.objects.exclude(status=Probe.Status.DRAFT).select_related("organisation")
+
+
+def trial_with_organisation_list() -> QuerySet[Trial]:
+    """Every trial with its organisation (for the enrolment gatekeeper, which names it)."""
+    return Trial.objects.select_related("organisation")
+
+
+def trial_is_safety_led_by(*, trial_id: int, user: Any) -> bool:
+    """Whether ``user`` is the named safety lead of the trial ``trial_id`` (False if none)."""
+    return Trial.objects.filter(pk=trial_id, safety_lead_id=user.pk).exists()
+
+
+def trial_result_get(*, trial: Trial) -> TrialResult | None:
+    """The trial's result, published or not, if it has been run."""
+    return TrialResult.objects.filter(trial=trial).first()
+
+
+def safety_event_with_trial_list() -> QuerySet[SafetyEvent]:
+    """Every safety event with its trial (for the gatekeeper that checks the trial's safety lead)."""
+    return SafetyEvent.objects.select_related("trial")
 
 
 def trial_workspace_list() -> QuerySet[Trial]:

@@ -7,9 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from seedbed.core.access import access_trial_enrolment, organisations_of
+from seedbed.core.access import organisations_of
 from seedbed.core.errors import ValidationProblem
 from seedbed.trials import forms, selectors
+from seedbed.trials.access import access_trial_enrolment
 from seedbed.trials.harm_data import enrolled_clusters
 from seedbed.trials.models import Design
 from seedbed.trials.services.allocation import allocation_draw, participant_enrol

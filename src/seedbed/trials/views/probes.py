@@ -9,9 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from seedbed.core.access import access_probe_edit, access_trials_workspace, gatekeeper
+from seedbed.core.access import gatekeeper
 from seedbed.core.errors import ValidationProblem
 from seedbed.trials import forms, selectors
+from seedbed.trials.access import access_probe_edit, access_trials_workspace
 from seedbed.trials.models import Probe
 from seedbed.trials.services import probes, safeguards
 from seedbed.trials.services.probes import PROBE_FIELDS

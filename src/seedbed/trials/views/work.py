@@ -10,9 +10,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from seedbed.accounts.models import Role
-from seedbed.core.access import access_trial_edit, access_trials_workspace, gatekeeper, has_role
+from seedbed.core.access import gatekeeper, has_role
 from seedbed.core.errors import ValidationProblem
 from seedbed.trials import forms, selectors
+from seedbed.trials.access import access_trial_edit, access_trials_workspace
 from seedbed.trials.connections import connection_relations
 from seedbed.trials.models import OutcomeDataset, Trial
 from seedbed.trials.power import describe_power
