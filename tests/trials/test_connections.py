@@ -14,12 +14,12 @@ import pytest
 from django.urls import reverse
 
 from seedbed.core.errors import ValidationProblem
-from seedbed.trials.connections import parse_connections
 from seedbed.trials.models import Allocation, OutcomeDataset, Trial
 from seedbed.trials.services import connections
 from seedbed.trials.services.allocation import allocation_draw
 from seedbed.trials.services.protocols import trial_close
 from seedbed.trials.services.results import DataRejected, analysis_run
+from seedbed.trials.uploads import parse_connections
 from tests.trials.helpers import draft_trial
 
 pytestmark = pytest.mark.django_db

@@ -253,7 +253,7 @@ def test_stepped_wedge_person_time_by_hand(trial_world) -> None:
     in period 0 and 10 in period 1. P2 joins on day 0 and has a first event on day 12 (a later
     one does not count): 10 days in period 0 and 3 (days 10 to 12) in period 1, where the
     event falls. P3's cluster crosses over at step 2, which this look has not reached."""
-    from seedbed.trials.harm_data import stepped_wedge_cells
+    from seedbed.trials.selectors import stepped_wedge_cells
 
     users = trial_world["users"]
     today = timezone.localdate()

@@ -315,7 +315,7 @@ def test_an_early_look_does_not_push_back_the_planned_look(trial_world) -> None:
     """A look taken early (at a few per cent of the information) does not use up the first
     planned look: it is still shown as due when half of the people are enrolled (before, the
     early look counted as look 1 and look 2 was only due at the end)."""
-    from seedbed.trials.safety_selectors import look_due
+    from seedbed.trials.selectors import look_due
 
     users = trial_world["users"]
     trial = draft_trial(trial_world, register=True, seed=strong_seed("early-look"), strata="",
@@ -334,7 +334,7 @@ def test_an_early_look_does_not_push_back_the_planned_look(trial_world) -> None:
 
 
 def safety_workspace_due(user) -> list[Trial]:
-    from seedbed.trials.safety_selectors import safety_workspace
+    from seedbed.trials.selectors import safety_workspace
 
     return safety_workspace(user)["due"]
 

@@ -1,6 +1,6 @@
 """Outcome data from a connected database table or view (PostgreSQL or DuckDB).
 
-An analyst picks one of the administrator's named connections (``seedbed.trials.connections``),
+An analyst picks one of the administrator's named connections (``seedbed.trials.uploads``),
 names one of the tables or views the administrator has listed for it and maps its columns to
 the trial's columns. A table that is not listed, or a connection that reaches Seedbed's own
 database, is refused before anything is read (``seedbed.data.relations``). The mapped columns
@@ -40,7 +40,6 @@ from seedbed.data.relations import (
     relation_name,
 )
 from seedbed.data.sources import open_engine
-from seedbed.trials.connections import connection_policy, data_connections
 from seedbed.trials.models import DataConnection, OutcomeDataset, Trial
 from seedbed.trials.rules import arms_concealed_from
 from seedbed.trials.services.results import (
@@ -49,6 +48,7 @@ from seedbed.trials.services.results import (
     trial_schema,
     validated_parquet,
 )
+from seedbed.trials.uploads import connection_policy, data_connections
 
 security_log = structlog.get_logger("seedbed.security")
 

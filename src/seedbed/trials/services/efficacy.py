@@ -43,8 +43,8 @@ from seedbed.stats.monitoring import (
     RECOMMEND_STOP_HARM,
     evaluate_looks,
 )
-from seedbed.trials.harm_data import planned_look_rates, planned_people, stepped_wedge_information
 from seedbed.trials.models import Design, InterimLook, Trial
+from seedbed.trials.selectors import planned_look_rates, planned_people, stepped_wedge_information
 
 STATUS_TESTED = "tested"
 STATUS_NO_DATA = "no_data"

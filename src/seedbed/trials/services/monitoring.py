@@ -1,7 +1,7 @@
 """Safety monitoring: events, interim looks against the registered boundaries, decisions.
 
 At each look, for each harm outcome, harm is measured in PEOPLE for the trial's design
-(``seedbed.trials.harm_data``; statistics and sources in ``seedbed.stats.harm``):
+(``seedbed.trials.selectors``; statistics and sources in ``seedbed.stats.harm``):
 
 - individually randomised: people with at least one event / people enrolled, per arm,
   pooled two-proportion score test (Agresti 2013, section 3.1.3);
@@ -38,8 +38,6 @@ from seedbed.accounts.models import User
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
 from seedbed.stats.monitoring import RECOMMEND_STOP_HARM, evaluate_harm_looks
-from seedbed.trials.harm_data import harm_comparisons, information_rate, people_enrolled
-from seedbed.trials.jsonsafe import json_safe
 from seedbed.trials.models import (
     Allocation,
     Design,
@@ -52,6 +50,8 @@ from seedbed.trials.models import (
     StopReason,
     Trial,
 )
+from seedbed.trials.rules import json_safe
+from seedbed.trials.selectors import harm_comparisons, information_rate, people_enrolled
 from seedbed.trials.services.efficacy import NEEDS_DECISION, efficacy_look
 from seedbed.trials.services.notifications import site_link, trial_notify
 

@@ -29,8 +29,7 @@ from seedbed.trials.models import (
     Spending,
     Trial,
 )
-from seedbed.trials.power import compute_power
-from seedbed.trials.rules import block_size_warning, default_block_sizes
+from seedbed.trials.rules import block_size_warning, compute_power, default_block_sizes
 
 ERROR_REQUIRED = "Enter the {label} before registering"
 ERROR_NO_SAFETY_LEAD = "Name a safety lead before registering"
@@ -292,7 +291,7 @@ def _registration_problems(trial: Trial) -> dict[str, str]:
     problems.update(power_problems)
     if protocol.design == Design.STEPPED_WEDGE:
         # Without the schedule no person-time can be dated to a period and no harm look
-        # could ever cross its boundary (trials.harm_data.stepped_wedge_cells).
+        # could ever cross its boundary (trials.selectors.stepped_wedge_cells).
         for name, message in SW_SCHEDULE.items():
             if not getattr(protocol, name):
                 problems[name] = message

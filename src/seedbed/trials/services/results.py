@@ -50,7 +50,6 @@ from seedbed.data.errors import (
 from seedbed.library.services import case_create_from_trial
 from seedbed.stats.evidence import DIRECTION_HARMFUL, TrialEvidence, trial_evidence
 from seedbed.stats.stepped_wedge import stepped_wedge_effect
-from seedbed.trials.jsonsafe import json_safe
 from seedbed.trials.models import (
     Allocation,
     Design,
@@ -59,7 +58,7 @@ from seedbed.trials.models import (
     Trial,
     TrialResult,
 )
-from seedbed.trials.rules import arms_concealed_from
+from seedbed.trials.rules import arms_concealed_from, json_safe
 
 ERROR_FILE_TYPE = "The file must be a CSV or Excel file (.csv, .xlsx)"
 ERROR_FILE_EMPTY = "The selected file is empty"

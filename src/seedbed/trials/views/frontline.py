@@ -11,8 +11,8 @@ from seedbed.core.access import organisations_of
 from seedbed.core.errors import ValidationProblem
 from seedbed.trials import forms, selectors
 from seedbed.trials.access import access_trial_enrolment
-from seedbed.trials.harm_data import enrolled_clusters
 from seedbed.trials.models import Design
+from seedbed.trials.selectors import enrolled_clusters
 from seedbed.trials.services.allocation import allocation_draw, participant_enrol
 from seedbed.trials.services.monitoring import safety_event_record
 

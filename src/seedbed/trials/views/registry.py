@@ -17,7 +17,7 @@ from seedbed.trials.access import (
     access_trial_registry,
     access_trial_result,
 )
-from seedbed.trials.power import describe_power
+from seedbed.trials.rules import describe_power
 
 
 @require_http_methods(["GET"])

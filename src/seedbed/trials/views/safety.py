@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from seedbed.core.errors import ValidationProblem
 from seedbed.trials.access import access_safety_event, access_safety_workspace
-from seedbed.trials.safety_selectors import safety_workspace
+from seedbed.trials.selectors import safety_workspace
 from seedbed.trials.services.monitoring import safety_event_review
 
 

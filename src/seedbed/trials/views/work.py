@@ -14,12 +14,11 @@ from seedbed.core.access import gatekeeper, has_role
 from seedbed.core.errors import ValidationProblem
 from seedbed.trials import forms, selectors
 from seedbed.trials.access import access_trial_edit, access_trials_workspace
-from seedbed.trials.connections import connection_relations
 from seedbed.trials.models import OutcomeDataset, Trial
-from seedbed.trials.power import describe_power
-from seedbed.trials.rules import arms_concealed_from
+from seedbed.trials.rules import arms_concealed_from, describe_power
 from seedbed.trials.services import connections, protocols, results, safeguards
 from seedbed.trials.services.protocols import PROTOCOL_FIELDS
+from seedbed.trials.uploads import connection_relations
 
 
 @require_http_methods(["GET"])

@@ -1,4 +1,4 @@
-"""Named database connections for outcome data, configured by an administrator.
+"""Connected outcome data: the named database connections an administrator configures.
 
 ``SEEDBED_DATA_CONNECTIONS`` holds ``name=url`` pairs separated by semicolons, e.g.
 ``warehouse=postgresql://reader:secret@db.internal/warehouse;local=duckdb:///srv/data/outcomes.duckdb``.
@@ -21,7 +21,9 @@ from typing import Any
 from django.conf import settings
 from django.db import connections as django_databases
 
+from seedbed.core.models import AuditEntry
 from seedbed.data.relations import ConnectionPolicy, database_identity
+from seedbed.trials.models import DataConnection
 
 SETTING = "SEEDBED_DATA_CONNECTIONS"
 APP_DATABASE_SETTING = "SEEDBED_DATA_CONNECT_APP_DATABASE"
@@ -51,8 +53,6 @@ def data_connections() -> dict[str, str]:
 
 def connection_relations() -> dict[str, tuple[str, ...]]:
     """Each configured connection's allowed tables and views, by name (empty when none)."""
-    from seedbed.trials.models import DataConnection
-
     lists = {c.name: tuple(c.relations) for c in DataConnection.objects.filter(name__in=data_connections())}
     return {name: lists.get(name, ()) for name in sorted(data_connections())}
 
@@ -75,8 +75,6 @@ def app_database_identities() -> frozenset[str]:
 
 def connection_policy(name: str) -> ConnectionPolicy:
     """What the connection ``name`` may read, and the databases it must never open."""
-    from seedbed.core.models import AuditEntry
-
     if getattr(settings, APP_DATABASE_SETTING, False):
         return ConnectionPolicy(relations=frozenset(connection_relations().get(name, ())))
     return ConnectionPolicy(
