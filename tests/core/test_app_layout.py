@@ -25,7 +25,6 @@ PENDING: frozenset[str] = frozenset({
     # -
     "funding",
     # -
-    "trials",
     # -
     "portfolio",
     # -

@@ -14,16 +14,22 @@ Also pure: a protocol's power calculation through the statistics engine (``compu
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import math
 from typing import Any
 
+from django.utils import timezone
+from scipy.special import ndtri
+
+from seedbed.core.audit import canonical_json
 from seedbed.stats.boundaries import group_sequential_design
 from seedbed.stats.cluster_power import binary_outcome, cluster_plan, continuous_outcome
 from seedbed.stats.design_effects import group_sequential_sample_size
 from seedbed.stats.power import sample_size_binary, sample_size_continuous
 from seedbed.stats.power_curves import default_sizes, power_curve
 from seedbed.stats.sw_power import stepped_wedge_plan
-from seedbed.trials.models import Trial
+from seedbed.trials.models import Allocation, Design, Protocol, Trial
 
 BLINDED_STATUSES = (Trial.Status.RECRUITING, Trial.Status.PAUSED)
 """While enrolment may still go on, allocations are concealed from blinded roles."""
@@ -344,3 +350,103 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+# --- efficacy looks: the engine-scale Z of a p-value ---------------------------------------
+
+def z_from_p(*, effect: float, p: float, higher_is_better: bool) -> float:
+    """The engine-scale Z with the same two-sided tail probability as ``p``."""
+    if not (math.isfinite(effect) and math.isfinite(p)) or not 0.0 <= p <= 1.0:
+        return math.nan
+    sign = (1.0 if effect >= 0 else -1.0) * (1.0 if higher_is_better else -1.0)
+    return float(sign * ndtri(1.0 - max(p, 1e-300) / 2.0))
+
+
+# --- protocols: the fields, the frozen content's hash, warnings at registration ----------------
+
+PROTOCOL_FIELDS = tuple(
+    f.name for f in Protocol._meta.get_fields()
+    if f.concrete and f.name not in ("id", "trial", "updated_at")
+)
+
+
+WARN_FEWER_CLUSTERS = (
+    "The protocol lists {listed} clusters but the power calculation needs {required} for "
+    "{target:.0%} power; with {listed} the trial has {power:.0%} power to detect the planned "
+    "effect. Add clusters, or register it knowing it is under-powered (a pilot, say): its "
+    "result will be judged on the power it achieves."
+)
+
+
+def cluster_shortfall(values: dict[str, Any], calc: dict[str, Any]) -> str:
+    """A warning when a cluster or stepped-wedge protocol lists fewer clusters than its power
+    calculation needs ("" otherwise), with the power of the clusters listed (the plan's own
+    maths: ``cluster_power`` at the listed clusters per arm, or the Hussey & Hughes power
+    at the listed clusters). Not a registration problem: an under-powered pilot is
+    legitimate, but it is recorded with the plan and shown on the trial's page."""
+    from seedbed.stats.cluster_power import binary_outcome, cluster_power, continuous_outcome
+    from seedbed.stats.evidence import achieved_power_stepped_wedge
+
+    design = values.get("design")
+    listed = len([c for c in str(values.get("clusters") or "").splitlines() if c.strip()])
+    if design == Design.STEPPED_WEDGE and calc.get("clusters"):
+        required = int(calc["clusters"])
+    elif design == Design.CLUSTER and calc.get("clusters_per_arm"):
+        arms = len([a for a in str(values.get("arms") or "").split(",") if a.strip()]) or 2
+        required = int(calc["clusters_per_arm"]) * arms
+    else:
+        return ""
+    if listed >= required or not calc.get("cluster_size") or calc.get("icc") is None:
+        return ""
+    binary = values.get("outcome_type") == "binary"
+    alpha, sides = float(calc.get("alpha") or 0.05), int(calc.get("sides") or 2)
+    try:
+        if design == Design.STEPPED_WEDGE:
+            power = achieved_power_stepped_wedge(
+                clusters=listed, steps=int(calc["steps"]),
+                people_per_cluster_period=float(calc["cluster_size"]), icc=float(calc["icc"]),
+                effect_size=None if binary else values.get("effect_size"),
+                p_control=values.get("p_control") if binary else None,
+                p_treatment=values.get("p_treatment") if binary else None,
+                alpha=alpha, sides=sides) or 0.0
+        else:
+            outcome = (binary_outcome(p_control=values["p_control"], p_treatment=values["p_treatment"])
+                       if binary else continuous_outcome(effect_size=values["effect_size"]))
+            per_arm = listed // arms
+            power = 0.0 if per_arm < 2 else cluster_power(
+                outcome=outcome, clusters_per_arm=per_arm, cluster_size=float(calc["cluster_size"]),
+                icc=float(calc["icc"]), alpha=alpha, sides=sides)
+    except (KeyError, TypeError, ValueError):
+        return ""
+    return WARN_FEWER_CLUSTERS.format(listed=listed, required=required,
+                                      target=float(calc.get("power") or 0.8), power=power)
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON (sorted keys, compact) of frozen content."""
+    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+
+
+def registration_block_warning(protocol: Protocol) -> str:
+    """The warning on predictable permuted blocks for this protocol ("" if none, and for a
+    stepped wedge, whose schedule is not drawn in blocks)."""
+    if protocol.design == Design.STEPPED_WEDGE:
+        return ""
+    return block_size_warning(block_sizes=protocol.block_size_list, arms=len(protocol.arm_list))
+
+
+# --- probes -------------------------------------------------------------------------------------
+
+def end_date_default(today: dt.date | None = None) -> dt.date:
+    """Probes are short: by default eight weeks from today."""
+    return (today or timezone.localdate()) + dt.timedelta(weeks=8)
+
+
+# --- allocation -----------------------------------------------------------------------------
+
+def allocation_digest(*, seed: str, allocation: Allocation) -> str:
+    """SHA-256 of "<seed>|<stratum>|<position>|<unit>|<arm>": in the audit chain, it commits
+    to each allocation without revealing the arm until the seed is revealed."""
+    text = "|".join([seed, allocation.stratum, str(allocation.position), allocation.unit_ref,
+                     allocation.arm])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

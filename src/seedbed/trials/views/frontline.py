@@ -66,7 +66,7 @@ def enrol(request: HttpRequest, trial_id: int) -> HttpResponse:
 def event_report(request: HttpRequest, trial_id: int) -> HttpResponse:
     trial = access_trial_enrolment(request.user, trial_id)
     form = forms.SafetyEventForm(request.POST or None, options={
-        "harms": trial.harm_outcomes.all(), "clustered": trial.protocol.design != Design.INDIVIDUAL})
+        "harms": selectors.harm_outcome_list(trial=trial), "clustered": trial.protocol.design != Design.INDIVIDUAL})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
