@@ -26,9 +26,7 @@ PENDING: frozenset[str] = frozenset({
     "funding",
     # -
     # -
-    "portfolio",
     # -
-    "library",
 })
 
 REQUIRED_PACKAGES = ("models", "services", "views")

@@ -18,7 +18,8 @@ from tests.funding.conftest import client_for, micro_call, submitted
 def _area(world: dict[str, Any]) -> Any:
     from seedbed.portfolio.services import service_area_create
 
-    return service_area_create(name="Testshire services", slug="testshire-services", organisation=world["council"])
+    return service_area_create(name="Testshire services", slug="testshire-services", organisation=world["council"],
+                               actor=world["users"]["lead"])
 
 
 def _decide(world: dict[str, Any], call: Any, application: Any, **extra: str) -> Award:
@@ -91,7 +92,7 @@ def test_the_chair_chooses_where_the_innovation_goes(world) -> None:  # type: ig
     from seedbed.portfolio.services import service_area_create
 
     _area(world)
-    chosen = service_area_create(name="Adult services", slug="adult-services")
+    chosen = service_area_create(name="Adult services", slug="adult-services", actor=world["users"]["lead"])
     call = micro_call(world)
     application = submitted(call, world["users"]["provider"], org=world["provider_org"], title="Lunch club")
     page = client_for(world["users"]["lead"]).get(reverse("funding:call_reviews", args=[call.pk])).content.decode()

@@ -20,7 +20,7 @@ from seedbed.funding.models import (
     PitchSlot,
     Review,
 )
-from seedbed.portfolio.services.innovation import innovation_for_record
+from seedbed.portfolio.selectors import innovation_for_record
 
 # A score set this many points (out of 100) from the mean of the others is flagged.
 OUTLIER_POINTS = Decimal(20)

@@ -10,7 +10,6 @@ from django.utils.text import slugify
 from seedbed.accounts.models import STAFF_ROLES, Organisation, User
 from seedbed.core.access import COUNCIL_KINDS
 from seedbed.core.forms import GovUKWidgetsMixin
-from seedbed.portfolio.lifecycles import StageSpec
 from seedbed.portfolio.models import (
     EfficiencyTag,
     GateDecision,
@@ -19,6 +18,7 @@ from seedbed.portfolio.models import (
     StageSet,
     Typology,
 )
+from seedbed.portfolio.rules import StageSpec
 
 SCORES = [(n, f"{n}") for n in range(1, 6)]
 

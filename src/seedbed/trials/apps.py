@@ -9,8 +9,8 @@ class TrialsConfig(AppConfig):
     def ready(self) -> None:
         # The portfolio sits below trials: trials tell it which records it may link to.
         from seedbed.core.access import audit_payload_reader_register
-        from seedbed.portfolio.adapters import LinkableSource, linkable_source_register
         from seedbed.portfolio.models import InnovationLink
+        from seedbed.portfolio.registry import LinkableSource, linkable_source_register
         from seedbed.trials import selectors
         from seedbed.trials.access import interim_look_payload_readable
 

@@ -24,12 +24,12 @@ from seedbed.funding.models import (
 )
 from seedbed.funding.services.funds import fund_clawback, fund_commit, fund_pay, fund_release
 from seedbed.portfolio.models import ServiceArea
+from seedbed.portfolio.selectors import innovation_for_record
 from seedbed.portfolio.services import (
     innovation_budget_add,
     innovation_create_from_award,
     innovation_link_add,
 )
-from seedbed.portfolio.services.innovation import innovation_for_record
 
 ERROR_NOT_OFFERED = "This award is not waiting for an answer"
 ERROR_SCHEDULE = "The schedule would pay {total}, more than the award of {amount}"

@@ -7,10 +7,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from seedbed.core.access import access_contribution, access_signed_in, access_voices_comment
+from seedbed.core.access import access_signed_in
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.forms import add_problems
 from seedbed.participation import services
+from seedbed.participation.access import access_contribution, access_voices_comment
 from seedbed.participation.forms import CommentForm, ReportForm
 from seedbed.participation.limits import rate_limited
 from seedbed.participation.views.common import detail_response

@@ -9,17 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from seedbed.core.access import (
-    access_contribution,
-    access_signed_in,
-    gatekeeper,
-    is_council_staff,
-    is_voices_handler,
-)
+from seedbed.core.access import access_signed_in, gatekeeper, is_council_staff
 from seedbed.core.delivery import site_url
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.forms import add_problems
 from seedbed.participation import selectors, services
+from seedbed.participation.access import access_contribution, is_voices_handler
 from seedbed.participation.forms import IdeaForm, NeedForm
 from seedbed.participation.limits import (
     email_key,

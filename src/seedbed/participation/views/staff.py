@@ -7,18 +7,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from seedbed.core.access import (
+from seedbed.core.access import gatekeeper
+from seedbed.core.errors import ValidationProblem
+from seedbed.core.forms import add_problems
+from seedbed.participation import selectors, services
+from seedbed.participation.access import (
     access_contribution_handle,
     access_voices_comment,
     access_voices_handling,
     access_voices_report,
     access_voices_themes,
-    gatekeeper,
     is_voices_handler,
 )
-from seedbed.core.errors import ValidationProblem
-from seedbed.core.forms import add_problems
-from seedbed.participation import selectors, services
 from seedbed.participation.forms import HideForm, MergeForm, StatusForm
 from seedbed.participation.tasks import themes_refresh_task
 from seedbed.participation.views.common import detail_response
