@@ -24,8 +24,14 @@ from scipy.special import ndtri
 
 from seedbed.core.audit import canonical_json
 from seedbed.stats.boundaries import group_sequential_design
-from seedbed.stats.cluster_power import binary_outcome, cluster_plan, continuous_outcome
+from seedbed.stats.cluster_power import (
+    binary_outcome,
+    cluster_plan,
+    cluster_power,
+    continuous_outcome,
+)
 from seedbed.stats.design_effects import group_sequential_sample_size
+from seedbed.stats.evidence import achieved_power_stepped_wedge
 from seedbed.stats.power import sample_size_binary, sample_size_continuous
 from seedbed.stats.power_curves import default_sizes, power_curve
 from seedbed.stats.sw_power import stepped_wedge_plan
@@ -384,9 +390,6 @@ def cluster_shortfall(values: dict[str, Any], calc: dict[str, Any]) -> str:
     maths: ``cluster_power`` at the listed clusters per arm, or the Hussey & Hughes power
     at the listed clusters). Not a registration problem: an under-powered pilot is
     legitimate, but it is recorded with the plan and shown on the trial's page."""
-    from seedbed.stats.cluster_power import binary_outcome, cluster_power, continuous_outcome
-    from seedbed.stats.evidence import achieved_power_stepped_wedge
-
     design = values.get("design")
     listed = len([c for c in str(values.get("clusters") or "").splitlines() if c.strip()])
     if design == Design.STEPPED_WEDGE and calc.get("clusters"):
