@@ -374,8 +374,6 @@ PROTOCOL_FIELDS = tuple(
     f.name for f in Protocol._meta.get_fields()
     if f.concrete and f.name not in ("id", "trial", "updated_at")
 )
-
-
 WARN_FEWER_CLUSTERS = (
     "The protocol lists {listed} clusters but the power calculation needs {required} for "
     "{target:.0%} power; with {listed} the trial has {power:.0%} power to detect the planned "

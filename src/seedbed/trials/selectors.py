@@ -881,44 +881,22 @@ def unreviewed_serious_events(user: User) -> QuerySet[SafetyEvent]:
 # whatever the efficacy schedule (``seedbed.trials.services.monitoring``).
 
 STATUS_TESTED = "tested"
-
-
 STATUS_NO_DATA = "no_data"
-
-
 STATUS_FAILED = "analysis_failed"
-
-
 STATUS_NOT_DUE = "not_due"
-
-
 STATUS_ALL_TAKEN = "all_taken"
-
-
 STATUS_DATA_MISMATCH = "allocation_mismatch"
-
-
 MESSAGE_NO_DATA = "No outcome data uploaded yet: the primary outcome was not tested at this look"
-
-
 MESSAGE_NOT_DUE = (
     "Efficacy look {look} of {looks} is not due yet: it is due at {due:.0%} of the planned "
     "information{when} (now {now:.0%}). The primary outcome was not tested at this look"
 )
-
-
 MESSAGE_NOT_DUE_PERIOD = ", at the end of period {period} of {periods} ({date:%d %B %Y})"
-
-
 MESSAGE_ALL_TAKEN = (
     "All {looks} planned efficacy looks have been taken: the primary outcome was not tested "
     "again at this look"
 )
-
-
 FUTILITY_Z = 0.0
-
-
 NEEDS_DECISION = (RECOMMEND_STOP_BENEFIT, RECOMMEND_STOP_HARM, RECOMMEND_CONSIDER_FUTILITY)
 
 
@@ -1033,6 +1011,8 @@ def protocol_content(trial: Trial) -> dict[str, Any]:
         "salt": _concealment_salt(trial),
     }
 
+
+# --- safety decisions and early stops -------------------------------------------------------
 
 def decision_awaited(trial: Trial) -> InterimLook | None:
     """The latest look awaiting the safety lead's decision, if any."""

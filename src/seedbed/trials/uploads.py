@@ -112,40 +112,20 @@ def connection_policy(name: str) -> ConnectionPolicy:
 # --- outcome data: the trial's columns, validation against the allocation list, analysis ---
 
 ERROR_REJECTED = "The file was rejected and nothing was stored: {summary}"
-
-
 ERROR_ANALYSIS = "The analysis could not be run: {detail}"
-
-
 ERROR_SW_MISSING = 'row {row}, column "{column}": enter the {column}'
-
-
 ERROR_SW_CLUSTER = 'row {row}, column "{column}": "{value}" is not one of the registered clusters'
-
-
 KIND_SW_MISSING = "missing_value"
-
-
 KIND_SW_CLUSTER = "unknown_cluster"
-
-
 SW_CLUSTER, SW_PERIOD, SW_TREATED = "cluster", "period", "treated"
-
-
 SW_ARMS = ("0", "1")
-
-
 SW_ARM_NAMES = {"0": "control", "1": "intervention"}
-
-
 ERROR_ALLOCATION_MISMATCH = (
     "{count} row{s} of the latest outcome data do not match the allocation list (a unit that "
     "was not enrolled, or an arm that differs from the allocated one). The data were stored "
     "while the trial was blinded, when the rows could not be listed: upload them again to see "
     "each row"
 )
-
-
 ALLOCATION_KINDS = (KIND_NOT_ALLOCATED, KIND_WRONG_ARM)
 
 
