@@ -210,6 +210,7 @@ def rd_estimate(
                           bins_per_side=bins_per_side)
     if density.p < DENSITY_ALPHA:
         warnings.append(WARN_RD_DENSITY_JUMP)
+    warnings.extend(density.warnings)
     n_l, n_r = int(below.sum()), int((~below).sum())
     common = {"cutoff": cutoff, "alpha": alpha, "n_l": n_l, "n_r": n_r, "density": density,
               "bins": bins, "design": "fuzzy" if fuzzy else "sharp"}
