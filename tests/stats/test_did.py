@@ -14,6 +14,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from seedbed.stats.did import did_staggered, did_two_by_two
 from seedbed.stats.did.grouptime import WARN_NO_NEVER_TREATED, WARN_TREATED_IN_FIRST_PERIOD
@@ -225,3 +227,22 @@ def test_staggered_intervals_cover_the_true_effect() -> None:
         res = did_staggered(unit=unit, time=t, outcome=y, first_treated=gi)
         hits += res.ci[0] <= 1.0 <= res.ci[1]
     assert 0.90 <= hits / reps <= 0.99
+
+
+@given(seed=st.integers(0, 10_000), shift=st.floats(-1e3, 1e3))
+@settings(max_examples=25, deadline=None)
+def test_unit_and_period_shifts_and_row_order_change_nothing(seed: int, shift: float) -> None:
+    """Differences in differences remove anything constant within a unit or a period."""
+    df = panel(seed % 50, n=40, periods=5, cohorts=(0, 3, 4))
+    rng = np.random.default_rng(seed)
+    units = df.unit.str[1:].astype(int)
+    moved = df.y + shift * rng.normal(size=40)[units] + rng.normal(size=6)[df.t] * shift
+    order = rng.permutation(len(df))
+    a = did_staggered(unit=df.unit, time=df.t, outcome=df.y, first_treated=df.g)
+    b = did_staggered(unit=df.unit.iloc[order], time=df.t.iloc[order],
+                      outcome=moved.iloc[order], first_treated=df.g.iloc[order])
+    tol = 1e-8 * max(1.0, abs(shift))
+    assert b.att == pytest.approx(a.att, abs=tol)
+    assert b.se == pytest.approx(a.se, rel=1e-6, abs=tol)
+    assert [e.estimate for e in b.event_study] == pytest.approx(
+        [e.estimate for e in a.event_study], abs=tol)

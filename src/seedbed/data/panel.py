@@ -86,7 +86,7 @@ def _read_file(spec: SourceSpec, names: list[str], numeric: list[str],
                required: list[str]) -> Table:
     import duckdb
 
-    from seedbed.data.validation import _lit, _q
+    from seedbed.data.validation import _q
 
     with tempfile.TemporaryDirectory(prefix="seedbed-") as tmp:
         typed = typed_file(spec=spec, text=[n for n in names if n not in numeric],
@@ -94,21 +94,34 @@ def _read_file(spec: SourceSpec, names: list[str], numeric: list[str],
         con = duckdb.connect()
         try:
             cols = ", ".join(_q(c) for c in names)
-            result = con.execute(f"SELECT {ROW}, {cols} FROM read_parquet({_lit(str(typed))}) "  # noqa: S608
+            result = con.execute(f"SELECT {ROW}, {cols} FROM {typed.relation} "  # noqa: S608
                                  f"ORDER BY {ROW}").fetchnumpy()
         finally:
             con.close()
     return _table(result, names, numeric, np.asarray(result[ROW], dtype=np.int64))
 
 
+@dataclass(frozen=True)
+class TypedFile:
+    """A checked file source as Parquet with numeric columns typed, and a DuckDB relation
+    over it that carries each record's row number as ``_row``."""
+
+    path: Path
+    relation: str
+
+
 def typed_file(*, spec: SourceSpec, text: Sequence[str], numeric: Sequence[str],
-               required: Sequence[str], workdir: Path) -> Path:
-    """Stage a file source, check it (``DataError`` naming rows and columns), and write its
-    columns typed (numbers as doubles, text trimmed) with ``_row`` to a Parquet file under
-    ``workdir``; returns that file."""
+               required: Sequence[str], workdir: Path) -> TypedFile:
+    """Stage a file source and check it (``DataError`` naming rows and columns).
+
+    A Parquet file whose numeric columns already hold numbers (and no NaN) is used as it is;
+    anything else is staged and written typed (numbers as doubles, text trimmed) with
+    ``_row`` to a Parquet file under ``workdir``.
+    """
     import duckdb
 
     from seedbed.data.ingest import FORMAT_CSV, FORMAT_PARQUET, detect_format
+    from seedbed.data.sources import _parquet_is_typed
     from seedbed.data.staging import check_header, stage_csv, stage_excel
     from seedbed.data.validation import _lit, _q, _text, parquet_relation, staged_relation
 
@@ -133,6 +146,15 @@ def typed_file(*, spec: SourceSpec, text: Sequence[str], numeric: Sequence[str],
                 raise DataError.single(kind=KIND_UNREADABLE, message=MSG_UNREADABLE.format(
                     format="Parquet", detail=_first_line(exc))) from None
             check_header(header=[h for h in header if h != ROW], schema=schema)
+            if _parquet_is_typed(path, schema) and not _has_nan(con, relation, numeric):
+                types = dict(zip(header, (str(d[1]) for d in con.execute(
+                    f"SELECT * FROM {relation} LIMIT 0").description), strict=True))  # noqa: S608
+
+                def missing(c: str) -> str:  # a number is missing only when NULL
+                    return _text(c) if types.get(c) in ("STRING", "VARCHAR") else _q(c)
+
+                _check(con, relation, [], list(required), missing, _q)
+                return TypedFile(path=path, relation=relation)
         elif fmt == FORMAT_CSV:
             report = stage_csv(path=path, schema=schema, out=staged,
                                delimiter=spec.delimiter, encoding=spec.encoding)
@@ -151,7 +173,17 @@ def typed_file(*, spec: SourceSpec, text: Sequence[str], numeric: Sequence[str],
                     f"TO {_lit(str(out))} (FORMAT parquet)")
     finally:
         con.close()
-    return out
+    return TypedFile(path=out, relation=staged_relation(out))
+
+
+def _has_nan(con: Any, relation: str, numeric: list[str]) -> bool:
+    from seedbed.data.validation import _q
+
+    if not numeric:
+        return False
+    tests = " OR ".join(f"isnan(CAST({_q(c)} AS DOUBLE))" for c in numeric)
+    return bool(con.execute(f"SELECT COUNT(*) FROM {relation} WHERE {tests}"  # noqa: S608
+                            ).fetchone()[0])
 
 
 def _check(con: Any, relation: str, numeric: list[str], required: list[str], text: Any,

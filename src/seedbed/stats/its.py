@@ -205,8 +205,8 @@ def its_segmented(
     assumptions = ASSUMPTIONS_ITS + ((ASSUMPTION_COMPARISON,) if comp is not None else ())
     if n_pre < 2 or n_post < 1 or n <= k or np.linalg.matrix_rank(x) < k:
         warnings.append(WARN_ITS_NO_SEGMENT)
-        return _empty(n, n_pre, n_post, t0, lag, comp is not None, tuple(names), assumptions,
-                      warnings)
+        return _empty(n, n_pre, n_post, t0, lag, "given" if lags is not None else LAG_RULE,
+                      comp is not None, tuple(names), assumptions, warnings)
     if min(n_pre, n_post) < MIN_POINTS:
         warnings.append(WARN_ITS_FEW_POINTS)
     coef = np.linalg.solve(x.T @ x, x.T @ yy)
@@ -248,14 +248,14 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def _empty(n: int, n_pre: int, n_post: int, t0: float, lag: int, comparison: bool,
+def _empty(n: int, n_pre: int, n_post: int, t0: float, lag: int, rule: str, comparison: bool,
            names: tuple[str, ...], assumptions: tuple[str, ...], warnings: list[str]
            ) -> ITSResult:
     nan = math.nan
     return ITSResult(
         level_change=nan, slope_change=nan, se_level=nan, se_slope=nan, ci_level=(nan, nan),
         ci_slope=(nan, nan), p_level=nan, p_slope=nan, baseline_level=nan, baseline_slope=nan,
-        first_post_time=t0, lag=lag, lag_rule=LAG_RULE, autocorrelation_test="",
+        first_post_time=t0, lag=lag, lag_rule=rule, autocorrelation_test="",
         autocorrelation_p=nan, df=nan, n=n, n_pre=n_pre, n_post=n_post, comparison=comparison,
         names=names, coef=(nan,) * len(names), se=(nan,) * len(names), series=(),
         assumptions=assumptions, warnings=tuple(dict.fromkeys(warnings)),
