@@ -18,13 +18,13 @@ from django.urls import reverse
 
 from seedbed.core.access import (
     DENIED_STAFF,
-    access_award,
     access_staff_area,
     council_staff_users,
     has_role,
     is_council_staff,
 )
 from seedbed.core.errors import AccessDenied
+from seedbed.funding.access import access_award
 
 pytestmark = pytest.mark.django_db
 

@@ -11,12 +11,12 @@ from django.urls import reverse
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.models import AuditEntry
 from seedbed.funding.models import MICRO_MAX_QUESTIONS, Application, Call
-from seedbed.funding.services import applications, calls
-from seedbed.funding.services.applications import (
+from seedbed.funding.rules import (
     ELIGIBLE_AMOUNT,
     ELIGIBLE_KIND,
     ERROR_TOO_MANY_WORDS,
 )
+from seedbed.funding.services import applications, calls
 from seedbed.funding.services.calls import ERROR_MICRO_QUESTIONS, ERROR_MICRO_WORDS
 from tests.funding.conftest import client_for, micro_call, submitted
 
@@ -75,7 +75,7 @@ def test_submission_is_idempotent(world) -> None:  # type: ignore[no-untyped-def
 def test_over_long_answers_are_refused_on_submission_but_the_draft_is_kept(world) -> None:  # type: ignore[no-untyped-def]
     call = micro_call(world)
     provider = world["users"]["provider"]
-    application = applications.application_start(call=call, applicant=provider, organisation=world["provider_org"],
+    application = applications.application_start(call=call, actor=provider, organisation=world["provider_org"],
                                                  title="Long", amount=Decimal("500"))
     q1, q2 = call.questions.all()
     long_text = "word " * 25
@@ -135,7 +135,7 @@ def test_individuals_are_anonymous_to_reviewers(world) -> None:  # type: ignore[
     resident = world["users"]["resident"]
     application = submitted(call, resident, title="Street play")
     panel = world["users"]["panel"]
-    conflict_declare(application=application, reviewer=panel, has_conflict=False)
+    conflict_declare(application=application, actor=panel, has_conflict=False)
     page = client_for(panel).get(reverse("funding:review_score", args=[application.pk])).content.decode()
     assert f"Individual applicant ({application.reference})" in page
     assert resident.display_name not in page and resident.username not in page.replace("resident2", "")

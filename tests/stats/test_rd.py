@@ -213,6 +213,8 @@ def test_density_test_rejects_when_people_move_over_the_cutoff() -> None:
 def test_density_test_of_a_tiny_sample_is_not_run() -> None:
     res = density_test(running=np.array([-1.0, 1.0, 2.0]), cutoff=0.0)
     assert math.isnan(res.p) and WARN_DENSITY_NOT_TESTED in res.warnings
+    x = np.linspace(-1, 1, 16)
+    assert WARN_DENSITY_NOT_TESTED in rd_estimate(running=x, outcome=x, cutoff=0.05).warnings
 
 
 def test_density_test_size_under_no_manipulation() -> None:

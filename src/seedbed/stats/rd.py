@@ -64,6 +64,8 @@ WARN_RD_WEAK_FIRST_STAGE = "rd_weak_first_stage"
 WEAK_FIRST_STAGE_F = 10.0
 """Squared t-statistic of the take-up jump below which the ratio is unreliable."""
 MIN_NEAR_CUTOFF = 20
+P_ORDER = 1  # local linear estimate
+Q_ORDER = 2  # local quadratic bias correction
 """Observations within the bandwidth on each side below which the result is fragile."""
 DENSITY_ALPHA = 0.05
 
@@ -186,7 +188,7 @@ def rd_estimate(
     bandwidth: float | None = None, bins_per_side: int | None = None,
     treatment: np.ndarray | None = None,
 ) -> RDResult:
-    """Sharp RD at ``cutoff``: treated are those with ``running >= cutoff`` (module docstring).
+    """RD at ``cutoff``: treated are those with ``running >= cutoff`` (module docstring).
 
     ``bandwidth`` fixes h = b instead of choosing them (rdrobust's ``h=`` option). Rows with a
     missing (NaN) running variable or outcome are dropped with a warning. ``alpha`` sets the
@@ -199,78 +201,31 @@ def rd_estimate(
     """
     if not 0.0 < alpha < 1.0:
         raise ValueError(f"alpha must lie strictly between 0 and 1, got {alpha}")
-    x = np.asarray(running, dtype=float).ravel()
-    y = np.asarray(outcome, dtype=float).ravel()
-    if x.size != y.size:
-        raise ValueError("running and outcome must have the same length")
     warnings: list[str] = []
-    t = None if treatment is None else np.asarray(treatment, dtype=float).ravel()
-    if t is not None and t.size != x.size:
-        raise ValueError("running and treatment must have the same length")
-    ok = np.isfinite(x) & np.isfinite(y)
-    if t is not None:
-        ok &= np.isfinite(t)
-    if not ok.all():
-        warnings.append(WARN_RD_MISSING_ROWS_DROPPED)
-        x, y = x[ok], y[ok]
-        t = None if t is None else t[ok]
-    order = np.argsort(x, kind="stable")
-    x, y = x[order], y[order]
-    d = y[:, None] if t is None else np.column_stack([y, t[order]])
+    x, d = _clean(running, outcome, treatment, warnings)
+    fuzzy = d.shape[1] == 2
     below = x < cutoff
-    x_l, y_l, x_r, y_r = x[below], y[below], x[~below], y[~below]
     density = density_test(running=x, cutoff=cutoff)
-    bins = binned_scatter(running=x, outcome=y, cutoff=cutoff, bins_per_side=bins_per_side)
+    bins = binned_scatter(running=x, outcome=d[:, 0], cutoff=cutoff,
+                          bins_per_side=bins_per_side)
     if density.p < DENSITY_ALPHA:
         warnings.append(WARN_RD_DENSITY_JUMP)
-    common = {"cutoff": cutoff, "alpha": alpha, "n_l": int(x_l.size), "n_r": int(x_r.size),
-              "density": density, "bins": bins, "design": "sharp" if t is None else "fuzzy"}
-    if x_l.size == 0 or x_r.size == 0:
-        warnings.append(WARN_RD_NO_DATA_ON_A_SIDE)
+    warnings.extend(density.warnings)
+    n_l, n_r = int(below.sum()), int((~below).sum())
+    common = {"cutoff": cutoff, "alpha": alpha, "n_l": n_l, "n_r": n_r, "density": density,
+              "bins": bins, "design": "fuzzy" if fuzzy else "sharp"}
+    bws = _bandwidths(x, d, below, cutoff, bandwidth, warnings)
+    if bws is None:
         return _nan_result(warnings=warnings, **common)  # type: ignore[arg-type]
-    p, q = 1, 2
-    if min(np.unique(x_l).size, np.unique(x_r).size) < q + 1:
-        warnings.append(WARN_RD_TOO_FEW_FOR_BANDWIDTH)
-        return _nan_result(warnings=warnings, **common)  # type: ignore[arg-type]
-    if bandwidth is not None:
-        h = b = float(bandwidth)
-    elif x.size < 20:  # rdrobust: too few to select; use the widest distance from the cutoff
-        warnings.append(WARN_RD_FEW_NEAR_CUTOFF)
-        h = b = max(cutoff - float(x[0]), float(x[-1]) - cutoff)
-    else:
-        bws = mserd_bandwidths(x_left=x_l, y_left=y_l, x_right=x_r, y_right=y_r,
-                               cutoff=cutoff, p=p, q=q,
-                               t_left=None if t is None else d[below, 1],
-                               t_right=None if t is None else d[~below, 1])
-        if bws.mass_points:
-            warnings.append(WARN_RD_MASS_POINTS)
-        h, b = bws.h, bws.b
-    if not (math.isfinite(h) and h > 0 and math.isfinite(b) and b > 0):
-        warnings.append(WARN_RD_TOO_FEW_FOR_BANDWIDTH)
-        return _nan_result(warnings=warnings, **common)  # type: ignore[arg-type]
-    for side_x in (x_l, x_r):
-        if (np.unique(side_x[triangular_weights(side_x, cutoff, h) > 0]).size < p + 1
-                or np.unique(side_x[triangular_weights(side_x, cutoff, b) > 0]).size < q + 1):
-            warnings.append(WARN_RD_TOO_FEW_FOR_BANDWIDTH)
-            return _nan_result(warnings=warnings, **common)  # type: ignore[arg-type]
-    left = _fit_side(x_l, d[below], cutoff, h, b, p, q)
-    right = _fit_side(x_r, d[~below], cutoff, h, b, p, q)
+    h, b = bws
+    left = _fit_side(x[below], d[below], cutoff, h, b, P_ORDER, Q_ORDER)
+    right = _fit_side(x[~below], d[~below], cutoff, h, b, P_ORDER, Q_ORDER)
     if min(left.n_h, right.n_h) < MIN_NEAR_CUTOFF:
         warnings.append(WARN_RD_FEW_NEAR_CUTOFF)
-    jump = right.conventional - left.conventional
-    jump_bc = right.bias_corrected - left.bias_corrected
     z = float(sps.norm.ppf(1 - alpha / 2))
-    first_stage = None
-    if t is None:
-        combo = np.ones(1)
-        tau, tau_bc = float(jump[0]), float(jump_bc[0])
-    else:
-        combo = np.array([1 / jump[1], -jump[0] / jump[1] ** 2])
-        tau = float(jump[0] / jump[1])
-        tau_bc = tau - float(combo @ (jump - jump_bc))
-        first_stage = _first_stage(left, right, float(jump[1]), float(jump_bc[1]), z)
-        if first_stage.weak:
-            warnings.append(WARN_RD_WEAK_FIRST_STAGE)
+    tau, tau_bc, combo, first_stage = _jumps(left, right, fuzzy, z)
+    if first_stage is not None and first_stage.weak:
+        warnings.append(WARN_RD_WEAK_FIRST_STAGE)
     (v_cl_l, v_rb_l), (v_cl_r, v_rb_r) = left.variances(combo), right.variances(combo)
     se_cl = math.sqrt(v_cl_l + v_cl_r)
     se_rb = math.sqrt(v_rb_l + v_rb_r)
@@ -278,12 +233,81 @@ def rd_estimate(
     return RDResult(
         estimate=tau, estimate_bias_corrected=tau_bc, se_conventional=se_cl, se_robust=se_rb,
         ci_robust=(tau_bc - z * se_rb, tau_bc + z * se_rb), p_robust=p_rb, bandwidth=h,
-        bandwidth_bias=b, n_left=left.n_h, n_right=right.n_h, n_total_left=int(x_l.size),
-        n_total_right=int(x_r.size), cutoff=cutoff, alpha=alpha, density=density, bins=bins,
-        assumptions=ASSUMPTIONS if t is None else FUZZY_ASSUMPTIONS,
+        bandwidth_bias=b, n_left=left.n_h, n_right=right.n_h, n_total_left=n_l,
+        n_total_right=n_r, cutoff=cutoff, alpha=alpha, density=density, bins=bins,
+        assumptions=FUZZY_ASSUMPTIONS if fuzzy else ASSUMPTIONS,
         warnings=tuple(dict.fromkeys(warnings)), first_stage=first_stage,
-        design="sharp" if t is None else "fuzzy",
+        design="fuzzy" if fuzzy else "sharp",
     )
+
+
+def _clean(running: np.ndarray, outcome: np.ndarray, treatment: np.ndarray | None,
+           warnings: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Complete rows sorted by the running variable: x, and d = outcome (and treatment)."""
+    x = np.asarray(running, dtype=float).ravel()
+    cols = [np.asarray(outcome, dtype=float).ravel()]
+    if treatment is not None:
+        cols.append(np.asarray(treatment, dtype=float).ravel())
+    if any(c.size != x.size for c in cols):
+        raise ValueError("running, outcome and treatment must have the same length")
+    d = np.column_stack(cols)
+    ok = np.isfinite(x) & np.all(np.isfinite(d), axis=1)
+    if not ok.all():
+        warnings.append(WARN_RD_MISSING_ROWS_DROPPED)
+        x, d = x[ok], d[ok]
+    order = np.argsort(x, kind="stable")
+    return x[order], d[order]
+
+
+def _bandwidths(x: np.ndarray, d: np.ndarray, below: np.ndarray, cutoff: float,
+                bandwidth: float | None, warnings: list[str]) -> tuple[float, float] | None:
+    """(h, b): given, the whole range for tiny samples (as rdrobust), or MSE-optimal; None
+    (with a warning) when the fits they imply are not identified."""
+    x_l, x_r = x[below], x[~below]
+    if x_l.size == 0 or x_r.size == 0:
+        warnings.append(WARN_RD_NO_DATA_ON_A_SIDE)
+        return None
+    if min(np.unique(x_l).size, np.unique(x_r).size) < Q_ORDER + 1:
+        warnings.append(WARN_RD_TOO_FEW_FOR_BANDWIDTH)
+        return None
+    if bandwidth is not None:
+        h = b = float(bandwidth)
+    elif x.size < 20:  # rdrobust: too few to select; use the widest distance from the cutoff
+        warnings.append(WARN_RD_FEW_NEAR_CUTOFF)
+        h = b = max(cutoff - float(x[0]), float(x[-1]) - cutoff)
+    else:
+        fuzzy = d.shape[1] == 2
+        bws = mserd_bandwidths(x_left=x_l, y_left=d[below, 0], x_right=x_r,
+                               y_right=d[~below, 0], cutoff=cutoff, p=P_ORDER, q=Q_ORDER,
+                               t_left=d[below, 1] if fuzzy else None,
+                               t_right=d[~below, 1] if fuzzy else None)
+        if bws.mass_points:
+            warnings.append(WARN_RD_MASS_POINTS)
+        h, b = bws.h, bws.b
+    identified = math.isfinite(h) and h > 0 and math.isfinite(b) and b > 0
+    for side_x in (x_l, x_r):
+        if identified and (
+                np.unique(side_x[triangular_weights(side_x, cutoff, h) > 0]).size < P_ORDER + 1
+                or np.unique(side_x[triangular_weights(side_x, cutoff, b) > 0]).size
+                < Q_ORDER + 1):
+            identified = False
+    if not identified:
+        warnings.append(WARN_RD_TOO_FEW_FOR_BANDWIDTH)
+        return None
+    return h, b
+
+
+def _jumps(left: _SideFit, right: _SideFit, fuzzy: bool,
+           z: float) -> tuple[float, float, np.ndarray, FirstStage | None]:
+    """(tau, tau_bc, delta-method weights, first stage): sharp jump or ratio of jumps."""
+    jump = right.conventional - left.conventional
+    jump_bc = right.bias_corrected - left.bias_corrected
+    if not fuzzy:
+        return float(jump[0]), float(jump_bc[0]), np.ones(1), None
+    combo = np.array([1 / jump[1], -jump[0] / jump[1] ** 2])
+    tau = float(jump[0] / jump[1])
+    tau_bc = tau - float(combo @ (jump - jump_bc))
+    return tau, tau_bc, combo, _first_stage(left, right, float(jump[1]), float(jump_bc[1]), z)
 
 
 def _first_stage(left: _SideFit, right: _SideFit, jump: float, jump_bc: float,
