@@ -213,6 +213,7 @@ def test_sedgwick_trial_needs_thirteen_practices_per_arm_for_a_cluster_level_t_t
 
 def test_power_curve_mde_round_trips_through_statsmodels() -> None:
     curve = power_curve(design="individual", sizes=(20, 64, 200), effect_size=0.5)
+    assert curve.points
     for p in curve.points:
         assert p.mde == pytest.approx(
             smp.TTestIndPower().solve_power(nobs1=p.size, power=0.8, alpha=0.05), rel=1e-5

@@ -107,6 +107,7 @@ def test_cluster_strata_can_be_tuples() -> None:
     assert alloc.stratum is not None
     assert {stratum_label(k) for k in alloc.stratum} == {'["a|b","c"]', '["a","b|c"]'}
     per = balance_report(arm_index=alloc.arm_index[::5], arms=ARMS, strata=alloc.stratum[::5])
+    assert per.by_stratum
     assert all(v == {"control": 2, "treatment": 2} for v in per.by_stratum.values())
 
 

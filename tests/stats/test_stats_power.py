@@ -60,6 +60,7 @@ def test_cluster_worked_example(sample_size_reference) -> None:
 
 def test_stepped_wedge_published_design_effects(sample_size_reference) -> None:
     case = _case(sample_size_reference, "stepped-wedge")
+    assert case["values"]
     for row in case["values"]:
         de = design_effect_stepped_wedge(steps=row["k"], cluster_size=row["n"], icc=0.05)
         assert de == pytest.approx(row["de"], abs=5e-4)
