@@ -96,7 +96,7 @@ def test_resident_supports_a_similar_need_instead_and_hears_it_taken_forward(
     _clean(page)
     assert Notification.objects.filter(user__username="resident", contribution=need).exists()
     mail.outbox.clear()
-    notification_digest_send()
+    notification_digest_send(actor=None)
     to_resident = [m for m in mail.outbox if m.to == ["resident@example.org"]]
     assert len(to_resident) == 1 and "Clean alleys challenge" in to_resident[0].body
     page.goto(f"{live_server.url}/voices/{need.pk}/")
@@ -128,7 +128,7 @@ def test_staff_and_resident_pages_pass_axe_with_content_and_errors(page, live_se
     themes worked out, an open report in the queue, forms showing errors."""
     from seedbed.participation.services import themes_refresh
 
-    themes_refresh(backend="tfidf")
+    themes_refresh(actor=None, backend="tfidf")
     page.set_default_timeout(30_000)
     sign_in(page, live_server.url, "lead", DEMO_PASSWORD)
     for path in ("/voices/themes/", "/voices/moderation/", "/voices/open-data/", "/voices/your-data/"):

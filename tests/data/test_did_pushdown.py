@@ -58,9 +58,10 @@ def test_database_moments_equal_row_moments(tmp_path: Path, cluster: bool) -> No
     assert a.att == pytest.approx(b.att, abs=1e-10) and a.se == pytest.approx(b.se, rel=1e-9)
 
 
-def test_many_periods_are_summed_in_several_queries(tmp_path: Path,
+def test_many_periods_are_summed_in_several_sql_queries(tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pushed, "MAX_PRODUCTS_PER_QUERY", 7)
+    monkeypatch.setattr(pushed, "LOCAL_PIVOT", False)  # the SQL route remote engines take
     df = panel(42, n=80, periods=9, cohorts=(0, 4, 7))
     path = tmp_path / "p.parquet"
     df.to_parquet(path, index=False)
@@ -105,3 +106,17 @@ def test_a_typed_parquet_file_is_read_in_place_and_bad_rows_are_named(tmp_path: 
                            outcome="y", first_treated="g")
     assert MSG_DUPLICATE_PERIOD.format(row=211, column="t", unit="u1", period=2,
                                        first=9) in str(err.value)
+
+
+def test_a_repeated_period_hidden_by_a_missing_one_is_found(tmp_path: Path) -> None:
+    from seedbed.data.panel import MSG_DUPLICATE_PERIOD
+
+    df = panel(46, n=30)
+    df.loc[10, "t"] = 3  # unit u1: period 3 twice (rows 10 and 12), period 5 missing
+    path = tmp_path / "p.parquet"
+    df.to_parquet(path, index=False)
+    with pytest.raises(DataError) as err:
+        did_moments_source(spec=SourceSpec(location=str(path)), unit="unit", time="t",
+                           outcome="y", first_treated="g")
+    assert MSG_DUPLICATE_PERIOD.format(row=11, column="t", unit="u1", period=3,
+                                       first=10) in str(err.value)

@@ -51,7 +51,7 @@ def test_an_award_joins_the_innovation_that_holds_its_need(world) -> None:  # ty
 
     area = _area(world)
     lead = world["users"]["lead"]
-    need = contribution_submit(submitter=world["users"]["resident"], kind="need", title="Nowhere to play",
+    need = contribution_submit(actor=world["users"]["resident"], kind="need", title="Nowhere to play",
                                body="Children on our street have nowhere safe to play.", idempotency_key=uuid.uuid4(),
                                refresh_themes=False)
     existing = innovation_create(title="Play streets", problem="Nowhere to play.", owner=lead,
@@ -77,7 +77,7 @@ def test_a_new_innovation_links_the_needs_its_call_answers(world) -> None:  # ty
     from seedbed.participation.services.contributions import contribution_submit
 
     _area(world)
-    need = contribution_submit(submitter=world["users"]["resident"], kind="need", title="Dark alleyway",
+    need = contribution_submit(actor=world["users"]["resident"], kind="need", title="Dark alleyway",
                                body="The alley to the station has no lights.", idempotency_key=uuid.uuid4(),
                                refresh_themes=False)
     call = micro_call(world)

@@ -25,8 +25,17 @@ pytestmark = pytest.mark.django_db
 BASE = {"summary": "s", "problem": "p", "what_was_done": "w", "year": 2025}
 
 
+def _analyst():  # type: ignore[no-untyped-def]
+    """A member of staff who writes cases (made once per test)."""
+    from seedbed.accounts.models import User
+    from seedbed.accounts.services import person_create
+
+    return User.objects.filter(username="t-analyst").first() or person_create(
+        username="t-analyst", email="analyst@example.org", display_name="Analyst", password=None)
+
+
 def _case(actor=None, **kwargs):  # type: ignore[no-untyped-def]
-    args = {"title": "A case", **BASE, "design": "rct", "actor": actor}
+    args = {"title": "A case", **BASE, "design": "rct", "actor": actor or _analyst()}
     args.update(kwargs)
     return services.case_create(**args)
 
@@ -68,9 +77,10 @@ def test_bad_results_are_refused_with_named_fields() -> None:
 def test_override_needs_a_reason_and_is_audited() -> None:
     case = _case(effect=1.0, ci=(0.5, 1.5))
     with pytest.raises(ValidationProblem, match=re.escape(ERROR_OVERRIDE_REASON)) as exc:
-        services.case_evidence_override(case=case, level=2, reason="  ", actor=None)
+        services.case_evidence_override(case=case, level=2, reason="  ", actor=_analyst())
     assert "reason" in exc.value.problems
-    case = services.case_evidence_override(case=case, level=2, reason="High attrition in one arm", actor=None)
+    case = services.case_evidence_override(case=case, level=2, reason="High attrition in one arm",
+                                          actor=_analyst())
     assert case.level == 2 and case.evidence_level == 3 and case.override_reason
     entry = AuditEntry.objects.filter(action="library.case_evidence_override").last()
     assert entry.data == {"computed": 3, "from": 3, "to": 2}
@@ -106,7 +116,7 @@ def test_publishing_records_the_evidence_on_the_innovation(demo_world) -> None:
     reablement.refresh_from_db()
     assert (reablement.evidence_level, reablement.evidence_direction) == (3, "positive")
     with pytest.raises(ValidationProblem, match=re.escape(ERROR_PUBLISHED)):
-        services.case_publish(case=case, actor=None)
+        services.case_publish(case=case, actor=demo_world["users"]["analyst"])
     assert Case.objects.get(pk=case.pk).published_at is not None
 
 
@@ -131,4 +141,4 @@ def test_trials_demo_results_become_cases_through_the_publish_services(demo_worl
     probe = Probe.objects.get(status="published")
     assert Case.objects.get(probe=probe).evidence_level == 1
     with pytest.raises(ValidationProblem, match=re.escape(ERROR_ALREADY.format(kind="trial"))):
-        services.case_create_from_trial(trial=trial, actor=None)
+        services.case_create_from_trial(trial=trial, actor=demo_world["users"]["analyst"])

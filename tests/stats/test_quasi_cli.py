@@ -20,7 +20,7 @@ from seedbed.data.errors import MSG_NOT_A_NUMBER
 from seedbed.data.panel import MSG_DUPLICATE_PERIOD, MSG_MISSING_VALUE
 from seedbed.stats.synth import WARN_SYNTH_FEW_DONORS
 from seedbed.stats.warnings import warning_text
-from tests.stats.test_rd import _data
+from tests.stats.test_rd import _data, _fuzzy
 from tests.stats.test_synth import _exhaustive, _panel
 
 runner = CliRunner()
@@ -67,6 +67,21 @@ def test_rd_command_matches_rdrobust(tmp_path: Path, kind: str, seed: int, suffi
     assert [out["n_left"], out["n_right"]] == [int(n) for n in ref.N_h]
     assert 0 <= out["density_p"] <= 1
     assert out["bins"] and out["assumptions"]
+
+
+def test_fuzzy_rd_command_matches_rdrobust(tmp_path: Path) -> None:
+    rdrobust = pytest.importorskip("rdrobust").rdrobust
+    x, y, t = _fuzzy(35)
+    path = _write(pd.DataFrame({"score": x, "outcome": y, "got": t}), tmp_path / "f.csv")
+    out = _run(["rd", str(path), "--running", "score", "--outcome", "outcome", "--cutoff", "0",
+                "--treatment", "got", "--json"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = rdrobust(y, x, fuzzy=t)
+    assert out["design"] == "fuzzy"
+    assert out["estimate"] == pytest.approx(ref.coef.iloc[0, 0], rel=1e-6)
+    assert out["se_robust"] == pytest.approx(ref.se.iloc[2, 0], rel=1e-6)
+    assert out["first_stage"]["estimate"] == pytest.approx(ref.tau_T.iloc[0, 0], rel=1e-6)
 
 
 def test_rd_command_on_the_senate_data(tmp_path: Path) -> None:

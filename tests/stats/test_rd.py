@@ -19,6 +19,7 @@ from seedbed.stats.rd import (
     WARN_RD_MISSING_ROWS_DROPPED,
     WARN_RD_NO_DATA_ON_A_SIDE,
     WARN_RD_TOO_FEW_FOR_BANDWIDTH,
+    WARN_RD_WEAK_FIRST_STAGE,
     rd_estimate,
 )
 from seedbed.stats.rd_density import WARN_DENSITY_NOT_TESTED, density_test
@@ -118,6 +119,43 @@ def test_result_names_its_assumptions_and_every_warning_has_a_sentence() -> None
     assert all(b.x_mean >= c for b in res.bins if b.side == "right")
 
 
+def _fuzzy(seed: int, one_sided: bool = False, jump: float = 0.6,
+           n: int = 2000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Take-up jumps from 0.2 (or 0: one-sided compliance) to 0.2 + ``jump`` at 0."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, n)
+    chance = np.where(x >= 0, 0.2 + jump, 0.0 if one_sided else 0.2) + 0.1 * x
+    t = (rng.uniform(size=n) < np.clip(chance, 0, 1)).astype(float)
+    y = 0.5 + 0.8 * x + 1.5 * t + rng.normal(0, 0.5, n)
+    return x, y, t
+
+
+@pytest.mark.parametrize("seed,one_sided", [(21, False), (22, False), (23, True)])
+def test_fuzzy_rd_matches_rdrobust(seed: int, one_sided: bool) -> None:
+    x, y, t = _fuzzy(seed, one_sided)
+    rdrobust = pytest.importorskip("rdrobust").rdrobust
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = rdrobust(y, x, fuzzy=t)
+    res = rd_estimate(running=x, outcome=y, treatment=t)
+    assert res.design == "fuzzy" and res.first_stage is not None
+    assert res.bandwidth == pytest.approx(ref.bws.iloc[0, 0], rel=POINT)
+    assert res.estimate == pytest.approx(ref.coef.iloc[0, 0], rel=POINT)
+    assert res.estimate_bias_corrected == pytest.approx(ref.coef.iloc[2, 0], rel=POINT)
+    assert res.se_conventional == pytest.approx(ref.se.iloc[0, 0], rel=SE)
+    assert res.se_robust == pytest.approx(ref.se.iloc[2, 0], rel=SE)
+    assert res.first_stage.estimate == pytest.approx(ref.tau_T.iloc[0, 0], rel=POINT)
+    assert res.first_stage.se_robust == pytest.approx(ref.se_T.iloc[2, 0], rel=SE)
+    assert WARN_RD_WEAK_FIRST_STAGE not in res.warnings
+
+
+def test_fuzzy_rd_with_a_weak_first_stage_warns() -> None:
+    x, y, t = _fuzzy(24, jump=0.03, n=600)
+    res = rd_estimate(running=x, outcome=y, treatment=t)
+    assert WARN_RD_WEAK_FIRST_STAGE in res.warnings
+    assert WARN_RD_WEAK_FIRST_STAGE in WARNING_TEXT
+
+
 # --- degenerate input -------------------------------------------------------------------
 
 def test_no_observations_on_one_side_gives_nan_with_a_warning() -> None:
@@ -175,6 +213,8 @@ def test_density_test_rejects_when_people_move_over_the_cutoff() -> None:
 def test_density_test_of_a_tiny_sample_is_not_run() -> None:
     res = density_test(running=np.array([-1.0, 1.0, 2.0]), cutoff=0.0)
     assert math.isnan(res.p) and WARN_DENSITY_NOT_TESTED in res.warnings
+    x = np.linspace(-1, 1, 16)
+    assert WARN_DENSITY_NOT_TESTED in rd_estimate(running=x, outcome=x, cutoff=0.05).warnings
 
 
 def test_density_test_size_under_no_manipulation() -> None:

@@ -86,6 +86,11 @@ def test_weights_and_att_match_the_exact_solution(seed: int) -> None:
     assert [p.gap for p in res.series] == pytest.approx(list(gaps), abs=POINT)
     assert sum(p.post for p in res.series) == res.n_post == 10
     assert {p.unit for p in res.placebos} == set(units[1:])
+    for placebo in res.placebos[:3]:  # each donor against the others, the treated area left out
+        j = units.index(placebo.unit)
+        pool = [k for k in range(1, len(units)) if k != j]
+        w = _exhaustive(y[pre][:, pool], y[pre][:, j])
+        assert list(placebo.gaps) == pytest.approx(list(y[:, j] - y[:, pool] @ w), abs=POINT)
     assert res.placebo_p == pytest.approx(
         sum(r >= res.ratio for r in [res.ratio, *(p.ratio for p in res.placebos)]) / 11)
     assert res.assumptions == ASSUMPTIONS
@@ -163,6 +168,12 @@ def test_simplex_solver_on_random_problems_matches_exhaustive_search() -> None:
         a = rng.normal(0, 1, (rng.integers(3, 12), 7))
         b = np.asarray(rng.normal(0, 1, size=a.shape[0]), dtype=float)
         np.testing.assert_allclose(simplex_least_squares(a, b), _exhaustive(a, b), atol=1e-8)
+    for _ in range(10):  # more donors than periods: the weights need not be unique, the fit is
+        a = rng.normal(0, 1, (4, 10))
+        b = np.asarray(rng.normal(0, 0.3, size=4), dtype=float)
+        w, exact = simplex_least_squares(a, b), _exhaustive(a, b)
+        assert w.min() >= 0 and w.sum() == pytest.approx(1.0, abs=1e-12)
+        assert ((a @ w - b) ** 2).sum() == pytest.approx(((a @ exact - b) ** 2).sum(), abs=1e-12)
 
 
 def test_placebo_p_values_are_roughly_uniform_under_no_effect() -> None:

@@ -88,6 +88,9 @@ def rd_command(
     cutoff: float = typer.Option(..., "--cutoff", help="The cutoff on the score."),
     bandwidth: float | None = typer.Option(
         None, "--bandwidth", help="Fix the bandwidth instead of choosing it (MSE-optimal)."),
+    treatment: str | None = typer.Option(
+        None, "--treatment", help="Column holding whether each person got the service (0/1): "
+        "a fuzzy design, where the cutoff changes take-up rather than deciding it."),
     alpha: float = typer.Option(0.05, "--alpha", help="Two-sided significance level."),
     table: str | None = typer.Option(None, "--table", help="Table, for a database URL."),
     delimiter: str = typer.Option(",", "--delimiter", help="CSV delimiter."),
@@ -95,11 +98,12 @@ def rd_command(
     sheet: str | None = typer.Option(None, "--sheet", help="Excel sheet name."),
     as_json: bool = typer.Option(False, "--json", help="JSON on stdout."),
 ) -> None:
-    """Sharp regression discontinuity: local linear jump at the cutoff, robust interval.
+    """Regression discontinuity: local linear jump at the cutoff, robust interval.
 
     As rdrobust by default (Calonico, Cattaneo & Titiunik): triangular kernel, MSE-optimal
     bandwidth, robust bias-corrected interval and p-value; with McCrary's density test and
-    the binned scatter to plot.
+    the binned scatter to plot. With --treatment, a fuzzy design (the ratio of the jumps in
+    outcome and take-up).
     """
     if not 0.0 < alpha < 1.0:
         fail("--alpha must lie strictly between 0 and 1")
@@ -107,12 +111,15 @@ def rd_command(
         fail("--cutoff must be a finite number")
     if bandwidth is not None and not (math.isfinite(bandwidth) and bandwidth > 0):
         fail("--bandwidth must be a number greater than 0")
-    data = _read_scores(source, table, delimiter, encoding, sheet, running, outcome, as_json)
+    data = _read_scores(source, table, delimiter, encoding, sheet,
+                        [running, outcome] + ([treatment] if treatment else []), running, as_json)
     from seedbed.stats.rd import rd_estimate
 
     cols = data.columns
     res = rd_estimate(running=cols[running], outcome=cols[outcome], cutoff=cutoff,
-                      alpha=alpha, bandwidth=bandwidth)
+                      alpha=alpha, bandwidth=bandwidth,
+                      treatment=cols[treatment] if treatment else None)
+    fs = res.first_stage
     d = res.density
     payload: dict[str, Any] = {
         "estimate": res.estimate, "se_robust": res.se_robust, "ci_robust": list(res.ci_robust),
@@ -121,7 +128,11 @@ def rd_command(
         "estimate_bias_corrected": res.estimate_bias_corrected,
         "se_conventional": res.se_conventional, "bandwidth_bias": res.bandwidth_bias,
         "n_total_left": res.n_total_left, "n_total_right": res.n_total_right,
-        "cutoff": _num(cutoff), "alpha": alpha, "method": res.method,
+        "cutoff": _num(cutoff), "alpha": alpha, "design": res.design, "method": res.method,
+        "first_stage": None if fs is None else {
+            "estimate": fs.estimate, "estimate_bias_corrected": fs.estimate_bias_corrected,
+            "se_conventional": fs.se_conventional, "se_robust": fs.se_robust,
+            "ci_robust": list(fs.ci_robust)},
         "density": {"method": d.method, "log_difference": d.log_difference, "se": d.se,
                     "z": d.z, "p": d.p, "bin_width": d.bin_width, "bandwidth": d.bandwidth,
                     "warnings": list(d.warnings)},
@@ -137,7 +148,7 @@ def rd_command(
 
 
 def _read_scores(source: str, table: str | None, delimiter: str, encoding: str,
-                 sheet: str | None, running: str, outcome: str, as_json: bool) -> Any:
+                 sheet: str | None, numeric: list[str], running: str, as_json: bool) -> Any:
     """The score and outcome columns (many rows may share a score, so no panel check); a row
     with no score, or a value that is not a number, is refused with its row named."""
     from seedbed.data import DataError
@@ -145,7 +156,8 @@ def _read_scores(source: str, table: str | None, delimiter: str, encoding: str,
 
     spec = _spec(source, table, delimiter, encoding, sheet)
     try:
-        return read_table(spec=spec, text=[], numeric=[running, outcome], required=[running])
+        return read_table(spec=spec, text=[], numeric=list(dict.fromkeys(numeric)),
+                          required=[running])
     except DataError as exc:
         _refuse(exc, as_json)
 

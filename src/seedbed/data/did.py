@@ -13,6 +13,10 @@ O(cohorts x periods^2) numbers leave it, never the rows:
    (at most ``MAX_PRODUCTS_PER_QUERY`` products per query);
 4. with a cluster column, the sums by cluster, cohort and period.
 
+With DuckDB, which runs in this process, steps 2 to 4 are replaced by reading the balanced
+units' rows into a units x periods matrix (nothing crosses a network, and numpy's matrix
+product is much faster than thousands of SQL sums); ``LOCAL_PIVOT = False`` turns this off.
+
 Centring uses the period means of the balanced units, exactly as
 ``seedbed.stats.did.cohort_moments`` does on rows, so both routes give the same moments.
 
@@ -50,10 +54,12 @@ from seedbed.data.sources import (
     open_engine,
     source_error,
 )
-from seedbed.stats.did.moments import CohortMoments
+from seedbed.stats.did.moments import CohortMoments, moments_from_wide
 
 MAX_PRODUCTS_PER_QUERY = 1000
 WIDE_TABLE = "seedbed_did_wide"
+LOCAL_PIVOT = True
+"""With DuckDB (in this process), build the moments from the balanced rows with numpy."""
 MSG_UNIT_DUPLICATE_PERIOD = 'column "{column}": unit "{unit}" has more than one row for a period'
 MSG_UNIT_VARIES = 'column "{column}": unit "{unit}" has more than one value ({first} and {other})'
 
@@ -111,10 +117,16 @@ def did_moments(*, engine: Engine, unit: str, time: str, outcome: str, first_tre
                 cluster: str | None = None) -> CohortMoments:
     """The cohort moments of the balanced panel in ``engine`` (module docstring)."""
     base = f"WITH base AS ({_base(engine, unit, time, outcome, first_treated, cluster)})"
-    _check_units(engine, base, unit, time, first_treated, cluster)
+    local = LOCAL_PIVOT and isinstance(engine, DuckDBEngine)
     head = _fetch(engine, f"{base} SELECT st, COUNT(*) AS n_rows, COUNT(sy) AS n_y "  # noqa: S608
                           "FROM base GROUP BY st ORDER BY st")
     times = [float(t) for t in head["st"]]
+
+    def check(periods: int | None) -> None:
+        _check_units(engine, base, unit, time, first_treated, cluster, periods)
+
+    # locally a cheap check (more rows than periods); the rest is checked on the pivot
+    check(len(times) if local else None)
     rows_dropped = int(np.sum(head["n_rows"]) - np.sum(head["n_y"]))
     kcol = ", MIN(sk) AS k" if cluster else ""
     kept = (f"{base}, kept AS (SELECT su, MIN(sg) AS g{kcol} FROM base GROUP BY su "  # noqa: S608
@@ -122,6 +134,9 @@ def did_moments(*, engine: Engine, unit: str, time: str, outcome: str, first_tre
     totals = _fetch(engine, f"{kept} SELECT (SELECT COUNT(DISTINCT su) FROM base) AS units, "  # noqa: S608
                             "(SELECT COUNT(*) FROM kept) AS kept")
     units_dropped = int(totals["units"][0] - totals["kept"][0])
+    if local:
+        return _moments_local(engine, kept, times, cluster is not None, lambda: check(None),
+                              units_dropped=units_dropped, rows_dropped=rows_dropped)
     joined = "FROM base JOIN kept ON base.su = kept.su"
     sums = _fetch(engine, f"{kept} SELECT kept.g AS g, base.st AS st, COUNT(*) AS n, "
                           f"SUM(base.sy) AS s {joined} GROUP BY kept.g, base.st")
@@ -144,6 +159,38 @@ def did_moments(*, engine: Engine, unit: str, time: str, outcome: str, first_tre
         cross=cross, cluster_n=cluster_n, cluster_sums=cluster_sums,
         units_dropped=units_dropped, rows_dropped=rows_dropped,
     )
+
+
+def _moments_local(engine: Engine, kept: str, times: list[float], clustered: bool,
+                   recheck: Any, *, units_dropped: int, rows_dropped: int) -> CohortMoments:
+    """With DuckDB in this process: the balanced units' rows placed in a units x periods
+    matrix by numpy (no SQL pivot, no sort), then the moments as on rows. A unit with two
+    rows for a period shows as a cell filled twice (then ``recheck`` names it)."""
+    nt = len(times)
+    k = ", k" if clustered else ""
+    indexed = (f"{kept}, kidx AS (SELECT su, g{k}, ROW_NUMBER() OVER (ORDER BY su) - 1 AS ui "  # noqa: S608
+               "FROM kept)")
+    units = _fetch(engine, f"{indexed} SELECT ui, g{k} FROM kidx")  # noqa: S608
+    rows = _fetch(engine, f"{indexed} SELECT kidx.ui AS ui, base.st AS st, base.sy AS y "  # noqa: S608
+                          "FROM base JOIN kidx ON base.su = kidx.su")
+    n_units = len(units["ui"])
+    ui = np.asarray(rows["ui"], dtype=np.int64)
+    cell = ui * nt + np.searchsorted(np.asarray(times), np.asarray(rows["st"], dtype=float))
+    if cell.size != n_units * nt or np.any(np.bincount(cell, minlength=n_units * nt) != 1):
+        recheck()
+    wide = np.empty(n_units * nt)
+    wide[cell] = np.asarray(rows["y"], dtype=float)
+    order = np.asarray(units["ui"], dtype=np.int64)
+    g_unit = np.empty(n_units)
+    g_unit[order] = np.asarray(units["g"], dtype=float)
+    codes = None
+    if clustered:
+        labels = np.empty(n_units, dtype=object)
+        labels[order] = [str(v) for v in units["k"]]
+        codes = np.unique(labels.astype(str), return_inverse=True)[1]
+    return moments_from_wide(wide=wide.reshape(n_units, nt), first_treated=g_unit, times=times,
+                             cluster=codes, units_dropped=units_dropped,
+                             rows_dropped=rows_dropped)
 
 
 def _cross(engine: Engine, kept: str, joined: str, times: list[float], means: np.ndarray,
@@ -191,18 +238,26 @@ def _clusters(engine: Engine, kept: str, joined: str, times: list[float], means:
 
 
 def _check_units(engine: Engine, base: str, unit: str, time: str, first_treated: str,
-                 cluster: str | None) -> None:
-    """One row per unit and period, first-treated (and cluster) constant: names the unit."""
+                 cluster: str | None, periods: int | None = None) -> None:
+    """One row per unit and period, first-treated (and cluster) constant: names the unit.
+
+    With ``periods`` (the number of periods in the data) only units with more rows than
+    periods count as repeating a period, which needs no COUNT(DISTINCT); the caller checks
+    the rest.
+    """
     k = ", MIN(sk) AS k1, MAX(sk) AS k2" if cluster else ""
     cond = " OR k1 <> k2" if cluster else ""
+    distinct = "COUNT(DISTINCT st)" if periods is None else str(int(periods))
+    dup = "n_rows <> n_periods" if periods is None else "n_rows > n_periods"
     got = _fetch(engine, f"{base} SELECT * FROM (SELECT su, MIN(sg) AS g1, MAX(sg) AS g2, "  # noqa: S608
-                         f"COUNT(*) AS n_rows, COUNT(DISTINCT st) AS n_periods{k} FROM base "
-                         f"GROUP BY su) u WHERE g1 <> g2 OR n_rows <> n_periods{cond} "
+                         f"COUNT(*) AS n_rows, {distinct} AS n_periods{k} FROM base "
+                         f"GROUP BY su) u WHERE g1 <> g2 OR {dup}{cond} "
                          f"ORDER BY su LIMIT {MAX_LISTED_PROBLEMS}")
     problems: list[Problem] = []
     counts: Counter[str] = Counter()
     for i, u in enumerate(got["su"]):
-        if got["n_rows"][i] != got["n_periods"][i]:
+        rows, per = got["n_rows"][i], got["n_periods"][i]
+        if (rows != per) if periods is None else (rows > per):
             counts[KIND_DUPLICATE_PERIOD] += 1
             problems.append(Problem(None, time, KIND_DUPLICATE_PERIOD,
                                     MSG_UNIT_DUPLICATE_PERIOD.format(column=time, unit=u)))

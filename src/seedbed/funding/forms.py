@@ -24,7 +24,7 @@ from seedbed.funding.models import (
     Report,
     Stage,
 )
-from seedbed.funding.services.funds import ERROR_PROGRAMMES_TOO_MANY, PROGRAMMES_MAX, fund_problems
+from seedbed.funding.rules import ERROR_PROGRAMMES_TOO_MANY, PROGRAMMES_MAX, fund_problems
 from seedbed.participation.models import Contribution, Idea, Theme
 from seedbed.portfolio.models import ServiceArea, Typology
 

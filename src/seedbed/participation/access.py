@@ -34,6 +34,12 @@ def is_voices_handler(user: Any) -> bool:
     return has_role(user, *VOICES_HANDLERS)
 
 
+def access_voices_participant(user: Any) -> User:
+    """Signed in: supporting, following, commenting, reporting and one's own data."""
+    person: User = access_signed_in(user)
+    return person
+
+
 def access_voices_handling(user: Any) -> User:
     """Changing statuses, merging and moderating: innovation leads and administrators."""
     handler: User = access_role(user, VOICES_HANDLERS)

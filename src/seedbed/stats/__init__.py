@@ -26,7 +26,7 @@ with a message constant. Modules, by noun:
 - ``economics``: cost per outcome, ICER with bootstrap interval, net monetary benefit.
 - ``disclosure``: small-cell and secondary suppression, rounding.
 - ``evidence``: Nesta Standards of Evidence level.
-- ``rd`` (with ``rd_fit``, ``rd_bandwidth``, ``rd_density``, ``rd_plot``): sharp regression
-  discontinuity, robust bias-corrected (Calonico, Cattaneo & Titiunik), density test.
+- ``rd`` (with ``rd_fit``, ``rd_bandwidth``, ``rd_density``, ``rd_plot``): sharp and fuzzy
+  regression discontinuity, robust bias-corrected (Calonico, Cattaneo & Titiunik), density test.
 - ``synth`` (with ``synth_weights``): synthetic control with in-space placebo inference.
 """

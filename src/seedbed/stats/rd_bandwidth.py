@@ -52,6 +52,7 @@ class Side:
 
     x: np.ndarray
     y: np.ndarray
+    t: np.ndarray | None = None  # treatment received (fuzzy design), not standardised
 
 
 @dataclass(frozen=True)
@@ -70,13 +71,20 @@ def _constants(
     nan = (math.nan, math.nan, math.nan)
     w = triangular_weights(side.x, c, h_v)
     keep = w > 0
-    xv, yv, wv = side.x[keep], side.y[keep], w[keep]
+    xv, wv = side.x[keep], w[keep]
+    dv = _columns(side, keep)
     if np.unique(xv).size < order + 1:
         return nan
     r = powers(xv - c, order)
     rw = r * wv[:, None]
     inv_g = inverse_gram(rw, r)
-    var_v = sandwich(inv_g, rw, nn_residuals(xv, yv, NN_MATCHES))[nu, nu]
+    combo = np.ones(1)
+    if side.t is not None:  # a ratio of jumps: the delta method's weights on (Y, T)
+        beta_v = inv_g @ (rw.T @ dv)
+        tau_y = math.factorial(nu) * beta_v[nu, 0]
+        tau_t = math.factorial(nu) * beta_v[nu, 1]
+        combo = np.array([1 / tau_t, -tau_y / tau_t**2])
+    var_v = sandwich(inv_g, rw, nn_residuals(xv, dv, NN_MATCHES) @ combo)[nu, nu]
     lever = rw.T @ ((xv - c) / h_v) ** (order + 1)
     bias_const = float((h_v ** np.arange(order + 1) * (inv_g @ lever))[nu])
 
@@ -84,20 +92,28 @@ def _constants(
         return nan
     wb = triangular_weights(side.x, c, h_b)
     keep_b = wb > 0
-    xb, yb, wbb = side.x[keep_b], side.y[keep_b], wb[keep_b]
+    xb, wbb = side.x[keep_b], wb[keep_b]
+    db = _columns(side, keep_b)
     if np.unique(xb).size < order + 2:
         return nan
     rb = powers(xb - c, order + 1)
     rwb = rb * wbb[:, None]
     inv_gb = inverse_gram(rwb, rb)
-    beta_b = inv_gb @ (rwb.T @ yb)
+    beta_b = inv_gb @ (rwb.T @ db)
     reg = 0.0
     if scale > 0:
-        var_b = sandwich(inv_gb, rwb, nn_residuals(xb, yb, NN_MATCHES))[-1, -1]
+        var_b = sandwich(inv_gb, rwb, nn_residuals(xb, db, NN_MATCHES) @ combo)[-1, -1]
         reg = scale * 2 * (order + 1 - nu) * 3 * bias_const**2 * var_b
-    b_const = math.sqrt(2 * (order + 1 - nu)) * bias_const * float(beta_b[-1])
+    b_const = math.sqrt(2 * (order + 1 - nu)) * bias_const * float(combo @ beta_b[-1])
     v_const = (2 * nu + 1) * h_v ** (2 * nu + 1) * var_v
     return float(v_const), b_const, float(reg)
+
+
+def _columns(side: Side, keep: np.ndarray) -> np.ndarray:
+    """The outcome (and treatment, in a fuzzy design) of the kept rows, as n x d."""
+    if side.t is None:
+        return side.y[keep][:, None]
+    return np.column_stack([side.y[keep], side.t[keep]])
 
 
 def _type2_quantile(x: np.ndarray, prob: float) -> float:
@@ -110,9 +126,10 @@ def _type2_quantile(x: np.ndarray, prob: float) -> float:
 
 def mserd_bandwidths(
     *, x_left: np.ndarray, y_left: np.ndarray, x_right: np.ndarray, y_right: np.ndarray,
-    cutoff: float, p: int = 1, q: int = 2,
+    cutoff: float, p: int = 1, q: int = 2, t_left: np.ndarray | None = None,
+    t_right: np.ndarray | None = None,
 ) -> Bandwidths:
-    """MSE-optimal common bandwidths (h, b) for a sharp RD (module docstring).
+    """MSE-optimal common bandwidths (h, b) for a sharp or fuzzy RD (module docstring).
 
     ``x_left`` (below the cutoff) and ``x_right`` (at or above) are sorted. Returns NaN
     bandwidths when a pilot fit is not identified (too few distinct values near the cutoff).
@@ -126,8 +143,10 @@ def mserd_bandwidths(
     iqr = _type2_quantile(x_all, 0.75) - _type2_quantile(x_all, 0.25)
     spread = min(1.0, iqr / x_sd / 1.349)
     c = cutoff / x_sd
-    left = Side(x_left / x_sd, y_left / y_sd)
-    right = Side(x_right / x_sd, y_right / y_sd)
+    fuzzy = (t_left is not None and t_right is not None
+             and float(np.var(t_left)) > 0 and float(np.var(t_right)) > 0)
+    left = Side(x_left / x_sd, y_left / y_sd, t_left if fuzzy else None)
+    right = Side(x_right / x_sd, y_right / y_sd, t_right if fuzzy else None)
     distinct_l = np.unique(left.x)[::-1]
     distinct_r = np.unique(right.x)
     n_l, n_r = x_left.size, x_right.size

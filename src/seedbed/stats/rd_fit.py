@@ -71,16 +71,18 @@ def tie_groups(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def nn_residuals(x: np.ndarray, y: np.ndarray, matches: int = NN_MATCHES) -> np.ndarray:
     """Nearest-neighbour residuals of ``y`` on sorted ``x`` (module docstring).
 
-    The window around point i starts as its whole tie group and grows towards the closer
-    side, a whole tie group at a time (both sides when equally far, to relative precision
-    sqrt(machine epsilon)), until it holds at least ``matches`` other points.
+    ``y`` is one column (n) or several (n x d, e.g. outcome and treatment in a fuzzy design;
+    each column gets its residuals from the same neighbours). The window around point i
+    starts as its whole tie group and grows towards the closer side, a whole tie group at a
+    time (both sides when equally far, to relative precision sqrt(machine epsilon)), until it
+    holds at least ``matches`` other points.
     """
     n = x.size
-    out = np.full(n, math.nan)
+    out = np.full(y.shape, math.nan)
     if n < 2:
         return out
     start, end = tie_groups(x)
-    cum = np.concatenate(([0.0], np.cumsum(y)))
+    cum = np.concatenate((np.zeros((1, *y.shape[1:])), np.cumsum(y, axis=0)))
     cap = min(matches, n - 1)
     for i in range(n):
         lo, hi = int(start[i]), int(end[i])

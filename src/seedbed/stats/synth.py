@@ -223,42 +223,23 @@ def synth_estimate(
     n_pre, n_post = int(pre.sum()), int((~pre).sum())
     if not complete[ti] or not donors or n_pre == 0 or n_post == 0:
         return _not_estimable(name, start, warnings, n_pre, n_post)
-    cov = list(panel.cov.values())
-    v_given = None if predictor_weights is None else np.asarray(predictor_weights, float)
-
-    def one(target: int, pool: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        w, v = _fit(panel.y[:, target], panel.y[:, pool], pre, [c[:, target] for c in cov],
-                    [c[:, pool] for c in cov], v_given)
-        return w, v, panel.y[:, target] - panel.y[:, pool] @ w
-
-    w, v, gaps = one(ti, donors)
+    design = _Design(panel, pre, list(panel.cov.values()),
+                     None if predictor_weights is None else np.asarray(predictor_weights, float))
+    w, v, gaps = design.fit(ti, donors)
     pre_fit, post_fit = rmspe(gaps[pre]), rmspe(gaps[~pre])
     ratio = post_fit / pre_fit if pre_fit > 0 else math.inf
-    placebo_list: list[Placebo] = []
-    if placebos and len(donors) >= 2:
-        for j in donors:
-            _, _, g = one(j, [k for k in donors if k != j])
-            a, b = rmspe(g[pre]), rmspe(g[~pre])
-            placebo_list.append(Placebo(panel.units[j], tuple(float(x) for x in g), a, b,
-                                        b / a if a > 0 else math.inf))
+    placebo_list = _placebo_runs(design, donors) if placebos and len(donors) >= 2 else []
     ratios = [ratio] + [p.ratio for p in placebo_list]
     p_value = (sum(r >= ratio * (1 - 1e-12) for r in ratios) / len(ratios)
                if placebo_list else math.nan)
     min_p = 1 / (len(donors) + 1)
-    spread = float(np.std(panel.y[pre][:, [ti, *donors]], ddof=1)) if n_pre > 1 else math.nan
-    if math.isfinite(spread) and pre_fit > POOR_FIT_SHARE * spread:
-        warnings.append(WARN_SYNTH_POOR_PRE_FIT)
-    if min_p > PLACEBO_ALPHA:
-        warnings.append(WARN_SYNTH_FEW_DONORS)
-    if float(w.max()) >= CONCENTRATED_WEIGHT:
-        warnings.append(WARN_SYNTH_CONCENTRATED_WEIGHTS)
-    synthetic = panel.y[:, donors] @ w
+    warnings += _fit_warnings(panel.y[pre][:, [ti, *donors]], pre_fit, min_p, w)
     series = tuple(
-        SeriesPoint(float(t), float(panel.y[r, ti]), float(synthetic[r]), float(gaps[r]),
-                    bool(not pre[r]))
+        SeriesPoint(float(t), float(panel.y[r, ti]), float(panel.y[r, ti] - gaps[r]),
+                    float(gaps[r]), bool(not pre[r]))
         for r, t in enumerate(panel.times)
     )
-    v_names = [*covariates, "outcome (pre-period mean)"] if cov else []
+    v_names = [*covariates, "outcome (pre-period mean)"] if covariates else []
     return SynthResult(
         treated=name, start=float(start),
         weights={panel.units[j]: float(wj) for j, wj in zip(donors, w, strict=True)},
@@ -268,3 +249,45 @@ def synth_estimate(
         placebos=tuple(placebo_list), n_pre=n_pre, n_post=n_post, assumptions=ASSUMPTIONS,
         warnings=tuple(dict.fromkeys(warnings)),
     )
+
+
+@dataclass(frozen=True)
+class _Design:
+    panel: _Panel
+    pre: np.ndarray
+    cov: list[np.ndarray]
+    v_given: np.ndarray | None
+
+    def fit(self, target: int, pool: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(w, v, gaps) of unit ``target`` against the donors in ``pool``."""
+        y = self.panel.y
+        w, v = _fit(y[:, target], y[:, pool], self.pre, [c[:, target] for c in self.cov],
+                    [c[:, pool] for c in self.cov], self.v_given)
+        return w, v, y[:, target] - y[:, pool] @ w
+
+
+def _placebo_runs(design: _Design, donors: list[int]) -> list[Placebo]:
+    """Each donor treated as if it had changed, the other donors as its pool."""
+    out = []
+    pre = design.pre
+    for j in donors:
+        _, _, g = design.fit(j, [k for k in donors if k != j])
+        a, b = rmspe(g[pre]), rmspe(g[~pre])
+        out.append(Placebo(design.panel.units[j], tuple(float(x) for x in g), a, b,
+                           b / a if a > 0 else math.inf))
+    return out
+
+
+def _fit_warnings(pre_outcomes: np.ndarray, pre_fit: float, min_p: float,
+                  w: np.ndarray) -> list[str]:
+    """Poor pre-period fit (against the spread of every unit's pre-period outcomes), too few
+    donors for a placebo p below 0.05, and weight concentrated on one donor."""
+    out = []
+    spread = float(np.std(pre_outcomes, ddof=1)) if pre_outcomes.size > 1 else math.nan
+    if math.isfinite(spread) and pre_fit > POOR_FIT_SHARE * spread:
+        out.append(WARN_SYNTH_POOR_PRE_FIT)
+    if min_p > PLACEBO_ALPHA:
+        out.append(WARN_SYNTH_FEW_DONORS)
+    if float(w.max()) >= CONCENTRATED_WEIGHT:
+        out.append(WARN_SYNTH_CONCENTRATED_WEIGHTS)
+    return out

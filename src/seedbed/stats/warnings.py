@@ -362,6 +362,11 @@ WARNING_TEXT: dict[str, str] = {
         "There were too few observations near the cutoff to check whether people could "
         "choose their side of it."
     ),
+    "rd_weak_first_stage": (
+        "Crossing the cutoff changed take-up of the new way of working only a little, so the "
+        "estimate divides by a small, uncertain number and may be far off. Read it with "
+        "great caution."
+    ),
     "rd_missing_rows_dropped": (
         "Some rows had no score or no outcome and were left out. If many are missing near "
         "the cutoff, the result may be biased."

@@ -9,11 +9,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from seedbed.accounts.models import Organisation
-from seedbed.core.access import access_application, access_call, access_signed_in, gatekeeper
+from seedbed.core.access import access_signed_in, gatekeeper
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.forms import add_problems
 from seedbed.funding import forms, selectors
+from seedbed.funding.access import access_actor, access_application, access_call
 from seedbed.funding.models import Application
 from seedbed.funding.services import applications as services
 
@@ -27,20 +27,10 @@ def my_applications(request: HttpRequest) -> HttpResponse:
 
 def _applying_as(request: HttpRequest, call) -> list[tuple[str, str]]:
     user: Any = request.user
-    choices = [(str(o.pk), o.name) for o in Organisation.objects.filter(memberships__user=user).distinct()]
+    choices = [(str(o.pk), o.name) for o in selectors.organisation_list_for(user=user)]
     if call.individuals_may_apply:
         choices.append(("individual", "Myself, as an individual"))
     return choices
-
-
-def _answerable(call):
-    """The call's needs and the ideas that answer them (an application may say which)."""
-    from django.db.models import Q
-
-    from seedbed.participation.models import Contribution
-
-    needs = call.needs.all()
-    return Contribution.objects.filter(Q(pk__in=needs) | Q(answers_need__in=needs), hidden=False).distinct().order_by("title")
 
 
 @require_http_methods(["GET", "POST"])
@@ -48,12 +38,13 @@ def _answerable(call):
 def application_start(request: HttpRequest, call_id: int) -> HttpResponse:
     call = access_call(request.user, call_id)
     form = forms.ApplicationStartForm(request.POST or None, choices=_applying_as(request, call),
-                                      contributions=_answerable(call))
+                                      contributions=selectors.contribution_answerable_list(call=call))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        organisation = None if data["applying_as"] == "individual" else Organisation.objects.get(pk=int(data["applying_as"]))
+        organisation = None if data["applying_as"] == "individual" else selectors.organisation_get(
+            organisation_id=int(data["applying_as"]))
         try:
-            application = services.application_start(call=call, applicant=request.user, title=data["title"],
+            application = services.application_start(call=call, actor=access_actor(request.user), title=data["title"],
                                                       amount=data["amount"], organisation=organisation,
                                                       answers_contribution=data["answers_contribution"])
         except ValidationProblem as problem:
@@ -87,11 +78,11 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
             data = form.cleaned_data
             try:
                 services.application_save(
-                    application=application, actor=request.user, title=data["title"], summary=data["summary"],
+                    application=application, actor=access_actor(request.user), title=data["title"], summary=data["summary"],
                     amount=data["amount"], answers=form.answers(questions), budget_lines=form.budget_lines(),
                 )
                 if request.POST.get("action") == "submit":
-                    application = services.application_submit(application=application, actor=request.user)
+                    application = services.application_submit(application=application, actor=access_actor(request.user))
                     messages.success(request, f"Application {application.reference} submitted.")
                 else:
                     messages.success(request, "Your draft has been saved.")
@@ -103,7 +94,7 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
         form = form_class(initial=_initial(application, questions))
     return render(request, "funding/application_detail.html", {
         "application": application, "form": form, "editable": editable, "questions": questions,
-        "answers": application.answers.select_related("question"), "lines": application.budget_lines.all(),
+        "answers": selectors.answer_list(application=application), "lines": application.budget_lines.all(),
         "decision": getattr(application, "decision", None), "award": getattr(application, "award", None),
     }, status=status)
 
@@ -113,7 +104,7 @@ def application_submit(request: HttpRequest, application_id: int) -> HttpRespons
     """Submit as it was last saved (idempotent: submitting twice changes nothing)."""
     application = access_application(request.user, application_id)
     try:
-        application = services.application_submit(application=application, actor=request.user)
+        application = services.application_submit(application=application, actor=access_actor(request.user))
     except ValidationProblem as problem:
         for message in problem.problems.values():
             messages.error(request, message)

@@ -1,4 +1,4 @@
-"""Staff handling: statuses, merging, hiding, the moderation queue and themes."""
+"""Handling needs and ideas: statuses, merging, hiding and the moderation queue (handlers only)."""
 
 from __future__ import annotations
 
@@ -16,29 +16,26 @@ from seedbed.participation.access import (
     access_voices_comment,
     access_voices_handling,
     access_voices_report,
-    access_voices_themes,
-    is_voices_handler,
 )
 from seedbed.participation.forms import HideForm, MergeForm, StatusForm
-from seedbed.participation.tasks import themes_refresh_task
-from seedbed.participation.views.common import detail_response
+from seedbed.participation.views.contributions import detail_response
 
 STATUS_SET = "The status is now '{status}'. The submitter and followers will be told."
 MERGED = "{duplicate} has been merged into {into}; supports and followers carried over."
 HIDDEN = "It has been hidden. The reason is shown in its place."
 DISMISSED = "The report has been closed; nothing was hidden."
-THEMES_QUEUED = "Themes are being refreshed. Reload this page in a minute to see them."
 
 
 @require_POST
 def status_set(request: HttpRequest, contribution_id: int) -> HttpResponse:
-    contribution = access_contribution_handle(request.user, contribution_id)
+    actor = access_voices_handling(request.user)
+    contribution = access_contribution_handle(actor, contribution_id)
     form = StatusForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
             services.contribution_status_set(
-                contribution=contribution, status=data["status"], actor=request.user,
+                contribution=contribution, status=data["status"], actor=actor,
                 reason=data["note"], outcome_label=data["outcome_label"],
                 outcome_url=data["outcome_url"], outcome_type=data["outcome_type"],
                 outcome_id=data["outcome_id"],
@@ -53,12 +50,13 @@ def status_set(request: HttpRequest, contribution_id: int) -> HttpResponse:
 
 @require_POST
 def merge(request: HttpRequest, contribution_id: int) -> HttpResponse:
-    contribution = access_contribution_handle(request.user, contribution_id)
+    actor = access_voices_handling(request.user)
+    contribution = access_contribution_handle(actor, contribution_id)
     form = MergeForm(request.POST)
     if form.is_valid():
         try:
             into = services.contribution_merge(duplicate=contribution, into=form.cleaned_data["into"],
-                                               actor=request.user)
+                                               actor=actor)
         except ValidationProblem as problem:
             add_problems(form, problem)
         else:
@@ -69,7 +67,8 @@ def merge(request: HttpRequest, contribution_id: int) -> HttpResponse:
 
 @require_POST
 def hide(request: HttpRequest, contribution_id: int) -> HttpResponse:
-    contribution = access_contribution_handle(request.user, contribution_id)
+    actor = access_voices_handling(request.user)
+    contribution = access_contribution_handle(actor, contribution_id)
     form = HideForm(request.POST)
     if form.is_valid():
         try:
@@ -78,9 +77,9 @@ def hide(request: HttpRequest, contribution_id: int) -> HttpResponse:
                 target = access_voices_comment(request.user, form.cleaned_data["hide_comment"])
                 if target.contribution_id != contribution.pk:
                     raise ValidationProblem({"reason": "That comment is not on this page"})
-                services.comment_hide(comment=target, reason=reason, actor=request.user)
+                services.comment_hide(comment=target, reason=reason, actor=actor)
             else:
-                services.contribution_hide(contribution=contribution, reason=reason, actor=request.user)
+                services.contribution_hide(contribution=contribution, reason=reason, actor=actor)
         except ValidationProblem as problem:
             add_problems(form, problem, rename={"reason": "hide_reason"})
         else:
@@ -93,8 +92,9 @@ def hide(request: HttpRequest, contribution_id: int) -> HttpResponse:
 
 @require_POST
 def report_dismiss(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = access_voices_report(request.user, report_id)
-    services.report_dismiss(report=report, actor=request.user)
+    actor = access_voices_handling(request.user)
+    report = access_voices_report(actor, report_id)
+    services.report_dismiss(report=report, actor=actor)
     messages.success(request, DISMISSED)
     return redirect("participation:moderation")
 
@@ -103,20 +103,3 @@ def report_dismiss(request: HttpRequest, report_id: int) -> HttpResponse:
 @gatekeeper(access_voices_handling)
 def moderation(request: HttpRequest) -> HttpResponse:
     return render(request, "participation/moderation.html", {"reports": selectors.moderation_queue()})
-
-
-@require_GET
-@gatekeeper(access_voices_themes)
-def themes(request: HttpRequest) -> HttpResponse:
-    run, found = selectors.theme_latest()
-    return render(request, "participation/themes.html", {
-        "run": run, "themes": found, "can_refresh": is_voices_handler(request.user),
-    })
-
-
-@require_POST
-@gatekeeper(access_voices_handling)
-def themes_refresh(request: HttpRequest) -> HttpResponse:
-    themes_refresh_task.enqueue()
-    messages.success(request, THEMES_QUEUED)
-    return redirect("participation:themes")

@@ -1,4 +1,5 @@
-"""Listing, reporting a need, proposing an idea, and a need or idea's own page."""
+"""Needs and ideas: the list, reporting a need, proposing an idea, what I sent, and a need or
+idea's own page (``detail_response``, which every form on it re-renders with its errors)."""
 
 from __future__ import annotations
 
@@ -14,19 +15,53 @@ from seedbed.core.delivery import site_url
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.forms import add_problems
 from seedbed.participation import selectors, services
-from seedbed.participation.access import access_contribution, is_voices_handler
-from seedbed.participation.forms import IdeaForm, NeedForm
-from seedbed.participation.limits import (
+from seedbed.participation.access import (
+    access_contribution,
+    access_voices_participant,
+    is_voices_handler,
+)
+from seedbed.participation.forms import (
+    CommentForm,
+    HideForm,
+    IdeaForm,
+    MergeForm,
+    NeedForm,
+    ReportForm,
+    StatusForm,
+)
+from seedbed.participation.models import Contribution, Kind, Status, VoiceOf
+from seedbed.participation.views.rate_limits import (
     email_key,
     over_limit_for,
     rate_limited,
     rate_limited_response,
 )
-from seedbed.participation.models import Kind, Status, VoiceOf
-from seedbed.participation.views.common import detail_response
 
 RECEIVED = "Thank you. Your {kind} has been received: its reference is {reference}. You will hear when its status changes."
 SESSION_SENT = "voices_email_sent"
+
+
+def detail_response(
+    request: HttpRequest, contribution: Contribution, *, status: int = 200, **forms: Any
+) -> HttpResponse:
+    """The need/idea page, with any bound form (showing its errors) passed in ``forms``."""
+    handler = is_voices_handler(request.user)
+    merge_form = forms.get("merge_form") or MergeForm()
+    if handler and not merge_form.is_bound:
+        merge_form.fields["into"].queryset = selectors.merge_targets(contribution=contribution)  # type: ignore[union-attr]
+    bound = next((f for f in forms.values() if f is not None and f.is_bound and f.errors), None)
+    context = {
+        "view": selectors.contribution_view(contribution=contribution, for_user=request.user),
+        "c": contribution,
+        "handler": handler,
+        "comment_form": forms.get("comment_form") or CommentForm(),
+        "report_form": forms.get("report_form") or ReportForm(),
+        "status_form": forms.get("status_form") or StatusForm(initial={"status": contribution.status}),
+        "merge_form": merge_form,
+        "hide_form": forms.get("hide_form") or HideForm(),
+        "form": bound,
+    }
+    return render(request, "participation/contribution_detail.html", context, status=status)
 
 
 @require_GET
@@ -69,7 +104,7 @@ def _contribution_new(request: HttpRequest, kind: str) -> HttpResponse:
         else:
             try:
                 contribution = services.contribution_submit(
-                    submitter=request.user, kind=kind, **form.service_kwargs()
+                    actor=access_voices_participant(request.user), kind=kind, **form.service_kwargs()
                 )
             except ValidationProblem as problem:
                 add_problems(form, problem)
@@ -97,7 +132,7 @@ def _submit_by_email(request: HttpRequest, form: Any, kind: str) -> HttpResponse
         return rate_limited_response(request, window)
     try:
         contribution = services.contribution_submit(
-            submitter=None, kind=kind, site_url=site_url() or request.build_absolute_uri("/"),
+            actor=None, kind=kind, site_url=site_url() or request.build_absolute_uri("/"),
             **form.service_kwargs(),
         )
     except ValidationProblem as problem:
@@ -134,7 +169,7 @@ def email_sent(request: HttpRequest) -> HttpResponse:
 def mine(request: HttpRequest) -> HttpResponse:
     """What became of what I said: everything this person sent, with its status and history."""
     return render(request, "participation/mine.html", {
-        "contributions": selectors.contributions_of(user=request.user).prefetch_related("history")[:200],
+        "contributions": selectors.contributions_of(user=request.user)[:200],
     })
 
 
@@ -142,4 +177,3 @@ def mine(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, contribution_id: int) -> HttpResponse:
     contribution = access_contribution(request.user, contribution_id)
     return detail_response(request, contribution)
-
