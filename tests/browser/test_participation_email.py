@@ -43,7 +43,8 @@ def _link(kind: str) -> str:
 def test_a_resident_without_an_account_sends_confirms_and_sees_a_need(as_persona, voices_world) -> None:  # type: ignore[no-untyped-def]
     from seedbed.participation.models import Contribution
 
-    visitor = as_persona("anonymous", timeout_ms=30_000)
+    # Publishing a need refreshes the themes at once in tests, which may load the text model.
+    visitor = as_persona("anonymous", timeout_ms=90_000)
     page = visitor.go("/voices/", scan=False)
     visitor.follow("Report a need")
     expect(page.get_by_label("Your email address")).to_be_visible()
