@@ -234,6 +234,7 @@ def test_golden_thread_end_to_end(as_persona, demo_world) -> None:  # type: igno
     lead.submit("Close recruitment")
     control = trial.protocol.arm_list[0]  # the comparator arm comes first ("control, intervention")
     allocations = list(Allocation.objects.filter(trial=trial).exclude(unit_ref="").order_by("pk"))
+    assert allocations
     rows = "".join(f"{a.unit_ref},{a.arm},{(78 if a.arm != control else 70) + (i % 5)}\n"
                    for i, a in enumerate(allocations))
     analyst.go(f"/trials/work/{trial.pk}/data/")

@@ -19,6 +19,7 @@ def test_analyst_connects_a_table(as_persona, demo_world, tmp_path, settings) ->
     trial = trial_close(actor=demo_world["users"]["lead"],
                         trial=Trial.objects.get(title="Weekly family-support calls"))
     enrolled = list(Allocation.objects.filter(trial=trial).exclude(unit_ref="").order_by("unit_ref"))
+    assert enrolled
     path = tmp_path / "reporting.duckdb"
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE good (unit VARCHAR, arm VARCHAR, stratum VARCHAR, outcome DOUBLE, deprivation VARCHAR)")

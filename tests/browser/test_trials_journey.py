@@ -84,8 +84,9 @@ def test_a_trial_from_draft_to_published_result(as_persona, demo_world) -> None:
 
     lead.go(f"/trials/work/{trial.pk}/")
     lead.submit("Close recruitment")
-    rows = "".join(f"{a.unit_ref},{a.arm},{60 + (i % 5)}\n" for i, a in enumerate(
-        Allocation.objects.filter(trial=trial).exclude(unit_ref="")))
+    allocations = list(Allocation.objects.filter(trial=trial).exclude(unit_ref=""))
+    assert allocations
+    rows = "".join(f"{a.unit_ref},{a.arm},{60 + (i % 5)}\n" for i, a in enumerate(allocations))
     analyst.go(f"/trials/work/{trial.pk}/data/")
     analyst.page.get_by_label("Outcome file").set_input_files(
         files=[{"name": "welcome.csv", "mimeType": "text/csv",
