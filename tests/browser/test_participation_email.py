@@ -71,7 +71,7 @@ def test_a_resident_without_an_account_sends_confirms_and_sees_a_need(as_persona
     assert not need.held
 
     # The link works once.
-    visitor.go(confirm)
+    visitor.go(confirm, status=400)
     expect(page.get_by_text("This link has already been used")).to_be_visible()
 
     # The second link in the email: what this address has sent.
