@@ -46,7 +46,7 @@ def test_a_lead_turns_a_voices_theme_into_a_published_challenge(as_persona, demo
     from seedbed.funding.models import Call
     from seedbed.participation.services.themes import themes_refresh
 
-    run = themes_refresh(backend="tfidf")
+    run = themes_refresh(actor=None, backend="tfidf")
     theme = run.themes.order_by("position").first()
     assert theme is not None, "the demo's needs make at least one theme"
     lead = as_persona("lead")

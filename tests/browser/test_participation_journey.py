@@ -74,7 +74,7 @@ def test_resident_supports_a_similar_need_instead_and_hears_it_taken_forward(as_
     expect(page.get_by_text(f"{need.reference} is now taken forward").first).to_be_visible()
     assert Notification.objects.filter(user__username="resident", contribution=need).exists()
     mail.outbox.clear()
-    notification_digest_send()
+    notification_digest_send(actor=None)
     to_resident = [m for m in mail.outbox if m.to == ["resident@example.org"]]
     assert len(to_resident) == 1 and "Clean alleys challenge" in to_resident[0].body
     resident.go(f"/voices/{need.pk}/")
@@ -103,7 +103,7 @@ def test_staff_and_resident_pages_pass_axe_with_content_and_errors(as_persona, v
     themes worked out, an open report in the queue, forms showing errors."""
     from seedbed.participation.services import themes_refresh
 
-    themes_refresh(backend="tfidf")
+    themes_refresh(actor=None, backend="tfidf")
     lead = as_persona("lead", timeout_ms=30_000)
     page = lead.page
     for path in ("/voices/themes/", "/voices/moderation/", "/voices/open-data/", "/voices/your-data/"):

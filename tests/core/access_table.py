@@ -68,6 +68,17 @@ NOT_WALKED = {
     "accounts:logout": "POST only; tested in tests/accounts/test_sign_in.py",
     "accounts:api_token_revoke": "POST only; every role and a foreign token tried in tests/accounts/test_api_tokens.py",
 }
+# The record each id names, by URL namespace, for the foreign-id walk (test_access_walk.py):
+# URL arguments (``ID_MODELS``) and form fields carrying an id (``FIELD_MODELS``). The API's
+# URLs take the ids of every app.
+ID_MODELS: dict[str, dict[str, str]] = {
+    "accounts": {"organisation_id": "accounts.Organisation", "token_id": "accounts.ApiToken"},
+    **{rules.__name__.split(".")[1]: rules.ID_MODELS for rules in APP_RULES},
+}
+ID_MODELS["api"] = {name: model for models in ID_MODELS.values() for name, model in models.items()}
+FIELD_MODELS: dict[str, dict[str, str]] = {rules.__name__.split(".")[1]: rules.FIELD_MODELS for rules in APP_RULES}
+FIELD_MODELS["api"] = {name: model for models in FIELD_MODELS.values() for name, model in models.items()}
+
 # Django's own admin pages beyond its index are guarded by the admin site itself.
 NOT_WALKED_NAMESPACES = {"admin"}
 for _rules in APP_RULES:

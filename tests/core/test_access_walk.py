@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import ROLES
+from tests.core import foreign_ids
 from tests.core.access_table import ACCESS_TABLE, NOT_WALKED, NOT_WALKED_NAMESPACES, expected_status
 
 
@@ -60,3 +63,64 @@ def test_members_see_their_own_organisation_and_not_others(demo_world, client_as
     other = demo_world["organisations"]["family-support-cic"]
     assert resident.get(reverse("accounts:organisation_detail", args=[own.pk])).status_code == 200
     assert resident.get(reverse("accounts:organisation_detail", args=[other.pk])).status_code == 403
+
+
+# --- ids from elsewhere ---------------------------------------------------------------------
+# Every action (each form on each page, each one-click action, the API's writes), sent by a
+# persona allowed to use it with an id it must not act on, is refused (403/404) or answered
+# with a problem (200/302/400/422), never a server error, and changes nothing. See
+# tests/core/foreign_ids.py.
+
+
+def test_every_action_is_sent_with_ids_from_elsewhere(demo_world, client_as) -> None:  # type: ignore[no-untyped-def]
+    from tests.security.post_rules import POST_RULES
+
+    found = {action.name for action in foreign_ids.actions(demo_world, client_as)}
+    missing = sorted(set(POST_RULES) - found - foreign_ids.SKIPPED)
+    assert not missing, f"actions the foreign-id walk never sends: {missing}"
+    nested = [a for a in foreign_ids.actions(demo_world, client_as) if len(a.kwargs) > 1]
+    assert nested and all(foreign_ids.url_model(a, k) for a in nested for k in a.kwargs), (
+        "a nested URL's ids need their models in ID_MODELS (tests/<app>/access_rules.py)")
+
+
+def test_foreign_ids_in_urls_are_refused(demo_world, client_as) -> None:  # type: ignore[no-untyped-def]
+    walk = [a for a in foreign_ids.actions(demo_world, client_as)
+            if any(isinstance(value, int) for value in a.kwargs.values())]
+    assert walk
+    clients: dict[str, Any] = {}
+    failures, foreign_sent = [], 0
+    for action in walk:
+        client = clients.setdefault(action.role, client_as(action.role))
+        cases = [(f"{name} that does not exist", {**action.kwargs, name: value})
+                 for name in action.kwargs if isinstance(action.kwargs[name], int)
+                 for value in (foreign_ids.MISSING_ID, foreign_ids.TOO_LARGE)]
+        foreign = foreign_ids.foreign_url_ids(action)
+        foreign_sent += len(foreign)
+        for what, kwargs in cases + foreign:
+            sent = foreign_ids.send(client, action, kwargs, action.data)
+            if not sent.answered or sent.changed:
+                failures.append(f"{action.name} as {action.role} with {what} {kwargs}: {sent.status} {sent.changed}")
+    assert foreign_sent, "no nested URL was sent another parent's record"
+    assert not failures, "\n".join(failures)
+
+
+def test_foreign_ids_in_forms_are_refused(demo_world, client_as) -> None:  # type: ignore[no-untyped-def]
+    walk = [a for a in foreign_ids.actions(demo_world, client_as) if foreign_ids.id_fields(a)]
+    assert any(a.is_api for a in walk), "no API action with an id in its body was found"
+    clients: dict[str, Any] = {}
+    failures = []
+    for action in walk:
+        client = clients.setdefault(action.role, client_as(action.role))
+        for name in foreign_ids.id_fields(action):
+            values: list[Any] = [*foreign_ids.MALFORMED, str(foreign_ids.MISSING_ID)]
+            if (other := foreign_ids.foreign_field_id(action, name)) is not None:
+                values.append(str(other))
+            if action.is_api:  # JSON carries numbers too
+                values += [-1, foreign_ids.MISSING_ID, int(foreign_ids.TOO_LARGE)] + ([other] if other else [])
+            for value in values:
+                if value in action.offered.get(name, []):
+                    continue
+                sent = foreign_ids.send(client, action, action.kwargs, {**action.data, name: value})
+                if not sent.answered or sent.changed:
+                    failures.append(f"{action.name} as {action.role} with {name}={value!r}: {sent.status} {sent.changed}")
+    assert not failures, "\n".join(failures)

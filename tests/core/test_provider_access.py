@@ -18,13 +18,13 @@ from django.urls import reverse
 
 from seedbed.core.access import (
     DENIED_STAFF,
-    access_award,
     access_staff_area,
     council_staff_users,
     has_role,
     is_council_staff,
 )
 from seedbed.core.errors import AccessDenied
+from seedbed.funding.access import access_award
 
 pytestmark = pytest.mark.django_db
 
@@ -277,7 +277,7 @@ def test_a_provider_safety_lead_role_cannot_be_named_a_trials_safety_lead(demo_w
 
 def test_a_community_group_member_speaks_as_a_resident_not_as_frontline_staff(demo_world) -> None:  # type: ignore[no-untyped-def]
     from seedbed.participation.models import VoiceOf
-    from seedbed.participation.services.contributions import voice_of_for
+    from seedbed.participation.selectors import voice_of_for
 
     member = _person(demo_world, "group-volunteer", "eastside-residents", "frontline")
     assert voice_of_for(member) == (VoiceOf.RESIDENT, None)

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connection, connections
 
-from seedbed.participation.limits import RATE_LIMITS, over_limit_for
+from seedbed.participation.views.rate_limits import RATE_LIMITS, over_limit_for
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,7 +33,7 @@ def _hit_in_another_process(name: str, who: str) -> str:
     """Count one hit against limit ``name`` in a separate Python process on the same database."""
     script = (
         "import django; django.setup()\n"
-        "from seedbed.participation.limits import over_limit_for\n"
+        "from seedbed.participation.views.rate_limits import over_limit_for\n"
         f"print(over_limit_for({name!r}, {who!r}))\n"
     )
     env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "seedbed.config.settings_test",

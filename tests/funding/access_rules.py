@@ -121,3 +121,18 @@ NOT_WALKED = {
 }
 # Downloads the browser scan skips (the access walk still checks who may fetch them).
 NOT_HTML = {"funding:pb_numbers_csv"}
+
+
+# The record each id names, for the foreign-id walk (tests/core/test_access_walk.py): URL
+# arguments, and form fields that carry an id (a prefix such as ``panel-`` is dropped).
+ID_MODELS = {
+    "fund_id": "funding.Fund", "call_id": "funding.Call", "application_id": "funding.Application",
+    "conflict_id": "funding.Conflict", "review_id": "funding.Review", "slot_id": "funding.PitchSlot",
+    "award_id": "funding.Award", "report_id": "funding.Report", "round_id": "funding.PbRound",
+    "project_id": "funding.PbProject", "officer_id": "funding.PbOfficer",
+}
+FIELD_MODELS = {
+    "fund": "funding.Fund", "needs": "participation.Contribution", "owner": "accounts.Organisation",
+    "applying_as": "accounts.Organisation", "user": "accounts.User", "officer": "accounts.User",
+    **{f"programme_{n}_organisation": "accounts.Organisation" for n in (1, 2, 3)},
+}

@@ -32,7 +32,7 @@ def build_world() -> dict[str, Any]:
         people[username] = user
     fund = fund_create(owner=council, name="Test fund", total=Decimal("10000"), ring_fence_share=Decimal("0.05"),
                        period_start=dt.date(2026, 4, 1), period_end=dt.date(2027, 3, 31),
-                       programmes=[("Services", Decimal("200000"), None)])
+                       programmes=[("Services", Decimal("200000"), None)], actor=people["lead"])
     return {"council": council, "provider_org": provider_org, "users": people, "fund": fund}
 
 
@@ -65,7 +65,7 @@ def micro_call(world: dict[str, Any], *, max_amount: str = "5000", individuals: 
 def submitted(call: Any, user: Any, *, org: Any = None, title: str = "An idea", amount: str = "1000") -> Any:
     from seedbed.funding.services import applications
 
-    application = applications.application_start(call=call, applicant=user, organisation=org, title=title,
+    application = applications.application_start(call=call, actor=user, organisation=org, title=title,
                                                  amount=Decimal(amount))
     answers = {q.pk: "We will try a small thing." for q in call.questions.all()}
     applications.application_save(application=application, actor=user, answers=answers)

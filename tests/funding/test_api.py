@@ -38,7 +38,7 @@ def test_pb_result_api(world) -> None:  # type: ignore[no-untyped-def]
     world["fund"].save()
     pb_round, projects = make_round(world, rule="greedy")
     assert Client().get(f"/api/funding/pb/{pb_round.pk}/result").json()["counted"] is False
-    pb.pb_vote(pb_round=pb_round, voter=world["users"]["resident"], choices={projects[0].pk: 1})
+    pb.pb_vote(pb_round=pb_round, actor=world["users"]["resident"], choices={projects[0].pk: 1})
     result = pb.pb_count(pb_round=pb_round, actor=world["users"]["lead"])
     body = Client().get(f"/api/funding/pb/{pb_round.pk}/result").json()
     assert body["selected"] == result.selected and body["explanations"] == result.explanations

@@ -12,7 +12,7 @@ from django.urls import reverse
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.models import AuditEntry
 from seedbed.funding.models import Award, AwardException, Call, Decision, Fund
-from seedbed.funding.services.awards import (
+from seedbed.funding.rules import (
     ERROR_AWARD_EXCEPTION_OWN,
     ERROR_AWARD_OVER_MAXIMUM,
     ERROR_AWARD_OVER_REQUEST,
@@ -123,7 +123,7 @@ def test_an_exception_needs_a_second_manager_and_a_reason(deciding) -> None:  # 
 
 
 def test_the_exception_page_refuses_a_missing_application(deciding) -> None:  # type: ignore[no-untyped-def]
-    from seedbed.core.access import DENIED_FUNDING_RECORD
+    from seedbed.funding.access import DENIED_FUNDING_RECORD
 
     response = client_for(deciding["lead2"]).post(
         reverse("funding:award_exception", args=[deciding["call"].pk, 999_999]),

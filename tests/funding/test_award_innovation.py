@@ -18,7 +18,8 @@ from tests.funding.conftest import client_for, micro_call, submitted
 def _area(world: dict[str, Any]) -> Any:
     from seedbed.portfolio.services import service_area_create
 
-    return service_area_create(name="Testshire services", slug="testshire-services", organisation=world["council"])
+    return service_area_create(name="Testshire services", slug="testshire-services", organisation=world["council"],
+                               actor=world["users"]["lead"])
 
 
 def _decide(world: dict[str, Any], call: Any, application: Any, **extra: str) -> Award:
@@ -50,7 +51,7 @@ def test_an_award_joins_the_innovation_that_holds_its_need(world) -> None:  # ty
 
     area = _area(world)
     lead = world["users"]["lead"]
-    need = contribution_submit(submitter=world["users"]["resident"], kind="need", title="Nowhere to play",
+    need = contribution_submit(actor=world["users"]["resident"], kind="need", title="Nowhere to play",
                                body="Children on our street have nowhere safe to play.", idempotency_key=uuid.uuid4(),
                                refresh_themes=False)
     existing = innovation_create(title="Play streets", problem="Nowhere to play.", owner=lead,
@@ -76,7 +77,7 @@ def test_a_new_innovation_links_the_needs_its_call_answers(world) -> None:  # ty
     from seedbed.participation.services.contributions import contribution_submit
 
     _area(world)
-    need = contribution_submit(submitter=world["users"]["resident"], kind="need", title="Dark alleyway",
+    need = contribution_submit(actor=world["users"]["resident"], kind="need", title="Dark alleyway",
                                body="The alley to the station has no lights.", idempotency_key=uuid.uuid4(),
                                refresh_themes=False)
     call = micro_call(world)
@@ -91,7 +92,7 @@ def test_the_chair_chooses_where_the_innovation_goes(world) -> None:  # type: ig
     from seedbed.portfolio.services import service_area_create
 
     _area(world)
-    chosen = service_area_create(name="Adult services", slug="adult-services")
+    chosen = service_area_create(name="Adult services", slug="adult-services", actor=world["users"]["lead"])
     call = micro_call(world)
     application = submitted(call, world["users"]["provider"], org=world["provider_org"], title="Lunch club")
     page = client_for(world["users"]["lead"]).get(reverse("funding:call_reviews", args=[call.pk])).content.decode()

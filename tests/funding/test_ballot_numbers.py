@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from seedbed.funding.ballot_numbers import (
+from seedbed.funding.rules import (
     ALPHABET,
     ERROR_NUMBER_CHECK,
     ERROR_NUMBER_EMPTY,

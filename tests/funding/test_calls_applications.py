@@ -11,12 +11,12 @@ from django.urls import reverse
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.models import AuditEntry
 from seedbed.funding.models import MICRO_MAX_QUESTIONS, Application, Call
-from seedbed.funding.services import applications, calls
-from seedbed.funding.services.applications import (
+from seedbed.funding.rules import (
     ELIGIBLE_AMOUNT,
     ELIGIBLE_KIND,
     ERROR_TOO_MANY_WORDS,
 )
+from seedbed.funding.services import applications, calls
 from seedbed.funding.services.calls import ERROR_MICRO_QUESTIONS, ERROR_MICRO_WORDS
 from tests.funding.conftest import client_for, micro_call, submitted
 
@@ -44,7 +44,7 @@ def test_a_challenge_answers_voices_needs_and_tells_their_submitters(world) -> N
     from seedbed.participation.services.contributions import contribution_submit
 
     lead, resident = world["users"]["lead"], world["users"]["resident"]
-    need = contribution_submit(submitter=resident, kind="need", title="Lonely evenings",
+    need = contribution_submit(actor=resident, kind="need", title="Lonely evenings",
                                body="Older neighbours have nobody to talk to in the evenings.", idempotency_key=uuid.uuid4())
     call = calls.call_create(fund=world["fund"], kind="challenge", title="Evenings together", summary="S",
                              max_amount=Decimal("9"), needs=[need], actor=lead)
@@ -75,7 +75,7 @@ def test_submission_is_idempotent(world) -> None:  # type: ignore[no-untyped-def
 def test_over_long_answers_are_refused_on_submission_but_the_draft_is_kept(world) -> None:  # type: ignore[no-untyped-def]
     call = micro_call(world)
     provider = world["users"]["provider"]
-    application = applications.application_start(call=call, applicant=provider, organisation=world["provider_org"],
+    application = applications.application_start(call=call, actor=provider, organisation=world["provider_org"],
                                                  title="Long", amount=Decimal("500"))
     q1, q2 = call.questions.all()
     long_text = "word " * 25
@@ -135,7 +135,7 @@ def test_individuals_are_anonymous_to_reviewers(world) -> None:  # type: ignore[
     resident = world["users"]["resident"]
     application = submitted(call, resident, title="Street play")
     panel = world["users"]["panel"]
-    conflict_declare(application=application, reviewer=panel, has_conflict=False)
+    conflict_declare(application=application, actor=panel, has_conflict=False)
     page = client_for(panel).get(reverse("funding:review_score", args=[application.pk])).content.decode()
     assert f"Individual applicant ({application.reference})" in page
     assert resident.display_name not in page and resident.username not in page.replace("resident2", "")

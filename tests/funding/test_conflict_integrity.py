@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from seedbed.core.access import DENIED_FUNDING_RECORD, access_application_review
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.models import AuditEntry
+from seedbed.funding.access import DENIED_FUNDING_RECORD, access_application_review
 from seedbed.funding.models import Conflict, Decision
 from seedbed.funding.services.reviews import (
     ERROR_CONFLICT_NO_TAKING_BACK,
@@ -47,9 +47,9 @@ def panel(world):  # type: ignore[no-untyped-def]
 
 def test_a_declared_conflict_cannot_be_taken_back_by_declaring_no(panel) -> None:  # type: ignore[no-untyped-def]
     reviewer, application = panel["users"]["panel"], panel["application"]
-    conflict_declare(application=application, reviewer=reviewer, has_conflict=True, detail="I advise them.")
+    conflict_declare(application=application, actor=reviewer, has_conflict=True, detail="I advise them.")
     with pytest.raises(ValidationProblem) as excinfo:
-        conflict_declare(application=application, reviewer=reviewer, has_conflict=False)
+        conflict_declare(application=application, actor=reviewer, has_conflict=False)
     assert excinfo.value.problems == {"has_conflict": ERROR_CONFLICT_NO_TAKING_BACK}
     # Through the page too: the message is shown and the declaration stands.
     client = client_for(reviewer)
@@ -60,23 +60,23 @@ def test_a_declared_conflict_cannot_be_taken_back_by_declaring_no(panel) -> None
     assert client.get(reverse("funding:review_score", args=[application.pk])).status_code == 403
     # "No" may become "yes" (tightening).
     other = panel["users"]["panel2"]
-    conflict_declare(application=application, reviewer=other, has_conflict=False)
-    assert conflict_declare(application=application, reviewer=other, has_conflict=True, detail="Cousin.").status == "declared"
+    conflict_declare(application=application, actor=other, has_conflict=False)
+    assert conflict_declare(application=application, actor=other, has_conflict=True, detail="Cousin.").status == "declared"
 
 
 def test_a_recused_or_waived_conflict_cannot_be_taken_back_either(panel) -> None:  # type: ignore[no-untyped-def]
     reviewer, application, lead = panel["users"]["panel"], panel["application"], panel["users"]["lead"]
-    conflict = conflict_declare(application=application, reviewer=reviewer, has_conflict=True, detail="I advise them.")
+    conflict = conflict_declare(application=application, actor=reviewer, has_conflict=True, detail="I advise them.")
     conflict_decide(conflict=conflict, waive=False, actor=lead)
     with pytest.raises(ValidationProblem) as excinfo:
-        conflict_declare(application=application, reviewer=reviewer, has_conflict=False)
+        conflict_declare(application=application, actor=reviewer, has_conflict=False)
     assert excinfo.value.problems == {"has_conflict": ERROR_CONFLICT_NO_TAKING_BACK}
     assert Conflict.objects.get(pk=conflict.pk).status == Conflict.Status.RECUSED
 
 
 def test_nobody_rules_on_their_own_conflict(panel) -> None:  # type: ignore[no-untyped-def]
     lead, lead2, application, call = panel["users"]["lead"], panel["lead2"], panel["application"], panel["call"]
-    conflict = conflict_declare(application=application, reviewer=lead, has_conflict=True, detail="My charity partners them.")
+    conflict = conflict_declare(application=application, actor=lead, has_conflict=True, detail="My charity partners them.")
     for waive in (True, False):
         with pytest.raises(ValidationProblem) as excinfo:
             conflict_decide(conflict=conflict, waive=waive, reason="I am impartial.", actor=lead)
@@ -94,7 +94,7 @@ def test_nobody_rules_on_their_own_conflict(panel) -> None:  # type: ignore[no-u
 
 def test_a_chair_with_an_undecided_or_upheld_conflict_cannot_decide(panel) -> None:  # type: ignore[no-untyped-def]
     lead, lead2, application, call = panel["users"]["lead"], panel["lead2"], panel["application"], panel["call"]
-    conflict = conflict_declare(application=application, reviewer=lead, has_conflict=True, detail="My charity partners them.")
+    conflict = conflict_declare(application=application, actor=lead, has_conflict=True, detail="My charity partners them.")
     url = reverse("funding:decision_make", args=[call.pk, application.pk])
     form = {"decision-outcome": "fund", "decision-public_reason": "Strong case.", "decision-typology": "service"}
     # Undecided: refused in the service and on the page (the pitch board posts to the same action).
@@ -106,12 +106,12 @@ def test_a_chair_with_an_undecided_or_upheld_conflict_cannot_decide(panel) -> No
         assert ERROR_CONFLICT_RULING in response.content.decode()
     assert not Decision.objects.filter(application=application).exists()
     # Nor may they rule on another reviewer's conflict on it, or moderate its scores.
-    other = conflict_declare(application=application, reviewer=panel["users"]["panel"], has_conflict=True, detail="Friend.")
+    other = conflict_declare(application=application, actor=panel["users"]["panel"], has_conflict=True, detail="Friend.")
     with pytest.raises(ValidationProblem) as excinfo:
         conflict_decide(conflict=other, waive=True, reason="Fine.", actor=lead)
     assert excinfo.value.problems == {"__all__": ERROR_CONFLICT_RULING}
-    conflict_declare(application=application, reviewer=panel["users"]["panel2"], has_conflict=False)
-    review = review_save(application=application, reviewer=panel["users"]["panel2"],
+    conflict_declare(application=application, actor=panel["users"]["panel2"], has_conflict=False)
+    review = review_save(application=application, actor=panel["users"]["panel2"],
                          scores={c.pk: 1 for c in call.criteria.all()})
     with pytest.raises(ValidationProblem) as excinfo:
         review_moderate(review=review, outcome="kept", reason="Fine.", actor=lead)
@@ -129,7 +129,7 @@ def test_a_chair_with_an_undecided_or_upheld_conflict_cannot_decide(panel) -> No
 def test_a_withdrawal_needs_another_manager_and_a_reason(panel) -> None:  # type: ignore[no-untyped-def]
     users, lead2, application, call = panel["users"], panel["lead2"], panel["application"], panel["call"]
     lead = users["lead"]
-    conflict = conflict_declare(application=application, reviewer=lead, has_conflict=True, detail="Wrong applicant.")
+    conflict = conflict_declare(application=application, actor=lead, has_conflict=True, detail="Wrong applicant.")
     # The declarer (a manager and the chair) may not withdraw their own.
     with pytest.raises(ValidationProblem) as excinfo:
         conflict_withdraw(conflict=conflict, reason="I misread the name.", actor=lead)
@@ -153,13 +153,13 @@ def test_a_withdrawal_needs_another_manager_and_a_reason(panel) -> None:  # type
     assert entry.actor == lead2 and entry.data["reason"] == "Declared against the wrong applicant."
     assert access_application_review(lead, application.pk) == application
     # Re-declaring "no" keeps it withdrawn; "yes" tightens again.
-    assert conflict_declare(application=application, reviewer=lead, has_conflict=False).status == Conflict.Status.WITHDRAWN
-    assert conflict_declare(application=application, reviewer=lead, has_conflict=True, detail="Now I see.").status == "declared"
+    assert conflict_declare(application=application, actor=lead, has_conflict=False).status == Conflict.Status.WITHDRAWN
+    assert conflict_declare(application=application, actor=lead, has_conflict=True, detail="Now I see.").status == "declared"
 
 
 def test_the_declaration_history_stays_visible_to_managers_only(panel) -> None:  # type: ignore[no-untyped-def]
     users, lead2, application, call = panel["users"], panel["lead2"], panel["application"], panel["call"]
-    conflict = conflict_declare(application=application, reviewer=users["panel"], has_conflict=True, detail="Friend.")
+    conflict = conflict_declare(application=application, actor=users["panel"], has_conflict=True, detail="Friend.")
     conflict_withdraw(conflict=conflict, reason="Different person of the same name.", actor=lead2)
     url = reverse("funding:call_reviews", args=[call.pk])
     page = client_for(users["lead"]).get(url).content.decode()

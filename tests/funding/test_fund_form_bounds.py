@@ -42,7 +42,7 @@ def test_the_service_refuses_too_many_programmes_naming_the_field() -> None:
     import datetime as dt
     from decimal import Decimal
 
-    from seedbed.funding.services.funds import ERROR_PROGRAMMES_TOO_MANY, fund_problems
+    from seedbed.funding.rules import ERROR_PROGRAMMES_TOO_MANY, fund_problems
 
     problems = fund_problems(
         name="Fund", total=Decimal(1), ring_fence_share=Decimal("0.5"), currency="GBP",

@@ -12,11 +12,9 @@ from django.urls import reverse
 from seedbed.core.models import AuditEntry
 from seedbed.funding.forms import ERROR_SHARE_PERCENT
 from seedbed.funding.models import Fund
+from seedbed.funding.rules import ERROR_PERIOD, ERROR_PROGRAMME_AMOUNT, ERROR_PROGRAMME_NAME
 from seedbed.funding.services.funds import (
     ERROR_CURRENCY_LOCKED,
-    ERROR_PERIOD,
-    ERROR_PROGRAMME_AMOUNT,
-    ERROR_PROGRAMME_NAME,
     ERROR_TOTAL_BELOW_COMMITTED,
     fund_commit,
 )

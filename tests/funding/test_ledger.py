@@ -41,11 +41,11 @@ def assert_ledger_consistent(fund: Fund) -> None:
 
 def test_commit_refused_beyond_the_total(world) -> None:  # type: ignore[no-untyped-def]
     fund = world["fund"]
-    fund_commit(fund_id=fund.pk, amount=Decimal("9000"))
+    fund_commit(fund_id=fund.pk, amount=Decimal("9000"), actor=world["users"]["lead"])
     with pytest.raises(ValidationProblem) as excinfo:
-        fund_commit(fund_id=fund.pk, amount=Decimal("1000.01"))
+        fund_commit(fund_id=fund.pk, amount=Decimal("1000.01"), actor=world["users"]["lead"])
     assert excinfo.value.problems["amount"] == ERROR_OVERCOMMIT.format(amount=Decimal("1000.01"), remaining=Decimal("1000.00"))
-    fund_commit(fund_id=fund.pk, amount=Decimal("1000"))
+    fund_commit(fund_id=fund.pk, amount=Decimal("1000"), actor=world["users"]["lead"])
     fund.refresh_from_db()
     assert fund.remaining == 0
     assert_ledger_consistent(fund)
@@ -53,7 +53,7 @@ def test_commit_refused_beyond_the_total(world) -> None:  # type: ignore[no-unty
 
 def test_summary_shows_the_share_of_programme_spend_against_the_target(world) -> None:  # type: ignore[no-untyped-def]
     fund = world["fund"]
-    fund_commit(fund_id=fund.pk, amount=Decimal("5000"))
+    fund_commit(fund_id=fund.pk, amount=Decimal("5000"), actor=world["users"]["lead"])
     fund.refresh_from_db()
     summary = fund_summary(fund=fund)
     assert summary.programme_total == Decimal("200000")
@@ -66,7 +66,7 @@ def test_summary_shows_the_share_of_programme_spend_against_the_target(world) ->
 def test_fund_create_validates(world) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValidationProblem) as excinfo:
         fund_create(owner=world["council"], name="Bad", total=Decimal("-1"), ring_fence_share=Decimal("2"),
-                    period_start=dt.date(2026, 1, 1), period_end=dt.date(2025, 1, 1), currency="pounds")
+                    period_start=dt.date(2026, 1, 1), period_end=dt.date(2025, 1, 1), currency="pounds", actor=world["users"]["lead"])
     assert set(excinfo.value.problems) == {"total", "ring_fence_share", "period_end", "currency"}
 
 
@@ -114,19 +114,19 @@ def test_ledger_invariants_hold_for_any_sequence_of_operations(world, ops) -> No
     with transaction.atomic():
         fund = fund_create(owner=world["council"], name="Example fund", total=Decimal("10000"),
                            ring_fence_share=Decimal("0.05"), period_start=dt.date(2026, 4, 1),
-                           period_end=dt.date(2027, 3, 31))
+                           period_end=dt.date(2027, 3, 31), actor=world["users"]["lead"])
         award = Award.objects.create(application=application, fund=fund, amount=Decimal(0), awarded_at=application.submitted_at)
         for op, amount in ops:
             try:
                 if op == "commit":
-                    fund_commit(fund_id=fund.pk, amount=amount, award=award)
+                    fund_commit(fund_id=fund.pk, amount=amount, award=award, actor=world["users"]["lead"])
                     Award.objects.filter(pk=award.pk).update(amount=award.amount + amount)
                 elif op == "release":
-                    fund_release(fund_id=fund.pk, amount=amount, award=award)
+                    fund_release(fund_id=fund.pk, amount=amount, award=award, actor=world["users"]["lead"])
                 elif op == "pay":
-                    fund_pay(fund_id=fund.pk, amount=amount, award=award)
+                    fund_pay(fund_id=fund.pk, amount=amount, award=award, actor=world["users"]["lead"])
                 else:
-                    fund_clawback(fund_id=fund.pk, amount=amount, award=award)
+                    fund_clawback(fund_id=fund.pk, amount=amount, award=award, actor=world["users"]["lead"])
             except ValidationProblem:
                 pass
             award.refresh_from_db()
@@ -161,7 +161,7 @@ def test_over_commitment_is_impossible_under_concurrent_requests() -> None:
     """Eight requests at once each commit 3,000 of a 10,000 fund: exactly three succeed."""
     world = build_world()
     fund = world["fund"]
-    results = _race(lambda: fund_commit(fund_id=fund.pk, amount=Decimal("3000")), 8)
+    results = _race(lambda: fund_commit(fund_id=fund.pk, amount=Decimal("3000"), actor=world["users"]["lead"]), 8)
     succeeded = [r for r in results if isinstance(r, LedgerEntry)]
     refused = [r for r in results if isinstance(r, ValidationProblem)]
     assert len(succeeded) == 3, results

@@ -64,12 +64,12 @@ def test_ballot_rules(big_world) -> None:  # type: ignore[no-untyped-def]
     pb_round, projects = make_round(big_world)
     resident = big_world["users"]["resident"]
     with pytest.raises(ValidationProblem):
-        pb.pb_vote(pb_round=pb_round, voter=resident, choices={p.pk: 1 for p in projects})  # 4 > max 3
+        pb.pb_vote(pb_round=pb_round, actor=resident, choices={p.pk: 1 for p in projects})  # 4 > max 3
     with pytest.raises(ValidationProblem):
-        pb.pb_vote(pb_round=pb_round, voter=big_world["users"]["analyst"], choices={projects[0].pk: 1})  # not a resident
-    pb.pb_vote(pb_round=pb_round, voter=resident, choices={projects[0].pk: 1})
+        pb.pb_vote(pb_round=pb_round, actor=big_world["users"]["analyst"], choices={projects[0].pk: 1})  # not a resident
+    pb.pb_vote(pb_round=pb_round, actor=resident, choices={projects[0].pk: 1})
     with pytest.raises(ValidationProblem) as excinfo:
-        pb.pb_vote(pb_round=pb_round, voter=resident, choices={projects[1].pk: 1})
+        pb.pb_vote(pb_round=pb_round, actor=resident, choices={projects[1].pk: 1})
     assert excinfo.value.problems == {"__all__": pb.ERROR_ALREADY_VOTED}
     (ballot,) = paper_ballots(pb_round, projects, [(1,)], officer=big_world["users"]["panel"],
                               manager=big_world["users"]["lead"])
@@ -83,13 +83,13 @@ def test_knapsack_and_cumulative_ballots(big_world) -> None:  # type: ignore[no-
     knapsack, projects = make_round(big_world, ballot_kind="knapsack", rule="greedy")
     resident = big_world["users"]["resident"]
     with pytest.raises(ValidationProblem) as excinfo:
-        pb.pb_vote(pb_round=knapsack, voter=resident, choices={p.pk: 1 for p in projects})  # 30,000 > 20,000
+        pb.pb_vote(pb_round=knapsack, actor=resident, choices={p.pk: 1 for p in projects})  # 30,000 > 20,000
     assert "more than the budget" in excinfo.value.problems["choices"]
-    pb.pb_vote(pb_round=knapsack, voter=resident, choices={projects[0].pk: 1, projects[1].pk: 1})
+    pb.pb_vote(pb_round=knapsack, actor=resident, choices={projects[0].pk: 1, projects[1].pk: 1})
     cumulative, cprojects = make_round(big_world, ballot_kind="cumulative", rule="mes-add1")
     with pytest.raises(ValidationProblem):
-        pb.pb_vote(pb_round=cumulative, voter=resident, choices={cprojects[0].pk: 8, cprojects[1].pk: 3})
-    pb.pb_vote(pb_round=cumulative, voter=resident, choices={cprojects[0].pk: 7, cprojects[1].pk: 3})
+        pb.pb_vote(pb_round=cumulative, actor=resident, choices={cprojects[0].pk: 8, cprojects[1].pk: 3})
+    pb.pb_vote(pb_round=cumulative, actor=resident, choices={cprojects[0].pk: 7, cprojects[1].pk: 3})
     result = pb.pb_count(pb_round=cumulative, actor=big_world["users"]["lead"])
     assert engine.parse(result.pabulib).vote_type == "cumulative"
 
@@ -167,7 +167,7 @@ def test_double_voting_is_impossible_under_concurrent_requests() -> None:
     def vote() -> None:
         try:
             barrier.wait()
-            results.append(pb.pb_vote(pb_round=pb_round, voter=resident, choices={projects[0].pk: 1}))
+            results.append(pb.pb_vote(pb_round=pb_round, actor=resident, choices={projects[0].pk: 1}))
         except BaseException as exc:
             results.append(exc)
         finally:

@@ -11,6 +11,7 @@ from django.apps import apps
 from django.db import connection
 
 import seedbed.pb as pb_engine
+from seedbed.funding import selectors
 from seedbed.funding.models import PbBallot, PbChoice, PbVoterMark
 from seedbed.funding.services import pb, pb_voting
 from tests.funding.test_pb import big_world, make_round  # noqa: F401  (fixture)
@@ -28,7 +29,7 @@ def _vote_all(world, pb_round, projects) -> dict[int, frozenset[int]]:  # type: 
                               password="a-long-test-password-1")
         membership_grant(user=voter, organisation=world["council"], role="resident")
         pb_voting.pb_elector_record(user=voter, register_reference=f"OLD-{n}", actor=world["users"]["lead"])
-        pb.pb_vote(pb_round=pb_round, voter=voter, choices={projects[i].pk: 1 for i in subset})
+        pb.pb_vote(pb_round=pb_round, actor=voter, choices={projects[i].pk: 1 for i in subset})
         truth[voter.pk] = frozenset(projects[i].pk for i in subset)
     return truth
 
@@ -59,7 +60,7 @@ def test_old_rows_get_random_ids_and_no_longer_pair_a_voter_with_a_ballot(big_wo
     truth = _vote_all(big_world, pb_round, projects)
     _as_before_random_ids(pb_round, truth)
     assert _paired_by_order(pb_round, truth)  # the leak in data migrated by 0002
-    election_before = pb.pb_election(pb_round)
+    election_before = selectors.pb_election(pb_round=pb_round)
     outcome_before = pb_engine.count(election_before, rule=pb_round.rule)
 
     renumbering._renumber(apps, None)
@@ -73,11 +74,11 @@ def test_old_rows_get_random_ids_and_no_longer_pair_a_voter_with_a_ballot(big_wo
     assert ballots == sorted(sorted(s) for s in truth.values())
     assert PbVoterMark.objects.filter(round=pb_round).count() == len(truth)
     assert {m.voter_id for m in PbVoterMark.objects.filter(round=pb_round)} == set(truth)
-    outcome_after = pb_engine.count(pb.pb_election(pb_round), rule=pb_round.rule)
+    outcome_after = pb_engine.count(selectors.pb_election(pb_round=pb_round), rule=pb_round.rule)
     assert outcome_after.selected == outcome_before.selected and outcome_after.cost == outcome_before.cost
     # The register still says who has voted, so nobody votes twice; online ballots name nobody.
     user_model = apps.get_model("accounts", "User")
-    assert all(pb_voting.pb_has_voted(pb_round=pb_round, user=user_model.objects.get(pk=pk)) for pk in truth)
+    assert all(selectors.pb_has_voted(pb_round=pb_round, user=user_model.objects.get(pk=pk)) for pk in truth)
     assert not PbBallot.objects.filter(round=pb_round, channel="online", keyed_by__isnull=False).exists()
 
 

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.models import AuditEntry
-from seedbed.funding.ballot_numbers import ALPHABET, luhn_mod_n_check, number_display
 from seedbed.funding.models import PbBallot, PbBallotNumber, PbOfficer, PbVoterMark
+from seedbed.funding.rules import ALPHABET, luhn_mod_n_check, number_display
 from seedbed.funding.services import pb, pb_voting
 from seedbed.funding.services.pb_voting import (
     ERROR_ALREADY_VOTED,
@@ -238,7 +238,7 @@ def test_refused_entries_that_may_be_box_stuffing_are_audited(big_world) -> None
 
 def test_the_count_records_the_rounds_ballot_account(big_world) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
     pb_round, projects, officer, numbers = _officer_round(big_world)
-    pb.pb_vote(pb_round=pb_round, voter=big_world["users"]["resident"], choices={projects[0].pk: 1})
+    pb.pb_vote(pb_round=pb_round, actor=big_world["users"]["resident"], choices={projects[0].pk: 1})
     for n, number in enumerate(numbers[:2]):
         pb_voting.pb_paper_ballot(pb_round=pb_round, ballot_number=number, register_reference=f"EA-{n}",
                                   choices={projects[1].pk: 1}, actor=officer)
@@ -254,7 +254,7 @@ def test_the_count_records_the_rounds_ballot_account(big_world) -> None:  # noqa
 def test_an_online_voter_cannot_vote_on_paper(big_world) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
     pb_round, projects, officer, numbers = _officer_round(big_world)
     resident = big_world["users"]["resident"]  # matched to TS-1 by make_round
-    pb.pb_vote(pb_round=pb_round, voter=resident, choices={projects[0].pk: 1})
+    pb.pb_vote(pb_round=pb_round, actor=resident, choices={projects[0].pk: 1})
     for n, typed in enumerate(("TS-1", "ts 0001", "TS\u20101")):
         with pytest.raises(ValidationProblem) as excinfo:
             pb_voting.pb_paper_ballot(pb_round=pb_round, ballot_number=numbers[n], register_reference=typed,
@@ -269,7 +269,7 @@ def test_a_paper_voter_cannot_vote_online(big_world) -> None:  # noqa: F811  # t
     pb_voting.pb_paper_ballot(pb_round=pb_round, ballot_number=numbers[0], register_reference="ts-02",
                               choices={projects[1].pk: 1}, actor=officer)
     with pytest.raises(ValidationProblem) as excinfo:
-        pb.pb_vote(pb_round=pb_round, voter=resident2, choices={projects[0].pk: 1})
+        pb.pb_vote(pb_round=pb_round, actor=resident2, choices={projects[0].pk: 1})
     assert excinfo.value.problems == {"__all__": ERROR_ALREADY_VOTED}
     page = client_for(resident2).get(reverse("funding:pb_vote", args=[pb_round.pk])).content.decode()
     assert "already voted" in page
@@ -282,7 +282,7 @@ def test_a_paper_voter_cannot_vote_online(big_world) -> None:  # noqa: F811  # t
     membership_grant(user=late, organisation=big_world["council"], role="resident")
     pb_voting.pb_elector_record(user=late, register_reference="new 0007", actor=big_world["users"]["lead"])
     with pytest.raises(ValidationProblem):
-        pb.pb_vote(pb_round=pb_round, voter=late, choices={projects[0].pk: 1})
+        pb.pb_vote(pb_round=pb_round, actor=late, choices={projects[0].pk: 1})
     assert PbBallot.objects.filter(round=pb_round).count() == 2
 
 
@@ -293,14 +293,14 @@ def test_an_unmatched_resident_cannot_vote_online(big_world) -> None:  # noqa: F
     fresh = person_create(username="fresh", email="fresh@example.org", display_name="Fresh", password="a-long-test-password-1")
     membership_grant(user=fresh, organisation=big_world["council"], role="resident")
     with pytest.raises(ValidationProblem) as excinfo:
-        pb.pb_vote(pb_round=pb_round, voter=fresh, choices={projects[0].pk: 1})
+        pb.pb_vote(pb_round=pb_round, actor=fresh, choices={projects[0].pk: 1})
     assert excinfo.value.problems == {"__all__": ERROR_NOT_ON_REGISTER}
     assert escape(ERROR_NOT_ON_REGISTER) in client_for(fresh).get(reverse("funding:pb_vote", args=[pb_round.pk])).content.decode()
     # A manager matches the account through the page; then the resident can vote.
     response = client_for(big_world["users"]["lead"]).post(reverse("funding:pb_electors"),
                                                           {"email": "FRESH@example.org", "register_reference": "EA-555"})
     assert response.status_code == 302
-    pb.pb_vote(pb_round=pb_round, voter=fresh, choices={projects[0].pk: 1})
+    pb.pb_vote(pb_round=pb_round, actor=fresh, choices={projects[0].pk: 1})
     assert AuditEntry.objects.filter(action="funding.pb_elector_record", data__user=fresh.pk).exists()
     # A reference belongs to one account.
     response = client_for(big_world["users"]["lead"]).post(reverse("funding:pb_electors"),
@@ -366,7 +366,7 @@ def test_one_number_and_one_voter_under_concurrent_requests() -> None:
     assert sum(isinstance(r, ValidationProblem) for r in results) == 5, results
     # The same voter online and on paper at once: one wins.
     resident = world["users"]["resident"]  # TS-1
-    results = _race(4, lambda i: pb.pb_vote(pb_round=pb_round, voter=resident, choices={projects[0].pk: 1}) if i % 2
+    results = _race(4, lambda i: pb.pb_vote(pb_round=pb_round, actor=resident, choices={projects[0].pk: 1}) if i % 2
                     else pb_voting.pb_paper_ballot(pb_round=pb_round, ballot_number=numbers[1 + i // 2],
                                                    register_reference="TS-1", choices={projects[0].pk: 1}, actor=officer))
     assert sum(isinstance(r, PbBallot) for r in results) == 1, results
@@ -438,7 +438,7 @@ def test_row_order_and_time_cannot_pair_a_voter_with_their_ballot(big_world) -> 
                               password="a-long-test-password-1")
         membership_grant(user=voter, organisation=big_world["council"], role="resident")
         pb_voting.pb_elector_record(user=voter, register_reference=f"OR-{n}", actor=lead)
-        pb.pb_vote(pb_round=pb_round, voter=voter, choices={projects[i].pk: 1 for i in subset})
+        pb.pb_vote(pb_round=pb_round, actor=voter, choices={projects[i].pk: 1 for i in subset})
         truth[voter.pk] = frozenset(projects[i].pk for i in subset)
     marks = [m.voter_id for m in PbVoterMark.objects.filter(round=pb_round).order_by("pk")]
     ballots = [frozenset(c.project_id for c in b.choices.all()) for b in PbBallot.objects.filter(round=pb_round).order_by("pk")]
@@ -482,7 +482,7 @@ def test_whatever_is_tried_each_person_votes_once_and_each_number_is_used_once(b
                 if channel == "online":
                     if person >= 2:
                         continue
-                    pb.pb_vote(pb_round=pb_round, voter=residents[person], choices={projects[0].pk: 1})
+                    pb.pb_vote(pb_round=pb_round, actor=residents[person], choices={projects[0].pk: 1})
                 else:
                     pb_voting.pb_paper_ballot(pb_round=pb_round, ballot_number=written[0], register_reference=written[1],
                                               choices={projects[1].pk: 1}, actor=officer)

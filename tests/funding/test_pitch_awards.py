@@ -31,7 +31,7 @@ def test_pitch_day_from_running_order_to_award_letters(world) -> None:  # type: 
     criteria = list(call.criteria.all())
     for username, value in (("panel", "5"), ("panel2", "4"), ("lead", "3")):
         member = users[username]
-        conflict_declare(application=second, reviewer=member, has_conflict=False)
+        conflict_declare(application=second, actor=member, has_conflict=False)
         phone = client_for(member)
         url = reverse("funding:pitch_score", args=[call.pk, slots[0].pk])
         assert phone.get(url).status_code == 200
@@ -75,7 +75,7 @@ def test_award_acceptance_schedule_payments_reports_and_clawback(world) -> None:
     lead.post(reverse("funding:award_instalment", args=[award.pk]), {"instalment-amount": "1500", "instalment-due_on": "2026-07-01"})
     lead.post(reverse("funding:award_instalment", args=[award.pk]), {"instalment-amount": "500", "instalment-milestone": "Final report"})
     with pytest.raises(ValidationProblem):
-        awards.instalment_add(award=award, amount=Decimal("1"), milestone="Too much")
+        awards.instalment_add(award=award, amount=Decimal("1"), milestone="Too much", actor=users["lead"])
     lead.post(reverse("funding:award_payment", args=[award.pk]), {"payment-amount": "1500", "payment-paid_on": "2026-07-01"})
     response = lead.post(reverse("funding:award_payment", args=[award.pk]), {"payment-amount": "600", "payment-paid_on": "2026-07-02"}, follow=True)
     assert "only 500.00 committed to it is unpaid" in response.content.decode()

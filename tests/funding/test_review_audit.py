@@ -25,23 +25,23 @@ def reviewing(world):  # type: ignore[no-untyped-def]
 
 def test_every_score_change_is_audited(reviewing) -> None:  # type: ignore[no-untyped-def]
     panel, application, criteria = reviewing["users"]["panel"], reviewing["application"], reviewing["criteria"]
-    conflict_declare(application=application, reviewer=panel, has_conflict=False)
-    review = review_save(application=application, reviewer=panel, scores={c.pk: 3 for c in criteria})
+    conflict_declare(application=application, actor=panel, has_conflict=False)
+    review = review_save(application=application, actor=panel, scores={c.pk: 3 for c in criteria})
     entry = AuditEntry.objects.get(action="funding.review_save", object_id=str(review.pk))
     assert entry.actor_id == panel.pk
     assert entry.data["scores"] == {str(c.pk): 3 for c in criteria}
     assert entry.data["weighted"] == str(review.weighted)
-    review_save(application=application, reviewer=panel, scores={c.pk: 3 for c in criteria})  # unchanged
+    review_save(application=application, actor=panel, scores={c.pk: 3 for c in criteria})  # unchanged
     assert AuditEntry.objects.filter(action="funding.review_save").count() == 1
-    review_save(application=application, reviewer=panel, scores={c.pk: 5 for c in criteria})
+    review_save(application=application, actor=panel, scores={c.pk: 5 for c in criteria})
     assert AuditEntry.objects.filter(action="funding.review_save").count() == 2
     assert audit_verify().ok
 
 
 def test_a_moderation_ruling_is_audited_even_when_the_score_is_kept(reviewing) -> None:  # type: ignore[no-untyped-def]
     panel, lead, application = reviewing["users"]["panel"], reviewing["users"]["lead"], reviewing["application"]
-    conflict_declare(application=application, reviewer=panel, has_conflict=False)
-    review = review_save(application=application, reviewer=panel, scores={c.pk: 1 for c in reviewing["criteria"]})
+    conflict_declare(application=application, actor=panel, has_conflict=False)
+    review = review_save(application=application, actor=panel, scores={c.pk: 1 for c in reviewing["criteria"]})
     moderation = review_moderate(review=review, outcome="kept", reason="Within the panel's range.", actor=lead)
     entry = AuditEntry.objects.get(action="funding.review_moderate", object_id=str(moderation.pk))
     assert entry.actor_id == lead.pk

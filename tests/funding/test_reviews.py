@@ -9,15 +9,16 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from seedbed.core.access import (
+from seedbed.core.errors import AccessDenied, ValidationProblem
+from seedbed.core.models import AuditEntry
+from seedbed.funding import selectors
+from seedbed.funding.access import (
     DENIED_FUNDING_CONFLICT,
     DENIED_FUNDING_RECUSED,
     access_application_review,
 )
-from seedbed.core.errors import AccessDenied, ValidationProblem
-from seedbed.core.models import AuditEntry
-from seedbed.funding import selectors
 from seedbed.funding.models import Review
+from seedbed.funding.rules import weighted_score
 from seedbed.funding.services.reviews import (
     ERROR_CONFLICT_UNDECLARED,
     ERROR_REASON_AFTER_DECISION,
@@ -25,7 +26,6 @@ from seedbed.funding.services.reviews import (
     conflict_declare,
     decision_make,
     review_save,
-    weighted_score,
 )
 from tests.funding.conftest import client_for, micro_call, submitted
 
@@ -48,7 +48,7 @@ def test_reviewer_with_an_undeclared_conflict_cannot_open_the_application(review
     with pytest.raises(AccessDenied):
         access_application_review(panel, application.pk)
     with pytest.raises(ValidationProblem) as excinfo:
-        review_save(application=application, reviewer=panel, scores={c.pk: 3 for c in reviewing["criteria"]})
+        review_save(application=application, actor=panel, scores={c.pk: 3 for c in reviewing["criteria"]})
     assert excinfo.value.problems == {"__all__": ERROR_CONFLICT_UNDECLARED}
     # Declaring a conflict still keeps it closed until the chair decides.
     client.post(reverse("funding:conflict_declare", args=[application.pk]), {"has_conflict": "yes", "detail": "I advise them."})
@@ -65,7 +65,7 @@ def test_reviewer_with_an_undeclared_conflict_cannot_open_the_application(review
 
 def test_recused_and_unassigned_reviewers_cannot_open_it(reviewing) -> None:  # type: ignore[no-untyped-def]
     panel2, application, lead = reviewing["users"]["panel2"], reviewing["application"], reviewing["users"]["lead"]
-    conflict = conflict_declare(application=application, reviewer=panel2, has_conflict=True, detail="My sister runs it.")
+    conflict = conflict_declare(application=application, actor=panel2, has_conflict=True, detail="My sister runs it.")
     chair = client_for(lead)
     response = chair.post(reverse("funding:conflict_decide", args=[reviewing["call"].pk, conflict.pk]),
                           {"conflict-decision": "recuse", "conflict-reason": ""})
@@ -79,11 +79,11 @@ def test_recused_and_unassigned_reviewers_cannot_open_it(reviewing) -> None:  # 
 def test_weighted_scores_progress_and_outliers(reviewing) -> None:  # type: ignore[no-untyped-def]
     call, application, users = reviewing["call"], reviewing["application"], reviewing["users"]
     need, learning = reviewing["criteria"]
-    assert weighted_score(call, {need.pk: 5, learning.pk: 1}) == Decimal("80.00")  # (3·5 + 1·1) / (3·5 + 1·5)
+    assert weighted_score(criteria=list(call.criteria.all()), values={need.pk: 5, learning.pk: 1}) == Decimal("80.00")  # (3·5 + 1·1) / (3·5 + 1·5)
     other = submitted(call, users["provider"], org=reviewing["provider_org"], title="Second")
     for reviewer, value in ((users["lead"], 4), (users["panel"], 4), (users["panel2"], 0)):
-        conflict_declare(application=application, reviewer=reviewer, has_conflict=False)
-        review_save(application=application, reviewer=reviewer, scores={need.pk: value, learning.pk: value})
+        conflict_declare(application=application, actor=reviewer, has_conflict=False)
+        review_save(application=application, actor=reviewer, scores={need.pk: value, learning.pk: value})
     progress = {p.reviewer.username: (p.done, p.total) for p in selectors.reviewer_progress(call=call)}
     assert progress == {"lead": (1, 2), "panel": (1, 2), "panel2": (1, 2)}
     assert other.pk
@@ -96,14 +96,14 @@ def test_weighted_scores_progress_and_outliers(reviewing) -> None:  # type: igno
 def test_changing_a_score_after_the_decision_needs_a_reason_and_is_audited(reviewing) -> None:  # type: ignore[no-untyped-def]
     application, users, criteria = reviewing["application"], reviewing["users"], reviewing["criteria"]
     panel = users["panel"]
-    conflict_declare(application=application, reviewer=panel, has_conflict=False)
-    review_save(application=application, reviewer=panel, scores={c.pk: 3 for c in criteria})
+    conflict_declare(application=application, actor=panel, has_conflict=False)
+    review_save(application=application, actor=panel, scores={c.pk: 3 for c in criteria})
     decision_make(application=application, outcome="decline", public_reason="Not this time.", actor=users["lead"])
     with pytest.raises(ValidationProblem) as excinfo:
-        review_save(application=application, reviewer=panel, scores={c.pk: 5 for c in criteria})
+        review_save(application=application, actor=panel, scores={c.pk: 5 for c in criteria})
     assert excinfo.value.problems == {"reason": ERROR_REASON_AFTER_DECISION}
     assert {s.value for s in Review.objects.get(reviewer=panel).scores.all()} == {3}
-    review_save(application=application, reviewer=panel, scores={c.pk: 5 for c in criteria}, reason="Misread the budget.")
+    review_save(application=application, actor=panel, scores={c.pk: 5 for c in criteria}, reason="Misread the budget.")
     entry = AuditEntry.objects.get(action="funding.score_change_after_decision")
     assert entry.data["reason"] == "Misread the budget."
 
@@ -117,15 +117,15 @@ def test_no_score_changes_after_a_decision_without_an_audit_entry(reviewing, cha
     application, users, criteria = reviewing["application"], reviewing["users"], reviewing["criteria"]
     panel = users["panel"]
     with transaction.atomic():
-        conflict_declare(application=application, reviewer=panel, has_conflict=False)
-        review_save(application=application, reviewer=panel, scores={c.pk: 2 for c in criteria})
+        conflict_declare(application=application, actor=panel, has_conflict=False)
+        review_save(application=application, actor=panel, scores={c.pk: 2 for c in criteria})
         decision_make(application=application, outcome="decline", public_reason="No.", actor=users["lead"])
         before = AuditEntry.objects.filter(action="funding.score_change_after_decision").count()
         changed = 0
         current = [2, 2]
         for values, with_reason in changes:
             try:
-                review_save(application=application, reviewer=panel, scores={c.pk: v for c, v in zip(criteria, values, strict=True)},
+                review_save(application=application, actor=panel, scores={c.pk: v for c, v in zip(criteria, values, strict=True)},
                             reason="Reason." if with_reason else "")
             except ValidationProblem:
                 assert not with_reason and values != current

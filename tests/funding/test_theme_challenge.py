@@ -29,9 +29,9 @@ def theme(world: dict[str, Any]) -> Any:
     from seedbed.participation.services.themes import themes_refresh
 
     for title, body in NEEDS:
-        contribution_submit(submitter=world["users"]["resident"], kind="need", title=title, body=body,
+        contribution_submit(actor=world["users"]["resident"], kind="need", title=title, body=body,
                             idempotency_key=uuid.uuid4(), refresh_themes=False)
-    run = themes_refresh(backend="tfidf")
+    run = themes_refresh(actor=None, backend="tfidf")
     found = next(t for t in run.themes.all() if t.members.filter(title="No bus after seven").exists())
     assert found.members.count() >= 2
     return found

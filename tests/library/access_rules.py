@@ -38,3 +38,8 @@ NOT_WALKED = {
 
 # JSON endpoints and downloads among ACCESS_RULES (not HTML pages, so not scanned by axe).
 NOT_HTML: set[str] = set()
+
+
+# The record each id names, for the foreign-id walk (tests/core/test_access_walk.py).
+ID_MODELS = {"case_id": "library.Case", "attachment_id": "library.Attachment"}
+FIELD_MODELS = {"innovation": "portfolio.Innovation"}

@@ -19,6 +19,6 @@ def test_drafts_are_refused(client_as, demo_world) -> None:
     from seedbed.library import services
 
     draft = services.case_create(title="Draft", summary="s", problem="p", what_was_done="w",
-                                 design="descriptive", year=2026, actor=None)
+                                 design="descriptive", year=2026, actor=demo_world["users"]["analyst"])
     assert client_as("anonymous").get(f"/api/library/cases/{draft.pk}").status_code == 403
     assert "Draft" not in [r["title"] for r in client_as("anonymous").get("/api/library/cases").json()]

@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.models import AuditEntry
-from seedbed.library import evidence, services
+from seedbed.library import rules, services
 from seedbed.library.models import Case
+from seedbed.library.services.case import (
+    ERROR_ALREADY,
+    ERROR_INTERVAL_MISSING,
+    ERROR_OVERRIDE_REASON,
+    ERROR_PUBLISHED,
+    ERROR_REQUIRED,
+)
 
 pytestmark = pytest.mark.django_db
 
 BASE = {"summary": "s", "problem": "p", "what_was_done": "w", "year": 2025}
 
 
+def _analyst():  # type: ignore[no-untyped-def]
+    """A member of staff who writes cases (made once per test)."""
+    from seedbed.accounts.models import User
+    from seedbed.accounts.services import person_create
+
+    return User.objects.filter(username="t-analyst").first() or person_create(
+        username="t-analyst", email="analyst@example.org", display_name="Analyst", password=None)
+
+
 def _case(actor=None, **kwargs):  # type: ignore[no-untyped-def]
-    args = {"title": "A case", **BASE, "design": "rct", "actor": actor}
+    args = {"title": "A case", **BASE, "design": "rct", "actor": actor or _analyst()}
     args.update(kwargs)
     return services.case_create(**args)
 
@@ -48,20 +66,21 @@ def test_replication_and_scale_reach_levels_4_and_5() -> None:
 
 
 def test_bad_results_are_refused_with_named_fields() -> None:
-    with pytest.raises(ValidationProblem) as exc:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_REQUIRED.format(label="title"))) as exc:
         _case(title=" ", effect=5.0, ci=(1.0, 3.0), year=1800)
     assert set(exc.value.problems) == {"title", "ci_low", "year"}
-    with pytest.raises(ValidationProblem) as exc:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_INTERVAL_MISSING)) as exc:
         _case(effect=1.0)
-    assert exc.value.problems["ci_low"] == services.ERROR_INTERVAL_MISSING
+    assert exc.value.problems["ci_low"] == ERROR_INTERVAL_MISSING
 
 
 def test_override_needs_a_reason_and_is_audited() -> None:
     case = _case(effect=1.0, ci=(0.5, 1.5))
-    with pytest.raises(ValidationProblem) as exc:
-        services.case_evidence_override(case=case, level=2, reason="  ", actor=None)
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_OVERRIDE_REASON)) as exc:
+        services.case_evidence_override(case=case, level=2, reason="  ", actor=_analyst())
     assert "reason" in exc.value.problems
-    case = services.case_evidence_override(case=case, level=2, reason="High attrition in one arm", actor=None)
+    case = services.case_evidence_override(case=case, level=2, reason="High attrition in one arm",
+                                          actor=_analyst())
     assert case.level == 2 and case.evidence_level == 3 and case.override_reason
     entry = AuditEntry.objects.filter(action="library.case_evidence_override").last()
     assert entry.data == {"computed": 3, "from": 3, "to": 2}
@@ -77,9 +96,9 @@ def test_small_arm_sizes_are_suppressed_before_storage() -> None:
 @settings(max_examples=60, deadline=None)
 @given(st.integers(0, 200), st.integers(0, 200))
 def test_published_arm_sizes_never_reveal_a_small_count(a: int, b: int) -> None:
-    shown_a, shown_b, total, _ = evidence.protect_arm_sizes(a, b)
+    shown_a, shown_b, total, _ = rules.protect_arm_sizes(a, b)
     for shown in (shown_a, shown_b, total):
-        assert shown is None or shown == 0 or shown >= evidence.DISCLOSURE_THRESHOLD
+        assert shown is None or shown == 0 or shown >= rules.DISCLOSURE_THRESHOLD
     # A hidden arm cannot be recovered from the total and the other arm.
     if (shown_a is None) != (shown_b is None):
         assert total is None
@@ -96,8 +115,8 @@ def test_publishing_records_the_evidence_on_the_innovation(demo_world) -> None:
     services.case_publish(case=case, actor=demo_world["users"]["analyst"])
     reablement.refresh_from_db()
     assert (reablement.evidence_level, reablement.evidence_direction) == (3, "positive")
-    with pytest.raises(ValidationProblem):
-        services.case_publish(case=case, actor=None)
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_PUBLISHED)):
+        services.case_publish(case=case, actor=demo_world["users"]["analyst"])
     assert Case.objects.get(pk=case.pk).published_at is not None
 
 
@@ -121,5 +140,5 @@ def test_trials_demo_results_become_cases_through_the_publish_services(demo_worl
     assert case.registry_url == f"/trials/registry/{trial.pk}/"
     probe = Probe.objects.get(status="published")
     assert Case.objects.get(probe=probe).evidence_level == 1
-    with pytest.raises(ValidationProblem):
-        services.case_create_from_trial(trial=trial, actor=None)
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_ALREADY.format(kind="trial"))):
+        services.case_create_from_trial(trial=trial, actor=demo_world["users"]["analyst"])

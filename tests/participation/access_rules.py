@@ -64,3 +64,12 @@ NOT_WALKED = {
 
 # JSON endpoints and downloads among ACCESS_RULES (not HTML pages, so not scanned by axe).
 NOT_HTML: set[str] = set()
+
+
+# The record each id names, for the foreign-id walk (tests/core/test_access_walk.py).
+ID_MODELS = {"contribution_id": "participation.Contribution", "report_id": "participation.Report"}
+FIELD_MODELS = {
+    "parent": "participation.Comment", "report_comment": "participation.Comment",
+    "hide_comment": "participation.Comment", "into": "participation.Contribution",
+    "answers_need": "participation.Contribution", "answers_call": "funding.Call",
+}

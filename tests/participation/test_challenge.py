@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -87,7 +88,7 @@ def test_only_an_open_challenge_can_be_answered(client_as, demo_world) -> None: 
         assert "Choose an open challenge from the list" in response.content.decode()
     assert not Contribution.objects.filter(title__startswith="Idea for").exists()
     # The service checks it as well (for callers other than the form).
-    with pytest.raises(ValidationProblem) as problem:
-        contribution_submit(submitter=demo_world["users"]["resident"], kind="idea", title="T", body="B",
+    with pytest.raises(ValidationProblem, match=re.escape(svc.ERROR_CHALLENGE)) as problem:
+        contribution_submit(actor=demo_world["users"]["resident"], kind="idea", title="T", body="B",
                             answers_call=found["draft"], idempotency_key=uuid.uuid4())
     assert problem.value.problems == {"answers_call": svc.ERROR_CHALLENGE}

@@ -37,8 +37,9 @@ LABELLED = {
 
 @pytest.mark.parametrize("backend", ["tfidf", "minilm"])
 def test_themes_on_the_demo_needs_are_sensible(demo_world, client_as, backend) -> None:  # type: ignore[no-untyped-def]
-    run = themes_refresh(backend=backend)
+    run = themes_refresh(actor=None, backend=backend)
     theme_of = {}
+    assert Theme.objects.filter(run=run).exists(), "the run found no themes"
     for theme in Theme.objects.filter(run=run):
         for title in theme.members.values_list("title", flat=True):
             theme_of[title] = theme.pk
@@ -96,6 +97,7 @@ def test_open_data_has_no_personal_data(client_as, demo_world) -> None:  # type:
     assert hidden.reference not in by_ref
     merged = Contribution.objects.get(title="Rubbish dumped behind the shops at Eastside again")
     assert by_ref[merged.reference]["merged_into"] == need.reference
+    assert demo_world["users"], "no personas to look for"
     for persona in demo_world["users"].values():
         assert persona.display_name not in text and persona.email not in text
     items = client.get(reverse("participation:export_json")).json()["items"]

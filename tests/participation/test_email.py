@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.models import AuditEntry, Notification
-from seedbed.participation import opendata, selectors
+from seedbed.participation import opendata, rules, selectors
 from seedbed.participation.models import Contribution, EmailToken, Status
 from seedbed.participation.services import email as svc
 from seedbed.participation.services import notifications_deliver, themes_refresh
@@ -81,7 +81,7 @@ def test_a_resident_without_an_account_sends_a_need_confirms_it_and_hears_back(
     assert need.title not in client.get(reverse("participation:index")).content.decode()
     assert need.reference not in {row["reference"] for row in opendata.open_rows()}
     assert need.pk not in [c.pk for c in selectors.contribution_similar(text=need.title, kind="need")]
-    run = themes_refresh()
+    run = themes_refresh(actor=None)
     assert not run.themes.filter(members=need).exists()
     # Following the link shows what will be published; pressing the button publishes it.
     page = client.get(links["confirm"])
@@ -97,7 +97,7 @@ def test_a_resident_without_an_account_sends_a_need_confirms_it_and_hears_back(
     assert need.title in Client().get(reverse("participation:index")).content.decode()
     # Used once: the same link now says so, and changes nothing.
     again = client.post(links["confirm"])
-    assert again.status_code == 400 and svc.ERROR_LINK_USED in again.content.decode()
+    assert again.status_code == 400 and rules.ERROR_LINK_USED in again.content.decode()
     # A status change reaches the address at once.
     mail.outbox.clear()
     response = client_as("lead").post(reverse("participation:status_set", args=[need.pk]),
@@ -110,8 +110,8 @@ def test_a_resident_without_an_account_sends_a_need_confirms_it_and_hears_back(
 
 
 def test_bad_addresses_and_the_honeypot_save_nothing(client) -> None:  # type: ignore[no-untyped-def]
-    for email, message in (("", svc.ERROR_EMAIL_EMPTY), ("not-an-address", svc.ERROR_EMAIL_INVALID),
-                           ("a@b", svc.ERROR_EMAIL_INVALID), ("x" * 250 + "@example.org", svc.ERROR_EMAIL_INVALID)):
+    for email, message in (("", rules.ERROR_EMAIL_EMPTY), ("not-an-address", rules.ERROR_EMAIL_INVALID),
+                           ("a@b", rules.ERROR_EMAIL_INVALID), ("x" * 250 + "@example.org", rules.ERROR_EMAIL_INVALID)):
         response, need = _send(client, email=email)
         assert response.status_code == 200, email
         assert message in response.content.decode(), email
@@ -124,17 +124,17 @@ def test_bad_addresses_and_the_honeypot_save_nothing(client) -> None:  # type: i
 def test_the_service_refuses_a_bad_address_too(db) -> None:  # type: ignore[no-untyped-def]
     from seedbed.participation.services import contribution_submit
 
-    with pytest.raises(ValidationProblem) as problem:
-        contribution_submit(submitter=None, kind="need", title="T", body="B", email="nope",
+    with pytest.raises(ValidationProblem, match=re.escape(rules.ERROR_EMAIL_INVALID)) as problem:
+        contribution_submit(actor=None, kind="need", title="T", body="B", email="nope",
                             idempotency_key=uuid.uuid4(), site_url="http://testserver/")
-    assert problem.value.problems == {"email": svc.ERROR_EMAIL_INVALID}
+    assert problem.value.problems == {"email": rules.ERROR_EMAIL_INVALID}
     assert not Contribution.objects.exists()
 
 
 def test_checking_for_similar_needs_asks_for_no_address(client) -> None:  # type: ignore[no-untyped-def]
     response, need = _send(client, email="", action="check")
     assert response.status_code == 200 and need is None
-    assert svc.ERROR_EMAIL_EMPTY not in response.content.decode()
+    assert rules.ERROR_EMAIL_EMPTY not in response.content.decode()
 
 
 def test_a_double_click_sends_one_need_and_one_email(client) -> None:  # type: ignore[no-untyped-def]
@@ -164,14 +164,14 @@ def test_expired_forged_and_wrong_purpose_links_are_refused_clearly(client) -> N
         for method in (client.get, client.post):
             response = method(url)
             assert response.status_code == 400, url
-            assert svc.ERROR_LINK_FORGED in response.content.decode(), url
+            assert rules.ERROR_LINK_FORGED in response.content.decode(), url
     # A genuine link after 24 hours has expired; nothing is published.
     EmailToken.objects.filter(contribution=need).update(
-        created_at=need.created_at - dt.timedelta(seconds=svc.TOKEN_MAX_AGE + 60)
+        created_at=need.created_at - dt.timedelta(seconds=rules.TOKEN_MAX_AGE + 60)
     )
     for method in (client.get, client.post):
         response = method(confirm)
-        assert response.status_code == 400 and svc.ERROR_LINK_EXPIRED in response.content.decode()
+        assert response.status_code == 400 and rules.ERROR_LINK_EXPIRED in response.content.decode()
     assert Contribution.objects.get(pk=need.pk).held
 
 
@@ -192,7 +192,7 @@ def test_see_download_and_delete_what_an_address_sent(client) -> None:  # type: 
     assert views.LINK_SENT in unknown.content.decode() and views.LINK_SENT in known.content.decode()
     assert not Notification.objects.filter(email="nobody@example.net").exists()
     bad = other.post(reverse("participation:email_data"), {"access_email": "nope", "website": ""})
-    assert svc.ERROR_EMAIL_INVALID in bad.content.decode()
+    assert rules.ERROR_EMAIL_INVALID in bad.content.decode()
     access = _links()["access"]
     assert "Continue" in other.get(access).content.decode()
     response = other.post(access)
@@ -217,7 +217,7 @@ def test_see_download_and_delete_what_an_address_sent(client) -> None:  # type: 
     assert AuditEntry.objects.filter(action="participation.email_data_erase").exists()
     # A link to something deleted says so.
     gone = client.get(held_confirm)
-    assert gone.status_code == 400 and svc.ERROR_LINK_GONE in gone.content.decode()
+    assert gone.status_code == 400 and rules.ERROR_LINK_GONE in gone.content.decode()
 
 
 def test_one_address_cannot_be_flooded_with_emails(client) -> None:  # type: ignore[no-untyped-def]
@@ -237,17 +237,17 @@ def test_a_link_altered_anywhere_is_refused(db, data) -> None:  # type: ignore[n
     from seedbed.participation.services import contribution_submit
 
     need = Contribution.objects.filter(title="Altered link need").first() or contribution_submit(
-        submitter=None, kind="need", title="Altered link need", body="Body", email=ADDRESS,
+        actor=None, kind="need", title="Altered link need", body="Body", email=ADDRESS,
         idempotency_key=uuid.uuid4(), site_url="http://testserver/",
     )
     token = _links(need)["confirm"].rstrip("/").rsplit("/", 1)[1]
     position = data.draw(st.integers(min_value=0, max_value=len(token) - 1))
     replacement = data.draw(st.sampled_from("ABCabc0189-_:").filter(lambda c: c != token[position]))
     altered = token[:position] + replacement + token[position + 1:]
-    with pytest.raises(ValidationProblem) as problem:
-        svc.email_token_check(token=altered, purpose=EmailToken.Purpose.CONFIRM)
-    assert problem.value.problems == {"token": svc.ERROR_LINK_FORGED}
-    assert svc.email_token_check(token=token, purpose=EmailToken.Purpose.CONFIRM).contribution_id == need.pk
+    with pytest.raises(ValidationProblem, match=re.escape(rules.ERROR_LINK_FORGED)) as problem:
+        selectors.email_token_check(token=altered, purpose=EmailToken.Purpose.CONFIRM)
+    assert problem.value.problems == {"token": rules.ERROR_LINK_FORGED}
+    assert selectors.email_token_check(token=token, purpose=EmailToken.Purpose.CONFIRM).contribution_id == need.pk
 
 
 def test_needs_never_confirmed_are_deleted_after_a_week(client) -> None:  # type: ignore[no-untyped-def]
@@ -292,7 +292,7 @@ def test_a_held_need_cannot_be_answered_or_merged_into(client_as) -> None:  # ty
     })
     assert response.status_code == 200 and not Contribution.objects.filter(title="Answer to a held need").exists()
     duplicate = Contribution.objects.filter(kind="need", held=False).first()
-    with pytest.raises(ValidationProblem) as problem:
+    with pytest.raises(ValidationProblem, match=re.escape(handling.ERROR_MERGE_TARGET)) as problem:
         handling.contribution_merge(duplicate=duplicate, into=held, actor=None)
     assert problem.value.problems == {"into": handling.ERROR_MERGE_TARGET}
     assert lead.post(reverse("participation:merge", args=[duplicate.pk]), {"into": held.pk}).status_code == 200

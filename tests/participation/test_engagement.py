@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
 from django.urls import reverse
 
 from seedbed.core.models import AuditEntry
-from seedbed.participation import limits
 from seedbed.participation.models import Comment, Contribution, Report
 from seedbed.participation.services import engagement
+from seedbed.participation.views import rate_limits as limits
 
 pytestmark = pytest.mark.django_db
 NEED = "Children crossing a busy road to get to school"
@@ -124,5 +125,5 @@ def test_services_refuse_closed_accounts(demo_world) -> None:  # type: ignore[no
     need = Contribution.objects.get(title=NEED)
     from seedbed.core.errors import ValidationProblem
 
-    with pytest.raises(ValidationProblem):
-        engagement.support_add(contribution=need, user=user)
+    with pytest.raises(ValidationProblem, match=re.escape(engagement.ERROR_INACTIVE)):
+        engagement.support_add(contribution=need, actor=user)

@@ -20,9 +20,9 @@ from django.test import Client
 
 from seedbed.accounts.services import person_create
 from seedbed.core.audit import audit_verify
-from seedbed.participation import limits
 from seedbed.participation.models import Contribution, Follow, StatusChange
 from seedbed.participation.services import themes as themes_service
+from seedbed.participation.views import rate_limits as limits
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

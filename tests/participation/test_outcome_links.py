@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -33,7 +35,7 @@ def _need() -> Contribution:
 @pytest.mark.parametrize("link", OFF_SITE)
 def test_an_off_site_outcome_link_is_refused_naming_the_field(demo_world, link: str) -> None:  # type: ignore[no-untyped-def]
     need = _need()
-    with pytest.raises(handling.ValidationProblem) as refused:
+    with pytest.raises(handling.ValidationProblem, match=re.escape(handling.ERROR_OUTCOME_URL)) as refused:
         handling.contribution_status_set(contribution=need, status=Status.TAKEN_FORWARD, actor=demo_world["users"]["lead"],
                                          outcome_label="Home care trial", outcome_url=link)
     assert refused.value.problems == {"outcome_url": handling.ERROR_OUTCOME_URL}

@@ -168,9 +168,11 @@ def test_the_list_filters_by_whose_voice_and_sorts_by_support(client_as) -> None
     assert "Fly-tipping behind the Eastside shops" not in providers  # a resident's
     page = client.get(reverse("participation:index"), {"sort": "supported"}).context["page"]
     counts = [c.support_count for c in page.object_list]
+    assert counts, "nothing listed to sort"
     assert counts == sorted(counts, reverse=True) and counts[0] > counts[-1]
     oldest = client.get(reverse("participation:index"), {"sort": "oldest", "status": "received"}).context["page"]
     created = [c.created_at for c in oldest.object_list]
+    assert created, "no received needs or ideas to sort"
     assert created == sorted(created) and all(c.status == "received" for c in oldest.object_list)
     # Words match the area too (only its area names the Bourne estate).
     bourne = client.get(reverse("participation:index"), {"q": "bourne"}).context["page"]

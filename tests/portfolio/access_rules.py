@@ -40,3 +40,11 @@ NOT_WALKED = {
 
 # JSON endpoints and downloads among ACCESS_RULES (not HTML pages, so not scanned by axe).
 NOT_HTML: set[str] = set()
+
+
+# The record each id names, for the foreign-id walk (tests/core/test_access_walk.py).
+ID_MODELS = {"innovation_id": "portfolio.Innovation"}
+FIELD_MODELS = {
+    "service_area": "portfolio.ServiceArea", "lead_organisation": "accounts.Organisation",
+    "involved": "accounts.Organisation", "stage_set": "portfolio.StageSet",
+}

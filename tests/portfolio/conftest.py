@@ -18,8 +18,8 @@ def make_innovation(db) -> Any:  # type: ignore[no-untyped-def]
     reviewer = person_create(username="t-rev", email="r@example.org", display_name="Reviewer", password=None)
     membership_grant(user=lead, organisation=org, role="innovation_lead")
     membership_grant(user=reviewer, organisation=org, role="panel_member")
-    area = services.service_area_create(name="Test area", slug="test-area", appetite="cautious")
-    default = services.stage_set_install(slug="seedbed-default")
+    area = services.service_area_create(name="Test area", slug="test-area", appetite="cautious", actor=lead)
+    default = services.stage_set_install(slug="seedbed-default", actor=lead)
 
     def make(at: str = "latent", budget: int = 1000) -> Any:
         stage = Stage.objects.get(stage_set=default, slug=at)

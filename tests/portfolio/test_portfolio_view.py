@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from seedbed.portfolio import adapters, selectors
+from seedbed.portfolio import registry, selectors
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def test_summary_matches_hand_computed_totals(demo_world) -> None:
     # 120k + 80k + 30k + 0 + 10k + 50k + 3k (award) budgets; 45k + 80k + 12k + 0 + 6k + 20k spend.
     assert summary.spend.budget == Decimal("293000")
     assert summary.spend.spend == Decimal("163000")
-    expected_ring_fence = adapters.ring_fence_total() or Decimal("293000")
+    expected_ring_fence = registry.ring_fence_total() or Decimal("293000")
     assert summary.spend.ring_fence == expected_ring_fence
     # Open residual risks: (L2, I5), (L2, I3), (L1, I2), (L3, I3), (L2, I4).
     assert sum(map(sum, summary.heat)) == 5
@@ -43,7 +43,7 @@ def test_the_page_shows_the_same_totals_and_filters(client_as) -> None:
     client = client_as("lead")
     html = client.get(reverse("portfolio:index")).content.decode()
     assert 'data-total="7"' in html
-    ring_fence = adapters.ring_fence_total() or Decimal("293000")
+    ring_fence = registry.ring_fence_total() or Decimal("293000")
     share = f"{float(Decimal('163000') / ring_fence * 100):.1f}"
     assert f"Spend of £163,000 is {share}% of the ring-fence of £{ring_fence:,.0f}" in html
     assert html.count('role="img"') == 4  # funnel, spend, heat map, evidence

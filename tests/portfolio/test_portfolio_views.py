@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -127,6 +128,7 @@ def test_lead_creates_a_custom_lifecycle_whose_evidence_gate_holds(client_as, de
     # An innovation on it meets the same evidence gate as the default lifecycle.
     from seedbed.core.errors import ValidationProblem
     from seedbed.portfolio import services
+    from seedbed.portfolio.services.lifecycle import ERROR_EVIDENCE
 
     lead = demo_world["users"]["lead"]
     innovation = services.innovation_create(
@@ -140,7 +142,7 @@ def test_lead_creates_a_custom_lifecycle_whose_evidence_gate_holds(client_as, de
                          reviewers=[analyst], checklist_done=[], actor=lead)
     innovation.refresh_from_db()
     assert innovation.stage.name == "Try"
-    with pytest.raises(ValidationProblem) as refused:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_EVIDENCE.format(stage="Keep doing", needed=3, level=0))) as refused:
         services.gate_decide(innovation=innovation, decision="advance", reasons="Worked well",
                              reviewers=[analyst], checklist_done=["Test a small version", "Ask young people"],
                              actor=lead)

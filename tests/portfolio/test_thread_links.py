@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
 from seedbed.core.errors import ValidationProblem
-from seedbed.portfolio import services
+from seedbed.portfolio import selectors, services
 from seedbed.portfolio.models import Innovation, InnovationLink, ServiceArea
+from seedbed.portfolio.services.innovation import ERROR_LINK_DUPLICATE
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +40,7 @@ def test_an_award_becomes_an_innovation_once(demo_world) -> None:
     assert innovation.stage.slug == "latent" and list(innovation.awards.all()) == [award]
     assert innovation.links.get().kind == InnovationLink.Kind.AWARD
     assert {i.part for i in innovation.involvements.all()} >= {"commissioner"}
-    with pytest.raises(ValidationProblem):
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_LINK_DUPLICATE)):
         services.innovation_create_from_award(award=award, service_area=area, typology="service", actor=lead)
     assert innovation.budget == Decimal(award.amount)
 
@@ -48,7 +50,7 @@ def test_linking_the_same_record_twice_is_refused(demo_world) -> None:
 
     family = Innovation.objects.get(title__startswith="Family group")
     need = Need.objects.get(title="Waiting months for family support")
-    with pytest.raises(ValidationProblem):
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_LINK_DUPLICATE)):
         services.innovation_link_add(innovation=family, kind="need", target=need, label="again",
                                      actor=demo_world["users"]["lead"])
 
@@ -103,10 +105,15 @@ def test_a_lead_links_a_probe_through_the_page(demo_world, client_as) -> None:
     family = Innovation.objects.get(title__startswith="Family group")
     url = reverse("portfolio:link_add", args=[family.pk])
     lead = client_as("lead")
+    latest = Probe.objects.order_by("-pk").first()
+    assert latest is not None
+    services.innovation_link_add(innovation=family, kind="probe", target=latest, label=latest.title,
+                                 actor=demo_world["users"]["lead"])
     page = lead.get(url).content.decode()
     linked = {link.object_id for link in family.links.filter(kind="probe")}
     probe = Probe.objects.exclude(pk__in=[int(i) for i in linked]).order_by("pk").first()
     assert probe is not None and f'value="probe:{probe.pk}"' in page
+    assert linked
     for pk in linked:  # what is already linked is not offered again
         assert f'value="probe:{pk}"' not in page
     response = lead.post(url, {"record": f"probe:{probe.pk}"})
@@ -123,17 +130,15 @@ def test_every_kind_of_record_is_offered_in_thread_order_with_its_page(demo_worl
     """Funding and trials register their records with the portfolio (which may not import
     them); needs and ideas come through Voices' selectors. All five kinds are offered, in the
     order of the golden thread, each linking to its own page."""
-    from seedbed.portfolio import adapters
-
     family = Innovation.objects.get(title__startswith="Family group")
-    groups = adapters.linkable_choices(family)
+    groups = selectors.linkable_choices(family)
     assert [group for group, _ in groups] == ["Needs", "Ideas", "Awards", "Probes", "Trials"]
     pages = ("participation:detail", "participation:detail", "funding:award_detail",
              "trials:registry_probe", "trials:registry_trial")
     for (group, options), url_name in zip(groups, pages, strict=True):
         assert options, group
-        found = adapters.linkable_get(options[0][0])
+        found = selectors.linkable_get(options[0][0])
         assert found is not None, group
         kind, record, label, url = found
         assert (label, url) == (options[0][1], reverse(url_name, args=[record.pk]))
-    assert adapters.linkable_get("award:999999") is None and adapters.linkable_get("unknown:1") is None
+    assert selectors.linkable_get("award:999999") is None and selectors.linkable_get("unknown:1") is None

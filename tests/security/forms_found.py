@@ -22,6 +22,9 @@ class FoundForm:
     fields: dict[str, list[str]] = field(default_factory=dict)  # name -> values a browser sends
     text_fields: list[str] = field(default_factory=list)
     file_fields: list[str] = field(default_factory=list)
+    # Fields a person picks rather than types (hidden inputs, selects, radios, checkboxes):
+    # name -> every value the page offers.
+    offered: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def has_file(self) -> bool:
@@ -58,6 +61,8 @@ class _FormParser(HTMLParser):
         name = a.get("name", "")
         if tag == "input" and name:
             kind = a.get("type", "").lower()
+            if kind in ("hidden", "checkbox", "radio") and name != "csrfmiddlewaretoken":
+                form.offered.setdefault(name, []).append(a.get("value", "on"))
             if kind == "file":
                 form.file_fields.append(name)
             elif kind in ("checkbox", "radio"):
@@ -79,6 +84,7 @@ class _FormParser(HTMLParser):
             self._select, self._select_first, self._select_chosen = name, None, False
         elif tag == "option" and self._select:
             value = a.get("value", "")
+            form.offered.setdefault(self._select, []).append(value)
             if self._select_first is None and value:
                 self._select_first = value
             if "selected" in a:

@@ -107,3 +107,11 @@ NOT_WALKED: dict[str, str] = {
 
 # Not HTML pages for the axe scan (a download).
 NOT_HTML: set[str] = {"trials:report_pdf"}
+
+
+# The record each id names, for the foreign-id walk (tests/core/test_access_walk.py).
+ID_MODELS = {"trial_id": "trials.Trial", "probe_id": "trials.Probe", "event_id": "trials.SafetyEvent"}
+FIELD_MODELS = {
+    "harm_outcome": "trials.HarmOutcome", "harm_outcome_id": "trials.HarmOutcome",
+    "organisation": "accounts.Organisation",
+}

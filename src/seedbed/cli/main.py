@@ -9,8 +9,10 @@ from __future__ import annotations
 import typer
 
 from seedbed.cli import analyse as analyse_cli
+from seedbed.cli import evaluate as evaluate_cli
 from seedbed.cli import pb as pb_cli
 from seedbed.cli import platform
+from seedbed.cli import quasi as quasi_cli
 from seedbed.cli import stats as stats_cli
 from seedbed.cli import text as text_cli
 
@@ -22,6 +24,8 @@ app = typer.Typer(
 )
 platform.register(app)
 analyse_cli.register(stats_cli.app)
+evaluate_cli.register(stats_cli.app)
+quasi_cli.register(stats_cli.app)
 app.add_typer(stats_cli.app, name="stats", help="Trial statistics: power, boundaries, compare, randomise, analyse.")
 app.add_typer(pb_cli.app, name="pb", help="Participatory budgeting: count and validate Pabulib files.")
 app.add_typer(text_cli.app, name="text", help="Free text: similar submissions and themes.")

@@ -1,6 +1,6 @@
 """The cache every web process shares: Django's database cache, with counting made atomic.
 
-Rate limits (``seedbed.participation.limits``) count hits in the cache. A per-process cache
+Rate limits (``seedbed.participation.views.rate_limits``) count hits in the cache. A per-process cache
 would give each worker its own count, so N workers would allow N times the limit; the
 database cache is shared by every process that shares the database (SQLite demo included),
 and Redis (``SEEDBED_REDIS_URL``) replaces it when Seedbed is scaled out.

@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from seedbed.core.errors import ValidationProblem
+
+# The largest id a 64-bit integer column holds.
+_LARGEST_ID = 2**63 - 1
 
 CSS_BY_WIDGET: dict[type, str] = {
     forms.Textarea: "govuk-textarea",
@@ -44,6 +48,20 @@ class GovUKWidgetsMixin:
             if "--error" not in attrs.get("class", ""):
                 base = attrs.get("class", "govuk-input").split()[0]
                 attrs["class"] = f"{attrs.get('class', base)} {base}--error"
+
+
+class RecordsChoiceField(forms.ModelMultipleChoiceField):
+    """Django's multiple choice of records, refusing an id too large for any column as "not
+    one of the available choices" before it reaches the database (SQLite cannot even bind
+    it; PostgreSQL finds no such record and gives that answer)."""
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value:
+            text = str(pk).strip().lstrip("-")
+            if text.isascii() and text.isdigit() and int(text) > _LARGEST_ID:
+                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                      params={"value": pk})
+        return super()._check_values(value)  # type: ignore[misc]
 
 
 def add_problems(

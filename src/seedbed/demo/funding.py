@@ -96,16 +96,16 @@ def _micro_round(fund: Any, orgs: dict, lead: Any, panel: Any, provider: Any, re
     )
     apps = []
     for applicant, org, title, amount, summary, a1, a2 in entries:
-        application = applications.application_start(call=call, applicant=applicant, organisation=org, title=title,
+        application = applications.application_start(call=call, actor=applicant, organisation=org, title=title,
                                                      amount=amount, summary=summary)
         applications.application_save(application=application, actor=applicant, answers={q1.pk: a1, q2.pk: a2},
                                        budget_lines=[("Staff and volunteers' costs", amount - 500), ("Materials", Decimal("500"))])
         apps.append(applications.application_submit(application=application, actor=applicant))
     for application in apps:
         for reviewer in (panel, lead):
-            reviews.conflict_declare(application=application, reviewer=reviewer, has_conflict=False)
+            reviews.conflict_declare(application=application, actor=reviewer, has_conflict=False)
             values = SCORES[application.title]["panel" if reviewer == panel else "lead"]
-            reviews.review_save(application=application, reviewer=reviewer,
+            reviews.review_save(application=application, actor=reviewer,
                                 scores={c.pk: v for c, v in zip(criteria, values, strict=True)})  # type: ignore[misc]
     calls.call_close(call=call, actor=lead)
     slots = reviews.pitch_order_set(call=call, application_ids=[a.pk for a in apps], actor=lead)
@@ -113,7 +113,7 @@ def _micro_round(fund: Any, orgs: dict, lead: Any, panel: Any, provider: Any, re
         reviews.pitch_slot_move(slot=slot, status="pitching", actor=lead)
         for reviewer, key in ((panel, "panel"), (lead, "lead")):
             values = SCORES[application.title]["pitch"][key]  # type: ignore[index]
-            reviews.review_save(application=application, reviewer=reviewer, mode=Review.Mode.PITCH,
+            reviews.review_save(application=application, actor=reviewer, mode=Review.Mode.PITCH,
                                 scores={c.pk: v for c, v in zip(criteria, values, strict=True)})
         reviews.pitch_slot_move(slot=slot, status="done", actor=lead)
     for row in selectors.call_scores(call=call):
@@ -148,7 +148,7 @@ def _challenge(fund: Any, lead: Any, resident: Any) -> None:
     call = calls.call_publish(call=call, actor=lead)
     # A resident's idea answering the challenge (shown on the call's page and the idea's).
     contribution_submit(
-        submitter=resident, kind="idea", title="Walking bus from the Bourne estate to Northfield Primary",
+        actor=resident, kind="idea", title="Walking bus from the Bourne estate to Northfield Primary",
         body="Volunteer parents walk a set route each morning, collecting children at stops, so nobody "
              "crosses Church Lane alone.",
         answers_call=call, efficiency_tags=["new_resources"], refresh_themes=False,
@@ -175,7 +175,7 @@ def _pb_round(fund: Any, lead: Any, resident: Any, frontline: Any) -> None:
     pb_voting.pb_officer_assign(pb_round=pb_round, user=frontline, actor=lead)
     register = pb_voting.pb_ballot_numbers_issue(pb_round=pb_round, count=PB_NUMBERS_ISSUED, actor=lead)
     pb_voting.pb_elector_record(user=resident, register_reference=PB_RESIDENT_REFERENCE, actor=lead)
-    pb.pb_vote(pb_round=pb_round, voter=resident, choices={projects[0].pk: 1, projects[3].pk: 1})
+    pb.pb_vote(pb_round=pb_round, actor=resident, choices={projects[0].pk: 1, projects[3].pk: 1})
     for issued, (number, picks) in zip(register, enumerate(PAPER_BALLOTS, start=1), strict=False):
         pb.pb_paper_ballot(pb_round=pb_round, ballot_number=issued.number, register_reference=f"EA-{1000 + number}",
                            choices={projects[i].pk: 1 for i in picks}, actor=frontline)

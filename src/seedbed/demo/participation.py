@@ -161,20 +161,20 @@ def build(context: dict[str, Any]) -> None:
     by_title: dict[str, Contribution] = {}
     for _topic, who, title, body, affected, area in NEEDS:
         by_title[title] = services.contribution_submit(
-            submitter=users[who], kind="need", title=title, body=body, who_affected=affected,
+            actor=users[who], kind="need", title=title, body=body, who_affected=affected,
             area_name=area, how_often="often", idempotency_key=_key(f"need:{title}"),
             refresh_themes=False,
         )
     for who, answers, title, body, tags in IDEAS:
         by_title[title] = services.contribution_submit(
-            submitter=users[who], kind="idea", title=title, body=body,
+            actor=users[who], kind="idea", title=title, body=body,
             answers_need=by_title[answers], efficiency_tags=tags,
             idempotency_key=_key(f"idea:{title}"),
         )
     for title, supporters in SUPPORTS.items():
         for who in supporters:
-            services.support_add(contribution=by_title[title], user=users[who])
-    services.follow_add(contribution=by_title["Rubbish dumped behind the shops at Eastside again"], user=users["panel"])
+            services.support_add(contribution=by_title[title], actor=users[who])
+    services.follow_add(contribution=by_title["Rubbish dumped behind the shops at Eastside again"], actor=users["panel"])
     services.contribution_merge(
         duplicate=by_title["Rubbish dumped behind the shops at Eastside again"],
         into=by_title["Fly-tipping behind the Eastside shops"], actor=lead,
@@ -193,18 +193,18 @@ def build(context: dict[str, Any]) -> None:
         reason="The building is being sold; the need is part of the holiday activities work instead.",
     )
     first = services.comment_add(
-        contribution=by_title["No safe place to cross near Northfield Primary"], author=users["resident"],
+        contribution=by_title["No safe place to cross near Northfield Primary"], actor=users["resident"],
         body="A crossing patrol in the mornings would already help.",
     )
     reply = services.comment_add(
-        contribution=by_title["No safe place to cross near Northfield Primary"], author=users["frontline"],
+        contribution=by_title["No safe place to cross near Northfield Primary"], actor=users["frontline"],
         body="Agreed. The afternoons are worse because of the parked cars.", parent=first,
     )
     services.comment_add(
-        contribution=by_title["No safe place to cross near Northfield Primary"], author=users["provider"],
+        contribution=by_title["No safe place to cross near Northfield Primary"], actor=users["provider"],
         body="Families we work with say the same.", parent=reply,
     )
     services.report_make(
-        contribution=by_title["Mum's carers are rushed and arrive late"], reporter=users["frontline"],
+        contribution=by_title["Mum's carers are rushed and arrive late"], actor=users["frontline"],
         reason="This may identify the person's mother; please check before it stays up.",
     )

@@ -18,7 +18,7 @@ from seedbed.funding.models import Award
 from seedbed.participation.models import Need
 from seedbed.portfolio import services
 from seedbed.portfolio.models import ServiceArea, Stage
-from seedbed.portfolio.services.innovation import innovation_for_record
+from seedbed.portfolio.selectors import innovation_for_record
 
 AREAS = (
     # slug, name, organisation slug, appetite, reason

@@ -7,9 +7,9 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from seedbed.core.access import access_award, access_pb_round
 from seedbed.core.api_auth import API_AUTH
 from seedbed.funding import opendata, selectors
+from seedbed.funding.access import access_award, access_pb_round
 
 router = Router(tags=["funding"])
 
@@ -37,7 +37,7 @@ class AwardOut(Schema):
 def award(request: HttpRequest, award_id: int):
     """One award: amount, payments so far and status (individual recipients anonymised)."""
     found = access_award(request.user, award_id)
-    call = found.application.call if found.application_id else found.pb_project.round.call
+    call = found.application.call if found.application_id else found.pb_project.round.call  # type: ignore[union-attr]
     innovation = selectors.award_innovation(award=found)
     return {
         "id": found.pk, "reference": found.reference, "title": found.title,

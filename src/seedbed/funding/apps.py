@@ -10,12 +10,12 @@ class FundingConfig(AppConfig):
         # The portfolio sits below funding: funding tells it what it may link to and where the
         # ring-fence comes from, so the portfolio never imports funding.
         from seedbed.funding import selectors
-        from seedbed.portfolio.adapters import (
+        from seedbed.portfolio.models import InnovationLink
+        from seedbed.portfolio.registry import (
             LinkableSource,
             linkable_source_register,
             ring_fence_register,
         )
-        from seedbed.portfolio.models import InnovationLink
 
         linkable_source_register(LinkableSource(
             kind=InnovationLink.Kind.AWARD, group="Awards", records=selectors.award_linkable_list,

@@ -12,7 +12,7 @@ from django import forms
 from seedbed.accounts.models import Organisation, User
 from seedbed.core.access import council_staff_users
 from seedbed.core.errors import ValidationProblem
-from seedbed.core.forms import GovUKWidgetsMixin
+from seedbed.core.forms import GovUKWidgetsMixin, RecordsChoiceField
 from seedbed.funding.models import (
     PB_RULES,
     Call,
@@ -24,7 +24,7 @@ from seedbed.funding.models import (
     Report,
     Stage,
 )
-from seedbed.funding.services.funds import ERROR_PROGRAMMES_TOO_MANY, PROGRAMMES_MAX, fund_problems
+from seedbed.funding.rules import ERROR_PROGRAMMES_TOO_MANY, PROGRAMMES_MAX, fund_problems
 from seedbed.participation.models import Contribution, Idea, Theme
 from seedbed.portfolio.models import ServiceArea, Typology
 
@@ -189,7 +189,7 @@ class CallForm(Base):
         help_text="Leave empty to accept any kind of organisation.",
     )
     individuals_may_apply = forms.ChoiceField(label="May individuals apply?", choices=YES_NO)
-    needs = forms.ModelMultipleChoiceField(
+    needs = RecordsChoiceField(
         label="Voices needs or ideas this call answers (optional)", required=False, queryset=Contribution.objects.none(),
         widget=forms.SelectMultiple(attrs={"class": "govuk-select seedbed-multi"}),
         help_text="For a challenge: the needs it answers. Their submitters will see what the need became.",

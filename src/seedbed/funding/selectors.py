@@ -5,22 +5,32 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 
+from seedbed import pb
+from seedbed.core.models import AuditEntry
 from seedbed.funding.models import (
     Application,
     Award,
+    AwardException,
     Call,
     Conflict,
     Fund,
     PanelMember,
+    PbElector,
+    PbOfficer,
+    PbProject,
     PbRound,
+    PbVoterMark,
     PitchSlot,
     Review,
 )
-from seedbed.portfolio.services.innovation import innovation_for_record
+from seedbed.funding.rules import award_exception_covering, award_limit
+from seedbed.participation.models import Status, Theme
+from seedbed.portfolio.selectors import innovation_for_record
 
 # A score set this many points (out of 100) from the mean of the others is flagged.
 OUTLIER_POINTS = Decimal(20)
@@ -158,6 +168,18 @@ def is_chair(*, call: Call, user: Any) -> bool:
     return PanelMember.objects.filter(call=call, user=user, is_chair=True).exists()
 
 
+def is_panel_member(*, call_id: int, user: Any) -> bool:
+    """Whether ``user`` sits on the panel of the call ``call_id`` (chair or not)."""
+    return PanelMember.objects.filter(call_id=call_id, user=user).exists()
+
+
+def conflict_get(*, application: Application, reviewer: Any) -> Conflict | None:
+    """The reviewer's conflict declaration about one application, if they made one."""
+    return Conflict.objects.filter(application=application, reviewer=reviewer).first()
+
+
+
+
 def panel_queue(*, user: Any) -> list[dict[str, Any]]:
     """Applications waiting for this panel member, with their conflict declaration."""
     calls = Call.objects.filter(panel__user=user).distinct()
@@ -174,6 +196,17 @@ def panel_queue(*, user: Any) -> list[dict[str, Any]]:
 def award_get(*, award_id: int) -> Award | None:
     """One award with its application, call and fund (for the portfolio to link innovations)."""
     return Award.objects.select_related("application__call", "application__organisation", "fund").filter(pk=award_id).first()
+
+
+def award_exception_for(*, application: Application, amount: Decimal, actor: Any) -> AwardException | None:
+    """The approved exception that lets ``amount`` be awarded on ``application``: None within
+    the limit (the smaller of the amount asked for and the call's maximum); above it, one
+    approved by a funding manager other than ``actor``, or ``ValidationProblem`` saying why not."""
+    approved: list[AwardException] = []
+    if amount > award_limit(requested=application.amount, maximum=application.call.max_amount)[0]:
+        approved = list(AwardException.objects.filter(application=application, amount__gte=amount))
+    return award_exception_covering(amount=amount, requested=application.amount, maximum=application.call.max_amount,
+                                    approved=approved, actor_id=getattr(actor, "pk", None))
 
 
 def award_list(*, fund: Fund | None = None, published_only: bool = False) -> list[Award]:
@@ -218,3 +251,84 @@ def ring_fence_total() -> Decimal | None:
     if not funds:
         return None
     return sum((Decimal(f.total) for f in funds), Decimal("0"))
+
+
+def conflict_history(*, call: Call) -> list[Any]:
+    """Every declaration, ruling and withdrawal on the call's conflicts, oldest first (managers' view)."""
+    ids = [str(pk) for pk in Conflict.objects.filter(application__call=call).values_list("pk", flat=True)]
+    conflicts = {str(c.pk): c for c in Conflict.objects.filter(application__call=call).select_related("reviewer", "application")}
+    entries = (AuditEntry.objects.filter(object_type=Conflict._meta.label_lower, object_id__in=ids)
+               .select_related("actor").order_by("created_at", "pk"))
+    return [{"entry": e, "conflict": conflicts[e.object_id]} for e in entries]
+
+
+def challenge_draft_from_theme(*, theme: Theme) -> dict[str, Any]:
+    """What a challenge answering a Voices theme starts with (a read: nothing is saved).
+
+    Title from the theme's label, the theme's published needs as the needs it answers, and a
+    summary naming them.
+    """
+    needs = list(theme.members.filter(kind="need", hidden=False).exclude(status=Status.MERGED).order_by("pk"))
+    titles = "; ".join(n.title for n in needs[:5])
+    summary = (f"Residents and staff raised {len(needs)} related need{'s' if len(needs) != 1 else ''}"
+               f"{': ' + titles if titles else ''}. Show us what could meet them.")
+    return {"kind": Call.Kind.CHALLENGE, "title": f"Challenge: {theme.label}"[:200], "summary": summary,
+            "theme": theme, "needs": needs}
+
+
+# --- participatory budgeting ---
+
+
+def pb_has_voted(*, pb_round: PbRound, user: Any) -> bool:
+    """Whether this person is marked on the round's register (by account or matched reference)."""
+    if user is None or not user.is_authenticated:
+        return False
+    who = Q(voter_id=user.pk)
+    elector = pb_elector_of(user=user)
+    if elector is not None:
+        who |= Q(reference=elector.reference)
+    return PbVoterMark.objects.filter(who, round=pb_round).exists()
+
+
+def pb_elector_of(*, user: Any) -> PbElector | None:
+    """The register match of a person's account, if any."""
+    if user is None or not user.is_authenticated:
+        return None
+    return PbElector.objects.filter(user_id=user.pk).first()
+
+
+def is_pb_officer(*, pb_round: PbRound, user: Any) -> bool:
+    """Whether ``user`` is one of the round's ballot officers (an assignment not withdrawn)."""
+    return bool(user is not None and user.is_authenticated
+                and PbOfficer.objects.filter(round=pb_round, user_id=user.pk, withdrawn_at__isnull=True).exists())
+
+
+def pb_election(*, pb_round: PbRound) -> pb.Election:
+    """The round as an engine election (project ids ``P<pk>``; voters numbered in ballot order)."""
+    projects = [
+        pb.Project(project_id=p.code, cost=Fraction(p.cost), name=p.title)
+        for p in pb_round.projects.filter(feasibility=PbProject.Feasibility.FEASIBLE).order_by("pk")
+    ]
+    cumulative = pb_round.ballot_kind == PbRound.Ballot.CUMULATIVE
+    ballots: list[Any] = []
+    for ballot in pb_round.ballots.prefetch_related("choices").order_by("pk"):
+        picks = sorted(ballot.choices.all(), key=lambda c: c.project_id)
+        if cumulative:
+            ballots.append({f"P{c.project_id}": c.points for c in picks})
+        else:
+            ballots.append([f"P{c.project_id}" for c in picks])
+    meta = {
+        "description": pb_round.call.title,
+        "country": "United Kingdom",
+        "unit": pb_round.call.fund.owner.name,
+        "instance": str(pb_round.call.created_at.year),
+        "currency": pb_round.call.fund.currency,
+        "rule": pb_round.rule,
+    }
+    if cumulative:
+        meta["max_sum_points"] = str(pb_round.points)
+    elif pb_round.ballot_kind == PbRound.Ballot.APPROVAL:
+        meta["min_length"] = str(pb_round.min_choices)
+        meta["max_length"] = str(pb_round.max_choices)
+    return pb.election_from(budget=Fraction(pb_round.budget), projects=projects, ballots=ballots,
+                            vote_type="cumulative" if cumulative else "approval", meta=meta)

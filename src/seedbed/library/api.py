@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from seedbed.core.access import access_case
 from seedbed.library import opendata, selectors
+from seedbed.library.access import access_case
 
 router = Router(tags=["library"])
 

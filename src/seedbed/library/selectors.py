@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from seedbed.core.access import is_council_staff
-from seedbed.library.models import Case, Design, Direction, StoppedFor
+from seedbed.library.models import Attachment, Case, Design, Direction, StoppedFor
 from seedbed.portfolio.models import Typology
 
 STOPPED_ANY = "any"
@@ -128,3 +128,8 @@ def case_search(*, for_user: Any, facets: CaseFacets = CaseFacets(), query: str 
 
 def case_get(*, case_id: int) -> Case:
     return Case.objects.select_related("service_area", "innovation", "innovation__stage").get(pk=case_id)
+
+
+def attachment_list(*, case: Case) -> QuerySet[Attachment]:
+    """The files published with a case, by title."""
+    return case.attachments.all()

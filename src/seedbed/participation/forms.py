@@ -15,13 +15,12 @@ from seedbed.participation.models import (
     SHORT_TEXT_MAX,
     TEXT_MAX,
     TITLE_MAX,
-    Contribution,
     EfficiencyTag,
     Frequency,
     Status,
 )
-from seedbed.participation.selectors import challenge_choices
-from seedbed.participation.services.email import ERROR_EMAIL_EMPTY, ERROR_EMAIL_INVALID
+from seedbed.participation.rules import ERROR_EMAIL_EMPTY, ERROR_EMAIL_INVALID
+from seedbed.participation.selectors import challenge_choices, merge_choices, need_choices
 
 ERROR_HONEYPOT = "Your message could not be sent. Leave the last field empty and try again."
 ERROR_LONG = "This must be {limit_value} characters or fewer (you entered {show_value})"
@@ -42,13 +41,6 @@ class HoneypotMixin(forms.Form):
         if self.cleaned_data.get("website"):
             raise forms.ValidationError(ERROR_HONEYPOT)
         return ""
-
-
-def _open_needs() -> Any:
-    return (
-        Contribution.objects.filter(kind="need", hidden=False, held=False)
-        .exclude(status=Status.MERGED).order_by("title")
-    )
 
 
 class ContributionForm(GovUKWidgetsMixin, HoneypotMixin, forms.Form):
@@ -131,7 +123,7 @@ class IdeaForm(ContributionForm):
                            max_length=TEXT_MAX, help_text="What would change, and who would it help?",
                            error_messages=long("Describe your idea"))
     answers_need = forms.ModelChoiceField(label="Which need does it answer? (optional)",
-                                          required=False, queryset=_open_needs(),
+                                          required=False, queryset=need_choices(),
                                           empty_label="None in particular")
     answers_call: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label="Which challenge does it answer? (optional)", required=False, queryset=None,
@@ -184,8 +176,7 @@ class StatusForm(GovUKWidgetsMixin, forms.Form):
 
 
 class MergeForm(GovUKWidgetsMixin, forms.Form):
-    into = forms.ModelChoiceField(label="Merge into", queryset=_open_needs().model.objects.filter(
-                                      hidden=False, held=False).exclude(status=Status.MERGED).order_by("title"),
+    into = forms.ModelChoiceField(label="Merge into", queryset=merge_choices(),
                                   error_messages={"required": "Choose the one to merge into"})
 
 

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hmac
+import threading
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core import signing
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
+from seedbed import text as text_engine
+from seedbed.accounts.models import STAFF_ROLES, Membership, Organisation
+from seedbed.core.access import COUNCIL_KINDS
+from seedbed.core.errors import ValidationProblem
 from seedbed.core.models import Notification
 from seedbed.participation.models import (
     OUTBOX_APP,
     Comment,
     Contribution,
+    EmailToken,
     Follow,
     Kind,
     Report,
@@ -23,7 +35,17 @@ from seedbed.participation.models import (
     ThemeRun,
     VoiceOf,
 )
-from seedbed.participation.similarity import contribution_text, similar_ids
+from seedbed.participation.rules import (
+    ERROR_LINK_EXPIRED,
+    ERROR_LINK_FORGED,
+    ERROR_LINK_GONE,
+    ERROR_LINK_USED,
+    TOKEN_MAX_AGE,
+    contribution_text,
+    token_digest,
+    token_salt,
+)
+from seedbed.text.backends import BACKEND_TFIDF
 
 PAGE_SIZE = 20
 THEME_LIST_LIMIT = 100
@@ -71,6 +93,51 @@ def contribution_page(
     order = SORTS.get(sort, SORTS["newest"])[1]
     queryset = with_counts(queryset).select_related("submitter").order_by(*order)
     return Paginator(queryset, PAGE_SIZE).get_page(page_number)
+
+
+# --- similar needs and ideas (the text engine) ---------------------------------------------
+# One in-memory vector index of published needs and ideas is kept per process and brought up
+# to date before each query with ``VectorIndex.sync``, which embeds only texts it has not seen
+# (by content hash), so a query costs one embedding plus a matrix-vector product. The backend
+# (MiniLM or TF-IDF) is the engine's choice (``SEEDBED_TEXT_BACKEND``).
+
+# Cosine similarity below which a match is not worth showing, per backend: sentence
+# embeddings of unrelated sentences still score ~0.2, TF-IDF vectors of unrelated ones ~0.
+MIN_SCORE = {"minilm": 0.45, BACKEND_TFIDF: 0.12}
+MAX_QUERY_CHARS = 2000
+
+_index_lock = threading.Lock()
+_indexes: dict[str, text_engine.VectorIndex] = {}
+
+
+@dataclass(frozen=True)
+class SimilarHit:
+    id: int
+    score: float
+
+
+def similar_ids(
+    *, corpus: Sequence[tuple[int, str]], query: str, k: int = 5, backend: str | None = None
+) -> list[SimilarHit]:
+    """The ``k`` corpus entries (id, text) most similar to ``query`` above the backend's
+    threshold, best first."""
+    query = query.strip()[:MAX_QUERY_CHARS]
+    if not query or not corpus:
+        return []
+    ids = [str(pk) for pk, _ in corpus]
+    texts = [text for _, text in corpus]
+    key = backend or "default"
+    with _index_lock:
+        index = _indexes.get(key)
+        if index is None:
+            index = text_engine.VectorIndex.build(texts=texts, ids=ids, backend=backend)
+            _indexes[key] = index
+        else:
+            index.sync(texts=texts, ids=ids)
+        result = text_engine.similar(
+            index=index, query=query, k=k, min_score=MIN_SCORE.get(index.backend, 0.3)
+        )
+    return [SimilarHit(id=int(m.id), score=m.score) for m in result.matches]
 
 
 def contribution_similar(*, text: str, kind: str = "", k: int = 5) -> list[Contribution]:
@@ -136,6 +203,12 @@ def contribution_view(*, contribution: Contribution, for_user: Any) -> Contribut
         merged_from=list(contribution.merged_from.filter(hidden=False, held=False)),
         answering_ideas=list(contribution.answering_ideas.filter(hidden=False, held=False)),
     )
+
+
+def merge_choices() -> QuerySet[Contribution]:
+    """Needs and ideas something may be merged into (the merge form's choices; the page
+    narrows them to its own kind with ``merge_targets``)."""
+    return published().exclude(status=Status.MERGED).order_by("title")
 
 
 def need_choices() -> QuerySet[Contribution]:
@@ -255,10 +328,14 @@ def ideas_answering(call: Any) -> QuerySet[Contribution]:
 
 
 def contributions_of(*, user: Any) -> QuerySet[Contribution]:
-    """What a person has sent (hidden ones too: they see why), newest first, with counts."""
+    """What a person has sent (hidden ones too: they see why), newest first, with counts and
+    each one's history."""
     if user is None or not user.is_authenticated:
         return Contribution.objects.none()
-    return with_counts(Contribution.objects.filter(submitter=user)).order_by("-created_at", "-id")
+    return (
+        with_counts(Contribution.objects.filter(submitter=user))
+        .prefetch_related("history").order_by("-created_at", "-id")
+    )
 
 
 def email_contributions(*, email: str) -> QuerySet[Contribution]:
@@ -290,3 +367,64 @@ def email_data_export(*, email: str) -> dict[str, Any]:
 def contribution_linkable_list(*, kind: str) -> QuerySet[Contribution]:
     """Needs or ideas an innovation may link to: every one not hidden, newest first."""
     return Contribution.objects.filter(hidden=False, kind=kind).order_by("-created_at", "-id")
+
+
+def need_texts_for_themes() -> list[tuple[int, str, str]]:
+    """(id, title, body) of every published, unmerged need, by id: what themes group."""
+    return list(
+        Contribution.objects.filter(kind=Kind.NEED, hidden=False, held=False)
+        .exclude(status=Status.MERGED).order_by("pk").values_list("pk", "title", "body")
+    )
+
+
+def voice_of_for(user: Any) -> tuple[str, Organisation | None]:
+    """Whose voice a person speaks with: a provider organisation, frontline staff (a staff role
+    held in the council, its services or a partner body) or resident (anyone else, community
+    group members included)."""
+    memberships = list(Membership.objects.filter(user=user).select_related("organisation"))
+    for membership in memberships:
+        if membership.organisation.kind == Organisation.Kind.PROVIDER:
+            return VoiceOf.PROVIDER, membership.organisation
+    for membership in memberships:
+        if membership.role in STAFF_ROLES and membership.organisation.kind in COUNCIL_KINDS:
+            return VoiceOf.FRONTLINE, membership.organisation
+    return VoiceOf.RESIDENT, None
+
+
+def contribution_by_key(*, idempotency_key: uuid.UUID) -> Contribution | None:
+    """The need or idea a form with this idempotency key already made, if any."""
+    return Contribution.objects.filter(idempotency_key=idempotency_key).first()
+
+
+def email_sent_anything(*, email: str) -> bool:
+    """Whether any need or idea was sent from ``email`` (normalised)."""
+    return Contribution.objects.filter(submitter_email=email).exists()
+
+
+def email_token_check(*, token: str, purpose: str, now: dt.datetime | None = None) -> EmailToken:
+    """The ``EmailToken`` a link names, if the link is genuine, unused and in time.
+
+    Reads only. Raises ``ValidationProblem`` with ``ERROR_LINK_FORGED`` (bad signature, wrong
+    purpose, unknown row or secret), ``ERROR_LINK_GONE``, ``ERROR_LINK_EXPIRED`` or
+    ``ERROR_LINK_USED``.
+    """
+    try:
+        payload = signing.loads(token, salt=token_salt(purpose), max_age=TOKEN_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ValidationProblem({"token": ERROR_LINK_EXPIRED}) from None
+    except signing.BadSignature:
+        raise ValidationProblem({"token": ERROR_LINK_FORGED}) from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("t"), int) \
+            or not isinstance(payload.get("s"), str):
+        raise ValidationProblem({"token": ERROR_LINK_FORGED})
+    row = EmailToken.objects.filter(pk=payload["t"], purpose=purpose).first()
+    if row is None:
+        # A signed token whose row is gone: its contribution or the address's data was deleted.
+        raise ValidationProblem({"token": ERROR_LINK_GONE})
+    if not hmac.compare_digest(row.secret_hash, token_digest(payload["s"])):
+        raise ValidationProblem({"token": ERROR_LINK_FORGED})
+    if row.used_at is not None:
+        raise ValidationProblem({"token": ERROR_LINK_USED})
+    if (now or timezone.now()) - row.created_at > dt.timedelta(seconds=TOKEN_MAX_AGE):
+        raise ValidationProblem({"token": ERROR_LINK_EXPIRED})
+    return row

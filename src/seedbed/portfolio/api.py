@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from seedbed.core.access import access_innovation, access_portfolio
 from seedbed.core.api_auth import API_AUTH
 from seedbed.portfolio import selectors
+from seedbed.portfolio.access import access_innovation, access_portfolio
 
 router = Router(tags=["portfolio"])
 

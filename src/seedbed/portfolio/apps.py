@@ -13,8 +13,8 @@ class PortfolioConfig(AppConfig):
         # selectors; the apps above (funding, trials) register their own records.
         from seedbed.participation.models import Kind
         from seedbed.participation.selectors import contribution_linkable_list
-        from seedbed.portfolio.adapters import LinkableSource, linkable_source_register
         from seedbed.portfolio.models import InnovationLink
+        from seedbed.portfolio.registry import LinkableSource, linkable_source_register
 
         for kind, group in ((InnovationLink.Kind.NEED, "Needs"), (InnovationLink.Kind.IDEA, "Ideas")):
             linkable_source_register(LinkableSource(

@@ -9,8 +9,7 @@ from django.utils.text import slugify
 
 from seedbed.accounts.models import STAFF_ROLES, Organisation, User
 from seedbed.core.access import COUNCIL_KINDS
-from seedbed.core.forms import GovUKWidgetsMixin
-from seedbed.portfolio.lifecycles import StageSpec
+from seedbed.core.forms import GovUKWidgetsMixin, RecordsChoiceField
 from seedbed.portfolio.models import (
     EfficiencyTag,
     GateDecision,
@@ -19,6 +18,7 @@ from seedbed.portfolio.models import (
     StageSet,
     Typology,
 )
+from seedbed.portfolio.rules import StageSpec
 
 SCORES = [(n, f"{n}") for n in range(1, 6)]
 
@@ -74,7 +74,7 @@ class InnovationForm(GovUKWidgetsMixin, forms.Form):
         label="Expected saving a year (£, optional)", required=False, min_value=0, max_digits=12,
         decimal_places=2, error_messages={"invalid": "Enter the saving as a number, like 60000",
                                           "min_value": "Enter the saving as a positive number"})
-    involved = forms.ModelMultipleChoiceField(
+    involved = RecordsChoiceField(
         label="Other organisations involved (optional)", required=False, queryset=Organisation.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         help_text="Providers, community groups and partners working on it with the lead organisation.")
@@ -95,7 +95,7 @@ class GateDecisionForm(GovUKWidgetsMixin, forms.Form):
                               error_messages={"required": "Give the reasons for this decision"})
     checklist_done = forms.MultipleChoiceField(label="Exit checklist done", required=False,
                                                widget=forms.CheckboxSelectMultiple)
-    reviewers = forms.ModelMultipleChoiceField(
+    reviewers = RecordsChoiceField(
         label="Reviewers", required=False, widget=forms.CheckboxSelectMultiple,
         queryset=User.objects.filter(memberships__role__in=sorted(STAFF_ROLES - {"frontline"}),
                                      memberships__organisation__kind__in=sorted(COUNCIL_KINDS),

@@ -8,17 +8,24 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Model, QuerySet, Sum
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
-from seedbed.portfolio import adapters
+from seedbed.accounts.models import Organisation
+from seedbed.portfolio import registry
 from seedbed.portfolio.models import (
     APPETITE_LIMITS,
     Appetite,
     GateDecision,
     Innovation,
+    InnovationLink,
+    InnovationOrganisation,
     Risk,
     ServiceArea,
+    Stage,
     StageSet,
     Typology,
 )
@@ -69,6 +76,44 @@ def stage_set_list() -> QuerySet[StageSet]:
     return StageSet.objects.prefetch_related("stages").order_by("name")
 
 
+def stage_list(*, stage_set: StageSet) -> QuerySet[Stage]:
+    """A lifecycle's stages, in order."""
+    return stage_set.stages.all()
+
+
+def stage_next(*, innovation: Innovation) -> Stage | None:
+    """The stage after the innovation's current one in its lifecycle (None in the last)."""
+    return (
+        Stage.objects.filter(stage_set=innovation.stage_set_id, order__gt=innovation.stage.order)
+        .order_by("order")
+        .first()
+    )
+
+
+def stage_set_free_slug(*, name: str) -> str:
+    """A slug for a new lifecycle called ``name``: its slugified name, numbered when taken."""
+    slug = slugify(name)[:60] or "lifecycle"
+    if StageSet.objects.filter(slug=slug).exists():
+        slug = f"{slug}-{StageSet.objects.count() + 1}"
+    return slug
+
+
+def link_list(*, innovation: Innovation) -> QuerySet[InnovationLink]:
+    """The records on the innovation's golden thread, and its external evidence."""
+    return innovation.links.all()
+
+
+def involvement_list(*, innovation: Innovation) -> QuerySet[InnovationOrganisation]:
+    """The organisations involved in the innovation, and how."""
+    return innovation.involvements.select_related("organisation")
+
+
+def involved_organisation_ids(*, innovation: Innovation) -> list[int]:
+    """The organisations a lead has added to the innovation (commissioners come from awards)."""
+    return [i.organisation_id for i in
+            innovation.involvements.exclude(part=InnovationOrganisation.Part.COMMISSIONER)]
+
+
 def is_stuck(innovation: Innovation, now: dt.datetime | None = None) -> bool:
     """In its stage for longer than its stage set allows (stopped innovations are not stuck)."""
     if innovation.status == Innovation.Status.STOPPED:
@@ -79,6 +124,120 @@ def is_stuck(innovation: Innovation, now: dt.datetime | None = None) -> bool:
 
 def risk_above_appetite(risk: Risk, area: ServiceArea) -> bool:
     return risk.status == Risk.Status.OPEN and risk.residual_score > APPETITE_LIMITS[Appetite(area.appetite)]
+
+
+TEST_KINDS = (InnovationLink.Kind.PROBE, InnovationLink.Kind.TRIAL)
+
+
+@dataclass(frozen=True)
+class TestRisk:
+    source: Any
+    source_label: str
+    title: str
+    likelihood: int
+    impact: int
+    residual_likelihood: int
+    residual_impact: int
+    mitigation: str = ""
+
+
+@dataclass(frozen=True)
+class RunningTest:
+    innovation_id: int
+    kind: str
+    label: str
+    status: str
+    paused_for_harm: bool
+
+
+def _risks_of(test: Any) -> list[Any]:
+    manager = getattr(test, "risks", None)
+    if manager is None or not hasattr(manager, "all"):
+        return []
+    return list(manager.all())
+
+
+def _score(risk: Any, *names: str, default: int = 3) -> int:
+    for name in names:
+        value = getattr(risk, name, None)
+        if isinstance(value, int) and 1 <= value <= 5:
+            return value
+    return default
+
+
+def test_risks(innovation: Innovation) -> list[TestRisk]:
+    """The risks recorded on the innovation's linked probes and trials (``.risks``)."""
+    found = []
+    for link in innovation.links.filter(kind__in=TEST_KINDS, content_type__isnull=False):
+        test = link.target
+        if test is None:
+            continue
+        for risk in _risks_of(test):
+            likelihood = _score(risk, "likelihood")
+            impact = _score(risk, "impact", "severity")
+            found.append(TestRisk(
+                source=risk, source_label=f"{link.get_kind_display()}: {link.label}",
+                title=str(getattr(risk, "title", "") or risk)[:200],
+                likelihood=likelihood, impact=impact,
+                residual_likelihood=min(_score(risk, "residual_likelihood", default=likelihood), likelihood),
+                residual_impact=min(_score(risk, "residual_impact", default=impact), impact),
+                mitigation=str(getattr(risk, "mitigation", "") or ""),
+            ))
+    return found
+
+
+def running_tests(innovations: list[Innovation]) -> list[RunningTest]:
+    """Probes and trials linked to these innovations, with their status as their app reports it."""
+    rows = []
+    links = InnovationLink.objects.filter(
+        innovation__in=innovations, kind__in=TEST_KINDS
+    ).select_related("content_type").order_by("innovation__title", "label")
+    for link in links:
+        target = link.target if link.content_type_id else None
+        status = ""
+        if target is not None:
+            display = getattr(target, "get_status_display", None)
+            status = str(display() if callable(display) else getattr(target, "status", ""))
+        raw = str(getattr(target, "status", "")) if target is not None else ""
+        # Trials pause enrolment for a safety review when a harm boundary is crossed.
+        paused = raw == "paused" or any(w in status.lower() for w in ("harm", "safety")) or bool(
+            getattr(target, "paused_for_harm", False))
+        stopped = getattr(target, "get_stopped_for_display", None)
+        if callable(stopped) and bool(getattr(target, "stopped_for", None)):  # stopped early
+            status = f"{stopped()} ({status.lower()})"
+        rows.append(RunningTest(link.innovation_id, link.get_kind_display(), link.label,
+                                status or "Not reported", paused))
+    return rows
+
+
+
+
+LINKABLE_LIMIT = 200
+
+
+def linkable_choices(innovation: Innovation) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Records not yet linked to this innovation, grouped by kind, newest first: the
+    choices of the "link a record" form (values ``kind:pk``)."""
+    taken = set(innovation.links.exclude(object_id="").values_list("kind", "object_id"))
+    groups = []
+    for source in registry.linkable_sources():
+        options = [(f"{source.kind}:{r.pk}", source.label(r)) for r in source.records()[:LINKABLE_LIMIT]
+                   if (source.kind, str(r.pk)) not in taken]
+        if options:
+            groups.append((source.group, options))
+    return groups
+
+
+def linkable_get(value: str) -> tuple[str, Any, str, str] | None:
+    """The (kind, record, label, url) a ``kind:pk`` choice stands for, or None."""
+    kind, _, pk = value.partition(":")
+    source = registry.linkable_source(kind)
+    if source is None or not pk.isdigit():
+        return None
+    record = source.records().filter(pk=int(pk)).first()
+    if record is None:
+        return None
+    return kind, record, source.label(record), reverse(source.url_name, args=[record.pk])
 
 
 @dataclass(frozen=True)
@@ -117,7 +276,7 @@ class PortfolioSummary:
     above_appetite: tuple[tuple[Risk, ServiceArea], ...]
     evidence_levels: tuple[int, ...]  # count of innovations at level 0..5
     stuck: tuple[tuple[Innovation, int], ...]  # innovation, days in stage
-    tests: tuple[adapters.RunningTest, ...]
+    tests: tuple[RunningTest, ...]
     by_typology: dict[str, int] = field(default_factory=dict)
 
 
@@ -143,7 +302,7 @@ def portfolio_summary(
     ids = [i.pk for i in innovations]
     totals = Innovation.objects.filter(pk__in=ids).aggregate(b=Sum("budget"), s=Sum("spend"))
     budget, spend = totals["b"] or Decimal("0"), totals["s"] or Decimal("0")
-    ring_fence = adapters.ring_fence_total()
+    ring_fence = registry.ring_fence_total()
     spend_summary = Spend(budget, spend, ring_fence if ring_fence is not None else budget,
                           "experimentation fund" if ring_fence is not None else "innovation budgets")
     by_area = (
@@ -173,14 +332,33 @@ def portfolio_summary(
         above_appetite=tuple(above),
         evidence_levels=tuple(levels.get(level, 0) for level in range(6)),
         stuck=stuck,
-        tests=tuple(adapters.running_tests(innovations)),
+        tests=tuple(running_tests(innovations)),
         by_typology={label: sum(1 for i in innovations if i.typology == value)
                      for value, label in Typology.choices},
     )
-
 
 
 def cases_for(*, innovation: Innovation) -> list[Any]:
     """The library cases about this innovation (the library links its cases here)."""
     manager = getattr(innovation, "cases", None)
     return list(manager.order_by("-id")) if manager is not None else []
+
+
+def innovation_for_record(record: Model) -> Innovation | None:
+    """The innovation a need, idea, award, probe or trial is linked to, if any."""
+    link = (
+        InnovationLink.objects.select_related("innovation")
+        .filter(content_type=ContentType.objects.get_for_model(record), object_id=str(record.pk))
+        .first()
+    )
+    return link.innovation if link else None
+
+
+def service_area_of_organisation(*, organisation: Organisation | None) -> ServiceArea | None:
+    """The service area run by an organisation or, failing that, by its parent, if there is one."""
+    for org in (organisation, getattr(organisation, "parent", None)):
+        if org is not None:
+            area = ServiceArea.objects.filter(organisation=org).first()
+            if area is not None:
+                return area
+    return None

@@ -20,7 +20,13 @@ with a message constant. Modules, by noun:
   moments; Satterthwaite or between-within df) for cluster and stepped-wedge trials.
 - ``quality``: sample-ratio mismatch and baseline balance.
 - ``multiplicity``, ``subgroups``: Holm and Benjamini-Hochberg; subgroup interaction tests.
+- ``did``, ``its``: evaluations without randomisation: difference-in-differences (two-by-two
+  with CR1 errors; Callaway & Sant'Anna staggered adoption) and interrupted time series
+  (segmented regression with Newey-West errors).
 - ``economics``: cost per outcome, ICER with bootstrap interval, net monetary benefit.
 - ``disclosure``: small-cell and secondary suppression, rounding.
 - ``evidence``: Nesta Standards of Evidence level.
+- ``rd`` (with ``rd_fit``, ``rd_bandwidth``, ``rd_density``, ``rd_plot``): sharp and fuzzy
+  regression discontinuity, robust bias-corrected (Calonico, Cattaneo & Titiunik), density test.
+- ``synth`` (with ``synth_weights``): synthetic control with in-space placebo inference.
 """

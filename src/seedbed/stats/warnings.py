@@ -231,6 +231,68 @@ WARNING_TEXT: dict[str, str] = {
         "No period has both clusters using and clusters not yet using the new way of working, "
         "so the effect cannot be estimated."
     ),
+    # Difference-in-differences (seedbed.stats.did)
+    "unbalanced_panel_units_dropped": (
+        "Some units have no outcome for at least one period and were left out, because the "
+        "method needs every unit in every period. If many are missing, or more in one group, "
+        "the result may be biased: find out why."
+    ),
+    "treated_after_last_period": (
+        "Some units were first treated after the last period in the data, so they were "
+        "counted as never treated."
+    ),
+    "treated_in_first_period_dropped": (
+        "Some units were already treated in the first period, so there is no before-period "
+        "to compare them with and they were left out."
+    ),
+    "no_never_treated_units": (
+        "Every unit is treated at some point, so the last group to be treated serves as the "
+        "comparison and the periods from when it was treated are left out."
+    ),
+    "cells_without_comparison_units": (
+        "For some groups and periods there were no comparison units (none never treated or "
+        "not yet treated), so those effects are not estimated and not in the averages."
+    ),
+    "did_fewer_than_20_clusters": (
+        "Fewer than 20 clusters (or units, when no cluster is given) are treated, or fewer "
+        "than 20 serve as the comparison, so the interval may be too narrow: read it with "
+        "caution."
+    ),
+    "pretrend_test_failed": (
+        "Before the change, the treated and comparison groups were already moving apart "
+        "(the pre-trend test is significant), so the main assumption of this method is in "
+        "doubt and the estimate may be biased. Look at the event-study plot before trusting "
+        "the result."
+    ),
+    "no_pretrend_test": (
+        "There are too few periods before treatment to check whether the groups moved in "
+        "step beforehand, so the main assumption of this method cannot be checked."
+    ),
+    "no_treated_groups": (
+        "No treated group has both a period before treatment and units to compare with, so "
+        "no effect can be estimated. Check the first-treated column."
+    ),
+    "empty_did_cell": (
+        "One of the four combinations of group (treated or comparison) and period (before or "
+        "after) has no data, so the difference-in-differences cannot be calculated."
+    ),
+    # Interrupted time series (seedbed.stats.its)
+    "its_autocorrelation": (
+        "Neighbouring periods' outcomes are correlated beyond what the trend explains. The "
+        "uncertainty allows for this over a few periods, but a seasonal pattern or a change "
+        "that builds up slowly may be missing from the model: look at the plotted series."
+    ),
+    "its_fewer_than_8_points_per_segment": (
+        "There are fewer than 8 periods before or after the change, so the trends are "
+        "uncertain and the interval may be too narrow. Use more periods if you can."
+    ),
+    "its_no_periods_before_or_after": (
+        "There are not enough periods before the change, or none after it, to estimate a "
+        "change. Check the start date and the periods in the data."
+    ),
+    "its_missing_rows_dropped": (
+        "Some periods had no outcome (or no comparison value) and were left out."
+    ),
     # Data checks and quality
     "missing_outcome_rows_dropped": (
         "Some people had no outcome recorded and were left out. If many are missing, or more "
@@ -273,6 +335,63 @@ WARNING_TEXT: dict[str, str] = {
     "everything_suppressed": (
         "Every figure had to be hidden to protect people's privacy, so the table should not "
         "be published."
+    ),
+    # Regression discontinuity (seedbed.stats.rd, rd_density)
+    "rd_no_data_on_a_side": (
+        "There are no observations on one side of the cutoff, so there is no jump to "
+        "measure. Check the cutoff and the score column."
+    ),
+    "rd_few_observations_near_cutoff": (
+        "Fewer than 20 observations lie close to the cutoff on at least one side, so the "
+        "estimate rests on very few people and may change a lot with more data."
+    ),
+    "rd_too_few_for_bandwidth": (
+        "There are too few observations, or too few different scores, near the cutoff to "
+        "estimate the jump, so no result is given. Collect more data near the cutoff."
+    ),
+    "rd_mass_points": (
+        "The score takes only a few different values (many people share the same score), so "
+        "the comparison near the cutoff is coarser than it looks; read the result with care."
+    ),
+    "rd_density_jump_at_cutoff": (
+        "There are noticeably more (or fewer) people just above the cutoff than just below, "
+        "which suggests people may have been able to choose their side. If so, the two "
+        "sides are not comparable and the estimate may be biased."
+    ),
+    "rd_density_not_tested": (
+        "There were too few observations near the cutoff to check whether people could "
+        "choose their side of it."
+    ),
+    "rd_weak_first_stage": (
+        "Crossing the cutoff changed take-up of the new way of working only a little, so the "
+        "estimate divides by a small, uncertain number and may be far off. Read it with "
+        "great caution."
+    ),
+    "rd_missing_rows_dropped": (
+        "Some rows had no score or no outcome and were left out. If many are missing near "
+        "the cutoff, the result may be biased."
+    ),
+    # Synthetic control (seedbed.stats.synth)
+    "synth_poor_pre_fit": (
+        "Before the start, the weighted mix of comparison areas does not follow the treated "
+        "area closely, so it is a poor guide to what would have happened afterwards. Treat "
+        "the estimate with caution; try other comparison areas or a longer pre-period."
+    ),
+    "synth_few_donors": (
+        "There are fewer than 19 comparison areas, so the placebo test cannot give a p-value "
+        "below 0.05 however large the effect. Read the size of the gap, not the p-value."
+    ),
+    "synth_weights_concentrated": (
+        "One comparison area carries most of the weight, so the result is close to a "
+        "comparison with that one area and depends on anything special about it."
+    ),
+    "synth_donors_dropped_incomplete": (
+        "Some comparison areas lacked an outcome (or covariate) in at least one period and "
+        "were left out."
+    ),
+    "synth_not_estimable": (
+        "No synthetic control could be built: there must be comparison areas, periods both "
+        "before and after the start, and a complete series for the treated area."
     ),
     # Costs
     "icer_interval_undefined": (

@@ -8,8 +8,8 @@ class TrialsConfig(AppConfig):
 
     def ready(self) -> None:
         # The portfolio sits below trials: trials tell it which records it may link to.
-        from seedbed.portfolio.adapters import LinkableSource, linkable_source_register
         from seedbed.portfolio.models import InnovationLink
+        from seedbed.portfolio.registry import LinkableSource, linkable_source_register
         from seedbed.trials import selectors
 
         linkable_source_register(LinkableSource(

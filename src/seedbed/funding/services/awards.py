@@ -10,13 +10,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from seedbed.accounts.models import Organisation
+from seedbed.accounts.models import Organisation, User
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
+from seedbed.funding import selectors
 from seedbed.funding.models import (
     Application,
     Award,
-    AwardException,
     Clawback,
     Instalment,
     Payment,
@@ -24,50 +24,20 @@ from seedbed.funding.models import (
 )
 from seedbed.funding.services.funds import fund_clawback, fund_commit, fund_pay, fund_release
 from seedbed.portfolio.models import ServiceArea
+from seedbed.portfolio.selectors import innovation_for_record
 from seedbed.portfolio.services import (
     innovation_budget_add,
     innovation_create_from_award,
     innovation_link_add,
 )
-from seedbed.portfolio.services.innovation import innovation_for_record
 
 ERROR_NOT_OFFERED = "This award is not waiting for an answer"
 ERROR_SCHEDULE = "The schedule would pay {total}, more than the award of {amount}"
 ERROR_DUE = "Give a due date or a milestone"
 ERROR_CLAWBACK_REASON = "Give the reason for the clawback"
-ERROR_AWARD_OVER_REQUEST = ("Amount awarded: £{amount:,.2f} is more than the £{limit:,.2f} asked for; an award above it "
-                            "needs another funding manager's approved exception, with the reason")
-ERROR_AWARD_OVER_MAXIMUM = ("Amount awarded: £{amount:,.2f} is more than the call's maximum of £{limit:,.2f}; an award "
-                            "above it needs another funding manager's approved exception, with the reason")
-ERROR_AWARD_EXCEPTION_OWN = ("Amount awarded: the exception was approved by you; another funding manager must approve "
-                             "it, or another must make the award")
-
-
-def award_limit(application: Application) -> tuple[Decimal, str]:
-    """The most an application may be awarded without an exception, and the message to use:
-    the smaller of the amount it asked for and its call's maximum."""
-    requested, maximum = application.amount, application.call.max_amount
-    if requested <= maximum:
-        return requested, ERROR_AWARD_OVER_REQUEST
-    return maximum, ERROR_AWARD_OVER_MAXIMUM
-
-
-def award_bound(application: Application, money: Decimal, actor: Any) -> AwardException | None:
-    """Refuse an award above the limit unless another manager approved an exception covering it."""
-    limit, message = award_limit(application)
-    if money <= limit:
-        return None
-    approved = list(AwardException.objects.filter(application=application, amount__gte=money))
-    others = [e for e in approved if e.approved_by_id != getattr(actor, "pk", None)]
-    if others:
-        return others[0]
-    if approved:
-        raise ValidationProblem({"amount": ERROR_AWARD_EXCEPTION_OWN})
-    raise ValidationProblem({"amount": message.format(amount=money, limit=limit)})
-
 
 def award_make(
-    *, application: Application, amount: Decimal, conditions: str = "", actor: Any,
+    *, application: Application, amount: Decimal, conditions: str = "", actor: User,
     service_area: Any = None, typology: str = "service",
 ) -> Award:
     """Make the award, commit its money on the fund (locked; never over-committed) and put
@@ -84,7 +54,7 @@ def award_make(
     manager approved an exception (``reviews.award_exception_approve``).
     """
     with transaction.atomic():
-        award_bound(application, amount, actor)
+        selectors.award_exception_for(application=application, amount=amount, actor=actor)
         award = Award.objects.create(
             application=application, fund=application.call.fund, amount=amount, conditions=conditions,
             awarded_at=timezone.now(),
@@ -118,7 +88,7 @@ def _service_area_for(award: Award, answered: list[Any]) -> Any:
     return None
 
 
-def _innovation_thread(award: Award, *, actor: Any, service_area: Any, typology: str) -> Any:
+def _innovation_thread(award: Award, *, actor: User, service_area: Any, typology: str) -> Any:
     """Link the award to the innovation it funds, creating the innovation when there is none."""
     if not getattr(actor, "is_authenticated", False):
         return None  # an innovation needs a person who owns it
@@ -142,7 +112,7 @@ def _innovation_thread(award: Award, *, actor: Any, service_area: Any, typology:
     return innovation
 
 
-def award_respond(*, award: Award, accept: bool, actor: Any) -> Award:
+def award_respond(*, award: Award, accept: bool, actor: User) -> Award:
     """The recipient accepts the award and its conditions, or declines it (money released)."""
     with transaction.atomic():
         award = Award.objects.select_for_update().get(pk=award.pk)
@@ -162,7 +132,7 @@ def award_respond(*, award: Award, accept: bool, actor: Any) -> Award:
 
 
 def instalment_add(*, award: Award, amount: Decimal, due_on: dt.date | None = None, milestone: str = "",
-                   actor: Any = None) -> Instalment:
+                   actor: User) -> Instalment:
     """Add a payment to the schedule, due by date or on a milestone."""
     if amount <= 0:
         raise ValidationProblem({"amount": "Enter an amount greater than zero"})
@@ -179,7 +149,7 @@ def instalment_add(*, award: Award, amount: Decimal, due_on: dt.date | None = No
     return instalment
 
 
-def payment_record(*, award: Award, amount: Decimal, paid_on: dt.date, actor: Any,
+def payment_record(*, award: Award, amount: Decimal, paid_on: dt.date, actor: User,
                    instalment: Instalment | None = None) -> Payment:
     """Record a payment made (never more than the award's unpaid commitment)."""
     with transaction.atomic():
@@ -192,7 +162,7 @@ def payment_record(*, award: Award, amount: Decimal, paid_on: dt.date, actor: An
     return payment
 
 
-def report_request(*, award: Award, kind: str, due_on: dt.date, actor: Any = None) -> Report:
+def report_request(*, award: Award, kind: str, due_on: dt.date, actor: User) -> Report:
     if kind not in Report.Kind.values:
         raise ValidationProblem({"kind": "Choose a progress or final report"})
     with transaction.atomic():
@@ -201,7 +171,7 @@ def report_request(*, award: Award, kind: str, due_on: dt.date, actor: Any = Non
     return report
 
 
-def report_receive(*, report: Report, summary: str, actor: Any) -> Report:
+def report_receive(*, report: Report, summary: str, actor: User) -> Report:
     """Record a report received; a final report completes a fully paid award."""
     if not summary.strip():
         raise ValidationProblem({"summary": "Give a summary of the report"})
@@ -217,7 +187,7 @@ def report_receive(*, report: Report, summary: str, actor: Any) -> Report:
     return report
 
 
-def clawback_record(*, award: Award, amount: Decimal, reason: str, actor: Any) -> Clawback:
+def clawback_record(*, award: Award, amount: Decimal, reason: str, actor: User) -> Clawback:
     """Recover money paid on an award; it goes back to the fund."""
     if not reason.strip():
         raise ValidationProblem({"reason": ERROR_CLAWBACK_REASON})

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from seedbed.accounts.models import Organisation
+from seedbed.accounts.models import Organisation, User
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
 from seedbed.funding.models import (
@@ -43,7 +43,7 @@ def call_create(
     *, fund: Fund, kind: str, title: str, summary: str, max_amount: Decimal,
     min_amount: Decimal = Decimal(0), eligible_kinds: Sequence[str] = (),
     individuals_may_apply: bool = False, needs: Sequence[Contribution] = (), theme: Theme | None = None,
-    actor: Any = None,
+    actor: User,
 ) -> Call:
     """Create a draft call of any kind, linked to the Voices needs (or ideas) or theme it answers."""
     problems: dict[str, str] = {}
@@ -88,7 +88,7 @@ def call_launch(
     *, fund: Fund, kind: str, title: str, summary: str, max_amount: Decimal,
     min_amount: Decimal = Decimal(0), eligible_kinds: Sequence[str] = (),
     individuals_may_apply: bool = False, needs: Sequence[Contribution] = (), theme: Theme | None = None,
-    actor: Any = None,
+    actor: User,
 ) -> Call:
     """Create a call with the standard questions and criteria for its kind and publish it at
     once: one step from a Voices theme to an open challenge. The needs it answers are taken
@@ -106,26 +106,12 @@ def call_launch(
         return call_publish(call=call, actor=actor)
 
 
-def challenge_draft_from_theme(theme: Theme) -> dict[str, Any]:
-    """What a challenge answering a Voices theme starts with (a read: nothing is saved).
-
-    Title from the theme's label, the theme's published needs as the needs it answers, and a
-    summary naming them.
-    """
-    needs = list(theme.members.filter(kind="need", hidden=False).exclude(status=Status.MERGED).order_by("pk"))
-    titles = "; ".join(n.title for n in needs[:5])
-    summary = (f"Residents and staff raised {len(needs)} related need{'s' if len(needs) != 1 else ''}"
-               f"{': ' + titles if titles else ''}. Show us what could meet them.")
-    return {"kind": Call.Kind.CHALLENGE, "title": f"Challenge: {theme.label}"[:200], "summary": summary,
-            "theme": theme, "needs": needs}
-
-
 def _draft_only(call: Call) -> None:
     if call.status != Call.Status.DRAFT:
         raise ValidationProblem({"__all__": ERROR_NOT_DRAFT})
 
 
-def stage_set(*, call: Call, kind: str, starts_on: dt.date, ends_on: dt.date, actor: Any = None) -> Stage:
+def stage_set(*, call: Call, kind: str, starts_on: dt.date, ends_on: dt.date, actor: User) -> Stage:
     """Set (or move) the dates of one stage of the call."""
     if ends_on < starts_on:
         raise ValidationProblem({"ends_on": ERROR_STAGE_DATES})
@@ -138,7 +124,7 @@ def stage_set(*, call: Call, kind: str, starts_on: dt.date, ends_on: dt.date, ac
     return stage
 
 
-def question_add(*, call: Call, text: str, max_words: int, actor: Any = None) -> Question:
+def question_add(*, call: Call, text: str, max_words: int, actor: User) -> Question:
     """Add a question; micro-grants are held to a hard cap on questions and words."""
     with transaction.atomic():
         call = Call.objects.select_for_update().get(pk=call.pk)
@@ -157,7 +143,7 @@ def question_add(*, call: Call, text: str, max_words: int, actor: Any = None) ->
     return question
 
 
-def criterion_add(*, call: Call, name: str, weight: int, max_score: int = 5, actor: Any = None) -> Criterion:
+def criterion_add(*, call: Call, name: str, weight: int, max_score: int = 5, actor: User) -> Criterion:
     with transaction.atomic():
         _draft_only(call)
         if not name.strip():
@@ -168,7 +154,7 @@ def criterion_add(*, call: Call, name: str, weight: int, max_score: int = 5, act
                                         position=call.criteria.count() + 1)
 
 
-def panel_member_add(*, call: Call, user: Any, is_chair: bool = False, actor: Any = None) -> PanelMember:
+def panel_member_add(*, call: Call, user: Any, is_chair: bool = False, actor: User) -> PanelMember:
     """Put a person on the call's panel (idempotent); the chair sees live totals and decides."""
     with transaction.atomic():
         member, _ = PanelMember.objects.update_or_create(call=call, user=user, defaults={"is_chair": is_chair})
@@ -177,7 +163,7 @@ def panel_member_add(*, call: Call, user: Any, is_chair: bool = False, actor: An
     return member
 
 
-def call_publish(*, call: Call, actor: Any = None) -> Call:
+def call_publish(*, call: Call, actor: User) -> Call:
     """Open the call to applications (PB rounds open when their projects are ready)."""
     with transaction.atomic():
         call = Call.objects.select_for_update().get(pk=call.pk)
@@ -198,7 +184,7 @@ def call_publish(*, call: Call, actor: Any = None) -> Call:
     return call
 
 
-def _tell_voices(call: Call, actor: Any) -> None:
+def _tell_voices(call: Call, actor: User) -> None:
     """The needs a published challenge answers are taken forward, so the people who raised
     them see what their need became (through the Voices service)."""
     for need in call.needs.exclude(status__in=[Status.TAKEN_FORWARD, Status.MERGED]):
@@ -210,7 +196,7 @@ def _tell_voices(call: Call, actor: Any) -> None:
         )
 
 
-def call_close(*, call: Call, actor: Any = None) -> Call:
+def call_close(*, call: Call, actor: User) -> Call:
     """Close the call to new applications (idempotent)."""
     with transaction.atomic():
         call = Call.objects.select_for_update().get(pk=call.pk)

@@ -15,62 +15,17 @@ from typing import Any
 
 from django.db import transaction
 
-from seedbed.accounts.models import Organisation
+from seedbed.accounts.models import Organisation, User
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
 from seedbed.funding.models import Award, Fund, LedgerEntry, PbRound, ProgrammeBudget
+from seedbed.funding.rules import ERROR_AMOUNT, Programme, fund_problems
 
 ERROR_OVERCOMMIT = "This would commit {amount} but only {remaining} is left in the fund"
-ERROR_AMOUNT = "Enter an amount greater than zero"
 ERROR_OVERPAY = "This would pay {amount} but only {unpaid} committed to it is unpaid"
 ERROR_RELEASE = "This would release {amount} but only {unpaid} committed and unpaid can be released"
-ERROR_PERIOD = "The period must end after it starts"
-ERROR_SHARE = "Enter the ring-fence share as a fraction between 0 and 1 (0.03 is 3%)"
-ERROR_CURRENCY = "Enter a three-letter currency code such as GBP"
-
-
-ERROR_NAME = "Enter the name of the fund"
 ERROR_TOTAL_BELOW_COMMITTED = "The total cannot be less than the {committed} already committed"
 ERROR_CURRENCY_LOCKED = "The currency cannot change once money has moved on the fund"
-ERROR_PROGRAMME_NAME = "Programme budget {row}: enter the programme's name"
-ERROR_PROGRAMME_AMOUNT = "Programme budget {row}: enter a budget greater than zero"
-ERROR_PROGRAMME_DUPLICATE = "Programme budget {row}: {name!r} is already listed"
-ERROR_PROGRAMMES_TOO_MANY = "Programme budgets: a fund can list at most {maximum}; remove the rows after programme {maximum}"
-PROGRAMMES_MAX = 100
-
-Programme = tuple[str, Decimal | None, Organisation | None]
-
-
-def fund_problems(
-    *, name: str, total: Decimal, ring_fence_share: Decimal, period_start: dt.date, period_end: dt.date,
-    currency: str, programmes: Sequence[Programme],
-) -> dict[str, str]:
-    """Every problem with a fund's terms, by field; programme rows are ``programme_<n>_name``
-    and ``programme_<n>_amount`` with ``n`` counted from 1."""
-    problems: dict[str, str] = {}
-    if not name.strip():
-        problems["name"] = ERROR_NAME
-    if total <= 0:
-        problems["total"] = ERROR_AMOUNT
-    if not (Decimal(0) < ring_fence_share < Decimal(1)):
-        problems["ring_fence_share"] = ERROR_SHARE
-    if period_end <= period_start:
-        problems["period_end"] = ERROR_PERIOD
-    if len(currency) != 3 or not currency.isalpha():
-        problems["currency"] = ERROR_CURRENCY
-    if len(programmes) > PROGRAMMES_MAX:
-        problems["programmes"] = ERROR_PROGRAMMES_TOO_MANY.format(maximum=PROGRAMMES_MAX)
-        return problems
-    seen: set[str] = set()
-    for row, (prog_name, amount, _organisation) in enumerate(programmes, start=1):
-        if not prog_name.strip():
-            problems[f"programme_{row}_name"] = ERROR_PROGRAMME_NAME.format(row=row)
-        elif prog_name.strip().casefold() in seen:
-            problems[f"programme_{row}_name"] = ERROR_PROGRAMME_DUPLICATE.format(row=row, name=prog_name.strip())
-        seen.add(prog_name.strip().casefold())
-        if amount is None or amount <= 0:
-            problems[f"programme_{row}_amount"] = ERROR_PROGRAMME_AMOUNT.format(row=row)
-    return problems
 
 
 def _programmes_write(fund: Fund, programmes: Sequence[Programme]) -> None:
@@ -93,7 +48,7 @@ def fund_create(
     *, owner: Organisation, name: str, total: Decimal, ring_fence_share: Decimal,
     period_start: dt.date, period_end: dt.date, currency: str = "GBP",
     programmes: Sequence[Programme] = (), description: str = "",
-    actor: Any = None,
+    actor: User,
 ) -> Fund:
     """Create a fund ring-fenced from programme budgets (name, amount, organisation).
 
@@ -118,7 +73,7 @@ def fund_create(
 def fund_update(
     *, fund: Fund, owner: Organisation, name: str, total: Decimal, ring_fence_share: Decimal,
     period_start: dt.date, period_end: dt.date, currency: str, programmes: Sequence[Programme],
-    description: str = "", actor: Any,
+    description: str = "", actor: User,
 ) -> Fund:
     """Change a fund's terms and replace its programme budgets, under the fund's row lock.
 
@@ -152,7 +107,7 @@ def _locked(fund_id: int) -> Fund:
 
 
 def _entry(fund: Fund, kind: str, amount: Decimal, *, award: Award | None, pb_round: PbRound | None,
-           note: str, actor: Any) -> LedgerEntry:
+           note: str, actor: User) -> LedgerEntry:
     entry = LedgerEntry.objects.create(
         fund=fund, kind=kind, amount=amount, award=award, pb_round=pb_round, note=note[:300],
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
@@ -165,7 +120,7 @@ def _entry(fund: Fund, kind: str, amount: Decimal, *, award: Award | None, pb_ro
 
 def fund_commit(
     *, fund_id: int, amount: Decimal, award: Award | None = None, pb_round: PbRound | None = None,
-    note: str = "", actor: Any = None,
+    note: str = "", actor: User,
 ) -> LedgerEntry:
     """Commit ``amount`` of the fund; refused if it would commit more than the total."""
     if amount <= 0:
@@ -180,7 +135,7 @@ def fund_commit(
 
 
 def fund_release(
-    *, fund_id: int, amount: Decimal, award: Award | None = None, note: str = "", actor: Any = None,
+    *, fund_id: int, amount: Decimal, award: Award | None = None, note: str = "", actor: User,
 ) -> LedgerEntry:
     """Give back committed but unpaid money to the fund (an award declined or under-spent)."""
     if amount <= 0:
@@ -201,7 +156,7 @@ def fund_release(
         return _entry(fund, LedgerEntry.Kind.RELEASE, amount, award=award, pb_round=None, note=note, actor=actor)
 
 
-def fund_pay(*, fund_id: int, amount: Decimal, award: Award, note: str = "", actor: Any = None) -> LedgerEntry:
+def fund_pay(*, fund_id: int, amount: Decimal, award: Award, note: str = "", actor: User) -> LedgerEntry:
     """Record money paid out against an award's commitment."""
     if amount <= 0:
         raise ValidationProblem({"amount": ERROR_AMOUNT})
@@ -218,7 +173,7 @@ def fund_pay(*, fund_id: int, amount: Decimal, award: Award, note: str = "", act
         return _entry(fund, LedgerEntry.Kind.PAYMENT, amount, award=award, pb_round=None, note=note, actor=actor)
 
 
-def fund_clawback(*, fund_id: int, amount: Decimal, award: Award, note: str = "", actor: Any = None) -> LedgerEntry:
+def fund_clawback(*, fund_id: int, amount: Decimal, award: Award, note: str = "", actor: User) -> LedgerEntry:
     """Money recovered from a recipient: it leaves both paid and committed, back to the fund."""
     if amount <= 0:
         raise ValidationProblem({"amount": ERROR_AMOUNT})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import secrets
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -17,13 +18,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from seedbed import pb
+from seedbed.accounts.models import User
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
+from seedbed.funding import selectors
 from seedbed.funding.models import (
     PB_RULES,
     Award,
     Call,
     Fund,
+    PbBallot,
+    PbChoice,
     PbProject,
     PbResult,
     PbRound,
@@ -39,7 +44,6 @@ from seedbed.funding.services.pb_voting import (  # noqa: F401  (voting lives th
     ERROR_NOT_VOTING,
     ERROR_POINTS,
     ERROR_UNKNOWN_PROJECT,
-    ballot_box_rewrite,
     pb_paper_ballot,
     pb_vote,
 )
@@ -55,7 +59,7 @@ ERROR_COST = "Enter a cost greater than zero and within the round's budget"
 
 def pb_round_create(
     *, fund: Fund, title: str, summary: str, budget: Decimal, ballot_kind: str = PbRound.Ballot.APPROVAL,
-    min_choices: int = 1, max_choices: int = 3, points: int = 10, rule: str = "mes-add1-fill", actor: Any = None,
+    min_choices: int = 1, max_choices: int = 3, points: int = 10, rule: str = "mes-add1-fill", actor: User,
 ) -> PbRound:
     """Create a participatory-budgeting call and its round (projects are added next)."""
     if rule not in dict(PB_RULES):
@@ -75,7 +79,7 @@ def pb_round_create(
 
 
 def pb_project_add(*, pb_round: PbRound, title: str, description: str, cost: Decimal,
-                   idea: Contribution | None = None, actor: Any = None) -> PbProject:
+                   idea: Contribution | None = None, actor: User) -> PbProject:
     """Add a costed project (often from a Voices idea) to a round still being prepared."""
     if pb_round.status != PbRound.Status.SETUP:
         raise ValidationProblem({"__all__": ERROR_NOT_SETUP})
@@ -96,7 +100,7 @@ def pb_project_add(*, pb_round: PbRound, title: str, description: str, cost: Dec
     return project
 
 
-def pb_project_check(*, project: PbProject, feasible: bool, note: str, actor: Any) -> PbProject:
+def pb_project_check(*, project: PbProject, feasible: bool, note: str, actor: User) -> PbProject:
     """Staff record whether a project is feasible (only feasible projects go on the ballot)."""
     if project.round.status != PbRound.Status.SETUP:
         raise ValidationProblem({"__all__": ERROR_NOT_SETUP})
@@ -110,7 +114,7 @@ def pb_project_check(*, project: PbProject, feasible: bool, note: str, actor: An
     return project
 
 
-def pb_voting_open(*, pb_round: PbRound, rule: str, actor: Any) -> PbRound:
+def pb_voting_open(*, pb_round: PbRound, rule: str, actor: User) -> PbRound:
     """Fix the counting rule and open voting; the round's budget is committed on the fund."""
     if rule not in dict(PB_RULES):
         raise ValidationProblem({"rule": ERROR_RULE})
@@ -133,35 +137,30 @@ def pb_voting_open(*, pb_round: PbRound, rule: str, actor: Any) -> PbRound:
     return pb_round
 
 
-def pb_election(pb_round: PbRound) -> pb.Election:
-    """The round as an engine election (project ids ``P<pk>``; voters numbered in ballot order)."""
-    projects = [
-        pb.Project(project_id=p.code, cost=Fraction(p.cost), name=p.title)
-        for p in pb_round.projects.filter(feasibility=PbProject.Feasibility.FEASIBLE).order_by("pk")
-    ]
-    cumulative = pb_round.ballot_kind == PbRound.Ballot.CUMULATIVE
-    ballots: list[Any] = []
-    for ballot in pb_round.ballots.prefetch_related("choices").order_by("pk"):
-        picks = sorted(ballot.choices.all(), key=lambda c: c.project_id)
-        if cumulative:
-            ballots.append({f"P{c.project_id}": c.points for c in picks})
-        else:
-            ballots.append([f"P{c.project_id}" for c in picks])
-    meta = {
-        "description": pb_round.call.title,
-        "country": "United Kingdom",
-        "unit": pb_round.call.fund.owner.name,
-        "instance": str(pb_round.call.created_at.year),
-        "currency": pb_round.call.fund.currency,
-        "rule": pb_round.rule,
-    }
-    if cumulative:
-        meta["max_sum_points"] = str(pb_round.points)
-    elif pb_round.ballot_kind == PbRound.Ballot.APPROVAL:
-        meta["min_length"] = str(pb_round.min_choices)
-        meta["max_length"] = str(pb_round.max_choices)
-    return pb.election_from(budget=Fraction(pb_round.budget), projects=projects, ballots=ballots,
-                            vote_type="cumulative" if cumulative else "approval", meta=meta)
+def _ballot_box_rewrite(pb_round: PbRound) -> int:
+    """Rewrite a closed round's ballots and choices in one transaction, in a random order,
+    keeping every id and value; returns the number of ballots. Call inside the count's
+    transaction, with the round locked.
+
+    A vote writes its register mark and its ballot in one transaction, so PostgreSQL stamps
+    both with neighbouring transaction ids (``xmin``) and stores them at matching places in
+    their tables (``ctid``): sorting either table by those would pair voters with ballots.
+    Rewritten together, the ballots all carry one transaction id and sit in a shuffled
+    order, so the record that stays pairs nothing (old row versions go at the next vacuum).
+    """
+    shuffle = secrets.SystemRandom().shuffle
+    ballots = list(PbBallot.objects.filter(round=pb_round))
+    choices = list(PbChoice.objects.filter(ballot__round=pb_round))
+    shuffle(ballots)
+    shuffle(choices)
+    PbBallot.objects.filter(round=pb_round).delete()  # choices go with them
+    for ballot in ballots:
+        ballot._state.adding = True
+    for choice in choices:
+        choice._state.adding = True
+    PbBallot.objects.bulk_create(ballots, batch_size=500)
+    PbChoice.objects.bulk_create(choices, batch_size=500)
+    return len(ballots)
 
 
 def _plain(value: Any) -> Any:
@@ -170,7 +169,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def pb_count(*, pb_round: PbRound, actor: Any) -> PbResult:
+def pb_count(*, pb_round: PbRound, actor: User) -> PbResult:
     """Close voting and count once under the rule fixed when voting opened.
 
     Stores the funded projects, the engine's explanations and the Pabulib text; releases the
@@ -184,8 +183,8 @@ def pb_count(*, pb_round: PbRound, actor: Any) -> PbResult:
             raise ValidationProblem({"__all__": ERROR_ALREADY_COUNTED})
         if pb_round.status != PbRound.Status.VOTING:
             raise ValidationProblem({"__all__": ERROR_NOT_VOTING})
-        ballot_box_rewrite(pb_round)  # no ballot left pairing with its voter's mark (see there)
-        election = pb_election(pb_round)
+        _ballot_box_rewrite(pb_round)  # no ballot left pairing with its voter's mark (see there)
+        election = selectors.pb_election(pb_round=pb_round)
         outcome = pb.count(election, rule=pb_round.rule, explain=True)
         text = pb.write(election)
         explanations = {
@@ -228,7 +227,7 @@ def _ballot_account(pb_round: PbRound) -> dict[str, int]:
             "numbers_unused": issued - ballots.filter(paper_number__isnull=False).count()}
 
 
-def _pb_awards_make(pb_round: PbRound, selected: list[str], *, actor: Any) -> list[Award]:
+def _pb_awards_make(pb_round: PbRound, selected: list[str], *, actor: User) -> list[Award]:
     """Each winning project gets an award (accepted: the fund's owner delivers it) so it is paid
     by schedule like a grant. Its money was committed when voting opened and stays committed,
     on the award now, so nothing is committed twice; payments are recorded against the award."""

@@ -11,7 +11,6 @@ Ballots themselves name no voter.
 from __future__ import annotations
 
 import hashlib
-import secrets
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -20,17 +19,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from seedbed.accounts.models import Membership, Role
+from seedbed.accounts.models import Membership, Role, User
 from seedbed.core.access import council_staff_users
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
-from seedbed.funding.ballot_numbers import (
-    NumberProblem,
-    number_display,
-    number_generate,
-    number_normalise,
-    reference_normalise,
-)
+from seedbed.funding import selectors
 from seedbed.funding.models import (
     PbBallot,
     PbBallotNumber,
@@ -40,6 +33,13 @@ from seedbed.funding.models import (
     PbProject,
     PbRound,
     PbVoterMark,
+)
+from seedbed.funding.rules import (
+    NumberProblem,
+    number_display,
+    number_generate,
+    number_normalise,
+    reference_normalise,
 )
 
 ERROR_NOT_VOTING = "Voting is not open in this round"
@@ -127,80 +127,31 @@ def _choices_save(ballot: PbBallot, checked: dict[int, int]) -> None:
     PbChoice.objects.bulk_create([PbChoice(ballot=ballot, project_id=p, points=v) for p, v in checked.items()])
 
 
-def pb_vote(*, pb_round: PbRound, voter: Any, choices: Mapping[int, int]) -> PbBallot:
-    """A verified resident's online ballot, once per round across both channels.
+def pb_vote(*, pb_round: PbRound, actor: User, choices: Mapping[int, int]) -> PbBallot:
+    """A verified resident's (``actor``'s) online ballot, once per round across both channels.
 
     The resident's account must be matched to a register reference; the register is marked
     with the account and the reference, and the ballot itself names nobody. A row lock on the
     round and the register's unique constraints make a second vote impossible even under
     concurrent requests. ``choices`` maps project id to points (1 for approval and knapsack).
     """
-    if not Membership.objects.filter(user=voter, role=Role.RESIDENT).exists():
+    if not Membership.objects.filter(user=actor, role=Role.RESIDENT).exists():
         raise ValidationProblem({"__all__": ERROR_NOT_VERIFIED})
-    elector = PbElector.objects.filter(user=voter).first()
+    elector = PbElector.objects.filter(user=actor).first()
     if elector is None:
         raise ValidationProblem({"__all__": ERROR_NOT_ON_REGISTER})
     with transaction.atomic():
         locked = _locked_voting_round(pb_round)
         checked = _checked_choices(locked, choices)
-        _mark(locked, voter=voter, reference=elector.reference, channel=PbVoterMark.Channel.ONLINE,
+        _mark(locked, voter=actor, reference=elector.reference, channel=PbVoterMark.Channel.ONLINE,
               problem={"__all__": ERROR_ALREADY_VOTED})
         ballot = PbBallot.objects.create(round=locked, channel=PbBallot.Channel.ONLINE)
         _choices_save(ballot, checked)
     return ballot
 
 
-def ballot_box_rewrite(pb_round: PbRound) -> int:
-    """Rewrite a closed round's ballots and choices in one transaction, in a random order,
-    keeping every id and value; returns the number of ballots. Call inside the count's
-    transaction, with the round locked.
-
-    A vote writes its register mark and its ballot in one transaction, so PostgreSQL stamps
-    both with neighbouring transaction ids (``xmin``) and stores them at matching places in
-    their tables (``ctid``): sorting either table by those would pair voters with ballots.
-    Rewritten together, the ballots all carry one transaction id and sit in a shuffled
-    order, so the record that stays pairs nothing (old row versions go at the next vacuum).
-    """
-    shuffle = secrets.SystemRandom().shuffle
-    ballots = list(PbBallot.objects.filter(round=pb_round))
-    choices = list(PbChoice.objects.filter(ballot__round=pb_round))
-    shuffle(ballots)
-    shuffle(choices)
-    PbBallot.objects.filter(round=pb_round).delete()  # choices go with them
-    for ballot in ballots:
-        ballot._state.adding = True
-    for choice in choices:
-        choice._state.adding = True
-    PbBallot.objects.bulk_create(ballots, batch_size=500)
-    PbChoice.objects.bulk_create(choices, batch_size=500)
-    return len(ballots)
-
-
-def pb_has_voted(*, pb_round: PbRound, user: Any) -> bool:
-    """Whether this person is marked on the round's register (by account or matched reference)."""
-    if user is None or not user.is_authenticated:
-        return False
-    who = Q(voter_id=user.pk)
-    elector = pb_elector_of(user)
-    if elector is not None:
-        who |= Q(reference=elector.reference)
-    return PbVoterMark.objects.filter(who, round=pb_round).exists()
-
-
-def pb_elector_of(user: Any) -> PbElector | None:
-    """The register match of a person's account, if any."""
-    if user is None or not user.is_authenticated:
-        return None
-    return PbElector.objects.filter(user_id=user.pk).first()
-
-
-def is_pb_officer(*, pb_round: PbRound, user: Any) -> bool:
-    return bool(user is not None and user.is_authenticated
-                and PbOfficer.objects.filter(round=pb_round, user_id=user.pk, withdrawn_at__isnull=True).exists())
-
-
 def pb_paper_ballot(*, pb_round: PbRound, ballot_number: str, register_reference: str, choices: Mapping[int, int],
-                    actor: Any) -> PbBallot:
+                    actor: User) -> PbBallot:
     """A paper ballot keyed in by one of the round's assigned ballot officers.
 
     ``ballot_number`` must be a number issued for this round and not yet used (variants of one
@@ -248,11 +199,11 @@ def _refusal_reason(problem: ValidationProblem, number: str) -> str | None:
     return None
 
 
-def _paper_ballot_save(pb_round: PbRound, number: str, reference: str, choices: Mapping[int, int], actor: Any) -> PbBallot:
+def _paper_ballot_save(pb_round: PbRound, number: str, reference: str, choices: Mapping[int, int], actor: User) -> PbBallot:
     shown = number_display(number)
     with transaction.atomic():
         locked = _locked_voting_round(pb_round)
-        if not is_pb_officer(pb_round=locked, user=actor):
+        if not selectors.is_pb_officer(pb_round=locked, user=actor):
             raise ValidationProblem({"__all__": ERROR_NOT_OFFICER})
         checked = _checked_choices(locked, choices)
         issued = PbBallotNumber.objects.select_for_update().filter(round=locked, number=number).first()
@@ -278,7 +229,7 @@ def _paper_ballot_save(pb_round: PbRound, number: str, reference: str, choices: 
 # --- ballot officers -------------------------------------------------------------------------
 
 
-def pb_officer_assign(*, pb_round: PbRound, user: Any, actor: Any) -> PbOfficer:
+def pb_officer_assign(*, pb_round: PbRound, user: Any, actor: User) -> PbOfficer:
     """Name a member of council staff or a partner body (never a provider's or community
     group's people, whatever their role there) as a ballot officer for this round (they may then key in its
     paper ballots and print its ballot numbers). Funding managers assign, never themselves, so
@@ -299,7 +250,7 @@ def pb_officer_assign(*, pb_round: PbRound, user: Any, actor: Any) -> PbOfficer:
     return officer
 
 
-def pb_officer_withdraw(*, officer: PbOfficer, actor: Any) -> PbOfficer:
+def pb_officer_withdraw(*, officer: PbOfficer, actor: User) -> PbOfficer:
     """Withdraw a ballot officer's assignment (kept on record); audited."""
     with transaction.atomic():
         officer = PbOfficer.objects.select_for_update().get(pk=officer.pk)
@@ -316,10 +267,10 @@ def pb_officer_withdraw(*, officer: PbOfficer, actor: Any) -> PbOfficer:
 # --- the register of ballot numbers ----------------------------------------------------------
 
 
-def pb_ballot_numbers_issue(*, pb_round: PbRound, count: int, actor: Any) -> list[PbBallotNumber]:
+def pb_ballot_numbers_issue(*, pb_round: PbRound, count: int, actor: User) -> list[PbBallotNumber]:
     """Issue ``count`` fresh random ballot numbers for the round, as one numbered batch.
 
-    Each number is 45 random bits and a check character (see ``funding.ballot_numbers``),
+    Each number is 45 random bits and a check character (see ``funding.rules``),
     unique in the round. The audit entry records the batch, the count and a SHA-256 digest of
     the batch's numbers in order, so a printed list can later be checked against it.
     """
@@ -350,7 +301,7 @@ def pb_ballot_numbers_issue(*, pb_round: PbRound, count: int, actor: Any) -> lis
 # --- matching residents' accounts to the council's register ----------------------------------
 
 
-def pb_elector_record(*, user: Any, register_reference: str, actor: Any) -> PbElector:
+def pb_elector_record(*, user: Any, register_reference: str, actor: User) -> PbElector:
     """Match a verified resident's account to their reference on the council's register (once).
 
     From then on the resident's online vote and any paper ballot naming that reference are the

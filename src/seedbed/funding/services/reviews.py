@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from seedbed.core.access import is_funding_manager
+from seedbed.accounts.models import User
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
-from seedbed.core.models import AuditEntry
+from seedbed.funding import selectors
+from seedbed.funding.access import is_funding_manager
 from seedbed.funding.models import (
     Application,
     AwardException,
@@ -25,7 +26,8 @@ from seedbed.funding.models import (
     Review,
     Score,
 )
-from seedbed.funding.services.awards import award_bound, award_limit, award_make
+from seedbed.funding.rules import award_limit, weighted_score
+from seedbed.funding.services.awards import award_make
 
 ERROR_NOT_ON_PANEL = "You are not on the panel for this call"
 ERROR_CONFLICT_UNDECLARED = "Declare any conflict of interest before you open this application"
@@ -59,17 +61,17 @@ def _member(call: Call, user: Any) -> PanelMember:
     return member
 
 
-def conflict_declare(*, application: Application, reviewer: Any, has_conflict: bool, detail: str = "") -> Conflict:
-    """The reviewer's declaration, made before they may open the application.
+def conflict_declare(*, application: Application, actor: User, has_conflict: bool, detail: str = "") -> Conflict:
+    """The reviewer's (``actor``'s) declaration, made before they may open the application.
 
     Declarations only tighten: "no" may become "yes", never the other way round (a withdrawal
     is ``conflict_withdraw``, by another funding manager with a reason). Every declaration is
     audited, so the history stays with the conflict."""
-    _member(application.call, reviewer)
+    _member(application.call, actor)
     if has_conflict and not detail.strip():
         raise ValidationProblem({"detail": "Say what the conflict is"})
     with transaction.atomic():
-        existing = Conflict.objects.select_for_update().filter(application=application, reviewer=reviewer).first()
+        existing = Conflict.objects.select_for_update().filter(application=application, reviewer=actor).first()
         held = (Conflict.Status.DECLARED, Conflict.Status.WAIVED, Conflict.Status.RECUSED)
         if existing is not None and existing.status in held and not has_conflict:
             raise ValidationProblem({"has_conflict": ERROR_CONFLICT_NO_TAKING_BACK})
@@ -82,15 +84,15 @@ def conflict_declare(*, application: Application, reviewer: Any, has_conflict: b
         else:
             status = Conflict.Status.NONE
         conflict, _ = Conflict.objects.update_or_create(
-            application=application, reviewer=reviewer,
+            application=application, reviewer=actor,
             defaults={"status": status, "detail": detail.strip() if has_conflict else (existing.detail if existing else "")},
         )
-        audit_append(action="funding.conflict_declare", actor=reviewer, obj=conflict,
+        audit_append(action="funding.conflict_declare", actor=actor, obj=conflict,
                      data={"application": application.pk, "status": status})
     return conflict
 
 
-def ruling_clearance(application: Application, actor: Any) -> str | None:
+def _ruling_clearance(application: Application, actor: User) -> str | None:
     """None when ``actor`` may rule on this application (conflicts, moderation, the decision),
     else the reason: nobody rules while their own conflict with it is undecided or upheld."""
     if Conflict.objects.filter(application=application, reviewer_id=getattr(actor, "pk", None),
@@ -99,15 +101,15 @@ def ruling_clearance(application: Application, actor: Any) -> str | None:
     return None
 
 
-def _may_rule_on_conflict(conflict: Conflict, actor: Any) -> None:
+def _may_rule_on_conflict(conflict: Conflict, actor: User) -> None:
     if conflict.reviewer_id == getattr(actor, "pk", None):
         raise ValidationProblem({"__all__": ERROR_CONFLICT_OWN})
-    blocked = ruling_clearance(conflict.application, actor)
+    blocked = _ruling_clearance(conflict.application, actor)
     if blocked:
         raise ValidationProblem({"__all__": blocked})
 
 
-def conflict_decide(*, conflict: Conflict, waive: bool, reason: str = "", actor: Any) -> Conflict:
+def conflict_decide(*, conflict: Conflict, waive: bool, reason: str = "", actor: User) -> Conflict:
     """The chair waives a declared conflict (with a reason) or recuses the reviewer; never
     their own conflict, nor one on an application they have a conflict with themselves."""
     if waive and not reason.strip():
@@ -126,7 +128,7 @@ def conflict_decide(*, conflict: Conflict, waive: bool, reason: str = "", actor:
     return conflict
 
 
-def conflict_withdraw(*, conflict: Conflict, reason: str, actor: Any) -> Conflict:
+def conflict_withdraw(*, conflict: Conflict, reason: str, actor: User) -> Conflict:
     """Withdraw a conflict declared in error: a funding manager other than the declarer, with
     the reason (audited). The reviewer may then review; the declaration stays in the history."""
     if not reason.strip():
@@ -148,16 +150,7 @@ def conflict_withdraw(*, conflict: Conflict, reason: str, actor: Any) -> Conflic
     return conflict
 
 
-def conflict_history(call: Call) -> list[Any]:
-    """Every declaration, ruling and withdrawal on the call's conflicts, oldest first (managers' view)."""
-    ids = [str(pk) for pk in Conflict.objects.filter(application__call=call).values_list("pk", flat=True)]
-    conflicts = {str(c.pk): c for c in Conflict.objects.filter(application__call=call).select_related("reviewer", "application")}
-    entries = (AuditEntry.objects.filter(object_type=Conflict._meta.label_lower, object_id__in=ids)
-               .select_related("actor").order_by("created_at", "pk"))
-    return [{"entry": e, "conflict": conflicts[e.object_id]} for e in entries]
-
-
-def review_clearance(application: Application, reviewer: Any) -> str | None:
+def _review_clearance(application: Application, reviewer: User) -> str | None:
     """None when the reviewer may open the application, else the reason they may not."""
     if not PanelMember.objects.filter(call_id=application.call_id, user=reviewer).exists():
         return ERROR_NOT_ON_PANEL
@@ -169,22 +162,12 @@ def review_clearance(application: Application, reviewer: Any) -> str | None:
     return None
 
 
-def weighted_score(call: Call, values: Mapping[int, int]) -> Decimal:
-    """Weighted score out of 100: sum(w·v) / sum(w·max) × 100, over the call's criteria."""
-    criteria = list(call.criteria.all())
-    top = sum(c.weight * c.max_score for c in criteria)
-    got = sum(c.weight * values.get(c.pk, 0) for c in criteria)
-    if top == 0:
-        return Decimal(0)
-    return (Decimal(got) * 100 / Decimal(top)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
 def review_save(
-    *, application: Application, reviewer: Any, scores: Mapping[int, int], comment: str = "",
+    *, application: Application, actor: User, scores: Mapping[int, int], comment: str = "",
     mode: str = Review.Mode.WRITTEN, reason: str = "",
 ) -> Review:
-    """Record a reviewer's score set. After a decision, a change needs a reason and is audited."""
-    blocked = review_clearance(application, reviewer)
+    """Record a reviewer's (``actor``'s) score set. After a decision, a change needs a reason and is audited."""
+    blocked = _review_clearance(application, actor)
     if blocked:
         raise ValidationProblem({"__all__": blocked})
     criteria = list(application.call.criteria.all())
@@ -200,37 +183,37 @@ def review_save(
     with transaction.atomic():
         application = Application.objects.select_for_update().get(pk=application.pk)
         decided = Decision.objects.filter(application=application).exists()
-        review, _ = Review.objects.get_or_create(application=application, reviewer=reviewer, mode=mode)
+        review, _ = Review.objects.get_or_create(application=application, reviewer=actor, mode=mode)
         before = {s.criterion_id: s.value for s in review.scores.all()}
         after = {c.pk: int(scores[c.pk]) for c in criteria}
         if decided and before != after:
             if not reason.strip():
                 raise ValidationProblem({"reason": ERROR_REASON_AFTER_DECISION})
-            audit_append(action="funding.score_change_after_decision", actor=reviewer, obj=review,
+            audit_append(action="funding.score_change_after_decision", actor=actor, obj=review,
                          data={"before": {str(k): v for k, v in before.items()},
                                "after": {str(k): v for k, v in after.items()}, "reason": reason.strip()})
         for criterion_id, value in after.items():
             Score.objects.update_or_create(review=review, criterion_id=criterion_id, defaults={"value": value})
         review.comment = comment
-        review.weighted = weighted_score(application.call, after)
+        review.weighted = weighted_score(criteria=criteria, values=after)
         review.completed_at = review.completed_at or timezone.now()
         review.save()
         if before != after:
-            audit_append(action="funding.review_save", actor=reviewer, obj=review,
+            audit_append(action="funding.review_save", actor=actor, obj=review,
                          data={"application": application.pk, "mode": mode, "weighted": str(review.weighted),
                                "scores": {str(k): v for k, v in after.items()}})
     return review
 
 
 def review_moderate(
-    *, review: Review, outcome: str, reason: str, actor: Any, scores: Mapping[int, int] | None = None,
+    *, review: Review, outcome: str, reason: str, actor: User, scores: Mapping[int, int] | None = None,
 ) -> Moderation:
     """The chair's ruling on an outlier score set: keep it, or adjust it (audited)."""
     if not reason.strip():
         raise ValidationProblem({"reason": "Give the reason for the moderation"})
     if outcome not in ("kept", "adjusted"):
         raise ValidationProblem({"outcome": "Choose whether the score is kept or adjusted"})
-    blocked = ruling_clearance(review.application, actor)
+    blocked = _ruling_clearance(review.application, actor)
     if blocked:
         raise ValidationProblem({"__all__": blocked})
     with transaction.atomic():
@@ -241,7 +224,7 @@ def review_moderate(
                 if criterion_id in criteria:
                     Score.objects.update_or_create(review=review, criterion_id=criterion_id, defaults={"value": value})
             values = {s.criterion_id: s.value for s in review.scores.all()}
-            review.weighted = weighted_score(review.application.call, values)
+            review.weighted = weighted_score(criteria=list(review.application.call.criteria.all()), values=values)
             review.save(update_fields=["weighted"])
             audit_append(action="funding.score_moderated", actor=actor, obj=review,
                          data={"before": before, "after": str(review.weighted), "reason": reason.strip()})
@@ -252,7 +235,7 @@ def review_moderate(
     return moderation
 
 
-def pitch_order_set(*, call: Call, application_ids: Sequence[int], actor: Any) -> list[PitchSlot]:
+def pitch_order_set(*, call: Call, application_ids: Sequence[int], actor: User) -> list[PitchSlot]:
     """Set the running order of the pitch event (replacing any earlier order)."""
     eligible = set(call.applications.filter(status__in=[Application.Status.SUBMITTED, Application.Status.SHORTLISTED])
                    .values_list("pk", flat=True))
@@ -267,7 +250,7 @@ def pitch_order_set(*, call: Call, application_ids: Sequence[int], actor: Any) -
     return slots
 
 
-def pitch_slot_move(*, slot: PitchSlot, status: str, actor: Any) -> PitchSlot:
+def pitch_slot_move(*, slot: PitchSlot, status: str, actor: User) -> PitchSlot:
     """Start or finish a pitch; starting one finishes any other still pitching."""
     if status not in PitchSlot.Status.values:
         raise ValidationProblem({"status": "Choose a status"})
@@ -281,12 +264,12 @@ def pitch_slot_move(*, slot: PitchSlot, status: str, actor: Any) -> PitchSlot:
     return slot
 
 
-def award_exception_approve(*, application: Application, amount: Decimal, reason: str, actor: Any) -> AwardException:
+def award_exception_approve(*, application: Application, amount: Decimal, reason: str, actor: User) -> AwardException:
     """A funding manager approves awarding up to ``amount``, above the request or the call's
     maximum, with the reason (audited). Someone else must then make the award."""
     if not is_funding_manager(actor):
         raise ValidationProblem({"__all__": ERROR_EXCEPTION_MANAGER})
-    limit, _ = award_limit(application)
+    limit, _ = award_limit(requested=application.amount, maximum=application.call.max_amount)
     problems: dict[str, str] = {}
     if amount is None or amount <= limit:
         problems["amount"] = ERROR_EXCEPTION_AMOUNT.format(limit=limit)
@@ -294,7 +277,7 @@ def award_exception_approve(*, application: Application, amount: Decimal, reason
         problems["reason"] = ERROR_EXCEPTION_REASON
     if problems:
         raise ValidationProblem(problems)
-    blocked = ruling_clearance(application, actor)
+    blocked = _ruling_clearance(application, actor)
     if blocked:
         raise ValidationProblem({"__all__": blocked})
     with transaction.atomic():
@@ -310,7 +293,7 @@ def award_exception_approve(*, application: Application, amount: Decimal, reason
 
 
 def decision_make(
-    *, application: Application, outcome: str, public_reason: str, actor: Any,
+    *, application: Application, outcome: str, public_reason: str, actor: User,
     amount: Decimal | None = None, conditions: str = "", service_area: Any = None, typology: str = "service",
 ) -> Decision:
     """Decide an application, with the reason published. Funding commits the money at once
@@ -326,12 +309,12 @@ def decision_make(
             raise ValidationProblem({"__all__": ERROR_ALREADY_DECIDED})
         if application.status not in (Application.Status.SUBMITTED, Application.Status.SHORTLISTED):
             raise ValidationProblem({"__all__": ERROR_NOT_REVIEWABLE})
-        blocked = ruling_clearance(application, actor)
+        blocked = _ruling_clearance(application, actor)
         if blocked:
             raise ValidationProblem({"__all__": blocked})
         funded = outcome == Decision.Outcome.FUND
         money = (amount if amount is not None else application.amount) if funded else Decimal(0)
-        exception = award_bound(application, money, actor) if funded else None
+        exception = selectors.award_exception_for(application=application, amount=money, actor=actor) if funded else None
         decision = Decision.objects.create(
             application=application, outcome=outcome, amount=money, public_reason=public_reason.strip(),
             decided_by=actor, decided_at=timezone.now(),

@@ -10,10 +10,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from seedbed.accounts.models import Organisation
-from seedbed.core.access import access_application, access_call, access_signed_in, gatekeeper
+from seedbed.core.access import access_signed_in, gatekeeper
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.forms import add_problems
 from seedbed.funding import forms, selectors
+from seedbed.funding.access import access_actor, access_application, access_call
 from seedbed.funding.models import Application
 from seedbed.funding.services import applications as services
 
@@ -53,7 +54,7 @@ def application_start(request: HttpRequest, call_id: int) -> HttpResponse:
         data = form.cleaned_data
         organisation = None if data["applying_as"] == "individual" else Organisation.objects.get(pk=int(data["applying_as"]))
         try:
-            application = services.application_start(call=call, applicant=request.user, title=data["title"],
+            application = services.application_start(call=call, actor=access_actor(request.user), title=data["title"],
                                                       amount=data["amount"], organisation=organisation,
                                                       answers_contribution=data["answers_contribution"])
         except ValidationProblem as problem:
@@ -87,11 +88,11 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
             data = form.cleaned_data
             try:
                 services.application_save(
-                    application=application, actor=request.user, title=data["title"], summary=data["summary"],
+                    application=application, actor=access_actor(request.user), title=data["title"], summary=data["summary"],
                     amount=data["amount"], answers=form.answers(questions), budget_lines=form.budget_lines(),
                 )
                 if request.POST.get("action") == "submit":
-                    application = services.application_submit(application=application, actor=request.user)
+                    application = services.application_submit(application=application, actor=access_actor(request.user))
                     messages.success(request, f"Application {application.reference} submitted.")
                 else:
                     messages.success(request, "Your draft has been saved.")
@@ -113,7 +114,7 @@ def application_submit(request: HttpRequest, application_id: int) -> HttpRespons
     """Submit as it was last saved (idempotent: submitting twice changes nothing)."""
     application = access_application(request.user, application_id)
     try:
-        application = services.application_submit(application=application, actor=request.user)
+        application = services.application_submit(application=application, actor=access_actor(request.user))
     except ValidationProblem as problem:
         for message in problem.problems.values():
             messages.error(request, message)

@@ -7,14 +7,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from seedbed.core.access import (
-    access_award,
-    access_funding_manage,
-    is_council_staff,
-    is_funding_manager,
-)
+from seedbed.core.access import is_council_staff
 from seedbed.core.errors import ValidationProblem
 from seedbed.funding import forms, selectors
+from seedbed.funding.access import (
+    access_actor,
+    access_award,
+    access_funding_manage,
+    is_funding_manager,
+)
 from seedbed.funding.models import Report
 from seedbed.funding.services import awards as services
 
@@ -70,28 +71,28 @@ def _act(request: HttpRequest, award_id: int, prefix: str, form_class, fn, *, ma
 @require_POST
 def award_respond(request: HttpRequest, award_id: int) -> HttpResponse:
     award = access_award(request.user, award_id)
-    if award.application_id is None or award.application.applicant_id != request.user.pk:
+    if award.application is None or award.application.applicant_id != request.user.pk:
         raise Http404
     return _act(request, award_id, "respond", forms.RespondForm, lambda a, d: services.award_respond(
-        award=a, accept=d["response"] == "accept", actor=request.user), manager=False)
+        award=a, accept=d["response"] == "accept", actor=access_actor(request.user)), manager=False)
 
 
 @require_POST
 def award_instalment(request: HttpRequest, award_id: int) -> HttpResponse:
     return _act(request, award_id, "instalment", forms.InstalmentForm, lambda a, d: services.instalment_add(
-        award=a, amount=d["amount"], due_on=d["due_on"], milestone=d["milestone"], actor=request.user))
+        award=a, amount=d["amount"], due_on=d["due_on"], milestone=d["milestone"], actor=access_actor(request.user)))
 
 
 @require_POST
 def award_payment(request: HttpRequest, award_id: int) -> HttpResponse:
     return _act(request, award_id, "payment", forms.PaymentForm, lambda a, d: services.payment_record(
-        award=a, amount=d["amount"], paid_on=d["paid_on"], actor=request.user))
+        award=a, amount=d["amount"], paid_on=d["paid_on"], actor=access_actor(request.user)))
 
 
 @require_POST
 def award_report(request: HttpRequest, award_id: int) -> HttpResponse:
     return _act(request, award_id, "report", forms.ReportRequestForm, lambda a, d: services.report_request(
-        award=a, kind=d["kind"], due_on=d["due_on"], actor=request.user))
+        award=a, kind=d["kind"], due_on=d["due_on"], actor=access_actor(request.user)))
 
 
 @require_POST
@@ -100,11 +101,11 @@ def report_receive(request: HttpRequest, award_id: int, report_id: int) -> HttpR
         report = Report.objects.filter(pk=report_id, award=award).first()
         if report is None:
             raise ValidationProblem("There is no such report")
-        services.report_receive(report=report, summary=data["summary"], actor=request.user)
+        services.report_receive(report=report, summary=data["summary"], actor=access_actor(request.user))
     return _act(request, award_id, "receive", forms.ReportReceiveForm, fn)
 
 
 @require_POST
 def award_clawback(request: HttpRequest, award_id: int) -> HttpResponse:
     return _act(request, award_id, "clawback", forms.ClawbackForm, lambda a, d: services.clawback_record(
-        award=a, amount=d["amount"], reason=d["reason"], actor=request.user))
+        award=a, amount=d["amount"], reason=d["reason"], actor=access_actor(request.user)))

@@ -12,16 +12,17 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from seedbed.accounts.models import User
-from seedbed.core.access import (
-    access_call,
-    access_call_manage,
-    access_funding_manage,
-    gatekeeper,
-    is_funding_manager,
-)
+from seedbed.core.access import gatekeeper
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.forms import add_problems
 from seedbed.funding import forms, selectors
+from seedbed.funding.access import (
+    access_actor,
+    access_call,
+    access_call_manage,
+    access_funding_manage,
+    is_funding_manager,
+)
 from seedbed.funding.models import Call, Fund
 from seedbed.funding.services import calls as call_services
 from seedbed.funding.views.common import run_form
@@ -51,7 +52,7 @@ def _initial(theme: Theme | None) -> dict:
     """A call pre-filled from the Voices theme in ``?theme=``, if any (the themes page links here)."""
     if theme is None:
         return {}
-    draft = call_services.challenge_draft_from_theme(theme)
+    draft = selectors.challenge_draft_from_theme(theme=theme)
     return {**draft, "theme": theme.pk, "needs": [n.pk for n in draft["needs"]], "fund": Fund.objects.first(),
             "publish_now": "yes"}
 
@@ -71,7 +72,7 @@ def call_create(request: HttpRequest) -> HttpResponse:
                 fund=data["fund"], kind=data["kind"], title=data["title"], summary=data["summary"],
                 max_amount=data["max_amount"], min_amount=data["min_amount"] or Decimal(0),
                 eligible_kinds=data["eligible_kinds"], individuals_may_apply=data["individuals_may_apply"] == "yes",
-                needs=list(data["needs"]), theme=data["theme"], actor=request.user,
+                needs=list(data["needs"]), theme=data["theme"], actor=access_actor(request.user),
             )
         except ValidationProblem as problem:
             add_problems(form, problem)
@@ -129,32 +130,32 @@ def _manage_post(request: HttpRequest, call_id: int, name: str, form_class, acti
 @require_POST
 def call_stage_add(request: HttpRequest, call_id: int) -> HttpResponse:
     return _manage_post(request, call_id, "stage", forms.StageForm, lambda call, d: call_services.stage_set(
-        call=call, kind=d["kind"], starts_on=d["starts_on"], ends_on=d["ends_on"], actor=request.user), "Stage dates saved.")
+        call=call, kind=d["kind"], starts_on=d["starts_on"], ends_on=d["ends_on"], actor=access_actor(request.user)), "Stage dates saved.")
 
 
 @require_POST
 def call_question_add(request: HttpRequest, call_id: int) -> HttpResponse:
     return _manage_post(request, call_id, "question", forms.QuestionForm, lambda call, d: call_services.question_add(
-        call=call, text=d["text"], max_words=d["max_words"], actor=request.user), "Question added.")
+        call=call, text=d["text"], max_words=d["max_words"], actor=access_actor(request.user)), "Question added.")
 
 
 @require_POST
 def call_criterion_add(request: HttpRequest, call_id: int) -> HttpResponse:
     return _manage_post(request, call_id, "criterion", forms.CriterionForm, lambda call, d: call_services.criterion_add(
-        call=call, name=d["name"], weight=d["weight"], max_score=d["max_score"], actor=request.user), "Criterion added.")
+        call=call, name=d["name"], weight=d["weight"], max_score=d["max_score"], actor=access_actor(request.user)), "Criterion added.")
 
 
 @require_POST
 def call_panel_add(request: HttpRequest, call_id: int) -> HttpResponse:
     return _manage_post(request, call_id, "panel", forms.PanelForm, lambda call, d: call_services.panel_member_add(
-        call=call, user=d["user"], is_chair=d["is_chair"] == "yes", actor=request.user), "Panel member added.")
+        call=call, user=d["user"], is_chair=d["is_chair"] == "yes", actor=access_actor(request.user)), "Panel member added.")
 
 
 @require_POST
 def call_publish(request: HttpRequest, call_id: int) -> HttpResponse:
     call = access_call_manage(request.user, call_id)
     try:
-        call_services.call_publish(call=call, actor=request.user)
+        call_services.call_publish(call=call, actor=access_actor(request.user))
     except ValidationProblem as problem:
         for message in problem.problems.values():
             messages.error(request, message)
@@ -166,6 +167,6 @@ def call_publish(request: HttpRequest, call_id: int) -> HttpResponse:
 @require_POST
 def call_close(request: HttpRequest, call_id: int) -> HttpResponse:
     call = access_call_manage(request.user, call_id)
-    call_services.call_close(call=call, actor=request.user)
+    call_services.call_close(call=call, actor=access_actor(request.user))
     messages.success(request, "The call is closed to new applications.")
     return redirect("funding:call_manage", call_id=call.pk)

@@ -7,17 +7,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from seedbed.core.access import (
-    access_fund,
-    access_fund_manage,
-    access_funding_manage,
-    access_staff_area,
-    gatekeeper,
-    is_funding_manager,
-)
+from seedbed.core.access import access_staff_area, gatekeeper
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.forms import add_problems
 from seedbed.funding import forms, selectors
+from seedbed.funding.access import (
+    access_fund,
+    access_fund_manage,
+    access_funding_manage,
+    is_funding_manager,
+)
 from seedbed.funding.services import funds as services
 
 

@@ -8,19 +8,19 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from seedbed.core.access import (
+from seedbed.core.access import gatekeeper, is_council_staff
+from seedbed.core.errors import ValidationProblem
+from seedbed.core.forms import add_problems
+from seedbed.funding import forms, selectors
+from seedbed.funding.access import (
+    access_actor,
     access_funding_manage,
     access_pb_manage,
     access_pb_paper,
     access_pb_round,
     access_pb_vote,
-    gatekeeper,
-    is_council_staff,
     is_funding_manager,
 )
-from seedbed.core.errors import ValidationProblem
-from seedbed.core.forms import add_problems
-from seedbed.funding import forms, selectors
 from seedbed.funding.models import Fund, PbBallot, PbProject, PbRound
 from seedbed.funding.services import pb as services
 from seedbed.funding.services import pb_voting as voting
@@ -34,10 +34,10 @@ def _feasible(pb_round: PbRound) -> list[PbProject]:
 @require_http_methods(["GET"])
 def pb_round(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = access_pb_round(request.user, round_id)
-    voted = voting.pb_has_voted(pb_round=round_, user=request.user)
+    voted = selectors.pb_has_voted(pb_round=round_, user=request.user)
     return render(request, "funding/pb_round.html", {
         "round": round_, "projects": round_.projects.all(), "manager": is_funding_manager(request.user), "voted": voted,
-        "officer": voting.is_pb_officer(pb_round=round_, user=request.user),
+        "officer": selectors.is_pb_officer(pb_round=round_, user=request.user),
     })
 
 
@@ -51,7 +51,7 @@ def pb_round_create(request: HttpRequest) -> HttpResponse:
             round_ = services.pb_round_create(
                 fund=d["fund"], title=d["title"], summary=d["summary"], budget=d["budget"], ballot_kind=d["ballot_kind"],
                 min_choices=d["min_choices"], max_choices=d["max_choices"], points=d["points"], rule=d["rule"],
-                actor=request.user)
+                actor=access_actor(request.user))
         except ValidationProblem as problem:
             add_problems(form, problem)
         else:
@@ -82,7 +82,7 @@ def pb_project_add(request: HttpRequest, round_id: int) -> HttpResponse:
     context["project_form"] = form
     return run_form(request, form, lambda d: services.pb_project_add(
         pb_round=round_, title=d["title"], description=d["description"], cost=d["cost"], idea=d["idea"],
-        actor=request.user), success="Project added.", redirect_to=reverse("funding:pb_manage", args=[round_.pk]),
+        actor=access_actor(request.user)), success="Project added.", redirect_to=reverse("funding:pb_manage", args=[round_.pk]),
         template="funding/pb_manage.html", context=context)
 
 
@@ -108,7 +108,7 @@ def pb_project_check(request: HttpRequest, round_id: int, project_id: int) -> Ht
         if not form.is_valid():
             raise ValidationProblem({"note": "Say whether the project is feasible and what was checked"})
         services.pb_project_check(project=project, feasible=form.cleaned_data["feasible"] == "yes",
-                                  note=form.cleaned_data["note"], actor=request.user)
+                                  note=form.cleaned_data["note"], actor=access_actor(request.user))
     return _one_click(request, round_id, fn, "Feasibility recorded.")
 
 
@@ -118,13 +118,13 @@ def pb_voting_open(request: HttpRequest, round_id: int) -> HttpResponse:
         form = forms.PbOpenForm(request.POST, prefix="open")
         if not form.is_valid():
             raise ValidationProblem({"rule": "Choose the counting rule"})
-        services.pb_voting_open(pb_round=round_, rule=form.cleaned_data["rule"], actor=request.user)
+        services.pb_voting_open(pb_round=round_, rule=form.cleaned_data["rule"], actor=access_actor(request.user))
     return _one_click(request, round_id, fn, "Voting is open. The counting rule is now fixed.")
 
 
 @require_POST
 def pb_count(request: HttpRequest, round_id: int) -> HttpResponse:
-    return _one_click(request, round_id, lambda r: services.pb_count(pb_round=r, actor=request.user),
+    return _one_click(request, round_id, lambda r: services.pb_count(pb_round=r, actor=access_actor(request.user)),
                       "Voting closed and the ballots counted.", back="funding:pb_results")
 
 
@@ -159,10 +159,10 @@ def _ballot_page(request: HttpRequest, round_: PbRound, template: str, submit, e
 @require_http_methods(["GET", "POST"])
 def pb_vote(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = access_pb_vote(request.user, round_id)
-    already = voting.pb_has_voted(pb_round=round_, user=request.user)
+    already = selectors.pb_has_voted(pb_round=round_, user=request.user)
     response = _ballot_page(request, round_, "funding/pb_vote.html",
-                            lambda choices: services.pb_vote(pb_round=round_, voter=request.user, choices=choices),
-                            {"already": already, "matched": voting.pb_elector_of(request.user) is not None,
+                            lambda choices: services.pb_vote(pb_round=round_, actor=access_actor(request.user), choices=choices),
+                            {"already": already, "matched": selectors.pb_elector_of(user=request.user) is not None,
                              "not_matched": voting.ERROR_NOT_ON_REGISTER})
     if response is None:
         messages.success(request, "Thank you: your vote has been counted in the ballot box.")
@@ -187,7 +187,7 @@ def pb_paper(request: HttpRequest, round_id: int) -> HttpResponse:
             try:
                 voting.pb_paper_ballot(pb_round=round_, ballot_number=form.cleaned_data["ballot_number"],
                                        register_reference=form.cleaned_data["register_reference"], choices=choices,
-                                       actor=request.user)
+                                       actor=access_actor(request.user))
             except ValidationProblem as problem:
                 choices_error = problem.problems.pop("choices", None)
                 add_problems(form, problem)

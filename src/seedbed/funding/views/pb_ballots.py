@@ -14,17 +14,18 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from seedbed.accounts.models import User
-from seedbed.core.access import (
+from seedbed.core.errors import AccessDenied, ValidationProblem
+from seedbed.core.exports import export_writer
+from seedbed.funding import forms
+from seedbed.funding.access import (
+    access_actor,
     access_funding_manage,
     access_pb_manage,
     access_pb_numbers,
     is_funding_manager,
 )
-from seedbed.core.errors import AccessDenied, ValidationProblem
-from seedbed.core.exports import export_writer
-from seedbed.funding import forms
-from seedbed.funding.ballot_numbers import number_display
 from seedbed.funding.models import PbBallot, PbElector, PbOfficer, PbRound
+from seedbed.funding.rules import number_display
 from seedbed.funding.services import pb_voting as voting
 from seedbed.funding.views.common import run_form
 from seedbed.funding.views.pb import _manage_context
@@ -71,7 +72,7 @@ def pb_numbers_issue(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = access_pb_manage(request.user, round_id)
     form = forms.BallotNumbersIssueForm(request.POST)
     return run_form(request, form, lambda d: voting.pb_ballot_numbers_issue(pb_round=round_, count=d["count"],
-                                                                          actor=request.user),
+                                                                          actor=access_actor(request.user)),
                     success="Ballot numbers issued. Print them on the ballot papers.",
                     redirect_to=reverse("funding:pb_numbers", args=[round_.pk]), template="funding/pb_numbers.html",
                     context={"round": round_, "rows": _register_rows(round_), "manager": True})
@@ -83,7 +84,7 @@ def pb_officer_assign(request: HttpRequest, round_id: int) -> HttpResponse:
     form = forms.PbOfficerForm(request.POST, prefix="officer", manager=request.user)
     context = _manage_context(round_, request.user)
     context["officer_form"] = form
-    return run_form(request, form, lambda d: voting.pb_officer_assign(pb_round=round_, user=d["user"], actor=request.user),
+    return run_form(request, form, lambda d: voting.pb_officer_assign(pb_round=round_, user=d["user"], actor=access_actor(request.user)),
                     success="Ballot officer assigned.", redirect_to=reverse("funding:pb_manage", args=[round_.pk]),
                     template="funding/pb_manage.html", context=context)
 
@@ -95,7 +96,7 @@ def pb_officer_withdraw(request: HttpRequest, round_id: int, officer_id: int) ->
     if officer is None:
         raise AccessDenied(DENIED_OFFICER_RECORD)
     try:
-        voting.pb_officer_withdraw(officer=officer, actor=request.user)
+        voting.pb_officer_withdraw(officer=officer, actor=access_actor(request.user))
     except ValidationProblem as problem:
         for message in problem.problems.values():
             messages.error(request, message)
@@ -115,7 +116,7 @@ def pb_electors(request: HttpRequest) -> HttpResponse:
             user = User.objects.filter(email__iexact=d["email"], is_active=True).first()
             if user is None:
                 raise ValidationProblem({"email": ERROR_NO_ACCOUNT})
-            return voting.pb_elector_record(user=user, register_reference=d["register_reference"], actor=request.user)
+            return voting.pb_elector_record(user=user, register_reference=d["register_reference"], actor=access_actor(request.user))
         return run_form(request, form, record, success="The resident's account is matched to the register.",
                         redirect_to=reverse("funding:pb_electors"), template="funding/pb_electors.html", context=context)
     return render(request, "funding/pb_electors.html", {**context, "form": form})

@@ -11,16 +11,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from seedbed.core.access import (
+from seedbed.core.access import access_signed_in, fetch_or_deny, gatekeeper
+from seedbed.core.errors import AccessDenied, ValidationProblem
+from seedbed.funding import forms, selectors
+from seedbed.funding.access import (
     DENIED_FUNDING_RECORD,
+    access_actor,
     access_application_declare,
     access_application_review,
     access_call_chair,
-    access_signed_in,
-    gatekeeper,
 )
-from seedbed.core.errors import AccessDenied, ValidationProblem
-from seedbed.funding import forms, selectors
 from seedbed.funding.models import Application, AwardException, Conflict, PitchSlot, Review
 from seedbed.funding.services import reviews as services
 from seedbed.funding.views.common import run_form
@@ -43,7 +43,7 @@ def conflict_declare(request: HttpRequest, application_id: int) -> HttpResponse:
     if request.method == "POST":
         return run_form(
             request, form, lambda d: services.conflict_declare(
-                application=application, reviewer=request.user, has_conflict=d["has_conflict"] == "yes", detail=d["detail"]),
+                application=application, actor=access_actor(request.user), has_conflict=d["has_conflict"] == "yes", detail=d["detail"]),
             success="Your declaration has been recorded.",
             redirect_to=reverse("funding:conflict_declare", args=[application.pk]),
             template="funding/conflict_declare.html", context=context,
@@ -61,7 +61,7 @@ def _score_page(request: HttpRequest, application: Application, mode: str, templ
         form = form_class(request.POST)
         return run_form(
             request, form, lambda d: services.review_save(
-                application=application, reviewer=request.user, scores=form.scores(criteria), comment=d["comment"],
+                application=application, actor=access_actor(request.user), scores=form.scores(criteria), comment=d["comment"],
                 mode=mode, reason=d["reason"]),
             success=f"Your scores for {application.reference} are saved.", redirect_to=back,
             template=template, context=context,
@@ -83,8 +83,11 @@ def review_score(request: HttpRequest, application_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def pitch_score(request: HttpRequest, call_id: int, slot_id: int) -> HttpResponse:
     """A panel member's phone or laptop during the pitch."""
-    slot = PitchSlot.objects.filter(pk=slot_id, call_id=call_id).select_related("application").first()
-    if slot is None:
+    try:
+        slot = fetch_or_deny(PitchSlot.objects.select_related("application"), slot_id, missing=DENIED_FUNDING_RECORD)
+    except AccessDenied:
+        raise Http404 from None
+    if slot.call_id != call_id:
         raise Http404
     application = access_application_review(request.user, slot.application_id)
     return _score_page(request, application, Review.Mode.PITCH, "funding/pitch_score.html",
@@ -97,7 +100,7 @@ def call_reviews(request: HttpRequest, call_id: int) -> HttpResponse:
     return render(request, "funding/call_reviews.html", {
         "call": call, "progress": selectors.reviewer_progress(call=call), "scores": selectors.call_scores(call=call),
         "conflicts": Conflict.objects.filter(application__call=call, status=Conflict.Status.DECLARED).select_related("reviewer", "application"),
-        "conflict_history": services.conflict_history(call),
+        "conflict_history": selectors.conflict_history(call=call),
         "exceptions": AwardException.objects.filter(application__call=call).select_related("application", "approved_by"),
         "decision_form": forms.DecisionForm(prefix="decision"), "moderation_form": forms.ModerationForm(prefix="moderation"),
         "conflict_form": forms.ConflictDecisionForm(prefix="conflict"),
@@ -128,10 +131,10 @@ def conflict_decide(request: HttpRequest, call_id: int, conflict_id: int) -> Htt
         if not form.is_valid():
             raise ValidationProblem("Choose whether to waive the conflict, recuse the reviewer or withdraw the conflict")
         if form.cleaned_data["decision"] == "withdraw":
-            services.conflict_withdraw(conflict=conflict, reason=form.cleaned_data["reason"], actor=request.user)
+            services.conflict_withdraw(conflict=conflict, reason=form.cleaned_data["reason"], actor=access_actor(request.user))
         else:
             services.conflict_decide(conflict=conflict, waive=form.cleaned_data["decision"] == "waive",
-                                     reason=form.cleaned_data["reason"], actor=request.user)
+                                     reason=form.cleaned_data["reason"], actor=access_actor(request.user))
     return _chair_post(request, call_id, act, "funding:call_reviews")
 
 
@@ -143,7 +146,7 @@ def review_moderate(request: HttpRequest, call_id: int, review_id: int) -> HttpR
         if not form.is_valid():
             raise ValidationProblem("Choose the moderation and give the reason")
         services.review_moderate(review=review, outcome=form.cleaned_data["outcome"], reason=form.cleaned_data["reason"],
-                                 actor=request.user)
+                                 actor=access_actor(request.user))
     return _chair_post(request, call_id, act, "funding:call_reviews")
 
 
@@ -158,7 +161,7 @@ def decision_make(request: HttpRequest, call_id: int, application_id: int) -> Ht
             raise ValidationProblem({k: str(v[0]) for k, v in form.errors.items()})
         data = form.cleaned_data
         services.decision_make(application=application, outcome=data["outcome"], public_reason=data["public_reason"],
-                               amount=data["amount"], conditions=data["conditions"], actor=request.user,
+                               amount=data["amount"], conditions=data["conditions"], actor=access_actor(request.user),
                                service_area=data["service_area"], typology=data["typology"] or "service")
     return _chair_post(request, call_id, act, back)
 
@@ -173,7 +176,7 @@ def award_exception(request: HttpRequest, call_id: int, application_id: int) -> 
             raise ValidationProblem({k: f"{form.fields[k].label if k in form.fields else ''}: {v[0]}".lstrip(": ")
                                      for k, v in form.errors.items()})
         services.award_exception_approve(application=application, amount=form.cleaned_data["amount"],
-                                         reason=form.cleaned_data["reason"], actor=request.user)
+                                         reason=form.cleaned_data["reason"], actor=access_actor(request.user))
     return _chair_post(request, call_id, act, "funding:call_reviews")
 
 
@@ -196,7 +199,7 @@ def pitch_order(request: HttpRequest, call_id: int) -> HttpResponse:
         form = forms.PitchOrderForm(request.POST, prefix="order")
         if not form.is_valid():
             raise ValidationProblem({"order": "Enter the running order"})
-        services.pitch_order_set(call=call, application_ids=form.application_ids(), actor=request.user)
+        services.pitch_order_set(call=call, application_ids=form.application_ids(), actor=access_actor(request.user))
     return _chair_post(request, call_id, act, "funding:pitch_board")
 
 
@@ -204,5 +207,5 @@ def pitch_order(request: HttpRequest, call_id: int) -> HttpResponse:
 def pitch_slot_status(request: HttpRequest, call_id: int, slot_id: int) -> HttpResponse:
     def act(call):
         slot = PitchSlot.objects.get(pk=slot_id, call=call)
-        services.pitch_slot_move(slot=slot, status=request.POST.get("status", ""), actor=request.user)
+        services.pitch_slot_move(slot=slot, status=request.POST.get("status", ""), actor=access_actor(request.user))
     return _chair_post(request, call_id, act, "funding:pitch_board")

@@ -1,12 +1,11 @@
 """Writing needs, ideas and everything about them. The only code in Voices that writes."""
 
-from seedbed.participation.services.contributions import contribution_submit, voice_of_for
+from seedbed.participation.services.contributions import contribution_submit
 from seedbed.participation.services.email import (
     email_access_request,
     email_access_use,
     email_confirm,
     email_data_erase,
-    email_token_check,
 )
 from seedbed.participation.services.engagement import (
     comment_add,
@@ -42,7 +41,6 @@ __all__ = [
     "email_access_use",
     "email_confirm",
     "email_data_erase",
-    "email_token_check",
     "follow_add",
     "follow_remove",
     "notification_digest_send",
@@ -54,5 +52,4 @@ __all__ = [
     "support_remove",
     "themes_refresh",
     "themes_refresh_soon",
-    "voice_of_for",
 ]

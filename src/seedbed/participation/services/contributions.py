@@ -5,16 +5,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from seedbed.accounts.models import STAFF_ROLES, Membership, Organisation
-from seedbed.core.access import COUNCIL_KINDS
+from seedbed.accounts.models import User
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
-from seedbed.participation.area import COUNCIL_AREA
 from seedbed.participation.models import (
     SHORT_TEXT_MAX,
     TEXT_MAX,
@@ -28,7 +27,9 @@ from seedbed.participation.models import (
     StatusChange,
     VoiceOf,
 )
-from seedbed.participation.services.email import email_check, email_confirmation_send
+from seedbed.participation.rules import COUNCIL_AREA, challenge_is_open, email_check
+from seedbed.participation.selectors import contribution_by_key, voice_of_for
+from seedbed.participation.services.email import email_confirmation_send
 from seedbed.participation.services.themes import themes_refresh_soon
 
 ERROR_TITLE_EMPTY = "Enter a short title"
@@ -47,20 +48,6 @@ ERROR_CHALLENGE = "An idea can only answer a challenge that is open: choose one 
 ERROR_KIND = "Choose whether this is a need or an idea"
 ERROR_KEY_TAKEN = "This form was already used by someone else. Reload the page and try again."
 ERROR_INACTIVE = "Your account is closed, so you cannot send anything."
-
-
-def voice_of_for(user: Any) -> tuple[str, Organisation | None]:
-    """Whose voice a person speaks with: a provider organisation, frontline staff (a staff role
-    held in the council, its services or a partner body) or resident (anyone else, community
-    group members included)."""
-    memberships = list(Membership.objects.filter(user=user).select_related("organisation"))
-    for membership in memberships:
-        if membership.organisation.kind == Organisation.Kind.PROVIDER:
-            return VoiceOf.PROVIDER, membership.organisation
-    for membership in memberships:
-        if membership.role in STAFF_ROLES and membership.organisation.kind in COUNCIL_KINDS:
-            return VoiceOf.FRONTLINE, membership.organisation
-    return VoiceOf.RESIDENT, None
 
 
 def _check_text(problems: dict[str, str], field: str, value: str, limit: int) -> None:
@@ -107,13 +94,8 @@ def _validate(
         raise ValidationProblem(problems)
 
 
-def challenge_is_open(call: Any) -> bool:
-    """Whether an idea may answer ``call`` (a funding Call): an open challenge."""
-    return bool(call.kind == "challenge" and call.status == "open")
-
-
-def _existing(key: uuid.UUID, submitter: Any, email: str) -> Contribution | None:
-    found = Contribution.objects.filter(idempotency_key=key).first()
+def _existing(key: uuid.UUID, submitter: User | None, email: str) -> Contribution | None:
+    found = contribution_by_key(idempotency_key=key)
     if found is None:
         return None
     same = (
@@ -127,7 +109,7 @@ def _existing(key: uuid.UUID, submitter: Any, email: str) -> Contribution | None
 
 def contribution_submit(
     *,
-    submitter: Any,
+    actor: User | None,
     kind: str,
     title: str,
     body: str,
@@ -144,7 +126,7 @@ def contribution_submit(
     site_url: str = "",
     refresh_themes: bool = True,
 ) -> Contribution:
-    """Record a need or an idea from ``submitter``, who then follows it.
+    """Record a need or an idea from ``actor``, who then follows it.
 
     Idempotent on ``idempotency_key`` (the hidden token in the form): sending the same form
     twice — a double-click, a retry after a timeout — returns the record the first request
@@ -154,11 +136,12 @@ def contribution_submit(
 
     ``answers_call`` is the open challenge (a funding ``Call``) an idea answers.
 
-    A resident without an account passes ``submitter=None`` and their ``email``: the need or
+    A resident without an account passes ``actor=None`` and their ``email``: the need or
     idea is held (not public) and a confirmation email with links built on ``site_url`` (the
     site's address, such as ``https://voices.example.gov.uk/``) is queued; it is published
     when they follow the link (``email_confirm``).
     """
+    submitter = actor
     if submitter is None:
         email = email_check(email)
     elif not getattr(submitter, "is_active", False):
@@ -202,7 +185,7 @@ def contribution_submit(
                       "answers_call": contribution.answers_call_id, "held": held},
             )
             if held:
-                email_confirmation_send(contribution=contribution, site_url=site_url)
+                email_confirmation_send(contribution=contribution, site_url=site_url, actor=None)
     except IntegrityError:
         # Another request with the same token won the race; theirs is the record.
         found = _existing(idempotency_key, submitter, email)
@@ -210,5 +193,5 @@ def contribution_submit(
             raise
         return found
     if kind == Kind.NEED and refresh_themes and not held:
-        transaction.on_commit(themes_refresh_soon)
+        transaction.on_commit(partial(themes_refresh_soon, actor=None))
     return contribution

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeVar
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from seedbed.accounts.models import User
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
 from seedbed.participation.models import (
@@ -21,6 +22,8 @@ from seedbed.participation.models import (
     Support,
 )
 
+_Row = TypeVar("_Row", Support, Follow)
+
 ERROR_MERGED = "This has been merged into {reference}: support or follow that instead"
 ERROR_COMMENT_EMPTY = "Enter a comment"
 ERROR_COMMENT_LONG = "Your comment must be {max} characters or fewer (you entered {count})"
@@ -31,7 +34,7 @@ ERROR_REPORT_LONG = "The reason must be {max} characters or fewer"
 ERROR_INACTIVE = "Your account is closed."
 
 
-def _open_for_people(contribution: Contribution, user: Any) -> None:
+def _open_for_people(contribution: Contribution, user: User) -> None:
     if not getattr(user, "is_active", False):
         raise ValidationProblem({"__all__": ERROR_INACTIVE})
     if contribution.status == Status.MERGED and contribution.merged_into is not None:
@@ -40,7 +43,7 @@ def _open_for_people(contribution: Contribution, user: Any) -> None:
         )
 
 
-def _add_once(model: type[Support] | type[Follow], contribution: Contribution, user: Any) -> Any:
+def _add_once(model: type[_Row], contribution: Contribution, user: User) -> _Row:
     try:
         with transaction.atomic():
             row, _ = model.objects.get_or_create(
@@ -51,32 +54,36 @@ def _add_once(model: type[Support] | type[Follow], contribution: Contribution, u
     return row
 
 
-def support_add(*, contribution: Contribution, user: Any) -> Support:
-    """``user`` supports ``contribution`` (idempotent: supporting twice counts once)."""
-    _open_for_people(contribution, user)
-    return _add_once(Support, contribution, user)
+def support_add(*, contribution: Contribution, actor: User) -> Support:
+    """``actor`` supports ``contribution`` (idempotent: supporting twice counts once)."""
+    _open_for_people(contribution, actor)
+    return _add_once(Support, contribution, actor)
 
 
-def support_remove(*, contribution: Contribution, user: Any) -> Contribution:
-    Support.objects.filter(contribution=contribution, user=user).delete()
+def support_remove(*, contribution: Contribution, actor: User) -> Contribution:
+    """``actor`` no longer supports ``contribution`` (nothing happens if they did not)."""
+    Support.objects.filter(contribution=contribution, user=actor).delete()
     return contribution
 
 
-def follow_add(*, contribution: Contribution, user: Any) -> Follow:
-    """``user`` follows ``contribution``: its status changes reach them in a daily digest."""
-    _open_for_people(contribution, user)
-    return _add_once(Follow, contribution, user)
+def follow_add(*, contribution: Contribution, actor: User) -> Follow:
+    """``actor`` follows ``contribution``: its status changes reach them in a daily digest."""
+    _open_for_people(contribution, actor)
+    return _add_once(Follow, contribution, actor)
 
 
-def follow_remove(*, contribution: Contribution, user: Any) -> Contribution:
-    Follow.objects.filter(contribution=contribution, user=user).delete()
+def follow_remove(*, contribution: Contribution, actor: User) -> Contribution:
+    """``actor`` stops following ``contribution`` (nothing happens if they did not)."""
+    Follow.objects.filter(contribution=contribution, user=actor).delete()
     return contribution
 
 
 def comment_add(
-    *, contribution: Contribution, author: Any, body: str, parent: Comment | None = None
+    *, contribution: Contribution, actor: User, body: str, parent: Comment | None = None
 ) -> Comment:
-    """A comment, or a reply to ``parent`` (threads are at most ``MAX_COMMENT_DEPTH`` deep)."""
+    """A comment by ``actor``, or a reply to ``parent`` (threads are at most
+    ``MAX_COMMENT_DEPTH`` deep)."""
+    author = actor
     _open_for_people(contribution, author)
     body = body.strip()
     if not body:
@@ -103,9 +110,10 @@ def comment_add(
 
 
 def report_make(
-    *, contribution: Contribution, reporter: Any, reason: str, comment: Comment | None = None
+    *, contribution: Contribution, actor: User, reason: str, comment: Comment | None = None
 ) -> Report:
-    """Flag a contribution (or one of its comments) for the moderation queue."""
+    """``actor`` flags a contribution (or one of its comments) for the moderation queue."""
+    reporter = actor
     reason = reason.strip()
     if not reason:
         raise ValidationProblem({"reason": ERROR_REPORT_EMPTY})

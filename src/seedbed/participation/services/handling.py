@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from seedbed.accounts.models import User
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.links import is_local_path
@@ -49,7 +49,7 @@ def contribution_status_set(
     *,
     contribution: Contribution,
     status: str,
-    actor: Any,
+    actor: User,
     reason: str = "",
     outcome_label: str = "",
     outcome_url: str = "",
@@ -128,7 +128,7 @@ def contribution_status_set(
     return contribution
 
 
-def contribution_merge(*, duplicate: Contribution, into: Contribution, actor: Any) -> Contribution:
+def contribution_merge(*, duplicate: Contribution, into: Contribution, actor: User) -> Contribution:
     """Merge a duplicate into another need or idea; its supports and followers carry over.
 
     The duplicate keeps its page (status "merged", pointing at the one it was merged into);
@@ -181,13 +181,13 @@ def contribution_merge(*, duplicate: Contribution, into: Contribution, actor: An
     return into
 
 
-def _resolve_reports(reports: Any, outcome: str, actor: Any) -> int:
+def _resolve_reports(reports: QuerySet[Report], outcome: str, actor: User) -> int:
     return reports.filter(resolved_at__isnull=True).update(
         outcome=outcome, resolved_at=timezone.now(), resolved_by=actor
     )
 
 
-def contribution_hide(*, contribution: Contribution, reason: str, actor: Any) -> Contribution:
+def contribution_hide(*, contribution: Contribution, reason: str, actor: User) -> Contribution:
     """Hide a need or idea from the public, with a reason (shown to its submitter); audited."""
     reason = _reason_check(reason)
     if not reason:
@@ -206,7 +206,7 @@ def contribution_hide(*, contribution: Contribution, reason: str, actor: Any) ->
     return contribution
 
 
-def comment_hide(*, comment: Comment, reason: str, actor: Any) -> Comment:
+def comment_hide(*, comment: Comment, reason: str, actor: User) -> Comment:
     """Hide a comment, with a reason shown in its place; audited."""
     reason = _reason_check(reason)
     if not reason:
@@ -221,7 +221,7 @@ def comment_hide(*, comment: Comment, reason: str, actor: Any) -> Comment:
     return comment
 
 
-def report_dismiss(*, report: Report, actor: Any) -> Report:
+def report_dismiss(*, report: Report, actor: User) -> Report:
     """Keep what was reported: close the report with no action; audited."""
     with transaction.atomic():
         _resolve_reports(Report.objects.filter(pk=report.pk), Report.Outcome.DISMISSED, actor)

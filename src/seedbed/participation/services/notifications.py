@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
 
+from seedbed.accounts.models import User
 from seedbed.core.delivery import site_url
 from seedbed.core.models import Notification
 from seedbed.core.notifications import (
@@ -32,8 +32,9 @@ DIGEST_INTRO = "Here is what changed on the needs and ideas you follow:"
 __all__ = ["APP", "notification_digest_send", "notifications_deliver", "notify_change"]
 
 
-def notify_change(*, contribution: Contribution, subject: str, body: str, actor: Any = None) -> int:
-    """Queue a message about ``contribution`` for its submitter and followers.
+def notify_change(*, contribution: Contribution, subject: str, body: str, actor: User | None) -> int:
+    """Queue a message about ``actor``'s change to ``contribution`` for its submitter and
+    followers (``actor`` is None when the system made the change).
 
     Call inside the change's transaction. The submitter's message is ``immediate`` (to their
     account, or to the address a resident without an account confirmed); followers' messages
@@ -61,8 +62,10 @@ def notify_change(*, contribution: Contribution, subject: str, body: str, actor:
     return len(rows)
 
 
-def notification_digest_send(*, now: dt.datetime | None = None) -> int:
+def notification_digest_send(*, actor: User | None, now: dt.datetime | None = None) -> int:
     """Send each follower one digest of their waiting messages; returns digests sent.
+
+    The system sends digests: ``actor`` is None from the daily job.
 
     Run daily (``manage.py voices_digest``). Messages created after ``now`` wait for the
     next run; a digest that could not be sent stays waiting, with the reason, for the next.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from seedbed.accounts.models import User
 from seedbed.core.audit import audit_append
 from seedbed.core.models import Notification
 from seedbed.participation.models import Follow, Report
@@ -16,16 +16,18 @@ from seedbed.participation.services.notifications import APP
 PSEUDONYM = "Former participant {number}"
 
 
-def personal_data_download(*, user: Any) -> dict[str, Any]:
-    """Everything Voices holds about ``user``, as JSON-ready data; the download is audited."""
-    data = personal_data_export(user=user)
-    audit_append(action="participation.personal_data_download", actor=user, obj=user,
+def personal_data_download(*, actor: User) -> dict[str, Any]:
+    """Everything Voices holds about ``actor`` (who asks for their own data), as JSON-ready
+    data; the download is audited."""
+    data = personal_data_export(user=actor)
+    audit_append(action="participation.personal_data_download", actor=actor, obj=actor,
                  object_type="accounts.user")
     return data
 
 
-def account_erase(*, user: Any, actor: Any = None) -> Any:
-    """Close ``user``'s account and remove what identifies them.
+def account_erase(*, user: User, actor: User | None) -> User:
+    """Close ``user``'s account and remove what identifies them (``actor``: who closes it,
+    the person themselves or an administrator; None when the system does).
 
     Their needs, ideas, supports and comments stay, shown under a pseudonym; their follows and
     notifications are deleted and their reports kept without their name; name, email and password are cleared and the
@@ -33,7 +35,7 @@ def account_erase(*, user: Any, actor: Any = None) -> Any:
     the entry). Returns the pseudonymised user.
     """
     with transaction.atomic():
-        user = get_user_model().objects.select_for_update().get(pk=user.pk)
+        user = User.objects.select_for_update().get(pk=user.pk)
         Follow.objects.filter(user=user).delete()
         Notification.objects.filter(app=APP, user=user).delete()
         Report.objects.filter(reporter=user).update(reporter=None)

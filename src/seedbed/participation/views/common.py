@@ -7,8 +7,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from seedbed.core.access import is_voices_handler
 from seedbed.participation import selectors
+from seedbed.participation.access import is_voices_handler
 from seedbed.participation.forms import (
     CommentForm,
     HideForm,

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from seedbed.core.access import access_signed_in, gatekeeper
 from seedbed.participation import opendata, services
+from seedbed.participation.access import access_voices_participant
 from seedbed.participation.forms import AccountDeleteForm
 from seedbed.participation.selectors import notification_list
 
@@ -55,9 +56,9 @@ def export_csv_metadata(request: HttpRequest) -> HttpResponse:
 def your_data(request: HttpRequest) -> HttpResponse:
     form = AccountDeleteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        user = request.user
+        user = access_voices_participant(request.user)
         logout(request)
-        services.account_erase(user=user)
+        services.account_erase(user=user, actor=user)
         messages.success(request, ACCOUNT_CLOSED)
         return redirect("core:home")
     return render(request, "participation/your_data.html", {"form": form})
@@ -66,7 +67,7 @@ def your_data(request: HttpRequest) -> HttpResponse:
 @require_GET
 @gatekeeper(access_signed_in)
 def your_data_download(request: HttpRequest) -> HttpResponse:
-    data = services.personal_data_download(user=request.user)
+    data = services.personal_data_download(actor=access_voices_participant(request.user))
     response = HttpResponse(json.dumps(data, indent=2), content_type="application/json")
     response["Content-Disposition"] = 'attachment; filename="your-voices-data.json"'
     return response

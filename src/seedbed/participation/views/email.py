@@ -20,13 +20,13 @@ from seedbed.core.errors import ValidationProblem
 from seedbed.core.forms import add_problems
 from seedbed.participation import selectors, services
 from seedbed.participation.forms import EmailAccessForm, EmailEraseForm
-from seedbed.participation.limits import (
+from seedbed.participation.models import EmailToken, Kind
+from seedbed.participation.views.rate_limits import (
     email_key,
     over_limit_for,
     rate_limited,
     rate_limited_response,
 )
-from seedbed.participation.models import EmailToken, Kind
 
 SESSION_GRANT = "voices_email_access"
 GRANT_SECONDS = 60 * 60
@@ -67,9 +67,9 @@ def _problem(request: HttpRequest, problem: ValidationProblem) -> HttpResponse:
 def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
     try:
         if request.method == "POST":
-            contribution = services.email_confirm(token=token)
+            contribution = services.email_confirm(token=token, actor=None)
         else:
-            row = services.email_token_check(token=token, purpose=EmailToken.Purpose.CONFIRM)
+            row = selectors.email_token_check(token=token, purpose=EmailToken.Purpose.CONFIRM)
             return render(request, "participation/email_link.html",
                           {"purpose": "confirm", "c": row.contribution})
     except ValidationProblem as problem:
@@ -84,9 +84,9 @@ def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
 def email_access(request: HttpRequest, token: str) -> HttpResponse:
     try:
         if request.method == "POST":
-            email = services.email_access_use(token=token)
+            email = services.email_access_use(token=token, actor=None)
         else:
-            services.email_token_check(token=token, purpose=EmailToken.Purpose.ACCESS)
+            selectors.email_token_check(token=token, purpose=EmailToken.Purpose.ACCESS)
             return render(request, "participation/email_link.html", {"purpose": "access"})
     except ValidationProblem as problem:
         return _problem(request, problem)
@@ -106,7 +106,8 @@ def email_data(request: HttpRequest) -> HttpResponse:
         if window is not None:
             return rate_limited_response(request, window)
         try:
-            services.email_access_request(email=address, site_url=site_url() or request.build_absolute_uri("/"))
+            services.email_access_request(email=address, site_url=site_url() or request.build_absolute_uri("/"),
+                                           actor=None)
         except ValidationProblem as problem:
             add_problems(form, problem, rename={"email": "access_email"})
         else:
@@ -140,7 +141,7 @@ def email_data_erase(request: HttpRequest) -> HttpResponse:
             "email": email, "form": EmailAccessForm(), "erase_form": form,
             "contributions": selectors.email_contributions(email=email),
         }, status=400)
-    counts = services.email_data_erase(email=email)
+    counts = services.email_data_erase(email=email, actor=None)
     request.session.pop(SESSION_GRANT, None)
     messages.success(request, ERASED.format(deleted=counts["deleted"], kept=counts["kept_without_address"]))
     return redirect("participation:email_data")

@@ -7,13 +7,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from seedbed.core.access import access_contribution, access_signed_in, access_voices_comment
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.forms import add_problems
 from seedbed.participation import services
+from seedbed.participation.access import (
+    access_contribution,
+    access_voices_comment,
+    access_voices_participant,
+)
 from seedbed.participation.forms import CommentForm, ReportForm
-from seedbed.participation.limits import rate_limited
 from seedbed.participation.views.common import detail_response
+from seedbed.participation.views.rate_limits import rate_limited
 
 SUPPORTED = "You support {reference}. Thank you."
 UNSUPPORTED = "You no longer support {reference}."
@@ -32,14 +36,14 @@ def _back(contribution_id: int, anchor: str = "") -> HttpResponse:
 @require_POST
 @rate_limited("act")
 def support(request: HttpRequest, contribution_id: int) -> HttpResponse:
-    access_signed_in(request.user)
-    contribution = access_contribution(request.user, contribution_id)
+    actor = access_voices_participant(request.user)
+    contribution = access_contribution(actor, contribution_id)
     try:
         if request.POST.get("action") == "remove":
-            services.support_remove(contribution=contribution, user=request.user)
+            services.support_remove(contribution=contribution, actor=actor)
             messages.success(request, UNSUPPORTED.format(reference=contribution.reference))
         else:
-            services.support_add(contribution=contribution, user=request.user)
+            services.support_add(contribution=contribution, actor=actor)
             messages.success(request, SUPPORTED.format(reference=contribution.reference))
     except ValidationProblem as problem:
         messages.error(request, "; ".join(problem.problems.values()))
@@ -49,14 +53,14 @@ def support(request: HttpRequest, contribution_id: int) -> HttpResponse:
 @require_POST
 @rate_limited("act")
 def follow(request: HttpRequest, contribution_id: int) -> HttpResponse:
-    access_signed_in(request.user)
-    contribution = access_contribution(request.user, contribution_id)
+    actor = access_voices_participant(request.user)
+    contribution = access_contribution(actor, contribution_id)
     try:
         if request.POST.get("action") == "remove":
-            services.follow_remove(contribution=contribution, user=request.user)
+            services.follow_remove(contribution=contribution, actor=actor)
             messages.success(request, UNFOLLOWED.format(reference=contribution.reference))
         else:
-            services.follow_add(contribution=contribution, user=request.user)
+            services.follow_add(contribution=contribution, actor=actor)
             messages.success(request, FOLLOWING.format(reference=contribution.reference))
     except ValidationProblem as problem:
         messages.error(request, "; ".join(problem.problems.values()))
@@ -66,8 +70,8 @@ def follow(request: HttpRequest, contribution_id: int) -> HttpResponse:
 @require_POST
 @rate_limited("act")
 def comment(request: HttpRequest, contribution_id: int) -> HttpResponse:
-    access_signed_in(request.user)
-    contribution = access_contribution(request.user, contribution_id)
+    actor = access_voices_participant(request.user)
+    contribution = access_contribution(actor, contribution_id)
     form = CommentForm(request.POST)
     if form.is_valid():
         parent = None
@@ -75,7 +79,7 @@ def comment(request: HttpRequest, contribution_id: int) -> HttpResponse:
             parent = access_voices_comment(request.user, form.cleaned_data["parent"])
         try:
             created = services.comment_add(
-                contribution=contribution, author=request.user, body=form.cleaned_data["text"],
+                contribution=contribution, actor=actor, body=form.cleaned_data["text"],
                 parent=parent,
             )
         except ValidationProblem as problem:
@@ -89,15 +93,15 @@ def comment(request: HttpRequest, contribution_id: int) -> HttpResponse:
 @require_POST
 @rate_limited("act")
 def report(request: HttpRequest, contribution_id: int) -> HttpResponse:
-    access_signed_in(request.user)
-    contribution = access_contribution(request.user, contribution_id)
+    actor = access_voices_participant(request.user)
+    contribution = access_contribution(actor, contribution_id)
     form = ReportForm(request.POST)
     if form.is_valid():
         target = None
         if form.cleaned_data.get("report_comment"):
             target = access_voices_comment(request.user, form.cleaned_data["report_comment"])
         try:
-            services.report_make(contribution=contribution, reporter=request.user,
+            services.report_make(contribution=contribution, actor=actor,
                                  reason=form.cleaned_data["report_reason"], comment=target)
         except ValidationProblem as problem:
             add_problems(form, problem, rename={"reason": "report_reason"})

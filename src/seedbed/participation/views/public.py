@@ -9,26 +9,25 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from seedbed.core.access import (
-    access_contribution,
-    access_signed_in,
-    gatekeeper,
-    is_council_staff,
-    is_voices_handler,
-)
+from seedbed.core.access import access_signed_in, gatekeeper, is_council_staff
 from seedbed.core.delivery import site_url
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.forms import add_problems
 from seedbed.participation import selectors, services
+from seedbed.participation.access import (
+    access_contribution,
+    access_voices_participant,
+    is_voices_handler,
+)
 from seedbed.participation.forms import IdeaForm, NeedForm
-from seedbed.participation.limits import (
+from seedbed.participation.models import Kind, Status, VoiceOf
+from seedbed.participation.views.common import detail_response
+from seedbed.participation.views.rate_limits import (
     email_key,
     over_limit_for,
     rate_limited,
     rate_limited_response,
 )
-from seedbed.participation.models import Kind, Status, VoiceOf
-from seedbed.participation.views.common import detail_response
 
 RECEIVED = "Thank you. Your {kind} has been received: its reference is {reference}. You will hear when its status changes."
 SESSION_SENT = "voices_email_sent"
@@ -74,7 +73,7 @@ def _contribution_new(request: HttpRequest, kind: str) -> HttpResponse:
         else:
             try:
                 contribution = services.contribution_submit(
-                    submitter=request.user, kind=kind, **form.service_kwargs()
+                    actor=access_voices_participant(request.user), kind=kind, **form.service_kwargs()
                 )
             except ValidationProblem as problem:
                 add_problems(form, problem)
@@ -102,7 +101,7 @@ def _submit_by_email(request: HttpRequest, form: Any, kind: str) -> HttpResponse
         return rate_limited_response(request, window)
     try:
         contribution = services.contribution_submit(
-            submitter=None, kind=kind, site_url=site_url() or request.build_absolute_uri("/"),
+            actor=None, kind=kind, site_url=site_url() or request.build_absolute_uri("/"),
             **form.service_kwargs(),
         )
     except ValidationProblem as problem:
@@ -139,7 +138,7 @@ def email_sent(request: HttpRequest) -> HttpResponse:
 def mine(request: HttpRequest) -> HttpResponse:
     """What became of what I said: everything this person sent, with its status and history."""
     return render(request, "participation/mine.html", {
-        "contributions": selectors.contributions_of(user=request.user).prefetch_related("history")[:200],
+        "contributions": selectors.contributions_of(user=request.user)[:200],
     })
 
 

@@ -7,18 +7,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from seedbed.core.access import (
+from seedbed.core.access import gatekeeper
+from seedbed.core.errors import ValidationProblem
+from seedbed.core.forms import add_problems
+from seedbed.participation import selectors, services
+from seedbed.participation.access import (
     access_contribution_handle,
     access_voices_comment,
     access_voices_handling,
     access_voices_report,
     access_voices_themes,
-    gatekeeper,
     is_voices_handler,
 )
-from seedbed.core.errors import ValidationProblem
-from seedbed.core.forms import add_problems
-from seedbed.participation import selectors, services
 from seedbed.participation.forms import HideForm, MergeForm, StatusForm
 from seedbed.participation.tasks import themes_refresh_task
 from seedbed.participation.views.common import detail_response
@@ -32,13 +32,14 @@ THEMES_QUEUED = "Themes are being refreshed. Reload this page in a minute to see
 
 @require_POST
 def status_set(request: HttpRequest, contribution_id: int) -> HttpResponse:
-    contribution = access_contribution_handle(request.user, contribution_id)
+    actor = access_voices_handling(request.user)
+    contribution = access_contribution_handle(actor, contribution_id)
     form = StatusForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
             services.contribution_status_set(
-                contribution=contribution, status=data["status"], actor=request.user,
+                contribution=contribution, status=data["status"], actor=actor,
                 reason=data["note"], outcome_label=data["outcome_label"],
                 outcome_url=data["outcome_url"], outcome_type=data["outcome_type"],
                 outcome_id=data["outcome_id"],
@@ -53,12 +54,13 @@ def status_set(request: HttpRequest, contribution_id: int) -> HttpResponse:
 
 @require_POST
 def merge(request: HttpRequest, contribution_id: int) -> HttpResponse:
-    contribution = access_contribution_handle(request.user, contribution_id)
+    actor = access_voices_handling(request.user)
+    contribution = access_contribution_handle(actor, contribution_id)
     form = MergeForm(request.POST)
     if form.is_valid():
         try:
             into = services.contribution_merge(duplicate=contribution, into=form.cleaned_data["into"],
-                                               actor=request.user)
+                                               actor=actor)
         except ValidationProblem as problem:
             add_problems(form, problem)
         else:
@@ -69,7 +71,8 @@ def merge(request: HttpRequest, contribution_id: int) -> HttpResponse:
 
 @require_POST
 def hide(request: HttpRequest, contribution_id: int) -> HttpResponse:
-    contribution = access_contribution_handle(request.user, contribution_id)
+    actor = access_voices_handling(request.user)
+    contribution = access_contribution_handle(actor, contribution_id)
     form = HideForm(request.POST)
     if form.is_valid():
         try:
@@ -78,9 +81,9 @@ def hide(request: HttpRequest, contribution_id: int) -> HttpResponse:
                 target = access_voices_comment(request.user, form.cleaned_data["hide_comment"])
                 if target.contribution_id != contribution.pk:
                     raise ValidationProblem({"reason": "That comment is not on this page"})
-                services.comment_hide(comment=target, reason=reason, actor=request.user)
+                services.comment_hide(comment=target, reason=reason, actor=actor)
             else:
-                services.contribution_hide(contribution=contribution, reason=reason, actor=request.user)
+                services.contribution_hide(contribution=contribution, reason=reason, actor=actor)
         except ValidationProblem as problem:
             add_problems(form, problem, rename={"reason": "hide_reason"})
         else:
@@ -93,8 +96,9 @@ def hide(request: HttpRequest, contribution_id: int) -> HttpResponse:
 
 @require_POST
 def report_dismiss(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = access_voices_report(request.user, report_id)
-    services.report_dismiss(report=report, actor=request.user)
+    actor = access_voices_handling(request.user)
+    report = access_voices_report(actor, report_id)
+    services.report_dismiss(report=report, actor=actor)
     messages.success(request, DISMISSED)
     return redirect("participation:moderation")
 

@@ -13,7 +13,7 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from seedbed.accounts.models import Organisation
+from seedbed.accounts.models import Organisation, User
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
 from seedbed.portfolio.models import (
@@ -26,6 +26,7 @@ from seedbed.portfolio.models import (
     StageSet,
     Typology,
 )
+from seedbed.portfolio.rules import involvement_part
 from seedbed.portfolio.services.lifecycle import stage_set_install
 
 ERROR_TITLE = "Enter a title"
@@ -44,8 +45,8 @@ ERROR_FUTURE = "The stage cannot have been entered in the future"
 
 
 def innovation_create(
-    *, title: str, problem: str, owner: Any, lead_organisation: Organisation, typology: str,
-    service_area: ServiceArea, actor: Any, efficiency_tags: Sequence[str] = (),
+    *, title: str, problem: str, owner: User, lead_organisation: Organisation, typology: str,
+    service_area: ServiceArea, actor: User, efficiency_tags: Sequence[str] = (),
     stage_set: StageSet | None = None, stage: Stage | None = None,
     stage_entered_at: dt.datetime | None = None, budget: Decimal = Decimal("0"),
     expected_outcomes: str = "", expected_cost: Decimal | None = None,
@@ -76,7 +77,7 @@ def innovation_create(
     if problems:
         raise ValidationProblem(problems)
     with transaction.atomic():
-        stage_set = stage_set or (stage.stage_set if stage else stage_set_install(slug="seedbed-default"))
+        stage_set = stage_set or (stage.stage_set if stage else stage_set_install(slug="seedbed-default", actor=None))
         stage = stage or stage_set.stages.order_by("order").first()
         if stage is None or stage.stage_set_id != stage_set.pk:
             raise ValidationProblem({"stage": ERROR_STAGE_SET})
@@ -104,15 +105,6 @@ def innovation_create(
 
 EDITABLE = ("title", "problem", "typology", "efficiency_tags", "service_area", "lead_organisation",
             "budget", "expected_outcomes", "expected_cost", "expected_saving", "involved")
-PART_BY_KIND = {"provider": InnovationOrganisation.Part.PROVIDER, "community": InnovationOrganisation.Part.COMMUNITY}
-
-
-def involvement_part(organisation: Organisation) -> str:
-    """How an organisation takes part when a lead adds it: providers provide, community groups
-    are the community, anyone else is a partner (commissioners come from awards)."""
-    return PART_BY_KIND.get(organisation.kind, InnovationOrganisation.Part.PARTNER)
-
-
 def _involved_set(innovation: Innovation, organisations: Sequence[Organisation]) -> list[str] | None:
     """Make the non-commissioning organisations involved exactly ``organisations``;
     return [old, new] names when something changed."""
@@ -129,7 +121,7 @@ def _involved_set(innovation: Innovation, organisations: Sequence[Organisation])
 ERROR_BUDGET_BELOW_SPEND = "The budget cannot be less than what has been spent (£{spend})"
 
 
-def innovation_update(*, innovation: Innovation, changes: dict[str, Any], actor: Any) -> Innovation:
+def innovation_update(*, innovation: Innovation, changes: dict[str, Any], actor: User) -> Innovation:
     """Change the innovation's record (not its stage: that moves only by a gate decision).
 
     The audit entry names every field that changed, with its old and new value.
@@ -180,7 +172,7 @@ def innovation_update(*, innovation: Innovation, changes: dict[str, Any], actor:
     return innovation
 
 
-def innovation_budget_add(*, innovation: Innovation, amount: Decimal, reason: str, actor: Any) -> Innovation:
+def innovation_budget_add(*, innovation: Innovation, amount: Decimal, reason: str, actor: User) -> Innovation:
     """Raise the innovation's budget (say, a further award funds it), with the reason audited."""
     if amount <= 0:
         raise ValidationProblem({"amount": "Enter a positive amount to add to the budget"})
@@ -196,7 +188,7 @@ def innovation_budget_add(*, innovation: Innovation, amount: Decimal, reason: st
 
 
 def innovation_spend_record(
-    *, innovation: Innovation, amount: Decimal, actor: Any, note: str = ""
+    *, innovation: Innovation, amount: Decimal, actor: User, note: str = ""
 ) -> Innovation:
     """Add spend to an innovation; refused when it would take spend over the budget."""
     if amount <= 0:
@@ -215,7 +207,7 @@ def innovation_spend_record(
 
 
 def innovation_link_add(
-    *, innovation: Innovation, kind: str, label: str, actor: Any,
+    *, innovation: Innovation, kind: str, label: str, actor: User,
     target: models.Model | None = None, url: str = "",
 ) -> InnovationLink:
     """Link a need, idea, award, probe, trial (``target``) or external evidence (``url``)."""
@@ -259,7 +251,7 @@ def _thread_add(innovation: Innovation, kind: str, target: models.Model | None) 
         innovation.trials.add(target.pk)
 
 
-def _case_attach(innovation: Innovation, target: models.Model | None, actor: Any) -> None:
+def _case_attach(innovation: Innovation, target: models.Model | None, actor: User) -> None:
     """A probe or trial linked after its result was published brings its library case along:
     the case points at the innovation and, once published, its evidence is recorded on it."""
     if target is None or target._meta.label_lower not in ("trials.probe", "trials.trial"):
@@ -278,7 +270,7 @@ def _case_attach(innovation: Innovation, target: models.Model | None, actor: Any
 
 
 def innovation_create_from_award(
-    *, award: Any, service_area: ServiceArea, typology: str, actor: Any,
+    *, award: Any, service_area: ServiceArea, typology: str, actor: User,
     efficiency_tags: Sequence[str] = (), stage: Stage | None = None,
 ) -> Innovation:
     """Put an awarded application into the portfolio as an innovation (budget = award).
@@ -307,18 +299,8 @@ def innovation_create_from_award(
     return innovation
 
 
-def innovation_for_record(record: models.Model) -> Innovation | None:
-    """The innovation a need, idea, award, probe or trial is linked to, if any (a read)."""
-    link = (
-        InnovationLink.objects.select_related("innovation")
-        .filter(content_type=ContentType.objects.get_for_model(record), object_id=str(record.pk))
-        .first()
-    )
-    return link.innovation if link else None
-
-
 def innovation_evidence_record(
-    *, innovation: Innovation, level: int, direction: str, source: str, actor: Any = None
+    *, innovation: Innovation, level: int, direction: str, source: str, actor: User
 ) -> Innovation:
     """Record evidence on an innovation (called when a library case is published).
 

@@ -17,15 +17,16 @@ Gate rules (checked in ``gate_decide``):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from seedbed.accounts.models import User
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
-from seedbed.portfolio.lifecycles import PRESETS, StageSpec
 from seedbed.portfolio.models import METHOD_AREAS, GateDecision, Innovation, Stage, StageSet
+from seedbed.portfolio.rules import PRESETS, StageSpec, evidence_meets
+from seedbed.portfolio.selectors import stage_next
 
 ERROR_REASONS = "Give the reasons for this decision"
 ERROR_REVIEWERS = "Name at least one reviewer for a decision to advance"
@@ -58,10 +59,11 @@ def _stage_set_write(spec_stages: Sequence[StageSpec], stage_set: StageSet) -> N
         )
 
 
-def stage_set_install(*, slug: str, actor: Any = None) -> StageSet:
+def stage_set_install(*, slug: str, actor: User | None) -> StageSet:
     """Install a lifecycle preset (``seedbed-default``, ``nesta-spiral``, ``opsi-lifecycle``).
 
-    Idempotent: an installed preset is returned unchanged.
+    Idempotent: an installed preset is returned unchanged. ``actor`` is None when the system
+    installs the default lifecycle for the first innovation recorded.
     """
     spec = PRESETS.get(slug)
     if spec is None:
@@ -81,7 +83,7 @@ def stage_set_install(*, slug: str, actor: Any = None) -> StageSet:
 
 def stage_set_create(
     *, name: str, slug: str, stages: Sequence[StageSpec], stuck_after_days: int = 180,
-    description: str = "", actor: Any = None,
+    description: str = "", actor: User,
 ) -> StageSet:
     """Create a custom stage set from its stages, in order."""
     if len(stages) < 2:
@@ -100,21 +102,6 @@ def stage_set_create(
         audit_append(action="portfolio.stage_set_create", actor=actor, obj=stage_set,
                      data={"stages": [s.slug for s in stages]})
     return stage_set
-
-
-def next_stage(innovation: Innovation) -> Stage | None:
-    return (
-        Stage.objects.filter(stage_set=innovation.stage_set_id, order__gt=innovation.stage.order)
-        .order_by("order")
-        .first()
-    )
-
-
-def evidence_meets(innovation: Innovation, needed: int) -> bool:
-    """True when the innovation's best evidence reaches ``needed`` and found a positive effect."""
-    if needed <= 0:
-        return True
-    return innovation.evidence_level >= needed and innovation.evidence_direction == "positive"
 
 
 def _advance_problems(
@@ -138,8 +125,8 @@ def _advance_problems(
 
 
 def gate_decide(
-    *, innovation: Innovation, decision: str, reasons: str, actor: Any,
-    reviewers: Sequence[Any] = (), checklist_done: Sequence[str] = (),
+    *, innovation: Innovation, decision: str, reasons: str, actor: User,
+    reviewers: Sequence[User] = (), checklist_done: Sequence[str] = (),
     exception_reasons: str = "", learning: str = "",
 ) -> GateDecision:
     """Record a gate decision and move the innovation (see the module docstring for rules)."""
@@ -158,7 +145,7 @@ def gate_decide(
         target = innovation.stage
         exception = False
         if decision == GateDecision.Decision.ADVANCE and "decision" not in problems:
-            following = next_stage(innovation)
+            following = stage_next(innovation=innovation)
             if following is None:
                 problems["decision"] = ERROR_LAST_STAGE.format(stage=innovation.stage.name)
             else:

@@ -1,60 +1,19 @@
-"""Risk appetite per service area and each innovation's risk register."""
+"""Each innovation's risk register: its own risks, and those rolled up from its probes and trials."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 
-from seedbed.accounts.models import Organisation
+from seedbed.accounts.models import User
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
-from seedbed.portfolio import adapters
-from seedbed.portfolio.models import Appetite, Innovation, Risk, ServiceArea
+from seedbed.portfolio.models import Innovation, Risk
+from seedbed.portfolio.selectors import test_risks
 
-ERROR_APPETITE = "Choose a risk appetite"
 ERROR_SCORE = "Give a score from 1 (lowest) to 5 (highest)"
 ERROR_RISK_TITLE = "Describe the risk in a few words"
 ERROR_RESIDUAL_ABOVE = "The residual score cannot be above the score before mitigation"
-
-
-def service_area_create(
-    *, name: str, slug: str, actor: Any = None, appetite: str = Appetite.CAUTIOUS,
-    organisation: Organisation | None = None, appetite_reason: str = "",
-) -> ServiceArea:
-    """Create a service area with its risk appetite."""
-    if appetite not in Appetite.values:
-        raise ValidationProblem({"appetite": ERROR_APPETITE})
-    with transaction.atomic():
-        area = ServiceArea(name=name, slug=slug, appetite=appetite, organisation=organisation,
-                           appetite_reason=appetite_reason)
-        area.full_clean()
-        area.save()
-        audit_append(action="portfolio.service_area_create", actor=actor, obj=area,
-                     data={"appetite": appetite})
-    return area
-
-
-def service_area_appetite_set(
-    *, service_area: ServiceArea, appetite: str, reason: str, actor: Any
-) -> ServiceArea:
-    """Change a service area's risk appetite, with the reason (audited)."""
-    problems = {}
-    if appetite not in Appetite.values:
-        problems["appetite"] = ERROR_APPETITE
-    if not reason.strip():
-        problems["reason"] = "Give the reason for the change of appetite"
-    if problems:
-        raise ValidationProblem(problems)
-    with transaction.atomic():
-        before = service_area.appetite
-        service_area.appetite = appetite
-        service_area.appetite_reason = reason.strip()
-        service_area.save(update_fields=["appetite", "appetite_reason"])
-        audit_append(action="portfolio.service_area_appetite_set", actor=actor, obj=service_area,
-                     data={"from": before, "to": appetite})
-    return service_area
 
 
 def _score_problems(**scores: int) -> dict[str, str]:
@@ -63,7 +22,7 @@ def _score_problems(**scores: int) -> dict[str, str]:
 
 def risk_record(
     *, innovation: Innovation, title: str, likelihood: int, impact: int,
-    residual_likelihood: int, residual_impact: int, actor: Any, description: str = "",
+    residual_likelihood: int, residual_impact: int, actor: User, description: str = "",
     mitigation: str = "", source: models.Model | None = None, source_label: str = "",
 ) -> Risk:
     """Add a risk to the innovation's register (scores 1-5; residual after mitigation)."""
@@ -94,7 +53,7 @@ def risk_record(
     return risk
 
 
-def risk_close(*, risk: Risk, actor: Any) -> Risk:
+def risk_close(*, risk: Risk, actor: User) -> Risk:
     with transaction.atomic():
         risk.status = Risk.Status.CLOSED
         risk.save(update_fields=["status"])
@@ -102,11 +61,11 @@ def risk_close(*, risk: Risk, actor: Any) -> Risk:
     return risk
 
 
-def risks_roll_up(*, innovation: Innovation, actor: Any) -> list[Risk]:
+def risks_roll_up(*, innovation: Innovation, actor: User) -> list[Risk]:
     """Copy the risks of the innovation's probes and trials into its register (once each)."""
     created = []
     with transaction.atomic():
-        for item in adapters.test_risks(innovation):
+        for item in test_risks(innovation):
             content_type = ContentType.objects.get_for_model(item.source)
             if Risk.objects.filter(innovation=innovation, source_type=content_type,
                                    source_id=str(item.source.pk)).exists():

@@ -17,7 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         sent = notifications_deliver()
-        digests = notification_digest_send()
-        purged = email_unconfirmed_purge()
+        digests = notification_digest_send(actor=None)
+        purged = email_unconfirmed_purge(actor=None)
         self.stdout.write(f"{sent} messages and {digests} digests sent; "
                           f"{purged} never-confirmed needs and ideas deleted")

@@ -16,5 +16,5 @@ class Command(BaseCommand):
         parser.add_argument("--backend", choices=("minilm", "tfidf"), default=None)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        run = themes_refresh(backend=options["backend"])
+        run = themes_refresh(actor=None, backend=options["backend"])
         self.stdout.write(f"{run.themes.count()} themes from {run.needs_count} needs ({run.backend})")

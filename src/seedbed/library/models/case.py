@@ -181,21 +181,3 @@ class Case(models.Model):
     def search_text(self) -> str:
         return " ".join([self.title, self.summary, self.problem, self.what_was_done, self.setting,
                          self.outcome])
-
-
-class Attachment(models.Model):
-    """A file published with a case (report, data dictionary, materials)."""
-
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
-    title = models.CharField(max_length=200)
-    file = models.FileField(upload_to="library/")
-    filename = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["title"]
-
-    def __str__(self) -> str:
-        return self.title

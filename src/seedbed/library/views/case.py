@@ -1,33 +1,26 @@
-"""Library pages: search by facet and by meaning, case pages, open data, writing cases."""
+"""Case pages: search by facet and by meaning, a case's page, writing and publishing cases."""
 
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from seedbed.core.access import (
-    access_attachment,
-    access_case,
-    access_library_manage,
-    gatekeeper,
-    has_role,
-    is_council_staff,
-)
+from seedbed.core.access import has_role, is_council_staff
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.forms import add_problems
 from seedbed.library import opendata, selectors, services
-from seedbed.library.forms import AttachmentForm, CaseForm, OverrideForm, SearchForm
+from seedbed.library.access import LIBRARY_MANAGERS, access_case, access_library_manage
+from seedbed.library.forms import CaseForm, OverrideForm, SearchForm
 from seedbed.library.models import Case
+from seedbed.library.services.case import ERROR_INTERVAL_MISSING
 
 
 def _can_manage(request: HttpRequest) -> bool:
-    return has_role(request.user, "innovation_lead", "analyst", "administrator")
+    return has_role(request.user, *LIBRARY_MANAGERS)
 
 
 @require_http_methods(["GET"])
@@ -55,26 +48,26 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "case": case,
         "jsonld": opendata.case_jsonld(case=case, url=url, csv_url=csv_url,
                                        council=settings.SEEDBED_COUNCIL_NAME) if case.is_published else "",
-        "attachments": case.attachments.all(),
+        "attachments": selectors.attachment_list(case=case),
         "can_manage": _can_manage(request),
         "staff": is_council_staff(request.user),
     })
 
 
 @require_http_methods(["GET", "POST"])
-@gatekeeper(access_library_manage)
 def case_create(request: HttpRequest) -> HttpResponse:
+    actor = access_library_manage(request.user)
     form = CaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         low, high = data.pop("ci_low"), data.pop("ci_high")
         ci = (low, high) if low is not None or high is not None else None
         if ci is not None and None in ci:
-            form.add_error("ci_low", services.ERROR_INTERVAL_MISSING)
+            form.add_error("ci_low", ERROR_INTERVAL_MISSING)
         else:
             try:
                 case = services.case_create(
-                    ci=ci, actor=request.user, source=Case.Source.EXTERNAL,
+                    ci=ci, actor=actor, source=Case.Source.EXTERNAL,
                     independent_replications=data.pop("independent_replications") or 0, **data)
             except ValidationProblem as problem:
                 add_problems(form, problem)
@@ -87,9 +80,9 @@ def case_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["POST"])
 def case_publish(request: HttpRequest, case_id: int) -> HttpResponse:
     case = access_case(request.user, case_id)
-    access_library_manage(request.user)
+    actor = access_library_manage(request.user)
     try:
-        services.case_publish(case=case, actor=request.user)
+        services.case_publish(case=case, actor=actor)
     except ValidationProblem as problem:
         messages.error(request, " ".join(problem.problems.values()))
     else:
@@ -100,60 +93,14 @@ def case_publish(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def case_override(request: HttpRequest, case_id: int) -> HttpResponse:
     case = access_case(request.user, case_id)
-    access_library_manage(request.user)
+    actor = access_library_manage(request.user)
     form = OverrideForm(request.POST or None, initial={"level": case.level})
     if request.method == "POST" and form.is_valid():
         try:
-            services.case_evidence_override(case=case, actor=request.user, **form.cleaned_data)
+            services.case_evidence_override(case=case, actor=actor, **form.cleaned_data)
         except ValidationProblem as problem:
             add_problems(form, problem)
         else:
             messages.success(request, "The evidence level has been changed and the reason recorded.")
             return redirect("library:case_detail", case_id=case.pk)
     return render(request, "library/override_form.html", {"form": form, "case": case})
-
-
-@require_http_methods(["GET", "POST"])
-def attachment_add(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = access_case(request.user, case_id)
-    access_library_manage(request.user)
-    form = AttachmentForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            services.attachment_add(case=case, title=form.cleaned_data["title"], filename=upload.name,
-                                    content=upload.read(services.MAX_ATTACHMENT_BYTES + 1),
-                                    actor=request.user)
-        except ValidationProblem as problem:
-            add_problems(form, problem)
-        else:
-            messages.success(request, "The file has been attached.")
-            return redirect("library:case_detail", case_id=case.pk)
-    return render(request, "library/attachment_form.html", {"form": form, "case": case})
-
-
-@require_http_methods(["GET"])
-def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
-    attachment = access_attachment(request.user, attachment_id)
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename,
-                        content_type=attachment.content_type)
-
-
-@require_http_methods(["GET"])
-def export_json(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(opendata.cases_json(selectors.case_published()),
-                        content_type="application/json; charset=utf-8")
-
-
-@require_http_methods(["GET"])
-def export_csv(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(opendata.cases_csv(selectors.case_published()), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'inline; filename="cases.csv"'
-    return response
-
-
-@require_http_methods(["GET"])
-def export_metadata(request: HttpRequest) -> JsonResponse:
-    data = opendata.csvw_metadata(csv_url=request.build_absolute_uri(reverse("library:export_csv")),
-                                  council=settings.SEEDBED_COUNCIL_NAME)
-    return JsonResponse(json.loads(json.dumps(data)), content_type="application/csvm+json")

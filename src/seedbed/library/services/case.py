@@ -1,21 +1,30 @@
-"""Writing the library: cases from trials, probes and external evidence; publishing;
-evidence overrides; attachments. The only code that writes cases."""
+"""Writing cases: from trials, probes and external evidence; publishing; evidence overrides.
+The only code that writes cases."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from seedbed.accounts.models import User
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
-from seedbed.library.evidence import (
+from seedbed.library.models import (
+    COMPARISON_OF_DESIGN,
+    MEASURES_CHANGE,
+    Case,
+    Design,
+    Direction,
+    StoppedFor,
+)
+from seedbed.library.rules import (
     Evidence,
     evidence_for,
     evidence_from_trial,
@@ -23,18 +32,9 @@ from seedbed.library.evidence import (
     protect_arm_sizes,
     with_stop,
 )
-from seedbed.library.models import (
-    COMPARISON_OF_DESIGN,
-    MEASURES_CHANGE,
-    Attachment,
-    Case,
-    Design,
-    Direction,
-    StoppedFor,
-)
 from seedbed.portfolio.models import Innovation, ServiceArea
+from seedbed.portfolio.selectors import innovation_for_record, service_area_of_organisation
 from seedbed.portfolio.services import innovation_evidence_record
-from seedbed.portfolio.services.innovation import innovation_for_record
 
 ERROR_REQUIRED = "Enter the {label}"
 ERROR_DESIGN = "Choose how the finding was produced"
@@ -47,15 +47,9 @@ ERROR_ALREADY = "This {kind} already has a library case"
 ERROR_NOT_FINISHED = "Only a finished {kind} can become a library case"
 ERROR_NO_RESULT = "The trial has no published result yet"
 ERROR_PUBLISHED = "This case is already published"
-ERROR_FILE_EMPTY = "The file is empty"
-ERROR_FILE_TYPE = "Upload a PDF, CSV, plain-text or Markdown file"
-ERROR_FILE_SIZE = "The file must be smaller than {mb} MB"
-ERROR_FILE_CONTENT = "The file's contents do not match a {kind} file"
 ERROR_COST = "The cost cannot be negative"
 ERROR_STOPPED_FOR = "Choose why the trial stopped early (harm, benefit, futility or other)"
 ERROR_STOPPED_ON = "Give the date the trial stopped"
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-ALLOWED_FILES = {".pdf": "application/pdf", ".csv": "text/csv", ".txt": "text/plain", ".md": "text/markdown"}
 
 
 def _text_problems(values: dict[str, str]) -> dict[str, str]:
@@ -75,7 +69,7 @@ def _result_problems(effect: float | None, ci: tuple[float, float] | None) -> di
 
 def case_create(
     *, title: str, summary: str, problem: str, what_was_done: str, design: str, year: int,
-    actor: Any, source: str = Case.Source.EXTERNAL, source_record: models.Model | None = None,
+    actor: User, source: str = Case.Source.EXTERNAL, source_record: models.Model | None = None,
     setting: str = "", outcome: str = "", effect: float | None = None,
     ci: tuple[float, float] | None = None, effect_unit: str = "", higher_is_better: bool = True,
     n_intervention: int | None = None, n_comparison: int | None = None,
@@ -85,7 +79,7 @@ def case_create(
     innovation: Innovation | None = None, service_area: ServiceArea | None = None,
     typology: str = "", stage_reached: str = "", registry_url: str = "", citation: str = "",
     external_url: str = "", direction: str | None = None, publish: bool = False,
-    stopped_for: str = "", stopped_on: Any = None, stop_reasons: str = "",
+    stopped_for: str = "", stopped_on: dt.date | None = None, stop_reasons: str = "",
     harm_finding: str = "", evidence: Evidence | None = None,
 ) -> Case:
     """Write a case (a draft unless ``publish``) with its evidence level computed.
@@ -176,7 +170,7 @@ def case_create(
     return case
 
 
-def case_create_from_trial(*, trial: Any, actor: Any, publish: bool = True) -> Case:
+def case_create_from_trial(*, trial: Any, actor: User, publish: bool = True) -> Case:
     """The library case for a trial whose result has been published (the trials app's
     ``result_publish`` calls this). Reads the trial's protocol and ``TrialResult``; the
     innovation is the one the trial is linked to in the portfolio, if any. Published at
@@ -206,7 +200,7 @@ def case_create_from_trial(*, trial: Any, actor: Any, publish: bool = True) -> C
         higher_is_better=protocol.higher_is_better,
     )
     return case_create(
-        service_area=_area_of(trial.organisation),
+        service_area=service_area_of_organisation(organisation=trial.organisation),
         title=trial.title, summary=result.plain_summary or protocol.question,
         problem=protocol.question, what_was_done=protocol.intervention,
         setting=protocol.setting, design=design, year=result.published_at.year, actor=actor,
@@ -223,20 +217,10 @@ def case_create_from_trial(*, trial: Any, actor: Any, publish: bool = True) -> C
     )
 
 
-def _area_of(organisation: Any) -> ServiceArea | None:
-    """The service area run by the test's organisation (or its parent), if there is one."""
-    for org in (organisation, getattr(organisation, "parent", None)):
-        if org is not None:
-            area = ServiceArea.objects.filter(organisation=org).first()
-            if area is not None:
-                return area
-    return None
-
-
 PROBE_DIRECTION = {"amplify": "positive", "adapt": "null", "dampen": "negative", "stop": "negative"}
 
 
-def case_create_from_probe(*, probe: Any, actor: Any, publish: bool = True) -> Case:
+def case_create_from_probe(*, probe: Any, actor: User, publish: bool = True) -> Case:
     """The library case for a finished or published probe (``probe_publish`` calls this).
 
     A probe has no comparison group: its evidence level is at most 1 (an account of
@@ -255,12 +239,12 @@ def case_create_from_probe(*, probe: Any, actor: Any, publish: bool = True) -> C
         lessons_worked=lessons if probe.outcome == "amplify" else "",
         lessons_did_not=lessons if probe.outcome in ("dampen", "stop") else "",
         innovation=innovation_for_record(probe), registry_url=reverse("trials:registry_probe", args=[probe.pk]),
-        service_area=_area_of(probe.organisation),
+        service_area=service_area_of_organisation(organisation=probe.organisation),
         publish=publish,
     )
 
 
-def case_publish(*, case: Case, actor: Any) -> Case:
+def case_publish(*, case: Case, actor: User) -> Case:
     """Publish a case (it becomes public) and record its evidence on its innovation."""
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
@@ -278,7 +262,7 @@ def case_publish(*, case: Case, actor: Any) -> Case:
     return case
 
 
-def case_evidence_override(*, case: Case, level: int, reason: str, actor: Any) -> Case:
+def case_evidence_override(*, case: Case, level: int, reason: str, actor: User) -> Case:
     """Override the computed evidence level, with the reason (kept on the case and audited)."""
     problems = {}
     if not 0 <= level <= 5:
@@ -299,45 +283,3 @@ def case_evidence_override(*, case: Case, level: int, reason: str, actor: Any) -
             innovation_evidence_record(innovation=case.innovation, level=level, direction=case.direction,  # type: ignore[arg-type]
                                        source=f"Library case: {case.title} (level overridden)", actor=actor)
     return case
-
-
-def _file_problem(filename: str, content: bytes) -> str | None:
-    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if suffix not in ALLOWED_FILES:
-        return ERROR_FILE_TYPE
-    if not content:
-        return ERROR_FILE_EMPTY
-    if len(content) > MAX_ATTACHMENT_BYTES:
-        return ERROR_FILE_SIZE.format(mb=MAX_ATTACHMENT_BYTES // (1024 * 1024))
-    if suffix == ".pdf":
-        return None if content.startswith(b"%PDF-") else ERROR_FILE_CONTENT.format(kind="PDF")
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError:
-        return ERROR_FILE_CONTENT.format(kind="text")
-    if "\x00" in text:
-        return ERROR_FILE_CONTENT.format(kind="text")
-    return None
-
-
-def attachment_add(*, case: Case, title: str, filename: str, content: bytes, actor: Any) -> Attachment:
-    """Attach a PDF, CSV, text or Markdown file to a case (checked by content, not name only)."""
-    problems = {}
-    if not title.strip():
-        problems["title"] = ERROR_REQUIRED.format(label="title")
-    file_problem = _file_problem(filename, content)
-    if file_problem:
-        problems["file"] = file_problem
-    if problems:
-        raise ValidationProblem(problems)
-    safe_name = "".join(c for c in filename if c.isalnum() or c in "._-")[-100:] or "attachment"
-    suffix = "." + safe_name.rsplit(".", 1)[-1].lower()
-    with transaction.atomic():
-        attachment = Attachment(case=case, title=title.strip(), filename=safe_name,
-                                content_type=ALLOWED_FILES[suffix], size=len(content))
-        attachment.file.save(safe_name, ContentFile(content), save=False)
-        attachment.save()
-        audit_append(action="library.attachment_add", actor=actor, obj=attachment,
-                     data={"case": case.pk, "size": len(content), "type": attachment.content_type})
-    return attachment
-

@@ -1,4 +1,5 @@
-"""Evidence level and disclosure control for cases, through the stats engine.
+"""Rules for cases, pure (no database, no request): the evidence level and the disclosure
+control applied to what a case publishes, through the stats engine.
 
 ``seedbed.stats.evidence`` (Nesta Standards of Evidence) and ``seedbed.stats.disclosure``
 (small-cell suppression) are used when installed; until they land in a checkout, the same

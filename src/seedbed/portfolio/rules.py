@@ -1,14 +1,19 @@
-"""The lifecycle presets: Seedbed's default, the Nesta innovation spiral and the OPSI lifecycle.
+"""The portfolio's rules, pure (no database, no request): the lifecycle presets, whether an
+innovation's evidence opens a gate, and how an organisation takes part in an innovation.
 
-Each stage carries an exit checklist, the evidence it asks for, the Nesta evidence level
-needed to enter it, and the tools-and-methods matrix as prompts (teams and meetings,
-finance, people and skills, alliances and networks, organisational form). Pure data: the
-``stage_set_install`` service writes them.
+The presets are Seedbed's default, the Nesta innovation spiral and the OPSI lifecycle. Each
+stage carries an exit checklist, the evidence it asks for, the Nesta evidence level needed to
+enter it, and the tools-and-methods matrix as prompts (teams and meetings, finance, people
+and skills, alliances and networks, organisational form). The ``stage_set_install`` service
+writes them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from seedbed.accounts.models import Organisation
+from seedbed.portfolio.models import Innovation, InnovationOrganisation
 
 
 @dataclass(frozen=True)
@@ -155,3 +160,19 @@ OPSI = StageSetSpec(
 )
 
 PRESETS: dict[str, StageSetSpec] = {spec.slug: spec for spec in (DEFAULT, NESTA_SPIRAL, OPSI)}
+
+
+def evidence_meets(innovation: Innovation, needed: int) -> bool:
+    """True when the innovation's best evidence reaches ``needed`` and found a positive effect."""
+    if needed <= 0:
+        return True
+    return innovation.evidence_level >= needed and innovation.evidence_direction == "positive"
+
+
+PART_BY_KIND = {"provider": InnovationOrganisation.Part.PROVIDER, "community": InnovationOrganisation.Part.COMMUNITY}
+
+
+def involvement_part(organisation: Organisation) -> str:
+    """How an organisation takes part when a lead adds it: providers provide, community groups
+    are the community, anyone else is a partner (commissioners come from awards)."""
+    return PART_BY_KIND.get(organisation.kind, InnovationOrganisation.Part.PARTNER)

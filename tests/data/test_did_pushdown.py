@@ -1,0 +1,122 @@
+"""Difference-in-differences pushed down (seedbed.data.did): the cohort moments computed in
+the engine equal those built from the rows, so every estimate is the same; checks name the
+unit (database) or the rows (file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from seedbed.data import DataError, SourceSpec
+from seedbed.data import did as pushed
+from seedbed.data.did import MSG_UNIT_VARIES, did_moments_source
+from seedbed.stats.did import cohort_moments, did_staggered_moments
+from tests.stats.test_did import panel
+
+
+def _same(a: object, b: object) -> None:
+    for name in ("n", "sums", "cross", "cluster_n", "cluster_sums"):
+        x, y = getattr(a, name), getattr(b, name)
+        if x is None:
+            assert y is None
+            continue
+        np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-8)
+    assert a.times == b.times and a.cohorts == b.cohorts  # type: ignore[attr-defined]
+    assert a.units_dropped == b.units_dropped  # type: ignore[attr-defined]
+    assert a.rows_dropped == b.rows_dropped  # type: ignore[attr-defined]
+
+
+def _rows(df: pd.DataFrame, cluster: bool) -> object:
+    return cohort_moments(unit=df.unit, time=df.t, outcome=df.y, first_treated=df.g,
+                          cluster=df.cl if cluster else None)
+
+
+def _duckdb_table(df: pd.DataFrame, path: Path) -> str:
+    duckdb = pytest.importorskip("duckdb")
+    con = duckdb.connect(str(path))
+    con.register("frame", df)
+    con.execute("CREATE TABLE panel AS SELECT * FROM frame")
+    con.close()
+    return f"duckdb://{path}"
+
+
+@pytest.mark.parametrize("cluster", [False, True])
+def test_database_moments_equal_row_moments(tmp_path: Path, cluster: bool) -> None:
+    df = panel(41, n=150)
+    df.loc[[5, 40], "y"] = np.nan  # two units lose a period: dropped on both routes
+    url = _duckdb_table(df, tmp_path / "p.duckdb")
+    m = did_moments_source(spec=SourceSpec(location=url, table="panel"), unit="unit",
+                           time="t", outcome="y", first_treated="g",
+                           cluster="cl" if cluster else None)
+    expected = _rows(df, cluster)
+    _same(m, expected)
+    a = did_staggered_moments(moments=m)
+    b = did_staggered_moments(moments=expected)  # type: ignore[arg-type]
+    assert a.att == pytest.approx(b.att, abs=1e-10) and a.se == pytest.approx(b.se, rel=1e-9)
+
+
+def test_many_periods_are_summed_in_several_sql_queries(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pushed, "MAX_PRODUCTS_PER_QUERY", 7)
+    monkeypatch.setattr(pushed, "LOCAL_PIVOT", False)  # the SQL route remote engines take
+    df = panel(42, n=80, periods=9, cohorts=(0, 4, 7))
+    path = tmp_path / "p.parquet"
+    df.to_parquet(path, index=False)
+    m = did_moments_source(spec=SourceSpec(location=str(path)), unit="unit", time="t",
+                           outcome="y", first_treated="g")
+    _same(m, _rows(df, False))
+
+
+def test_database_checks_name_the_unit(tmp_path: Path) -> None:
+    df = panel(43, n=20)
+    df.loc[df.unit == "u3", "g"] = [3, 3, 3, 5, 5, 5, 5]
+    url = _duckdb_table(df, tmp_path / "p.duckdb")
+    with pytest.raises(DataError) as err:
+        did_moments_source(spec=SourceSpec(location=url, table="panel"), unit="unit",
+                           time="t", outcome="y", first_treated="g")
+    assert MSG_UNIT_VARIES.format(column="g", unit="u3", first="3", other="5") in str(err.value)
+
+
+@pytest.mark.postgres
+def test_postgres_moments_equal_row_moments(postgres_table, postgres_url,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pushed, "MAX_PRODUCTS_PER_QUERY", 7)  # the pivot kept in a table
+    df = panel(44, n=100)
+    table = postgres_table(df, "panel")
+    m = did_moments_source(spec=SourceSpec(location=postgres_url, table=table), unit="unit",
+                           time="t", outcome="y", first_treated="g", cluster="cl")
+    _same(m, _rows(df, True))
+
+
+def test_a_typed_parquet_file_is_read_in_place_and_bad_rows_are_named(tmp_path: Path) -> None:
+    from seedbed.data.panel import MSG_DUPLICATE_PERIOD
+
+    df = panel(45, n=30)
+    path = tmp_path / "p.parquet"
+    df.to_parquet(path, index=False)
+    m = did_moments_source(spec=SourceSpec(location=str(path)), unit="unit", time="t",
+                           outcome="y", first_treated="g")
+    _same(m, _rows(df, False))
+    pd.concat([df, df.iloc[[8]]]).to_parquet(path, index=False)  # record 211 repeats 9
+    with pytest.raises(DataError) as err:
+        did_moments_source(spec=SourceSpec(location=str(path)), unit="unit", time="t",
+                           outcome="y", first_treated="g")
+    assert MSG_DUPLICATE_PERIOD.format(row=211, column="t", unit="u1", period=2,
+                                       first=9) in str(err.value)
+
+
+def test_a_repeated_period_hidden_by_a_missing_one_is_found(tmp_path: Path) -> None:
+    from seedbed.data.panel import MSG_DUPLICATE_PERIOD
+
+    df = panel(46, n=30)
+    df.loc[10, "t"] = 3  # unit u1: period 3 twice (rows 10 and 12), period 5 missing
+    path = tmp_path / "p.parquet"
+    df.to_parquet(path, index=False)
+    with pytest.raises(DataError) as err:
+        did_moments_source(spec=SourceSpec(location=str(path)), unit="unit", time="t",
+                           outcome="y", first_treated="g")
+    assert MSG_DUPLICATE_PERIOD.format(row=11, column="t", unit="u1", period=3,
+                                       first=10) in str(err.value)
