@@ -23,7 +23,6 @@ DOMAIN_APPS = ("participation", "funding", "trials", "portfolio", "library")
 PENDING: frozenset[str] = frozenset({
     # -
     # -
-    "trials",
     # -
     # -
 })
