@@ -10,10 +10,12 @@ O(cohorts x periods^2) numbers leave it, never the rows:
 1. the periods and the row counts (rows without an outcome are counted, then left out);
 2. the balanced units (an outcome in every period) and group-time sums and counts;
 3. per cohort, sums of products of the period-centred outcomes, on a per-unit pivot
-   (at most ``MAX_PRODUCTS_PER_QUERY`` products per query; with DuckDB, which runs in this
-   process, the pivot itself is read and multiplied out with numpy, which is faster and
-   moves nothing over a network);
+   (at most ``MAX_PRODUCTS_PER_QUERY`` products per query);
 4. with a cluster column, the sums by cluster, cohort and period.
+
+With DuckDB, which runs in this process, steps 2 to 4 are replaced by reading the balanced
+units' rows into a units x periods matrix (nothing crosses a network, and numpy's matrix
+product is much faster than thousands of SQL sums); ``LOCAL_PIVOT = False`` turns this off.
 
 Centring uses the period means of the balanced units, exactly as
 ``seedbed.stats.did.cohort_moments`` does on rows, so both routes give the same moments.
@@ -52,12 +54,12 @@ from seedbed.data.sources import (
     open_engine,
     source_error,
 )
-from seedbed.stats.did.moments import CohortMoments
+from seedbed.stats.did.moments import CohortMoments, moments_from_wide
 
 MAX_PRODUCTS_PER_QUERY = 1000
 WIDE_TABLE = "seedbed_did_wide"
 LOCAL_PIVOT = True
-"""With DuckDB, multiply out the per-unit pivot with numpy instead of SQL sums."""
+"""With DuckDB (in this process), build the moments from the balanced rows with numpy."""
 MSG_UNIT_DUPLICATE_PERIOD = 'column "{column}": unit "{unit}" has more than one row for a period'
 MSG_UNIT_VARIES = 'column "{column}": unit "{unit}" has more than one value ({first} and {other})'
 
@@ -132,6 +134,9 @@ def did_moments(*, engine: Engine, unit: str, time: str, outcome: str, first_tre
     totals = _fetch(engine, f"{kept} SELECT (SELECT COUNT(DISTINCT su) FROM base) AS units, "  # noqa: S608
                             "(SELECT COUNT(*) FROM kept) AS kept")
     units_dropped = int(totals["units"][0] - totals["kept"][0])
+    if local:
+        return _moments_local(engine, kept, times, cluster is not None, lambda: check(None),
+                              units_dropped=units_dropped, rows_dropped=rows_dropped)
     joined = "FROM base JOIN kept ON base.su = kept.su"
     sums = _fetch(engine, f"{kept} SELECT kept.g AS g, base.st AS st, COUNT(*) AS n, "
                           f"SUM(base.sy) AS s {joined} GROUP BY kept.g, base.st")
@@ -145,10 +150,7 @@ def did_moments(*, engine: Engine, unit: str, time: str, outcome: str, first_tre
         s_raw[h_of[float(g)], t_of[float(t)]] = float(s)
     total = n.sum()
     means = s_raw.sum(axis=0) / total if total else np.zeros(len(times))
-    if local:
-        cross = _cross_local(engine, kept, times, means, h_of, lambda: check(None))
-    else:
-        cross = _cross(engine, kept, joined, times, means, h_of)
+    cross = _cross(engine, kept, joined, times, means, h_of)
     cluster_n = cluster_sums = None
     if cluster:
         cluster_n, cluster_sums = _clusters(engine, kept, joined, times, means, h_of, t_of)
@@ -159,33 +161,36 @@ def did_moments(*, engine: Engine, unit: str, time: str, outcome: str, first_tre
     )
 
 
-def _cross_local(engine: Engine, kept: str, times: list[float], means: np.ndarray,
-                 h_of: dict[float, int], recheck: Any) -> np.ndarray:
-    """The cross-products with DuckDB in this process: the kept rows are placed in a units x
-    periods matrix by numpy (no sort, no pivot in SQL), which also finds any unit with two
-    rows for a period (then ``recheck`` names it)."""
+def _moments_local(engine: Engine, kept: str, times: list[float], clustered: bool,
+                   recheck: Any, *, units_dropped: int, rows_dropped: int) -> CohortMoments:
+    """With DuckDB in this process: the balanced units' rows placed in a units x periods
+    matrix by numpy (no SQL pivot, no sort), then the moments as on rows. A unit with two
+    rows for a period shows as a cell filled twice (then ``recheck`` names it)."""
     nt = len(times)
-    cross = np.zeros((len(h_of), nt, nt))
-    indexed = (f"{kept}, kidx AS (SELECT su, g, ROW_NUMBER() OVER (ORDER BY su) - 1 AS ui "  # noqa: S608
+    k = ", k" if clustered else ""
+    indexed = (f"{kept}, kidx AS (SELECT su, g{k}, ROW_NUMBER() OVER (ORDER BY su) - 1 AS ui "  # noqa: S608
                "FROM kept)")
-    units = _fetch(engine, f"{indexed} SELECT ui, g FROM kidx")  # noqa: S608
+    units = _fetch(engine, f"{indexed} SELECT ui, g{k} FROM kidx")  # noqa: S608
     rows = _fetch(engine, f"{indexed} SELECT kidx.ui AS ui, base.st AS st, base.sy AS y "  # noqa: S608
                           "FROM base JOIN kidx ON base.su = kidx.su")
     n_units = len(units["ui"])
     ui = np.asarray(rows["ui"], dtype=np.int64)
-    ti = np.searchsorted(np.asarray(times), np.asarray(rows["st"], dtype=float))
-    cell = ui * nt + ti
+    cell = ui * nt + np.searchsorted(np.asarray(times), np.asarray(rows["st"], dtype=float))
     if cell.size != n_units * nt or np.any(np.bincount(cell, minlength=n_units * nt) != 1):
         recheck()
-    y = np.empty(n_units * nt)
-    y[cell] = np.asarray(rows["y"], dtype=float)
-    y = y.reshape(n_units, nt) - means[None, :]
+    wide = np.empty(n_units * nt)
+    wide[cell] = np.asarray(rows["y"], dtype=float)
+    order = np.asarray(units["ui"], dtype=np.int64)
     g_unit = np.empty(n_units)
-    g_unit[np.asarray(units["ui"], dtype=np.int64)] = np.asarray(units["g"], dtype=float)
-    for g, h in h_of.items():
-        block = y[g_unit == g]
-        cross[h] = block.T @ block
-    return cross
+    g_unit[order] = np.asarray(units["g"], dtype=float)
+    codes = None
+    if clustered:
+        labels = np.empty(n_units, dtype=object)
+        labels[order] = [str(v) for v in units["k"]]
+        codes = np.unique(labels.astype(str), return_inverse=True)[1]
+    return moments_from_wide(wide=wide.reshape(n_units, nt), first_treated=g_unit, times=times,
+                             cluster=codes, units_dropped=units_dropped,
+                             rows_dropped=rows_dropped)
 
 
 def _cross(engine: Engine, kept: str, joined: str, times: list[float], means: np.ndarray,

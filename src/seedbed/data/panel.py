@@ -147,7 +147,13 @@ def typed_file(*, spec: SourceSpec, text: Sequence[str], numeric: Sequence[str],
                     format="Parquet", detail=_first_line(exc))) from None
             check_header(header=[h for h in header if h != ROW], schema=schema)
             if _parquet_is_typed(path, schema) and not _has_nan(con, relation, numeric):
-                _check(con, relation, [], list(required), _text, _q)
+                types = dict(zip(header, (str(d[1]) for d in con.execute(
+                    f"SELECT * FROM {relation} LIMIT 0").description), strict=True))  # noqa: S608
+
+                def missing(c: str) -> str:  # a number is missing only when NULL
+                    return _text(c) if types.get(c) in ("STRING", "VARCHAR") else _q(c)
+
+                _check(con, relation, [], list(required), missing, _q)
                 return TypedFile(path=path, relation=relation)
         elif fmt == FORMAT_CSV:
             report = stage_csv(path=path, schema=schema, out=staged,

@@ -8,28 +8,37 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
 from seedbed import pb
+from seedbed.accounts.models import Organisation, Role, User
+from seedbed.core.access import fetch_or_deny
+from seedbed.core.errors import AccessDenied
 from seedbed.core.models import AuditEntry
 from seedbed.funding.models import (
+    Answer,
     Application,
     Award,
     AwardException,
     Call,
     Conflict,
     Fund,
+    LedgerEntry,
     PanelMember,
+    PbBallot,
+    PbBallotNumber,
     PbElector,
     PbOfficer,
     PbProject,
     PbRound,
     PbVoterMark,
     PitchSlot,
+    ProgrammeBudget,
+    Report,
     Review,
 )
 from seedbed.funding.rules import award_exception_covering, award_limit
-from seedbed.participation.models import Status, Theme
+from seedbed.participation.models import Contribution, Status, Theme
 from seedbed.portfolio.selectors import innovation_for_record
 
 # A score set this many points (out of 100) from the mean of the others is flagged.
@@ -332,3 +341,199 @@ def pb_election(*, pb_round: PbRound) -> pb.Election:
         meta["max_length"] = str(pb_round.max_choices)
     return pb.election_from(budget=Fraction(pb_round.budget), projects=projects, ballots=ballots,
                             vote_type="cumulative" if cumulative else "approval", meta=meta)
+
+
+# --- what the pages list --------------------------------------------------------------------
+# Views read through these (ADR 7: no ORM query in a view). Each returns what the page showed
+# before, in the same order; querysets stay lazy where a template or form takes a queryset.
+
+
+def fund_choices() -> QuerySet[Fund]:
+    """Every fund, for a form's choice of fund."""
+    return Fund.objects.all()
+
+
+def fund_default() -> Fund | None:
+    """The fund a new call starts with: the first in the funds' own order."""
+    return Fund.objects.first()
+
+
+def ledger_list(*, fund: Fund) -> QuerySet[LedgerEntry]:
+    """The fund's ledger entries with the award and round each names."""
+    return fund.ledger.select_related("award", "pb_round__call")
+
+
+def programme_list(*, fund: Fund) -> QuerySet[ProgrammeBudget]:
+    """The programme budgets a fund's ring-fence is measured against."""
+    return fund.programmes.select_related("organisation")
+
+
+def theme_get(*, theme_id: str) -> Theme | None:
+    """The Voices theme a new challenge starts from (``?theme=`` as typed), if it exists."""
+    return Theme.objects.filter(pk=int(theme_id)).first() if theme_id.isdigit() else None
+
+
+def organisation_list_for(*, user: Any) -> QuerySet[Organisation]:
+    """The organisations a person belongs to (whom they may apply for)."""
+    return Organisation.objects.filter(memberships__user=user).distinct()
+
+
+def organisation_get(*, organisation_id: int) -> Organisation:
+    """One organisation (raises ``Organisation.DoesNotExist`` when there is none)."""
+    return Organisation.objects.get(pk=organisation_id)
+
+
+def contribution_answerable_list(*, call: Call) -> QuerySet[Contribution]:
+    """The call's needs and the ideas that answer them (an application may say which), by title."""
+    needs = call.needs.all()
+    return Contribution.objects.filter(Q(pk__in=needs) | Q(answers_need__in=needs), hidden=False).distinct().order_by("title")
+
+
+def answer_list(*, application: Application) -> QuerySet[Answer]:
+    """An application's answers with their questions."""
+    return application.answers.select_related("question")
+
+
+def call_decided_list(*, call: Call) -> QuerySet[Application]:
+    """The call's applications that have a decision, with it and the applying organisation."""
+    return call.applications.filter(decision__isnull=False).select_related("decision", "organisation")
+
+
+def call_application_list(*, call: Call) -> QuerySet[Application]:
+    """The call's applications past the draft stage, with the applying organisation."""
+    return call.applications.exclude(status=Application.Status.DRAFT).select_related("organisation")
+
+
+def panel_list(*, call: Call) -> QuerySet[PanelMember]:
+    """The call's panel members with their accounts."""
+    return call.panel.select_related("user")
+
+
+def panel_candidates() -> QuerySet[User]:
+    """People a manager may put on a panel: panel members, innovation leads and administrators."""
+    return User.objects.filter(
+        memberships__role__in=[Role.PANEL_MEMBER, Role.INNOVATION_LEAD, Role.ADMINISTRATOR]).distinct()
+
+
+def pitch_candidate_list(*, call: Call) -> QuerySet[Application]:
+    """Applications that may go into the pitch's running order (submitted or shortlisted)."""
+    return call.applications.filter(
+        status__in=[Application.Status.SUBMITTED, Application.Status.SHORTLISTED]).select_related("organisation")
+
+
+def conflict_declared_list(*, call: Call) -> QuerySet[Conflict]:
+    """Conflicts declared on the call's applications that wait for the chair's ruling."""
+    return Conflict.objects.filter(application__call=call, status=Conflict.Status.DECLARED).select_related(
+        "reviewer", "application")
+
+
+def award_exception_list(*, call: Call) -> QuerySet[AwardException]:
+    """Exceptions approved on the call's applications, with who approved them."""
+    return AwardException.objects.filter(application__call=call).select_related("application", "approved_by")
+
+
+def review_get(*, application: Application, reviewer: Any, mode: str) -> Review | None:
+    """A reviewer's own score set of one kind (written or pitch) on an application, if any."""
+    return Review.objects.filter(application=application, reviewer_id=reviewer.pk, mode=mode).first()
+
+
+def conflict_for_call(*, call: Call, conflict_id: int) -> Conflict:
+    """A conflict on one of the call's applications (``Conflict.DoesNotExist`` otherwise)."""
+    return Conflict.objects.get(pk=conflict_id, application__call=call)
+
+
+def review_for_call(*, call: Call, review_id: int) -> Review:
+    """A score set on one of the call's applications (``Review.DoesNotExist`` otherwise)."""
+    return Review.objects.get(pk=review_id, application__call=call)
+
+
+def application_for_call(*, call: Call, application_id: int) -> Application:
+    """One of the call's applications (``Application.DoesNotExist`` otherwise)."""
+    return Application.objects.get(pk=application_id, call=call)
+
+
+def pitch_slot_for_call(*, call: Call, slot_id: int) -> PitchSlot:
+    """One of the call's pitch slots (``PitchSlot.DoesNotExist`` otherwise)."""
+    return PitchSlot.objects.get(pk=slot_id, call=call)
+
+
+def pitch_slot_get(*, slot_id: object) -> PitchSlot | None:
+    """A pitch slot with its application, or None for a missing or malformed id (checked by
+    ``core.access.fetch_or_deny``, so a forged id never reaches the database)."""
+    try:
+        return fetch_or_deny(PitchSlot.objects.select_related("application"), slot_id, missing="")
+    except AccessDenied:
+        return None
+
+
+def report_get(*, award: Award, report_id: int) -> Report | None:
+    """One of the award's reports, if it exists."""
+    return Report.objects.filter(pk=report_id, award=award).first()
+
+
+def pb_project_list(*, pb_round: PbRound) -> QuerySet[PbProject]:
+    """A round's projects with the Voices idea each came from."""
+    return pb_round.projects.select_related("idea")
+
+
+def pb_project_feasible_list(*, pb_round: PbRound) -> list[PbProject]:
+    """The projects on a round's ballot: those checked and found feasible."""
+    return list(pb_round.projects.filter(feasibility=PbProject.Feasibility.FEASIBLE))
+
+
+def pb_project_get(*, pb_round: PbRound, project_id: int) -> PbProject | None:
+    """One of the round's projects, if it exists."""
+    return PbProject.objects.filter(pk=project_id, round=pb_round).first()
+
+
+def pb_officer_list(*, pb_round: PbRound) -> QuerySet[PbOfficer]:
+    """The round's ballot officers whose assignment stands, with their accounts."""
+    return pb_round.officers.filter(withdrawn_at__isnull=True).select_related("user")
+
+
+def pb_officer_get(*, pb_round: PbRound, officer_id: int) -> PbOfficer | None:
+    """One of the round's ballot officer assignments (withdrawn or not), if it exists."""
+    return PbOfficer.objects.filter(pk=officer_id, round=pb_round).first()
+
+
+@dataclass(frozen=True)
+class PbBallotCounts:
+    ballots: int
+    numbers_issued: int
+    numbers_used: int
+
+
+def pb_ballot_counts(*, pb_round: PbRound) -> PbBallotCounts:
+    """How many ballots the round holds, ballot numbers it issued and numbers keyed in on paper."""
+    return PbBallotCounts(
+        ballots=pb_round.ballots.count(), numbers_issued=pb_round.ballot_numbers.count(),
+        numbers_used=pb_round.ballots.filter(paper_number__isnull=False).count(),
+    )
+
+
+def pb_keyed_count(*, pb_round: PbRound, officer: Any) -> int:
+    """How many of the round's paper ballots this officer keyed in."""
+    return PbBallot.objects.filter(round=pb_round, keyed_by_id=officer.pk).count()
+
+
+def pb_ballot_number_list(*, pb_round: PbRound) -> QuerySet[PbBallotNumber]:
+    """The round's issued ballot numbers, by batch and then in the order they were issued."""
+    return pb_round.ballot_numbers.order_by("batch", "pk")
+
+
+def pb_ballot_register(*, pb_round: PbRound) -> list[tuple[PbBallotNumber, bool]]:
+    """The round's issued ballot numbers (in ``pb_ballot_number_list``'s order), each with
+    whether a paper ballot was keyed in with it."""
+    numbers = pb_ballot_number_list(pb_round=pb_round).annotate(
+        used=Exists(PbBallot.objects.filter(paper_number=OuterRef("pk"))))
+    return [(number, bool(number.used)) for number in numbers]
+
+
+def pb_elector_count() -> int:
+    """How many residents' accounts are matched to the council's register."""
+    return PbElector.objects.count()
+
+
+def user_active_by_email(*, email: str) -> User | None:
+    """The active account with this email address (any case), if there is one."""
+    return User.objects.filter(email__iexact=email, is_active=True).first()

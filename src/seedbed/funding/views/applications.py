@@ -9,7 +9,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from seedbed.accounts.models import Organisation
 from seedbed.core.access import access_signed_in, gatekeeper
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.forms import add_problems
@@ -28,20 +27,10 @@ def my_applications(request: HttpRequest) -> HttpResponse:
 
 def _applying_as(request: HttpRequest, call) -> list[tuple[str, str]]:
     user: Any = request.user
-    choices = [(str(o.pk), o.name) for o in Organisation.objects.filter(memberships__user=user).distinct()]
+    choices = [(str(o.pk), o.name) for o in selectors.organisation_list_for(user=user)]
     if call.individuals_may_apply:
         choices.append(("individual", "Myself, as an individual"))
     return choices
-
-
-def _answerable(call):
-    """The call's needs and the ideas that answer them (an application may say which)."""
-    from django.db.models import Q
-
-    from seedbed.participation.models import Contribution
-
-    needs = call.needs.all()
-    return Contribution.objects.filter(Q(pk__in=needs) | Q(answers_need__in=needs), hidden=False).distinct().order_by("title")
 
 
 @require_http_methods(["GET", "POST"])
@@ -49,10 +38,11 @@ def _answerable(call):
 def application_start(request: HttpRequest, call_id: int) -> HttpResponse:
     call = access_call(request.user, call_id)
     form = forms.ApplicationStartForm(request.POST or None, choices=_applying_as(request, call),
-                                      contributions=_answerable(call))
+                                      contributions=selectors.contribution_answerable_list(call=call))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        organisation = None if data["applying_as"] == "individual" else Organisation.objects.get(pk=int(data["applying_as"]))
+        organisation = None if data["applying_as"] == "individual" else selectors.organisation_get(
+            organisation_id=int(data["applying_as"]))
         try:
             application = services.application_start(call=call, actor=access_actor(request.user), title=data["title"],
                                                       amount=data["amount"], organisation=organisation,
@@ -104,7 +94,7 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
         form = form_class(initial=_initial(application, questions))
     return render(request, "funding/application_detail.html", {
         "application": application, "form": form, "editable": editable, "questions": questions,
-        "answers": application.answers.select_related("question"), "lines": application.budget_lines.all(),
+        "answers": selectors.answer_list(application=application), "lines": application.budget_lines.all(),
         "decision": getattr(application, "decision", None), "award": getattr(application, "award", None),
     }, status=status)
 

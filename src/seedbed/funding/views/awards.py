@@ -16,7 +16,6 @@ from seedbed.funding.access import (
     access_funding_manage,
     is_funding_manager,
 )
-from seedbed.funding.models import Report
 from seedbed.funding.services import awards as services
 
 
@@ -98,7 +97,7 @@ def award_report(request: HttpRequest, award_id: int) -> HttpResponse:
 @require_POST
 def report_receive(request: HttpRequest, award_id: int, report_id: int) -> HttpResponse:
     def fn(award, data):
-        report = Report.objects.filter(pk=report_id, award=award).first()
+        report = selectors.report_get(award=award, report_id=report_id)
         if report is None:
             raise ValidationProblem("There is no such report")
         services.report_receive(report=report, summary=data["summary"], actor=access_actor(request.user))

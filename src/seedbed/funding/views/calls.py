@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from seedbed.accounts.models import User
 from seedbed.core.access import gatekeeper
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.forms import add_problems
@@ -23,7 +22,7 @@ from seedbed.funding.access import (
     access_funding_manage,
     is_funding_manager,
 )
-from seedbed.funding.models import Call, Fund
+from seedbed.funding.models import Call
 from seedbed.funding.services import calls as call_services
 from seedbed.funding.views.common import run_form
 from seedbed.participation.models import Theme
@@ -44,8 +43,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _theme(request: HttpRequest) -> Theme | None:
-    value = request.GET.get("theme", "")
-    return Theme.objects.filter(pk=int(value)).first() if value.isdigit() else None
+    return selectors.theme_get(theme_id=request.GET.get("theme", ""))
 
 
 def _initial(theme: Theme | None) -> dict:
@@ -53,7 +51,7 @@ def _initial(theme: Theme | None) -> dict:
     if theme is None:
         return {}
     draft = selectors.challenge_draft_from_theme(theme=theme)
-    return {**draft, "theme": theme.pk, "needs": [n.pk for n in draft["needs"]], "fund": Fund.objects.first(),
+    return {**draft, "theme": theme.pk, "needs": [n.pk for n in draft["needs"]], "fund": selectors.fund_default(),
             "publish_now": "yes"}
 
 
@@ -62,7 +60,7 @@ def _initial(theme: Theme | None) -> dict:
 def call_create(request: HttpRequest) -> HttpResponse:
     """Create a call as a draft, or publish it in one step with the standard questions."""
     theme = _theme(request)
-    form = forms.CallForm(request.POST or None, funds=Fund.objects.all(), initial=_initial(theme),
+    form = forms.CallForm(request.POST or None, funds=selectors.fund_choices(), initial=_initial(theme),
                           one_step=theme is not None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -91,7 +89,7 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
     call = access_call(request.user, call_id)
     if call.kind == Call.Kind.PB:
         return redirect("funding:pb_round", round_id=call.pb_round.pk)
-    decided = call.applications.filter(decision__isnull=False).select_related("decision", "organisation")
+    decided = selectors.call_decided_list(call=call)
     return render(request, "funding/call_detail.html", {
         "call": call, "needs": call.needs.all(), "stages": call.stages.all(), "questions": call.questions.all(), "criteria": call.criteria.all(),
         "decided": decided, "manager": is_funding_manager(request.user),
@@ -100,13 +98,13 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
 
 
 def _manage_context(request: HttpRequest, call: Call) -> dict:
-    people = User.objects.filter(memberships__role__in=["panel_member", "innovation_lead", "administrator"]).distinct()
+    people = selectors.panel_candidates()
     return {
         "call": call, "stages": call.stages.all(), "questions": call.questions.all(), "criteria": call.criteria.all(),
-        "panel": call.panel.select_related("user"),
+        "panel": selectors.panel_list(call=call),
         "stage_form": forms.StageForm(prefix="stage"), "question_form": forms.QuestionForm(prefix="question"),
         "criterion_form": forms.CriterionForm(prefix="criterion"), "panel_form": forms.PanelForm(prefix="panel", people=people),
-        "people": people, "applications": call.applications.exclude(status="draft").select_related("organisation"),
+        "people": people, "applications": selectors.call_application_list(call=call),
     }
 
 

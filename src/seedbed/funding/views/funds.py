@@ -35,8 +35,8 @@ def fund_detail(request: HttpRequest, fund_id: int) -> HttpResponse:
     fund = access_fund(request.user, fund_id)
     return render(request, "funding/fund_detail.html", {
         "summary": selectors.fund_summary(fund=fund), "fund": fund,
-        "ledger": fund.ledger.select_related("award", "pb_round__call"),
-        "programmes": fund.programmes.select_related("organisation"),
+        "ledger": selectors.ledger_list(fund=fund),
+        "programmes": selectors.programme_list(fund=fund),
         "manager": is_funding_manager(request.user),
     })
 

@@ -21,14 +21,14 @@ from seedbed.funding.access import (
     access_pb_vote,
     is_funding_manager,
 )
-from seedbed.funding.models import Fund, PbBallot, PbProject, PbRound
+from seedbed.funding.models import PbProject, PbRound
 from seedbed.funding.services import pb as services
 from seedbed.funding.services import pb_voting as voting
 from seedbed.funding.views.common import run_form
 
 
 def _feasible(pb_round: PbRound) -> list[PbProject]:
-    return list(pb_round.projects.filter(feasibility=PbProject.Feasibility.FEASIBLE))
+    return selectors.pb_project_feasible_list(pb_round=pb_round)
 
 
 @require_http_methods(["GET"])
@@ -44,7 +44,7 @@ def pb_round(request: HttpRequest, round_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @gatekeeper(access_funding_manage)
 def pb_round_create(request: HttpRequest) -> HttpResponse:
-    form = forms.PbRoundForm(request.POST or None, funds=Fund.objects.all())
+    form = forms.PbRoundForm(request.POST or None, funds=selectors.fund_choices())
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -61,11 +61,13 @@ def pb_round_create(request: HttpRequest) -> HttpResponse:
 
 
 def _manage_context(round_: PbRound, user: object = None) -> dict:
-    return {"round": round_, "projects": round_.projects.select_related("idea"), "project_form": forms.PbProjectForm(prefix="project"),
-            "check_form": forms.PbCheckForm(prefix="check"), "open_form": forms.PbOpenForm(prefix="open", initial={"rule": round_.rule}),
-            "ballots": round_.ballots.count(), "officers": round_.officers.filter(withdrawn_at__isnull=True).select_related("user"),
-            "officer_form": forms.PbOfficerForm(prefix="officer", manager=user), "numbers_issued": round_.ballot_numbers.count(),
-            "numbers_used": round_.ballots.filter(paper_number__isnull=False).count()}
+    counts = selectors.pb_ballot_counts(pb_round=round_)
+    return {"round": round_, "projects": selectors.pb_project_list(pb_round=round_),
+            "project_form": forms.PbProjectForm(prefix="project"), "check_form": forms.PbCheckForm(prefix="check"),
+            "open_form": forms.PbOpenForm(prefix="open", initial={"rule": round_.rule}),
+            "ballots": counts.ballots, "officers": selectors.pb_officer_list(pb_round=round_),
+            "officer_form": forms.PbOfficerForm(prefix="officer", manager=user), "numbers_issued": counts.numbers_issued,
+            "numbers_used": counts.numbers_used}
 
 
 @require_http_methods(["GET"])
@@ -101,7 +103,7 @@ def _one_click(request: HttpRequest, round_id: int, fn, success: str, back: str 
 @require_POST
 def pb_project_check(request: HttpRequest, round_id: int, project_id: int) -> HttpResponse:
     def fn(round_):
-        project = PbProject.objects.filter(pk=project_id, round=round_).first()
+        project = selectors.pb_project_get(pb_round=round_, project_id=project_id)
         if project is None:
             raise Http404
         form = forms.PbCheckForm(request.POST, prefix="check")
@@ -197,7 +199,7 @@ def pb_paper(request: HttpRequest, round_id: int) -> HttpResponse:
     failed = bool(form.errors or choices_error)
     return render(request, "funding/pb_paper.html", {
         "round": round_, "projects": _feasible(round_), "form": form, "error": choices_error, "own_summary": True,
-        "keyed": PbBallot.objects.filter(round=round_, keyed_by_id=request.user.pk).count(), "failed": failed,
+        "keyed": selectors.pb_keyed_count(pb_round=round_, officer=request.user), "failed": failed,
     }, status=400 if failed else 200)
 
 

@@ -6,17 +6,15 @@ from __future__ import annotations
 import io
 
 from django.contrib import messages
-from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from seedbed.accounts.models import User
 from seedbed.core.errors import AccessDenied, ValidationProblem
 from seedbed.core.exports import export_writer
-from seedbed.funding import forms
+from seedbed.funding import forms, selectors
 from seedbed.funding.access import (
     access_actor,
     access_funding_manage,
@@ -24,7 +22,7 @@ from seedbed.funding.access import (
     access_pb_numbers,
     is_funding_manager,
 )
-from seedbed.funding.models import PbBallot, PbElector, PbOfficer, PbRound
+from seedbed.funding.models import PbElector, PbRound
 from seedbed.funding.rules import number_display
 from seedbed.funding.services import pb_voting as voting
 from seedbed.funding.views.common import run_form
@@ -35,9 +33,8 @@ ERROR_NO_ACCOUNT = "No active account has that email address"
 
 
 def _register_rows(round_: PbRound) -> list[dict]:
-    return [{"number": number_display(n.number), "batch": n.batch, "used": n.used}
-            for n in round_.ballot_numbers.order_by("batch", "pk").annotate(
-                used=Exists(PbBallot.objects.filter(paper_number=OuterRef("pk"))))]
+    return [{"number": number_display(n.number), "batch": n.batch, "used": used}
+            for n, used in selectors.pb_ballot_register(pb_round=round_)]
 
 
 @require_http_methods(["GET"])
@@ -60,7 +57,7 @@ def pb_numbers_csv(request: HttpRequest, round_id: int) -> HttpResponse:
     out = io.StringIO()
     writer = export_writer(out, lineterminator="\r\n")
     writer.writerow(["round", "batch", "ballot_number"])
-    for number in round_.ballot_numbers.order_by("batch", "pk"):
+    for number in selectors.pb_ballot_number_list(pb_round=round_):
         writer.writerow([round_.pk, number.batch, number_display(number.number)])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="seedbed-pb-round-{round_.pk}-ballot-numbers.csv"'
@@ -92,7 +89,7 @@ def pb_officer_assign(request: HttpRequest, round_id: int) -> HttpResponse:
 @require_POST
 def pb_officer_withdraw(request: HttpRequest, round_id: int, officer_id: int) -> HttpResponse:
     round_ = access_pb_manage(request.user, round_id)
-    officer = PbOfficer.objects.filter(pk=officer_id, round=round_).first()
+    officer = selectors.pb_officer_get(pb_round=round_, officer_id=officer_id)
     if officer is None:
         raise AccessDenied(DENIED_OFFICER_RECORD)
     try:
@@ -110,10 +107,10 @@ def pb_electors(request: HttpRequest) -> HttpResponse:
     """Match a verified resident's account to their council register reference (managers)."""
     access_funding_manage(request.user)
     form = forms.PbElectorForm(request.POST or None)
-    context = {"matched": PbElector.objects.count()}
+    context = {"matched": selectors.pb_elector_count()}
     if request.method == "POST":
         def record(d: dict) -> PbElector:
-            user = User.objects.filter(email__iexact=d["email"], is_active=True).first()
+            user = selectors.user_active_by_email(email=d["email"])
             if user is None:
                 raise ValidationProblem({"email": ERROR_NO_ACCOUNT})
             return voting.pb_elector_record(user=user, register_reference=d["register_reference"], actor=access_actor(request.user))

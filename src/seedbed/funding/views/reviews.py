@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from seedbed.core.access import access_signed_in, fetch_or_deny, gatekeeper
+from seedbed.core.access import access_signed_in, gatekeeper
 from seedbed.core.errors import AccessDenied, ValidationProblem
 from seedbed.funding import forms, selectors
 from seedbed.funding.access import (
@@ -21,7 +21,7 @@ from seedbed.funding.access import (
     access_application_review,
     access_call_chair,
 )
-from seedbed.funding.models import Application, AwardException, Conflict, PitchSlot, Review
+from seedbed.funding.models import Application, Review
 from seedbed.funding.services import reviews as services
 from seedbed.funding.views.common import run_form
 
@@ -37,7 +37,7 @@ def panel_queue(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def conflict_declare(request: HttpRequest, application_id: int) -> HttpResponse:
     application = access_application_declare(request.user, application_id)
-    conflict = Conflict.objects.filter(application=application, reviewer_id=request.user.pk).first()
+    conflict = selectors.conflict_get(application=application, reviewer=request.user)
     form = forms.ConflictForm(request.POST or None)
     context = {"application": application, "conflict": conflict}
     if request.method == "POST":
@@ -54,9 +54,9 @@ def conflict_declare(request: HttpRequest, application_id: int) -> HttpResponse:
 def _score_page(request: HttpRequest, application: Application, mode: str, template: str, back: str, extra: dict) -> HttpResponse:
     criteria = list(application.call.criteria.all())
     form_class = forms.ScoreForm.for_criteria(criteria)
-    review = Review.objects.filter(application=application, reviewer_id=request.user.pk, mode=mode).first()
+    review = selectors.review_get(application=application, reviewer=request.user, mode=mode)
     context = {"application": application, "review": review, "criteria": criteria,
-               "answers": application.answers.select_related("question"), "lines": application.budget_lines.all(), **extra}
+               "answers": selectors.answer_list(application=application), "lines": application.budget_lines.all(), **extra}
     if request.method == "POST":
         form = form_class(request.POST)
         return run_form(
@@ -83,11 +83,8 @@ def review_score(request: HttpRequest, application_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def pitch_score(request: HttpRequest, call_id: int, slot_id: int) -> HttpResponse:
     """A panel member's phone or laptop during the pitch."""
-    try:
-        slot = fetch_or_deny(PitchSlot.objects.select_related("application"), slot_id, missing=DENIED_FUNDING_RECORD)
-    except AccessDenied:
-        raise Http404 from None
-    if slot.call_id != call_id:
+    slot = selectors.pitch_slot_get(slot_id=slot_id)
+    if slot is None or slot.call_id != call_id:
         raise Http404
     application = access_application_review(request.user, slot.application_id)
     return _score_page(request, application, Review.Mode.PITCH, "funding/pitch_score.html",
@@ -99,9 +96,9 @@ def call_reviews(request: HttpRequest, call_id: int) -> HttpResponse:
     call = access_call_chair(request.user, call_id)
     return render(request, "funding/call_reviews.html", {
         "call": call, "progress": selectors.reviewer_progress(call=call), "scores": selectors.call_scores(call=call),
-        "conflicts": Conflict.objects.filter(application__call=call, status=Conflict.Status.DECLARED).select_related("reviewer", "application"),
+        "conflicts": selectors.conflict_declared_list(call=call),
         "conflict_history": selectors.conflict_history(call=call),
-        "exceptions": AwardException.objects.filter(application__call=call).select_related("application", "approved_by"),
+        "exceptions": selectors.award_exception_list(call=call),
         "decision_form": forms.DecisionForm(prefix="decision"), "moderation_form": forms.ModerationForm(prefix="moderation"),
         "conflict_form": forms.ConflictDecisionForm(prefix="conflict"),
     })
@@ -126,7 +123,7 @@ def _chair_post(request: HttpRequest, call_id: int, fn, back: str) -> HttpRespon
 @require_POST
 def conflict_decide(request: HttpRequest, call_id: int, conflict_id: int) -> HttpResponse:
     def act(call):
-        conflict = Conflict.objects.get(pk=conflict_id, application__call=call)
+        conflict = selectors.conflict_for_call(call=call, conflict_id=conflict_id)
         form = forms.ConflictDecisionForm(request.POST, prefix="conflict")
         if not form.is_valid():
             raise ValidationProblem("Choose whether to waive the conflict, recuse the reviewer or withdraw the conflict")
@@ -141,7 +138,7 @@ def conflict_decide(request: HttpRequest, call_id: int, conflict_id: int) -> Htt
 @require_POST
 def review_moderate(request: HttpRequest, call_id: int, review_id: int) -> HttpResponse:
     def act(call):
-        review = Review.objects.get(pk=review_id, application__call=call)
+        review = selectors.review_for_call(call=call, review_id=review_id)
         form = forms.ModerationForm(request.POST, prefix="moderation")
         if not form.is_valid():
             raise ValidationProblem("Choose the moderation and give the reason")
@@ -155,7 +152,7 @@ def decision_make(request: HttpRequest, call_id: int, application_id: int) -> Ht
     back = request.POST.get("back") == "pitch" and "funding:pitch_board" or "funding:call_reviews"
 
     def act(call):
-        application = Application.objects.get(pk=application_id, call=call)
+        application = selectors.application_for_call(call=call, application_id=application_id)
         form = forms.DecisionForm(request.POST, prefix="decision")
         if not form.is_valid():
             raise ValidationProblem({k: str(v[0]) for k, v in form.errors.items()})
@@ -170,7 +167,7 @@ def decision_make(request: HttpRequest, call_id: int, application_id: int) -> Ht
 def award_exception(request: HttpRequest, call_id: int, application_id: int) -> HttpResponse:
     """A second funding manager approves an award above the request or the call's maximum."""
     def act(call):
-        application = Application.objects.get(pk=application_id, call=call)
+        application = selectors.application_for_call(call=call, application_id=application_id)
         form = forms.AwardExceptionForm(request.POST, prefix="exception")
         if not form.is_valid():
             raise ValidationProblem({k: f"{form.fields[k].label if k in form.fields else ''}: {v[0]}".lstrip(": ")
@@ -189,7 +186,7 @@ def pitch_board(request: HttpRequest, call_id: int) -> HttpResponse:
     return render(request, "funding/pitch_board.html", {
         "call": call, "board": selectors.pitch_board(call=call), "refresh": PITCH_REFRESH_SECONDS,
         "order_form": forms.PitchOrderForm(prefix="order"), "decision_form": forms.DecisionForm(prefix="decision"),
-        "candidates": call.applications.filter(status__in=["submitted", "shortlisted"]).select_related("organisation"),
+        "candidates": selectors.pitch_candidate_list(call=call),
     })
 
 
@@ -206,6 +203,6 @@ def pitch_order(request: HttpRequest, call_id: int) -> HttpResponse:
 @require_POST
 def pitch_slot_status(request: HttpRequest, call_id: int, slot_id: int) -> HttpResponse:
     def act(call):
-        slot = PitchSlot.objects.get(pk=slot_id, call=call)
+        slot = selectors.pitch_slot_for_call(call=call, slot_id=slot_id)
         services.pitch_slot_move(slot=slot, status=request.POST.get("status", ""), actor=access_actor(request.user))
     return _chair_post(request, call_id, act, "funding:pitch_board")

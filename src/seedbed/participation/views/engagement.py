@@ -16,7 +16,7 @@ from seedbed.participation.access import (
     access_voices_participant,
 )
 from seedbed.participation.forms import CommentForm, ReportForm
-from seedbed.participation.views.common import detail_response
+from seedbed.participation.views.contributions import detail_response
 from seedbed.participation.views.rate_limits import rate_limited
 
 SUPPORTED = "You support {reference}. Thank you."

@@ -148,20 +148,31 @@ def cohort_moments(
     units_dropped = int((~complete).sum())
     wide = wide[complete]
     g_unit = g_unit[complete]
+    return moments_from_wide(wide=wide, first_treated=g_unit, times=times,
+                             cluster=None if c_unit is None else c_unit[complete],
+                             units_dropped=units_dropped, rows_dropped=rows_dropped)
+
+
+def moments_from_wide(*, wide: np.ndarray, first_treated: np.ndarray,
+                      times: Sequence[float] | np.ndarray, cluster: np.ndarray | None = None,
+                      units_dropped: int = 0, rows_dropped: int = 0) -> CohortMoments:
+    """Cohort moments from a balanced units x periods matrix of outcomes (no missing values),
+    each unit's first-treated period (0 for never) and, optionally, its cluster as an
+    integer code. Outcomes are centred by period first (module docstring)."""
     if wide.size:
         wide = wide - wide.mean(axis=0)
-    cohorts, hcode = np.unique(g_unit, return_inverse=True)
+    cohorts, hcode = np.unique(first_treated, return_inverse=True)
     h = len(cohorts)
     n = np.bincount(hcode, minlength=h).astype(float)
     sums = np.zeros((h, len(times)))
-    np.add.at(sums, hcode, wide)
     cross = np.zeros((h, len(times), len(times)))
     for j in range(h):
         block = wide[hcode == j]
+        sums[j] = block.sum(axis=0)
         cross[j] = block.T @ block
     cluster_n = cluster_sums = None
-    if c_unit is not None:
-        kcode = c_unit[complete]
+    if cluster is not None:
+        kcode = np.asarray(cluster, dtype=np.int64)
         k = int(kcode.max()) + 1 if kcode.size else 0
         cluster_n = np.zeros((k, h))
         np.add.at(cluster_n, (kcode, hcode), 1.0)

@@ -1,4 +1,4 @@
-"""Staff handling: statuses, merging, hiding, the moderation queue and themes."""
+"""Handling needs and ideas: statuses, merging, hiding and the moderation queue (handlers only)."""
 
 from __future__ import annotations
 
@@ -16,18 +16,14 @@ from seedbed.participation.access import (
     access_voices_comment,
     access_voices_handling,
     access_voices_report,
-    access_voices_themes,
-    is_voices_handler,
 )
 from seedbed.participation.forms import HideForm, MergeForm, StatusForm
-from seedbed.participation.tasks import themes_refresh_task
-from seedbed.participation.views.common import detail_response
+from seedbed.participation.views.contributions import detail_response
 
 STATUS_SET = "The status is now '{status}'. The submitter and followers will be told."
 MERGED = "{duplicate} has been merged into {into}; supports and followers carried over."
 HIDDEN = "It has been hidden. The reason is shown in its place."
 DISMISSED = "The report has been closed; nothing was hidden."
-THEMES_QUEUED = "Themes are being refreshed. Reload this page in a minute to see them."
 
 
 @require_POST
@@ -107,20 +103,3 @@ def report_dismiss(request: HttpRequest, report_id: int) -> HttpResponse:
 @gatekeeper(access_voices_handling)
 def moderation(request: HttpRequest) -> HttpResponse:
     return render(request, "participation/moderation.html", {"reports": selectors.moderation_queue()})
-
-
-@require_GET
-@gatekeeper(access_voices_themes)
-def themes(request: HttpRequest) -> HttpResponse:
-    run, found = selectors.theme_latest()
-    return render(request, "participation/themes.html", {
-        "run": run, "themes": found, "can_refresh": is_voices_handler(request.user),
-    })
-
-
-@require_POST
-@gatekeeper(access_voices_handling)
-def themes_refresh(request: HttpRequest) -> HttpResponse:
-    themes_refresh_task.enqueue()
-    messages.success(request, THEMES_QUEUED)
-    return redirect("participation:themes")

@@ -1,4 +1,5 @@
-"""Listing, reporting a need, proposing an idea, and a need or idea's own page."""
+"""Needs and ideas: the list, reporting a need, proposing an idea, what I sent, and a need or
+idea's own page (``detail_response``, which every form on it re-renders with its errors)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,16 @@ from seedbed.participation.access import (
     access_voices_participant,
     is_voices_handler,
 )
-from seedbed.participation.forms import IdeaForm, NeedForm
-from seedbed.participation.models import Kind, Status, VoiceOf
-from seedbed.participation.views.common import detail_response
+from seedbed.participation.forms import (
+    CommentForm,
+    HideForm,
+    IdeaForm,
+    MergeForm,
+    NeedForm,
+    ReportForm,
+    StatusForm,
+)
+from seedbed.participation.models import Contribution, Kind, Status, VoiceOf
 from seedbed.participation.views.rate_limits import (
     email_key,
     over_limit_for,
@@ -31,6 +39,29 @@ from seedbed.participation.views.rate_limits import (
 
 RECEIVED = "Thank you. Your {kind} has been received: its reference is {reference}. You will hear when its status changes."
 SESSION_SENT = "voices_email_sent"
+
+
+def detail_response(
+    request: HttpRequest, contribution: Contribution, *, status: int = 200, **forms: Any
+) -> HttpResponse:
+    """The need/idea page, with any bound form (showing its errors) passed in ``forms``."""
+    handler = is_voices_handler(request.user)
+    merge_form = forms.get("merge_form") or MergeForm()
+    if handler and not merge_form.is_bound:
+        merge_form.fields["into"].queryset = selectors.merge_targets(contribution=contribution)  # type: ignore[union-attr]
+    bound = next((f for f in forms.values() if f is not None and f.is_bound and f.errors), None)
+    context = {
+        "view": selectors.contribution_view(contribution=contribution, for_user=request.user),
+        "c": contribution,
+        "handler": handler,
+        "comment_form": forms.get("comment_form") or CommentForm(),
+        "report_form": forms.get("report_form") or ReportForm(),
+        "status_form": forms.get("status_form") or StatusForm(initial={"status": contribution.status}),
+        "merge_form": merge_form,
+        "hide_form": forms.get("hide_form") or HideForm(),
+        "form": bound,
+    }
+    return render(request, "participation/contribution_detail.html", context, status=status)
 
 
 @require_GET
@@ -146,4 +177,3 @@ def mine(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, contribution_id: int) -> HttpResponse:
     contribution = access_contribution(request.user, contribution_id)
     return detail_response(request, contribution)
-
