@@ -1,0 +1,1 @@
+"""Evaluation pages, split by noun (``evaluation``: the list and an evaluation's page)."""
