@@ -26,7 +26,7 @@ platform.register(app)
 analyse_cli.register(stats_cli.app)
 evaluate_cli.register(stats_cli.app)
 quasi_cli.register(stats_cli.app)
-app.add_typer(stats_cli.app, name="stats", help="Trial statistics: power, boundaries, compare, randomise, analyse.")
+app.add_typer(stats_cli.app, name="stats", help="Statistics: trials (power, boundaries, compare, randomise, analyse) and evaluations without randomising (did, its, synth, rd).")
 app.add_typer(pb_cli.app, name="pb", help="Participatory budgeting: count and validate Pabulib files.")
 app.add_typer(text_cli.app, name="text", help="Free text: similar submissions and themes.")
 

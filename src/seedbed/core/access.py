@@ -104,6 +104,22 @@ def organisations_of(user: Any) -> frozenset[int]:
 # --- gatekeepers ----------------------------------------------------------------------------
 
 
+MAX_ID = 2**63 - 1  # the largest primary key a BigAutoField holds on SQLite and PostgreSQL
+
+
+def id_from_text(text: object) -> int | None:
+    """A record id typed or posted as text ("12"), or None for anything else: ``"abc"``,
+    ``""``, ``"-1"``, ``"²"`` (a digit to ``str.isdigit`` that ``int`` refuses), non-ASCII
+    digits, or a number too large for the column."""
+    if not isinstance(text, str):
+        return None
+    text = text.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 19:
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ID else None
+
+
 def fetch_or_deny(source: type[M] | QuerySet[M], pk: object, *, missing: str) -> M:
     """The one way a gatekeeper fetches the record it guards: the record with primary key
     ``pk`` from a model or a queryset, or ``AccessDenied(missing)``.
@@ -115,11 +131,8 @@ def fetch_or_deny(source: type[M] | QuerySet[M], pk: object, *, missing: str) ->
     if isinstance(pk, bool):
         raise AccessDenied(missing)
     if isinstance(pk, str):
-        pk = pk.strip()
-        if not pk.isascii() or not pk.isdigit():
-            raise AccessDenied(missing)
-        pk = int(pk)
-    if not isinstance(pk, int) or not 0 < pk < 2**63:
+        pk = id_from_text(pk)
+    if not isinstance(pk, int) or not 0 < pk <= MAX_ID:
         raise AccessDenied(missing)
     queryset = source if isinstance(source, QuerySet) else source._default_manager.all()
     record = queryset.filter(pk=pk).first()

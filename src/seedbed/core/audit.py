@@ -265,7 +265,7 @@ class AuditVerification:
 def checkpoint_parse(text: str) -> tuple[int, str]:
     """``"<entry id>:<entry MAC>"`` as printed by ``seedbed audit verify``."""
     entry_id, _, digest = text.strip().partition(":")
-    if not entry_id.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+    if not entry_id.isascii() or not entry_id.isdigit() or len(entry_id) > 19 or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
         raise ValueError("a checkpoint is the entry number, a colon and its 64-character hash, "
                          "as `seedbed audit verify` prints it (for example 1234:9f86d0…)")
     return int(entry_id), digest

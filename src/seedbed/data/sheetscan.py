@@ -176,7 +176,7 @@ class _Extent:
             self.has_formula = True
         elif tag == "row":
             r = attrs.get("r", "")
-            self.row = int(r) - 1 if r.isdigit() else self.row + 1
+            self.row = int(r) - 1 if r.isascii() and r.isdigit() and len(r) < 4000 else self.row + 1
             self.col = -1
         elif tag == "dimension":
             self.dimension(attrs.get("ref", ""))

@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 
 from seedbed.accounts.models import Organisation, User
-from seedbed.core.access import council_staff_users
+from seedbed.core.access import council_staff_users, id_from_text
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.forms import GovUKWidgetsMixin, RecordsChoiceField
 from seedbed.funding.models import (
@@ -372,9 +372,10 @@ class PitchOrderForm(Base):
         ids = []
         for part in self.cleaned_data["order"].replace(";", ",").split(","):
             digits = part.strip().upper().removeprefix("APP-")
-            if not digits.isdigit():
+            application_id = id_from_text(digits)
+            if application_id is None:
                 raise ValidationProblem({"order": f"{part.strip()!r} is not an application reference"})
-            ids.append(int(digits))
+            ids.append(application_id)
         return ids
 
 

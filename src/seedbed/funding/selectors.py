@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
 from seedbed import pb
 from seedbed.accounts.models import Organisation, Role, User
-from seedbed.core.access import fetch_or_deny
+from seedbed.core.access import fetch_or_deny, id_from_text
 from seedbed.core.errors import AccessDenied
 from seedbed.core.models import AuditEntry
 from seedbed.funding.models import (
@@ -370,7 +370,8 @@ def programme_list(*, fund: Fund) -> QuerySet[ProgrammeBudget]:
 
 def theme_get(*, theme_id: str) -> Theme | None:
     """The Voices theme a new challenge starts from (``?theme=`` as typed), if it exists."""
-    return Theme.objects.filter(pk=int(theme_id)).first() if theme_id.isdigit() else None
+    pk = id_from_text(theme_id)
+    return Theme.objects.filter(pk=pk).first() if pk is not None else None
 
 
 def organisation_list_for(*, user: Any) -> QuerySet[Organisation]:

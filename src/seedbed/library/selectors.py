@@ -77,7 +77,7 @@ def _filter(rows: QuerySet[Case], facets: CaseFacets) -> QuerySet[Case]:
         rows = rows.exclude(stopped_for="")
     elif facets.stopped:
         rows = rows.filter(stopped_for=facets.stopped)
-    if facets.year.isdigit():
+    if facets.year.isascii() and facets.year.isdigit() and len(facets.year) <= 9:
         rows = rows.filter(year=int(facets.year))
     return rows
 
@@ -109,7 +109,7 @@ def case_search(*, for_user: Any, facets: CaseFacets = CaseFacets(), query: str 
     """
     rows = case_published() if published_only else case_visible(for_user=for_user)
     cases = list(_filter(rows, facets).order_by("-year", "title"))
-    if facets.level.isdigit():
+    if facets.level.isascii() and facets.level.isdigit() and len(facets.level) <= 9:
         cases = [c for c in cases if c.level == int(facets.level)]
     scores: dict[int, float] = {}
     backend, warnings = "", ()

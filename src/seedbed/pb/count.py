@@ -132,7 +132,7 @@ def count(
         if rule == "greedy-threshold":
             if threshold is None:
                 raw = election.meta.get("min_project_score_threshold", "0")
-                threshold = int(raw) if raw.isdigit() else 0
+                threshold = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 4000 else 0
                 warnings.append(oc.THRESHOLD_FROM_META)
             used_threshold = threshold
             support = _support(election)

@@ -22,6 +22,13 @@ from seedbed.pb import problems as pr
 from seedbed.pb.model import POINTS_TYPES, VOTE_TYPES, Ballot, Project
 from seedbed.pb.problems import Problem
 
+
+def _whole(text: str) -> bool:
+    """Whether ``int(text)`` reads ``text`` as a whole number: ASCII digits only ("²" is a
+    digit to ``str.isdigit`` but not to ``int``) and short enough for Python to convert."""
+    return text.isascii() and text.isdigit() and len(text) < 4000
+
+
 _SECTIONS = ("meta", "projects", "votes")
 _MAX_PROBLEMS = 1000
 
@@ -171,7 +178,7 @@ class Reader:
             self.add(line, pr.UNKNOWN_VOTE_TYPE,
                      f"vote_type {value!r} is not one of {', '.join(VOTE_TYPES)}")
         elif key in ("num_projects", "num_votes", "min_length", "max_length") and (
-            not value.isdigit()
+            not _whole(value)
         ):
             self.add(line, pr.NON_NUMERIC, f"{key} {value!r} is not a whole number")
         elif key in ("max_sum_points", "min_sum_points", "max_points", "min_points") and (
@@ -219,8 +226,8 @@ class Reader:
         vote_type = self.meta.get("vote_type", "approval")
         self.points_type = vote_type in POINTS_TYPES
         low, high = self.meta.get("min_length", ""), self.meta.get("max_length", "")
-        self.low = int(low) if low.isdigit() else 0
-        self.high = int(high) if high.isdigit() else 1 << 30
+        self.low = int(low) if _whole(low) else 0
+        self.high = int(high) if _whole(high) else 1 << 30
         if vote_type == "choose-1":
             self.high = min(self.high, 1)
 
@@ -337,13 +344,13 @@ class Reader:
         if "meta" not in self.seen or self.stop:
             return
         declared = self.meta.get("num_projects", "")
-        if declared.isdigit() and "projects" in self.seen and int(declared) != len(self.projects):
+        if _whole(declared) and "projects" in self.seen and int(declared) != len(self.projects):
             self.add(self.meta_lines["num_projects"], pr.COUNT_MISMATCH,
                      f"num_projects is {declared} but PROJECTS lists {len(self.projects)}")
         declared = self.meta.get("num_votes", "")
         unreadable_votes = any(p.code in (pr.MISSING_COLUMN, pr.MISSING_HEADER)
                                for p in self.problems)
-        if declared.isdigit() and "votes" in self.seen and not unreadable_votes:
+        if _whole(declared) and "votes" in self.seen and not unreadable_votes:
             found = self.voter_count or len(self.voter_lines)
             if found < int(declared):
                 self.add(end, pr.TRUNCATED,

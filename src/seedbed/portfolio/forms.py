@@ -178,7 +178,7 @@ class StageSetForm(GovUKWidgetsMixin, forms.Form):
             if not name or not slugify(name):
                 raise forms.ValidationError(f"Line {number}: start the line with the stage's name")
             level_text = parts[1] if len(parts) > 1 else ""
-            if level_text and (not level_text.isdigit() or not 0 <= int(level_text) <= 5):
+            if level_text and (not level_text.isascii() or not level_text.isdigit() or len(level_text) > 1 or not 0 <= int(level_text) <= 5):
                 raise forms.ValidationError(f"Line {number}: the evidence level must be a whole number from 0 to 5, "
                                             f"not {level_text!r}")
             checklist = tuple(i.strip() for i in (parts[2] if len(parts) > 2 else "").split(";") if i.strip())

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from seedbed.accounts.models import Organisation
+from seedbed.core.access import id_from_text
 from seedbed.portfolio import registry
 from seedbed.portfolio.models import (
     APPETITE_LIMITS,
@@ -232,9 +233,10 @@ def linkable_get(value: str) -> tuple[str, Any, str, str] | None:
     """The (kind, record, label, url) a ``kind:pk`` choice stands for, or None."""
     kind, _, pk = value.partition(":")
     source = registry.linkable_source(kind)
-    if source is None or not pk.isdigit():
+    record_id = id_from_text(pk)
+    if source is None or record_id is None:
         return None
-    record = source.records().filter(pk=int(pk)).first()
+    record = source.records().filter(pk=record_id).first()
     if record is None:
         return None
     return kind, record, source.label(record), reverse(source.url_name, args=[record.pk])

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from seedbed.core.access import gatekeeper, is_council_staff
+from seedbed.core.access import gatekeeper, id_from_text, is_council_staff
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.forms import add_problems
 from seedbed.funding import forms, selectors
@@ -135,11 +135,12 @@ def _ballot_choices(request: HttpRequest, round_: PbRound) -> dict[int, int]:
         out = {}
         for project in _feasible(round_):
             raw = request.POST.get(f"points_{project.pk}", "").strip() or "0"
-            if not raw.isdigit():
+            if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
                 raise ValidationProblem({"choices": f"Enter whole points for {project.title}"})
             out[project.pk] = int(raw)
         return out
-    return {int(pk): 1 for pk in request.POST.getlist("projects") if pk.isdigit()}
+    chosen = (id_from_text(pk) for pk in request.POST.getlist("projects"))
+    return {pk: 1 for pk in chosen if pk is not None}
 
 
 def _ballot_page(request: HttpRequest, round_: PbRound, template: str, submit, extra: dict) -> HttpResponse | None:

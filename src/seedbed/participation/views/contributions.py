@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from seedbed.core.access import access_signed_in, gatekeeper, is_council_staff
+from seedbed.core.access import access_signed_in, gatekeeper, id_from_text, is_council_staff
 from seedbed.core.delivery import site_url
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.forms import add_problems
@@ -87,8 +87,9 @@ def _contribution_new(request: HttpRequest, kind: str) -> HttpResponse:
     initial = {}
     if kind == Kind.IDEA:
         for field, parameter in (("answers_need", "need"), ("answers_call", "challenge")):
-            if request.GET.get(parameter, "").isdigit():
-                initial[field] = int(request.GET[parameter])
+            chosen = id_from_text(request.GET.get(parameter, ""))
+            if chosen is not None:
+                initial[field] = chosen
     anonymous = not request.user.is_authenticated
     form = form_class(request.POST if request.method == "POST" else None, initial=initial,
                       with_email=anonymous)
