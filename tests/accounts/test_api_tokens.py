@@ -108,11 +108,11 @@ def test_an_expired_token_is_refused_and_says_so(people) -> None:  # type: ignor
 
 def test_expiry_is_capped_by_the_setting(people, settings) -> None:  # type: ignore[no-untyped-def]
     settings.SEEDBED_API_TOKEN_MAX_DAYS = 60
-    with pytest.raises(ValidationProblem) as raised:
+    with pytest.raises(ValidationProblem, match="A token can last from 1 to 60 days; 90 is not allowed") as raised:
         _issue(people["owner"], expires_in_days=90)
     assert raised.value.problems["expires_in_days"] == ERROR_TOKEN_LIFETIME.format(maximum=60, days=90)
     for bad in (0, -5):
-        with pytest.raises(ValidationProblem):
+        with pytest.raises(ValidationProblem, match=f"A token can last from 1 to 60 days; {bad} is not allowed"):
             _issue(people["owner"], expires_in_days=bad)
     # with no choice made, the default shrinks to the maximum
     record, _ = _issue(people["owner"])
@@ -220,10 +220,10 @@ def test_every_changing_endpoint_refuses_a_read_token(people) -> None:  # type: 
 
 
 def test_scopes_are_required_and_checked(people) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(ValidationProblem) as raised:
+    with pytest.raises(ValidationProblem, match="Choose what the token may do") as raised:
         _issue(people["owner"], scopes=())
     assert raised.value.problems["scopes"] == ERROR_TOKEN_NO_SCOPE
-    with pytest.raises(ValidationProblem) as raised:
+    with pytest.raises(ValidationProblem, match="'admin' is not an API scope") as raised:
         _issue(people["owner"], scopes=("admin",))
     assert "'admin' is not an API scope" in raised.value.problems["scopes"]
     page = _client(people["owner"]).post(reverse("accounts:account"), {"name": "none", "expires_in_days": "30",
@@ -280,7 +280,7 @@ def test_nobody_else_can_revoke_a_token_and_cannot_tell_it_exists(people) -> Non
     anonymous = Client().post(url)
     assert anonymous.status_code == 302 and "/sign-in/" in anonymous["Location"]
     assert _client(people["owner"]).get(url).status_code == 405
-    with pytest.raises(AccessDenied):
+    with pytest.raises(AccessDenied, match="Only the token's owner or an administrator can revoke it"):
         api_token_revoke(token=record, actor=people["stranger"])
     assert _me(token).status_code == 200
     assert not AuditEntry.objects.filter(action="accounts.api_token_revoke").exists()

@@ -4,56 +4,18 @@ participatory budget from projects to a counted result with the engine's explana
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from playwright.sync_api import expect
-
-from seedbed.demo.personas import DEMO_PASSWORD
-from tests.browser.conftest import axe_violations, describe, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-class Persona:
-    """One persona's own browser context, checking axe on every page it lands on."""
-
-    def __init__(self, browser: Any, base: str, username: str | None) -> None:
-        self.context = browser.new_context()
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(15000)
-        self.base = base
-        if username:
-            sign_in(self.page, base, username, DEMO_PASSWORD)
-            assert "/account/" in self.page.url, f"{username} could not sign in"
-
-    def check(self) -> Any:
-        violations = axe_violations(self.page)
-        assert not violations, f"{self.page.url}\n{describe(violations)}"
-        return self.page
-
-    def go(self, path: str) -> Any:
-        response = self.page.goto(self.base + path)
-        assert response is not None and response.status == 200, f"{path}: {response and response.status}"
-        return self.check()
-
-    def submit(self, button: str) -> Any:
-        self.page.get_by_role("button", name=button).click()
-        self.page.wait_for_load_state()
-        return self.check()
-
-    def close(self) -> None:
-        self.context.close()
-
-
-def test_micro_grant_from_publication_to_award_letters_through_a_live_pitch_panel(browser, live_server, demo_world) -> None:  # type: ignore[no-untyped-def]
+def test_micro_grant_from_publication_to_award_letters_through_a_live_pitch_panel(as_persona, demo_world) -> None:  # type: ignore[no-untyped-def]
     from seedbed.funding.models import Application, Call, PitchSlot
 
-    base = live_server.url
-    lead = Persona(browser, base, "lead")
+    lead = as_persona("lead")
     page = lead.go("/funding/")
-    page.get_by_role("link", name="Create a call").click()
-    lead.check()
+    lead.follow("Create a call")
     page.get_by_label("Kind of call").select_option("micro")
     page.get_by_label("Title").fill("Pop-up play micro-grants")
     page.get_by_label("Summary").fill("Up to £1,000 to try a pop-up play session.")
@@ -63,7 +25,7 @@ def test_micro_grant_from_publication_to_award_letters_through_a_live_pitch_pane
     expect(page.get_by_role("heading", name="Manage Pop-up play micro-grants")).to_be_visible()
     page.get_by_label("Question").fill("What will you try?")
     page.get_by_label("Word limit").fill("400")
-    page = lead.submit("Add the question")
+    page = lead.submit("Add the question", problem_expected=True)
     expect(page.get_by_text("at most 250 words").first).to_be_visible()  # the micro-grant's hard cap, shown in the error summary
     page.get_by_label("Word limit").fill("100")
     page = lead.submit("Add the question")
@@ -81,10 +43,9 @@ def test_micro_grant_from_publication_to_award_letters_through_a_live_pitch_pane
     # The provider applies for its organisation; a resident as an individual.
     for username, applying_as, title in (("provider", "Northfield Family Support CIC", "Play in the park"),
                                          ("resident", "Myself, as an individual", "Play on our street")):
-        applicant = Persona(browser, base, username)
+        applicant = as_persona(username)
         page = applicant.go(f"/funding/calls/{call.pk}/")
-        page.get_by_role("link", name="Start an application").click()
-        applicant.check()
+        applicant.follow("Start an application")
         page.get_by_label("Applying for").select_option(label=applying_as)
         page.get_by_label("Project title").fill(title)
         page.get_by_label("Amount requested (£)").fill("800")
@@ -106,14 +67,17 @@ def test_micro_grant_from_publication_to_award_letters_through_a_live_pitch_pane
 
     # Each panel member declares no conflict, then scores on their phone during the pitch.
     for username, score in (("panel", "5"), ("lead", "4")):
-        member = lead if username == "lead" else Persona(browser, base, username)
+        member = lead if username == "lead" else as_persona(username)
         for application in apps:
             page = member.go(f"/funding/review/{application.pk}/declare/")
             page.get_by_label("Do you have a conflict of interest with this applicant?").select_option("no")
             page = member.submit("Record my declaration")
-        for slot in PitchSlot.objects.filter(call=call):
+        slots = list(PitchSlot.objects.filter(call=call))
+        assert slots
+        for slot in slots:
             page = member.go(f"/funding/calls/{call.pk}/pitch/{slot.pk}/score/")
-            assert page.get_by_text("Individual applicant").count() + page.get_by_text("Northfield Family Support CIC").count() >= 1
+            expect(page.get_by_text("Individual applicant").or_(
+                page.get_by_text("Northfield Family Support CIC")).first).to_be_attached()
             page.get_by_label("Children will enjoy it (weight 1)").select_option(score)
             page = member.submit("Save my scores")
         if member is not lead:
@@ -121,35 +85,30 @@ def test_micro_grant_from_publication_to_award_letters_through_a_live_pitch_pane
 
     # Live totals for the chair, then decisions on the day and award letters at once.
     page = lead.go(f"/funding/calls/{call.pk}/pitch/")
-    assert page.get_by_role("cell", name="2 of 2").count() == 2
-    assert page.get_by_role("cell", name="90.00").count() == 2
+    expect(page.get_by_role("cell", name="2 of 2")).to_have_count(2)
+    expect(page.get_by_role("cell", name="90.00")).to_have_count(2)
     for application in apps:
         page.get_by_label(f"Reason for {application.reference} (published)").fill("Strong pitch; low cost to try.")
         page = lead.submit(f"Record the decision on {application.reference}")
     letters = page.get_by_role("link", name="award letter")
-    assert letters.count() == 2
-    letters.first.click()
-    page.wait_for_load_state()
-    lead.check()
+    expect(letters).to_have_count(2)
+    lead.follow(letters.first)
     expect(page.get_by_role("heading", name="Award letter")).to_be_visible()
     expect(page.get_by_text("Strong pitch; low cost to try.")).to_be_visible()
-    lead.close()
     # The provider reads its letter and accepts.
-    provider = Persona(browser, base, "provider")
+    provider = as_persona("provider")
     award = apps[0].award
     page = provider.go(f"/funding/awards/{award.pk}/")
     page.get_by_label("Your answer").select_option("accept")
     page = provider.submit("Send my answer")
     expect(page.get_by_text("Accepted")).to_be_visible()
     provider.go(f"/funding/awards/{award.pk}/letter/")
-    provider.close()
 
 
-def test_participatory_budget_from_projects_to_a_counted_result_with_explanations(browser, live_server, demo_world) -> None:  # type: ignore[no-untyped-def]
+def test_participatory_budget_from_projects_to_a_counted_result_with_explanations(as_persona, demo_world) -> None:  # type: ignore[no-untyped-def]
     from seedbed.funding.models import PbRound
 
-    base = live_server.url
-    lead = Persona(browser, base, "lead")
+    lead = as_persona("lead")
     page = lead.go("/funding/pb/new/")
     page.get_by_label("Title").fill("Westside play budget")
     page.get_by_label("Summary").fill("Residents choose how £10,000 is spent.")
@@ -179,10 +138,9 @@ def test_participatory_budget_from_projects_to_a_counted_result_with_explanation
     numbers = [str(n) for n in pb_round.ballot_numbers.order_by("pk")]
     expect(page.get_by_text(numbers[0])).to_be_visible()
 
-    resident = Persona(browser, base, "resident")
+    resident = as_persona("resident")
     page = resident.go(f"/funding/pb/{pb_round.pk}/")
-    page.get_by_role("link", name="Vote").click()
-    resident.check()
+    resident.follow("Vote")
     page.get_by_label("Swings (£4,000)").check()
     page.get_by_label("Mural (£3,000)").check()
     page = resident.submit("Cast my vote")
@@ -191,7 +149,7 @@ def test_participatory_budget_from_projects_to_a_counted_result_with_explanation
     expect(resident.page.get_by_text("You have already voted")).to_be_visible()
     resident.close()
 
-    frontline = Persona(browser, base, "frontline")
+    frontline = as_persona("frontline")
     for number, picks in enumerate((("Skate ramp",), ("Skate ramp", "Mural"), ("Swings",), ("Skate ramp",)), start=1):
         page = frontline.go(f"/funding/pb/{pb_round.pk}/paper/")
         page.get_by_label("Ballot number", exact=True).fill(numbers[number - 1].lower())
@@ -205,7 +163,7 @@ def test_participatory_budget_from_projects_to_a_counted_result_with_explanation
     page.get_by_label("Ballot number", exact=True).fill(numbers[0][:5] + "\u2010" + numbers[0][6:])
     page.get_by_label("Voter's register reference").fill("WS-99")
     page.get_by_label("Mural", exact=False).check()
-    page = frontline.submit("Key in the ballot")
+    page = frontline.submit("Key in the ballot", problem_expected=True)
     expect(page.get_by_role("alert")).to_contain_text("has already been keyed in")
     frontline.close()
 
@@ -214,8 +172,7 @@ def test_participatory_budget_from_projects_to_a_counted_result_with_explanation
     expect(page.get_by_role("heading", name="Westside play budget")).to_be_visible()
     # A winning project is delivered and paid like a grant, against the fund's ledger.
     page = lead.go(f"/funding/pb/{pb_round.pk}/results/")
-    page.locator("#pb-awards a").first.click()
-    lead.check()
+    lead.follow(page.locator("#pb-awards a").first)
     expect(page.get_by_text("A project residents chose in the participatory budget.")).to_be_visible()
     page.get_by_label("Instalment amount (£)").fill("1000")
     page.get_by_label("Due on (optional)").fill("2026-10-01")
@@ -225,12 +182,12 @@ def test_participatory_budget_from_projects_to_a_counted_result_with_explanation
     page = lead.submit("Record the payment")
     expect(page.get_by_role("table", name="Payments made")).to_contain_text("£1,000.00")
     lead.close()
-    public = Persona(browser, base, None)
+    public = as_persona("anonymous")
     page = public.go(f"/funding/pb/{pb_round.pk}/results/")
     expect(page.get_by_text("5 residents voted")).to_be_visible()
     result = pb_round.__class__.objects.get(pk=pb_round.pk).result
     table = page.get_by_role("table", name="Every project, and why it was or was not funded")
+    assert result.explanations
     for note in result.explanations.values():
-        assert note["reason"] in table.inner_text()
+        expect(table).to_contain_text(note["reason"])
     expect(page.get_by_role("link", name="Download the election as a Pabulib file (.pb)")).to_be_visible()
-    public.close()

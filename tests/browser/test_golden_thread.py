@@ -17,7 +17,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Persona
+from tests.browser.conftest import expect_not_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +42,7 @@ PROTOCOL = {
 }
 
 
-def test_golden_thread_end_to_end(browser, live_server, demo_world) -> None:  # type: ignore[no-untyped-def]
+def test_golden_thread_end_to_end(as_persona, demo_world) -> None:  # type: ignore[no-untyped-def]
     """A resident's need becomes a theme, a challenge, an award, an innovation, a probe that
     says amplify, a registered randomised monitored trial with a published result, a library
     case with its evidence level, and the gate decision that mainstreams it."""
@@ -52,30 +52,28 @@ def test_golden_thread_end_to_end(browser, live_server, demo_world) -> None:  # 
     from seedbed.portfolio.models import Innovation
     from seedbed.trials.models import Allocation, Probe, Trial
 
-    base = live_server.url
     # 1. A resident reports a need.
-    resident = Persona(browser, base, timeout_ms=60000, username="resident")
-    page = resident.go(reverse("participation:need_new"))
+    resident = as_persona("resident", timeout_ms=60000)
+    page = resident.open("participation:need_new")
     page.get_by_label("Title").fill(NEED)
     page.get_by_label("What is the problem?").fill(
         "Children on the Eastside estate miss many school days because nobody walks them to school.")
     page = resident.submit("Send need")
-    assert NEED in page.content()
+    expect(page.locator("body")).to_contain_text(NEED)
     need = Contribution.objects.get(title=NEED)
 
     # 2. Staff see it in a theme.
-    lead = Persona(browser, base, timeout_ms=60000, username="lead")
-    lead.go(reverse("participation:themes"))
+    lead = as_persona("lead", timeout_ms=60000)
+    lead.open("participation:themes")
     page = lead.submit("Refresh themes now")
-    page = lead.go(reverse("participation:themes"))
+    page = lead.open("participation:themes")
     theme_section = page.locator("section").filter(has_text=NEED)
     expect(theme_section).to_have_count(1)
     theme_label = theme_section.get_by_role("heading", level=2).inner_text().split("\n")[0].strip()
 
     # 3. A challenge is opened on that theme and need.
     page = lead.go("/funding/")
-    page.get_by_role("link", name="Create a call").click()
-    lead.check()
+    lead.follow("Create a call")
     page.get_by_label("Kind of call").select_option("challenge")
     page.get_by_label("Title").fill(CHALLENGE)
     page.get_by_label("Summary").fill("Ideas to get pupils on the Eastside estate to school safely.")
@@ -101,14 +99,13 @@ def test_golden_thread_end_to_end(browser, live_server, demo_world) -> None:  # 
     call = Call.objects.get(title=CHALLENGE)
     need.refresh_from_db()
     assert need.status == "taken_forward"  # the resident sees what became of the need
-    page = resident.go(reverse("participation:detail", args=[need.pk]))
+    page = resident.open("participation:detail", need.pk)
     expect(page.get_by_text(CHALLENGE).first).to_be_visible()
 
     # 4. A provider applies.
-    provider = Persona(browser, base, timeout_ms=60000, username="provider")
+    provider = as_persona("provider", timeout_ms=60000)
     page = provider.go(f"/funding/calls/{call.pk}/")
-    page.get_by_role("link", name="Start an application").click()
-    provider.check()
+    provider.follow("Start an application")
     page.get_by_label("Applying for").select_option(label="Northfield Family Support CIC")
     page.get_by_label("Project title").fill(PROJECT)
     page.get_by_label("Amount requested (£)").fill("9000")
@@ -126,7 +123,7 @@ def test_golden_thread_end_to_end(browser, live_server, demo_world) -> None:  # 
     page.get_by_label("Running order").fill(application.reference)
     page = lead.submit("Set the running order")
     page = lead.submit("Start pitch 1")
-    panel = Persona(browser, base, timeout_ms=60000, username="panel")
+    panel = as_persona("panel", timeout_ms=60000)
     for member, score in ((panel, "5"), (lead, "4")):
         page = member.go(f"/funding/review/{application.pk}/declare/")
         page.get_by_label("Do you have a conflict of interest with this applicant?").select_option("no")
@@ -145,22 +142,24 @@ def test_golden_thread_end_to_end(browser, live_server, demo_world) -> None:  # 
 
     # 6. An innovation appears in the portfolio, linked to the award.
     innovation = Innovation.objects.get(awards=award)
-    page = lead.go(reverse("portfolio:index"))
+    page = lead.open("portfolio:index")
     expect(page.locator("#innovations-table").get_by_text(innovation.title)).to_be_visible()
-    page = lead.go(reverse("portfolio:innovation_detail", args=[innovation.pk]))
+    page = lead.open("portfolio:innovation_detail", innovation.pk)
     expect(page.locator("#innovation-stage")).to_have_text("Latent")
 
     def link(record_label: str) -> None:
-        lead.go(reverse("portfolio:link_add", args=[innovation.pk]))
+        lead.open("portfolio:link_add", innovation.pk)
         select = lead.page.get_by_label("Record to link")
         select.select_option(label=select.locator("option").filter(has_text=record_label).first.inner_text())
         lead.submit("Link the record")
 
     def gate(reviewer: str) -> Any:
-        page = lead.go(reverse("portfolio:gate_decide", args=[innovation.pk]))
+        page = lead.open("portfolio:gate_decide", innovation.pk)
         page.get_by_label("Advance to the next stage").check()
         page.get_by_label("Reasons").fill("The stage's work is done and its evidence is in.")
-        for box in page.locator("input[name=checklist_done]").all():
+        boxes = page.locator("input[name=checklist_done]").all()
+        assert boxes
+        for box in boxes:
             box.check()
         page.get_by_label(reviewer).check()
         return lead.submit("Record the decision")
@@ -200,7 +199,7 @@ def test_golden_thread_end_to_end(browser, live_server, demo_world) -> None:  # 
     lead.submit("Create the draft")
     trial = Trial.objects.get(title="Walking buses and attendance")
     link("Walking buses and attendance")
-    analyst = Persona(browser, base, timeout_ms=60000, username="analyst")
+    analyst = as_persona("analyst", timeout_ms=60000)
     analyst.go(f"/trials/work/{trial.pk}/protocol/")
     analyst.fill(PROTOCOL)
     analyst.submit("Save and calculate the sample size")
@@ -216,9 +215,10 @@ def test_golden_thread_end_to_end(browser, live_server, demo_world) -> None:  # 
     trial.refresh_from_db()
     assert trial.status == Trial.Status.RECRUITING
     page = resident.go(f"/trials/registry/{trial.pk}/")
-    assert trial.seed_commitment in page.content() and trial.seed not in page.content()
+    expect(page.locator("body")).to_contain_text(trial.seed_commitment)
+    expect_not_in_page(page, trial.seed)
 
-    frontline = Persona(browser, base, timeout_ms=60000, username="frontline")
+    frontline = as_persona("frontline", timeout_ms=60000)
     planned = trial.protocol.sample_size_per_arm * 2
     frontline.go(f"/trials/{trial.pk}/enrol/")
     for i in range(planned):
@@ -226,14 +226,15 @@ def test_golden_thread_end_to_end(browser, live_server, demo_world) -> None:  # 
         frontline.submit("Enrol and reveal the arm")
         arm = Allocation.objects.get(trial=trial, unit_ref=f"WB-{i}").arm
         expect(frontline.page.locator("#allocated-arm")).to_have_text(arm)
-    safety = Persona(browser, base, timeout_ms=60000, username="safety")
+    safety = as_persona("safety", timeout_ms=60000)
     safety.go(f"/trials/{trial.pk}/monitoring/")
     page = safety.submit("Take the next interim look")
-    assert "Look 1 taken" in page.content()
+    expect(page.locator("body")).to_contain_text("Look 1 taken")
     lead.go(f"/trials/work/{trial.pk}/")
     lead.submit("Close recruitment")
     control = trial.protocol.arm_list[0]  # the comparator arm comes first ("control, intervention")
     allocations = list(Allocation.objects.filter(trial=trial).exclude(unit_ref="").order_by("pk"))
+    assert allocations
     rows = "".join(f"{a.unit_ref},{a.arm},{(78 if a.arm != control else 70) + (i % 5)}\n"
                    for i, a in enumerate(allocations))
     analyst.go(f"/trials/work/{trial.pk}/data/")
@@ -244,7 +245,7 @@ def test_golden_thread_end_to_end(browser, live_server, demo_world) -> None:  # 
     analyst.fill({"Number assessed for eligibility": str(planned + 6),
                   "Plain-language summary": "Pupils with a walking bus attended more school."})
     page = analyst.submit("Run the analysis")
-    assert "Participant flow" in page.content()
+    expect(page.locator("body")).to_contain_text("Participant flow")
     lead.go(f"/trials/work/{trial.pk}/")
     lead.submit("Publish the result")
     trial.refresh_from_db()
@@ -255,25 +256,22 @@ def test_golden_thread_end_to_end(browser, live_server, demo_world) -> None:  # 
     assert case.is_published and case.innovation_id == innovation.pk
     assert Case.objects.get(probe=probe).level == 1
     page = resident.go(reverse("library:index") + "?q=walking+buses+school+attendance")
-    page.locator("#case-results").get_by_role("link", name="Walking buses and attendance").click()
-    resident.check()
+    resident.follow(page.locator("#case-results").get_by_role("link", name="Walking buses and attendance"))
     expect(page.locator("#case-level")).to_have_text("Evidence level 3")
 
     # 10. The gate decision moves the innovation to mainstreaming.
     page = gate("Demo analyst")
     expect(page.locator("#innovation-stage")).to_have_text("Mainstreaming")
     expect(page.locator("#innovation-evidence")).to_contain_text("Level 3 (positive)")
-    for persona in (resident, lead, provider, panel, analyst, frontline, safety):
-        persona.close()
 
 
-def test_portfolio_to_library_to_gate(browser, live_server, demo_world) -> None:  # type: ignore[no-untyped-def]
+def test_portfolio_to_library_to_gate(as_persona, demo_world) -> None:  # type: ignore[no-untyped-def]
     """An innovation appears in the portfolio, evidence becomes a library case with its
     evidence level, and the gate decision moves the innovation to mainstreaming."""
     from seedbed.portfolio.models import Innovation
 
-    lead = Persona(browser, live_server.url, "lead", timeout_ms=60000)
-    page = lead.go(reverse("portfolio:innovation_create"))
+    lead = as_persona("lead", timeout_ms=60000)
+    page = lead.open("portfolio:innovation_create")
     page.get_by_label("Title").fill("Walking buses to school")
     page.get_by_label("Problem").fill("Children on the Eastside estate miss school days.")
     page.get_by_label("Delivery").check()
@@ -283,15 +281,17 @@ def test_portfolio_to_library_to_gate(browser, live_server, demo_world) -> None:
     page.get_by_label("Budget (£)").fill("15000")
     lead.submit("Save the innovation")
     innovation = Innovation.objects.get(title="Walking buses to school")
-    assert page.locator("#innovation-stage").inner_text() == "Latent"
-    lead.go(reverse("portfolio:index"))
-    assert "Walking buses to school" in page.locator("#innovations-table").inner_text()
+    expect(page.locator("#innovation-stage")).to_have_text("Latent")
+    lead.open("portfolio:index")
+    expect(page.locator("#innovations-table")).to_contain_text("Walking buses to school")
 
     def gate(reviewer: str, exception: str = "", refused: bool = False) -> None:
-        lead.go(reverse("portfolio:gate_decide", args=[innovation.pk]))
+        lead.open("portfolio:gate_decide", innovation.pk)
         page.get_by_label("Advance to the next stage").check()
         page.get_by_label("Reasons").fill("The stage's work is done.")
-        for box in page.locator("input[name=checklist_done]").all():
+        boxes = page.locator("input[name=checklist_done]").all()
+        assert boxes
+        for box in boxes:
             box.check()
         page.get_by_label(reviewer).check()
         if exception:
@@ -300,13 +300,13 @@ def test_portfolio_to_library_to_gate(browser, live_server, demo_world) -> None:
 
     gate("Demo panel member")
     gate("Demo panel member")
-    assert page.locator("#innovation-stage").inner_text() == "Mobilisation"
+    expect(page.locator("#innovation-stage")).to_have_text("Mobilisation")
     # Without causal evidence the gate to mainstreaming refuses.
     gate("Demo analyst", refused=True)
-    assert "needs evidence level 3" in page.locator(".govuk-error-summary").inner_text()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("needs evidence level 3")
 
-    analyst = Persona(browser, live_server.url, "analyst", timeout_ms=60000)
-    page = analyst.go(reverse("library:case_create"))
+    analyst = as_persona("analyst", timeout_ms=60000)
+    page = analyst.open("library:case_create")
     fields = {
         "Title": "Walking buses and attendance", "Summary in plain language": "Attendance rose.",
         "Problem": "Missed school days.", "What was done": "Volunteers walked children to school.",
@@ -319,13 +319,11 @@ def test_portfolio_to_library_to_gate(browser, live_server, demo_world) -> None:
     page.get_by_label("Innovation in our portfolio").select_option(label="Walking buses to school")
     analyst.submit("Save as a draft")
     analyst.submit("Publish the case")
-    assert page.locator("#case-level").inner_text() == "Evidence level 3"
+    expect(page.locator("#case-level")).to_have_text("Evidence level 3")
     analyst.go(reverse("library:index") + "?q=walking+children+to+school")
-    assert "Walking buses and attendance" in page.locator("#case-results").inner_text()
+    expect(page.locator("#case-results")).to_contain_text("Walking buses and attendance")
 
     page = lead.page
     gate("Demo analyst")
-    assert page.locator("#innovation-stage").inner_text() == "Mainstreaming"
-    assert "Level 3 (positive)" in page.locator("#innovation-evidence").inner_text()
-    lead.close()
-    analyst.close()
+    expect(page.locator("#innovation-stage")).to_have_text("Mainstreaming")
+    expect(page.locator("#innovation-evidence")).to_contain_text("Level 3 (positive)")

@@ -6,8 +6,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from seedbed.demo.personas import DEMO_PASSWORD
-from tests.browser.conftest import axe_violations, describe, sign_in
+from tests.browser.conftest import axe_violations, describe
 from tests.conftest import ROLES
 from tests.core.access_table import ACCESS_TABLE, APP_RULES, expected_status
 
@@ -21,47 +20,42 @@ for _rules in APP_RULES:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_passes_axe(role: str, page, live_server, demo_world) -> None:  # type: ignore[no-untyped-def]
-    if role != "anonymous":
-        sign_in(page, live_server.url, role, DEMO_PASSWORD)
-        assert "/account/" in page.url, f"{role} could not sign in"
+def test_every_page_passes_axe(role: str, as_persona, demo_world) -> None:  # type: ignore[no-untyped-def]
+    persona = as_persona(role)
     failures = []
     scanned = 0
     for name, (audience, kwargs_for) in sorted(ACCESS_TABLE.items()):
         if name in NOT_HTML or expected_status(audience, role) not in (200,):
             continue
-        url = live_server.url + reverse(name, kwargs=kwargs_for(demo_world))
-        response = page.goto(url)
-        assert response is not None and response.status == 200, f"{url}: {response and response.status}"
+        path = reverse(name, kwargs=kwargs_for(demo_world))
+        response = persona.load(path)
         if not response.headers.get("content-type", "").startswith("text/html"):
             continue
-        violations = axe_violations(page)
+        violations = axe_violations(persona.page)
         scanned += 1
         if violations:
-            failures.append(f"{url}\n{describe(violations)}")
+            failures.append(f"{path}\n{describe(violations)}")
     assert scanned > 0
     assert not failures, "\n\n".join(failures)
 
 
-def test_error_pages_pass_axe(page, live_server, demo_world) -> None:  # type: ignore[no-untyped-def]
-    pages = {"/no-such-page/": 404}
-    sign_in(page, live_server.url, "resident", DEMO_PASSWORD)
-    pages[reverse("core:audit")] = 403
+def test_error_pages_pass_axe(as_persona, demo_world) -> None:  # type: ignore[no-untyped-def]
+    resident = as_persona("resident")
     failures = []
-    for path, status in pages.items():
-        response = page.goto(live_server.url + path)
-        assert response is not None and response.status == status
-        violations = axe_violations(page)
+    for path, status in (("/no-such-page/", 404), (reverse("core:audit"), 403)):
+        resident.load(path, status=status)
+        violations = axe_violations(resident.page)
         if violations:
             failures.append(f"{path}\n{describe(violations)}")
     assert not failures, "\n\n".join(failures)
 
 
-def test_sign_in_errors_and_lockout_pages_pass_axe(page, live_server, demo_world) -> None:  # type: ignore[no-untyped-def]
-    sign_in(page, live_server.url, "lead", "wrong-password")
+def test_sign_in_errors_and_lockout_pages_pass_axe(as_persona, demo_world) -> None:  # type: ignore[no-untyped-def]
+    lead = as_persona("lead", signed_in=False)
+    page = lead.sign_in(password="wrong-password")
     expect(page.get_by_text("There is a problem")).to_be_visible()
-    assert not axe_violations(page), describe(axe_violations(page))
+    lead.check()
     for _ in range(5):
-        sign_in(page, live_server.url, "lead", "wrong-password")
+        lead.sign_in(password="wrong-password")
     expect(page.get_by_role("heading", name="Signing in is paused")).to_be_visible()
-    assert not axe_violations(page), describe(axe_violations(page))
+    lead.check()

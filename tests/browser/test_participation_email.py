@@ -8,8 +8,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations, describe
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ADDRESS = "alex@example.net"
 TITLE = "Bus shelter on Hill Street has no roof"
@@ -28,11 +26,6 @@ def voices_world(request, monkeypatch):  # type: ignore[no-untyped-def]
     cache.clear()
 
 
-def _clean(page) -> None:  # type: ignore[no-untyped-def]
-    violations = axe_violations(page)
-    assert not violations, f"{page.url}\n{describe(violations)}"
-
-
 def _link(kind: str) -> str:
     from django.core import mail
 
@@ -47,53 +40,45 @@ def _link(kind: str) -> str:
     raise AssertionError(f"no {kind} link was emailed to {ADDRESS}")
 
 
-def test_a_resident_without_an_account_sends_confirms_and_sees_a_need(page, live_server, voices_world) -> None:  # type: ignore[no-untyped-def]
+def test_a_resident_without_an_account_sends_confirms_and_sees_a_need(as_persona, voices_world) -> None:  # type: ignore[no-untyped-def]
     from seedbed.participation.models import Contribution
 
-    page.set_default_timeout(30_000)
-    page.goto(f"{live_server.url}/voices/")
-    page.get_by_role("link", name="Report a need").click()
+    # Publishing a need refreshes the themes at once in tests, which may load the text model.
+    visitor = as_persona("anonymous", timeout_ms=90_000)
+    page = visitor.go("/voices/", scan=False)
+    visitor.follow("Report a need")
     expect(page.get_by_label("Your email address")).to_be_visible()
-    _clean(page)
     page.get_by_label("Title").fill(TITLE)
     page.get_by_label("What is the problem?").fill("The shelter roof blew off in the winter and people wait in the rain.")
     page.get_by_label("Your email address").fill("alex at example")
-    page.get_by_role("button", name="Send need").click()
+    visitor.submit("Send need", problem_expected=True)
     expect(page.get_by_role("link", name=re.compile("Enter an email address in the correct format"))).to_be_visible()
-    _clean(page)
     page.get_by_label("Your email address").fill(ADDRESS)
-    page.get_by_role("button", name="Send need").click()
+    visitor.submit("Send need")
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     expect(page.get_by_text(ADDRESS)).to_be_visible()
-    _clean(page)
     need = Contribution.objects.get(title=TITLE)
     assert need.held
 
     # The emailed confirmation link: a page to confirm, then the need is published.
     confirm = _link("confirm")
-    page.goto(live_server.url + confirm)
+    visitor.go(confirm)
     expect(page.get_by_role("heading", name="Publish your need")).to_be_visible()
-    _clean(page)
-    page.get_by_role("button", name="Confirm and publish").click()
+    visitor.submit("Confirm and publish")
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(page.get_by_text(re.compile(r"Your need N-\d+ is now published"))).to_be_visible()
-    _clean(page)
     need.refresh_from_db()
     assert not need.held
 
     # The link works once.
-    page.goto(live_server.url + confirm)
+    visitor.go(confirm, status=400)
     expect(page.get_by_text("This link has already been used")).to_be_visible()
-    _clean(page)
 
     # The second link in the email: what this address has sent.
-    page.goto(live_server.url + _link("access"))
+    visitor.go(_link("access"))
     expect(page.get_by_role("heading", name="See what you have sent")).to_be_visible()
-    _clean(page)
-    page.get_by_role("button", name="Continue").click()
+    visitor.submit("Continue")
     expect(page.get_by_role("heading", name="What you have sent without an account")).to_be_visible()
     expect(page.get_by_role("link", name=TITLE)).to_be_visible()
-    _clean(page)
-    page.get_by_role("button", name="Delete my data").click()
+    visitor.submit("Delete my data", problem_expected=True)
     expect(page.get_by_role("link", name="Confirm that you want to delete your data")).to_be_visible()
-    _clean(page)

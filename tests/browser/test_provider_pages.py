@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-
-from tests.browser.conftest import Persona
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_provider_walks_its_own_pages(browser, live_server, demo_world) -> None:  # type: ignore[no-untyped-def]
+def test_provider_walks_its_own_pages(as_persona, demo_world) -> None:  # type: ignore[no-untyped-def]
     from seedbed.funding.models import Award
     from seedbed.portfolio.models import Innovation
     from seedbed.portfolio.services.innovation import innovation_link_add
@@ -21,16 +20,15 @@ def test_provider_walks_its_own_pages(browser, live_server, demo_world) -> None:
     innovation = Innovation.objects.order_by("pk").first()
     innovation_link_add(innovation=innovation, kind="award", label=award.reference, target=award,
                         actor=demo_world["users"]["lead"])
-    provider = Persona(browser, live_server.url, "provider", timeout_ms=60000)
-    page = provider.go(reverse("accounts:organisation_detail", args=[demo_world["organisations"]["family-support-cic"].pk]))
-    assert page.locator("#residents-not-listed").is_visible()
-    assert "Demo provider worker" in page.locator("table").inner_text()
-    page = provider.go(reverse("funding:my_applications"))
-    assert "Kinship carers' peer circle" in page.locator("table").inner_text()
-    page = provider.go(reverse("funding:award_detail", args=[award.pk]))
+    provider = as_persona("provider", timeout_ms=60000)
+    page = provider.open("accounts:organisation_detail", demo_world["organisations"]["family-support-cic"].pk)
+    expect(page.locator("#residents-not-listed")).to_be_visible()
+    expect(page.locator("table")).to_contain_text("Demo provider worker")
+    provider.open("funding:my_applications")
+    expect(page.locator("table")).to_contain_text("Kinship carers' peer circle")
+    provider.open("funding:award_detail", award.pk)
     cell = page.locator("#award-innovation")
-    assert innovation.title in cell.inner_text() and cell.get_by_role("link").count() == 0
+    expect(cell).to_contain_text(innovation.title)
+    expect(cell.get_by_role("link")).to_have_count(0)
     for name in ("accounts:organisations", "funding:fund_list", "portfolio:index", "participation:themes"):
-        response = provider.page.goto(live_server.url + reverse(name))
-        assert response is not None and response.status == 403, name
-    provider.close()
+        provider.go(reverse(name), status=403, scan=False)

@@ -10,45 +10,44 @@ import os
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Persona
+from tests.browser.conftest import expect_not_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCREENSHOTS = os.environ.get("SEEDBED_SCREENSHOTS", "")
 
 
-def test_safety_lead_sees_a_crossing_and_stops_the_trial(browser, live_server, demo_world) -> None:  # type: ignore[no-untyped-def]
+def test_safety_lead_sees_a_crossing_and_stops_the_trial(as_persona, demo_world) -> None:  # type: ignore[no-untyped-def]
     from seedbed.trials.models import Allocation, Trial
     from seedbed.trials.services.monitoring import safety_event_record
 
     trial = Trial.objects.get(title="Weekly family-support calls")
     frontline = demo_world["users"]["frontline"]
     harm = trial.harm_outcomes.get()
-    harmed = Allocation.objects.filter(trial=trial, arm="intervention").exclude(unit_ref="")[:14]
+    harmed = list(Allocation.objects.filter(trial=trial, arm="intervention").exclude(unit_ref="")[:14])
+    assert harmed
     for i, slot in enumerate(harmed):
         safety_event_record(actor=frontline, trial=trial, unit_ref=slot.unit_ref, harm_outcome=harm,
                             severity="serious" if i == 0 else "severe",
                             description="Placed in emergency care", occurred_on=dt.date(2026, 10, 1))
-    safety = Persona(browser, live_server.url, "safety")
-    safety.go("/")
-    safety.page.get_by_role("link", name="Safety", exact=True).first.click()
-    safety.check()
-    expect(safety.page.get_by_role("heading", level=1)).to_have_text("Your safety workspace")
-    expect(safety.page.get_by_text("Placed in emergency care").first).to_be_visible()
+    safety = as_persona("safety")
+    page = safety.go("/")
+    safety.follow(page.get_by_role("link", name="Safety", exact=True).first)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your safety workspace")
+    expect(page.get_by_text("Placed in emergency care").first).to_be_visible()
     safety.go(f"/trials/{trial.pk}/monitoring/")
     safety.submit("Take the next interim look")
-    content = safety.page.content()
-    assert "Success" not in content and "Enrolment is paused" in content
-    expect(safety.page.locator("#boundary-crossed")).to_be_visible()
-    assert safety.page.locator("input[type=radio]:checked").count() == 0
+    expect_not_in_page(page, "Success")
+    expect(page.locator("body")).to_contain_text("Enrolment is paused")
+    expect(page.locator("#boundary-crossed")).to_be_visible()
+    expect(page.locator("input[type=radio]:checked")).to_have_count(0)
     if SCREENSHOTS:
-        safety.page.screenshot(path=f"{SCREENSHOTS}/monitoring.png", full_page=True)
-    safety.page.get_by_label("Stop the trial").check()
-    safety.page.get_by_label("Stopped early for harm").check()
-    safety.page.get_by_label("Reasons").fill("Emergency placements are far more frequent")
+        page.screenshot(path=f"{SCREENSHOTS}/monitoring.png", full_page=True)
+    page.get_by_label("Stop the trial").check()
+    page.get_by_label("Stopped early for harm").check()
+    page.get_by_label("Reasons").fill("Emergency placements are far more frequent")
     safety.submit("Record the decision")
     trial.refresh_from_db()
     assert trial.status == Trial.Status.STOPPED and trial.stopped_for == "harm"
     safety.go("/trials/safety/")
     if SCREENSHOTS:
-        safety.page.screenshot(path=f"{SCREENSHOTS}/workspace.png", full_page=True)
-    safety.close()
+        page.screenshot(path=f"{SCREENSHOTS}/workspace.png", full_page=True)

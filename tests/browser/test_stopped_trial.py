@@ -9,12 +9,12 @@ import io
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Persona
+from tests.browser.conftest import expect_not_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_trial_stopped_for_harm_says_so_everywhere(browser, live_server, demo_world) -> None:
+def test_a_trial_stopped_for_harm_says_so_everywhere(as_persona, demo_world) -> None:  # type: ignore[no-untyped-def]
     from pypdf import PdfReader
 
     from seedbed.demo.trial_outcomes import STOPPED_TITLE
@@ -24,7 +24,7 @@ def test_a_trial_stopped_for_harm_says_so_everywhere(browser, live_server, demo_
     trial = Trial.objects.get(title=STOPPED_TITLE)
     case = Case.objects.get(trial=trial)
     headline = f"Stopped early for harm on {trial.stopped_at:%-d %B %Y}"
-    public = Persona(browser, live_server.url, None)
+    public = as_persona("anonymous")
 
     page = public.go("/trials/")
     row = page.get_by_role("row").filter(has_text=STOPPED_TITLE)
@@ -38,11 +38,9 @@ def test_a_trial_stopped_for_harm_says_so_everywhere(browser, live_server, demo_
     expect(page.locator("#stopped-reasons")).to_contain_text("harm boundary was crossed")
     expect(page.locator("#result-finding")).to_have_text("Stopped early for harm: the intervention did harm")
     expect(page.locator("#evidence-reasons")).to_contain_text("stopped early for harm")
-    assert "Null (no clear difference)" not in page.content()
+    expect_not_in_page(page, "Null (no clear difference)")
 
-    page.get_by_role("link", name="Read the full report (printable)").click()
-    page.wait_for_load_state()
-    public.check()
+    public.follow("Read the full report (printable)")
     expect(page.locator("#stopped-heading")).to_have_text(headline)
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the report (PDF)").click()
@@ -53,9 +51,7 @@ def test_a_trial_stopped_for_harm_says_so_everywhere(browser, live_server, demo_
     assert "Null (no clear difference)" not in text
 
     page = public.go(f"/trials/registry/{trial.pk}/result/")
-    page.locator("#library-case-link").click()
-    page.wait_for_load_state()
-    public.check()
+    public.follow(page.locator("#library-case-link"))
     expect(page.get_by_role("heading", level=1)).to_have_text(case.title)
     expect(page.locator("#case-direction")).to_have_text("Harmful (stopped early for harm)")
     expect(page.locator("#case-stopped-banner")).to_contain_text(headline)
@@ -63,4 +59,3 @@ def test_a_trial_stopped_for_harm_says_so_everywhere(browser, live_server, demo_
     page = public.go("/library/?stopped=harm")
     expect(page.locator("#case-results")).to_contain_text(STOPPED_TITLE)
     expect(page.locator(f'[data-case="{case.pk}"]')).to_contain_text("Stopped early for harm")
-    public.close()

@@ -6,13 +6,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from seedbed.demo.personas import DEMO_PASSWORD
-from tests.browser.conftest import axe_violations, describe, sign_in
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_blinded_analyst_upload_pages(page, live_server, demo_world, tmp_path, settings) -> None:  # type: ignore[no-untyped-def]
+def test_blinded_analyst_upload_pages(as_persona, demo_world, tmp_path, settings) -> None:  # type: ignore[no-untyped-def]
     from seedbed.trials.models import Allocation, Trial
     from seedbed.trials.services.results import NOTICE_BLINDED
 
@@ -24,29 +21,24 @@ def test_blinded_analyst_upload_pages(page, live_server, demo_world, tmp_path, s
 
     settings.SEEDBED_DATA_CONNECTIONS = f"reporting=duckdb://{tmp_path / 'reporting.duckdb'}"
 
-    def clean() -> None:
-        violations = axe_violations(page)
-        assert not violations, f"{page.url}\n{describe(violations)}"
-
-    sign_in(page, live_server.url, "analyst", DEMO_PASSWORD)
+    analyst = as_persona("analyst")
+    page = analyst.page
     for path in ("data/", "data/table/"):
-        page.goto(f"{live_server.url}/trials/work/{trial.pk}/{path}")
+        analyst.go(f"/trials/work/{trial.pk}/{path}")
         expect(page.locator("#blinded-notice")).to_have_text(NOTICE_BLINDED)
-        clean()
-    page.goto(f"{live_server.url}/trials/work/{trial.pk}/data/")
+    analyst.go(f"/trials/work/{trial.pk}/data/", scan=False)
     text = ("unit,arm,outcome,stratum,deprivation\n"
             f"{unit.unit_ref},{other},fifty,{unit.stratum},low\n"
             f"NEVER-ENROLLED,{unit.arm},50,{unit.stratum},low\n")
     page.get_by_label("Outcome file").set_input_files(
         files=[{"name": "interim.csv", "mimeType": "text/csv", "buffer": text.encode()}])
-    page.get_by_role("button", name="Upload and check").click()
+    analyst.submit("Upload and check", problem_expected=True)
     problems = page.get_by_role("table", name="Problems found in the file")
     expect(problems).to_contain_text('"fifty" is not a number')
     expect(problems).not_to_contain_text("allocat")
-    clean()
 
 
-def test_block_sizes_warning_and_concealment(page, live_server, demo_world) -> None:  # type: ignore[no-untyped-def]
+def test_block_sizes_warning_and_concealment(as_persona, demo_world) -> None:  # type: ignore[no-untyped-def]
     from seedbed.trials.models import Trial
     from seedbed.trials.rules import WARN_PREDICTABLE_BLOCKS, WHY_SMALL
     from seedbed.trials.selectors import CONCEALED_TEXT
@@ -55,15 +47,8 @@ def test_block_sizes_warning_and_concealment(page, live_server, demo_world) -> N
     draft = draft_trial(demo_world, title="Blocks of two and four", block_sizes="2, 4")
     running = Trial.objects.get(title="Weekly family-support calls")
 
-    def clean() -> None:
-        violations = axe_violations(page)
-        assert not violations, f"{page.url}\n{describe(violations)}"
-
-    page.goto(f"{live_server.url}/trials/registry/{running.pk}/")
+    page = as_persona("anonymous").go(f"/trials/registry/{running.pk}/")
     expect(page.get_by_text(CONCEALED_TEXT)).to_be_visible()
-    clean()
-    sign_in(page, live_server.url, "lead", DEMO_PASSWORD)
-    page.goto(f"{live_server.url}/trials/work/{draft.pk}/")
+    page = as_persona("lead").go(f"/trials/work/{draft.pk}/")
     warning = WARN_PREDICTABLE_BLOCKS.format(sizes="2, 4", why=WHY_SMALL, suggested="4, 6, 8")
     expect(page.locator("#block-warning")).to_contain_text(warning)
-    clean()

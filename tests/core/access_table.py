@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from tests.evaluations import access_rules as evaluations_rules
 from tests.funding import access_rules as funding_rules
 from tests.library import access_rules as library_rules
 from tests.participation import access_rules as participation_rules
@@ -58,7 +59,7 @@ ACCESS_TABLE: dict[str, tuple[Any, Callable[[dict[str, Any]], dict[str, Any]]]] 
 # Each domain app keeps its own rules in ``tests/<app>/access_rules.py`` as ``ACCESS_RULES``
 # (same shape; an audience may also be a dict role -> expected status), ``NOT_WALKED`` and,
 # for JSON endpoints and downloads, ``NOT_HTML``.
-APP_RULES = (participation_rules, funding_rules, trials_rules, portfolio_rules, library_rules)
+APP_RULES = (participation_rules, funding_rules, trials_rules, portfolio_rules, library_rules, evaluations_rules)
 for _rules in APP_RULES:
     ACCESS_TABLE.update(_rules.ACCESS_RULES)
 

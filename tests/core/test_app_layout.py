@@ -17,13 +17,12 @@ import pytest
 import seedbed
 
 ROOT = Path(seedbed.__file__).parent
-DOMAIN_APPS = ("participation", "funding", "trials", "portfolio", "library")
+DOMAIN_APPS = ("participation", "funding", "trials", "portfolio", "library", "evaluations")
 
 # Apps still being brought to the contract: the layout checks skip them until they comply.
 PENDING: frozenset[str] = frozenset({
     # -
     # -
-    "trials",
     # -
     # -
 })

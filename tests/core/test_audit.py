@@ -57,9 +57,9 @@ def test_entries_chain_from_genesis() -> None:
 
 def test_update_and_delete_are_refused_by_the_database() -> None:
     entry = _append_three()[1]
-    with pytest.raises(DatabaseError), transaction.atomic():
+    with pytest.raises(DatabaseError, match="the audit log is append-only"), transaction.atomic():
         AuditEntry.objects.filter(pk=entry.pk).update(action="test.rewritten")
-    with pytest.raises(DatabaseError), transaction.atomic():
+    with pytest.raises(DatabaseError, match="the audit log is append-only"), transaction.atomic():
         AuditEntry.objects.filter(pk=entry.pk).delete()
     assert AuditEntry.objects.get(pk=entry.pk).action == "test.decision"
 

@@ -184,9 +184,9 @@ def test_checkpoint_rows_are_append_only() -> None:
     _append(1)
     checkpoint = audit_checkpoint_current(reason="scheduled")
     assert checkpoint is not None
-    with pytest.raises(DatabaseError), transaction.atomic():
+    with pytest.raises(DatabaseError, match="audit checkpoints are append-only"), transaction.atomic():
         AuditCheckpoint.objects.filter(pk=checkpoint.pk).delete()
-    with pytest.raises(DatabaseError), transaction.atomic():
+    with pytest.raises(DatabaseError, match="audit checkpoints are append-only"), transaction.atomic():
         AuditCheckpoint.objects.filter(pk=checkpoint.pk).update(entry_number=1)
 
 

@@ -98,7 +98,7 @@ def test_provider_does_not_see_another_recipients_award_payments_or_clawbacks(cl
         assert "Two sessions did not run" not in response.content.decode()
     for award in (other, _pb_award()):
         assert provider.get(f"/api/funding/awards/{award.pk}").status_code == 403
-    with pytest.raises(AccessDenied):
+    with pytest.raises(AccessDenied, match="This application is not yours"):
         access_award(demo_world["users"]["provider"], other.pk)
     # The recipient and council staff still see it.
     assert client_as("resident").get(reverse("funding:award_detail", args=[other.pk])).status_code == 200
@@ -212,7 +212,7 @@ def test_a_role_held_in_a_provider_or_community_group_gives_no_council_right(dem
             assert not is_council_staff(person), (slug, role)
             assert not has_role(person, role), (slug, role)
             assert has_role(person, role, organisation=demo_world["organisations"][slug])
-            with pytest.raises(AccessDenied) as refused:
+            with pytest.raises(AccessDenied, match="This page is for council staff and partners") as refused:
                 access_staff_area(person)
             assert str(refused.value) == DENIED_STAFF
             client = _client(person)
@@ -256,7 +256,7 @@ def test_a_provider_cannot_be_named_ballot_officer(demo_world) -> None:  # type:
     form.prepare()
     choices = form.fields["user"].queryset  # type: ignore[attr-defined]
     assert provider not in choices and demo_world["users"]["analyst"] in choices
-    with pytest.raises(ValidationProblem) as refused:
+    with pytest.raises(ValidationProblem, match="Only council staff and partners can be ballot officers") as refused:
         pb_officer_assign(pb_round=pb_round, user=provider, actor=lead)
     assert refused.value.problems == {"user": ERROR_OFFICER_NOT_STAFF}
 
@@ -270,7 +270,7 @@ def test_a_provider_safety_lead_role_cannot_be_named_a_trials_safety_lead(demo_w
     outsider = _person(demo_world, "provider-safety", "family-support-cic", "safety_lead")
     assert outsider not in safety_lead_choices() and demo_world["users"]["safety"] in safety_lead_choices()
     draft = Trial.objects.get(title="Family group conferences before care proceedings")
-    with pytest.raises(ValidationProblem) as refused:
+    with pytest.raises(ValidationProblem, match="holds the safety lead role in the council or a partner body") as refused:
         safety_lead_set(actor=demo_world["users"]["lead"], safety_lead=outsider, trial=draft)
     assert refused.value.problems == {"safety_lead": ERROR_NOT_SAFETY_LEAD}
 

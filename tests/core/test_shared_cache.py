@@ -69,7 +69,7 @@ def test_two_cache_backends_on_one_database_see_the_same_counts() -> None:
     assert not second.add(key, 0, timeout=3600)
     assert first.incr(key) == 1 and second.incr(key) == 2 and first.incr(key, 5) == 7
     assert second.get(key) == 7
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"Key 'test:[0-9a-f]+' not found"):
         second.incr(f"test:{uuid.uuid4().hex}")
 
 

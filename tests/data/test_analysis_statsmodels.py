@@ -136,6 +136,7 @@ def test_stacked_path_matches_statistics_engine(trial_parquet: Path, monkeypatch
     via_stats = _run(trial_parquet, schema)
     monkeypatch.setattr(moments_module, "MAX_OBJECT_BLOCKS", 1)
     stacked = _run(trial_parquet, schema)
+    assert via_stats.outcomes[0].adjusted and stacked.outcomes[0].adjusted
     for a, b in zip(via_stats.outcomes[0].adjusted + via_stats.outcomes[0].unadjusted,
                     stacked.outcomes[0].adjusted + stacked.outcomes[0].unadjusted, strict=True):
         for field in ("effect", "se", "p", "df"):

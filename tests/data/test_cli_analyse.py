@@ -60,6 +60,7 @@ def test_small_counts_are_suppressed(tmp_path: Path) -> None:
     df.to_parquet(path)
     out = json.loads(_invoke(str(path), "--arm", "arm", "--outcome", "y", "--json").stdout)
     summaries = out["outcomes"][0]["summaries"]
+    assert summaries
     assert all(s["n"] is None and s["n_suppressed"] for s in summaries)
     assert "small_counts_suppressed" in out["warnings"]
 

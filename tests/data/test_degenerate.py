@@ -101,7 +101,7 @@ def test_one_cluster_per_arm(tmp_path: Path) -> None:
 
 def test_only_one_arm(tmp_path: Path) -> None:
     df = pd.DataFrame({"arm": ["control"] * 12, "y": np.arange(12.0)})
-    with pytest.raises(DataError) as info:
+    with pytest.raises(DataError, match="only one arm has rows") as info:
         _analyse(tmp_path, df, TrialSchema(arm="arm", outcomes=("y",)))
     assert info.value.report.problems[0].message == MSG_ONE_ARM.format(arms="control")
 

@@ -74,7 +74,7 @@ def test_database_checks_name_the_unit(tmp_path: Path) -> None:
     df = panel(43, n=20)
     df.loc[df.unit == "u3", "g"] = [3, 3, 3, 5, 5, 5, 5]
     url = _duckdb_table(df, tmp_path / "p.duckdb")
-    with pytest.raises(DataError) as err:
+    with pytest.raises(DataError, match='unit "u3" has more than one value') as err:
         did_moments_source(spec=SourceSpec(location=url, table="panel"), unit="unit",
                            time="t", outcome="y", first_treated="g")
     assert MSG_UNIT_VARIES.format(column="g", unit="u3", first="3", other="5") in str(err.value)
@@ -101,7 +101,7 @@ def test_a_typed_parquet_file_is_read_in_place_and_bad_rows_are_named(tmp_path: 
                            outcome="y", first_treated="g")
     _same(m, _rows(df, False))
     pd.concat([df, df.iloc[[8]]]).to_parquet(path, index=False)  # record 211 repeats 9
-    with pytest.raises(DataError) as err:
+    with pytest.raises(DataError, match='unit "u1" already has a row for period 2') as err:
         did_moments_source(spec=SourceSpec(location=str(path)), unit="unit", time="t",
                            outcome="y", first_treated="g")
     assert MSG_DUPLICATE_PERIOD.format(row=211, column="t", unit="u1", period=2,

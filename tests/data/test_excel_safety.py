@@ -67,7 +67,7 @@ def test_cell_references_round_trip() -> None:
 def test_far_cell_file_is_refused_by_name_before_reading(tmp_path: Path) -> None:
     path = _write(tmp_path, far_cell_bomb(["arm", "y"]))
     assert path.stat().st_size < 2000
-    with pytest.raises(DataError) as exc:
+    with pytest.raises(DataError, match='sheet "Sheet1" spans A1:XFD1048576') as exc:
         _stage(path)
     problem = _only_problem(exc)
     assert problem.kind == KIND_SHEET_TOO_LARGE
@@ -80,7 +80,7 @@ def test_far_cell_file_is_refused_by_name_before_reading(tmp_path: Path) -> None
 def test_declared_dimension_alone_is_enough_to_refuse(tmp_path: Path) -> None:
     rows = table_rows([["arm", "y"], ["control", 1.0], ["treatment", 2.0]])
     path = _write(tmp_path, xlsx_bytes(rows, dimension="A1:ZZ100000", sheet="Outcomes"))
-    with pytest.raises(DataError) as exc:
+    with pytest.raises(DataError, match='sheet "Outcomes" spans A1:ZZ100000') as exc:
         scan_sheet(path=path, sheet=None, max_cells=1_000_000)
     message = _only_problem(exc).message
     assert 'sheet "Outcomes"' in message and "A1:ZZ100000" in message and "1,000,000" in message
@@ -92,7 +92,7 @@ def test_cells_without_positions_are_counted_in_place(tmp_path: Path) -> None:
     path = _write(tmp_path, xlsx_bytes("<row>" + text_cell("A1", "arm") + "</row>" + wide))
     scan = scan_sheet(path=path, sheet=None, max_cells=60)
     assert scan.first == (0, 0) and scan.last == (1, 29)
-    with pytest.raises(DataError) as exc:
+    with pytest.raises(DataError, match='spans A1:AD2 .* at most 59 cells') as exc:
         scan_sheet(path=path, sheet=None, max_cells=59)
     assert "A1:AD2" in _only_problem(exc).message
 
@@ -103,14 +103,14 @@ def test_a_file_within_the_limits_reads_as_before(tmp_path: Path) -> None:
     assert _stage(path, ParseLimits(max_cells=6)) == 2
     table = pq.read_table(path.with_suffix(".parquet")).to_pydict()
     assert table == {"_row": [2, 3], "arm": ["control", "treatment"], "y": ["1.5", "2"]}
-    with pytest.raises(DataError):
+    with pytest.raises(DataError, match='spans A1:B3 .* at most 5 cells'):
         _stage(path, ParseLimits(max_cells=5))
 
 
 def test_reader_that_runs_out_of_memory_leaves_this_process_running(tmp_path: Path) -> None:
     """With the size check switched off, the reader itself hits the child's memory cap."""
     path = _write(tmp_path, far_cell_bomb(["arm", "y"]))
-    with pytest.raises(DataError) as exc:
+    with pytest.raises(DataError, match="it needed more memory than allowed") as exc:
         _stage(path, ParseLimits(max_cells=10**12, memory_mb=1024))
     problem = _only_problem(exc)
     assert problem.kind == KIND_UNREADABLE
@@ -123,7 +123,7 @@ def test_reader_that_runs_out_of_memory_leaves_this_process_running(tmp_path: Pa
 def test_a_reader_that_hangs_is_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sandbox, "_CHILD", "import time; time.sleep(60)")
     path = _write(tmp_path, xlsx_bytes(table_rows([["arm", "y"], ["control", 1.0]])))
-    with pytest.raises(DataError) as exc:
+    with pytest.raises(DataError, match="could not read the file as Excel within 1 seconds") as exc:
         _stage(path, ParseLimits(timeout_seconds=1))
     assert _only_problem(exc).message == MSG_PARSE_TIMEOUT.format(seconds=1)
 
@@ -131,7 +131,7 @@ def test_a_reader_that_hangs_is_stopped(tmp_path: Path, monkeypatch: pytest.Monk
 def test_a_reader_that_crashes_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sandbox, "_CHILD", "import os; os.abort()")
     path = _write(tmp_path, xlsx_bytes(table_rows([["arm", "y"], ["control", 1.0]])))
-    with pytest.raises(DataError) as exc:
+    with pytest.raises(DataError, match="the reader stopped .stopped by SIGABRT.") as exc:
         _stage(path)
     assert _only_problem(exc).message == MSG_PARSE_FAILED.format(
         detail="stopped by SIGABRT", memory=sandbox.DEFAULT_MEMORY_MB)
@@ -151,7 +151,7 @@ def test_formula_without_saved_value_is_named(tmp_path: Path) -> None:
             + '<row r="3">' + text_cell("A3", "treatment") + formula_cell("B3", "B2*2")
             + "</row>")
     path = _write(tmp_path, xlsx_bytes(rows))
-    with pytest.raises(DataError) as exc:
+    with pytest.raises(DataError, match="Sheet1!B3 holds a formula with no saved value") as exc:
         _stage(path)
     problem = _only_problem(exc)
     assert problem.kind == KIND_FORMULA_WITHOUT_VALUE and problem.row == 3
@@ -193,7 +193,7 @@ def test_cli_analyse_obeys_the_environment(tmp_path: Path, monkeypatch: pytest.M
 def test_a_small_declared_dimension_does_not_hide_a_far_cell(tmp_path: Path) -> None:
     rows = table_rows([["arm", "y"]]) + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
     path = _write(tmp_path, xlsx_bytes(rows, dimension="A1:B2"))
-    with pytest.raises(DataError) as exc:
+    with pytest.raises(DataError, match='sheet "Sheet1" spans A1:XFD1048576') as exc:
         scan_sheet(path=path, sheet=None, max_cells=1_000_000)
     assert "A1:XFD1048576" in _only_problem(exc).message
 

@@ -21,6 +21,7 @@ from seedbed.data.errors import (
     KIND_BAD_ENCODING,
     KIND_MISSING_COLUMN,
     KIND_UNKNOWN_ARM,
+    KIND_UNREADABLE,
     MSG_ARM_CASE,
     MSG_BAD_ENCODING,
     MSG_BAD_ENCODING_CP1252,
@@ -34,8 +35,9 @@ SCHEMA = TrialSchema(arm="arm", outcomes=("y",), unit="unit")
 runner = CliRunner()
 
 
-def _reject(path: Path, schema: TrialSchema = SCHEMA, **options: str) -> DataError:
-    with pytest.raises(DataError) as info:
+def _reject(path: Path, schema: TrialSchema = SCHEMA, *, kind: str, **options: str) -> DataError:
+    """The refusal validating ``path`` gives, which must count a problem of ``kind``."""
+    with pytest.raises(DataError, match=rf"\b{kind}: \d") as info:
         validate_file(path=path, schema=schema, **options)
     return info.value
 
@@ -54,7 +56,7 @@ def test_utf8_byte_order_mark_is_skipped(tmp_path: Path) -> None:
 def test_byte_order_mark_never_shows_in_a_message(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_bytes(codecs.BOM_UTF8 + b"id,arm,y\nu1,control,1\n")
-    problem = _reject(path).report.problems[0]
+    problem = _reject(path, kind=KIND_MISSING_COLUMN).report.problems[0]
     assert problem.kind == KIND_MISSING_COLUMN and problem.column == "unit"
     assert "\ufeff" not in problem.message and '(found: "id", "arm", "y")' in problem.message
 
@@ -73,7 +75,7 @@ def test_windows_1252_byte_is_named_by_row_column_and_offset(tmp_path: Path) -> 
     path = tmp_path / "saved-by-excel.csv"
     data = _cp1252_file(path, 120_000)  # the byte is well past the first MiB
     assert data.index(b"\xf4") > 1 << 20
-    problem = _reject(path).report.problems[0]
+    problem = _reject(path, kind=KIND_BAD_ENCODING).report.problems[0]
     assert problem.kind == KIND_BAD_ENCODING
     assert (problem.row, problem.column) == (120_002, "arm")
     assert problem.message == MSG_BAD_ENCODING.format(
@@ -94,7 +96,7 @@ def test_the_same_file_reads_with_the_encoding_chosen(tmp_path: Path) -> None:
 def test_bad_byte_in_the_header_names_row_1_and_the_column_letter(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_bytes(b"unit,arm,y,r\xe9gion\nu1,control,1,n\n")
-    problem = _reject(path).report.problems[0]
+    problem = _reject(path, kind=KIND_BAD_ENCODING).report.problems[0]
     assert (problem.kind, problem.row, problem.column) == (KIND_BAD_ENCODING, 1, "D")
     assert '"é" in Windows-1252' in problem.message
 
@@ -102,7 +104,7 @@ def test_bad_byte_in_the_header_names_row_1_and_the_column_letter(tmp_path: Path
 def test_byte_that_is_not_windows_1252_gets_the_general_hint(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_bytes(b"unit,arm,y\nu1,control,1\nu2,treat\x81,2\n")
-    problem = _reject(path, encoding="cp1252").report.problems[0]
+    problem = _reject(path, encoding="cp1252", kind=KIND_BAD_ENCODING).report.problems[0]
     assert (problem.row, problem.column) == (3, "arm")
     assert problem.message.endswith("is not cp1252 text" + MSG_BAD_ENCODING_OTHER)
 
@@ -111,7 +113,7 @@ def test_bad_byte_in_a_malformed_row_is_named_without_a_traceback(tmp_path: Path
                                                                    capfd) -> None:
     path = tmp_path / "t.csv"
     path.write_bytes(b"unit,arm,y\nu1,control,1\nu2,tr\x92eat\n")
-    problem = _reject(path).report.problems[0]
+    problem = _reject(path, kind=KIND_BAD_ENCODING).report.problems[0]
     assert (problem.kind, problem.row, problem.column) == (KIND_BAD_ENCODING, 3, "arm")
     assert "Traceback" not in capfd.readouterr().err
 
@@ -119,7 +121,7 @@ def test_bad_byte_in_a_malformed_row_is_named_without_a_traceback(tmp_path: Path
 def test_unknown_encoding_is_refused_by_name(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_text("unit,arm,y\nu1,control,1\n")
-    error = _reject(path, encoding="klingon")
+    error = _reject(path, encoding="klingon", kind=KIND_UNREADABLE)
     assert error.report.problems[0].message == MSG_UNKNOWN_ENCODING.format(encoding="klingon")
 
 
@@ -227,7 +229,7 @@ def test_arm_labels_differing_only_in_case_are_flagged(tmp_path: Path) -> None:
                             first_row=2),
         MSG_ARM_CASE.format(row=7, column="arm", value="Control", first="control", first_row=3),
     ]
-    with pytest.raises(DataError):
+    with pytest.raises(DataError, match=rf"\b{KIND_ARM_CASE}: 3"):
         ingest(path=path, schema=SCHEMA, out=tmp_path / "o.parquet")
     assert not (tmp_path / "o.parquet").exists()
 

@@ -120,6 +120,7 @@ def test_three_arms_and_integer_clusters(tmp_path: Path, always_push) -> None:
     pushed = _duckdb(path, schema)
     fit = smf.ols("y ~ C(arm, Treatment('control')) + x", df).fit(
         cov_type="cluster", cov_kwds={"groups": df["school"]}, use_t=True)
+    assert pushed["outcomes"][0]["adjusted"]
     for est in pushed["outcomes"][0]["adjusted"]:
         term = f"C(arm, Treatment('control'))[T.{est['arm']}]"
         assert est["effect"] == pytest.approx(fit.params[term], rel=1e-8)
@@ -132,7 +133,7 @@ def test_cluster_in_two_arms_is_still_reported(tmp_path: Path, always_push) -> N
     df.loc[df.index[:3], "arm"] = "treatment" if df["arm"].iloc[-1] == "control" else "control"
     path = tmp_path / "mixed.parquet"
     df.to_parquet(path, index=False)
-    with pytest.raises(DataError) as err:
+    with pytest.raises(DataError, match=KIND_CLUSTER_IN_SEVERAL_ARMS) as err:
         _duckdb(path)
     assert any(p.kind == KIND_CLUSTER_IN_SEVERAL_ARMS for p in err.value.report.problems)
 

@@ -73,7 +73,7 @@ def test_anything_not_listed_is_refused_before_connecting(warehouse: str, tmp_pa
     policy = ConnectionPolicy(relations=frozenset({"outcomes"}))
     # a location that cannot be opened: the refusal must come before any connection
     for location in (warehouse, "duckdb:///nowhere/at/all.duckdb", "postgresql://u:p@127.0.0.1:1/x"):
-        with pytest.raises(DataError) as caught, open_engine(
+        with pytest.raises(DataError, match=KIND_RELATION_NOT_OFFERED) as caught, open_engine(
                 spec=SourceSpec(location=location, table=table), schema=SCHEMA, workdir=tmp_path,
                 policy=policy):
             pass
@@ -85,12 +85,12 @@ def test_anything_not_listed_is_refused_before_connecting(warehouse: str, tmp_pa
                                    "a.b.c", "1outcomes", "", "outcomes x", "é"])
 def test_names_that_are_not_plain_identifiers_are_refused(warehouse: str, tmp_path: Path, table: str) -> None:
     policy = ConnectionPolicy(relations=frozenset({"outcomes"}))
-    with pytest.raises(DataError) as caught, open_engine(
+    with pytest.raises(DataError, match=KIND_RELATION_NAME) as caught, open_engine(
             spec=SourceSpec(location=warehouse, table=table), schema=SCHEMA, workdir=tmp_path, policy=policy):
         pass
     assert _kind(caught) == KIND_RELATION_NAME
     if table:  # blank lines in a list are skipped
-        with pytest.raises(DataError):
+        with pytest.raises(DataError, match=KIND_RELATION_NAME):
             relation_list(["outcomes", table])
 
 
@@ -111,7 +111,7 @@ def test_a_refused_database_is_not_opened_even_through_another_spelling(tmp_path
                      f"duckdb://{tmp_path}/link/seedbed.sqlite3",
                      "postgresql://reader:pw@db/seedbed", "postgres://other@DB:5432/seedbed?sslmode=require",
                      "postgresql:///seedbed?host=db&user=x"):
-        with pytest.raises(DataError) as caught, open_engine(
+        with pytest.raises(DataError, match=KIND_DATABASE_REFUSED) as caught, open_engine(
                 spec=SourceSpec(location=location, table="accounts_user"), schema=SCHEMA,
                 workdir=tmp_path, policy=policy):
             pass
@@ -137,7 +137,7 @@ def test_a_database_holding_the_marker_table_is_refused_after_connecting(tmp_pat
     con.execute("CREATE TABLE accounts_user (arm VARCHAR, outcome VARCHAR)")
     con.close()
     policy = ConnectionPolicy(relations=frozenset({"accounts_user"}), refused_marker="core_auditentry")
-    with pytest.raises(DataError) as caught, open_engine(
+    with pytest.raises(DataError, match=KIND_DATABASE_REFUSED) as caught, open_engine(
             spec=SourceSpec(location=f"duckdb://{path}", table="accounts_user"), schema=SCHEMA,
             workdir=tmp_path, policy=policy):
         pytest.fail("the engine was handed out")
@@ -151,7 +151,7 @@ def test_a_shared_connection_must_be_a_database(tmp_path: Path) -> None:
     csv = tmp_path / "outcomes.csv"
     csv.write_text("arm,outcome\ncontrol,1\n")
     for location in (str(csv), "spark://cluster:7077", str(tmp_path / "x.db")):
-        with pytest.raises(DataError), open_engine(
+        with pytest.raises(DataError, match="a shared connection must be a PostgreSQL or DuckDB database"), open_engine(
                 spec=SourceSpec(location=location, table="outcomes"), schema=SCHEMA, workdir=tmp_path,
                 policy=ConnectionPolicy(relations=frozenset({"outcomes"}))):
             pass
@@ -164,7 +164,7 @@ def test_a_shared_duckdb_connection_never_loads_extensions(tmp_path: Path) -> No
     with sqlite3.connect(path) as con:
         con.execute("CREATE TABLE outcomes (arm TEXT, outcome TEXT)")
         con.execute("INSERT INTO outcomes VALUES (?, 'x')", [SECRET])
-    with pytest.raises(DataError) as caught, open_engine(
+    with pytest.raises(DataError, match="Loading external extensions is disabled") as caught, open_engine(
             spec=SourceSpec(location=f"duckdb://{path}", table="outcomes"), schema=SCHEMA,
             workdir=tmp_path, policy=ConnectionPolicy(relations=frozenset({"outcomes"}))):
         pytest.fail("a SQLite file was opened through DuckDB's sqlite extension")
@@ -179,7 +179,7 @@ def test_a_listed_duckdb_view_cannot_read_files_on_the_server(tmp_path: Path) ->
     database = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(database)) as con:
         con.execute(f"CREATE VIEW outcomes AS SELECT * FROM read_csv('{private}')")
-    with pytest.raises((DataError, duckdb.Error)) as caught, open_engine(
+    with pytest.raises((DataError, duckdb.Error), match="file system operations are disabled") as caught, open_engine(
             spec=SourceSpec(location=f"duckdb://{database}", table="outcomes"), schema=SCHEMA,
             workdir=tmp_path, policy=ConnectionPolicy(relations=frozenset({"outcomes"}))) as engine:
         engine.fetch(f"SELECT * FROM {engine.relation}")
@@ -201,7 +201,7 @@ def test_a_shared_duckdb_connection_locks_its_settings(tmp_path: Path) -> None:
     ).fetchall())
     assert settings == {"enable_external_access": "false", "autoload_known_extensions": "false",
                         "autoinstall_known_extensions": "false", "lock_configuration": "true"}
-    with pytest.raises(duckdb.Error):
+    with pytest.raises(duckdb.Error, match='Cannot change configuration option "enable_external_access"'):
         engine.con.execute("SET enable_external_access = true")
 
 
@@ -252,16 +252,16 @@ def test_postgresql_reads_only_listed_relations_and_spots_the_marker_whatever_th
         with open_engine(spec=SourceSpec(location=url, table=listed), schema=SCHEMA, workdir=tmp_path,
                          policy=policy) as engine:
             assert engine.column_names() == ["arm", "outcome"]
-            with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            with pytest.raises(psycopg.errors.ReadOnlySqlTransaction, match="read-only transaction"):
                 engine.conn.execute("CREATE TEMP TABLE scratch (id INTEGER)")  # type: ignore[attr-defined]
         for table in (f"{schema}.people", "pg_catalog.pg_authid", "information_schema.columns", "outcomes"):
-            with pytest.raises(DataError) as caught, open_engine(
+            with pytest.raises(DataError, match=KIND_RELATION_NOT_OFFERED) as caught, open_engine(
                     spec=SourceSpec(location=url, table=table), schema=SCHEMA, workdir=tmp_path, policy=policy):
                 pass
             assert _kind(caught) == KIND_RELATION_NOT_OFFERED
         with psycopg.connect(postgres_url, autocommit=True) as conn:
             conn.execute(f'CREATE TABLE "{schema}"."marker_{schema}" (id INTEGER)')  # type: ignore[arg-type]
-        with pytest.raises(DataError) as caught, open_engine(
+        with pytest.raises(DataError, match=KIND_DATABASE_REFUSED) as caught, open_engine(
                 spec=SourceSpec(location=url, table=listed), schema=SCHEMA, workdir=tmp_path, policy=policy):
             pytest.fail("the engine was handed out")
         assert _kind(caught) == KIND_DATABASE_REFUSED

@@ -47,9 +47,10 @@ def _write(tmp_path: Path, text: str, name: str = "t.csv") -> Path:
     return path
 
 
-def _reject(tmp_path: Path, path: Path, schema: TrialSchema = SCHEMA) -> DataError:
+def _reject(tmp_path: Path, path: Path, schema: TrialSchema = SCHEMA, *, kind: str) -> DataError:
+    """The refusal ingesting ``path`` gives, which must count a problem of ``kind``."""
     out = tmp_path / "store" / "trial.parquet"
-    with pytest.raises(DataError) as info:
+    with pytest.raises(DataError, match=rf"\b{kind}: \d") as info:
         ingest(path=path, schema=schema, out=out)
     assert not out.exists()
     assert not any(out.parent.glob("*")) if out.parent.exists() else True
@@ -59,7 +60,7 @@ def _reject(tmp_path: Path, path: Path, schema: TrialSchema = SCHEMA) -> DataErr
 def test_the_documented_unknown_arm_message(tmp_path: Path) -> None:
     path = _write(tmp_path, "unit,arm,y\n" + "".join(f"u{i},control,1\n" for i in range(15))
                   + "u15,tretment,2\nu16,treatment,3\n")
-    err = _reject(tmp_path, path)
+    err = _reject(tmp_path, path, kind=KIND_UNKNOWN_ARM)
     assert 'row 17, column "arm": unknown arm label "tretment" (expected one of: control, '\
         'treatment)' in err.report.lines()
     assert MSG_UNKNOWN_ARM.format(row=17, column="arm", value="tretment",
@@ -69,7 +70,7 @@ def test_the_documented_unknown_arm_message(tmp_path: Path) -> None:
 def test_every_problem_reported_with_row_and_column(tmp_path: Path) -> None:
     path = _write(tmp_path, "unit,arm,y\nu1,control,1.5\nu2,,2\nu3,treatment,abc\n"
                             "u1,treatment,3\nu5,control,4,extra\nu6,treatment,5\n")
-    err = _reject(tmp_path, path)
+    err = _reject(tmp_path, path, kind=KIND_MISSING_ARM)
     kinds = dict(err.report.counts)
     assert kinds == {KIND_MISSING_ARM: 1, KIND_NOT_A_NUMBER: 1, KIND_DUPLICATE_UNIT: 1,
                      KIND_BAD_ROW: 1}
@@ -82,31 +83,31 @@ def test_every_problem_reported_with_row_and_column(tmp_path: Path) -> None:
 
 
 def test_empty_file(tmp_path: Path) -> None:
-    err = _reject(tmp_path, _write(tmp_path, ""))
+    err = _reject(tmp_path, _write(tmp_path, ""), kind=KIND_EMPTY_FILE)
     assert err.report.problems[0].kind == KIND_EMPTY_FILE
     assert err.report.problems[0].message == MSG_EMPTY_FILE
 
 
 def test_header_only(tmp_path: Path) -> None:
-    err = _reject(tmp_path, _write(tmp_path, "unit,arm,y\n"))
+    err = _reject(tmp_path, _write(tmp_path, "unit,arm,y\n"), kind=KIND_EMPTY_FILE)
     assert err.report.problems[0].message == MSG_NO_DATA_ROWS
 
 
 def test_wrong_delimiter_names_the_likely_one(tmp_path: Path) -> None:
-    err = _reject(tmp_path, _write(tmp_path, "unit;arm;y\nu1;control;1\n"))
+    err = _reject(tmp_path, _write(tmp_path, "unit;arm;y\nu1;control;1\n"), kind=KIND_MISSING_COLUMN)
     assert dict(err.report.counts) == {KIND_MISSING_COLUMN: 3}
     assert err.report.problems[0].message == MSG_MISSING_COLUMN_DELIMITER_HINT.format(
         column="arm", found='"unit;arm;y"', delimiter=";", expected=",")
 
 
 def test_text_value_in_numeric_column(tmp_path: Path) -> None:
-    err = _reject(tmp_path, _write(tmp_path, "unit,arm,y\nu1,control,1\nu2,treatment,n/a x\n"))
+    err = _reject(tmp_path, _write(tmp_path, "unit,arm,y\nu1,control,1\nu2,treatment,n/a x\n"), kind=KIND_NOT_A_NUMBER)
     assert err.report.problems[0].message == MSG_NOT_A_NUMBER.format(row=3, column="y",
                                                                      value="n/a x")
 
 
 def test_arm_with_no_rows(tmp_path: Path) -> None:
-    err = _reject(tmp_path, _write(tmp_path, "unit,arm,y\nu1,control,1\nu2,control,2\n"))
+    err = _reject(tmp_path, _write(tmp_path, "unit,arm,y\nu1,control,1\nu2,control,2\n"), kind=KIND_EMPTY_ARM)
     assert err.report.problems[0].kind == KIND_EMPTY_ARM
     assert err.report.problems[0].message == MSG_EMPTY_ARM.format(column="arm", value="treatment")
 
@@ -114,7 +115,7 @@ def test_arm_with_no_rows(tmp_path: Path) -> None:
 def test_cluster_in_both_arms(tmp_path: Path) -> None:
     path = _write(tmp_path, "unit,arm,y,school\nu1,control,1,A\nu2,treatment,2,B\n"
                             "u3,treatment,3,A\nu4,control,4,C\n")
-    err = _reject(tmp_path, path, CLUSTERED)
+    err = _reject(tmp_path, path, CLUSTERED, kind=KIND_CLUSTER_IN_SEVERAL_ARMS)
     assert dict(err.report.counts) == {KIND_CLUSTER_IN_SEVERAL_ARMS: 1}
     assert err.report.problems[0].message == MSG_CLUSTER_IN_SEVERAL_ARMS.format(
         row=4, column="school", value="A", arm="treatment", first_arm="control", first=2)
@@ -124,7 +125,7 @@ def test_unit_not_in_allocation_list(tmp_path: Path) -> None:
     path = _write(tmp_path, "unit,arm,y\nu1,control,1\nu2,treatment,2\nu9,treatment,3\n")
     alloc = _write(tmp_path, "unit,arm\nu1,control\nu2,treatment\n", "alloc.csv")
     out = tmp_path / "o.parquet"
-    with pytest.raises(DataError) as info:
+    with pytest.raises(DataError, match=rf"\b{KIND_NOT_ALLOCATED}: \d") as info:
         ingest(path=path, schema=SCHEMA, out=out, allocation=alloc)
     assert dict(info.value.report.counts) == {KIND_NOT_ALLOCATED: 1}
     assert info.value.report.problems[0].message == MSG_NOT_ALLOCATED.format(
@@ -139,7 +140,7 @@ def test_100000_bad_rows_capped_list_with_counts(tmp_path: Path) -> None:
                        "y": np.arange(n + 10, dtype=float)})
     path = tmp_path / "big.csv"
     df.to_csv(path, index=False)
-    err = _reject(tmp_path, path)
+    err = _reject(tmp_path, path, kind=KIND_UNKNOWN_ARM)
     assert dict(err.report.counts) == {KIND_UNKNOWN_ARM: n}
     assert len(err.report.problems) == MAX_LISTED_PROBLEMS
     assert err.report.problems[0].row == 2
@@ -157,7 +158,7 @@ def test_excel_merged_header_cells(tmp_path: Path) -> None:
     ws.append(["u1", "control", 1.0, 2.0])
     path = tmp_path / "t.xlsx"
     wb.save(path)
-    err = _reject(tmp_path, path)
+    err = _reject(tmp_path, path, kind=KIND_BAD_HEADER)
     assert err.report.problems[0].kind == KIND_BAD_HEADER
     assert "C1:D1" in err.report.problems[0].message
 

@@ -3,6 +3,7 @@ a second funding manager (not the one making the award) and a reason, and is aud
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -53,12 +54,12 @@ def _nothing_awarded(application: Any, fund: Any) -> None:
 def test_an_award_above_the_request_is_refused_naming_the_amount(deciding) -> None:  # type: ignore[no-untyped-def]
     lead, application, call, fund = deciding["users"]["lead"], deciding["application"], deciding["call"], deciding["fund"]
     fund.refresh_from_db()
-    with pytest.raises(ValidationProblem) as excinfo:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_AWARD_OVER_REQUEST.format(amount=Decimal("150000"), limit=Decimal("4000")))) as excinfo:
         decision_make(application=application, outcome="fund", public_reason="Good.", amount=Decimal("150000"), actor=lead)
     expected = ERROR_AWARD_OVER_REQUEST.format(amount=Decimal("150000"), limit=Decimal("4000"))
     assert excinfo.value.problems == {"amount": expected}
     assert "£150,000.00" in expected and "£4,000.00" in expected
-    with pytest.raises(ValidationProblem):
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_AWARD_OVER_REQUEST.format(amount=Decimal("4000.01"), limit=Decimal("4000")))):
         decision_make(application=application, outcome="fund", public_reason="Good.", amount=Decimal("4000.01"), actor=lead)
     # Through the chair's page: the message is shown, nothing is decided or committed.
     response = client_for(lead).post(reverse("funding:decision_make", args=[call.pk, application.pk]), {
@@ -75,7 +76,7 @@ def test_an_award_above_the_calls_maximum_is_refused(deciding) -> None:  # type:
     lead, application, call = deciding["users"]["lead"], deciding["application"], deciding["call"]
     Call.objects.filter(pk=call.pk).update(max_amount=Decimal("3000"))  # the maximum lowered after submission
     application.refresh_from_db()
-    with pytest.raises(ValidationProblem) as excinfo:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_AWARD_OVER_MAXIMUM.format(amount=Decimal("4000"), limit=Decimal("3000")))) as excinfo:
         decision_make(application=application, outcome="fund", public_reason="Good.", actor=lead)  # the request: 4000
     assert excinfo.value.problems == {"amount": ERROR_AWARD_OVER_MAXIMUM.format(amount=Decimal("4000"), limit=Decimal("3000"))}
     assert decision_make(application=application, outcome="fund", public_reason="Good.", amount=Decimal("3000"),
@@ -87,14 +88,14 @@ def test_an_exception_needs_a_second_manager_and_a_reason(deciding) -> None:  # 
     lead = users["lead"]
     # Roles that are not funding managers may not approve one.
     for name in ("panel", "panel2", "analyst", "provider", "resident"):
-        with pytest.raises(ValidationProblem) as excinfo:
+        with pytest.raises(ValidationProblem, match=re.escape(ERROR_EXCEPTION_MANAGER)) as excinfo:
             award_exception_approve(application=application, amount=Decimal("6000"), reason="Costs rose.", actor=users[name])
         assert excinfo.value.problems == {"__all__": ERROR_EXCEPTION_MANAGER}
     for name in ("panel", "analyst", "provider", "resident"):  # and the page refuses them outright
         response = client_for(users[name]).post(reverse("funding:award_exception", args=[call.pk, application.pk]),
                                                 {"exception-amount": "6000", "exception-reason": "Costs rose."})
         assert response.status_code in (302, 403) and not AwardException.objects.exists()
-    with pytest.raises(ValidationProblem) as excinfo:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_EXCEPTION_AMOUNT.format(limit=Decimal("4000")))) as excinfo:
         award_exception_approve(application=application, amount=Decimal("4000"), reason="", actor=lead2)
     assert excinfo.value.problems == {"amount": ERROR_EXCEPTION_AMOUNT.format(limit=Decimal("4000")),
                                       "reason": ERROR_EXCEPTION_REASON}
@@ -106,11 +107,11 @@ def test_an_exception_needs_a_second_manager_and_a_reason(deciding) -> None:  # 
     assert exception.approved_by == lead2 and exception.amount == Decimal("6000")
     entry = AuditEntry.objects.get(action="funding.award_exception_approve", object_id=str(exception.pk))
     assert entry.actor == lead2 and entry.data["reason"] == "Venue costs rose after the bid."
-    with pytest.raises(ValidationProblem) as excinfo:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_AWARD_EXCEPTION_OWN)) as excinfo:
         decision_make(application=application, outcome="fund", public_reason="Good.", amount=Decimal("6000"), actor=lead2)
     assert excinfo.value.problems == {"amount": ERROR_AWARD_EXCEPTION_OWN}
     # Nor above what was approved.
-    with pytest.raises(ValidationProblem) as excinfo:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_AWARD_OVER_REQUEST.format(amount=Decimal("6000.01"), limit=Decimal("4000")))) as excinfo:
         decision_make(application=application, outcome="fund", public_reason="Good.", amount=Decimal("6000.01"), actor=lead)
     assert list(excinfo.value.problems) == ["amount"]
     # Another manager makes it: the decision's audit entry names the exception.

@@ -3,6 +3,7 @@ automatic eligibility, anonymity of individuals, and the pages that do it."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -24,12 +25,12 @@ from tests.funding.conftest import client_for, micro_call, submitted
 def test_micro_grant_has_a_hard_cap_on_questions_and_words(world) -> None:  # type: ignore[no-untyped-def]
     lead = world["users"]["lead"]
     call = calls.call_create(fund=world["fund"], kind="micro", title="Tiny", summary="Small.", max_amount=Decimal("500"), actor=lead)
-    with pytest.raises(ValidationProblem) as excinfo:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_MICRO_WORDS)) as excinfo:
         calls.question_add(call=call, text="Tell us everything", max_words=1000, actor=lead)
     assert excinfo.value.problems == {"max_words": ERROR_MICRO_WORDS}
     for i in range(MICRO_MAX_QUESTIONS):
         calls.question_add(call=call, text=f"Question {i}", max_words=100, actor=lead)
-    with pytest.raises(ValidationProblem) as excinfo:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_MICRO_QUESTIONS)) as excinfo:
         calls.question_add(call=call, text="One more", max_words=50, actor=lead)
     assert excinfo.value.problems == {"text": ERROR_MICRO_QUESTIONS}
     # An open call has no such cap.
@@ -48,7 +49,7 @@ def test_a_challenge_answers_voices_needs_and_tells_their_submitters(world) -> N
                                body="Older neighbours have nobody to talk to in the evenings.", idempotency_key=uuid.uuid4())
     call = calls.call_create(fund=world["fund"], kind="challenge", title="Evenings together", summary="S",
                              max_amount=Decimal("9"), needs=[need], actor=lead)
-    with pytest.raises(ValidationProblem) as excinfo:
+    with pytest.raises(ValidationProblem, match=re.escape(calls.ERROR_NO_QUESTIONS)) as excinfo:
         calls.call_publish(call=call, actor=lead)
     assert set(excinfo.value.problems) == {"questions", "criteria"}
     calls.question_add(call=call, text="What would you do?", max_words=300, actor=lead)
@@ -80,7 +81,7 @@ def test_over_long_answers_are_refused_on_submission_but_the_draft_is_kept(world
     q1, q2 = call.questions.all()
     long_text = "word " * 25
     applications.application_save(application=application, actor=provider, answers={q1.pk: long_text, q2.pk: "ok"})
-    with pytest.raises(ValidationProblem) as excinfo:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_TOO_MANY_WORDS.format(words=25, limit=20))) as excinfo:
         applications.application_submit(application=application, actor=provider)
     assert excinfo.value.problems == {f"answer_{q1.pk}": ERROR_TOO_MANY_WORDS.format(words=25, limit=20)}
     application.refresh_from_db()

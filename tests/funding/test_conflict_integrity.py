@@ -4,6 +4,7 @@ decide, and chair actions on a missing record answer like a forbidden one."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -48,7 +49,7 @@ def panel(world):  # type: ignore[no-untyped-def]
 def test_a_declared_conflict_cannot_be_taken_back_by_declaring_no(panel) -> None:  # type: ignore[no-untyped-def]
     reviewer, application = panel["users"]["panel"], panel["application"]
     conflict_declare(application=application, actor=reviewer, has_conflict=True, detail="I advise them.")
-    with pytest.raises(ValidationProblem) as excinfo:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_CONFLICT_NO_TAKING_BACK)) as excinfo:
         conflict_declare(application=application, actor=reviewer, has_conflict=False)
     assert excinfo.value.problems == {"has_conflict": ERROR_CONFLICT_NO_TAKING_BACK}
     # Through the page too: the message is shown and the declaration stands.
@@ -68,7 +69,7 @@ def test_a_recused_or_waived_conflict_cannot_be_taken_back_either(panel) -> None
     reviewer, application, lead = panel["users"]["panel"], panel["application"], panel["users"]["lead"]
     conflict = conflict_declare(application=application, actor=reviewer, has_conflict=True, detail="I advise them.")
     conflict_decide(conflict=conflict, waive=False, actor=lead)
-    with pytest.raises(ValidationProblem) as excinfo:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_CONFLICT_NO_TAKING_BACK)) as excinfo:
         conflict_declare(application=application, actor=reviewer, has_conflict=False)
     assert excinfo.value.problems == {"has_conflict": ERROR_CONFLICT_NO_TAKING_BACK}
     assert Conflict.objects.get(pk=conflict.pk).status == Conflict.Status.RECUSED
@@ -78,7 +79,7 @@ def test_nobody_rules_on_their_own_conflict(panel) -> None:  # type: ignore[no-u
     lead, lead2, application, call = panel["users"]["lead"], panel["lead2"], panel["application"], panel["call"]
     conflict = conflict_declare(application=application, actor=lead, has_conflict=True, detail="My charity partners them.")
     for waive in (True, False):
-        with pytest.raises(ValidationProblem) as excinfo:
+        with pytest.raises(ValidationProblem, match=re.escape(ERROR_CONFLICT_OWN)) as excinfo:
             conflict_decide(conflict=conflict, waive=waive, reason="I am impartial.", actor=lead)
         assert excinfo.value.problems == {"__all__": ERROR_CONFLICT_OWN}
     # Through the chair's page: refused with the message, nothing changes, nothing audited.
@@ -98,7 +99,7 @@ def test_a_chair_with_an_undecided_or_upheld_conflict_cannot_decide(panel) -> No
     url = reverse("funding:decision_make", args=[call.pk, application.pk])
     form = {"decision-outcome": "fund", "decision-public_reason": "Strong case.", "decision-typology": "service"}
     # Undecided: refused in the service and on the page (the pitch board posts to the same action).
-    with pytest.raises(ValidationProblem) as excinfo:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_CONFLICT_RULING)) as excinfo:
         decision_make(application=application, outcome="fund", public_reason="Strong case.", actor=lead)
     assert excinfo.value.problems == {"__all__": ERROR_CONFLICT_RULING}
     for back in ("reviews", "pitch"):
@@ -107,18 +108,18 @@ def test_a_chair_with_an_undecided_or_upheld_conflict_cannot_decide(panel) -> No
     assert not Decision.objects.filter(application=application).exists()
     # Nor may they rule on another reviewer's conflict on it, or moderate its scores.
     other = conflict_declare(application=application, actor=panel["users"]["panel"], has_conflict=True, detail="Friend.")
-    with pytest.raises(ValidationProblem) as excinfo:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_CONFLICT_RULING)) as excinfo:
         conflict_decide(conflict=other, waive=True, reason="Fine.", actor=lead)
     assert excinfo.value.problems == {"__all__": ERROR_CONFLICT_RULING}
     conflict_declare(application=application, actor=panel["users"]["panel2"], has_conflict=False)
     review = review_save(application=application, actor=panel["users"]["panel2"],
                          scores={c.pk: 1 for c in call.criteria.all()})
-    with pytest.raises(ValidationProblem) as excinfo:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_CONFLICT_RULING)) as excinfo:
         review_moderate(review=review, outcome="kept", reason="Fine.", actor=lead)
     assert excinfo.value.problems == {"__all__": ERROR_CONFLICT_RULING}
     # Upheld (recused): still refused.
     conflict_decide(conflict=conflict, waive=False, actor=lead2)
-    with pytest.raises(ValidationProblem) as excinfo:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_CONFLICT_RULING)) as excinfo:
         decision_make(application=application, outcome="fund", public_reason="Strong case.", actor=lead)
     assert excinfo.value.problems == {"__all__": ERROR_CONFLICT_RULING}
     # A manager without a conflict decides.
@@ -131,15 +132,15 @@ def test_a_withdrawal_needs_another_manager_and_a_reason(panel) -> None:  # type
     lead = users["lead"]
     conflict = conflict_declare(application=application, actor=lead, has_conflict=True, detail="Wrong applicant.")
     # The declarer (a manager and the chair) may not withdraw their own.
-    with pytest.raises(ValidationProblem) as excinfo:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_WITHDRAW_MANAGER)) as excinfo:
         conflict_withdraw(conflict=conflict, reason="I misread the name.", actor=lead)
     assert excinfo.value.problems == {"__all__": ERROR_WITHDRAW_MANAGER}
     # Roles that are not funding managers may not withdraw anyone's.
     for name in ("panel", "panel2", "analyst", "provider", "resident"):
-        with pytest.raises(ValidationProblem) as excinfo:
+        with pytest.raises(ValidationProblem, match=re.escape(ERROR_WITHDRAW_MANAGER)) as excinfo:
             conflict_withdraw(conflict=conflict, reason="Error.", actor=users[name])
         assert excinfo.value.problems == {"__all__": ERROR_WITHDRAW_MANAGER}
-    with pytest.raises(ValidationProblem) as excinfo:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_WITHDRAW_REASON)) as excinfo:
         conflict_withdraw(conflict=conflict, reason="  ", actor=lead2)
     assert excinfo.value.problems == {"reason": ERROR_WITHDRAW_REASON}
     assert Conflict.objects.get(pk=conflict.pk).status == Conflict.Status.DECLARED

@@ -4,6 +4,7 @@ over-commitment impossible under concurrent requests (threads; SQLite and Postgr
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.models import AuditEntry
 from seedbed.funding.models import Award, Fund, LedgerEntry
+from seedbed.funding.rules import ERROR_PERIOD
 from seedbed.funding.selectors import fund_summary
 from seedbed.funding.services.funds import (
     ERROR_OVERCOMMIT,
@@ -42,7 +44,7 @@ def assert_ledger_consistent(fund: Fund) -> None:
 def test_commit_refused_beyond_the_total(world) -> None:  # type: ignore[no-untyped-def]
     fund = world["fund"]
     fund_commit(fund_id=fund.pk, amount=Decimal("9000"), actor=world["users"]["lead"])
-    with pytest.raises(ValidationProblem) as excinfo:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_OVERCOMMIT.format(amount=Decimal("1000.01"), remaining=Decimal("1000.00")))) as excinfo:
         fund_commit(fund_id=fund.pk, amount=Decimal("1000.01"), actor=world["users"]["lead"])
     assert excinfo.value.problems["amount"] == ERROR_OVERCOMMIT.format(amount=Decimal("1000.01"), remaining=Decimal("1000.00"))
     fund_commit(fund_id=fund.pk, amount=Decimal("1000"), actor=world["users"]["lead"])
@@ -64,7 +66,7 @@ def test_summary_shows_the_share_of_programme_spend_against_the_target(world) ->
 
 
 def test_fund_create_validates(world) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(ValidationProblem) as excinfo:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_PERIOD)) as excinfo:
         fund_create(owner=world["council"], name="Bad", total=Decimal("-1"), ring_fence_share=Decimal("2"),
                     period_start=dt.date(2026, 1, 1), period_end=dt.date(2025, 1, 1), currency="pounds", actor=world["users"]["lead"])
     assert set(excinfo.value.problems) == {"total", "ring_fence_share", "period_end", "currency"}
@@ -86,7 +88,7 @@ def test_an_award_beyond_the_fund_is_refused_and_nothing_is_saved(world) -> None
 
     call = micro_call(world, max_amount="20000")
     application = submitted(call, world["users"]["provider"], org=world["provider_org"], amount="12000")
-    with pytest.raises(ValidationProblem):
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_OVERCOMMIT.format(amount=Decimal("12000.00"), remaining=Decimal("10000.00")))):
         decision_make(application=application, outcome="fund", public_reason="Good.", actor=world["users"]["lead"])
     application.refresh_from_db()
     assert application.status == "submitted"

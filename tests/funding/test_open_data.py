@@ -53,11 +53,11 @@ def test_the_schema_rejects_a_grant_missing_a_required_field(awarded) -> None:  
 
     package = opendata.grants_json(award_list(published_only=True))
     del package["grants"][0]["awardDate"]
-    with pytest.raises(jsonschema.ValidationError):
+    with pytest.raises(jsonschema.ValidationError, match="'awardDate' is a required property"):
         jsonschema.validate(package, SCHEMA)
     package = opendata.grants_json(award_list(published_only=True))
     package["grants"][0]["fundingOrganization"][0]["id"] = "Testshire"
-    with pytest.raises(jsonschema.ValidationError):
+    with pytest.raises(jsonschema.ValidationError, match="'Testshire' does not match"):
         jsonschema.validate(package, SCHEMA)
 
 

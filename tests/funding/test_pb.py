@@ -4,6 +4,7 @@ explanations, and a Pabulib export that re-imports to the same count."""
 
 from __future__ import annotations
 
+import re
 import threading
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from django.urls import reverse
 from seedbed import pb as engine
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.models import AuditEntry
+from seedbed.funding import rules
 from seedbed.funding.models import PbBallot, PbElector, PbOfficer, PbRound, PbVoterMark
 from seedbed.funding.services import pb, pb_voting
 from tests.funding.conftest import build_world, client_for
@@ -63,17 +65,17 @@ def big_world(db):  # type: ignore[no-untyped-def]
 def test_ballot_rules(big_world) -> None:  # type: ignore[no-untyped-def]
     pb_round, projects = make_round(big_world)
     resident = big_world["users"]["resident"]
-    with pytest.raises(ValidationProblem):
+    with pytest.raises(ValidationProblem, match=re.escape(pb.ERROR_CHOICES.format(low=1, high=3))):
         pb.pb_vote(pb_round=pb_round, actor=resident, choices={p.pk: 1 for p in projects})  # 4 > max 3
-    with pytest.raises(ValidationProblem):
+    with pytest.raises(ValidationProblem, match=re.escape(pb.ERROR_NOT_VERIFIED)):
         pb.pb_vote(pb_round=pb_round, actor=big_world["users"]["analyst"], choices={projects[0].pk: 1})  # not a resident
     pb.pb_vote(pb_round=pb_round, actor=resident, choices={projects[0].pk: 1})
-    with pytest.raises(ValidationProblem) as excinfo:
+    with pytest.raises(ValidationProblem, match=re.escape(pb.ERROR_ALREADY_VOTED)) as excinfo:
         pb.pb_vote(pb_round=pb_round, actor=resident, choices={projects[1].pk: 1})
     assert excinfo.value.problems == {"__all__": pb.ERROR_ALREADY_VOTED}
     (ballot,) = paper_ballots(pb_round, projects, [(1,)], officer=big_world["users"]["panel"],
                               manager=big_world["users"]["lead"])
-    with pytest.raises(ValidationProblem):
+    with pytest.raises(ValidationProblem, match=re.escape(pb_voting.ERROR_NUMBER_USED.format(number=rules.number_display(ballot.paper_number.number)))):
         pb.pb_paper_ballot(pb_round=pb_round, ballot_number=ballot.paper_number.number, register_reference="PV-99",
                            choices={projects[1].pk: 1}, actor=big_world["users"]["panel"])
     assert PbBallot.objects.filter(round=pb_round).count() == 2
@@ -82,12 +84,12 @@ def test_ballot_rules(big_world) -> None:  # type: ignore[no-untyped-def]
 def test_knapsack_and_cumulative_ballots(big_world) -> None:  # type: ignore[no-untyped-def]
     knapsack, projects = make_round(big_world, ballot_kind="knapsack", rule="greedy")
     resident = big_world["users"]["resident"]
-    with pytest.raises(ValidationProblem) as excinfo:
+    with pytest.raises(ValidationProblem, match=re.escape(pb.ERROR_KNAPSACK.format(cost=Decimal("30000.00"), budget=Decimal("20000.00")))) as excinfo:
         pb.pb_vote(pb_round=knapsack, actor=resident, choices={p.pk: 1 for p in projects})  # 30,000 > 20,000
     assert "more than the budget" in excinfo.value.problems["choices"]
     pb.pb_vote(pb_round=knapsack, actor=resident, choices={projects[0].pk: 1, projects[1].pk: 1})
     cumulative, cprojects = make_round(big_world, ballot_kind="cumulative", rule="mes-add1")
-    with pytest.raises(ValidationProblem):
+    with pytest.raises(ValidationProblem, match=re.escape(pb.ERROR_POINTS.format(points=10))):
         pb.pb_vote(pb_round=cumulative, actor=resident, choices={cprojects[0].pk: 8, cprojects[1].pk: 3})
     pb.pb_vote(pb_round=cumulative, actor=resident, choices={cprojects[0].pk: 7, cprojects[1].pk: 3})
     result = pb.pb_count(pb_round=cumulative, actor=big_world["users"]["lead"])
@@ -96,10 +98,10 @@ def test_knapsack_and_cumulative_ballots(big_world) -> None:  # type: ignore[no-
 
 def test_the_rule_is_fixed_before_voting_and_phragmen_needs_approval(big_world) -> None:  # type: ignore[no-untyped-def]
     pb_round, _ = make_round(big_world, ballot_kind="cumulative", open_voting=False)
-    with pytest.raises(ValidationProblem):
+    with pytest.raises(ValidationProblem, match=re.escape(pb.ERROR_PHRAGMEN_POINTS)):
         pb.pb_voting_open(pb_round=pb_round, rule="phragmen", actor=big_world["users"]["lead"])
     pb.pb_voting_open(pb_round=pb_round, rule="greedy", actor=big_world["users"]["lead"])
-    with pytest.raises(ValidationProblem):
+    with pytest.raises(ValidationProblem, match=re.escape(pb.ERROR_NOT_SETUP)):
         pb.pb_voting_open(pb_round=pb_round, rule="mes-add1", actor=big_world["users"]["lead"])
     assert AuditEntry.objects.get(action="funding.pb_voting_open").data["rule"] == "greedy"
 
@@ -111,7 +113,7 @@ def test_count_once_explained_and_pabulib_export_recounts_the_same(big_world, ru
     picks = ((0, 3), (0, 1), (1, 3), (2,), (2, 0), (1,), (3, 0), (2, 3), (1, 2), (0, 3, 1), (2,))
     paper_ballots(pb_round, projects, picks, officer=big_world["users"]["panel"], manager=lead)
     result = pb.pb_count(pb_round=pb_round, actor=lead)
-    with pytest.raises(ValidationProblem) as excinfo:
+    with pytest.raises(ValidationProblem, match=re.escape(pb.ERROR_ALREADY_COUNTED)) as excinfo:
         pb.pb_count(pb_round=pb_round, actor=lead)
     assert excinfo.value.problems == {"__all__": pb.ERROR_ALREADY_COUNTED}
     assert set(result.explanations) == {p.code for p in projects}

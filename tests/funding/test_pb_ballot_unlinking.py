@@ -65,9 +65,9 @@ def test_old_rows_get_random_ids_and_no_longer_pair_a_voter_with_a_ballot(big_wo
 
     renumbering._renumber(apps, None)
 
-    assert all(pk >= 2**32 for pk in PbVoterMark.objects.values_list("pk", flat=True))
-    assert all(pk >= 2**32 for pk in PbBallot.objects.values_list("pk", flat=True))
-    assert all(pk >= 2**32 for pk in PbChoice.objects.values_list("pk", flat=True))
+    for model in (PbVoterMark, PbBallot, PbChoice):
+        renumbered = list(model.objects.values_list("pk", flat=True))
+        assert renumbered and all(pk >= 2**32 for pk in renumbered)
     # Pairing the k-th mark with the k-th ballot now recovers every vote with chance 1 in 8!.
     assert not _paired_by_order(pb_round, truth)
     ballots = sorted(sorted(c.project_id for c in b.choices.all()) for b in PbBallot.objects.filter(round=pb_round))
@@ -78,7 +78,7 @@ def test_old_rows_get_random_ids_and_no_longer_pair_a_voter_with_a_ballot(big_wo
     assert outcome_after.selected == outcome_before.selected and outcome_after.cost == outcome_before.cost
     # The register still says who has voted, so nobody votes twice; online ballots name nobody.
     user_model = apps.get_model("accounts", "User")
-    assert all(selectors.pb_has_voted(pb_round=pb_round, user=user_model.objects.get(pk=pk)) for pk in truth)
+    assert truth and all(selectors.pb_has_voted(pb_round=pb_round, user=user_model.objects.get(pk=pk)) for pk in truth)
     assert not PbBallot.objects.filter(round=pb_round, channel="online", keyed_by__isnull=False).exists()
 
 

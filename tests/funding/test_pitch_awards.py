@@ -4,6 +4,7 @@ and the award's life: acceptance, schedule, payments, reports, clawback."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -12,7 +13,7 @@ from django.urls import reverse
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.models import AuditEntry
 from seedbed.funding.models import Award, PitchSlot
-from seedbed.funding.services import awards
+from seedbed.funding.services import awards, reviews
 from seedbed.funding.services.reviews import conflict_declare, decision_make
 from tests.funding.conftest import client_for, micro_call, submitted
 
@@ -56,7 +57,7 @@ def test_pitch_day_from_running_order_to_award_letters(world) -> None:  # type: 
 def test_decision_needs_a_public_reason(world) -> None:  # type: ignore[no-untyped-def]
     call = micro_call(world)
     application = submitted(call, world["users"]["provider"], org=world["provider_org"])
-    with pytest.raises(ValidationProblem) as excinfo:
+    with pytest.raises(ValidationProblem, match=re.escape(reviews.ERROR_PUBLIC_REASON)) as excinfo:
         decision_make(application=application, outcome="fund", public_reason=" ", actor=world["users"]["lead"])
     assert "public_reason" in excinfo.value.problems
 
@@ -74,7 +75,7 @@ def test_award_acceptance_schedule_payments_reports_and_clawback(world) -> None:
     lead = client_for(users["lead"])
     lead.post(reverse("funding:award_instalment", args=[award.pk]), {"instalment-amount": "1500", "instalment-due_on": "2026-07-01"})
     lead.post(reverse("funding:award_instalment", args=[award.pk]), {"instalment-amount": "500", "instalment-milestone": "Final report"})
-    with pytest.raises(ValidationProblem):
+    with pytest.raises(ValidationProblem, match=re.escape(awards.ERROR_SCHEDULE.format(total=Decimal("2001.00"), amount=Decimal("2000.00")))):
         awards.instalment_add(award=award, amount=Decimal("1"), milestone="Too much", actor=users["lead"])
     lead.post(reverse("funding:award_payment", args=[award.pk]), {"payment-amount": "1500", "payment-paid_on": "2026-07-01"})
     response = lead.post(reverse("funding:award_payment", args=[award.pk]), {"payment-amount": "600", "payment-paid_on": "2026-07-02"}, follow=True)

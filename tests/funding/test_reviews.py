@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -19,6 +20,7 @@ from seedbed.funding.access import (
 )
 from seedbed.funding.models import Review
 from seedbed.funding.rules import weighted_score
+from seedbed.funding.services import reviews as services_reviews
 from seedbed.funding.services.reviews import (
     ERROR_CONFLICT_UNDECLARED,
     ERROR_REASON_AFTER_DECISION,
@@ -45,9 +47,9 @@ def test_reviewer_with_an_undeclared_conflict_cannot_open_the_application(review
     assert response.status_code == 403
     assert DENIED_FUNDING_CONFLICT in response.content.decode()
     assert "What will you try?" not in response.content.decode()
-    with pytest.raises(AccessDenied):
+    with pytest.raises(AccessDenied, match=re.escape(DENIED_FUNDING_CONFLICT)):
         access_application_review(panel, application.pk)
-    with pytest.raises(ValidationProblem) as excinfo:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_CONFLICT_UNDECLARED)) as excinfo:
         review_save(application=application, actor=panel, scores={c.pk: 3 for c in reviewing["criteria"]})
     assert excinfo.value.problems == {"__all__": ERROR_CONFLICT_UNDECLARED}
     # Declaring a conflict still keeps it closed until the chair decides.
@@ -55,7 +57,7 @@ def test_reviewer_with_an_undeclared_conflict_cannot_open_the_application(review
     assert client.get(url).status_code == 403
     # Waived with a reason: open. (Recusal is tested below.)
     conflict = application.conflicts.get(reviewer=panel)
-    with pytest.raises(ValidationProblem):
+    with pytest.raises(ValidationProblem, match=re.escape(services_reviews.ERROR_WAIVER_REASON)):
         conflict_decide(conflict=conflict, waive=True, reason="", actor=reviewing["users"]["lead"])
     conflict_decide(conflict=conflict, waive=True, reason="Advice ended two years ago.", actor=reviewing["users"]["lead"])
     response = client.get(url)
@@ -70,7 +72,7 @@ def test_recused_and_unassigned_reviewers_cannot_open_it(reviewing) -> None:  # 
     response = chair.post(reverse("funding:conflict_decide", args=[reviewing["call"].pk, conflict.pk]),
                           {"conflict-decision": "recuse", "conflict-reason": ""})
     assert response.status_code == 302
-    with pytest.raises(AccessDenied) as excinfo:
+    with pytest.raises(AccessDenied, match=re.escape(DENIED_FUNDING_RECUSED)) as excinfo:
         access_application_review(panel2, application.pk)
     assert excinfo.value.reason == DENIED_FUNDING_RECUSED
     assert client_for(reviewing["users"]["analyst"]).get(reverse("funding:review_score", args=[application.pk])).status_code == 403
@@ -99,7 +101,7 @@ def test_changing_a_score_after_the_decision_needs_a_reason_and_is_audited(revie
     conflict_declare(application=application, actor=panel, has_conflict=False)
     review_save(application=application, actor=panel, scores={c.pk: 3 for c in criteria})
     decision_make(application=application, outcome="decline", public_reason="Not this time.", actor=users["lead"])
-    with pytest.raises(ValidationProblem) as excinfo:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_REASON_AFTER_DECISION)) as excinfo:
         review_save(application=application, actor=panel, scores={c.pk: 5 for c in criteria})
     assert excinfo.value.problems == {"reason": ERROR_REASON_AFTER_DECISION}
     assert {s.value for s in Review.objects.get(reviewer=panel).scores.all()} == {3}

@@ -65,8 +65,9 @@ def _edit(text: str, line: int, new: str | None) -> str:
     return "\n".join(rows) + "\n"
 
 
-def _only(text: str) -> pr.Problem:
-    with pytest.raises(PabulibError) as info:
+def _only(text: str, match: str) -> pr.Problem:
+    """The one problem reading ``text`` finds, whose message ``match`` names."""
+    with pytest.raises(PabulibError, match=match) as info:
         parse(text)
     return info.value.problems[0]
 
@@ -129,7 +130,7 @@ def test_in_memory_rejects_bad_input() -> None:
 
 def test_missing_votes_section() -> None:
     text = "\n".join(GOOD.splitlines()[:12]) + "\n"
-    problem = _only(text)
+    problem = _only(text, match=r"section VOTES is missing")
     assert problem.code == pr.MISSING_SECTION
     assert problem.line == 12
     assert "VOTES" in str(problem) and str(problem).startswith("line 12:")
@@ -145,65 +146,65 @@ def test_missing_projects_section() -> None:
 
 
 def test_missing_header_line() -> None:
-    problem = _only(_edit(GOOD, 9, None))  # the first project row is read as the header
+    problem = _only(_edit(GOOD, 9, None), match=r"^line 9: ")  # the first project row is read as the header
     assert problem.code in (pr.MISSING_COLUMN, pr.FIELD_COUNT)
     assert problem.line == 9
 
 
 def test_vote_naming_unknown_project() -> None:
-    problem = _only(_edit(GOOD, 16, "2;a,x;51"))
+    problem = _only(_edit(GOOD, 16, "2;a,x;51"), match=r"unknown project 'x'")
     assert problem.code == pr.UNKNOWN_PROJECT
     assert problem.line == 16
     assert "'x'" in problem.message
 
 
 def test_non_numeric_cost() -> None:
-    problem = _only(_edit(GOOD, 11, "b;fifty;2;Library;1"))
+    problem = _only(_edit(GOOD, 11, "b;fifty;2;Library;1"), match=r"cost of project b is not a number")
     assert problem.code == pr.NON_NUMERIC
     assert problem.line == 11
     assert "cost of project b" in problem.message
 
 
 def test_negative_budget() -> None:
-    problem = _only(_edit(GOOD, 6, "budget;-100"))
+    problem = _only(_edit(GOOD, 6, "budget;-100"), match=r"budget must not be negative")
     assert problem.code == pr.NEGATIVE_BUDGET
     assert problem.line == 6
 
 
 def test_negative_cost() -> None:
-    problem = _only(_edit(GOOD, 12, "c;-30;1;Trees;0"))
+    problem = _only(_edit(GOOD, 12, "c;-30;1;Trees;0"), match=r"cost of project c must not be negative")
     assert problem.code == pr.NEGATIVE_COST
     assert problem.line == 12
 
 
 def test_cumulative_ballot_over_point_limit() -> None:
-    problem = _only(CUMULATIVE)
+    problem = _only(CUMULATIVE, match=r"over the limit max_sum_points")
     assert problem.code == pr.POINTS_LIMIT
     assert problem.line == 15
     assert "max_sum_points 10" in problem.message
 
 
 def test_points_not_matching_projects() -> None:
-    problem = _only(_edit(CUMULATIVE, 15, "2;a,b;6"))
+    problem = _only(_edit(CUMULATIVE, 15, "2;a,b;6"), match=r"2 projects but 1 points")
     assert problem.code == pr.POINTS_MISMATCH
     assert problem.line == 15
 
 
 def test_wrong_delimiter() -> None:
-    problem = _only(GOOD.replace(";", ","))
+    problem = _only(GOOD.replace(";", ","), match=r"must be separated by ';'")
     assert problem.code == pr.WRONG_DELIMITER
     assert problem.line == 2
     assert "','" in problem.message
 
 
 def test_tab_delimiter() -> None:
-    problem = _only(GOOD.replace(";", "\t"))
+    problem = _only(GOOD.replace(";", "\t"), match=r"must be separated by ';' but this line uses tab")
     assert problem.code == pr.WRONG_DELIMITER and problem.line == 2
 
 
 def test_truncated_file_missing_votes() -> None:
     text = "\n".join(GOOD.splitlines()[:16]) + "\n"
-    problem = _only(text)
+    problem = _only(text, match=r"ends after 2 of the 3 votes")
     assert problem.code == pr.TRUNCATED
     assert problem.line == 16
     assert "2 of the 3 votes" in problem.message
@@ -211,52 +212,52 @@ def test_truncated_file_missing_votes() -> None:
 
 def test_truncated_file_mid_line() -> None:
     text = GOOD[: GOOD.index("b;50;2") + 4]  # ends inside the project b row
-    problem = _only(text)
+    problem = _only(text, match=r"expected 5 fields")
     assert problem.code == pr.FIELD_COUNT
     assert problem.line == 11
 
 
 def test_duplicated_voter_id() -> None:
-    problem = _only(_edit(GOOD, 17, "1;b;19"))
+    problem = _only(_edit(GOOD, 17, "1;b;19"), match=r"voter id 1 is used twice")
     assert problem.code == pr.DUPLICATE_VOTER
     assert problem.line == 17 and "line 15" in problem.message
 
 
 def test_duplicated_project_id() -> None:
-    problem = _only(_edit(GOOD, 12, "a;30;1;Trees;0"))
+    problem = _only(_edit(GOOD, 12, "a;30;1;Trees;0"), match=r"project a is listed twice")
     assert problem.code == pr.DUPLICATE_PROJECT and problem.line == 12
 
 
 def test_vote_longer_than_max_length() -> None:
     text = _edit(GOOD, 3, "max_length;1")
-    problem = _only(text)
+    problem = _only(text, match=r"more than max_length 1")
     assert problem.code == pr.VOTE_LENGTH
     assert problem.line == 15
 
 
 def test_project_count_mismatch() -> None:
-    problem = _only(_edit(GOOD, 4, "num_projects;4"))
+    problem = _only(_edit(GOOD, 4, "num_projects;4"), match=r"num_projects is 4 but PROJECTS lists 3")
     assert problem.code == pr.COUNT_MISMATCH and problem.line == 4
 
 
 def test_votes_column_mismatch() -> None:
-    problem = _only(_edit(GOOD, 12, "c;30;7;Trees;0"))
+    problem = _only(_edit(GOOD, 12, "c;30;7;Trees;0"), match=r"project c has votes 7")
     assert problem.code == pr.VOTES_COLUMN_MISMATCH and problem.line == 12
 
 
 def test_selected_projects_overrun_budget() -> None:
-    problem = _only(_edit(GOOD, 12, "c;30;1;Trees;1"))
+    problem = _only(_edit(GOOD, 12, "c;30;1;Trees;1"), match=r"over the budget 100")
     assert problem.code == pr.BUDGET_OVERRUN
     assert problem.line == 6  # the budget line
 
 
 def test_unknown_vote_type() -> None:
-    problem = _only(_edit(GOOD, 7, "vote_type;ranked"))
+    problem = _only(_edit(GOOD, 7, "vote_type;ranked"), match=r"vote_type 'ranked' is not one of")
     assert problem.code == pr.UNKNOWN_VOTE_TYPE and problem.line == 7
 
 
 def test_missing_file_is_reported() -> None:
-    problem = _only("/no/such/file.pb")
+    problem = _only("/no/such/file.pb", match=r"cannot open /no/such/file\.pb")
     assert problem.code == pr.UNREADABLE
 
 
@@ -282,7 +283,7 @@ def test_ordinal_and_scoring_parse() -> None:
 
 
 def test_choose_one_with_two_projects() -> None:
-    problem = _only(GOOD.replace("vote_type;approval", "vote_type;choose-1"))
+    problem = _only(GOOD.replace("vote_type;approval", "vote_type;choose-1"), match=r"a choose\-1 vote names 2 projects")
     assert problem.code == pr.VOTE_LENGTH and problem.line == 15
 
 

@@ -104,6 +104,7 @@ def test_mes_explanation_payments_add_up() -> None:
                       ballots=[["a"], ["a", "b"], ["b"], ["b", "c"], ["c"], ["a", "c"]])
     outcome = count(e, rule="mes", explain=True)
     assert outcome.explanation is not None
+    assert outcome.selected
     for pid in outcome.selected:
         note = outcome.explanation[pid]
         assert note.stage == "mes" and note.round is not None
@@ -114,6 +115,7 @@ def test_mes_explanation_payments_add_up() -> None:
         assert total == pytest.approx(float(note.cost))
         assert Fraction(note.rho) * note.cost == pytest.approx(note.price_per_supporter)
     rejected = [n for n in outcome.explanation.values() if not n.funded]
+    assert rejected
     for note in rejected:
         assert note.unaffordable_round is not None or note.money_left_share is not None
         assert "Not funded" in note.reason

@@ -152,7 +152,7 @@ def test_bad_panels_name_the_unit() -> None:
     df = panel(8, n=20)
     varying = df.copy()
     varying.loc[1, "g"] = 99
-    with pytest.raises(ValueError) as err:
+    with pytest.raises(ValueError, match="has more than one first-treated period") as err:
         did_staggered(unit=varying.unit, time=varying.t, outcome=varying.y,
                       first_treated=varying.g)
     assert str(err.value).startswith(ERR_FIRST_TREATED_VARIES.split("{")[0])

@@ -122,6 +122,7 @@ def test_series_points_give_the_plot() -> None:
     res = its_segmented(time=t[::-1], outcome=y[::-1], start=36)  # any row order
     assert [p.time for p in res.series] == t.tolist()
     before = [p for p in res.series if not p.post]
+    assert before
     assert all(p.fitted == pytest.approx(p.counterfactual) for p in before)
     first = next(p for p in res.series if p.post)
     assert first.fitted - first.counterfactual == pytest.approx(res.level_change)

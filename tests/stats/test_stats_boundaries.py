@@ -194,20 +194,20 @@ def test_non_increasing_observed_information_falls_back_with_a_warning() -> None
 
 
 @pytest.mark.parametrize(
-    "kwargs",
+    ("kwargs", "problem"),
     [
-        {"looks": 2.5},
-        {"looks": 3, "alpha": float("nan")},
-        {"looks": 2, "information_rates": [0.5, float("nan")]},
-        {"looks": 3, "harm_alpha": float("nan")},
-        {"looks": 3, "futility_z": float("nan")},
-        {"looks": 3, "futility_z": [0.1, 0.2]},
+        ({"looks": 2.5}, "looks must be"),
+        ({"looks": 3, "alpha": float("nan")}, "alpha must lie"),
+        ({"looks": 2, "information_rates": [0.5, float("nan")]}, "information rates must"),
+        ({"looks": 3, "harm_alpha": float("nan")}, "alpha must lie"),
+        ({"looks": 3, "futility_z": float("nan")}, "futility_z must be"),
+        ({"looks": 3, "futility_z": [0.1, 0.2]}, "futility_z must be"),
     ],
 )
-def test_boundaries_refuse_misleading_input(kwargs) -> None:
+def test_boundaries_refuse_misleading_input(kwargs, problem) -> None:
     from seedbed.stats.boundaries import ERR_ALPHA, ERR_FUTILITY, ERR_LOOKS
 
-    with pytest.raises(ValueError) as err:
+    with pytest.raises(ValueError, match=f"^{problem}") as err:
         group_sequential_design(**kwargs)
     assert str(err.value) in (ERR_ALPHA, ERR_FUTILITY, ERR_LOOKS, ERR_RATES)
 

@@ -288,6 +288,7 @@ def test_randomise_cluster_and_errors(tmp_path: Path) -> None:
     by_school: dict[str, set[str]] = {}
     for r in rows:
         by_school.setdefault(r["school"], set()).add(r["arm"])
+    assert by_school
     assert all(len(v) == 1 for v in by_school.values())
     assert "fewer_than_20_clusters_per_arm" in out["warnings"]
     bad = runner.invoke(

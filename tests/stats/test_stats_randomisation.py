@@ -68,6 +68,7 @@ def test_blocks_reproducible_and_balanced_within_complete_blocks(seed, arms, n, 
     a1 = allocate_blocks(n=n, arms=arms, seed=seed, block_sizes=sizes)
     a2 = allocate_blocks(n=n, arms=arms, seed=seed, block_sizes=sizes)
     np.testing.assert_array_equal(a1.arm_index, a2.arm_index)
+    assert a1.block.size
     for b in np.unique(a1.block):
         members = a1.arm_index[a1.block == b]
         counts = np.bincount(members, minlength=len(arms))
@@ -144,6 +145,7 @@ def test_stepped_wedge_schedule_is_even_and_monotone(seed, g, steps) -> None:
     per_step = np.bincount(sched.step, minlength=steps + 1)[1:]
     assert per_step.max() - per_step.min() <= 1
     assert (WARN_UNEVEN_STEPS in sched.warnings) == (g % steps != 0)
+    assert len(sched.exposure)
     for row in sched.exposure:
         assert row[0] == 0 and list(row) == sorted(row)
     again = stepped_wedge_schedule(clusters=[f"c{i}" for i in range(g)], steps=steps, seed=seed)

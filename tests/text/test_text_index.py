@@ -105,7 +105,7 @@ def test_invalid_arguments_raise() -> None:
         VectorIndex.build(texts=TEXTS, ids=IDS[:2], backend="tfidf")
     with pytest.raises(ValueError, match="repeated: n0"):
         VectorIndex.build(texts=TEXTS[:2], ids=["n0", "n0"], backend="tfidf")
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match="no text index at /nonexistent/seedbed-index"):
         VectorIndex.open("/nonexistent/seedbed-index")
 
 

@@ -91,6 +91,7 @@ def test_statements_about_the_same_topic_land_together(
     assert mixing <= MAX_PAIR_MIXING, (recall, mixing, distinct)
     assert distinct >= MIN_DISTINCT_SHARE, (recall, mixing, distinct)
     # Every theme is labelled, and its representative is one of its members.
+    assert result.themes
     for theme in result.themes:
         assert theme.label_words and theme.representative_id in theme.member_ids
 

@@ -141,7 +141,7 @@ def test_a_colleague_reusing_a_safety_event_key_reads_nothing(demo_world) -> Non
     colleague = person_create(username="colleague2", email="colleague2@example.org",
                               display_name="A colleague", password="x" * 20)
     membership_grant(user=colleague, organisation=trial.organisation, role="frontline")
-    with pytest.raises(ValidationProblem) as refused:
+    with pytest.raises(ValidationProblem, match=ERROR_EVENT_KEY_REUSED) as refused:
         safety_event_record(actor=colleague, **event)  # type: ignore[arg-type]
     assert refused.value.problems == {"idempotency_key": ERROR_EVENT_KEY_REUSED}
     again = safety_event_record(actor=frontline, **event)  # type: ignore[arg-type]

@@ -23,14 +23,11 @@ from seedbed.trials.services import connections
 from seedbed.trials.services.allocation import allocation_draw
 from seedbed.trials.services.monitoring import interim_look_run
 from seedbed.trials.services.protocols import trial_close
-from seedbed.trials.services.results import (
-    ERROR_ALLOCATION_MISMATCH,
-    NOTICE_BLINDED,
-    DataRejected,
-    analysis_run,
-    outcome_upload,
-)
+from seedbed.trials.services.results import NOTICE_BLINDED, analysis_run, outcome_upload
+from seedbed.trials.uploads import ERROR_ALLOCATION_MISMATCH, ERROR_REJECTED, DataRejected
 from tests.trials.helpers import draft_trial
+
+REJECTED = re.escape(ERROR_REJECTED.format(summary=""))
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +89,7 @@ def test_blinded_upload_reports_only_what_is_in_the_file(demo_world, role) -> No
     wrong = _other(trial, unit.arm)
     bad = (HEADER + f"{unit.unit_ref},{wrong},fifty,{unit.stratum},low\n"
            f"NEVER-ENROLLED-2,{unit.arm},51,{unit.stratum},low\n")
-    with pytest.raises(DataRejected) as caught:
+    with pytest.raises(DataRejected, match=REJECTED) as caught:
         outcome_upload(actor=demo_world["users"][role], trial=trial, filename="o.csv",
                        content=bad.encode())
     report = caught.value.report
@@ -107,7 +104,7 @@ def test_blinded_upload_reports_only_what_is_in_the_file(demo_world, role) -> No
 def test_the_safety_lead_is_unblinded_and_sees_the_full_check(demo_world) -> None:
     trial = Trial.objects.get(title=RUNNING)
     text = _files(trial)["wrong arm"]
-    with pytest.raises(DataRejected) as caught:
+    with pytest.raises(DataRejected, match=REJECTED) as caught:
         outcome_upload(actor=demo_world["users"]["safety"], trial=trial, filename="o.csv",
                        content=text.encode())
     assert dict(caught.value.report.counts) == {KIND_WRONG_ARM: 1}
@@ -147,7 +144,7 @@ def test_data_stored_while_blinded_are_checked_before_the_analysis(trial_world) 
                              content=_wrong_file(trial).encode())
     assert dataset.rows == 21  # every row received: the count does not depend on the allocation
     trial = trial_close(actor=users["lead"], trial=trial)
-    with pytest.raises(ValidationProblem) as caught:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_ALLOCATION_MISMATCH.format(count=4, s="s"))) as caught:
         analysis_run(actor=users["analyst"], trial=trial, assessed=30, plain_summary="Same.")
     assert caught.value.problems["__all__"] == ERROR_ALLOCATION_MISMATCH.format(count=4, s="s")
 
@@ -201,7 +198,7 @@ def test_a_connected_table_tells_the_blinded_analyst_nothing_about_arms(
                                               table="outcomes", columns=MAPPING)
         assert dataset.rows == 3
     # the unblinded safety lead gets the full check (the table is not in the allocation list)
-    with pytest.raises(DataRejected) as caught:
+    with pytest.raises(DataRejected, match=REJECTED) as caught:
         connections.outcome_connect(actor=users["safety"], trial=trial, connection="absent",
                                     table="outcomes", columns=MAPPING)
     assert dict(caught.value.report.counts) == {KIND_NOT_ALLOCATED: 1}

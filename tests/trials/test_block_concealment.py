@@ -192,7 +192,8 @@ def test_the_protocol_hash_does_not_give_the_block_sizes_away(trial_world) -> No
     """Everything in the registered content but the block sizes can be rebuilt from the
     public registry; were that all, trying the few likely block sizes against the public
     protocol hash would find them. A random salt in the content stops that."""
-    from seedbed.trials.services.protocols import content_hash, protocol_amend
+    from seedbed.trials.rules import content_hash
+    from seedbed.trials.services.protocols import protocol_amend
 
     trial = draft_trial(trial_world, register=True, seed="salt-test-seed-9e3a1c7f5b2d8064",
                         block_sizes="2, 4")

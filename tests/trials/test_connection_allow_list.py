@@ -3,6 +3,7 @@ a refused or rejected table never shows the analyst what the database holds (iss
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from seedbed.trials.models import Allocation, DataConnection, OutcomeDataset, Tr
 from seedbed.trials.services import connections
 from seedbed.trials.services.allocation import allocation_draw
 from seedbed.trials.services.protocols import trial_close
-from seedbed.trials.services.results import DataRejected
+from seedbed.trials.uploads import ERROR_REJECTED, DataRejected
 from tests.trials.helpers import draft_trial
 
 pytestmark = pytest.mark.django_db
@@ -69,8 +70,8 @@ def _allow(world: dict[str, Any], connection: str, *relations: str) -> None:
                                          relations=list(relations))
 
 
-def _refused(analyst: Any, trial: Trial, **kwargs: Any) -> ValidationProblem:
-    with pytest.raises(ValidationProblem) as caught:
+def _refused(analyst: Any, trial: Trial, *, match: str, **kwargs: Any) -> ValidationProblem:
+    with pytest.raises(ValidationProblem, match=match) as caught:
         connections.outcome_connect(actor=analyst, trial=trial, **({"connection": "warehouse",
                                     "columns": MAPPING} | kwargs))
     return caught.value
@@ -88,12 +89,14 @@ def test_an_analyst_cannot_read_a_table_the_connection_does_not_list(
     settings.SEEDBED_DATA_CONNECTIONS = "warehouse=" + _warehouse(tmp_path / "w.duckdb", closed_trial)
     analyst = trial_world["users"]["analyst"]
     # before any list is kept, a connection reads nothing
-    assert _refused(analyst, closed_trial, table="outcomes").problems["table"] == (
+    assert _refused(analyst, closed_trial, table="outcomes",
+                    match=re.escape(connections.ERROR_NOTHING_OFFERED.format(name="warehouse"))).problems["table"] == (
         connections.ERROR_NOTHING_OFFERED.format(name="warehouse"))
     _allow(trial_world, "warehouse", "outcomes")
     for table in ("staff_contacts", "information_schema.columns", "main.staff_contacts", "main.outcomes"):
         with capture_logs() as logged:
-            refusal = _refused(analyst, closed_trial, table=table)
+            refusal = _refused(analyst, closed_trial, table=table, match=re.escape(
+                connections.ERROR_NOT_OFFERED.format(name="warehouse", table=table)))
         assert {"event": "data_connection_refused", "connection": "warehouse", "reason": "relation_not_offered",
                 "user_id": analyst.pk, "log_level": "warning"} in logged
         assert refusal.problems == {"table": connections.ERROR_NOT_OFFERED.format(name="warehouse", table=table)}
@@ -102,7 +105,9 @@ def test_an_analyst_cannot_read_a_table_the_connection_does_not_list(
         assert "salary_band" not in shown and "table_catalog" not in shown, shown
     # a wrong column on an unlisted table must not list that table's columns either
     shown = _everything_shown(_refused(analyst, closed_trial, table="staff_contacts",
-                                       columns=MAPPING | {"outcome": "nothing"}))
+                                       columns=MAPPING | {"outcome": "nothing"}, match=re.escape(
+                                           connections.ERROR_NOT_OFFERED.format(name="warehouse",
+                                                                                table="staff_contacts"))))
     assert "salary_band" not in shown, shown
     assert not OutcomeDataset.objects.filter(trial=closed_trial).exists()
 
@@ -111,7 +116,8 @@ def test_rejected_rows_are_named_by_row_and_column_without_their_values(
         closed_trial, trial_world, tmp_path, settings) -> None:
     settings.SEEDBED_DATA_CONNECTIONS = "warehouse=" + _warehouse(tmp_path / "w.duckdb", closed_trial)
     _allow(trial_world, "warehouse", "outcomes")
-    problem = _refused(trial_world["users"]["analyst"], closed_trial, table="outcomes")
+    problem = _refused(trial_world["users"]["analyst"], closed_trial, table="outcomes",
+                       match=re.escape(ERROR_REJECTED.format(summary="")))
     assert isinstance(problem, DataRejected)
     listed = [(p.row, p.column) for p in problem.report.problems]
     assert (2, "score") in listed, listed
@@ -129,14 +135,15 @@ def test_a_copy_of_seedbeds_own_database_is_never_read(closed_trial, trial_world
     con.close()
     settings.SEEDBED_DATA_CONNECTIONS = f"warehouse=duckdb://{path}"
     _allow(trial_world, "warehouse", "accounts_user")  # even when an administrator lists it
-    refusal = _refused(trial_world["users"]["analyst"], closed_trial, table="accounts_user")
+    refusal = _refused(trial_world["users"]["analyst"], closed_trial, table="accounts_user",
+                       match=re.escape(connections.ERROR_APP_DATABASE.format(name="warehouse")))
     assert refusal.problems == {"connection": connections.ERROR_APP_DATABASE.format(name="warehouse")}
     shown = _everything_shown(refusal)
     assert SECRET_EMAIL not in shown and "argon2" not in shown, shown
     assert "Seedbed's own database" in shown, shown
     settings.SEEDBED_DATA_CONNECT_APP_DATABASE = True  # the explicit, documented exception
-    assert isinstance(_refused(trial_world["users"]["analyst"], closed_trial, table="accounts_user"),
-                      DataRejected)
+    assert isinstance(_refused(trial_world["users"]["analyst"], closed_trial, table="accounts_user",
+                               match=re.escape(ERROR_REJECTED.format(summary=""))), DataRejected)
 
 
 @pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
@@ -154,7 +161,8 @@ def test_seedbeds_own_database_file_is_refused_by_its_address(
         **settings.DATABASES["default"], "ENGINE": "django.db.backends.sqlite3", "NAME": str(app)}}
     settings.SEEDBED_DATA_CONNECTIONS = f"app=duckdb://{tmp_path}/var/../var/seedbed.sqlite3"
     _allow(trial_world, "app", "accounts_user")
-    refusal = _refused(trial_world["users"]["analyst"], closed_trial, connection="app", table="accounts_user")
+    refusal = _refused(trial_world["users"]["analyst"], closed_trial, connection="app", table="accounts_user",
+                       match=re.escape(connections.ERROR_APP_DATABASE.format(name="app")))
     assert refusal.problems == {"connection": connections.ERROR_APP_DATABASE.format(name="app")}
 
 
@@ -169,10 +177,10 @@ def test_only_a_listed_name_is_kept_and_every_change_is_audited(trial_world, set
         ([], ["outcomes", "reporting.outcomes_v"]), (["outcomes", "reporting.outcomes_v"], ["reporting.outcomes_v"])]
     assert entries.last().actor_id == admin.pk  # type: ignore[union-attr]
     for bad in (["outcomes; DROP TABLE x"], ["read_csv('/etc/passwd')"], ["a.b.c"]):
-        with pytest.raises(ValidationProblem) as caught:
+        with pytest.raises(ValidationProblem, match="Enter one table or view per line") as caught:
             _allow(trial_world, "warehouse", *bad)
         assert caught.value.problems["relations"].startswith("Enter one table or view per line")
-    with pytest.raises(ValidationProblem) as caught:
+    with pytest.raises(ValidationProblem, match=connections.ERROR_CONNECTION) as caught:
         _allow(trial_world, "elsewhere", "outcomes")
     assert caught.value.problems == {"connection": connections.ERROR_CONNECTION}
     assert DataConnection.objects.get(name="warehouse").relations == ["reporting.outcomes_v"]
@@ -247,5 +255,6 @@ def test_seedbeds_own_postgresql_database_is_refused_by_its_address(
     # another user, the loopback address and the default port: the same database
     settings.SEEDBED_DATA_CONNECTIONS = "app=postgresql://reader:pw@127.0.0.1:5432/seedbed"
     _allow(trial_world, "app", "accounts_user")
-    refusal = _refused(trial_world["users"]["analyst"], closed_trial, connection="app", table="accounts_user")
+    refusal = _refused(trial_world["users"]["analyst"], closed_trial, connection="app", table="accounts_user",
+                       match=re.escape(connections.ERROR_APP_DATABASE.format(name="app")))
     assert refusal.problems == {"connection": connections.ERROR_APP_DATABASE.format(name="app")}

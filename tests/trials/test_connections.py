@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,12 @@ import pytest
 from django.urls import reverse
 
 from seedbed.core.errors import ValidationProblem
-from seedbed.trials.connections import parse_connections
 from seedbed.trials.models import Allocation, OutcomeDataset, Trial
 from seedbed.trials.services import connections
 from seedbed.trials.services.allocation import allocation_draw
 from seedbed.trials.services.protocols import trial_close
-from seedbed.trials.services.results import DataRejected, analysis_run
+from seedbed.trials.services.results import analysis_run
+from seedbed.trials.uploads import ERROR_REJECTED, DataRejected, parse_connections
 from tests.trials.helpers import draft_trial
 
 pytestmark = pytest.mark.django_db
@@ -95,13 +96,14 @@ def test_malformed_tables_are_refused_and_nothing_is_stored(closed_trial, trial_
         _allow(name, "outcomes", "nothing_here")
     analyst = trial_world["users"]["analyst"]
 
-    def refused(connection: str, table: str = "outcomes", columns: dict[str, str] = MAPPING) -> ValidationProblem:
-        with pytest.raises(ValidationProblem) as caught:
+    def refused(connection: str, table: str = "outcomes", columns: dict[str, str] = MAPPING, *,
+                match: str) -> ValidationProblem:
+        with pytest.raises(ValidationProblem, match=match) as caught:
             connections.outcome_connect(actor=analyst, trial=closed_trial, connection=connection,
                                         table=table, columns=columns)
         return caught.value
 
-    wrong = refused("text")
+    wrong = refused("text", match=re.escape(ERROR_REJECTED.format(summary="")))
     assert isinstance(wrong, DataRejected)
     lines = [f"row {p.row}, column {p.column}: {p.message}" for p in wrong.report.problems]
     # rows are numbered in the order of the unit column: NOT-ENROLLED sorts first; the table's
@@ -110,18 +112,21 @@ def test_malformed_tables_are_refused_and_nothing_is_stored(closed_trial, trial_
     assert any(line.startswith("row 2, column score") and "not a number" in line for line in lines), lines
     assert any(line.startswith("row 3, column group_name") and "arm labels" in line for line in lines), lines
     assert not any(value in line for line in lines for value in ("NOT-ENROLLED", "high", "placebo")), lines
-    missing_column = refused("good", columns=MAPPING | {"outcome": "wellbeing"})
+    missing_column = refused("good", columns=MAPPING | {"outcome": "wellbeing"},
+                             match='The table has no column "wellbeing"')
     assert missing_column.problems["column_outcome"].startswith('The table has no column "wellbeing"')
     assert "ref, group_name, age_band, score" in missing_column.problems["column_outcome"]
-    assert refused("good", table="nothing_here").problems["table"] == (
+    assert refused("good", table="nothing_here", match='There is no table or view "nothing_here"').problems["table"] == (
         'There is no table or view "nothing_here" in "good"')
-    assert "letters, digits" in refused("good", table="outcomes; DROP TABLE x").problems["table"]
+    assert "letters, digits" in refused("good", table="outcomes; DROP TABLE x",
+                                        match=re.escape(connections.ERROR_TABLE)).problems["table"]
     for name in ("refused", "missing"):
-        message = refused(name).problems["connection"]
+        message = refused(name, match=f'Seedbed could not connect to "{name}"').problems["connection"]
         assert message.startswith(f'Seedbed could not connect to "{name}"')
         assert "hunter2" not in message and "127.0.0.1" not in message
-    assert refused("elsewhere").problems["connection"] == connections.ERROR_CONNECTION
-    assert "column_unit" in refused("good", columns=MAPPING | {"unit": ""}).problems
+    assert refused("elsewhere", match=connections.ERROR_CONNECTION).problems["connection"] == connections.ERROR_CONNECTION
+    assert "column_unit" in refused("good", columns=MAPPING | {"unit": ""},
+                                    match=re.escape(connections.ERROR_COLUMN.format(role="unit"))).problems
     assert not OutcomeDataset.objects.filter(trial=closed_trial).exists()
 
 
@@ -171,7 +176,7 @@ def test_a_postgresql_table(closed_trial, trial_world, settings) -> None:
         dataset = connections.outcome_connect(actor=trial_world["users"]["analyst"], trial=closed_trial,
                                               connection="warehouse", table=f"public.{name}", columns=MAPPING)
         assert dataset.rows == 24
-        with pytest.raises(ValidationProblem) as caught:
+        with pytest.raises(ValidationProblem, match="There is no table or view") as caught:
             connections.outcome_connect(actor=trial_world["users"]["analyst"], trial=closed_trial,
                                         connection="warehouse", table="public.no_such_table", columns=MAPPING)
         assert caught.value.problems["table"].startswith("There is no table or view")

@@ -71,8 +71,10 @@ def test_200_concurrent_enrolments_follow_the_sequence(live_server, trial_world)
     expected = allocation_sequence(arms=protocol.arm_list, seed="concurrency-seed-8d2b6f0a4c1e9375",
                                    length=protocol.sample_size_per_arm * 2, strata=strata,
                                    block_sizes=protocol.block_size_list)
+    assert strata
     for stratum in strata:
         taken = list(enrolled.filter(stratum=stratum).order_by("position"))
+        assert taken, stratum
         assert [a.position for a in taken] == list(range(1, len(taken) + 1))
         assert [a.arm for a in taken] == [e.arm for e in expected.by_stratum[stratum][: len(taken)]]
         assert all(arm_of[a.unit_ref] == a.arm for a in taken)

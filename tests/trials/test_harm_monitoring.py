@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from typing import Any
 
 import numpy as np
@@ -157,7 +158,7 @@ def test_cluster_events_must_name_a_person(trial_world) -> None:
     trial = draft_trial(trial_world, register=True, seed=strong_seed("c"), design="cluster", icc=0.05,
                         cluster_size=15, clusters="\n".join(CLUSTERS), strata="")
     allocation_draw(actor=trial_world["users"]["frontline"], trial=trial, unit_ref="", cluster=CLUSTERS[0])
-    with pytest.raises(ValidationProblem) as caught:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_NOT_A_PERSON)) as caught:
         _event(trial_world, trial, CLUSTERS[0], timezone.localdate())
     assert caught.value.problems["unit_ref"] == ERROR_NOT_A_PERSON
 
@@ -232,17 +233,17 @@ def test_person_enrolment_is_idempotent_and_once_per_person(trial_world) -> None
     again = participant_enrol(actor=users["frontline"], trial=trial, cluster=CLUSTERS[0],
                               unit_ref="K1", enrolled_on=today, idempotency_key="k-1")
     assert again.pk == first.pk and again.replayed and not first.replayed
-    with pytest.raises(ValidationProblem) as caught:
+    with pytest.raises(ValidationProblem, match=ERROR_PERSON_KEY_REUSED) as caught:
         participant_enrol(actor=users["frontline"], trial=trial, cluster=CLUSTERS[0],
                           unit_ref="K2", enrolled_on=today, idempotency_key="k-1")
     assert caught.value.problems["idempotency_key"] == ERROR_PERSON_KEY_REUSED
-    with pytest.raises(ValidationProblem) as caught:
+    with pytest.raises(ValidationProblem, match=ERROR_PERSON_ALREADY) as caught:
         participant_enrol(actor=users["frontline"], trial=trial, cluster=CLUSTERS[0],
                           unit_ref="K1", enrolled_on=today)
     assert caught.value.problems["unit_ref"] == ERROR_PERSON_ALREADY
     individual = draft_trial(trial_world, register=True, seed=strong_seed("idem-i"), strata="",
                              title="Individual")
-    with pytest.raises(ValidationProblem) as caught:
+    with pytest.raises(ValidationProblem, match=ERROR_NOT_CLUSTERED) as caught:
         participant_enrol(actor=users["frontline"], trial=individual, cluster="", unit_ref="X",
                           enrolled_on=today)
     assert caught.value.problems["__all__"] == ERROR_NOT_CLUSTERED
@@ -253,7 +254,7 @@ def test_stepped_wedge_person_time_by_hand(trial_world) -> None:
     in period 0 and 10 in period 1. P2 joins on day 0 and has a first event on day 12 (a later
     one does not count): 10 days in period 0 and 3 (days 10 to 12) in period 1, where the
     event falls. P3's cluster crosses over at step 2, which this look has not reached."""
-    from seedbed.trials.harm_data import stepped_wedge_cells
+    from seedbed.trials.selectors import stepped_wedge_cells
 
     users = trial_world["users"]
     today = timezone.localdate()

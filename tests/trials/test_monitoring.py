@@ -4,6 +4,7 @@ safety lead is notified and decides; all of it in the audit chain."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.core import mail
@@ -15,6 +16,9 @@ from seedbed.core.models import AuditEntry, Notification
 from seedbed.trials.models import Allocation, SafetyDecision, Trial
 from seedbed.trials.services.allocation import allocation_draw
 from seedbed.trials.services.monitoring import (
+    ERROR_NO_ENROLMENT,
+    ERROR_REASONS,
+    ERROR_STOP_REASON,
     interim_look_run,
     safety_decision_record,
     safety_event_record,
@@ -49,7 +53,7 @@ def test_a_harmful_arm_crosses_the_boundary_and_enrolment_pauses(
     assert result["z"] <= result["harm_boundary"] < 0
     trial.refresh_from_db()
     assert trial.status == Trial.Status.PAUSED and "harm boundary" in trial.pause_reason
-    with pytest.raises(ValidationProblem):
+    with pytest.raises(ValidationProblem, match="Enrolment is not open for this trial"):
         allocation_draw(actor=users["frontline"], trial=trial, unit_ref="LATE-1")
     note = Notification.objects.get(trial=trial, subject__startswith="Enrolment paused")
     assert note.user == users["safety"]
@@ -57,10 +61,10 @@ def test_a_harmful_arm_crosses_the_boundary_and_enrolment_pauses(
     # before it (whose after-commit delivery this test did not run) are retried with it.
     assert {tuple(m.to) for m in mail.outbox} == {("safety@example.org",)}
     assert sum(m.subject.startswith("Enrolment paused") for m in mail.outbox) == 1
-    with pytest.raises(ValidationProblem) as caught:
+    with pytest.raises(ValidationProblem, match=ERROR_REASONS) as caught:
         safety_decision_record(actor=users["safety"], trial=trial, decision="continue", reasons=" ")
     assert "reasons" in caught.value.problems
-    with pytest.raises(ValidationProblem) as caught:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_STOP_REASON)) as caught:
         safety_decision_record(actor=users["safety"], trial=trial, decision="stop",
                                reasons="Too many placements")
     assert "stop_reason" in caught.value.problems
@@ -82,7 +86,7 @@ def test_harm_looks_are_not_capped_by_the_planned_looks(trial_world) -> None:
     users = trial_world["users"]
     trial = draft_trial(trial_world, register=True, seed="safe-seed-9b3d7f1a5c0e8246", strata="",
                         interim_looks=1)
-    with pytest.raises(ValidationProblem):
+    with pytest.raises(ValidationProblem, match=ERROR_NO_ENROLMENT):
         interim_look_run(actor=users["safety"], trial=trial)  # nobody enrolled yet
     for i in range(20):
         allocation_draw(actor=users["frontline"], trial=trial, unit_ref=f"S{i}")
@@ -118,6 +122,6 @@ def test_at_most_max_looks_then_a_clear_message(trial_world) -> None:
         InterimLook(trial=trial, number=k + 1, information_rate=(k + 1) / 1000, results=[],
                     efficacy={}, taken_at=timezone.now(), taken_by=users["safety"])
         for k in range(MAX_LOOKS)])
-    with pytest.raises(ValidationProblem) as caught:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_ALL_LOOKS.format(looks=MAX_LOOKS))) as caught:
         interim_look_run(actor=users["safety"], trial=trial)
     assert caught.value.problems["__all__"] == ERROR_ALL_LOOKS.format(looks=MAX_LOOKS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import xml.etree.ElementTree as ET
 
-from seedbed.trials.monitoring_chart import Line, z_chart_svg
+from seedbed.trials.charts import Line, z_chart_svg
 
 NS = "{http://www.w3.org/2000/svg}"
 

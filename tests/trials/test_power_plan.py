@@ -14,8 +14,8 @@ from django.urls import reverse
 from scipy.stats import multivariate_normal, norm
 
 from seedbed.stats.boundaries import group_sequential_design, inflation_factor
-from seedbed.trials.power import compute_power, describe_power
-from seedbed.trials.power_chart import power_charts
+from seedbed.trials.charts import power_charts
+from seedbed.trials.rules import compute_power, describe_power
 from tests.trials.helpers import draft_trial
 
 SVG = "{http://www.w3.org/2000/svg}"

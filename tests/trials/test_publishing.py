@@ -63,7 +63,7 @@ def test_publishing_is_undone_when_the_case_cannot_be_written(demo_world) -> Non
     Trial.objects.filter(pk=trial.pk).update(status=Trial.Status.CLOSED, seed_revealed_at=None)
     case_create(title="Already written", summary="s", problem="p", what_was_done="w",
                 design="rct", year=2026, actor=lead, source="trial", source_record=trial)
-    with pytest.raises(ValidationProblem):
+    with pytest.raises(ValidationProblem, match="already has a library case"):
         result_publish(actor=lead, trial=trial)
     trial.refresh_from_db()
     assert trial.status == Trial.Status.CLOSED and trial.seed_revealed_at is None

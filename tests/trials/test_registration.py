@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -12,14 +13,10 @@ from seedbed.core.models import AuditEntry
 from seedbed.stats.allocation import allocation_sequence
 from seedbed.stats.randomisation import commitment_hash
 from seedbed.trials.models import Allocation, HarmOutcome, StoppingRule, Trial
+from seedbed.trials.rules import content_hash
+from seedbed.trials.selectors import protocol_content
 from seedbed.trials.services import protocols
-from seedbed.trials.services.protocols import (
-    content_hash,
-    protocol_amend,
-    protocol_content,
-    trial_create,
-    trial_register,
-)
+from seedbed.trials.services.protocols import protocol_amend, trial_create, trial_register
 from tests.trials.helpers import draft_trial
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +39,7 @@ def test_registration_refused_without_a_safeguard(trial_world, remove, field, me
     else:
         StoppingRule.objects.filter(trial=trial).delete()
     trial.refresh_from_db()
-    with pytest.raises(ValidationProblem) as caught:
+    with pytest.raises(ValidationProblem, match=re.escape(message)) as caught:
         trial_register(actor=trial_world["users"]["lead"], trial=trial)
     assert caught.value.problems == {field: message}
     trial.refresh_from_db()
@@ -52,7 +49,7 @@ def test_registration_refused_without_a_safeguard(trial_world, remove, field, me
 def test_an_empty_protocol_names_every_missing_field(trial_world) -> None:
     trial = trial_create(actor=trial_world["users"]["lead"],
                          organisation=trial_world["organisations"]["childrens-services"], title="T")
-    with pytest.raises(ValidationProblem) as caught:
+    with pytest.raises(ValidationProblem, match=protocols.ERROR_NO_SAFETY_LEAD) as caught:
         trial_register(actor=trial_world["users"]["lead"], trial=trial)
     for name in (*protocols.REQUIRED_FIELDS, "effect_size", "safety_lead", "harm_outcomes",
                  "stopping_rules"):
@@ -72,6 +69,7 @@ def test_registration_freezes_commits_and_generates_the_sequence(trial_world) ->
                                    length=protocol.sample_size_per_arm * 2,
                                    strata=protocol.strata_list,
                                    block_sizes=protocol.block_size_list)
+    assert expected.by_stratum
     for stratum, entries in expected.by_stratum.items():
         stored = list(Allocation.objects.filter(trial=trial, stratum=stratum)
                       .order_by("position").values_list("arm", flat=True))
@@ -84,10 +82,10 @@ def test_registration_freezes_commits_and_generates_the_sequence(trial_world) ->
 def test_amendments_are_new_versions_and_the_sequence_is_frozen(trial_world) -> None:
     trial = draft_trial(trial_world, register=True)
     analyst = trial_world["users"]["analyst"]
-    with pytest.raises(ValidationProblem) as caught:
+    with pytest.raises(ValidationProblem, match="fixes the allocation sequence and cannot be amended") as caught:
         protocol_amend(actor=analyst, trial=trial, changes={"arms": "a, b, c"}, reason="more arms")
     assert "arms" in caught.value.problems
-    with pytest.raises(ValidationProblem) as caught:
+    with pytest.raises(ValidationProblem, match=protocols.ERROR_REASON) as caught:
         protocol_amend(actor=analyst, trial=trial, changes={"setting": "Also Eastside"}, reason="")
     assert caught.value.problems == {"reason": protocols.ERROR_REASON}
     version = protocol_amend(actor=analyst, trial=trial, changes={"setting": "Also Eastside"},
@@ -97,7 +95,7 @@ def test_amendments_are_new_versions_and_the_sequence_is_frozen(trial_world) -> 
     assert first.content["protocol"]["setting"] != "Also Eastside"
     assert version.content["protocol"]["setting"] == "Also Eastside"
     assert version.content_hash != first.content_hash
-    with pytest.raises(ValidationProblem):
+    with pytest.raises(ValidationProblem, match=protocols.ERROR_NO_CHANGE):
         protocol_amend(actor=analyst, trial=trial, changes={"setting": "Also Eastside"}, reason="x")
 
 
@@ -126,18 +124,18 @@ def test_stepped_wedge_without_period_schedule_is_refused(trial_world) -> None:
     design = dict(design="stepped_wedge", icc=0.05, cluster_size=20, steps=4, clusters=clusters,
                   strata="", title="Stepped rollout without a schedule")
     trial = draft_trial(trial_world, **design)
-    with pytest.raises(ValidationProblem) as caught:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_SW_PERIOD_DAYS)) as caught:
         trial_register(actor=trial_world["users"]["lead"], trial=trial)
     assert caught.value.problems["first_period_start"] == ERROR_SW_PERIOD_START
     assert caught.value.problems["period_days"] == ERROR_SW_PERIOD_DAYS
     assert Trial.objects.get(pk=trial.pk).is_draft
     half = draft_trial(trial_world, **design, period_days=30)
-    with pytest.raises(ValidationProblem) as caught:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_SW_PERIOD_START)) as caught:
         trial_register(actor=trial_world["users"]["lead"], trial=half)
     assert set(caught.value.problems) == {"first_period_start"}
     whole = draft_trial(trial_world, **design, first_period_start=dt.date(2026, 1, 5), period_days=30,
                         register=True, seed="registration-seed-5d1f8b3e7a2c9046")
-    with pytest.raises(ValidationProblem) as caught:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_SW_PERIOD_DAYS)) as caught:
         protocol_amend(actor=trial_world["users"]["lead"], trial=whole,
                        changes={"period_days": None}, reason="Dropping the schedule")
     assert caught.value.problems["period_days"] == ERROR_SW_PERIOD_DAYS

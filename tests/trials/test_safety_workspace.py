@@ -224,7 +224,7 @@ def test_planned_efficacy_look_analyses_the_primary_outcome(
 def test_an_efficacy_look_is_not_taken_before_it_is_due(trial_world) -> None:
     """A second look straight after the first checks harm but does not use up efficacy look
     2 of 3: that is due at two thirds of the planned information, and the look says so."""
-    from seedbed.trials.services.efficacy import MESSAGE_NOT_DUE, STATUS_NOT_DUE
+    from seedbed.trials.selectors import MESSAGE_NOT_DUE, STATUS_NOT_DUE
 
     trial, _ = _with_outcomes(trial_world, efficacy_looks=True, shift=0.0)
     safety = trial_world["users"]["safety"]
@@ -300,7 +300,7 @@ def test_person_enrolment_in_a_cluster_by_http(trial_world) -> None:
     from seedbed.core.errors import ValidationProblem
     from seedbed.trials.services.allocation import ERROR_CLUSTER_NOT_ENROLLED, participant_enrol
 
-    with pytest.raises(ValidationProblem) as caught:
+    with pytest.raises(ValidationProblem, match=ERROR_CLUSTER_NOT_ENROLLED) as caught:
         participant_enrol(actor=trial_world["users"]["frontline"], trial=trial, cluster="Team 2",
                           unit_ref="F-3", enrolled_on=today)
     assert caught.value.problems["cluster"] == ERROR_CLUSTER_NOT_ENROLLED
@@ -315,7 +315,7 @@ def test_an_early_look_does_not_push_back_the_planned_look(trial_world) -> None:
     """A look taken early (at a few per cent of the information) does not use up the first
     planned look: it is still shown as due when half of the people are enrolled (before, the
     early look counted as look 1 and look 2 was only due at the end)."""
-    from seedbed.trials.safety_selectors import look_due
+    from seedbed.trials.selectors import look_due
 
     users = trial_world["users"]
     trial = draft_trial(trial_world, register=True, seed=strong_seed("early-look"), strata="",
@@ -334,7 +334,7 @@ def test_an_early_look_does_not_push_back_the_planned_look(trial_world) -> None:
 
 
 def safety_workspace_due(user) -> list[Trial]:
-    from seedbed.trials.safety_selectors import safety_workspace
+    from seedbed.trials.selectors import safety_workspace
 
     return safety_workspace(user)["due"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pytest
@@ -161,14 +162,15 @@ def test_stepped_wedge_upload_is_analysed_with_period_effects(wedge, trial_world
 @pytest.mark.django_db
 def test_stepped_wedge_rows_without_cluster_or_period_are_refused(wedge, trial_world) -> None:
     from seedbed.trials.models import OutcomeDataset
-    from seedbed.trials.services.results import DataRejected, outcome_upload
+    from seedbed.trials.services.results import outcome_upload
+    from seedbed.trials.uploads import ERROR_REJECTED, DataRejected
 
     text, _ = _wedge_csv(wedge)
     lines = text.splitlines()
     lines[1] = "School 1,,1,40"          # row 2: no period
     lines[2] = "School 99,1,0,41"        # row 3: not a registered cluster
     lines[3] = "School 1,1,2,42"         # row 4: treated must be 0 or 1
-    with pytest.raises(DataRejected) as caught:
+    with pytest.raises(DataRejected, match=re.escape(ERROR_REJECTED.format(summary=""))) as caught:
         outcome_upload(actor=trial_world["users"]["analyst"], trial=wedge, filename="w.csv",
                        content=("\n".join(lines) + "\n").encode())
     found = {(p.row, p.column) for p in caught.value.report.problems}

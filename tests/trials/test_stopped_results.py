@@ -145,7 +145,7 @@ def test_the_demo_stepped_wedge_trial_is_analysed_by_period_and_published(trial_
     import datetime as dt
 
     from seedbed.demo.trial_outcomes import WEDGE_FAMILIES, WEDGE_PERIOD_DAYS, WEDGE_START
-    from seedbed.trials.harm_data import WARN_NO_SCHEDULE, harm_comparisons
+    from seedbed.trials.selectors import WARN_NO_SCHEDULE, harm_comparisons
 
     end = WEDGE_START + dt.timedelta(days=5 * WEDGE_PERIOD_DAYS - 1)
     (row,) = harm_comparisons(trial, trial.harm_outcomes.get(), as_of=end)

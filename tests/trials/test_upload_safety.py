@@ -4,6 +4,8 @@ message, and change nothing already stored."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -102,7 +104,7 @@ def test_service_applies_the_limit_to_chunks_from_any_caller(stored, settings, d
     settings.SEEDBED_UPLOAD_MAX_MB = 1
     before = _snapshot(trial)
     chunks = (b"y" * (256 * 1024) for _ in range(6))
-    with pytest.raises(ValidationProblem) as exc:
+    with pytest.raises(ValidationProblem, match=re.escape(ERROR_UPLOAD_TOO_LARGE.format(size="1.5 MB", limit="1 MB"))) as exc:
         outcome_upload(actor=demo_world["users"]["analyst"], trial=trial, filename="o.csv",
                        content=chunks)
     assert exc.value.problems["file"] == ERROR_UPLOAD_TOO_LARGE.format(size="1.5 MB", limit="1 MB")

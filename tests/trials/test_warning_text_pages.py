@@ -88,7 +88,7 @@ def test_the_monitoring_page_explains_a_harm_rows_warning(
     page = _text(client.get(reverse("trials:monitoring", args=[trial.pk])))
     assert WARNING_TEXT[WARN_NO_EVENTS] in page
     assert WARN_NO_EVENTS not in page
-    # an efficacy look's warning (as services.efficacy stores it) is explained the same way
+    # an efficacy look's warning (as selectors.efficacy_look stores it) is explained the same way
     look.efficacy = {"status": "tested", "outcome": "primary", "effect": 0.1, "p": 0.5, "z": 0.6,
                      "analysed": 120, "information_rate": 0.5, "efficacy_boundary": 2.96,
                      "futility_boundary": None, "sides": 2, "recommendation": "continue",

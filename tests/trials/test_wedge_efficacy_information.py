@@ -19,9 +19,8 @@ import pytest
 from django.utils import timezone
 
 from seedbed.stats.sw_power import stepped_wedge_look_rates
-from seedbed.trials.harm_data import information_rate, stepped_wedge_information
+from seedbed.trials.selectors import STATUS_NOT_DUE, information_rate, stepped_wedge_information
 from seedbed.trials.services.allocation import allocation_draw, participant_enrol
-from seedbed.trials.services.efficacy import STATUS_NOT_DUE
 from seedbed.trials.services.monitoring import interim_look_run
 from tests.trials.helpers import draft_trial
 

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "seedbed.trials",
     "seedbed.portfolio",
     "seedbed.library",
+    "seedbed.evaluations",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ urlpatterns = [
     path("trials/", include("seedbed.trials.urls")),
     path("portfolio/", include("seedbed.portfolio.urls")),
     path("library/", include("seedbed.library.urls")),
+    path("evaluations/", include("seedbed.evaluations.urls")),
     path("api/", RedirectView.as_view(pattern_name="api:openapi-view", permanent=False), name="api-home"),
     path("api/", api.urls),
     path("healthz", core_views.healthz, name="healthz"),

@@ -16,6 +16,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from seedbed.accounts.models import STAFF_ROLES, Membership, Organisation, Role, User
+from seedbed.core.audit import SENSITIVE_ACTIONS
 from seedbed.core.errors import AccessDenied
 
 DENIED_STAFF = "This page is for council staff and partners."
@@ -183,20 +184,32 @@ def access_data_connections_manage(user: Any) -> Any:
     return access_role(user, [Role.ADMINISTRATOR])
 
 
+# Who may read the payload of each sensitive audit action (``SENSITIVE_ACTIONS``), registered
+# by the app that records it in its ``AppConfig.ready``: core sits below the domain apps.
+AuditPayloadReader = Callable[[Any, int], bool]
+_AUDIT_PAYLOAD_READERS: dict[str, AuditPayloadReader] = {}
+
+
+def audit_payload_reader_register(action: str, readable: AuditPayloadReader) -> None:
+    """Say who may read the payload of the sensitive audit ``action``: ``readable(user,
+    record_id)`` is asked with the id the entry names (under its ``SENSITIVE_ACTIONS`` key)
+    for a signed-in person. An action without a reader is readable by nobody."""
+    _AUDIT_PAYLOAD_READERS[action] = readable
+
+
 def audit_payload_readable(user: Any, entry: Any) -> bool:
     """Whether ``user`` may read this audit entry's payload. Payloads of sensitive actions
-    (``seedbed.core.audit.SENSITIVE_ACTIONS``, e.g. an interim look's z-statistics) are for the
-    named trial's safety lead only, administrators and superusers included."""
-    from seedbed.core.audit import SENSITIVE_ACTIONS
-    from seedbed.trials.models import Trial
-
+    (``seedbed.core.audit.SENSITIVE_ACTIONS``, e.g. an interim look's z-statistics) are for
+    those the action's registered reader allows (the named trial's safety lead), never for
+    administrators and superusers as such."""
     field = SENSITIVE_ACTIONS.get(entry.action)
     if field is None:
         return True
     if user is None or not user.is_authenticated:
         return False
-    trial_id = (entry.data or {}).get(field) if isinstance(entry.data, dict) else None
-    return Trial.objects.filter(pk=trial_id, safety_lead_id=user.pk).exists() if isinstance(trial_id, int) else False
+    record_id = (entry.data or {}).get(field) if isinstance(entry.data, dict) else None
+    readable = _AUDIT_PAYLOAD_READERS.get(entry.action)
+    return readable(user, record_id) if readable is not None and isinstance(record_id, int) else False
 
 
 # --- view decorator -------------------------------------------------------------------------
@@ -214,118 +227,3 @@ def gatekeeper(check: Callable[[Any], Any]) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorate
-
-
-# --- trials ---
-# Trials models are looked up through the app registry: core sits below the domain apps.
-
-TRIAL_EDITORS = (Role.INNOVATION_LEAD, Role.ANALYST)
-DENIED_TRIAL = "There is no such trial."
-DENIED_PROBE = "There is no such probe."
-DENIED_TRIAL_NOT_PUBLIC = "This test is not on the public registry yet."
-DENIED_TRIAL_RESULT = "This result is not published yet."
-DENIED_TRIAL_MONITORING = "Only the trial's named safety lead sees the unblinded monitoring."
-DENIED_TRIAL_ENROLMENT = (
-    "Only frontline staff of {organisation} enrol people and report events for this trial."
-)
-
-
-def _trials_model(name: str) -> Any:
-    from django.apps import apps
-
-    return apps.get_model("trials", name)
-
-
-def access_trials_workspace(user: Any) -> Any:
-    """Drafting and running tests: innovation leads and analysts."""
-    return access_role(user, TRIAL_EDITORS)
-
-
-def access_trial_edit(user: Any, trial_id: int) -> Any:
-    access_trials_workspace(user)
-    trial = _trials_model("Trial").objects.filter(pk=trial_id).first()
-    if trial is None:
-        raise AccessDenied(DENIED_TRIAL)
-    return trial
-
-
-def access_trial_registry(user: Any, trial_id: int) -> Any:
-    """Registered trials are public; drafts are for innovation leads and analysts."""
-    trial = _trials_model("Trial").objects.filter(pk=trial_id).first()
-    if trial is None:
-        raise AccessDenied(DENIED_TRIAL)
-    if trial.is_draft and not has_role(user, *TRIAL_EDITORS):
-        access_signed_in(user)
-        raise AccessDenied(DENIED_TRIAL_NOT_PUBLIC)
-    return trial
-
-
-def access_trial_result(user: Any, trial_id: int) -> Any:
-    """A published result is public; before that, editors and the safety lead preview it."""
-    trial = access_trial_registry(user, trial_id)
-    result = _trials_model("TrialResult").objects.filter(trial=trial).first()
-    if result is not None and result.is_published:
-        return trial
-    access_signed_in(user)
-    if has_role(user, *TRIAL_EDITORS) or trial.safety_lead_id == user.pk:
-        return trial
-    raise AccessDenied(DENIED_TRIAL_RESULT)
-
-
-def access_trial_monitoring(user: Any, trial_id: int) -> Any:
-    """Unblinded monitoring: only the trial's named safety lead."""
-    access_signed_in(user)
-    trial = _trials_model("Trial").objects.filter(pk=trial_id).first()
-    if trial is None:
-        raise AccessDenied(DENIED_TRIAL)
-    if trial.safety_lead_id != user.pk or trial.is_draft:
-        raise AccessDenied(DENIED_TRIAL_MONITORING)
-    return trial
-
-
-DENIED_SAFETY_EVENT = "There is no such safety event."
-
-
-def access_safety_workspace(user: Any) -> Any:
-    """The safety lead's own workspace (their trials, looks due, events to review)."""
-    return access_role(user, [Role.SAFETY_LEAD])
-
-
-def access_safety_event(user: Any, event_id: int) -> Any:
-    """Reviewing a safety event: only the named safety lead of its trial (one message for
-    missing and forbidden)."""
-    access_signed_in(user)
-    event = _trials_model("SafetyEvent").objects.select_related("trial").filter(pk=event_id).first()
-    if event is None or event.trial.safety_lead_id != user.pk:
-        raise AccessDenied(DENIED_SAFETY_EVENT)
-    return event
-
-
-def access_trial_enrolment(user: Any, trial_id: int) -> Any:
-    """Enrolling and reporting safety events: frontline staff of the trial's organisation."""
-    access_signed_in(user)
-    trial = _trials_model("Trial").objects.select_related("organisation").filter(pk=trial_id).first()
-    if trial is None or trial.is_draft:
-        raise AccessDenied(DENIED_TRIAL)
-    if Role.FRONTLINE not in roles_of(user, trial.organisation):
-        raise AccessDenied(DENIED_TRIAL_ENROLMENT.format(organisation=trial.organisation.name))
-    return trial
-
-
-def access_probe_edit(user: Any, probe_id: int) -> Any:
-    access_trials_workspace(user)
-    probe = _trials_model("Probe").objects.filter(pk=probe_id).first()
-    if probe is None:
-        raise AccessDenied(DENIED_PROBE)
-    return probe
-
-
-def access_probe_registry(user: Any, probe_id: int) -> Any:
-    """Running and finished probes are public; drafts are for innovation leads and analysts."""
-    probe = _trials_model("Probe").objects.filter(pk=probe_id).first()
-    if probe is None:
-        raise AccessDenied(DENIED_PROBE)
-    if probe.is_draft and not has_role(user, *TRIAL_EDITORS):
-        access_signed_in(user)
-        raise AccessDenied(DENIED_TRIAL_NOT_PUBLIC)
-    return probe

@@ -59,8 +59,9 @@ ACTION_CHAIN_KEYED = "audit.chain_keyed"
 
 # Actions whose payload only the people named here may read (pages and the admin show that it
 # is hidden; the chain still verifies, since verification reads the stored row). The value is
-# the ``data`` key holding the trial id whose safety lead may read it
-# (``seedbed.core.access.audit_payload_readable``). Add an action here to hide its payload.
+# the ``data`` key holding the id of the record the entry is about; the app recording the action
+# registers who may read it (``seedbed.core.access.audit_payload_reader_register``). Add an
+# action here to hide its payload.
 SENSITIVE_ACTIONS: dict[str, str] = {
     "trials.interim_look": "trial",
 }

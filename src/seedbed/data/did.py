@@ -171,11 +171,12 @@ def _moments_local(engine: Engine, kept: str, times: list[float], clustered: boo
     indexed = (f"{kept}, kidx AS (SELECT su, g{k}, ROW_NUMBER() OVER (ORDER BY su) - 1 AS ui "  # noqa: S608
                "FROM kept)")
     units = _fetch(engine, f"{indexed} SELECT ui, g{k} FROM kidx")  # noqa: S608
-    rows = _fetch(engine, f"{indexed} SELECT kidx.ui AS ui, base.st AS st, base.sy AS y "  # noqa: S608
-                          "FROM base JOIN kidx ON base.su = kidx.su")
+    periods = ", ".join(f"({t!r}, {j})" for j, t in enumerate(times))
+    rows = _fetch(engine, f"{indexed}, periods (st, ti) AS (VALUES {periods}) "  # noqa: S608
+                          f"SELECT kidx.ui * {nt} + periods.ti AS cell, base.sy AS y FROM base "
+                          "JOIN kidx ON base.su = kidx.su JOIN periods ON base.st = periods.st")
     n_units = len(units["ui"])
-    ui = np.asarray(rows["ui"], dtype=np.int64)
-    cell = ui * nt + np.searchsorted(np.asarray(times), np.asarray(rows["st"], dtype=float))
+    cell = np.asarray(rows["cell"], dtype=np.int64)
     if cell.size != n_units * nt or np.any(np.bincount(cell, minlength=n_units * nt) != 1):
         recheck()
     wide = np.empty(n_units * nt)

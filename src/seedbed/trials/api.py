@@ -12,14 +12,10 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Header, Router, Schema, Status
 
-from seedbed.core.access import (
-    access_trial_enrolment,
-    access_trial_registry,
-)
 from seedbed.core.api_auth import API_AUTH
 from seedbed.core.errors import ValidationProblem
 from seedbed.trials import selectors
-from seedbed.trials.models import HarmOutcome
+from seedbed.trials.access import access_trial_enrolment, access_trial_registry
 from seedbed.trials.services.allocation import allocation_draw
 from seedbed.trials.services.monitoring import safety_event_record
 
@@ -141,7 +137,7 @@ def safety_event(
 ):
     """Report a safety event about an enrolled unit (the arm is not shown to the reporter)."""
     trial = access_trial_enrolment(request.user, trial_id)
-    harm = HarmOutcome.objects.filter(trial=trial, pk=payload.harm_outcome_id).first()
+    harm = selectors.harm_outcome_get(trial=trial, harm_outcome_id=payload.harm_outcome_id)
     if harm is None:
         raise ValidationProblem({"harm_outcome_id": "Choose one of this trial's harm outcomes"})
     key = payload.idempotency_key or idempotency_key_header or ""

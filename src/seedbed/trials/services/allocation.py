@@ -10,7 +10,6 @@ already made instead of drawing again.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +18,7 @@ from seedbed.accounts.models import Organisation, User
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
 from seedbed.trials.models import Allocation, Design, Participant, Trial
+from seedbed.trials.rules import allocation_digest
 
 ERROR_NOT_OPEN = "Enrolment is not open for this trial ({status})"
 ERROR_UNIT = "Enter the unit's reference"
@@ -34,14 +34,6 @@ ERROR_PERSON_ALREADY = "This person is already enrolled in the trial"
 ERROR_PERSON_KEY_REUSED = "This idempotency key was already used to enrol a different person"
 ERROR_ENROLLED_ON = "The enrolment date cannot be in the future"
 ERROR_FULL = "Every slot in this stratum is taken: the registered sample size has been reached"
-
-
-def allocation_digest(*, seed: str, allocation: Allocation) -> str:
-    """SHA-256 of "<seed>|<stratum>|<position>|<unit>|<arm>": in the audit chain, it commits
-    to each allocation without revealing the arm until the seed is revealed."""
-    text = "|".join([seed, allocation.stratum, str(allocation.position), allocation.unit_ref,
-                     allocation.arm])
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def allocation_draw(

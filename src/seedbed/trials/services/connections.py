@@ -1,11 +1,11 @@
 """Outcome data from a connected database table or view (PostgreSQL or DuckDB).
 
-An analyst picks one of the administrator's named connections (``seedbed.trials.connections``),
+An analyst picks one of the administrator's named connections (``seedbed.trials.uploads``),
 names one of the tables or views the administrator has listed for it and maps its columns to
 the trial's columns. A table that is not listed, or a connection that reaches Seedbed's own
 database, is refused before anything is read (``seedbed.data.relations``). The mapped columns
 are read through the data engine (``seedbed.data.sources.open_engine``), written as text to a
-Parquet file and validated like an uploaded file (``results.validated_parquet``): every
+Parquet file and validated like an uploaded file (``uploads.validated_parquet``): every
 problem is listed by row and column, without the cell's value (the database's contents are
 never echoed back), and nothing from a rejected table is stored. Rows are numbered from 1 in
 the order of the unit column (clusters and periods for a stepped wedge), so a row number
@@ -40,12 +40,13 @@ from seedbed.data.relations import (
     relation_name,
 )
 from seedbed.data.sources import open_engine
-from seedbed.trials.connections import connection_policy, data_connections
 from seedbed.trials.models import DataConnection, OutcomeDataset, Trial
 from seedbed.trials.rules import arms_concealed_from
-from seedbed.trials.services.results import (
+from seedbed.trials.services.results import dataset_store
+from seedbed.trials.uploads import (
     DataRejected,
-    dataset_store,
+    connection_policy,
+    data_connections,
     trial_schema,
     validated_parquet,
 )
@@ -72,11 +73,6 @@ ERROR_RELATIONS = "Enter one table or view per line: {problem}"
 ERROR_RELATIONS_MANY = "List at most {max} tables or views"
 MAX_ROWS = 500_000
 MAX_RELATIONS = 100
-
-
-def column_roles(trial: Trial) -> list[str]:
-    """The trial's columns that a table must supply (as on the upload page)."""
-    return list(trial_schema(trial).columns)
 
 
 def _source_schema(schema: TrialSchema, mapping: dict[str, str]) -> TrialSchema:
@@ -169,7 +165,7 @@ def outcome_connect(
     *, actor: User, trial: Trial, connection: str, table: str, columns: dict[str, str]
 ) -> OutcomeDataset:
     """Read, validate and store a connected table's outcome data, or raise
-    ``ValidationProblem`` (``results.DataRejected`` with every problem by row and column).
+    ``ValidationProblem`` (``uploads.DataRejected`` with every problem by row and column).
 
     ``columns`` maps each of the trial's columns (``column_roles``) to the table's column.
     """

@@ -1,7 +1,7 @@
 """Safety monitoring: events, interim looks against the registered boundaries, decisions.
 
 At each look, for each harm outcome, harm is measured in PEOPLE for the trial's design
-(``seedbed.trials.harm_data``; statistics and sources in ``seedbed.stats.harm``):
+(``seedbed.trials.selectors``; statistics and sources in ``seedbed.stats.harm``):
 
 - individually randomised: people with at least one event / people enrolled, per arm,
   pooled two-proportion score test (Agresti 2013, section 3.1.3);
@@ -20,7 +20,7 @@ pauses enrolment at once, emails the safety lead, and waits for their decision.
 
 When the protocol plans efficacy looks, the primary outcome is also analysed at each look
 against the efficacy boundary and, if planned, the non-binding futility boundary
-(``seedbed.trials.services.efficacy``); a benefit or futility recommendation waits for the
+(``seedbed.trials.selectors.efficacy_look``); a benefit or futility recommendation waits for the
 safety lead's decision (continue, or stop with the reason), like a harm crossing.
 """
 
@@ -36,11 +36,13 @@ from django.utils import timezone
 
 from seedbed.accounts.models import User
 from seedbed.core.audit import audit_append
+from seedbed.core.delivery import site_url
 from seedbed.core.errors import ValidationProblem
+from seedbed.core.models import Notification
+from seedbed.core.notifications import notification_queue
 from seedbed.stats.monitoring import RECOMMEND_STOP_HARM, evaluate_harm_looks
-from seedbed.trials.harm_data import harm_comparisons, information_rate, people_enrolled
-from seedbed.trials.jsonsafe import json_safe
 from seedbed.trials.models import (
+    NOTIFICATION_APP,
     Allocation,
     Design,
     HarmOutcome,
@@ -52,8 +54,15 @@ from seedbed.trials.models import (
     StopReason,
     Trial,
 )
-from seedbed.trials.services.efficacy import NEEDS_DECISION, efficacy_look
-from seedbed.trials.services.notifications import site_link, trial_notify
+from seedbed.trials.rules import json_safe
+from seedbed.trials.selectors import (
+    NEEDS_DECISION,
+    decision_awaited,
+    efficacy_look,
+    harm_comparisons,
+    information_rate,
+    people_enrolled,
+)
 
 ERROR_NOT_ENROLLED = "No unit with this reference is enrolled in the trial"
 ERROR_NOT_A_PERSON = (
@@ -100,7 +109,7 @@ SUBJECT_CROSSING = "A stopping boundary was crossed: {trial}"
 
 
 def _safety_link() -> str:
-    return site_link(reverse("trials:safety_workspace"))
+    return _site_link(reverse("trials:safety_workspace"))
 
 
 def _person(trial: Trial, unit_ref: str) -> tuple[Allocation | None, Participant | None]:
@@ -159,7 +168,7 @@ def safety_event_record(
         audit_append(action="trials.safety_event", actor=actor, obj=event,
                      data={"trial": trial.pk, "severity": severity, "harm": harm_outcome.pk})
         if severity == Severity.SERIOUS and trial.safety_lead is not None:
-            trial_notify(
+            _trial_notify(
                 recipient=trial.safety_lead, trial=trial,
                 subject=SUBJECT_SERIOUS.format(trial=trial.title),
                 body=(f"A serious safety event ({harm_outcome.name}, on {occurred_on:%d %B %Y}) "
@@ -217,7 +226,7 @@ def interim_look_run(*, actor: User, trial: Trial) -> InterimLook:
 
     Harm is checked at every look, however many (up to ``MAX_LOOKS``): the planned number
     of looks is the efficacy schedule, and the primary outcome is tested only when its next
-    efficacy look is due (``efficacy.efficacy_look`` records when it will be otherwise).
+    efficacy look is due (``selectors.efficacy_look`` records when it will be otherwise).
 
     Any crossing (harm; or, with efficacy looks planned, benefit or futility on the primary
     outcome) marks the look as awaiting the safety lead's decision and emails them.
@@ -267,7 +276,7 @@ def interim_look_run(*, actor: User, trial: Trial) -> InterimLook:
                          data={"look": look.number, "harm": crossed[0]["harm_id"] if crossed else None})
         if look.decision_needed and trial.safety_lead is not None:
             paused = trial.status == Trial.Status.PAUSED
-            trial_notify(
+            _trial_notify(
                 recipient=trial.safety_lead, trial=trial,
                 subject=(SUBJECT_PAUSED if paused else SUBJECT_CROSSING).format(trial=trial.title),
                 body="\n".join(reasons) + "\n\n" + (
@@ -277,11 +286,6 @@ def interim_look_run(*, actor: User, trial: Trial) -> InterimLook:
                     "monitoring page.") + f" Your safety workspace: {_safety_link()}",
             )
     return look
-
-
-def decision_awaited(trial: Trial) -> InterimLook | None:
-    """The latest look awaiting the safety lead's decision, if any."""
-    return trial.looks.filter(decision_needed=True).order_by("-number").first()
 
 
 def safety_decision_record(
@@ -330,3 +334,20 @@ def safety_decision_record(
                            "stop_reason": record.stop_reason,
                            "look": record.look.number if record.look else None})
     return record
+
+
+# Trial messages (serious events, boundary crossings) go through the core outbox: the message
+# is stored with the change and delivered after commit (``seedbed.core.notifications``), which
+# counts attempts, keeps the last failure (shown to the recipient in their safety workspace and
+# on the monitoring page) and retries until it goes.
+
+
+def _site_link(path: str) -> str:
+    """``path`` as a full address when ``SEEDBED_SITE_URL`` is set (for links in emails)."""
+    return site_url() + path
+
+
+def _trial_notify(*, recipient: User, trial: Trial, subject: str, body: str) -> Notification:
+    """Queue a message for ``recipient`` about ``trial`` (call inside the change's
+    transaction); it is emailed after commit, with any earlier message still unsent."""
+    return notification_queue(app=NOTIFICATION_APP, user=recipient, about=trial, subject=subject, body=body)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -147,8 +146,3 @@ def probe_publish(*, actor: User, probe: Probe) -> Probe:
                      data={"outcome": probe.outcome})
         case_create_from_probe(probe=probe, actor=actor)
     return probe
-
-
-def end_date_default(today: dt.date | None = None) -> dt.date:
-    """Probes are short: by default eight weeks from today."""
-    return (today or timezone.localdate()) + dt.timedelta(weeks=8)

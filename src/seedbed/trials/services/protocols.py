@@ -8,7 +8,6 @@ generates the whole allocation sequence from it, which stays concealed until enr
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from typing import Any
 
@@ -16,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from seedbed.accounts.models import Organisation, User
-from seedbed.core.audit import audit_append, canonical_json
+from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
 from seedbed.stats.allocation import allocation_sequence, stepped_wedge_schedule
 from seedbed.stats.randomisation import allocate_clusters, commitment_hash
@@ -29,8 +28,15 @@ from seedbed.trials.models import (
     Spending,
     Trial,
 )
-from seedbed.trials.power import compute_power
-from seedbed.trials.rules import block_size_warning, default_block_sizes
+from seedbed.trials.rules import (
+    PROTOCOL_FIELDS,
+    cluster_shortfall,
+    compute_power,
+    content_hash,
+    default_block_sizes,
+    registration_block_warning,
+)
+from seedbed.trials.selectors import protocol_content
 
 ERROR_REQUIRED = "Enter the {label} before registering"
 ERROR_NO_SAFETY_LEAD = "Name a safety lead before registering"
@@ -57,12 +63,6 @@ ERROR_SW_PERIOD_DAYS = (
     "Enter the period length in days: a stepped-wedge trial's harm monitoring needs the "
     "period schedule"
 )
-WARN_FEWER_CLUSTERS = (
-    "The protocol lists {listed} clusters but the power calculation needs {required} for "
-    "{target:.0%} power; with {listed} the trial has {power:.0%} power to detect the planned "
-    "effect. Add clusters, or register it knowing it is under-powered (a pilot, say): its "
-    "result will be judged on the power it achieves."
-)
 
 # A stepped wedge's period schedule: required to register, and cannot be amended away.
 SW_SCHEDULE = {"first_period_start": ERROR_SW_PERIOD_START, "period_days": ERROR_SW_PERIOD_DAYS}
@@ -74,10 +74,6 @@ REQUIRED_FIELDS = (
 # Fields that determine the allocation sequence; frozen once registered.
 SEQUENCE_FIELDS = (
     "design", "arms", "strata", "block_sizes", "clusters", "steps", "sample_size_per_arm",
-)
-PROTOCOL_FIELDS = tuple(
-    f.name for f in Protocol._meta.get_fields()
-    if f.concrete and f.name not in ("id", "trial", "updated_at")
 )
 
 
@@ -120,50 +116,6 @@ def _check_design(values: dict[str, Any]) -> dict[str, str]:
         if len(clusters) < 2 and values.get("design") == Design.STEPPED_WEDGE:
             problems["clusters"] = ERROR_CLUSTERS
     return problems
-
-
-def cluster_shortfall(values: dict[str, Any], calc: dict[str, Any]) -> str:
-    """A warning when a cluster or stepped-wedge protocol lists fewer clusters than its power
-    calculation needs ("" otherwise), with the power of the clusters listed (the plan's own
-    maths: ``cluster_power`` at the listed clusters per arm, or the Hussey & Hughes power
-    at the listed clusters). Not a registration problem: an under-powered pilot is
-    legitimate, but it is recorded with the plan and shown on the trial's page."""
-    from seedbed.stats.cluster_power import binary_outcome, cluster_power, continuous_outcome
-    from seedbed.stats.evidence import achieved_power_stepped_wedge
-
-    design = values.get("design")
-    listed = len([c for c in str(values.get("clusters") or "").splitlines() if c.strip()])
-    if design == Design.STEPPED_WEDGE and calc.get("clusters"):
-        required = int(calc["clusters"])
-    elif design == Design.CLUSTER and calc.get("clusters_per_arm"):
-        arms = len([a for a in str(values.get("arms") or "").split(",") if a.strip()]) or 2
-        required = int(calc["clusters_per_arm"]) * arms
-    else:
-        return ""
-    if listed >= required or not calc.get("cluster_size") or calc.get("icc") is None:
-        return ""
-    binary = values.get("outcome_type") == "binary"
-    alpha, sides = float(calc.get("alpha") or 0.05), int(calc.get("sides") or 2)
-    try:
-        if design == Design.STEPPED_WEDGE:
-            power = achieved_power_stepped_wedge(
-                clusters=listed, steps=int(calc["steps"]),
-                people_per_cluster_period=float(calc["cluster_size"]), icc=float(calc["icc"]),
-                effect_size=None if binary else values.get("effect_size"),
-                p_control=values.get("p_control") if binary else None,
-                p_treatment=values.get("p_treatment") if binary else None,
-                alpha=alpha, sides=sides) or 0.0
-        else:
-            outcome = (binary_outcome(p_control=values["p_control"], p_treatment=values["p_treatment"])
-                       if binary else continuous_outcome(effect_size=values["effect_size"]))
-            per_arm = listed // arms
-            power = 0.0 if per_arm < 2 else cluster_power(
-                outcome=outcome, clusters_per_arm=per_arm, cluster_size=float(calc["cluster_size"]),
-                icc=float(calc["icc"]), alpha=alpha, sides=sides)
-    except (KeyError, TypeError, ValueError):
-        return ""
-    return WARN_FEWER_CLUSTERS.format(listed=listed, required=required,
-                                      target=float(calc.get("power") or 0.8), power=power)
 
 
 def _scaled_default_blocks(protocol: Protocol, changes: dict[str, Any]) -> dict[str, Any]:
@@ -243,43 +195,6 @@ def harm_outcome_add(
     return harm
 
 
-def _concealment_salt(trial: Trial) -> str:
-    """128 random bits in every frozen version of a trial's protocol (drawn at registration,
-    kept by amendments). Its hash is public while the block sizes are not: without the salt
-    anyone could rebuild the content from the registry page and try the few likely block
-    sizes until the hash matched."""
-    first = trial.versions.order_by("number").first()
-    salt = first.content.get("salt") if first is not None else None
-    return str(salt) if salt else secrets.token_hex(16)
-
-
-def protocol_content(trial: Trial) -> dict[str, Any]:
-    """The protocol as registered content: every field, harms, stopping rules, safety lead,
-    and a random salt (``_concealment_salt``)."""
-    protocol = trial.protocol
-    fields = {name: getattr(protocol, name) for name in PROTOCOL_FIELDS}
-    # Dates (the stepped-wedge period schedule) are frozen as ISO text.
-    fields = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in fields.items()}
-    return {
-        "title": trial.title,
-        "organisation": trial.organisation_id,
-        "safety_lead": trial.safety_lead_id,
-        "protocol": fields,
-        "harm_outcomes": [
-            {"name": h.name, "definition": h.definition, "boundary_alpha": h.boundary_alpha,
-             "boundary_spending": h.boundary_spending}
-            for h in trial.harm_outcomes.all()
-        ],
-        "stopping_rules": [r.rule for r in trial.stopping_rules.all()],
-        "salt": _concealment_salt(trial),
-    }
-
-
-def content_hash(content: dict[str, Any]) -> str:
-    """SHA-256 of the canonical JSON (sorted keys, compact) of frozen content."""
-    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
-
-
 def _registration_problems(trial: Trial) -> dict[str, str]:
     protocol = trial.protocol
     problems: dict[str, str] = {}
@@ -292,7 +207,7 @@ def _registration_problems(trial: Trial) -> dict[str, str]:
     problems.update(power_problems)
     if protocol.design == Design.STEPPED_WEDGE:
         # Without the schedule no person-time can be dated to a period and no harm look
-        # could ever cross its boundary (trials.harm_data.stepped_wedge_cells).
+        # could ever cross its boundary (trials.selectors.stepped_wedge_cells).
         for name, message in SW_SCHEDULE.items():
             if not getattr(protocol, name):
                 problems[name] = message
@@ -387,14 +302,6 @@ def trial_register(*, actor: User, trial: Trial, seed: str | None = None) -> Tri
                            **({"warning": shortfall} if shortfall else {}),
                            **({"block_warning": blocks} if blocks else {})})
     return trial
-
-
-def registration_block_warning(protocol: Protocol) -> str:
-    """The warning on predictable permuted blocks for this protocol ("" if none, and for a
-    stepped wedge, whose schedule is not drawn in blocks)."""
-    if protocol.design == Design.STEPPED_WEDGE:
-        return ""
-    return block_size_warning(block_sizes=protocol.block_size_list, arms=len(protocol.arm_list))
 
 
 def protocol_amend(*, actor: User, trial: Trial, changes: dict[str, Any], reason: str) -> ProtocolVersion:

@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.utils.safestring import mark_safe
 
-from seedbed.trials.power_chart import power_charts
+from seedbed.trials.charts import power_charts
 
 register = template.Library()
 
@@ -18,7 +18,7 @@ def power_chart(calc: dict[str, Any] | None) -> dict[str, Any]:
     charts = power_charts(calc or {})
     if charts is None:
         return {"charts": None}
-    # every text in the SVG is escaped where it is built (seedbed.trials.power_chart)
+    # every text in the SVG is escaped where it is built (seedbed.trials.charts)
     charts["power_svg"] = mark_safe(charts["power_svg"])  # noqa: S308
     charts["mde_svg"] = mark_safe(charts["mde_svg"])  # noqa: S308
     return {"charts": charts}

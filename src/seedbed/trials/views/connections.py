@@ -10,8 +10,8 @@ from django.views.decorators.http import require_http_methods
 from seedbed.core.access import access_data_connections_manage, gatekeeper
 from seedbed.core.errors import ValidationProblem
 from seedbed.trials import forms
-from seedbed.trials.connections import connection_relations
 from seedbed.trials.services.connections import connection_relations_set
+from seedbed.trials.uploads import connection_relations
 
 
 @require_http_methods(["GET", "POST"])

@@ -7,11 +7,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from seedbed.core.access import access_trial_enrolment, organisations_of
+from seedbed.core.access import organisations_of
 from seedbed.core.errors import ValidationProblem
 from seedbed.trials import forms, selectors
-from seedbed.trials.harm_data import enrolled_clusters
+from seedbed.trials.access import access_trial_enrolment
 from seedbed.trials.models import Design
+from seedbed.trials.selectors import enrolled_clusters
 from seedbed.trials.services.allocation import allocation_draw, participant_enrol
 from seedbed.trials.services.monitoring import safety_event_record
 
@@ -65,7 +66,7 @@ def enrol(request: HttpRequest, trial_id: int) -> HttpResponse:
 def event_report(request: HttpRequest, trial_id: int) -> HttpResponse:
     trial = access_trial_enrolment(request.user, trial_id)
     form = forms.SafetyEventForm(request.POST or None, options={
-        "harms": trial.harm_outcomes.all(), "clustered": trial.protocol.design != Design.INDIVIDUAL})
+        "harms": selectors.harm_outcome_list(trial=trial), "clustered": trial.protocol.design != Design.INDIVIDUAL})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

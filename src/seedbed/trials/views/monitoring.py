@@ -7,10 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from seedbed.core.access import access_trial_monitoring
 from seedbed.core.errors import ValidationProblem
 from seedbed.trials import forms, selectors
-from seedbed.trials.safety_selectors import monitoring_summary
+from seedbed.trials.access import access_trial_monitoring
+from seedbed.trials.selectors import monitoring_summary
 from seedbed.trials.services.monitoring import interim_look_run, safety_decision_record
 
 

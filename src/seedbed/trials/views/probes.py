@@ -9,10 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from seedbed.core.access import access_probe_edit, access_trials_workspace, gatekeeper
+from seedbed.core.access import gatekeeper
 from seedbed.core.errors import ValidationProblem
 from seedbed.trials import forms, selectors
+from seedbed.trials.access import access_probe_edit, access_trials_workspace
 from seedbed.trials.models import Probe
+from seedbed.trials.rules import end_date_default
 from seedbed.trials.services import probes, safeguards
 from seedbed.trials.services.probes import PROBE_FIELDS
 
@@ -20,7 +22,7 @@ from seedbed.trials.services.probes import PROBE_FIELDS
 @require_http_methods(["GET", "POST"])
 @gatekeeper(access_trials_workspace)
 def probe_create(request: HttpRequest) -> HttpResponse:
-    form = forms.ProbeForm(request.POST or None, initial={"end_date": probes.end_date_default()})
+    form = forms.ProbeForm(request.POST or None, initial={"end_date": end_date_default()})
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
         organisation = fields.pop("organisation")

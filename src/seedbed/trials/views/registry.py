@@ -9,16 +9,15 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from seedbed.accounts.models import Role
-from seedbed.core.access import (
+from seedbed.core.access import has_role, roles_of
+from seedbed.trials import reports, selectors
+from seedbed.trials.access import (
     TRIAL_EDITORS,
     access_probe_registry,
     access_trial_registry,
     access_trial_result,
-    has_role,
-    roles_of,
 )
-from seedbed.trials import reports, selectors
-from seedbed.trials.power import describe_power
+from seedbed.trials.rules import describe_power
 
 
 @require_http_methods(["GET"])

@@ -7,9 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from seedbed.core.access import access_safety_event, access_safety_workspace
 from seedbed.core.errors import ValidationProblem
-from seedbed.trials.safety_selectors import safety_workspace
+from seedbed.trials.access import access_safety_event, access_safety_workspace
+from seedbed.trials.selectors import safety_workspace
 from seedbed.trials.services.monitoring import safety_event_review
 
 

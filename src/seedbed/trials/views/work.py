@@ -10,15 +10,19 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from seedbed.accounts.models import Role
-from seedbed.core.access import access_trial_edit, access_trials_workspace, gatekeeper, has_role
+from seedbed.core.access import gatekeeper, has_role
 from seedbed.core.errors import ValidationProblem
 from seedbed.trials import forms, selectors
-from seedbed.trials.connections import connection_relations
+from seedbed.trials.access import access_trial_edit, access_trials_workspace
 from seedbed.trials.models import OutcomeDataset, Trial
-from seedbed.trials.power import describe_power
-from seedbed.trials.rules import arms_concealed_from
+from seedbed.trials.rules import (
+    PROTOCOL_FIELDS,
+    arms_concealed_from,
+    describe_power,
+    registration_block_warning,
+)
 from seedbed.trials.services import connections, protocols, results, safeguards
-from seedbed.trials.services.protocols import PROTOCOL_FIELDS
+from seedbed.trials.uploads import DataRejected, column_roles, connection_relations, trial_schema
 
 
 @require_http_methods(["GET"])
@@ -133,7 +137,7 @@ def _act(request: HttpRequest, trial: Trial, action: str, f: dict[str, Any]) -> 
         return "Risk added to the register."
     if action == "register":
         trial = protocols.trial_register(actor=user, trial=trial)  # type: ignore[arg-type]
-        warning = protocols.registration_block_warning(trial.protocol)
+        warning = registration_block_warning(trial.protocol)
         return ("Trial registered: the protocol is frozen and the seed commitment is published. "
                 + warning).strip()
     if action == "close":
@@ -172,10 +176,10 @@ def manage(request: HttpRequest, trial_id: int) -> HttpResponse:
         "protocol": trial.protocol,
         "power": describe_power(trial.protocol.power_calculation),
         "enrolled": selectors.enrolled_count(trial),
-        "datasets": trial.datasets.all()[:5],
+        "datasets": selectors.dataset_recent_list(trial=trial),
         "result": getattr(trial, "result", None),
-        "versions": trial.versions.all(),
-        "block_warning": protocols.registration_block_warning(trial.protocol) if trial.is_draft else "",
+        "versions": selectors.version_list(trial=trial),
+        "block_warning": registration_block_warning(trial.protocol) if trial.is_draft else "",
     })
 
 
@@ -200,7 +204,7 @@ def data(request: HttpRequest, trial_id: int) -> HttpResponse:
             dataset = results.outcome_upload(actor=request.user, trial=trial, filename=upload.name,  # type: ignore[arg-type]
                                              content=upload.chunks(),
                                              encoding=form.cleaned_data["encoding"])
-        except results.DataRejected as problem:
+        except DataRejected as problem:
             form.apply(problem)
             report = problem.report
         except ValidationProblem as problem:
@@ -209,7 +213,7 @@ def data(request: HttpRequest, trial_id: int) -> HttpResponse:
             _accepted(request, trial, dataset)
             return redirect("trials:manage", trial_id=trial.pk)
     return render(request, "trials/data_upload.html", {
-        "trial": trial, "form": form, "report": report, "schema": results.trial_schema(trial),
+        "trial": trial, "form": form, "report": report, "schema": trial_schema(trial),
         "blinded_notice": _blinded_notice(request, trial),
     })
 
@@ -221,14 +225,14 @@ def data_connect(request: HttpRequest, trial_id: int) -> HttpResponse:
     offered = connection_relations()
     names = list(offered)
     form = forms.ConnectionForm(request.POST or None, options={
-        "connections": names, "roles": connections.column_roles(trial)})
+        "connections": names, "roles": column_roles(trial)})
     report = None
     if request.method == "POST" and form.is_valid():
         try:
             dataset = connections.outcome_connect(
                 actor=request.user, trial=trial, connection=form.cleaned_data["connection"],  # type: ignore[arg-type]
                 table=form.cleaned_data["table"], columns=form.column_map())
-        except results.DataRejected as problem:
+        except DataRejected as problem:
             form.apply(ValidationProblem({"table": problem.problems["file"]}))
             report = problem.report
         except ValidationProblem as problem:

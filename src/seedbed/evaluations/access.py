@@ -1,0 +1,36 @@
+"""The evaluations' gatekeepers: every evaluation view reaches records through these (tested
+once, every role against every URL, in ``tests/core/test_access_walk.py``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from seedbed.accounts.models import Role, User
+from seedbed.core.access import access_role, access_staff_area, fetch_or_deny
+from seedbed.evaluations.models import Evaluation
+
+EVALUATION_MANAGERS = (Role.INNOVATION_LEAD, Role.ANALYST, Role.ADMINISTRATOR)
+DENIED_EVALUATION = "There is no such evaluation."
+
+
+def access_evaluations_manage(user: Any) -> User:
+    """Starting evaluations: innovation leads, analysts and administrators."""
+    manager: User = access_role(user, EVALUATION_MANAGERS)
+    return manager
+
+
+def access_evaluation(user: Any, evaluation_id: object) -> Evaluation:
+    """A registered plan (and what follows) is public; a draft is for council staff only
+    (not providers)."""
+    evaluation = fetch_or_deny(Evaluation, evaluation_id, missing=DENIED_EVALUATION)
+    if evaluation.status != Evaluation.Status.DRAFT:
+        return evaluation
+    access_staff_area(user)
+    return evaluation
+
+
+def access_evaluation_manage(user: Any, evaluation_id: object) -> Evaluation:
+    """Changing an evaluation (plan, registration, amendment, data, analysis): innovation
+    leads, analysts and administrators."""
+    access_evaluations_manage(user)
+    return access_evaluation(user, evaluation_id)

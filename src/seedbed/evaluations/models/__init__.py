@@ -1,0 +1,7 @@
+"""The evaluations' models, one module per noun: the evaluation with its design and status
+enums, its pre-registered plan, and the plan's frozen versions."""
+
+from seedbed.evaluations.models.evaluation import Design, Evaluation
+from seedbed.evaluations.models.plan import Plan, PlanVersion
+
+__all__ = ["Design", "Evaluation", "Plan", "PlanVersion"]

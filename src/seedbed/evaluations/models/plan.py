@@ -1,0 +1,69 @@
+"""The pre-registered plan of an evaluation and its frozen versions.
+
+The plan says, before the data are analysed, what is measured, against what, over which
+period, on which assumptions, and what would count as success; the design-specific fields name
+the data columns and parameters the engine needs (``seedbed stats did|its|synth|rd``).
+Registration freezes it as version 1 (canonical JSON and its SHA-256); amendments are later
+versions, each with its reason.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from seedbed.evaluations.models.evaluation import Evaluation
+
+
+class Plan(models.Model):
+    """The current plan (a draft, or the registered plan as last amended)."""
+
+    evaluation = models.OneToOneField(Evaluation, on_delete=models.CASCADE, related_name="plan")
+    question = models.TextField("question", blank=True)
+    outcome = models.TextField("outcome", blank=True,
+                               help_text="What is measured, how and when.")
+    comparison = models.TextField("comparison", blank=True,
+                                  help_text="What the change is compared with.")
+    period = models.TextField("period", blank=True,
+                              help_text="The periods before and after the change.")
+    assumptions = models.TextField("assumptions", blank=True,
+                                   help_text="What must hold for the estimate to be trusted.")
+    success = models.TextField("what would count as success", blank=True)
+    # Columns in the data, and the design's parameters.
+    outcome_column = models.CharField("outcome column", max_length=100, blank=True)
+    unit_column = models.CharField("unit column", max_length=100, blank=True)
+    time_column = models.CharField("time column", max_length=100, blank=True)
+    first_treated_column = models.CharField("first-treated column", max_length=100, blank=True)
+    start = models.FloatField("first period of the change", null=True, blank=True)
+    treated_unit = models.CharField("treated unit", max_length=100, blank=True)
+    running_column = models.CharField("running variable (score) column", max_length=100,
+                                      blank=True)
+    cutoff = models.FloatField("cutoff", null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Plan for {self.evaluation}"
+
+
+class PlanVersion(models.Model):
+    """A frozen plan: version 1 is what was registered, later versions are amendments."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    content = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    reason = models.TextField(blank=True)
+    frozen_at = models.DateTimeField()
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["evaluation", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["evaluation", "number"],
+                                    name="evaluations_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evaluation} v{self.number}"

@@ -1,0 +1,37 @@
+"""Reading evaluations: the only way views reach records beyond the one their gatekeeper
+returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from seedbed.accounts.models import Organisation
+from seedbed.core.access import COUNCIL_KINDS, is_council_staff
+from seedbed.evaluations.models import Evaluation, PlanVersion
+from seedbed.portfolio.models import ServiceArea
+
+
+def evaluation_list(*, for_user: Any) -> QuerySet[Evaluation]:
+    """Evaluations ``for_user`` may see, newest first: every one for council staff, the
+    registered ones (and later) for everyone else."""
+    evaluations = Evaluation.objects.select_related("organisation", "service_area", "plan")
+    if not is_council_staff(for_user):
+        evaluations = evaluations.exclude(status=Evaluation.Status.DRAFT)
+    return evaluations
+
+
+def plan_versions(*, evaluation: Evaluation) -> QuerySet[PlanVersion]:
+    """The plan's frozen versions, first (registration) to latest amendment."""
+    return evaluation.versions.select_related("frozen_by").order_by("number")
+
+
+def organisation_choices() -> QuerySet[Organisation]:
+    """Organisations an evaluation may belong to: the council's own (council, services,
+    partners)."""
+    return Organisation.objects.filter(kind__in=sorted(COUNCIL_KINDS)).order_by("name")
+
+
+def service_area_choices() -> QuerySet[ServiceArea]:
+    return ServiceArea.objects.order_by("name")
