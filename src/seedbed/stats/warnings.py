@@ -341,6 +341,10 @@ WARNING_TEXT: dict[str, str] = {
         "be published."
     ),
     # Regression discontinuity (seedbed.stats.rd, rd_density)
+    "rd_constant_outcome": (
+        "The outcome takes one value on each side of the cutoff, so there is no variation "
+        "to estimate a jump or its uncertainty from. Check the outcome column."
+    ),
     "rd_no_data_on_a_side": (
         "There are no observations on one side of the cutoff, so there is no jump to "
         "measure. Check the cutoff and the score column."
