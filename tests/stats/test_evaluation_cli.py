@@ -163,3 +163,12 @@ def test_its_command_names_bad_rows(tmp_path: Path) -> None:
                                  "--time", "period", "--outcome", "y", "--start", "36"])
     assert result.exit_code == 2
     assert "row 9, column \"period\": period 3 already has a row (row 4)" in result.stderr
+
+
+def test_its_command_names_the_lags_option_when_the_lag_is_too_long(tmp_path: Path) -> None:
+    t, y, _ = series(35, n=40, start=21)
+    path = _write(pd.DataFrame({"period": t, "y": y}), tmp_path / "short.csv")
+    result = runner.invoke(app, ["stats", "its", str(path), "--time", "period", "--outcome",
+                                 "y", "--start", "21", "--lags", "100"])
+    assert result.exit_code == 2
+    assert "--lags: lags (100) must be fewer than the 40 periods with data" in result.stderr

@@ -21,6 +21,7 @@ from seedbed.stats.its import (
     ERR_DUPLICATE_TIME,
     LAG_RULE,
     WARN_ITS_AUTOCORRELATION,
+    WARN_ITS_AUTOCORRELATION_UNCHECKED,
     WARN_ITS_FEW_POINTS,
     WARN_ITS_MISSING_ROWS,
     WARN_ITS_NO_SEGMENT,
@@ -207,3 +208,13 @@ def test_critical_value_and_p_match_statsmodels_fits_of_ar1_series() -> None:
     assert res.critical_level == pytest.approx(np.quantile(stats, 0.95), rel=0.06)
     observed = abs(res.level_change / res.se_level)
     assert res.p_level == pytest.approx(np.mean(np.array(stats) >= observed), abs=0.03)
+
+
+def test_a_lag_too_long_is_refused_or_its_unchecked_autocorrelation_warned() -> None:
+    t, y, _ = series(22, n=40, start=21)
+    with pytest.raises(ValueError, match=r"lags \(100\) must be fewer than the 40 periods"):
+        its_segmented(time=t, outcome=y, start=21, lags=100)
+    res = its_segmented(time=t, outcome=y, start=21, lags=39)
+    assert math.isnan(res.autocorrelation_p)
+    assert WARN_ITS_AUTOCORRELATION_UNCHECKED in res.warnings
+    assert WARN_ITS_AUTOCORRELATION_UNCHECKED in WARNING_TEXT

@@ -240,7 +240,7 @@ def its_command(
                             comparison=cols[comparison] if comparison else None,
                             season=cols[season] if season else None, lags=lags, alpha=alpha)
     except ValueError as exc:
-        fail(str(exc))
+        fail(f"--lags: {exc}" if lags is not None and str(exc).startswith("lags") else str(exc))
     payload: dict[str, Any] = {
         "level_change": res.level_change, "slope_change": res.slope_change,
         "se_level": res.se_level, "se_slope": res.se_slope,

@@ -46,6 +46,8 @@ WARN_ITS_FEW_POINTS = "its_fewer_than_8_points_per_segment"
 """Fewer than MIN_POINTS periods before or after the start."""
 WARN_ITS_NO_SEGMENT = "its_no_periods_before_or_after"
 """No period before, or none on or after, the start (or too few to fit): nothing estimated."""
+WARN_ITS_AUTOCORRELATION_UNCHECKED = "its_autocorrelation_not_checked"
+"""The Breusch-Godfrey check could not run (too many lags for the number of periods)."""
 WARN_ITS_MISSING_ROWS = "its_missing_rows_dropped"
 """Periods with a missing outcome (or comparison) were left out."""
 
@@ -54,6 +56,7 @@ LAG_RULE = "floor(4 * (n / 100) ** (2 / 9)) (Newey & West 1994)"
 ERR_DUPLICATE_TIME = "period {time} appears more than once; give one row per period"
 ERR_LENGTHS = "time, outcome, comparison and season must have the same length"
 ERR_LAGS = "lags must be a whole number of at least 0"
+ERR_LAGS_TOO_MANY = "lags ({lags}) must be fewer than the {n} periods with data"
 
 ASSUMPTIONS_ITS: tuple[str, ...] = (
     "Without the change, the outcome would have continued on the trend it followed "
@@ -211,6 +214,8 @@ def its_segmented(
     x = np.column_stack(cols)
     k = x.shape[1]
     lag = newey_west_lag(n) if lags is None else int(lags)
+    if lags is not None and n > 0 and lag >= n:
+        raise ValueError(ERR_LAGS_TOO_MANY.format(lags=lag, n=n))
     assumptions = ASSUMPTIONS_ITS + ((ASSUMPTION_COMPARISON,) if comp is not None else ())
     if n_pre < 2 or n_post < 1 or n <= k or np.linalg.matrix_rank(x) < k:
         warnings.append(WARN_ITS_NO_SEGMENT)
@@ -228,6 +233,8 @@ def its_segmented(
     bg = breusch_godfrey(x, resid, max(lag, 1))
     if math.isfinite(bg) and bg < alpha:
         warnings.append(WARN_ITS_AUTOCORRELATION)
+    elif not math.isfinite(bg):
+        warnings.append(WARN_ITS_AUTOCORRELATION_UNCHECKED)
     fitted = x @ coef
     counter = fitted - coef[2] * x[:, 2] - coef[3] * x[:, 3]
     base = obs - yy  # the comparison series (zero without one)

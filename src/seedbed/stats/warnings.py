@@ -290,6 +290,10 @@ WARNING_TEXT: dict[str, str] = {
         "There are not enough periods before the change, or none after it, to estimate a "
         "change. Check the start date and the periods in the data."
     ),
+    "its_autocorrelation_not_checked": (
+        "The check for correlation between neighbouring periods could not be run: the lag "
+        "is too long for the number of periods. Use a shorter lag or more periods."
+    ),
     "its_missing_rows_dropped": (
         "Some periods had no outcome (or no comparison value) and were left out."
     ),
