@@ -39,6 +39,7 @@ from seedbed.funding.models import (
 )
 from seedbed.funding.rules import award_exception_covering, award_limit
 from seedbed.participation.models import Contribution, Status, Theme
+from seedbed.participation.selectors import published
 from seedbed.portfolio.selectors import innovation_for_record
 
 # A score set this many points (out of 100) from the mean of the others is flagged.
@@ -383,10 +384,22 @@ def organisation_get(*, organisation_id: int) -> Organisation:
     return Organisation.objects.get(pk=organisation_id)
 
 
+def call_need_list(*, call: Call) -> QuerySet[Contribution]:
+    """The needs (or ideas) a call answers that the public may see: the Voices rule for a
+    published contribution (not hidden by moderation, not held for an email confirmation)."""
+    return published().filter(funding_calls=call)
+
+
+def call_need_choices() -> QuerySet[Contribution]:
+    """Needs and ideas a call may answer (the call form's choices): published ones that have
+    not been merged into another, by kind then title."""
+    return published().exclude(status=Status.MERGED).order_by("kind", "title")
+
+
 def contribution_answerable_list(*, call: Call) -> QuerySet[Contribution]:
     """The call's needs and the ideas that answer them (an application may say which), by title."""
     needs = call.needs.all()
-    return Contribution.objects.filter(Q(pk__in=needs) | Q(answers_need__in=needs), hidden=False).distinct().order_by("title")
+    return published().filter(Q(pk__in=needs) | Q(answers_need__in=needs)).distinct().order_by("title")
 
 
 def answer_list(*, application: Application) -> QuerySet[Answer]:

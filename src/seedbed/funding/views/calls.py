@@ -91,7 +91,7 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
         return redirect("funding:pb_round", round_id=call.pb_round.pk)
     decided = selectors.call_decided_list(call=call)
     return render(request, "funding/call_detail.html", {
-        "call": call, "needs": call.needs.all(), "stages": call.stages.all(), "questions": call.questions.all(), "criteria": call.criteria.all(),
+        "call": call, "needs": selectors.call_need_list(call=call), "stages": call.stages.all(), "questions": call.questions.all(), "criteria": call.criteria.all(),
         "decided": decided, "manager": is_funding_manager(request.user),
         "ideas": ideas_answering(call) if call.kind == Call.Kind.CHALLENGE else [],
     })
