@@ -380,6 +380,15 @@ WARNING_TEXT: dict[str, str] = {
         "the cutoff, the result may be biased."
     ),
     # Synthetic control (seedbed.stats.synth)
+    "synth_placebo_exact_fit_excluded": (
+        "At least one comparison area is matched exactly before the change by the others "
+        "(for example, it appears twice), so its placebo comparison means nothing and was "
+        "left out of the placebo p-value."
+    ),
+    "synth_duplicate_donors": (
+        "Two comparison areas have the same outcome in every period. Check whether one area "
+        "was entered twice under different names."
+    ),
     "synth_poor_pre_fit": (
         "Before the start, the weighted mix of comparison areas does not follow the treated "
         "area closely, so it is a poor guide to what would have happened afterwards. Treat "
