@@ -49,6 +49,14 @@ WARN_SYNTH_CONCENTRATED_WEIGHTS = "synth_weights_concentrated"
 WARN_SYNTH_DONORS_DROPPED = "synth_donors_dropped_incomplete"
 """Donors without an outcome in every period were left out."""
 WARN_SYNTH_NOT_ESTIMABLE = "synth_not_estimable"
+WARN_SYNTH_PLACEBO_EXACT_FIT = "synth_placebo_exact_fit_excluded"
+"""A placebo's pre-period gaps are all (numerically) zero, so its RMSPE ratio is undefined
+and it is left out of the placebo p-value."""
+WARN_SYNTH_DUPLICATE_DONORS = "synth_duplicate_donors"
+"""Two donors have the same outcome in every period (a unit entered twice?)."""
+EXACT_FIT_REL = 1e-9
+"""A pre-period RMSPE at most this share of the outcomes' scale (largest absolute pre-period
+outcome) counts as an exact fit."""
 """No donors, no pre-period, no post-period or an incomplete treated series: no estimate."""
 
 ERR_DUPLICATE_CELL = "unit {unit!r} has more than one row for period {time!r}"
@@ -227,11 +235,16 @@ def synth_estimate(
                      None if predictor_weights is None else np.asarray(predictor_weights, float))
     w, v, gaps = design.fit(ti, donors)
     pre_fit, post_fit = rmspe(gaps[pre]), rmspe(gaps[~pre])
-    ratio = post_fit / pre_fit if pre_fit > 0 else math.inf
-    placebo_list = _placebo_runs(design, donors) if placebos and len(donors) >= 2 else []
-    ratios = [ratio] + [p.ratio for p in placebo_list]
+    tol = EXACT_FIT_REL * float(np.max(np.abs(panel.y[pre][:, [ti, *donors]])))
+    ratio = post_fit / pre_fit if pre_fit > tol else math.inf
+    placebo_list = _placebo_runs(design, donors, tol) if placebos and len(donors) >= 2 else []
+    if any(math.isnan(p.ratio) for p in placebo_list):
+        warnings.append(WARN_SYNTH_PLACEBO_EXACT_FIT)
+    if _has_duplicates(panel.y[:, donors], tol):
+        warnings.append(WARN_SYNTH_DUPLICATE_DONORS)
+    ratios = [ratio] + [p.ratio for p in placebo_list if not math.isnan(p.ratio)]
     p_value = (sum(r >= ratio * (1 - 1e-12) for r in ratios) / len(ratios)
-               if placebo_list else math.nan)
+               if len(ratios) > 1 else math.nan)
     min_p = 1 / (len(donors) + 1)
     warnings += _fit_warnings(panel.y[pre][:, [ti, *donors]], pre_fit, min_p, w)
     series = tuple(
@@ -266,15 +279,22 @@ class _Design:
         return w, v, y[:, target] - y[:, pool] @ w
 
 
-def _placebo_runs(design: _Design, donors: list[int]) -> list[Placebo]:
-    """Each donor treated as if it had changed, the other donors as its pool."""
+def _has_duplicates(y: np.ndarray, tol: float) -> bool:
+    """Whether two columns (donors) differ by at most ``tol`` in every period."""
+    return any(float(np.max(np.abs(y[:, i] - y[:, j]))) <= tol
+               for i in range(y.shape[1]) for j in range(i + 1, y.shape[1]))
+
+
+def _placebo_runs(design: _Design, donors: list[int], tol: float) -> list[Placebo]:
+    """Each donor treated as if it had changed, the other donors as its pool; the ratio is
+    NaN (undefined) when its pre-period RMSPE is at most ``tol`` (an exact fit)."""
     out = []
     pre = design.pre
     for j in donors:
         _, _, g = design.fit(j, [k for k in donors if k != j])
         a, b = rmspe(g[pre]), rmspe(g[~pre])
         out.append(Placebo(design.panel.units[j], tuple(float(x) for x in g), a, b,
-                           b / a if a > 0 else math.inf))
+                           b / a if a > tol else math.nan))
     return out
 
 
