@@ -274,3 +274,29 @@ def test_a_duplicated_donor_is_warned_and_its_exact_placebo_fits_left_out() -> N
     assert WARN_SYNTH_PLACEBO_EXACT_FIT in twin.warnings
     assert all(code in WARNING_TEXT for code in twin.warnings)
     assert WARN_SYNTH_DUPLICATE_DONORS not in alone.warnings
+
+
+def test_a_treated_area_above_every_donor_is_warned_about() -> None:
+    """Donors are parallel lines at levels 1..40, the treated area 2 above the highest and
+    unchanged: the old threshold (a share of the pooled spread of 40 levels) missed the
+    misfit of about 2 against the treated series' own spread of about 0.6."""
+    from seedbed.stats.synth import WARN_SYNTH_OUTSIDE_DONORS
+
+    rng = np.random.default_rng(401)
+    n_t, pre = 24, 16
+    t = np.arange(n_t)
+    donors = np.array([j + 0.1 * t + rng.normal(0, 0.3, n_t) for j in range(1, 41)]).T
+    treated = 42.0 + 0.1 * t + rng.normal(0, 0.3, n_t)
+    mat = np.column_stack([treated, donors])
+    names = ["T"] + [f"d{j}" for j in range(40)]
+    res = synth_estimate(units=np.repeat(names, n_t), times=np.tile(t, 41),
+                         outcomes=mat.T.ravel(), treated="T", start=pre)
+    assert res.pre_rmspe > 0.5 * float(np.std(treated[:pre], ddof=1))
+    assert WARN_SYNTH_POOR_PRE_FIT in res.warnings
+    assert WARN_SYNTH_OUTSIDE_DONORS in res.warnings and WARN_SYNTH_OUTSIDE_DONORS in WARNING_TEXT
+    inside = synth_estimate(units=np.repeat(names, n_t), times=np.tile(t, 41),
+                            outcomes=np.column_stack([donors[:, 20] * 0.5 + donors[:, 21] * 0.5
+                                                      + rng.normal(0, 0.05, n_t), donors]
+                                                     ).T.ravel(), treated="T", start=pre)
+    assert WARN_SYNTH_OUTSIDE_DONORS not in inside.warnings
+    assert WARN_SYNTH_POOR_PRE_FIT not in inside.warnings

@@ -52,6 +52,9 @@ WARN_SYNTH_NOT_ESTIMABLE = "synth_not_estimable"
 WARN_SYNTH_PLACEBO_EXACT_FIT = "synth_placebo_exact_fit_excluded"
 """A placebo's pre-period gaps are all (numerically) zero, so its RMSPE ratio is undefined
 and it is left out of the placebo p-value."""
+WARN_SYNTH_OUTSIDE_DONORS = "synth_treated_outside_donor_range"
+"""In at least half the pre-periods the treated outcome lies above every donor's or below
+every donor's: no weighted mix (weights on the simplex) can reach it."""
 WARN_SYNTH_DUPLICATE_DONORS = "synth_duplicate_donors"
 """Two donors have the same outcome in every period (a unit entered twice?)."""
 EXACT_FIT_REL = 1e-9
@@ -68,6 +71,10 @@ Values = Sequence[Any] | np.ndarray
 """A column of values: a list, a NumPy array or a pandas Series."""
 
 POOR_FIT_SHARE = 0.2
+POOR_FIT_OWN_SHARE = 0.5
+"""Pre-period RMSPE above this share of the treated series' own standard deviation (before
+the start) also counts as a poor fit: the synthetic explains under 75% of its variation."""
+OUTSIDE_SHARE = 0.5
 CONCENTRATED_WEIGHT = 0.8
 PLACEBO_ALPHA = 0.05
 
@@ -300,12 +307,21 @@ def _placebo_runs(design: _Design, donors: list[int], tol: float) -> list[Placeb
 
 def _fit_warnings(pre_outcomes: np.ndarray, pre_fit: float, min_p: float,
                   w: np.ndarray) -> list[str]:
-    """Poor pre-period fit (against the spread of every unit's pre-period outcomes), too few
-    donors for a placebo p below 0.05, and weight concentrated on one donor."""
+    """Poor pre-period fit (against the spread of every unit's pre-period outcomes, or of
+    the treated series' own; ``pre_outcomes`` has the treated unit first), a treated series
+    outside the donors' range, too few donors for a placebo p below 0.05, and weight
+    concentrated on one donor."""
     out = []
     spread = float(np.std(pre_outcomes, ddof=1)) if pre_outcomes.size > 1 else math.nan
-    if math.isfinite(spread) and pre_fit > POOR_FIT_SHARE * spread:
+    own = (float(np.std(pre_outcomes[:, 0], ddof=1)) if pre_outcomes.shape[0] > 1
+           else math.nan)
+    if (math.isfinite(spread) and pre_fit > POOR_FIT_SHARE * spread) or (
+            math.isfinite(own) and pre_fit > POOR_FIT_OWN_SHARE * own):
         out.append(WARN_SYNTH_POOR_PRE_FIT)
+    treated, donors = pre_outcomes[:, 0], pre_outcomes[:, 1:]
+    outside = (treated > donors.max(axis=1)) | (treated < donors.min(axis=1))
+    if donors.size and float(outside.mean()) >= OUTSIDE_SHARE:
+        out.append(WARN_SYNTH_OUTSIDE_DONORS)
     if min_p > PLACEBO_ALPHA:
         out.append(WARN_SYNTH_FEW_DONORS)
     if float(w.max()) >= CONCENTRATED_WEIGHT:

@@ -380,6 +380,11 @@ WARNING_TEXT: dict[str, str] = {
         "the cutoff, the result may be biased."
     ),
     # Synthetic control (seedbed.stats.synth)
+    "synth_treated_outside_donor_range": (
+        "Before the start, the treated area's outcome was higher (or lower) than every "
+        "comparison area's in most periods, so no mix of them can follow it and the "
+        "estimated effect is unreliable. Look for comparison areas more like it."
+    ),
     "synth_placebo_exact_fit_excluded": (
         "At least one comparison area is matched exactly before the change by the others "
         "(for example, it appears twice), so its placebo comparison means nothing and was "
