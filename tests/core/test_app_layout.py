@@ -44,6 +44,21 @@ QUERY_METHODS = frozenset({
 })
 QUERY_NAMES = frozenset({"get_object_or_404", "get_list_or_404"})
 MANAGER_ATTRIBUTES = frozenset({"objects", "_default_manager", "_base_manager"})
+# Reads through a relation (``call.stages.all()``, ``fund.programmes.count()``): these take no
+# positional argument; ``.get()`` counts only with keyword arguments alone, so ``dict.get(key)``
+# and ``request.GET.get("next")`` stay allowed.
+RELATED_READ_METHODS = frozenset({
+    "all", "count", "exists", "first", "last", "latest", "earliest", "iterator",
+})
+
+
+def _reads_records(node: ast.Call) -> bool:
+    assert isinstance(node.func, ast.Attribute)
+    if node.args:
+        return False
+    if node.func.attr in RELATED_READ_METHODS:
+        return True
+    return node.func.attr == "get" and bool(node.keywords)
 
 
 def _apps_to_check() -> list[str]:
@@ -116,6 +131,8 @@ def test_views_query_only_through_selectors(app: str) -> None:
                 problems.append(f"{_where(path, node)} reads a model manager (.{node.attr})")
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in QUERY_METHODS:
                 problems.append(f"{_where(path, node)} queries the database (.{node.func.attr}())")
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and _reads_records(node):
+                problems.append(f"{_where(path, node)} reads related records (.{node.func.attr}())")
             elif isinstance(node, ast.Name) and node.id in QUERY_NAMES:
                 problems.append(f"{_where(path, node)} uses {node.id}")
     assert not problems, "\n".join(problems)

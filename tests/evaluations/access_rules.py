@@ -37,9 +37,29 @@ def _registered(w: dict[str, Any]) -> dict[str, Any]:
     return {"evaluation_id": found.pk}
 
 
+DRAFT_TITLE = "Library opening hours: did footfall rise after the change?"
+
+
+def _draft(w: dict[str, Any]) -> dict[str, Any]:
+    """A draft interrupted time series, its plan not yet written."""
+    from seedbed.evaluations.models import Design, Evaluation
+    from seedbed.evaluations.services import evaluation_create
+
+    found = Evaluation.objects.filter(title=DRAFT_TITLE).first()
+    if found is None:
+        found = evaluation_create(actor=w["users"]["analyst"],
+                                  organisation=w["organisations"]["northfield"],
+                                  title=DRAFT_TITLE, design=Design.ITS)
+    return {"evaluation_id": found.pk}
+
+
 ACCESS_RULES: dict[str, tuple[Any, Any]] = {
     "evaluations:index": ("public", lambda w: {}),
+    "evaluations:evaluation_create": (MANAGE, lambda w: {}),
     "evaluations:evaluation_detail": ("public", _registered),
+    "evaluations:plan_edit": (MANAGE, _draft),
+    "evaluations:evaluation_register": (MANAGE, _draft),
+    "evaluations:plan_amend": (MANAGE, _registered),
 }
 
 NOT_WALKED: dict[str, str] = {}
@@ -49,4 +69,4 @@ NOT_HTML: set[str] = set()
 
 # The record each id names, for the foreign-id walk (tests/core/test_access_walk.py).
 ID_MODELS = {"evaluation_id": "evaluations.Evaluation"}
-FIELD_MODELS: dict[str, str] = {}
+FIELD_MODELS = {"organisation": "accounts.Organisation", "service_area": "portfolio.ServiceArea"}

@@ -163,3 +163,45 @@ def test_its_command_names_bad_rows(tmp_path: Path) -> None:
                                  "--time", "period", "--outcome", "y", "--start", "36"])
     assert result.exit_code == 2
     assert "row 9, column \"period\": period 3 already has a row (row 4)" in result.stderr
+
+
+def test_its_command_names_the_lags_option_when_the_lag_is_too_long(tmp_path: Path) -> None:
+    t, y, _ = series(35, n=40, start=21)
+    path = _write(pd.DataFrame({"period": t, "y": y}), tmp_path / "short.csv")
+    result = runner.invoke(app, ["stats", "its", str(path), "--time", "period", "--outcome",
+                                 "y", "--start", "21", "--lags", "100"])
+    assert result.exit_code == 2
+    assert "--lags: lags (100) must be fewer than the 40 periods with data" in result.stderr
+
+
+@pytest.mark.parametrize("seed", [1401, 1402, 1403])
+def test_two_by_two_block_uses_the_callaway_santanna_sample(tmp_path: Path, seed: int) -> None:
+    """Already-treated units (first treated in period 1) and a unit missing a period are
+    left out of the 2x2 as of Callaway & Sant'Anna; oracle: statsmodels cluster-robust OLS
+    on that sample, built here with pandas."""
+    smf = pytest.importorskip("statsmodels.formula.api")
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(int(rng.integers(90, 150))):
+        g = (0, 1, 2)[i % 3]
+        a = rng.normal()
+        for t in (1, 2):
+            rows.append((f"u{i}", t, a + 0.5 * t + (3.0 if g and t >= g else 0.0)
+                         + rng.normal(), g, f"k{i % 8}"))
+    df = pd.DataFrame(rows, columns=["unit", "t", "y", "g", "k"])
+    df = df[~((df.unit == "u0") & (df.t == 2))]  # a never-treated unit missing period 2
+    out = _run(["did", str(_write(df, tmp_path / "tbt.csv")), "--unit", "unit", "--time", "t",
+                "--outcome", "y", "--first-treated", "g", "--cluster", "k", "--json"])
+    two = out["two_by_two"]
+    sample = df[df.g != 1]
+    sample = sample[sample.groupby("unit").t.transform("size") == 2].copy()
+    sample["G"] = (sample.g == 2).astype(int)
+    sample["P"] = (sample.t == 2).astype(int)
+    fit = smf.ols("y ~ G * P", sample).fit(
+        cov_type="cluster", cov_kwds={"groups": sample.k.astype("category").cat.codes})
+    assert two["att"] == pytest.approx(fit.params["G:P"], abs=1e-6)
+    assert two["att"] == pytest.approx(out["att"], abs=1e-6)
+    assert two["se"] == pytest.approx(fit.bse["G:P"], rel=0.02)
+    assert two["n"] == len(sample)
+    assert {"treated_in_first_period_dropped", "unbalanced_panel_units_dropped",
+            "did_fewer_than_20_clusters"} <= set(two["warnings"])

@@ -13,6 +13,7 @@ import pytest
 
 from seedbed.stats.rd import (
     ASSUMPTIONS,
+    WARN_RD_CONSTANT_OUTCOME,
     WARN_RD_DENSITY_JUMP,
     WARN_RD_FEW_NEAR_CUTOFF,
     WARN_RD_MASS_POINTS,
@@ -170,6 +171,15 @@ def test_too_few_distinct_scores_gives_nan_with_a_warning() -> None:
     res = rd_estimate(running=x, outcome=np.arange(x.size, dtype=float), cutoff=0.0)
     assert math.isnan(res.estimate)
     assert WARN_RD_TOO_FEW_FOR_BANDWIDTH in res.warnings
+
+
+def test_a_constant_outcome_is_named_as_the_reason() -> None:
+    x = np.random.default_rng(5).uniform(-1, 1, 200)
+    res = rd_estimate(running=x, outcome=np.ones_like(x), cutoff=0.0)
+    assert math.isnan(res.estimate)
+    assert WARN_RD_CONSTANT_OUTCOME in res.warnings and WARN_RD_CONSTANT_OUTCOME in WARNING_TEXT
+    assert WARN_RD_FEW_NEAR_CUTOFF not in res.warnings
+    assert WARN_RD_TOO_FEW_FOR_BANDWIDTH not in res.warnings
 
 
 def test_very_small_sample_uses_the_whole_range_and_warns() -> None:

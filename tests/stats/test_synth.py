@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
@@ -244,3 +245,58 @@ def test_every_synth_warning_has_a_sentence() -> None:
     for code in (WARN_SYNTH_CONCENTRATED_WEIGHTS, WARN_SYNTH_DONORS_DROPPED,
                  WARN_SYNTH_FEW_DONORS, WARN_SYNTH_NOT_ESTIMABLE, WARN_SYNTH_POOR_PRE_FIT):
         assert code in WARNING_TEXT
+
+
+def test_a_duplicated_donor_is_warned_and_its_exact_placebo_fits_left_out() -> None:
+    """A donor entered twice fits its twin exactly before the change: 0/0 ratios used to
+    count as infinite and inflate p from 1/20 to 3/22. Here the treated area's effect is the
+    largest of the 20 defined ratios (checked by the run without the twin)."""
+    from seedbed.stats.synth import WARN_SYNTH_DUPLICATE_DONORS, WARN_SYNTH_PLACEBO_EXACT_FIT
+
+    rng = np.random.default_rng(21)
+    n_units, n_t, pre = 20, 25, 18
+    f = np.cumsum(rng.normal(0, 1, (n_t, 2)), 0)
+    load = rng.uniform(0, 1, (n_units + 1, 2))
+    load[0] = 0.5 * load[1] + 0.5 * load[2]
+    y = 10 + f @ load.T + rng.normal(0, 0.3, (n_t, n_units + 1))
+    y[pre:, 0] -= 3
+
+    def run(mat: np.ndarray) -> Any:
+        names = [f"a{j}" for j in range(mat.shape[1])]
+        return synth_estimate(units=np.repeat(names, n_t), times=np.tile(np.arange(n_t),
+                              mat.shape[1]), outcomes=mat.T.ravel(), treated="a0", start=pre)
+
+    alone = run(y)
+    assert alone.placebo_p == pytest.approx(1 / 21)
+    twin = run(np.column_stack([y, y[:, 5]]))
+    assert twin.placebo_p == pytest.approx(1 / 20)
+    assert WARN_SYNTH_DUPLICATE_DONORS in twin.warnings
+    assert WARN_SYNTH_PLACEBO_EXACT_FIT in twin.warnings
+    assert all(code in WARNING_TEXT for code in twin.warnings)
+    assert WARN_SYNTH_DUPLICATE_DONORS not in alone.warnings
+
+
+def test_a_treated_area_above_every_donor_is_warned_about() -> None:
+    """Donors are parallel lines at levels 1..40, the treated area 2 above the highest and
+    unchanged: the old threshold (a share of the pooled spread of 40 levels) missed the
+    misfit of about 2 against the treated series' own spread of about 0.6."""
+    from seedbed.stats.synth import WARN_SYNTH_OUTSIDE_DONORS
+
+    rng = np.random.default_rng(401)
+    n_t, pre = 24, 16
+    t = np.arange(n_t)
+    donors = np.array([j + 0.1 * t + rng.normal(0, 0.3, n_t) for j in range(1, 41)]).T
+    treated = 42.0 + 0.1 * t + rng.normal(0, 0.3, n_t)
+    mat = np.column_stack([treated, donors])
+    names = ["T"] + [f"d{j}" for j in range(40)]
+    res = synth_estimate(units=np.repeat(names, n_t), times=np.tile(t, 41),
+                         outcomes=mat.T.ravel(), treated="T", start=pre)
+    assert res.pre_rmspe > 0.5 * float(np.std(treated[:pre], ddof=1))
+    assert WARN_SYNTH_POOR_PRE_FIT in res.warnings
+    assert WARN_SYNTH_OUTSIDE_DONORS in res.warnings and WARN_SYNTH_OUTSIDE_DONORS in WARNING_TEXT
+    inside = synth_estimate(units=np.repeat(names, n_t), times=np.tile(t, 41),
+                            outcomes=np.column_stack([donors[:, 20] * 0.5 + donors[:, 21] * 0.5
+                                                      + rng.normal(0, 0.05, n_t), donors]
+                                                     ).T.ravel(), treated="T", start=pre)
+    assert WARN_SYNTH_OUTSIDE_DONORS not in inside.warnings
+    assert WARN_SYNTH_POOR_PRE_FIT not in inside.warnings

@@ -187,16 +187,45 @@ def did_command(
 def _two_by_two(fn: Any, cols: dict[str, Any], unit: str, time: str, outcome: str,
                 first_treated: str, cluster: str | None, res: Any, alpha: float
                 ) -> dict[str, Any]:
+    """The regression 2x2 on the units Callaway & Sant'Anna use: the treated cohort and the
+    comparison units (never treated, or treated after the second period), each with an
+    outcome in both periods; units already treated in the first period and units missing a
+    period are left out, with the same warnings."""
     import numpy as np
 
+    from seedbed.stats.did.grouptime import WARN_TREATED_IN_FIRST_PERIOD
+    from seedbed.stats.did.moments import WARN_UNBALANCED_PANEL
+    from seedbed.stats.did.staggered import MIN_CLUSTERS, WARN_DID_FEW_CLUSTERS
+
+    first, second = res.periods
     g = np.asarray(cols[first_treated], dtype=float)
-    keep = np.isin(cols[time], res.periods)
-    treated = np.where(np.isfinite(g), g, 0.0) == res.groups[0]
-    two = fn(outcome=cols[outcome][keep], treated=treated[keep],
-             post=(cols[time] == res.periods[1])[keep],
-             cluster=cols[cluster or unit][keep], alpha=alpha)
+    g = np.where(np.isfinite(g), g, 0.0)
+    y = np.asarray(cols[outcome], dtype=float)
+    t = np.asarray(cols[time], dtype=float)
+    units = np.asarray(cols[unit], dtype=object).astype(str)
+    treated = g == res.groups[0]
+    eligible = treated | (g == 0) | (g > second)
+    rows = np.isin(t, res.periods) & eligible
+    complete = rows & np.isfinite(y)
+    counts: dict[str, int] = {}
+    for u in units[complete].tolist():
+        counts[u] = counts.get(u, 0) + 1
+    balanced = np.array([counts.get(u, 0) == 2 for u in units.tolist()], dtype=bool)
+    keep = complete & balanced
+    warnings = []
+    if (np.isin(t, res.periods) & ~eligible).any():
+        warnings.append(WARN_TREATED_IN_FIRST_PERIOD)
+    if (rows & ~keep).any():
+        warnings.append(WARN_UNBALANCED_PANEL)
+    labels = np.asarray(cols[cluster or unit], dtype=object)[keep].astype(str)
+    if min(len(set(labels[treated[keep]].tolist())),
+           len(set(labels[~treated[keep]].tolist()))) < MIN_CLUSTERS:
+        warnings.append(WARN_DID_FEW_CLUSTERS)
+    two = fn(outcome=y[keep], treated=treated[keep], post=(t == second)[keep],
+             cluster=labels, alpha=alpha)
     return {"att": two.att, "se": two.se, "ci": list(two.ci), "p": two.p, "df": two.df,
-            "cov_type": two.cov_type, "means": two.means, "warnings": list(two.warnings)}
+            "cov_type": two.cov_type, "means": two.means, "n": two.n,
+            "n_clusters": two.n_clusters, "warnings": [*warnings, *two.warnings]}
 
 
 def its_command(
@@ -240,7 +269,7 @@ def its_command(
                             comparison=cols[comparison] if comparison else None,
                             season=cols[season] if season else None, lags=lags, alpha=alpha)
     except ValueError as exc:
-        fail(str(exc))
+        fail(f"--lags: {exc}" if lags is not None and str(exc).startswith("lags") else str(exc))
     payload: dict[str, Any] = {
         "level_change": res.level_change, "slope_change": res.slope_change,
         "se_level": res.se_level, "se_slope": res.se_slope,
@@ -249,7 +278,10 @@ def its_command(
         "baseline_level": res.baseline_level, "baseline_slope": res.baseline_slope,
         "first_post_time": _num(res.first_post_time), "lag": res.lag,
         "lag_rule": res.lag_rule, "autocorrelation_test": res.autocorrelation_test,
-        "autocorrelation_p": res.autocorrelation_p, "df": res.df, "n": res.n,
+        "autocorrelation_p": res.autocorrelation_p, "df": res.df,
+        "reference_distribution": res.reference, "reference_rho": res.reference_rho,
+        "critical_value_level": res.critical_level,
+        "critical_value_slope": res.critical_slope, "n": res.n,
         "n_pre": res.n_pre, "n_post": res.n_post, "comparison": res.comparison,
         "series": [{"time": _num(s.time), "observed": s.observed, "fitted": s.fitted,
                     "counterfactual": s.counterfactual, "post": s.post} for s in res.series],

@@ -13,6 +13,7 @@ from seedbed.accounts.models import Organisation, User
 from seedbed.core.access import council_staff_users, id_from_text
 from seedbed.core.errors import ValidationProblem
 from seedbed.core.forms import GovUKWidgetsMixin, RecordsChoiceField
+from seedbed.funding import selectors
 from seedbed.funding.models import (
     PB_RULES,
     Call,
@@ -211,7 +212,7 @@ class CallForm(Base):
         if not self._one_step:  # publishing in one step is offered when a theme becomes a challenge
             del self.fields["publish_now"]
         if "needs" in self.fields:
-            self.fields["needs"].queryset = Contribution.objects.filter(hidden=False).exclude(status="merged").order_by("kind", "title")  # type: ignore[attr-defined]
+            self.fields["needs"].queryset = selectors.call_need_choices()  # type: ignore[attr-defined]
             self.fields["theme"].queryset = Theme.objects.order_by("-run__created_at", "position")  # type: ignore[attr-defined]
 
 

@@ -20,11 +20,16 @@ from seedbed.funding.models import (
     Application,
     Award,
     AwardException,
+    BudgetLine,
     Call,
+    Clawback,
     Conflict,
+    Criterion,
     Fund,
+    Instalment,
     LedgerEntry,
     PanelMember,
+    Payment,
     PbBallot,
     PbBallotNumber,
     PbElector,
@@ -34,11 +39,15 @@ from seedbed.funding.models import (
     PbVoterMark,
     PitchSlot,
     ProgrammeBudget,
+    Question,
     Report,
     Review,
+    Score,
+    Stage,
 )
 from seedbed.funding.rules import award_exception_covering, award_limit
 from seedbed.participation.models import Contribution, Status, Theme
+from seedbed.participation.selectors import published
 from seedbed.portfolio.selectors import innovation_for_record
 
 # A score set this many points (out of 100) from the mean of the others is flagged.
@@ -384,10 +393,22 @@ def organisation_get(*, organisation_id: int) -> Organisation:
     return Organisation.objects.get(pk=organisation_id)
 
 
+def call_need_list(*, call: Call) -> QuerySet[Contribution]:
+    """The needs (or ideas) a call answers that the public may see: the Voices rule for a
+    published contribution (not hidden by moderation, not held for an email confirmation)."""
+    return published().filter(funding_calls=call)
+
+
+def call_need_choices() -> QuerySet[Contribution]:
+    """Needs and ideas a call may answer (the call form's choices): published ones that have
+    not been merged into another, by kind then title."""
+    return published().exclude(status=Status.MERGED).order_by("kind", "title")
+
+
 def contribution_answerable_list(*, call: Call) -> QuerySet[Contribution]:
     """The call's needs and the ideas that answer them (an application may say which), by title."""
     needs = call.needs.all()
-    return Contribution.objects.filter(Q(pk__in=needs) | Q(answers_need__in=needs), hidden=False).distinct().order_by("title")
+    return published().filter(Q(pk__in=needs) | Q(answers_need__in=needs)).distinct().order_by("title")
 
 
 def answer_list(*, application: Application) -> QuerySet[Answer]:
@@ -538,3 +559,53 @@ def pb_elector_count() -> int:
 def user_active_by_email(*, email: str) -> User | None:
     """The active account with this email address (any case), if there is one."""
     return User.objects.filter(email__iexact=email, is_active=True).first()
+
+
+def call_stage_list(*, call: Call) -> QuerySet[Stage]:
+    """A call's stages, in their own order."""
+    return call.stages.all()
+
+
+def call_question_list(*, call: Call) -> QuerySet[Question]:
+    """A call's questions, in their own order."""
+    return call.questions.all()
+
+
+def call_criterion_list(*, call: Call) -> QuerySet[Criterion]:
+    """A call's scoring criteria, in their own order."""
+    return call.criteria.all()
+
+
+def budget_line_list(*, application: Application) -> QuerySet[BudgetLine]:
+    """An application's budget lines, in their own order."""
+    return application.budget_lines.all()
+
+
+def programme_count(*, fund: Fund) -> int:
+    """How many programmes a fund is split into."""
+    return fund.programmes.count()
+
+
+def award_instalment_list(*, award: Award) -> QuerySet[Instalment]:
+    """An award's planned instalments."""
+    return award.instalments.all()
+
+
+def award_payment_list(*, award: Award) -> QuerySet[Payment]:
+    """Payments made on an award."""
+    return award.payments.all()
+
+
+def award_report_list(*, award: Award) -> QuerySet[Report]:
+    """Reports requested from an award's recipient."""
+    return award.reports.all()
+
+
+def award_clawback_list(*, award: Award) -> QuerySet[Clawback]:
+    """Money asked back on an award."""
+    return award.clawbacks.all()
+
+
+def review_score_list(*, review: Review) -> QuerySet[Score]:
+    """The scores in one review, one per criterion."""
+    return review.scores.all()

@@ -19,7 +19,10 @@ autocorrelation-consistent covariance with the Bartlett kernel,
     V = n/(n-k) (X'X)^-1 S (X'X)^-1,          u_t = x_t e_t,
 
 with the small-sample factor n/(n-k) (as Stata's ``newey``; statsmodels' ``cov_type="HAC"``
-with ``use_correction=True``) and t on n - k df. The lag L is given, or by the rule
+with ``use_correction=True``). Intervals and p-values do not use t on n - k df, which covers
+only 75-87% in council-length series: the t-statistic's distribution for this design and lag
+is simulated under AR(1) errors (``seedbed.stats.its_reference``), and the result states
+it. The lag L is given, or by the rule
 L = floor(4 (n/100)^(2/9)) (Newey & West, Rev Econ Stud 1994;61:631-653), stated in the
 result. Autocorrelation check: the Breusch-Godfrey LM test with L lags (at least 1) on the
 residuals, lagged residuals before the series start set to zero (Greene, Econometric
@@ -35,12 +38,16 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as sps
 
+from seedbed.stats.its_reference import reference_label, reference_rho, simulated_abs_t
+
 WARN_ITS_AUTOCORRELATION = "its_autocorrelation"
 """The residuals are autocorrelated (Breusch-Godfrey p below alpha)."""
 WARN_ITS_FEW_POINTS = "its_fewer_than_8_points_per_segment"
 """Fewer than MIN_POINTS periods before or after the start."""
 WARN_ITS_NO_SEGMENT = "its_no_periods_before_or_after"
 """No period before, or none on or after, the start (or too few to fit): nothing estimated."""
+WARN_ITS_AUTOCORRELATION_UNCHECKED = "its_autocorrelation_not_checked"
+"""The Breusch-Godfrey check could not run (too many lags for the number of periods)."""
 WARN_ITS_MISSING_ROWS = "its_missing_rows_dropped"
 """Periods with a missing outcome (or comparison) were left out."""
 
@@ -49,6 +56,7 @@ LAG_RULE = "floor(4 * (n / 100) ** (2 / 9)) (Newey & West 1994)"
 ERR_DUPLICATE_TIME = "period {time} appears more than once; give one row per period"
 ERR_LENGTHS = "time, outcome, comparison and season must have the same length"
 ERR_LAGS = "lags must be a whole number of at least 0"
+ERR_LAGS_TOO_MANY = "lags ({lags}) must be fewer than the {n} periods with data"
 
 ASSUMPTIONS_ITS: tuple[str, ...] = (
     "Without the change, the outcome would have continued on the trend it followed "
@@ -95,6 +103,10 @@ class ITSResult:
     autocorrelation_test: str
     autocorrelation_p: float
     df: float
+    critical_level: float
+    critical_slope: float
+    reference: str
+    reference_rho: float
     n: int
     n_pre: int
     n_post: int
@@ -202,6 +214,8 @@ def its_segmented(
     x = np.column_stack(cols)
     k = x.shape[1]
     lag = newey_west_lag(n) if lags is None else int(lags)
+    if lags is not None and n > 0 and lag >= n:
+        raise ValueError(ERR_LAGS_TOO_MANY.format(lags=lag, n=n))
     assumptions = ASSUMPTIONS_ITS + ((ASSUMPTION_COMPARISON,) if comp is not None else ())
     if n_pre < 2 or n_post < 1 or n <= k or np.linalg.matrix_rank(x) < k:
         warnings.append(WARN_ITS_NO_SEGMENT)
@@ -214,12 +228,13 @@ def its_segmented(
     cov = hac_covariance(x, resid, lag)
     se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     df = float(n - k)
-    q = float(sps.t.ppf(1 - alpha / 2, df))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = 2 * sps.t.sf(np.abs(coef / se), df)
+    rho = reference_rho(x, resid)
+    (q, p_level), (q_slope, p_slope) = _reference(x, lag, rho, coef, se, alpha)
     bg = breusch_godfrey(x, resid, max(lag, 1))
     if math.isfinite(bg) and bg < alpha:
         warnings.append(WARN_ITS_AUTOCORRELATION)
+    elif not math.isfinite(bg):
+        warnings.append(WARN_ITS_AUTOCORRELATION_UNCHECKED)
     fitted = x @ coef
     counter = fitted - coef[2] * x[:, 2] - coef[3] * x[:, 3]
     base = obs - yy  # the comparison series (zero without one)
@@ -228,20 +243,38 @@ def its_segmented(
         for a, b, c, d, e, f in zip(t, obs, fitted, base, counter, post, strict=True)
     )
 
-    def ci(j: int) -> tuple[float, float]:
-        return float(coef[j] - q * se[j]), float(coef[j] + q * se[j])
+    def ci(j: int, crit: float) -> tuple[float, float]:
+        return float(coef[j] - crit * se[j]), float(coef[j] + crit * se[j])
 
     return ITSResult(
         level_change=float(coef[2]), slope_change=float(coef[3]), se_level=float(se[2]),
-        se_slope=float(se[3]), ci_level=ci(2), ci_slope=ci(3), p_level=float(p[2]),
-        p_slope=float(p[3]), baseline_level=float(coef[0]), baseline_slope=float(coef[1]),
+        se_slope=float(se[3]), ci_level=ci(2, q), ci_slope=ci(3, q_slope), p_level=p_level,
+        p_slope=p_slope, baseline_level=float(coef[0]), baseline_slope=float(coef[1]),
         first_post_time=t0, lag=lag, lag_rule="given" if lags is not None else LAG_RULE,
         autocorrelation_test=f"Breusch-Godfrey, {max(lag, 1)} lag(s)", autocorrelation_p=bg,
-        df=df, n=n, n_pre=n_pre, n_post=n_post, comparison=comp is not None,
+        df=df, critical_level=q, critical_slope=q_slope,
+        reference=reference_label(rho), reference_rho=rho,
+        n=n, n_pre=n_pre, n_post=n_post, comparison=comp is not None,
         names=tuple(names), coef=tuple(float(v) for v in coef),
         se=tuple(float(v) for v in se), series=series, assumptions=assumptions,
         warnings=tuple(dict.fromkeys(warnings)),
     )
+
+
+def _reference(x: np.ndarray, lag: int, rho: float, coef: np.ndarray, se: np.ndarray,
+               alpha: float) -> list[tuple[float, float]]:
+    """(critical value, p-value) of the level and the slope change from the simulated
+    distribution of |t| (``seedbed.stats.its_reference``)."""
+    sims = simulated_abs_t(x, lag, rho, (2, 3))
+    out = []
+    for col, j in enumerate((2, 3)):
+        crit = float(np.quantile(sims[:, col], 1 - alpha))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stat = float(np.abs(coef[j] / se[j]))
+        p = (float((1 + np.sum(sims[:, col] >= stat)) / (1 + len(sims)))
+             if math.isfinite(stat) else math.nan)
+        out.append((crit, p))
+    return out
 
 
 def _num(value: float) -> str:
@@ -256,7 +289,9 @@ def _empty(n: int, n_pre: int, n_post: int, t0: float, lag: int, rule: str, comp
         level_change=nan, slope_change=nan, se_level=nan, se_slope=nan, ci_level=(nan, nan),
         ci_slope=(nan, nan), p_level=nan, p_slope=nan, baseline_level=nan, baseline_slope=nan,
         first_post_time=t0, lag=lag, lag_rule=rule, autocorrelation_test="",
-        autocorrelation_p=nan, df=nan, n=n, n_pre=n_pre, n_post=n_post, comparison=comparison,
+        autocorrelation_p=nan, df=nan, critical_level=nan, critical_slope=nan,
+        reference="", reference_rho=nan,
+        n=n, n_pre=n_pre, n_post=n_post, comparison=comparison,
         names=names, coef=(nan,) * len(names), se=(nan,) * len(names), series=(),
         assumptions=assumptions, warnings=tuple(dict.fromkeys(warnings)),
     )

@@ -52,6 +52,8 @@ WARN_RD_FEW_NEAR_CUTOFF = "rd_few_observations_near_cutoff"
 """Fewer than MIN_NEAR_CUTOFF observations within the bandwidth on a side."""
 WARN_RD_TOO_FEW_FOR_BANDWIDTH = "rd_too_few_for_bandwidth"
 """Too few observations or distinct values to choose a bandwidth: no estimate."""
+WARN_RD_CONSTANT_OUTCOME = "rd_constant_outcome"
+"""The outcome does not vary on either side of the cutoff: no estimate."""
 WARN_RD_MASS_POINTS = "rd_mass_points"
 """The running variable takes few distinct values (20% or more repeats on a side)."""
 WARN_RD_DENSITY_JUMP = "rd_density_jump_at_cutoff"
@@ -269,6 +271,9 @@ def _bandwidths(x: np.ndarray, d: np.ndarray, below: np.ndarray, cutoff: float,
         return None
     if min(np.unique(x_l).size, np.unique(x_r).size) < Q_ORDER + 1:
         warnings.append(WARN_RD_TOO_FEW_FOR_BANDWIDTH)
+        return None
+    if np.ptp(d[below, 0]) == 0 and np.ptp(d[~below, 0]) == 0:
+        warnings.append(WARN_RD_CONSTANT_OUTCOME)
         return None
     if bandwidth is not None:
         h = b = float(bandwidth)

@@ -49,6 +49,17 @@ WARN_SYNTH_CONCENTRATED_WEIGHTS = "synth_weights_concentrated"
 WARN_SYNTH_DONORS_DROPPED = "synth_donors_dropped_incomplete"
 """Donors without an outcome in every period were left out."""
 WARN_SYNTH_NOT_ESTIMABLE = "synth_not_estimable"
+WARN_SYNTH_PLACEBO_EXACT_FIT = "synth_placebo_exact_fit_excluded"
+"""A placebo's pre-period gaps are all (numerically) zero, so its RMSPE ratio is undefined
+and it is left out of the placebo p-value."""
+WARN_SYNTH_OUTSIDE_DONORS = "synth_treated_outside_donor_range"
+"""In at least half the pre-periods the treated outcome lies above every donor's or below
+every donor's: no weighted mix (weights on the simplex) can reach it."""
+WARN_SYNTH_DUPLICATE_DONORS = "synth_duplicate_donors"
+"""Two donors have the same outcome in every period (a unit entered twice?)."""
+EXACT_FIT_REL = 1e-9
+"""A pre-period RMSPE at most this share of the outcomes' scale (largest absolute pre-period
+outcome) counts as an exact fit."""
 """No donors, no pre-period, no post-period or an incomplete treated series: no estimate."""
 
 ERR_DUPLICATE_CELL = "unit {unit!r} has more than one row for period {time!r}"
@@ -60,6 +71,10 @@ Values = Sequence[Any] | np.ndarray
 """A column of values: a list, a NumPy array or a pandas Series."""
 
 POOR_FIT_SHARE = 0.2
+POOR_FIT_OWN_SHARE = 0.5
+"""Pre-period RMSPE above this share of the treated series' own standard deviation (before
+the start) also counts as a poor fit: the synthetic explains under 75% of its variation."""
+OUTSIDE_SHARE = 0.5
 CONCENTRATED_WEIGHT = 0.8
 PLACEBO_ALPHA = 0.05
 
@@ -227,11 +242,16 @@ def synth_estimate(
                      None if predictor_weights is None else np.asarray(predictor_weights, float))
     w, v, gaps = design.fit(ti, donors)
     pre_fit, post_fit = rmspe(gaps[pre]), rmspe(gaps[~pre])
-    ratio = post_fit / pre_fit if pre_fit > 0 else math.inf
-    placebo_list = _placebo_runs(design, donors) if placebos and len(donors) >= 2 else []
-    ratios = [ratio] + [p.ratio for p in placebo_list]
+    tol = EXACT_FIT_REL * float(np.max(np.abs(panel.y[pre][:, [ti, *donors]])))
+    ratio = post_fit / pre_fit if pre_fit > tol else math.inf
+    placebo_list = _placebo_runs(design, donors, tol) if placebos and len(donors) >= 2 else []
+    if any(math.isnan(p.ratio) for p in placebo_list):
+        warnings.append(WARN_SYNTH_PLACEBO_EXACT_FIT)
+    if _has_duplicates(panel.y[:, donors], tol):
+        warnings.append(WARN_SYNTH_DUPLICATE_DONORS)
+    ratios = [ratio] + [p.ratio for p in placebo_list if not math.isnan(p.ratio)]
     p_value = (sum(r >= ratio * (1 - 1e-12) for r in ratios) / len(ratios)
-               if placebo_list else math.nan)
+               if len(ratios) > 1 else math.nan)
     min_p = 1 / (len(donors) + 1)
     warnings += _fit_warnings(panel.y[pre][:, [ti, *donors]], pre_fit, min_p, w)
     series = tuple(
@@ -266,26 +286,42 @@ class _Design:
         return w, v, y[:, target] - y[:, pool] @ w
 
 
-def _placebo_runs(design: _Design, donors: list[int]) -> list[Placebo]:
-    """Each donor treated as if it had changed, the other donors as its pool."""
+def _has_duplicates(y: np.ndarray, tol: float) -> bool:
+    """Whether two columns (donors) differ by at most ``tol`` in every period."""
+    return any(float(np.max(np.abs(y[:, i] - y[:, j]))) <= tol
+               for i in range(y.shape[1]) for j in range(i + 1, y.shape[1]))
+
+
+def _placebo_runs(design: _Design, donors: list[int], tol: float) -> list[Placebo]:
+    """Each donor treated as if it had changed, the other donors as its pool; the ratio is
+    NaN (undefined) when its pre-period RMSPE is at most ``tol`` (an exact fit)."""
     out = []
     pre = design.pre
     for j in donors:
         _, _, g = design.fit(j, [k for k in donors if k != j])
         a, b = rmspe(g[pre]), rmspe(g[~pre])
         out.append(Placebo(design.panel.units[j], tuple(float(x) for x in g), a, b,
-                           b / a if a > 0 else math.inf))
+                           b / a if a > tol else math.nan))
     return out
 
 
 def _fit_warnings(pre_outcomes: np.ndarray, pre_fit: float, min_p: float,
                   w: np.ndarray) -> list[str]:
-    """Poor pre-period fit (against the spread of every unit's pre-period outcomes), too few
-    donors for a placebo p below 0.05, and weight concentrated on one donor."""
+    """Poor pre-period fit (against the spread of every unit's pre-period outcomes, or of
+    the treated series' own; ``pre_outcomes`` has the treated unit first), a treated series
+    outside the donors' range, too few donors for a placebo p below 0.05, and weight
+    concentrated on one donor."""
     out = []
     spread = float(np.std(pre_outcomes, ddof=1)) if pre_outcomes.size > 1 else math.nan
-    if math.isfinite(spread) and pre_fit > POOR_FIT_SHARE * spread:
+    own = (float(np.std(pre_outcomes[:, 0], ddof=1)) if pre_outcomes.shape[0] > 1
+           else math.nan)
+    if (math.isfinite(spread) and pre_fit > POOR_FIT_SHARE * spread) or (
+            math.isfinite(own) and pre_fit > POOR_FIT_OWN_SHARE * own):
         out.append(WARN_SYNTH_POOR_PRE_FIT)
+    treated, donors = pre_outcomes[:, 0], pre_outcomes[:, 1:]
+    outside = (treated > donors.max(axis=1)) | (treated < donors.min(axis=1))
+    if donors.size and float(outside.mean()) >= OUTSIDE_SHARE:
+        out.append(WARN_SYNTH_OUTSIDE_DONORS)
     if min_p > PLACEBO_ALPHA:
         out.append(WARN_SYNTH_FEW_DONORS)
     if float(w.max()) >= CONCENTRATED_WEIGHT:

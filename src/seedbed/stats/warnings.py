@@ -290,6 +290,10 @@ WARNING_TEXT: dict[str, str] = {
         "There are not enough periods before the change, or none after it, to estimate a "
         "change. Check the start date and the periods in the data."
     ),
+    "its_autocorrelation_not_checked": (
+        "The check for correlation between neighbouring periods could not be run: the lag "
+        "is too long for the number of periods. Use a shorter lag or more periods."
+    ),
     "its_missing_rows_dropped": (
         "Some periods had no outcome (or no comparison value) and were left out."
     ),
@@ -337,6 +341,10 @@ WARNING_TEXT: dict[str, str] = {
         "be published."
     ),
     # Regression discontinuity (seedbed.stats.rd, rd_density)
+    "rd_constant_outcome": (
+        "The outcome takes one value on each side of the cutoff, so there is no variation "
+        "to estimate a jump or its uncertainty from. Check the outcome column."
+    ),
     "rd_no_data_on_a_side": (
         "There are no observations on one side of the cutoff, so there is no jump to "
         "measure. Check the cutoff and the score column."
@@ -372,6 +380,20 @@ WARNING_TEXT: dict[str, str] = {
         "the cutoff, the result may be biased."
     ),
     # Synthetic control (seedbed.stats.synth)
+    "synth_treated_outside_donor_range": (
+        "Before the start, the treated area's outcome was higher (or lower) than every "
+        "comparison area's in most periods, so no mix of them can follow it and the "
+        "estimated effect is unreliable. Look for comparison areas more like it."
+    ),
+    "synth_placebo_exact_fit_excluded": (
+        "At least one comparison area is matched exactly before the change by the others "
+        "(for example, it appears twice), so its placebo comparison means nothing and was "
+        "left out of the placebo p-value."
+    ),
+    "synth_duplicate_donors": (
+        "Two comparison areas have the same outcome in every period. Check whether one area "
+        "was entered twice under different names."
+    ),
     "synth_poor_pre_fit": (
         "Before the start, the weighted mix of comparison areas does not follow the treated "
         "area closely, so it is a poor guide to what would have happened afterwards. Treat "

@@ -1,1 +1,2 @@
-"""Evaluation pages, split by noun (``evaluation``: the list and an evaluation's page)."""
+"""Evaluation pages, split by noun: ``evaluation`` (the list, starting one, its page) and
+``plan`` (editing, registering and amending the plan)."""

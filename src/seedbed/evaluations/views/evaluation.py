@@ -1,14 +1,23 @@
-"""Evaluation pages: the list and an evaluation's page with its plan and versions."""
+"""Evaluation pages: the list, starting an evaluation, and an evaluation's page with its plan
+and versions."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from seedbed.core.access import has_role
-from seedbed.evaluations import selectors
-from seedbed.evaluations.access import EVALUATION_MANAGERS, access_evaluation
+from seedbed.core.errors import ValidationProblem
+from seedbed.core.forms import add_problems
+from seedbed.evaluations import selectors, services
+from seedbed.evaluations.access import (
+    EVALUATION_MANAGERS,
+    access_evaluation,
+    access_evaluations_manage,
+)
+from seedbed.evaluations.forms import EvaluationForm
 from seedbed.evaluations.rules import plan_fields, plan_label
 
 
@@ -35,3 +44,18 @@ def evaluation_detail(request: HttpRequest, evaluation_id: int) -> HttpResponse:
         "versions": selectors.plan_versions(evaluation=evaluation),
         "can_manage": _can_manage(request),
     })
+
+
+@require_http_methods(["GET", "POST"])
+def evaluation_create(request: HttpRequest) -> HttpResponse:
+    actor = access_evaluations_manage(request.user)
+    form = EvaluationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            evaluation = services.evaluation_create(actor=actor, **form.cleaned_data)
+        except ValidationProblem as problem:
+            add_problems(form, problem)
+        else:
+            messages.success(request, "The evaluation has been started. Write its plan, then register it.")
+            return redirect("evaluations:plan_edit", evaluation_id=evaluation.pk)
+    return render(request, "evaluations/evaluation_form.html", {"form": form})

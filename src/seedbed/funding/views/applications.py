@@ -57,9 +57,9 @@ def application_start(request: HttpRequest, call_id: int) -> HttpResponse:
 
 def _initial(application: Application, questions) -> dict:
     initial = {"title": application.title, "summary": application.summary, "amount": application.amount}
-    for answer in application.answers.all():
+    for answer in selectors.answer_list(application=application):
         initial[f"answer_{answer.question_id}"] = answer.text
-    for i, line in enumerate(application.budget_lines.all()[: forms.BUDGET_ROWS], start=1):
+    for i, line in enumerate(selectors.budget_line_list(application=application)[: forms.BUDGET_ROWS], start=1):
         initial[f"line_{i}_item"] = line.item
         initial[f"line_{i}_amount"] = line.amount
     return initial
@@ -68,7 +68,7 @@ def _initial(application: Application, questions) -> dict:
 @require_http_methods(["GET", "POST"])
 def application_detail(request: HttpRequest, application_id: int) -> HttpResponse:
     application = access_application(request.user, application_id)
-    questions = list(application.call.questions.all())
+    questions = list(selectors.call_question_list(call=application.call))
     form_class = forms.ApplicationForm.for_questions(questions)
     editable = application.status == Application.Status.DRAFT and application.applicant_id == request.user.pk
     status = 200
@@ -94,7 +94,7 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
         form = form_class(initial=_initial(application, questions))
     return render(request, "funding/application_detail.html", {
         "application": application, "form": form, "editable": editable, "questions": questions,
-        "answers": selectors.answer_list(application=application), "lines": application.budget_lines.all(),
+        "answers": selectors.answer_list(application=application), "lines": selectors.budget_line_list(application=application),
         "decision": getattr(application, "decision", None), "award": getattr(application, "award", None),
     }, status=status)
 

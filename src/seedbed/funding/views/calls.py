@@ -91,7 +91,8 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
         return redirect("funding:pb_round", round_id=call.pb_round.pk)
     decided = selectors.call_decided_list(call=call)
     return render(request, "funding/call_detail.html", {
-        "call": call, "needs": call.needs.all(), "stages": call.stages.all(), "questions": call.questions.all(), "criteria": call.criteria.all(),
+        "call": call, "needs": selectors.call_need_list(call=call), "stages": selectors.call_stage_list(call=call), "questions": selectors.call_question_list(call=call),
+        "criteria": selectors.call_criterion_list(call=call),
         "decided": decided, "manager": is_funding_manager(request.user),
         "ideas": ideas_answering(call) if call.kind == Call.Kind.CHALLENGE else [],
     })
@@ -100,7 +101,8 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
 def _manage_context(request: HttpRequest, call: Call) -> dict:
     people = selectors.panel_candidates()
     return {
-        "call": call, "stages": call.stages.all(), "questions": call.questions.all(), "criteria": call.criteria.all(),
+        "call": call, "stages": selectors.call_stage_list(call=call), "questions": selectors.call_question_list(call=call),
+        "criteria": selectors.call_criterion_list(call=call),
         "panel": selectors.panel_list(call=call),
         "stage_form": forms.StageForm(prefix="stage"), "question_form": forms.QuestionForm(prefix="question"),
         "criterion_form": forms.CriterionForm(prefix="criterion"), "panel_form": forms.PanelForm(prefix="panel", people=people),

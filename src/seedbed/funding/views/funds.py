@@ -61,7 +61,7 @@ def _save(request: HttpRequest, form: forms.FundForm, fund=None):
 
 
 def _fund_form(request: HttpRequest, *, fund=None) -> HttpResponse:
-    existing = fund.programmes.count() if fund is not None else 0
+    existing = selectors.programme_count(fund=fund) if fund is not None else 0
     form_class = _form_class(request, existing)
     if request.method == "POST":
         form = form_class(request.POST)

@@ -36,7 +36,7 @@ def pb_round(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = access_pb_round(request.user, round_id)
     voted = selectors.pb_has_voted(pb_round=round_, user=request.user)
     return render(request, "funding/pb_round.html", {
-        "round": round_, "projects": round_.projects.all(), "manager": is_funding_manager(request.user), "voted": voted,
+        "round": round_, "projects": selectors.pb_project_list(pb_round=round_), "manager": is_funding_manager(request.user), "voted": voted,
         "officer": selectors.is_pb_officer(pb_round=round_, user=request.user),
     })
 
@@ -210,7 +210,7 @@ def pb_results(request: HttpRequest, round_id: int) -> HttpResponse:
     result = getattr(round_, "result", None)
     rows = []
     if result is not None:
-        projects = {p.code: p for p in round_.projects.all()}
+        projects = {p.code: p for p in selectors.pb_project_list(pb_round=round_)}
         for code, note in result.explanations.items():
             rows.append({"project": projects.get(code), "note": note})
         order = {code: i for i, code in enumerate(result.selected)}

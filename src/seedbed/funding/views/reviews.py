@@ -52,11 +52,11 @@ def conflict_declare(request: HttpRequest, application_id: int) -> HttpResponse:
 
 
 def _score_page(request: HttpRequest, application: Application, mode: str, template: str, back: str, extra: dict) -> HttpResponse:
-    criteria = list(application.call.criteria.all())
+    criteria = list(selectors.call_criterion_list(call=application.call))
     form_class = forms.ScoreForm.for_criteria(criteria)
     review = selectors.review_get(application=application, reviewer=request.user, mode=mode)
     context = {"application": application, "review": review, "criteria": criteria,
-               "answers": selectors.answer_list(application=application), "lines": application.budget_lines.all(), **extra}
+               "answers": selectors.answer_list(application=application), "lines": selectors.budget_line_list(application=application), **extra}
     if request.method == "POST":
         form = form_class(request.POST)
         return run_form(
@@ -68,7 +68,7 @@ def _score_page(request: HttpRequest, application: Application, mode: str, templ
         )
     initial: dict[str, Any] = {"comment": review.comment} if review else {}
     if review:
-        initial.update({f"criterion_{s.criterion_id}": s.value for s in review.scores.all()})
+        initial.update({f"criterion_{s.criterion_id}": s.value for s in selectors.review_score_list(review=review)})
     return render(request, template, {**context, "form": form_class(initial=initial)})
 
 

@@ -1,0 +1,66 @@
+"""Evaluation forms, rendered in the GOV.UK pattern."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from seedbed.core.forms import GovUKWidgetsMixin
+from seedbed.evaluations import selectors
+from seedbed.evaluations.models import Design, Plan
+from seedbed.evaluations.rules import plan_fields
+
+ERROR_REASON_BLANK = "Give the reason for the amendment"
+
+
+class EvaluationForm(GovUKWidgetsMixin, forms.Form):
+    title = forms.CharField(label="Title", max_length=200)
+    design = forms.ChoiceField(
+        label="Design", choices=[("", "Choose a design"), *Design.choices],
+        help_text="Difference-in-differences compares the change in treated and untreated "
+                  "groups; an interrupted time series the trend before and after a start; "
+                  "a synthetic control one area against a weighted mix of others; a "
+                  "regression discontinuity people just above and below a cutoff.")
+    question = forms.CharField(label="Question", widget=forms.Textarea(attrs={"rows": 3}),
+                               required=False, help_text="What the evaluation will answer.")
+    organisation = forms.ModelChoiceField(label="Organisation",
+                                          queryset=selectors.organisation_choices(),
+                                          empty_label="Choose an organisation")
+    service_area = forms.ModelChoiceField(label="Service area (optional)",
+                                          queryset=selectors.service_area_choices(),
+                                          required=False, empty_label="None")
+
+
+_TEXT_FIELDS = frozenset(("question", "outcome", "comparison", "period", "assumptions", "success"))
+
+
+class PlanForm(GovUKWidgetsMixin, forms.Form):
+    """A plan form: ``plan_form_for`` gives one with the fields of one design."""
+
+    def plan_changes(self) -> dict[str, Any]:
+        """The plan fields as entered (text trimmed; an empty number is None)."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "reason"}
+
+
+def plan_form_for(design: str, *, amend: bool = False) -> type[PlanForm]:
+    """The plan form for ``design``: only the fields it uses, labelled and explained as the
+    model has them; an amendment also asks for its reason and needs every field filled."""
+    fields: dict[str, forms.Field] = {}
+    for name in plan_fields(design):
+        field = Plan._meta.get_field(name).formfield()  # type: ignore[union-attr]
+        assert field is not None, name
+        field.label = str(field.label).capitalize()
+        field.required = amend
+        if name in _TEXT_FIELDS:
+            field.widget = forms.Textarea(attrs={"rows": 3})
+        fields[name] = field
+    if amend:
+        fields["reason"] = forms.CharField(
+            label="Reason for the amendment", widget=forms.Textarea(attrs={"rows": 3}),
+            error_messages={"required": ERROR_REASON_BLANK})
+    return type("PlanForm", (PlanForm,), fields)
+
+
+class RegisterForm(GovUKWidgetsMixin, forms.Form):
+    """Registering has nothing to fill in: the button confirms it."""
