@@ -259,3 +259,21 @@ def test_the_oracle_comparison_does_not_skip_a_nan() -> None:
     with pytest.raises(AssertionError):
         _close([1.0, math.nan], [1.0, 2.0], [0.1, 0.2], [0.1, 0.2])
     _close([1.0, 2.0], [1.0, 2.0], [0.1, math.nan], [0.1, math.nan])
+
+
+@pytest.mark.parametrize("recode", ["tenths", "yyyymm"])
+def test_event_time_counts_periods_not_their_numbers(recode: str) -> None:
+    """Periods coded 2000.1, 2000.2, ... or as YYYYMM months give the same event study as
+    1, 2, 3, ... (whose agreement with csdid is checked above): e = 0, 1, 2 ..."""
+    df = panel(201, n=150, cohorts=(0, 3, 5))
+    code = ({t: 2000 + 0.1 * t for t in range(1, 8)} if recode == "tenths"
+            else {t: 202109 + t if t <= 3 else 202200 + t - 3 for t in range(1, 8)})
+    a = did_staggered(unit=df.unit, time=df.t, outcome=df.y, first_treated=df.g)
+    b = did_staggered(unit=df.unit, time=df.t.map(code), outcome=df.y,
+                      first_treated=df.g.map(lambda g: code.get(g, 0)))
+    assert [e.label for e in b.event_study] == [e.label for e in a.event_study]
+    assert [e.estimate for e in b.event_study] == pytest.approx(
+        [e.estimate for e in a.event_study], abs=1e-12)
+    assert a.dynamic is not None and b.dynamic is not None
+    assert b.dynamic.estimate == pytest.approx(a.dynamic.estimate, abs=1e-12)
+    assert [c.event_time for c in b.group_time] == [c.event_time for c in a.group_time]
