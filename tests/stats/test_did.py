@@ -72,9 +72,14 @@ def _agg(model: object, kind: str) -> dict:
 
 def _close(ours: list[float], theirs: list[float], ours_se: list[float],
            theirs_se: list[float]) -> None:
-    assert np.max(np.abs(np.asarray(ours) - np.asarray(theirs))) < EST_TOL
-    rel = np.abs(np.asarray(ours_se) / np.asarray(theirs_se, dtype=float).ravel() - 1)
-    assert np.nanmax(rel) < SE_REL_TOL
+    """Estimates to EST_TOL and standard errors to SE_REL_TOL, a NaN on either side only
+    where the other is NaN too (never silently skipped)."""
+    a, b = np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float).ravel()
+    s, r = np.asarray(ours_se, dtype=float), np.asarray(theirs_se, dtype=float).ravel()
+    assert a.shape == b.shape and s.shape == r.shape
+    assert np.array_equal(np.isnan(a), np.isnan(b)) and np.array_equal(np.isnan(s), np.isnan(r))
+    assert np.all(np.abs(a - b)[~np.isnan(a)] < EST_TOL)
+    assert np.all(np.abs(s / r - 1)[~np.isnan(s)] < SE_REL_TOL)
 
 
 CASES = [
@@ -246,3 +251,29 @@ def test_unit_and_period_shifts_and_row_order_change_nothing(seed: int, shift: f
     assert b.se == pytest.approx(a.se, rel=1e-6, abs=tol)
     assert [e.estimate for e in b.event_study] == pytest.approx(
         [e.estimate for e in a.event_study], abs=tol)
+
+
+def test_the_oracle_comparison_does_not_skip_a_nan() -> None:
+    with pytest.raises(AssertionError):
+        _close([1.0, 2.0], [1.0, 2.0], [0.1, math.nan], [0.1, 0.2])
+    with pytest.raises(AssertionError):
+        _close([1.0, math.nan], [1.0, 2.0], [0.1, 0.2], [0.1, 0.2])
+    _close([1.0, 2.0], [1.0, 2.0], [0.1, math.nan], [0.1, math.nan])
+
+
+@pytest.mark.parametrize("recode", ["tenths", "yyyymm"])
+def test_event_time_counts_periods_not_their_numbers(recode: str) -> None:
+    """Periods coded 2000.1, 2000.2, ... or as YYYYMM months give the same event study as
+    1, 2, 3, ... (whose agreement with csdid is checked above): e = 0, 1, 2 ..."""
+    df = panel(201, n=150, cohorts=(0, 3, 5))
+    code = ({t: 2000 + 0.1 * t for t in range(1, 8)} if recode == "tenths"
+            else {t: 202109 + t if t <= 3 else 202200 + t - 3 for t in range(1, 8)})
+    a = did_staggered(unit=df.unit, time=df.t, outcome=df.y, first_treated=df.g)
+    b = did_staggered(unit=df.unit, time=df.t.map(code), outcome=df.y,
+                      first_treated=df.g.map(lambda g: code.get(g, 0)))
+    assert [e.label for e in b.event_study] == [e.label for e in a.event_study]
+    assert [e.estimate for e in b.event_study] == pytest.approx(
+        [e.estimate for e in a.event_study], abs=1e-12)
+    assert a.dynamic is not None and b.dynamic is not None
+    assert b.dynamic.estimate == pytest.approx(a.dynamic.estimate, abs=1e-12)
+    assert [c.event_time for c in b.group_time] == [c.event_time for c in a.group_time]

@@ -5,6 +5,7 @@ bad input refused with its row and column named."""
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from pathlib import Path
 
@@ -139,7 +140,9 @@ def test_its_command_matches_statsmodels(tmp_path: Path, seed: int, suffix: str,
     assert ITS_KEYS <= set(out)
     seasons = "--season" in extra
     target = y - comp if "--comparison" in extra else y
-    lag = 4 if "--lags" in extra else out["lag"]
+    # Newey & West (1994): floor(4 (n/100)^(2/9)) = floor(3.72) = 3 for n = 72
+    lag = 4 if "--lags" in extra else math.floor(4 * (72 / 100) ** (2 / 9))
+    assert lag in (3, 4)
     fit = sm.OLS(target, _design(t, 40, month if seasons else None)).fit(
         cov_type="HAC", cov_kwds={"maxlags": lag, "use_correction": True}, use_t=True)
     assert out["level_change"] == pytest.approx(fit.params[2], abs=1e-6)

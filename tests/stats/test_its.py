@@ -218,3 +218,18 @@ def test_a_lag_too_long_is_refused_or_its_unchecked_autocorrelation_warned() -> 
     assert math.isnan(res.autocorrelation_p)
     assert WARN_ITS_AUTOCORRELATION_UNCHECKED in res.warnings
     assert WARN_ITS_AUTOCORRELATION_UNCHECKED in WARNING_TEXT
+
+
+def test_unevenly_spaced_periods_are_refused_naming_the_gap() -> None:
+    """Months coded YYYYMM jump from 202112 to 202201: a straight trend in those numbers
+    bends the fit, so they are refused with the gap named; so is an absent period."""
+    months = np.array([y * 100 + m for y in (2021, 2022) for m in range(1, 13)], dtype=float)
+    y = np.arange(24, dtype=float)
+    with pytest.raises(ValueError, match="202112 is followed by 202201, a gap of 89 where "
+                                         "the usual gap is 1"):
+        its_segmented(time=months, outcome=y, start=202207)
+    t = np.r_[np.arange(1, 12), np.arange(13, 30)].astype(float)
+    with pytest.raises(ValueError, match="11 is followed by 13, a gap of 2"):
+        its_segmented(time=t, outcome=np.arange(t.size, dtype=float), start=20)
+    res = its_segmented(time=np.arange(1, 25.0), outcome=y, start=13)  # 1..24 is accepted
+    assert res.n == 24

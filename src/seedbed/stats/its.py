@@ -56,6 +56,11 @@ LAG_RULE = "floor(4 * (n / 100) ** (2 / 9)) (Newey & West 1994)"
 ERR_DUPLICATE_TIME = "period {time} appears more than once; give one row per period"
 ERR_LENGTHS = "time, outcome, comparison and season must have the same length"
 ERR_LAGS = "lags must be a whole number of at least 0"
+ERR_UNEVEN_SPACING = (
+    "periods must be evenly spaced: {before} is followed by {after}, a gap of {gap} where "
+    "the usual gap is {step}; add the missing periods (with an empty outcome) or number the "
+    "periods 1, 2, 3, ... in order (a month coded YYYYMM jumps from 12 to 101)"
+)
 ERR_LAGS_TOO_MANY = "lags ({lags}) must be fewer than the {n} periods with data"
 
 ASSUMPTIONS_ITS: tuple[str, ...] = (
@@ -188,6 +193,7 @@ def its_segmented(
         raise ValueError(ERR_LENGTHS)
     if lags is not None and (lags < 0 or int(lags) != lags):
         raise ValueError(ERR_LAGS)
+    _check_spacing(t)
     warnings: list[str] = []
     yy = y if comp is None else y - comp
     keep = np.isfinite(yy) & np.isfinite(t)
@@ -275,6 +281,22 @@ def _reference(x: np.ndarray, lag: int, rho: float, coef: np.ndarray, se: np.nda
              if math.isfinite(stat) else math.nan)
         out.append((crit, p))
     return out
+
+
+def _check_spacing(time: np.ndarray) -> None:
+    """Refuse periods that are not evenly spaced (the trend and the Newey-West lags assume
+    one step per row), naming the first uneven gap."""
+    t = np.unique(time[np.isfinite(time)])
+    if t.size < 3:
+        return
+    gaps = np.diff(t)
+    values, counts = np.unique(np.round(gaps, 9), return_counts=True)
+    step = float(values[np.argmax(counts)])
+    bad = np.flatnonzero(np.abs(gaps - step) > 1e-9 * max(1.0, abs(step)))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(ERR_UNEVEN_SPACING.format(before=_num(t[i]), after=_num(t[i + 1]),
+                                                   gap=_num(gaps[i]), step=_num(step)))
 
 
 def _num(value: float) -> str:

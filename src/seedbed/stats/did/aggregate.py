@@ -8,7 +8,7 @@ section 3.1):
 - group: theta(g) = the mean of cohort g's post-treatment cells; overall sum_g p_g theta(g) /
   sum_g p_g (the summary Callaway & Sant'Anna recommend);
 - calendar: theta(t) over cohorts treated by t; overall their mean;
-- event study (dynamic): theta(e) over cells with t - g = e, pre-treatment e < 0 included;
+- event study (dynamic): theta(e) over cells with e = t - g counted in observed periods, pre-treatment e < 0 included;
   overall the mean of theta(e) for e >= 0.
 
 The influence function of an aggregate is the same average of the cells' influence functions
@@ -160,8 +160,18 @@ def simple(cells: Cells) -> Combination | None:
     return weighted(cells, idx) if idx.size else None
 
 
-def by_event_time(cells: Cells) -> tuple[list[float], list[Combination], Combination | None]:
-    e = cells.time - cells.group
+def event_times(periods: np.ndarray, time: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """e counted in periods of the panel, not in the periods' numbers: the position of t
+    among the observed periods less the position of the first observed period on or after
+    g (so months coded YYYYMM or years in tenths give e = 0, 1, 2, ...)."""
+    p = np.asarray(periods, dtype=float)
+    return (np.searchsorted(p, time, side="left")
+            - np.searchsorted(p, group, side="left")).astype(float)
+
+
+def by_event_time(cells: Cells, periods: np.ndarray
+                  ) -> tuple[list[float], list[Combination], Combination | None]:
+    e = event_times(periods, cells.time, cells.group)
     labels = sorted(set(e.tolist()))
     items = [weighted(cells, np.flatnonzero(e == v)) for v in labels]
     post = [it for v, it in zip(labels, items, strict=True) if v >= 0]

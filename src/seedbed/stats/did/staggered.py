@@ -83,7 +83,8 @@ class StaggeredResult:
     """Staggered difference-in-differences: effects, aggregations, pre-trend test, warnings.
 
     ``att`` (with ``se``, ``ci``, ``p``) is the group aggregation's overall effect.
-    ``event_study`` holds theta(e) for every event time e = t - g (e < 0: pre-treatment
+    ``event_study`` holds theta(e) for every event time e = t - g counted in observed
+    periods, not in the periods' numbers (so months coded YYYYMM work; e < 0: pre-treatment
     placebo effects, the points of the event-study plot).
     """
 
@@ -176,7 +177,9 @@ def did_staggered_moments(
 def _assemble(cells: Cells, alpha: float, warnings: list[str], base: dict[str, Any]
               ) -> StaggeredResult:
     g_labels, g_items, g_all = agg.by_group(cells)
-    e_labels, e_items, e_all = agg.by_event_time(cells)
+    periods = np.asarray(base["periods"], dtype=float)
+    e_labels, e_items, e_all = agg.by_event_time(cells, periods)
+    e_cells = agg.event_times(periods, cells.time, cells.group)
     t_labels, t_items, t_all = agg.by_calendar_time(cells)
     simple = agg.simple(cells)
     pairs = [(k, x) for k, x in (("group", g_all), ("simple", simple), ("dynamic", e_all),
@@ -201,9 +204,10 @@ def _assemble(cells: Cells, alpha: float, warnings: list[str], base: dict[str, A
         by_group=_labelled(g_labels, groups_est), event_study=_labelled(e_labels, events_est),
         by_time=_labelled(t_labels, times_est),
         group_time=tuple(
-            GroupTime(group=float(g), time=float(t), base=float(b), event_time=float(t - g),
+            GroupTime(group=float(g), time=float(t), base=float(b), event_time=float(k),
                       post=bool(t >= g), att=e.estimate, se=e.se, ci=e.ci, p=e.p)
-            for g, t, b, e in zip(cells.group, cells.time, cells.base, cell_est, strict=True)
+            for g, t, b, k, e in zip(cells.group, cells.time, cells.base, e_cells, cell_est,
+                                     strict=True)
         ),
         pretrend=pretrend, groups=cells.groups, warnings=tuple(dict.fromkeys(warnings)),
         **base,
