@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
+from seedbed.core.access import DENIED_STAFF
 from seedbed.core.errors import AccessDenied, ValidationProblem
 from seedbed.core.models import AuditEntry
 from seedbed.evaluations.access import (
@@ -128,11 +130,11 @@ def test_who_may_see_and_change_an_evaluation(trial_world: dict[str, Any]) -> No
         assert access_evaluation_manage(users[who], evaluation.pk) == evaluation
         assert access_evaluations_manage(users[who]) == users[who]
     for who in ("frontline", "safety", "provider"):
-        with pytest.raises(AccessDenied):
+        with pytest.raises(AccessDenied, match="This page is for people with the role"):
             access_evaluation_manage(users[who], evaluation.pk)
     assert access_evaluation(users["frontline"], evaluation.pk) == evaluation  # staff read drafts
-    for who in (anonymous, users["provider"]):
-        with pytest.raises(AccessDenied):
+    for who, refusal in ((anonymous, "Sign in to see this page"), (users["provider"], re.escape(DENIED_STAFF))):
+        with pytest.raises(AccessDenied, match=refusal):
             access_evaluation(who, evaluation.pk)
 
     plan_update(actor=users["lead"], evaluation=evaluation, changes=ITS_PLAN)
