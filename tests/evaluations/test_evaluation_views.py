@@ -66,3 +66,12 @@ def test_drafts_are_hidden_from_the_public_list(client_as, demo_world: dict[str,
     assert "A draft nobody outside sees" in client_as("frontline").get(reverse("evaluations:index")).content.decode()
     assert "A draft nobody outside sees" not in client_as("anonymous").get(reverse("evaluations:index")).content.decode()
     assert "A draft nobody outside sees" not in client_as("provider").get(reverse("evaluations:index")).content.decode()
+
+
+def test_evaluations_are_reachable_from_every_page_header(client_as, demo_world: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+    """Built is not reachable unless people can find it: the header links to the evaluations."""
+    from django.urls import reverse
+
+    for role in ("anonymous", "lead"):
+        page = client_as(role).get(reverse("core:home")).content.decode()
+        assert f'href="{reverse("evaluations:index")}"' in page, role

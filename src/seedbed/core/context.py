@@ -14,6 +14,7 @@ CAPABILITY_PAGES = (
     ("Voices", "participation:index"),
     ("Funding", "funding:index"),
     ("Trials", "trials:index"),
+    ("Evaluations", "evaluations:index"),
     ("Portfolio", "portfolio:index"),
     ("Library", "library:index"),
 )
