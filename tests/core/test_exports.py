@@ -133,7 +133,7 @@ NOT_EXPORTS = {
     "core/exports.py": "the shared writer itself",
     "pb/pabulib.py": "the Pabulib format, read by participatory-budgeting tools",
     "cli/stats.py": "the allocation list, read back by unit id",
-    "trials/services/results.py": "the allocation list handed to the data validator",
+    "trials/uploads.py": "the allocation list handed to the data validator",
     "demo/trials.py": "demo outcome files, uploaded again by the demo",
     "demo/trial_outcomes.py": "demo outcome files, uploaded again by the demo",
 }
