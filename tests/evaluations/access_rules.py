@@ -60,9 +60,13 @@ ACCESS_RULES: dict[str, tuple[Any, Any]] = {
     "evaluations:plan_edit": (MANAGE, _draft),
     "evaluations:evaluation_register": (MANAGE, _draft),
     "evaluations:plan_amend": (MANAGE, _registered),
+    "evaluations:dataset_upload": (MANAGE, _registered),
 }
 
-NOT_WALKED: dict[str, str] = {}
+NOT_WALKED: dict[str, str] = {
+    "evaluations:evaluation_analyse": "POST only; in tests/security/post_rules.py, and every "
+                                      "role tried in tests/evaluations/test_evaluation_data_views.py",
+}
 
 # JSON endpoints and downloads among ACCESS_RULES (not HTML pages, so not scanned by axe).
 NOT_HTML: set[str] = set()

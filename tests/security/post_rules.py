@@ -23,11 +23,18 @@ FUNDING_MANAGERS = frozenset({"lead", "admin"})
 VOICES_HANDLERS = frozenset({"lead", "admin"})
 LIBRARY_EDITORS = frozenset({"lead", "analyst", "admin"})
 PORTFOLIO_MANAGERS = frozenset({"lead", "admin"})
+EVALUATION_MANAGERS = frozenset({"lead", "analyst", "admin"})
 
 Kwargs = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 # --- the demo records each URL acts on -----------------------------------------------------
+
+
+def _registered_evaluation(w: dict[str, Any]) -> dict[str, Any]:
+    from tests.evaluations.access_rules import _registered
+
+    return _registered(w)
 
 
 def _micro() -> Any:
@@ -235,6 +242,8 @@ POST_RULES: dict[str, tuple[frozenset[str], Kwargs]] = {
     "library:case_publish": (LIBRARY_EDITORS, _case),
     "portfolio:spend_record": (PORTFOLIO_MANAGERS, _innovation),
     "portfolio:risks_roll_up": (PORTFOLIO_MANAGERS, _innovation),
+    # Evaluations: those who may change an evaluation run its registered analysis.
+    "evaluations:evaluation_analyse": (EVALUATION_MANAGERS, _registered_evaluation),
 }
 
 # JSON bodies for API actions (the API checks a body's shape before its gatekeeper runs, so a

@@ -9,7 +9,12 @@ from django.db.models import QuerySet
 
 from seedbed.accounts.models import Organisation
 from seedbed.core.access import COUNCIL_KINDS, is_council_staff
-from seedbed.evaluations.models import Evaluation, PlanVersion
+from seedbed.evaluations.models import (
+    Evaluation,
+    EvaluationDataset,
+    EvaluationResult,
+    PlanVersion,
+)
 from seedbed.portfolio.models import ServiceArea
 
 
@@ -35,3 +40,16 @@ def organisation_choices() -> QuerySet[Organisation]:
 
 def service_area_choices() -> QuerySet[ServiceArea]:
     return ServiceArea.objects.order_by("name")
+
+
+def dataset_list(*, evaluation: Evaluation) -> QuerySet[EvaluationDataset]:
+    """The evaluation's data sets, newest first (the analysis reads the newest), without
+    their contents."""
+    return (evaluation.datasets.select_related("uploaded_by").defer("parquet")
+            .order_by("-uploaded_at", "-id"))
+
+
+def evaluation_result(*, evaluation: Evaluation) -> EvaluationResult | None:
+    """The evaluation's stored analysis, if it has been run."""
+    return (EvaluationResult.objects.select_related("dataset", "plan_version")
+            .defer("dataset__parquet").filter(evaluation=evaluation).first())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from seedbed.evaluations.views import evaluation, plan
+from seedbed.evaluations.views import dataset, evaluation, plan
 
 app_name = "evaluations"
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("<int:evaluation_id>/plan/", plan.plan_edit, name="plan_edit"),
     path("<int:evaluation_id>/register/", plan.evaluation_register, name="evaluation_register"),
     path("<int:evaluation_id>/amend/", plan.plan_amend, name="plan_amend"),
+    path("<int:evaluation_id>/data/", dataset.dataset_upload, name="dataset_upload"),
+    path("<int:evaluation_id>/analyse/", dataset.evaluation_analyse, name="evaluation_analyse"),
 ]
