@@ -120,3 +120,62 @@ def test_a_repeated_period_hidden_by_a_missing_one_is_found(tmp_path: Path) -> N
                            outcome="y", first_treated="g")
     assert MSG_DUPLICATE_PERIOD.format(row=11, column="t", unit="u1", period=3,
                                        first=10) in str(err.value)
+
+
+# --- rows a database table cannot place: refused, counted by column --------------------------
+
+def _holes(df: pd.DataFrame) -> pd.DataFrame:
+    """Two rows without a unit (one NULL, one blank), one without a period, and unit u5's
+    rows without a cluster."""
+    out = df.astype({"unit": object, "cl": object, "t": float})
+    out.loc[3, "unit"] = None
+    out.loc[10, "unit"] = "  "
+    out.loc[17, "t"] = np.nan
+    out.loc[out.unit == "u5", "cl"] = None
+    return out
+
+
+def _refusal(spec: SourceSpec, cluster: str | None) -> str:
+    with pytest.raises(DataError) as err:
+        did_moments_source(spec=spec, unit="unit", time="t", outcome="y", first_treated="g",
+                           cluster=cluster)
+    return str(err.value)
+
+
+def _expect_counted(text: str, clustered: bool) -> None:
+    from seedbed.data.tablecheck import MSG_MISSING_ROWS
+
+    assert MSG_MISSING_ROWS.format(column="unit", count=2, s="s") in text
+    assert MSG_MISSING_ROWS.format(column="t", count=1, s="") in text
+    assert (MSG_MISSING_ROWS.format(column="cl", count=7, s="s") in text) == clustered
+    assert text.startswith(f"{3 if clustered else 2} problems found")
+
+
+@pytest.mark.parametrize("cluster", [None, "cl"])
+def test_database_rows_without_unit_period_or_cluster_are_refused(tmp_path: Path,
+                                                                  cluster: str | None) -> None:
+    url = _duckdb_table(_holes(panel(47, n=30)), tmp_path / "p.duckdb")
+    _expect_counted(_refusal(SourceSpec(location=url, table="panel"), cluster), bool(cluster))
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_file_rows_without_unit_or_cluster_are_refused_row_by_row(tmp_path: Path,
+                                                                  suffix: str) -> None:
+    from seedbed.data.panel import MSG_MISSING_VALUE
+
+    df = _holes(panel(48, n=30))
+    path = tmp_path / f"p{suffix}"
+    df.to_csv(path, index=False) if suffix == ".csv" else df.to_parquet(path, index=False)
+    text = _refusal(SourceSpec(location=str(path)), "cl")
+    header = 1 if suffix == ".csv" else 0  # CSV rows count the header
+    for index, column in [(3, "unit"), (10, "unit"), (17, "t"), (35, "cl")]:
+        assert MSG_MISSING_VALUE.format(row=index + 1 + header, column=column) in text
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("cluster", [None, "cl"])
+def test_postgres_rows_without_unit_period_or_cluster_are_refused(
+        postgres_table, postgres_url, cluster: str | None) -> None:
+    table = postgres_table(_holes(panel(49, n=30)), "panel")
+    _expect_counted(_refusal(SourceSpec(location=postgres_url, table=table), cluster),
+                    bool(cluster))
