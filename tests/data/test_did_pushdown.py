@@ -179,3 +179,85 @@ def test_postgres_rows_without_unit_period_or_cluster_are_refused(
     table = postgres_table(_holes(panel(49, n=30)), "panel")
     _expect_counted(_refusal(SourceSpec(location=postgres_url, table=table), cluster),
                     bool(cluster))
+
+
+def _as_text(df: pd.DataFrame) -> pd.DataFrame:
+    """Numbers kept as text, as some council tables hold them: never treated as ''."""
+    out = df.copy()
+    out["g"] = [("" if g == 0 else f" {g} ") for g in df.g]
+    out["y"] = [repr(float(v)) for v in df.y]
+    out["t"] = [str(v) for v in df.t]
+    return out
+
+
+def test_database_numbers_kept_as_text_are_read_and_bad_ones_named(tmp_path: Path) -> None:
+    from seedbed.data.tablecheck import MSG_UNIT_NOT_A_NUMBER
+
+    df = panel(50, n=40)
+    url = _duckdb_table(_as_text(df), tmp_path / "p.duckdb")
+    m = did_moments_source(spec=SourceSpec(location=url, table="panel"), unit="unit",
+                           time="t", outcome="y", first_treated="g")
+    _same(m, _rows(df, False))
+    bad = _as_text(df)
+    bad.loc[8, "y"] = "n/a"  # unit u1
+    bad.loc[30, "g"] = "soon"  # unit u4
+    text = _refusal(SourceSpec(location=_duckdb_table(bad, tmp_path / "q.duckdb"),
+                               table="panel"), None)
+    assert MSG_UNIT_NOT_A_NUMBER.format(column="y", value="n/a", unit="u1") in text
+    assert MSG_UNIT_NOT_A_NUMBER.format(column="g", value="soon", unit="u4") in text
+
+
+@pytest.mark.postgres
+def test_postgres_numbers_kept_as_text_are_read_and_bad_ones_named(postgres_table,
+                                                                   postgres_url) -> None:
+    from seedbed.data.tablecheck import MSG_UNIT_NOT_A_NUMBER
+
+    df = panel(51, n=40)
+    spec = SourceSpec(location=postgres_url, table=postgres_table(_as_text(df), "panel"))
+    m = did_moments_source(spec=spec, unit="unit", time="t", outcome="y", first_treated="g",
+                           cluster="cl")
+    _same(m, _rows(df, True))
+    bad = _as_text(df)
+    bad.loc[8, "y"] = "abc"  # unit u1
+    bad.loc[9, "y"] = ""  # empty: a missing outcome (unit u1 leaves the balanced panel)
+    text = _refusal(SourceSpec(location=postgres_url, table=postgres_table(bad, "bad")), None)
+    assert text.startswith("1 problem found")
+    assert MSG_UNIT_NOT_A_NUMBER.format(column="y", value="abc", unit="u1") in text
+    bad.loc[8, "y"] = ""
+    m = did_moments_source(spec=SourceSpec(location=postgres_url,
+                                           table=postgres_table(bad, "gappy")),
+                           unit="unit", time="t", outcome="y", first_treated="g")
+    assert (m.rows_dropped, m.units_dropped) == (2, 1)
+
+
+@pytest.mark.parametrize("where", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_a_table_read_by_rows_parses_numbers_kept_as_text(request: pytest.FixtureRequest,
+                                                          tmp_path: Path, where: str) -> None:
+    """Interrupted time series, synthetic control and RD read a table's rows: a number kept
+    as text is read, an empty one is missing, any other text is named by column and row."""
+    from seedbed.data.errors import MSG_NOT_A_NUMBER
+    from seedbed.data.panel import MSG_MISSING_VALUE, read_table
+
+    df = pd.DataFrame({"period": [str(t) for t in range(1, 9)],
+                       "y": ["1.5", " 2 ", "", "4e0", "5", "6", "7", "8"]})
+    if where == "postgres":
+        spec = SourceSpec(location=request.getfixturevalue("postgres_url"),
+                          table=request.getfixturevalue("postgres_table")(df, "series"))
+    else:
+        spec = SourceSpec(location=_duckdb_table(df, tmp_path / "s.duckdb"), table="panel")
+    got = read_table(spec=spec, text=[], numeric=["period", "y"], required=["period"])
+    np.testing.assert_array_equal(got.columns["y"], [1.5, 2, np.nan, 4, 5, 6, 7, 8])
+    np.testing.assert_array_equal(got.columns["period"], np.arange(1, 9))
+    with pytest.raises(DataError) as err:
+        read_table(spec=spec, text=[], numeric=["period", "y"], required=["y"])
+    assert MSG_MISSING_VALUE.format(row=3, column="y") in str(err.value)
+    df.loc[5, "y"] = "n/a"
+    df.loc[6, "y"] = "NaN"
+    spec = (SourceSpec(location=spec.location,
+                       table=request.getfixturevalue("postgres_table")(df, "bad"))
+            if where == "postgres"
+            else SourceSpec(location=_duckdb_table(df, tmp_path / "b.duckdb"), table="panel"))
+    with pytest.raises(DataError) as err:
+        read_table(spec=spec, text=[], numeric=["period", "y"], required=["period"])
+    assert MSG_NOT_A_NUMBER.format(row=6, column="y", value="n/a") in str(err.value)
+    assert MSG_NOT_A_NUMBER.format(row=7, column="y", value="NaN") in str(err.value)

@@ -48,7 +48,14 @@ from seedbed.data.panel import (
     typed_file,
 )
 from seedbed.data.sources import SourceSpec, open_engine
-from seedbed.data.tablecheck import fetch, label_sql, missing_problem, number_sql
+from seedbed.data.tablecheck import (
+    check_numbers,
+    fetch,
+    label_sql,
+    missing_problem,
+    number_sql,
+    text_columns,
+)
 from seedbed.stats.did.moments import CohortMoments, moments_from_wide
 
 MAX_PRODUCTS_PER_QUERY = 1000
@@ -92,10 +99,13 @@ def _base(engine: Engine, unit: str, time: str, outcome: str, first_treated: str
           cluster: str | None, *, checked: bool) -> str:
     """Rows as su (unit), st (period), sy (outcome), sg (first treated, 0 for never) and sk
     (cluster). A checked file is read as it is; a database table's labels are trimmed (empty
-    is missing)."""
+    is missing) and its text columns read as numbers (``seedbed.data.tablecheck``)."""
     d = engine.dialect
     q = d.ident
-    texts: frozenset[str] = frozenset()
+    texts = frozenset() if checked else text_columns(engine, [time, outcome, first_treated])
+    if not checked and texts:
+        check_numbers(engine, columns=[c for c in (time, outcome, first_treated) if c in texts],
+                      unit=unit)
 
     def label(c: str) -> str:
         return f"CAST({q(c)} AS {d.text_type})" if checked else label_sql(d, c)
@@ -116,7 +126,7 @@ def did_moments(*, engine: Engine, unit: str, time: str, outcome: str, first_tre
 
     ``checked``: the rows were checked already (a staged file: labels and periods present,
     numbers typed). Otherwise a row with no unit, period or cluster is refused, counted by
-    column.
+    column, and so is a text value that is not a number (``seedbed.data.tablecheck``).
     """
     base = ("WITH base AS ("
             f"{_base(engine, unit, time, outcome, first_treated, cluster, checked=checked)})")
