@@ -39,20 +39,22 @@ from seedbed.data.engines import DuckDBEngine, Engine
 from seedbed.data.errors import MAX_LISTED_PROBLEMS, DataError, Problem, build_report
 from seedbed.data.panel import (
     KIND_DUPLICATE_PERIOD,
+    KIND_MISSING_VALUE,
     KIND_VARYING_WITHIN_UNIT,
     MSG_DUPLICATE_PERIOD,
     MSG_VARYING_WITHIN_UNIT,
     ROW,
-    _plain,
     _schema,
     typed_file,
 )
-from seedbed.data.sources import (
-    MSG_ENGINE_FAILED,
-    SourceSpec,
-    _first_line,
-    open_engine,
-    source_error,
+from seedbed.data.sources import SourceSpec, open_engine
+from seedbed.data.tablecheck import (
+    check_numbers,
+    fetch,
+    label_sql,
+    missing_problem,
+    number_sql,
+    text_columns,
 )
 from seedbed.stats.did.moments import CohortMoments, moments_from_wide
 
@@ -77,7 +79,7 @@ def did_moments_source(*, spec: SourceSpec, unit: str, time: str, outcome: str,
             engine: Any = DuckDBEngine(parquet=str(typed.path))
             try:
                 return did_moments(engine=engine, unit=unit, time=time, outcome=outcome,
-                                   first_treated=first_treated, cluster=cluster)
+                                   first_treated=first_treated, cluster=cluster, checked=True)
             except DataError:  # a unit-level check failed: name the rows instead
                 _check_rows(engine.con, typed.relation, unit, time, per_unit)
                 raise
@@ -90,36 +92,51 @@ def did_moments_source(*, spec: SourceSpec, unit: str, time: str, outcome: str,
 
 
 def _fetch(engine: Engine, sql: str) -> dict[str, np.ndarray]:
-    try:
-        cols = engine.fetch(sql)
-    except DataError:
-        raise
-    except Exception as exc:
-        raise source_error(MSG_ENGINE_FAILED.format(engine=engine.dialect.name,
-                                                    detail=_first_line(exc))) from None
-    return {k: _plain(v) for k, v in cols.items()}
+    return fetch(engine, sql)
 
 
 def _base(engine: Engine, unit: str, time: str, outcome: str, first_treated: str,
-          cluster: str | None) -> str:
+          cluster: str | None, *, checked: bool) -> str:
+    """Rows as su (unit), st (period), sy (outcome), sg (first treated, 0 for never) and sk
+    (cluster). A checked file is read as it is; a database table's labels are trimmed (empty
+    is missing) and its text columns read as numbers (``seedbed.data.tablecheck``)."""
     d = engine.dialect
     q = d.ident
-    k = f", CAST({q(cluster)} AS {d.text_type}) AS sk" if cluster else ""
+    texts = frozenset() if checked else text_columns(engine, [time, outcome, first_treated])
+    if not checked and texts:
+        check_numbers(engine, columns=[c for c in (time, outcome, first_treated) if c in texts],
+                      unit=unit)
+
+    def label(c: str) -> str:
+        return f"CAST({q(c)} AS {d.text_type})" if checked else label_sql(d, c)
+
+    def number(c: str) -> str:
+        return number_sql(d, c, text=c in texts)
+
+    k = f", {label(cluster)} AS sk" if cluster else ""
     return (
-        f"SELECT CAST({q(unit)} AS {d.text_type}) AS su, CAST({q(time)} AS {d.double_type}) "  # noqa: S608
-        f"AS st, CAST({q(outcome)} AS {d.double_type}) AS sy, "
-        f"COALESCE(CAST({q(first_treated)} AS {d.double_type}), 0) AS sg{k} "
-        f"FROM {engine.relation} WHERE {q(unit)} IS NOT NULL AND {q(time)} IS NOT NULL"
+        f"SELECT {label(unit)} AS su, {number(time)} AS st, {number(outcome)} AS sy, "  # noqa: S608
+        f"COALESCE({number(first_treated)}, 0) AS sg{k} FROM {engine.relation}"
     )
 
 
 def did_moments(*, engine: Engine, unit: str, time: str, outcome: str, first_treated: str,
-                cluster: str | None = None) -> CohortMoments:
-    """The cohort moments of the balanced panel in ``engine`` (module docstring)."""
-    base = f"WITH base AS ({_base(engine, unit, time, outcome, first_treated, cluster)})"
+                cluster: str | None = None, checked: bool = False) -> CohortMoments:
+    """The cohort moments of the balanced panel in ``engine`` (module docstring).
+
+    ``checked``: the rows were checked already (a staged file: labels and periods present,
+    numbers typed). Otherwise a row with no unit, period or cluster is refused, counted by
+    column, and so is a text value that is not a number (``seedbed.data.tablecheck``).
+    """
+    base = ("WITH base AS ("
+            f"{_base(engine, unit, time, outcome, first_treated, cluster, checked=checked)})")
     local = LOCAL_PIVOT and isinstance(engine, DuckDBEngine)
-    head = _fetch(engine, f"{base} SELECT st, COUNT(*) AS n_rows, COUNT(sy) AS n_y "  # noqa: S608
-                          "FROM base GROUP BY st ORDER BY st")
+    nk = ", COUNT(*) - COUNT(sk) AS no_k" if cluster else ""
+    head = _fetch(engine, f"{base} SELECT st, COUNT(*) AS n_rows, COUNT(sy) AS n_y, "  # noqa: S608
+                          f"COUNT(*) - COUNT(su) AS no_u{nk} FROM base GROUP BY st")
+    _check_missing(head, unit, time, cluster)
+    order = np.argsort(np.asarray(head["st"], dtype=float), kind="stable")
+    head = {k: np.asarray(v)[order] for k, v in head.items()}
     times = [float(t) for t in head["st"]]
 
     def check(periods: int | None) -> None:
@@ -159,6 +176,22 @@ def did_moments(*, engine: Engine, unit: str, time: str, outcome: str, first_tre
         cross=cross, cluster_n=cluster_n, cluster_sums=cluster_sums,
         units_dropped=units_dropped, rows_dropped=rows_dropped,
     )
+
+
+def _check_missing(head: dict[str, np.ndarray], unit: str, time: str,
+                   cluster: str | None) -> None:
+    """Refuse rows with no unit, period or cluster, counted by column (``head`` holds the
+    row counts by period, a missing period as NULL or NaN). A file refuses them row by row
+    (``seedbed.data.panel``); a table has no row numbers, so the rows are counted."""
+    st = np.asarray(head["st"], dtype=float)
+    n_rows = np.asarray(head["n_rows"], dtype=float)
+    missing = [(unit, int(np.sum(np.asarray(head["no_u"], dtype=float)))),
+               (time, int(n_rows[np.isnan(st)].sum()))]
+    if cluster:
+        missing.append((cluster, int(np.sum(np.asarray(head["no_k"], dtype=float)))))
+    problems = [missing_problem(c, n) for c, n in missing if n]
+    if problems:  # one problem per column, its message counting the rows
+        raise DataError(build_report(problems, Counter({KIND_MISSING_VALUE: len(problems)})))
 
 
 def _moments_local(engine: Engine, kept: str, times: list[float], clustered: bool,
