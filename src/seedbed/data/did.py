@@ -7,7 +7,8 @@ the unit also the sums by cluster, cohort and period. Four small queries compute
 engine (DuckDB, PostgreSQL or Spark SQL, one dialect-neutral text), so only
 O(cohorts x periods^2) numbers leave it, never the rows:
 
-1. the periods and the row counts (rows without an outcome are counted, then left out);
+1. the periods and the row counts (rows without an outcome are counted, then left out; rows
+   without a unit, period or cluster are refused, counted by column);
 2. the balanced units (an outcome in every period) and group-time sums and counts;
 3. per cohort, sums of products of the period-centred outcomes, on a per-unit pivot
    (at most ``MAX_PRODUCTS_PER_QUERY`` products per query);
@@ -20,7 +21,9 @@ product is much faster than thousands of SQL sums); ``LOCAL_PIVOT = False`` turn
 Centring uses the period means of the balanced units, exactly as
 ``seedbed.stats.did.cohort_moments`` does on rows, so both routes give the same moments.
 
-Checks first, in the engine: one row per unit and period, and the first-treated period (and
+A database table's numbers kept as text are read as numbers, and text that is not a number
+is refused naming its column and unit (``seedbed.data.tablecheck``). Checks first, in the
+engine: one row per unit and period, and the first-treated period (and
 cluster) the same in every row of a unit, by unit (one GROUP BY). When they fail on a file,
 the offending rows are then found and named (the file is staged with row numbers,
 ``seedbed.data.panel``); for a database table the unit is named.
