@@ -224,3 +224,25 @@ def test_registry_shows_the_method_in_plain_words(demo_world) -> None:
     other = Client().get(reverse("trials:registry_trial", args=[blocks.pk])).content.decode()
     assert str(RandomisationMethod.BLOCKS.label) in other
     assert "Minimisation factors" not in other
+
+
+def test_manage_page_versions_and_monitoring_show_the_method(demo_world, client_as) -> None:
+    trial = _minimised_trial(demo_world, title="Minimised family calls")
+    for i, levels in enumerate(UNITS[:6]):
+        _enrol(demo_world, trial, f"M-{i}", levels)
+    manage = client_as("lead").get(reverse("trials:manage", args=[trial.pk])).content.decode()
+    assert str(RandomisationMethod.MINIMISATION.label) in manage
+    assert "factors: Age group (under 5, 5 to 11, 12 to 17); Area (north, south)" in manage
+    versions = Client().get(reverse("trials:versions", args=[trial.pk]))
+    assert versions.status_code == 200
+    assert "Minimisation factors" in versions.content.decode()
+    monitoring = client_as("safety").get(reverse("trials:monitoring", args=[trial.pk]))
+    page = monitoring.content.decode()
+    assert 'id="minimisation-balance"' in page
+    # The balance table counts the six enrolled units once per factor.
+    table = page[page.index('id="minimisation-balance"'):]
+    table = table[: table.index("</table>")]
+    assert table.count('govuk-table__row') == 1 + 3 + 2
+    blocks = Trial.objects.get(title="Weekly family-support calls")
+    other = client_as("safety").get(reverse("trials:monitoring", args=[blocks.pk])).content.decode()
+    assert 'id="minimisation-balance"' not in other

@@ -516,3 +516,11 @@ def describe_minimisation_field(name: str, value: Any) -> str:
     return (f"{p:g}: each unit goes to the arm that keeps the groups most alike with "
             f"probability {p:g}, otherwise to another arm at random"
             if p < 1 else "1: always the arm that keeps the groups most alike (no random element)")
+
+
+def describe_minimisation(protocol: Protocol) -> str:
+    """A protocol's minimisation settings in one line (factors, weights, random element)."""
+    return "; ".join(f"{label.lower()}: {describe_minimisation_field(name, getattr(protocol, name))}"
+                     for name, label in (("minimisation_factors", "Factors"),
+                                         ("minimisation_weights", "Weights"),
+                                         ("minimisation_probability", "Random element")))
