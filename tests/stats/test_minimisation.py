@@ -212,3 +212,34 @@ def test_refusals() -> None:
 def test_no_units_is_an_empty_allocation() -> None:
     result = minimise(units=[], factors=("f",), arms=ARMS, seed=SEED)
     assert result.labels() == [] and result.steps == ()
+
+
+def test_command_line_minimises_a_unit_list_reproducibly(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import csv
+    import json
+
+    from typer.testing import CliRunner
+
+    from seedbed.cli.main import app
+
+    rng = np.random.default_rng(3)
+    units = tmp_path / "units.csv"
+    rows = [(f"u{i}", str(a), str(b)) for i, (a, b) in enumerate(rng.integers(0, 3, (40, 2)))]
+    with units.open("w", newline="") as fh:
+        csv.writer(fh).writerows([("id", "age", "area"), *rows])
+    out = tmp_path / "out.csv"
+    args = ["stats", "randomise", str(units), "--id", "id", "--arms", "control,treatment",
+            "--minimise", "age,area", "--weights", "2,1", "--seed", SEED, "--out", str(out),
+            "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["method"] == "minimisation" and payload["weights"] == [2.0, 1.0]
+    with out.open() as fh:
+        written = list(csv.DictReader(fh))
+    expected = minimise(units=[r[1:] for r in rows], factors=("age", "area"), arms=ARMS,
+                        seed=SEED, weights=[2, 1])
+    assert [w["arm"] for w in written] == expected.labels()
+    assert written[0]["how"] == KIND_ALL_TIED
+    refused = CliRunner().invoke(app, [*args[:-1], "--strata", "age"])
+    assert refused.exit_code != 0

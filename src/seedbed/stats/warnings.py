@@ -278,6 +278,11 @@ WARNING_TEXT: dict[str, str] = {
         "No treated group has both a period before treatment and units to compare with, so "
         "no effect can be estimated. Check the first-treated column."
     ),
+    "did_uneven_periods": (
+        "The periods are not evenly spaced (one is missing, or months are coded as YYYYMM). "
+        "The event study counts periods in order, not their numbers, so the estimates are "
+        "right; but a period is not always the same length of time. Check none is missing."
+    ),
     "empty_did_cell": (
         "One of the four combinations of group (treated or comparison) and period (before or "
         "after) has no data, so the difference-in-differences cannot be calculated."

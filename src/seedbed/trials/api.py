@@ -45,6 +45,10 @@ class RegistryEntryOut(Schema):
     # The permuted-block sizes, null until recruitment has ended (they help predict the next
     # allocation while enrolment goes on).
     block_sizes: list[int] | None = None
+    # How units are allocated: "blocks" (permuted blocks, stratified if there are strata) or
+    # "minimisation"; with ``randomisation_method_text`` saying it in plain words.
+    randomisation_method: str = "blocks"
+    randomisation_method_text: str = ""
 
 
 class EnrolIn(Schema):
@@ -52,6 +56,8 @@ class EnrolIn(Schema):
     stratum: str = ""
     cluster: str = ""
     idempotency_key: str = ""
+    # Minimisation trials: the unit's level of each registered factor, by factor name.
+    factors: dict[str, str] = {}
 
 
 class EnrolOut(Schema):
@@ -115,7 +121,7 @@ def enrol(
     key = payload.idempotency_key or idempotency_key_header or ""
     allocation = allocation_draw(
         actor=request.user, trial=trial, unit_ref=payload.unit_ref, stratum=payload.stratum,  # type: ignore[arg-type]
-        cluster=payload.cluster, idempotency_key=key,
+        cluster=payload.cluster, idempotency_key=key, factors=payload.factors,
     )
     body = {
         "trial_id": trial.pk, "unit_ref": allocation.unit_ref, "stratum": allocation.stratum,

@@ -14,6 +14,7 @@ from seedbed.trials.models import (
     Design,
     OutcomeType,
     ProbeOutcome,
+    RandomisationMethod,
     RiskItem,
     RiskLevel,
     SafetyDecision,
@@ -115,6 +116,26 @@ class ProtocolForm(TrialForm):
                                    "number of arms; each block's size is drawn at random from "
                                    "the list. Larger, varied blocks (such as 4, 6, 8 for two "
                                    "arms) keep the next allocation hard to guess."))
+    randomisation_method = forms.ChoiceField(
+        label="How units are allocated to arms", choices=RandomisationMethod.choices,
+        help_text=("Permuted blocks keep the arms the same size (within each stratum). "
+                   "Minimisation keeps the arms alike on several factors at once, even in a "
+                   "small trial: each unit goes, usually, to the arm that keeps the groups "
+                   "most alike (individually randomised trials only)."))
+    minimisation_factors = _text(
+        "Minimisation factors", required=False, rows=4,
+        help_text=("One factor per line: its name, a colon, then its levels separated by "
+                   "commas, such as “Age group: under 5, 5 to 11, 12 to 17”. Each unit's "
+                   "level of each factor is asked for at enrolment."))
+    minimisation_weights = _line(
+        "Minimisation weights", required=False, max_length=100,
+        help_text=("How much each factor counts, in the same order, separated by commas, "
+                   "such as 2, 1 to count the first twice as much. Leave empty to count them "
+                   "equally."))
+    minimisation_probability = _number(
+        "Probability of the arm that keeps the groups most alike", min_value=0.5, max_value=1,
+        help_text=("The random element: 0.8 means 4 units in 5 go to that arm and the rest to "
+                   "another arm at random, so nobody can be sure of the next allocation."))
     clusters = _text("Clusters", required=False,
                      help_text="Cluster and stepped-wedge designs: one cluster name per line.")
     steps = forms.IntegerField(label="Steps (stepped wedge)", required=False, min_value=2)
@@ -165,8 +186,10 @@ class ProtocolForm(TrialForm):
                           "comparator")),
         ("Outcomes", ("primary_outcome", "outcome_type", "higher_is_better",
                       "secondary_outcomes", "cost_measures")),
-        ("Design and randomisation", ("design", "randomisation_unit", "arms", "strata",
-                                      "block_sizes", "clusters", "steps", "cluster_size", "icc",
+        ("Design and randomisation", ("design", "randomisation_unit", "arms",
+                                      "randomisation_method", "strata", "block_sizes",
+                                      "minimisation_factors", "minimisation_weights",
+                                      "minimisation_probability", "clusters", "steps", "cluster_size", "icc",
                                       "first_period_start", "period_days")),
         ("Sample size and monitoring", ("effect_size", "p_control", "p_treatment", "alpha",
                                         "power", "sides", "interim_looks", "efficacy_looks",
@@ -181,8 +204,9 @@ class ProtocolForm(TrialForm):
 
     def changes(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
-        for name in ("randomisation_unit", "arms", "block_sizes", "outcome_column"):
-            if not data.get(name):
+        for name in ("randomisation_unit", "arms", "block_sizes", "outcome_column",
+                     "minimisation_probability"):
+            if data.get(name) in (None, ""):
                 data.pop(name, None)
         return data
 
@@ -310,7 +334,8 @@ class EnrolForm(TrialForm):
     stratum = forms.ChoiceField(label="Stratum", required=False)
     cluster = forms.ChoiceField(label="Cluster", required=False)
 
-    def prepare(self, *, strata: list[str], clusters: list[str]) -> None:  # type: ignore[override]
+    def prepare(self, *, strata: list[str], clusters: list[str],  # type: ignore[override]
+                factors: list[tuple[str, list[str]]] | None = None) -> None:
         self.fields["stratum"].choices = [(s, s) for s in strata]  # type: ignore[attr-defined]
         self.fields["cluster"].choices = [(c, c) for c in clusters]  # type: ignore[attr-defined]
         if not strata:
@@ -319,6 +344,17 @@ class EnrolForm(TrialForm):
             del self.fields["unit_ref"]
         else:
             del self.fields["cluster"]
+        self._factor_names = [name for name, _ in factors or []]
+        for i, (name, levels) in enumerate(factors or []):
+            self.fields[f"factor_{i}"] = forms.ChoiceField(
+                label=name, choices=[("", f"Choose the {name.lower()}")] + [(v, v) for v in levels],
+                error_messages={"required": f"Choose the unit's {name.lower()}"},
+                help_text="Minimisation keeps the arms alike on this." if i == 0 else "")
+
+    def factor_levels(self) -> dict[str, str]:
+        """The unit's level of each minimisation factor, by factor name (after validation)."""
+        return {name: self.cleaned_data.get(f"factor_{i}", "")
+                for i, name in enumerate(self._factor_names)}
 
 
 class SafetyEventForm(TrialForm):

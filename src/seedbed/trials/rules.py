@@ -35,7 +35,7 @@ from seedbed.stats.evidence import achieved_power_stepped_wedge
 from seedbed.stats.power import sample_size_binary, sample_size_continuous
 from seedbed.stats.power_curves import default_sizes, power_curve
 from seedbed.stats.sw_power import stepped_wedge_plan
-from seedbed.trials.models import Allocation, Design, Protocol, Trial
+from seedbed.trials.models import Allocation, Design, Protocol, RandomisationMethod, Trial
 
 BLINDED_STATUSES = (Trial.Status.RECRUITING, Trial.Status.PAUSED)
 """While enrolment may still go on, allocations are concealed from blinded roles."""
@@ -451,3 +451,76 @@ def allocation_digest(*, seed: str, allocation: Allocation) -> str:
     text = "|".join([seed, allocation.stratum, str(allocation.position), allocation.unit_ref,
                      allocation.arm])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- minimisation ---------------------------------------------------------------------------
+
+def parse_minimisation_factors(text: str) -> list[tuple[str, list[str]]] | None:
+    """The factors a protocol writes, one per line as "Name: level, level, ..." ->
+    [(name, [levels])]; None unless every line has a name, a colon and at least two
+    distinct levels, and no two factors share a name (ignoring case)."""
+    factors: list[tuple[str, list[str]]] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        name, colon, rest = line.partition(":")
+        levels = [v.strip() for v in rest.split(",") if v.strip()]
+        if not colon or not name.strip() or len(levels) < 2:
+            return None
+        if len({v.casefold() for v in levels}) != len(levels):
+            return None
+        factors.append((name.strip(), levels))
+    names = [n.casefold() for n, _ in factors]
+    return factors if factors and len(set(names)) == len(names) else None
+
+
+def parse_minimisation_weights(text: str, count: int) -> list[float] | None:
+    """The factor weights a protocol writes ("2, 1, 1"; "" is 1 each) -> one positive number
+    per factor, or None."""
+    if not text.strip():
+        return [1.0] * count
+    try:
+        weights = [float(w) for w in text.split(",")]
+    except ValueError:
+        return None
+    if len(weights) != count or not all(math.isfinite(w) and w > 0 for w in weights):
+        return None
+    return weights
+
+
+def uses_minimisation(protocol: Protocol) -> bool:
+    return bool(protocol.randomisation_method == RandomisationMethod.MINIMISATION)
+
+
+def minimisation_factors(protocol: Protocol) -> list[tuple[str, list[str]]]:
+    """The protocol's minimisation factors and their levels ([] unless it uses minimisation)."""
+    if not uses_minimisation(protocol):
+        return []
+    return parse_minimisation_factors(protocol.minimisation_factors) or []
+
+
+MINIMISATION_FIELDS = ("randomisation_method", "minimisation_factors", "minimisation_weights",
+                       "minimisation_probability")
+
+
+def describe_minimisation_field(name: str, value: Any) -> str:
+    """A registered randomisation field in plain words for the public registry."""
+    if name == "randomisation_method":
+        return str(RandomisationMethod(value or RandomisationMethod.BLOCKS).label)
+    if name == "minimisation_factors":
+        factors = parse_minimisation_factors(str(value or "")) or []
+        return "; ".join(f"{n} ({', '.join(levels)})" for n, levels in factors)
+    if name == "minimisation_weights":
+        return str(value).strip() or "Equal: every factor counts the same"
+    p = float(value)
+    return (f"{p:g}: each unit goes to the arm that keeps the groups most alike with "
+            f"probability {p:g}, otherwise to another arm at random"
+            if p < 1 else "1: always the arm that keeps the groups most alike (no random element)")
+
+
+def describe_minimisation(protocol: Protocol) -> str:
+    """A protocol's minimisation settings in one line (factors, weights, random element)."""
+    return "; ".join(f"{label.lower()}: {describe_minimisation_field(name, getattr(protocol, name))}"
+                     for name, label in (("minimisation_factors", "Factors"),
+                                         ("minimisation_weights", "Weights"),
+                                         ("minimisation_probability", "Random element")))

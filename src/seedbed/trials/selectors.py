@@ -77,6 +77,7 @@ from seedbed.trials.models import (
     Probe,
     Protocol,
     ProtocolVersion,
+    RandomisationMethod,
     SafetyDecision,
     SafetyEvent,
     Severity,
@@ -85,9 +86,12 @@ from seedbed.trials.models import (
 )
 from seedbed.trials.rules import (
     CONCEALED_UNTIL_ENDED,
+    MINIMISATION_FIELDS,
     PROTOCOL_FIELDS,
+    describe_minimisation_field,
     describe_power,
     json_safe,
+    minimisation_factors,
     parse_block_sizes,
     recruitment_ended,
     z_from_p,
@@ -174,14 +178,25 @@ def registry_entry(trial: Trial) -> dict[str, Any]:
     registered = (first.content.get("protocol", {}) if first else {})
     return {
         "block_sizes": (parse_block_sizes(str(registered.get("block_sizes") or ""))
-                        if first and recruitment_ended(trial) else None),
+                        if first and recruitment_ended(trial)
+                        and registered.get("randomisation_method") != RandomisationMethod.MINIMISATION
+                        else None),
         "id": trial.pk, "title": trial.title, "status": trial.status,
         "organisation": trial.organisation.name, "registered_at": trial.registered_at,
         "protocol_hash": first.content_hash if first else "",
         "seed_commitment": trial.seed_commitment,
         "seed": trial.seed if trial.seed_revealed_at else None,
         "stopped_for": trial.stopped_for, "stopped_at": trial.stopped_at,
+        **randomisation_method_of(registered),
     }
+
+
+def randomisation_method_of(registered: dict[str, Any]) -> dict[str, str]:
+    """The registered randomisation method (a protocol's frozen fields), as its code and in
+    plain words; protocols registered before minimisation existed used permuted blocks."""
+    method = str(registered.get("randomisation_method") or RandomisationMethod.BLOCKS)
+    return {"randomisation_method": method,
+            "randomisation_method_text": str(RandomisationMethod(method).label)}
 
 
 def field_label(name: str) -> str:
@@ -192,9 +207,17 @@ def field_label(name: str) -> str:
 
 def _flatten(content: dict[str, Any], *, conceal: bool) -> dict[str, str]:
     out: dict[str, str] = {"Title": str(content.get("title", ""))}
-    for name, value in content.get("protocol", {}).items():
+    protocol = content.get("protocol", {})
+    minimised = protocol.get("randomisation_method") == RandomisationMethod.MINIMISATION
+    for name, value in protocol.items():
         if name in ("power_calculation",):
             out["Power calculation"] = describe_power(value or {})
+            continue
+        if name in MINIMISATION_FIELDS:
+            if minimised or name == "randomisation_method":
+                out[field_label(name)] = describe_minimisation_field(name, value)
+            continue
+        if minimised and name == "block_sizes":
             continue
         if conceal and name in CONCEALED_UNTIL_ENDED:
             out[field_label(name)] = CONCEALED_TEXT
@@ -238,6 +261,28 @@ def enrolment_list(*, trial: Trial, organisation_ids: set[int] | frozenset[int])
         Allocation.objects.filter(trial=trial, organisation_id__in=organisation_ids)
         .exclude(unit_ref="").order_by("-enrolled_at")
     )
+
+
+def minimisation_balance(trial: Trial) -> list[dict[str, Any]]:
+    """Under minimisation, the enrolled units by factor level and arm, with the largest
+    difference between arms at each level ([] for other trials). It shows arms: for the
+    unblinded safety lead only."""
+    factors = minimisation_factors(trial.protocol)
+    if not factors:
+        return []
+    arms = trial.protocol.arm_list
+    counts: dict[tuple[str, str, str], int] = defaultdict(int)
+    enrolled = Allocation.objects.filter(trial=trial).exclude(unit_ref="")
+    for levels, arm in enrolled.values_list("factors", "arm"):
+        for name, _ in factors:
+            counts[(name, str(levels.get(name, "")), arm)] += 1
+    rows = []
+    for name, levels in factors:
+        for level in levels:
+            by_arm = [counts[(name, level, arm)] for arm in arms]
+            rows.append({"factor": name, "level": level, "counts": by_arm,
+                         "difference": max(by_arm) - min(by_arm)})
+    return rows
 
 
 def enrolled_count(trial: Trial) -> int:

@@ -19,6 +19,11 @@ class OutcomeType(models.TextChoices):
     BINARY = "binary", "Binary (happened or not)"
 
 
+class RandomisationMethod(models.TextChoices):
+    BLOCKS = "blocks", "Permuted blocks (within each stratum, if there are strata)"
+    MINIMISATION = "minimisation", "Minimisation (keeps the arms alike on several factors)"
+
+
 class Spending(models.TextChoices):
     OBRIEN_FLEMING = "obrien-fleming", "O'Brien-Fleming type (cautious early)"
     POCOCK = "pocock", "Pocock type (even across looks)"
@@ -49,6 +54,17 @@ class Protocol(models.Model):
     # Random permuted-block sizes (``trials.rules.default_block_sizes``: 2, 3 and 4 units per
     # arm); concealed on the public registry until recruitment ends.
     block_sizes = models.CharField(max_length=50, default="4, 6, 8")
+    # Minimisation (``seedbed.stats.minimisation``), individual designs only: one factor per
+    # line, "Name: level, level, ..." (``trials.rules.parse_minimisation_factors``); weights in
+    # factor order ("" for equal); the probability of the arm that minimises imbalance.
+    randomisation_method = models.CharField(
+        max_length=20, choices=RandomisationMethod.choices, default=RandomisationMethod.BLOCKS
+    )
+    minimisation_factors = models.TextField(blank=True)
+    minimisation_weights = models.CharField(max_length=100, blank=True)
+    minimisation_probability = models.FloatField(
+        "probability of the arm that keeps the groups most alike", default=0.8
+    )
     clusters = models.TextField(blank=True)
     steps = models.PositiveSmallIntegerField(null=True, blank=True)
     cluster_size = models.PositiveIntegerField(null=True, blank=True)
