@@ -246,3 +246,40 @@ def test_manage_page_versions_and_monitoring_show_the_method(demo_world, client_
     blocks = Trial.objects.get(title="Weekly family-support calls")
     other = client_as("safety").get(reverse("trials:monitoring", args=[blocks.pk])).content.decode()
     assert 'id="minimisation-balance"' not in other
+
+
+def test_primary_analysis_adjusts_for_the_minimisation_factors(trial_world) -> None:
+    import numpy as np
+
+    from seedbed.trials.services.protocols import trial_close
+    from seedbed.trials.services.results import analysis_run, outcome_upload
+    from seedbed.trials.uploads import trial_schema
+
+    trial = _minimised_trial(trial_world)
+    assert trial_schema(trial).strata == ("age_group", "area")
+    rng = np.random.default_rng(5)
+    rows = []
+    for i in range(60):
+        levels = UNITS[i % len(UNITS)]
+        made = _enrol(trial_world, trial, f"U-{i}", levels)
+        outcome = 50 + 3 * (made.arm == "intervention") + 2 * (levels[1] == "north") + rng.normal(0, 2)
+        rows.append(f"U-{i},{made.arm},{levels[0]},{levels[1]},{outcome:.3f}")
+    trial = trial_close(actor=trial_world["users"]["lead"], trial=trial)
+    analyst = trial_world["users"]["analyst"]
+    content = ("unit,arm,age_group,area,outcome\n" + "\n".join(rows) + "\n").encode()
+    outcome_upload(actor=analyst, trial=trial, filename="min.csv", content=content)
+    result = analysis_run(actor=analyst, trial=trial, assessed=60, plain_summary="s")
+    primary = result.analysis["outcomes"][0]
+    assert primary["adjusted_for"] == ["age_group", "area"]
+    assert primary["adjusted"][0]["effect"] == pytest.approx(3, abs=1.5)
+
+
+def test_factor_names_that_collide_as_columns_are_refused(trial_world) -> None:
+    from seedbed.trials.services.protocols import ERROR_MIN_COLUMNS
+
+    trial = draft_trial(trial_world)
+    with pytest.raises(ValidationProblem) as caught:
+        protocol_update(actor=trial_world["users"]["analyst"], trial=trial, changes=MINIMISED | {
+            "minimisation_factors": "Age group: a, b\nAge-group: c, d", "minimisation_weights": ""})
+    assert caught.value.problems["minimisation_factors"] == ERROR_MIN_COLUMNS.format(
+        columns="age_group, age_group")

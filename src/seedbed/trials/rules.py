@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import re
 from typing import Any
 
 from django.utils import timezone
@@ -486,6 +487,12 @@ def parse_minimisation_weights(text: str, count: int) -> list[float] | None:
     if len(weights) != count or not all(math.isfinite(w) and w > 0 for w in weights):
         return None
     return weights
+
+
+def factor_column(name: str) -> str:
+    """The outcome-file column holding a minimisation factor ("Age group" -> "age_group"):
+    the primary analysis adjusts for every factor the allocation balanced on."""
+    return re.sub(r"[^0-9a-z]+", "_", name.casefold()).strip("_") or "factor"
 
 
 def uses_minimisation(protocol: Protocol) -> bool:
