@@ -289,3 +289,24 @@ def test_database_nan_and_infinity_are_refused_not_summed(request: pytest.Fixtur
     text = _refusal(spec, None)
     assert MSG_NOT_FINITE_ROWS.format(column="y", count=2, s="s") in text
     assert MSG_NOT_FINITE_ROWS.format(column="g", count=2, s="s") in text
+
+
+@pytest.mark.spark
+def test_spark_reads_numbers_kept_as_text_and_names_bad_ones(spark, tmp_path: Path) -> None:
+    from seedbed.data.did import did_moments
+    from seedbed.data.engines import SparkEngine
+    from seedbed.data.tablecheck import MSG_UNIT_NOT_A_NUMBER
+
+    df = panel(53, n=30)
+    path = tmp_path / "text.parquet"
+    _as_text(df).to_parquet(path, index=False)
+    m = did_moments(engine=SparkEngine(parquet=str(path), session=spark), unit="unit",
+                    time="t", outcome="y", first_treated="g", cluster="cl")
+    _same(m, _rows(df, True))
+    bad = _as_text(df)
+    bad.loc[8, "y"] = "n/a"
+    bad.to_parquet(path, index=False)
+    with pytest.raises(DataError) as err:
+        did_moments(engine=SparkEngine(parquet=str(path), session=spark), unit="unit",
+                    time="t", outcome="y", first_treated="g")
+    assert MSG_UNIT_NOT_A_NUMBER.format(column="y", value="n/a", unit="u1") in str(err.value)
