@@ -190,6 +190,12 @@ def _safety_event_body(w: dict[str, Any]) -> dict[str, Any]:
             "severity": "serious", "description": "Walk: a safety event", "occurred_on": "2026-06-01"}
 
 
+def _analysed_evaluation(w: dict[str, Any]) -> dict[str, Any]:
+    from tests.evaluations.access_rules import _analysed
+
+    return _analysed(w)
+
+
 # --- one-click actions (POST only) ---------------------------------------------------------
 
 POST_RULES: dict[str, tuple[frozenset[str], Kwargs]] = {
@@ -240,6 +246,8 @@ POST_RULES: dict[str, tuple[frozenset[str], Kwargs]] = {
     "api:trial_enrol": (frozenset({"frontline"}), _running_trial),
     "api:trial_safety_event": (frozenset({"frontline"}), _running_trial),
     "library:case_publish": (LIBRARY_EDITORS, _case),
+    # Evaluations: leads, analysts and administrators publish an analysed evaluation's report.
+    "evaluations:report_publish": (EVALUATION_MANAGERS, _analysed_evaluation),
     "portfolio:spend_record": (PORTFOLIO_MANAGERS, _innovation),
     "portfolio:risks_roll_up": (PORTFOLIO_MANAGERS, _innovation),
     # Evaluations: those who may change an evaluation run its registered analysis.

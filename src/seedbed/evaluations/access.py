@@ -45,3 +45,13 @@ def access_evaluation_data(user: Any, evaluation_id: object) -> Evaluation:
     if refusal := data_refusal(evaluation.status):
         raise AccessDenied(refusal)
     return evaluation
+
+
+def access_evaluation_analysis(user: Any, evaluation_id: object) -> Evaluation:
+    """An evaluation's analysis and its report: public once the report is published; before
+    that, council staff only (not providers), who may see every evaluation."""
+    evaluation = fetch_or_deny(Evaluation, evaluation_id, missing=DENIED_EVALUATION)
+    if evaluation.status == Evaluation.Status.REPORTED:
+        return evaluation
+    access_staff_area(user)
+    return evaluation

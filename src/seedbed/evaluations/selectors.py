@@ -9,13 +9,16 @@ from django.db.models import QuerySet
 
 from seedbed.accounts.models import Organisation
 from seedbed.core.access import COUNCIL_KINDS, is_council_staff
+from seedbed.evaluations import charts, rules
 from seedbed.evaluations.models import (
+    Design,
     Evaluation,
     EvaluationDataset,
     EvaluationResult,
     PlanVersion,
 )
 from seedbed.portfolio.models import ServiceArea
+from seedbed.stats.warnings import warning_texts
 
 
 def evaluation_list(*, for_user: Any) -> QuerySet[Evaluation]:
@@ -53,3 +56,32 @@ def evaluation_result(*, evaluation: Evaluation) -> EvaluationResult | None:
     """The evaluation's stored analysis, if it has been run."""
     return (EvaluationResult.objects.select_related("dataset", "plan_version")
             .defer("dataset__parquet").filter(evaluation=evaluation).first())
+
+
+def _words(column: object, default: str) -> str:
+    """A column name as words for a chart or a sentence ("months_at_home": "months at home")."""
+    return " ".join(str(column or "").replace("_", " ").split()) or default
+
+
+def analysis_summary(*, result: EvaluationResult) -> dict[str, Any]:
+    """What the analysis page and the report show of a result: the estimates and the checks
+    in plain words, the design's charts with their tables, the assumptions, every warning as
+    its sentence from the catalogue (never a code), the plan version analysed, the data set
+    (file, rows, hash) and what the plan said would count as success."""
+    content = result.plan_version.content
+    outcome = _words(content.get("outcome_column"), "the outcome")
+    payload = result.payload
+    return {
+        "result": result,
+        "estimates": rules.result_estimates(result.design, payload, outcome=outcome),
+        "checks": rules.result_checks(result.design, payload),
+        "charts": charts.design_charts(result.design, payload, outcome=outcome,
+                                       running=_words(content.get("running_column"), "score")),
+        "assumptions": [str(text) for text in payload.get("assumptions") or []],
+        "warnings": warning_texts(result.warnings),
+        "method": str(payload.get("method") or ""),
+        "donor_weights": rules.donor_weights(payload) if result.design == Design.SYNTH else [],
+        "plan_version": result.plan_version,
+        "dataset": result.dataset,
+        "success": str(content.get("success") or ""),
+    }

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import re
 from typing import Any
 
 from django.utils import timezone
@@ -109,9 +110,12 @@ def block_size_warning(*, block_sizes: list[int], arms: int) -> str:
         sizes=", ".join(map(str, sizes)), why=why, suggested=default_block_sizes(arms))
 
 
-CONCEALED_UNTIL_ENDED = ("block_sizes",)
+CONCEALED_UNTIL_ENDED = ("block_sizes", "minimisation_weights", "minimisation_probability")
 """Protocol fields that help predict the next allocation: not on the public registry (page
-or API) while the trial recruits, shown once recruitment has ended."""
+or API) while the trial recruits, shown once recruitment has ended. (A minimised trial's
+factors stay visible: recruiters give each unit's levels at enrolment. Its weights and
+random element, like block sizes, are the detail SPIRIT 2013 item 16a keeps from those who
+enrol.)"""
 
 
 # --- the power calculation -------------------------------------------------------------------
@@ -486,6 +490,12 @@ def parse_minimisation_weights(text: str, count: int) -> list[float] | None:
     if len(weights) != count or not all(math.isfinite(w) and w > 0 for w in weights):
         return None
     return weights
+
+
+def factor_column(name: str) -> str:
+    """The outcome-file column holding a minimisation factor ("Age group" -> "age_group"):
+    the primary analysis adjusts for every factor the allocation balanced on."""
+    return re.sub(r"[^0-9a-z]+", "_", name.casefold()).strip("_") or "factor"
 
 
 def uses_minimisation(protocol: Protocol) -> bool:
