@@ -53,6 +53,18 @@ def _draft(w: dict[str, Any]) -> dict[str, Any]:
     return {"evaluation_id": found.pk}
 
 
+REPORTED_TITLE = "Family hubs: reported, ready for the library"
+
+
+def _reported(w: dict[str, Any]) -> dict[str, Any]:
+    """A reported difference-in-differences evaluation, not yet in the library (its page shows
+    the form, so the foreign-id walk sends it)."""
+    from tests.evaluations.reported import reported_evaluation
+
+    found = reported_evaluation(w, title=REPORTED_TITLE, organisation=w["organisations"]["northfield"])
+    return {"evaluation_id": found.pk}
+
+
 ACCESS_RULES: dict[str, tuple[Any, Any]] = {
     "evaluations:index": ("public", lambda w: {}),
     "evaluations:evaluation_create": (MANAGE, lambda w: {}),
@@ -60,6 +72,7 @@ ACCESS_RULES: dict[str, tuple[Any, Any]] = {
     "evaluations:plan_edit": (MANAGE, _draft),
     "evaluations:evaluation_register": (MANAGE, _draft),
     "evaluations:plan_amend": (MANAGE, _registered),
+    "evaluations:case_create": (MANAGE, _reported),
 }
 
 NOT_WALKED: dict[str, str] = {}

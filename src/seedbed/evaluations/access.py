@@ -8,6 +8,7 @@ from typing import Any
 from seedbed.accounts.models import Role, User
 from seedbed.core.access import access_role, access_staff_area, fetch_or_deny
 from seedbed.evaluations.models import Evaluation
+from seedbed.library.access import access_library_manage
 
 EVALUATION_MANAGERS = (Role.INNOVATION_LEAD, Role.ANALYST, Role.ADMINISTRATOR)
 DENIED_EVALUATION = "There is no such evaluation."
@@ -34,3 +35,12 @@ def access_evaluation_manage(user: Any, evaluation_id: object) -> Evaluation:
     leads, analysts and administrators."""
     access_evaluations_manage(user)
     return access_evaluation(user, evaluation_id)
+
+
+def access_evaluation_case_create(user: Any, evaluation_id: object) -> tuple[User, Evaluation]:
+    """Adding an evaluation to the library: whoever may both change evaluations and write
+    library cases (innovation leads, analysts and administrators). Returns the actor and the
+    evaluation; whether this one may be added yet is the service's to say."""
+    actor = access_evaluations_manage(user)
+    access_library_manage(user)
+    return actor, access_evaluation(user, evaluation_id)

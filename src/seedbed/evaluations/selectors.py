@@ -9,7 +9,10 @@ from django.db.models import QuerySet
 
 from seedbed.accounts.models import Organisation
 from seedbed.core.access import COUNCIL_KINDS, is_council_staff
-from seedbed.evaluations.models import Evaluation, PlanVersion
+from seedbed.evaluations.models import Evaluation, EvaluationResult, PlanVersion
+from seedbed.library.models import Case
+from seedbed.library.rules import QuasiEvidence, evaluation_evidence
+from seedbed.library.selectors import case_for_record
 from seedbed.portfolio.models import ServiceArea
 
 
@@ -35,3 +38,25 @@ def organisation_choices() -> QuerySet[Organisation]:
 
 def service_area_choices() -> QuerySet[ServiceArea]:
     return ServiceArea.objects.order_by("name")
+
+
+def evaluation_case(*, evaluation: Evaluation) -> Case | None:
+    """The evaluation's library case, if it has been added to the library."""
+    return case_for_record(record=evaluation)
+
+
+def evaluation_result(*, evaluation: Evaluation) -> EvaluationResult | None:
+    """The evaluation's stored analysis, if any (its data set is not read)."""
+    return EvaluationResult.objects.select_related("plan_version").filter(evaluation=evaluation).first()
+
+
+def case_preview(*, evaluation: Evaluation, higher_is_better: bool = True) -> QuasiEvidence | None:
+    """The levels, and each downgrade's reason, the evaluation's library case would carry
+    (``seedbed.library.rules.evaluation_evidence`` on its stored analysis); None before it is
+    analysed. The levels do not depend on ``higher_is_better``, only the finding's direction."""
+    result = evaluation_result(evaluation=evaluation)
+    if result is None:
+        return None
+    return evaluation_evidence(design=result.design, payload=result.payload,
+                               warnings=[str(w) for w in result.warnings or ()],
+                               higher_is_better=higher_is_better)

@@ -43,6 +43,7 @@ def evaluation_detail(request: HttpRequest, evaluation_id: int) -> HttpResponse:
                       for name in plan_fields(evaluation.design)],
         "versions": selectors.plan_versions(evaluation=evaluation),
         "can_manage": _can_manage(request),
+        "library_case": selectors.evaluation_case(evaluation=evaluation),
     })
 
 
