@@ -261,3 +261,52 @@ def test_a_table_read_by_rows_parses_numbers_kept_as_text(request: pytest.Fixtur
         read_table(spec=spec, text=[], numeric=["period", "y"], required=["period"])
     assert MSG_NOT_A_NUMBER.format(row=6, column="y", value="n/a") in str(err.value)
     assert MSG_NOT_A_NUMBER.format(row=7, column="y", value="NaN") in str(err.value)
+
+
+@pytest.mark.parametrize("where", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_database_nan_and_infinity_are_refused_not_summed(request: pytest.FixtureRequest,
+                                                          tmp_path: Path, where: str) -> None:
+    """A file refuses NaN as not a number; in a table's number columns it would make every
+    estimate NaN, so it is refused too, counted by column."""
+    from seedbed.data.tablecheck import MSG_NOT_FINITE_ROWS
+
+    df = panel(52, n=30).astype({"t": float, "g": float})
+    df.loc[4, "y"] = np.inf
+    df.loc[[20, 21], "g"] = -np.inf
+    if where == "postgres":
+        import psycopg
+
+        spec = SourceSpec(location=request.getfixturevalue("postgres_url"),
+                          table=request.getfixturevalue("postgres_table")(df, "panel"))
+        with psycopg.connect(spec.location, autocommit=True) as conn:  # NaN, not NULL
+            conn.execute(f"UPDATE {spec.table} SET y = 'NaN' WHERE unit = 'u3' AND t = 2")
+    else:
+        url = _duckdb_table(df, tmp_path / "p.duckdb")
+        duckdb = pytest.importorskip("duckdb")
+        with duckdb.connect(url.removeprefix("duckdb://")) as con:
+            con.execute("UPDATE panel SET y = 'NaN'::DOUBLE WHERE unit = 'u3' AND t = 2")
+        spec = SourceSpec(location=url, table="panel")
+    text = _refusal(spec, None)
+    assert MSG_NOT_FINITE_ROWS.format(column="y", count=2, s="s") in text
+    assert MSG_NOT_FINITE_ROWS.format(column="g", count=2, s="s") in text
+
+
+@pytest.mark.spark
+def test_spark_reads_numbers_kept_as_text_and_names_bad_ones(spark, tmp_path: Path) -> None:
+    from seedbed.data.did import did_moments
+    from seedbed.data.engines import SparkEngine
+    from seedbed.data.tablecheck import MSG_UNIT_NOT_A_NUMBER
+
+    df = panel(53, n=30)
+    path = tmp_path / "text.parquet"
+    _as_text(df).to_parquet(path, index=False)
+    m = did_moments(engine=SparkEngine(parquet=str(path), session=spark), unit="unit",
+                    time="t", outcome="y", first_treated="g", cluster="cl")
+    _same(m, _rows(df, True))
+    bad = _as_text(df)
+    bad.loc[8, "y"] = "n/a"
+    bad.to_parquet(path, index=False)
+    with pytest.raises(DataError) as err:
+        did_moments(engine=SparkEngine(parquet=str(path), session=spark), unit="unit",
+                    time="t", outcome="y", first_treated="g")
+    assert MSG_UNIT_NOT_A_NUMBER.format(column="y", value="n/a", unit="u1") in str(err.value)

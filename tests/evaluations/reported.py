@@ -1,5 +1,6 @@
 """A reported evaluation for the library tests: registered through the services, its analysis
-stored as the engine's payload and its report published."""
+stored as a given engine payload (``tests/evaluations/analysed.py`` stores generated ones) and
+its report published through the service."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ def reported_evaluation(world: dict[str, Any], *, title: str, organisation: Any,
         EvaluationResult,
     )
     from seedbed.evaluations.services import evaluation_create, evaluation_register, plan_update
+    from seedbed.evaluations.services.report import evaluation_report
 
     found = Evaluation.objects.filter(title=title).first()
     if found is not None:
@@ -54,7 +56,8 @@ def reported_evaluation(world: dict[str, Any], *, title: str, organisation: Any,
         evaluation=evaluation, dataset=dataset, plan_version=evaluation.versions.get(number=1),
         design=Design.DID, payload=payload, warnings=payload["warnings"], analysed_by=lead,
         analysed_at=timezone.now())
-    status = Evaluation.Status.REPORTED if report else Evaluation.Status.ANALYSED
-    Evaluation.objects.filter(pk=evaluation.pk).update(status=status)
+    Evaluation.objects.filter(pk=evaluation.pk).update(status=Evaluation.Status.ANALYSED)
     evaluation.refresh_from_db()
+    if report:
+        evaluation = evaluation_report(evaluation=evaluation, actor=lead)
     return evaluation

@@ -167,6 +167,7 @@ def test_frontline_enrols_with_the_factors_and_learns_the_arm(demo_world, client
     frontline = client_as("frontline")
     page = frontline.get(url).content.decode()
     assert 'name="factor_0"' in page and 'name="factor_1"' in page and "5 to 11" in page
+    assert 'id="minimisation-note"' in page
     missing = frontline.post(url, {"action": "unit", "unit_ref": "W-1", "factor_0": "under 5"})
     assert "Choose the unit&#x27;s area" in missing.content.decode()
     assert not Allocation.objects.filter(trial=trial).exists()
@@ -224,3 +225,96 @@ def test_registry_shows_the_method_in_plain_words(demo_world) -> None:
     other = Client().get(reverse("trials:registry_trial", args=[blocks.pk])).content.decode()
     assert str(RandomisationMethod.BLOCKS.label) in other
     assert "Minimisation factors" not in other
+
+
+def test_manage_page_versions_and_monitoring_show_the_method(demo_world, client_as) -> None:
+    trial = _minimised_trial(demo_world, title="Minimised family calls")
+    for i, levels in enumerate(UNITS[:6]):
+        _enrol(demo_world, trial, f"M-{i}", levels)
+    manage = client_as("lead").get(reverse("trials:manage", args=[trial.pk])).content.decode()
+    assert str(RandomisationMethod.MINIMISATION.label) in manage
+    assert "factors: Age group (under 5, 5 to 11, 12 to 17); Area (north, south)" in manage
+    versions = Client().get(reverse("trials:versions", args=[trial.pk]))
+    assert versions.status_code == 200
+    assert "Minimisation factors" in versions.content.decode()
+    monitoring = client_as("safety").get(reverse("trials:monitoring", args=[trial.pk]))
+    page = monitoring.content.decode()
+    assert 'id="minimisation-balance"' in page
+    # The balance table counts the six enrolled units once per factor.
+    table = page[page.index('id="minimisation-balance"'):]
+    table = table[: table.index("</table>")]
+    assert table.count('govuk-table__row') == 1 + 3 + 2
+    blocks = Trial.objects.get(title="Weekly family-support calls")
+    other = client_as("safety").get(reverse("trials:monitoring", args=[blocks.pk])).content.decode()
+    assert 'id="minimisation-balance"' not in other
+
+
+def test_primary_analysis_adjusts_for_the_minimisation_factors(trial_world) -> None:
+    import numpy as np
+
+    from seedbed.trials.services.protocols import trial_close
+    from seedbed.trials.services.results import analysis_run, outcome_upload
+    from seedbed.trials.uploads import trial_schema
+
+    trial = _minimised_trial(trial_world)
+    assert trial_schema(trial).strata == ("age_group", "area")
+    rng = np.random.default_rng(5)
+    rows = []
+    for i in range(60):
+        levels = UNITS[i % len(UNITS)]
+        made = _enrol(trial_world, trial, f"U-{i}", levels)
+        outcome = 50 + 3 * (made.arm == "intervention") + 2 * (levels[1] == "north") + rng.normal(0, 2)
+        rows.append(f"U-{i},{made.arm},{levels[0]},{levels[1]},{outcome:.3f}")
+    trial = trial_close(actor=trial_world["users"]["lead"], trial=trial)
+    analyst = trial_world["users"]["analyst"]
+    content = ("unit,arm,age_group,area,outcome\n" + "\n".join(rows) + "\n").encode()
+    outcome_upload(actor=analyst, trial=trial, filename="min.csv", content=content)
+    result = analysis_run(actor=analyst, trial=trial, assessed=60, plain_summary="s")
+    primary = result.analysis["outcomes"][0]
+    assert primary["adjusted_for"] == ["age_group", "area"]
+    assert primary["adjusted"][0]["effect"] == pytest.approx(3, abs=1.5)
+
+
+def test_factor_names_that_collide_as_columns_are_refused(trial_world) -> None:
+    from seedbed.trials.services.protocols import ERROR_MIN_COLUMNS
+
+    trial = draft_trial(trial_world)
+    with pytest.raises(ValidationProblem) as caught:
+        protocol_update(actor=trial_world["users"]["analyst"], trial=trial, changes=MINIMISED | {
+            "minimisation_factors": "Age group: a, b\nAge-group: c, d", "minimisation_weights": ""})
+    assert caught.value.problems["minimisation_factors"] == ERROR_MIN_COLUMNS.format(
+        columns="age_group, age_group")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_enrolments_follow_enrolment_order(live_server, trial_world) -> None:
+    """60 enrolments from 8 threads: one allocation each, positions 1..60 without gaps, and
+    the arms are exactly what the engine gives for the units in position order."""
+    import json
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    trial = _minimised_trial(trial_world)
+    _, token = api_token_issue(user=trial_world["users"]["frontline"], name="t", scopes=("write",))
+    url = f"{live_server.url}/api/trials/{trial.pk}/enrolments"
+
+    def post(i: int) -> int:
+        levels = UNITS[i % len(UNITS)]
+        body = {"unit_ref": f"C-{i}", "idempotency_key": f"c-{i}",
+                "factors": {"Age group": levels[0], "Area": levels[1]}}
+        request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                         headers={"Authorization": f"Bearer {token}",
+                                                  "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return int(response.status)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(post, range(60)))
+    assert statuses == [201] * 60
+    made = list(Allocation.objects.filter(trial=trial).order_by("position"))
+    assert [a.position for a in made] == list(range(1, 61))
+    again = minimise(units=[(a.factors["Age group"], a.factors["Area"]) for a in made],
+                     factors=["Age group", "Area"], arms=["control", "intervention"],
+                     seed=SEED, weights=[2, 1], probability=0.8)
+    assert [a.arm for a in made] == again.labels()
+    assert audit_verify().ok

@@ -7,7 +7,8 @@ the unit also the sums by cluster, cohort and period. Four small queries compute
 engine (DuckDB, PostgreSQL or Spark SQL, one dialect-neutral text), so only
 O(cohorts x periods^2) numbers leave it, never the rows:
 
-1. the periods and the row counts (rows without an outcome are counted, then left out);
+1. the periods and the row counts (rows without an outcome are counted, then left out; rows
+   without a unit, period or cluster are refused, counted by column);
 2. the balanced units (an outcome in every period) and group-time sums and counts;
 3. per cohort, sums of products of the period-centred outcomes, on a per-unit pivot
    (at most ``MAX_PRODUCTS_PER_QUERY`` products per query);
@@ -20,7 +21,9 @@ product is much faster than thousands of SQL sums); ``LOCAL_PIVOT = False`` turn
 Centring uses the period means of the balanced units, exactly as
 ``seedbed.stats.did.cohort_moments`` does on rows, so both routes give the same moments.
 
-Checks first, in the engine: one row per unit and period, and the first-treated period (and
+A database table's numbers kept as text are read as numbers, and text that is not a number
+is refused naming its column and unit (``seedbed.data.tablecheck``). Checks first, in the
+engine: one row per unit and period, and the first-treated period (and
 cluster) the same in every row of a unit, by unit (one GROUP BY). When they fail on a file,
 the offending rows are then found and named (the file is staged with row numbers,
 ``seedbed.data.panel``); for a database table the unit is named.
@@ -39,7 +42,6 @@ from seedbed.data.engines import DuckDBEngine, Engine
 from seedbed.data.errors import MAX_LISTED_PROBLEMS, DataError, Problem, build_report
 from seedbed.data.panel import (
     KIND_DUPLICATE_PERIOD,
-    KIND_MISSING_VALUE,
     KIND_VARYING_WITHIN_UNIT,
     MSG_DUPLICATE_PERIOD,
     MSG_VARYING_WITHIN_UNIT,
@@ -53,6 +55,7 @@ from seedbed.data.tablecheck import (
     fetch,
     label_sql,
     missing_problem,
+    not_finite_problem,
     number_sql,
     text_columns,
 )
@@ -131,10 +134,12 @@ def did_moments(*, engine: Engine, unit: str, time: str, outcome: str, first_tre
     base = ("WITH base AS ("
             f"{_base(engine, unit, time, outcome, first_treated, cluster, checked=checked)})")
     local = LOCAL_PIVOT and isinstance(engine, DuckDBEngine)
-    nk = ", COUNT(*) - COUNT(sk) AS no_k" if cluster else ""
-    head = _fetch(engine, f"{base} SELECT st, COUNT(*) AS n_rows, COUNT(sy) AS n_y, "  # noqa: S608
-                          f"COUNT(*) - COUNT(su) AS no_u{nk} FROM base GROUP BY st")
-    _check_missing(head, unit, time, cluster)
+    head = _fetch(engine, f"{base} SELECT st, COUNT(*) AS n_rows, COUNT(sy) AS n_y"  # noqa: S608
+                          f"{'' if checked else _HEAD_CHECKS[bool(cluster)]} FROM base "
+                          "GROUP BY st")
+    if not checked:
+        _check_missing(head, {"su": unit, "st": time, "sk": cluster or "", "sy": outcome,
+                              "sg": first_treated})
     order = np.argsort(np.asarray(head["st"], dtype=float), kind="stable")
     head = {k: np.asarray(v)[order] for k, v in head.items()}
     times = [float(t) for t in head["st"]]
@@ -178,20 +183,37 @@ def did_moments(*, engine: Engine, unit: str, time: str, outcome: str, first_tre
     )
 
 
-def _check_missing(head: dict[str, np.ndarray], unit: str, time: str,
-                   cluster: str | None) -> None:
-    """Refuse rows with no unit, period or cluster, counted by column (``head`` holds the
-    row counts by period, a missing period as NULL or NaN). A file refuses them row by row
-    (``seedbed.data.panel``); a table has no row numbers, so the rows are counted."""
-    st = np.asarray(head["st"], dtype=float)
-    n_rows = np.asarray(head["n_rows"], dtype=float)
-    missing = [(unit, int(np.sum(np.asarray(head["no_u"], dtype=float)))),
-               (time, int(n_rows[np.isnan(st)].sum()))]
-    if cluster:
-        missing.append((cluster, int(np.sum(np.asarray(head["no_k"], dtype=float)))))
-    problems = [missing_problem(c, n) for c, n in missing if n]
+def _finite_count(c: str) -> str:
+    """Rows whose value is NaN or infinite (x - x = 0 holds only for finite numbers)."""
+    return f", SUM(CASE WHEN {c} - {c} = 0 OR {c} IS NULL THEN 0 ELSE 1 END) AS nf_{c}"
+
+
+_HEAD_CHECKS = {
+    clustered: ", COUNT(*) - COUNT(su) AS no_su, COUNT(*) - COUNT(st) AS no_st"
+    + (", COUNT(*) - COUNT(sk) AS no_sk" if clustered else "")
+    + "".join(_finite_count(c) for c in ("st", "sy", "sg"))
+    for clustered in (False, True)
+}
+"""Counts added to the first query for a table: rows with no unit, period or cluster, and
+numbers that are NaN or infinite, in each period."""
+
+
+def _check_missing(head: dict[str, np.ndarray], columns: dict[str, str]) -> None:
+    """Refuse rows with no unit, period or cluster, and numbers that are NaN or infinite
+    (which a file refuses as not a number), counted by column: ``head`` holds the counts by
+    period (``_HEAD_CHECKS``), ``columns`` the column behind each of su, st, sk, sy, sg. A
+    file refuses such rows one by one (``seedbed.data.panel``); a table has no row numbers,
+    so they are counted."""
+
+    def total(key: str) -> int:
+        return int(np.nansum(np.asarray(head[key], dtype=float))) if key in head else 0
+
+    problems = [missing_problem(columns[k], n) for k in ("su", "st", "sk")
+                if (n := total(f"no_{k}"))]
+    problems += [not_finite_problem(columns[k], n) for k in ("st", "sy", "sg")
+                 if (n := total(f"nf_{k}"))]
     if problems:  # one problem per column, its message counting the rows
-        raise DataError(build_report(problems, Counter({KIND_MISSING_VALUE: len(problems)})))
+        raise DataError(build_report(problems, Counter(p.kind for p in problems)))
 
 
 def _moments_local(engine: Engine, kept: str, times: list[float], clustered: bool,

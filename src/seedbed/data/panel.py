@@ -6,7 +6,8 @@ with the same validation: CSV and Excel files are staged with row numbers, so a 
 is not a number, a missing value in a required column, or a panel inconsistency names its
 row and column (``DataError``, as for trials). Rows are numbered as in ``seedbed.data.errors``:
 the header is row 1 in CSV and Excel, the first record is row 1 in Parquet; rows of a
-database table are numbered in the order the database returns them.
+database table are numbered in the order the database returns them; a table's numbers kept
+as text are parsed here (empty text is missing), so a bad one is named by column and row.
 """
 
 from __future__ import annotations

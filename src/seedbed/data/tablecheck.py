@@ -31,6 +31,7 @@ from seedbed.data.panel import KIND_MISSING_VALUE, _plain
 from seedbed.data.sources import MSG_ENGINE_FAILED, _first_line, source_error
 
 MSG_MISSING_ROWS = 'column "{column}": {count} row{s} with no value; every row needs one'
+MSG_NOT_FINITE_ROWS = 'column "{column}": {count} row{s} with NaN or infinity, which is not a number'
 MSG_UNIT_NOT_A_NUMBER = 'column "{column}": "{value}" is not a number (in a row of unit "{unit}")'
 NUMBER_PATTERN = "[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?"
 """A plain decimal number, as every engine reads it (no NaN, no Infinity, no separators)."""
@@ -113,4 +114,10 @@ def missing_problem(column: str, count: int) -> Problem:
     """The problem of ``count`` rows with no value in ``column`` (a table has no row
     numbers to list)."""
     return Problem(None, column, KIND_MISSING_VALUE, MSG_MISSING_ROWS.format(
+        column=column, count=f"{count:,}", s="" if count == 1 else "s"))
+
+
+def not_finite_problem(column: str, count: int) -> Problem:
+    """The problem of ``count`` rows whose number in ``column`` is NaN or infinite."""
+    return Problem(None, column, KIND_NOT_A_NUMBER, MSG_NOT_FINITE_ROWS.format(
         column=column, count=f"{count:,}", s="" if count == 1 else "s"))

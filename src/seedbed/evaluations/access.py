@@ -37,6 +37,16 @@ def access_evaluation_manage(user: Any, evaluation_id: object) -> Evaluation:
     return access_evaluation(user, evaluation_id)
 
 
+def access_evaluation_analysis(user: Any, evaluation_id: object) -> Evaluation:
+    """An evaluation's analysis and its report: public once the report is published; before
+    that, council staff only (not providers), who may see every evaluation."""
+    evaluation = fetch_or_deny(Evaluation, evaluation_id, missing=DENIED_EVALUATION)
+    if evaluation.status == Evaluation.Status.REPORTED:
+        return evaluation
+    access_staff_area(user)
+    return evaluation
+
+
 def access_evaluation_case_create(user: Any, evaluation_id: object) -> tuple[User, Evaluation]:
     """Adding an evaluation to the library: whoever may both change evaluations and write
     library cases (innovation leads, analysts and administrators). Returns the actor and the

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from seedbed.core.audit import canonical_json
+from seedbed.data.svg import finite
+from seedbed.evaluations.charts import number
 from seedbed.evaluations.models import Design, Evaluation, Plan
 
 ERROR_REQUIRED = "Enter the {label} before registering"
@@ -94,3 +97,126 @@ def content_hash(content: Mapping[str, Any]) -> str:
     """SHA-256 of the canonical JSON of a plan's content (the audit chain's canonical form:
     sorted keys, compact separators)."""
     return hashlib.sha256(canonical_json(dict(content)).encode()).hexdigest()
+
+
+# --- reading a result: the estimates and checks in plain words ---------------------------------
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One estimate as the analysis page and the report state it, every part as text."""
+
+    label: str  # what it measures
+    figure: str
+    interval: str  # "95% confidence interval 1.2 to 3.4", or why there is none
+    p: str  # "p = 0.032", "p < 0.001"
+    reading: str  # what the interval says, in plain words
+
+
+NO_INTERVAL = "No interval could be calculated (see the warnings)"
+READ_EXCLUDES_ZERO = ("The interval does not include zero: a difference this large would be "
+                      "unlikely if the change had made no difference.")
+READ_INCLUDES_ZERO = ("The interval includes zero: the data are consistent with the change "
+                      "having made no difference.")
+
+
+def p_text(p: object, *, name: str = "p") -> str:
+    """A p-value as pages print it: "p = 0.032", "p < 0.001", or that there is none."""
+    if not finite(p):
+        return f"no {name}-value"
+    return f"{name} < 0.001" if p < 0.001 else f"{name} = {p:.3f}"
+
+
+def _estimate(label: str, value: object, ci: object, p: object, level: str,
+              kind: str = "confidence interval") -> Estimate:
+    low, high = ci if isinstance(ci, list | tuple) and len(ci) == 2 else (None, None)
+    if finite(low) and finite(high):
+        interval = f"{level} {kind} {number(low)} to {number(high)}"
+        reading = READ_INCLUDES_ZERO if low <= 0 <= high else READ_EXCLUDES_ZERO
+    else:
+        interval, reading = NO_INTERVAL, ""
+    return Estimate(label, number(value), interval, p_text(p), reading)
+
+
+def result_estimates(design: str, payload: Mapping[str, Any], *, outcome: str) -> list[Estimate]:
+    """The design's headline estimates from an analysis payload (``seedbed stats <design>
+    --json``): the average effect after treatment (difference-in-differences); the change in
+    level and in trend (interrupted time series); the average gap after the change with the
+    placebo p-value (synthetic control); the jump at the cutoff with its robust interval
+    (regression discontinuity)."""
+    alpha = payload.get("alpha")
+    level = f"{round((1 - alpha) * 100)}%" if finite(alpha) else "95%"
+    if design == Design.DID:
+        return [_estimate(f"Average effect on {outcome} after treatment (ATT)",
+                          payload.get("att"), payload.get("ci"), payload.get("p"), level)]
+    if design == Design.ITS:
+        return [
+            _estimate(f"Immediate change in {outcome} when the change started (level)",
+                      payload.get("level_change"), payload.get("ci_level"),
+                      payload.get("p_level"), level),
+            _estimate(f"Change in the trend of {outcome}, per period (slope)",
+                      payload.get("slope_change"), payload.get("ci_slope"),
+                      payload.get("p_slope"), level),
+        ]
+    if design == Design.SYNTH:
+        treated = payload.get("treated") or "the treated unit"
+        return [Estimate(
+            f"Average gap in {outcome} after the change ({treated} minus its synthetic control)",
+            number(payload.get("att")),
+            "A synthetic control gives no confidence interval: the placebo test judges the gap",
+            p_text(payload.get("placebo_p"), name="placebo p"), "")]
+    fuzzy = payload.get("design") == "fuzzy"
+    label = (f"Effect on {outcome} for people whose take-up the cutoff changed (fuzzy design)"
+             if fuzzy else f"Jump in {outcome} at the cutoff")
+    return [_estimate(label, payload.get("estimate"), payload.get("ci_robust"),
+                      payload.get("p_robust"), level, "robust confidence interval")]
+
+
+def result_checks(design: str, payload: Mapping[str, Any]) -> list[str]:
+    """The design's checks of its assumptions, in plain words, with their figures."""
+    checks: list[str] = []
+    if design == Design.DID:
+        if payload.get("pretrend_p") is not None:
+            checks.append(
+                "Pre-trend test (did treated and comparison units move together before "
+                f"treatment?): {p_text(payload['pretrend_p'])}. A small p-value (below 0.05) "
+                "casts doubt on parallel trends.")
+        checks.append(f"{payload.get('n_units') or 'No'} units; comparison units: "
+                      f"{'not yet treated' if payload.get('control') == 'not-yet' else 'never treated'}.")
+    elif design == Design.ITS:
+        checks.append(f"{payload.get('n_pre')} periods before the change and "
+                      f"{payload.get('n_post')} after.")
+        if payload.get("autocorrelation_test"):
+            checks.append(
+                f"Autocorrelation check ({payload['autocorrelation_test']}): "
+                f"{p_text(payload.get('autocorrelation_p'))}. Newey-West standard errors with "
+                f"lag {payload.get('lag')} ({payload.get('lag_rule')}).")
+    elif design == Design.SYNTH:
+        treated = payload.get("treated") or "the treated unit"
+        checks.append(
+            f"Fit before the change (RMSPE): {number(payload.get('pre_rmspe'))}; gap after it "
+            f"(RMSPE): {number(payload.get('post_rmspe'))}; ratio "
+            f"{number(payload.get('ratio'))}.")
+        checks.append(
+            f"Placebo test: {p_text(payload.get('placebo_p'), name='placebo p')}, the share of "
+            f"units ({treated} included) whose ratio of gap after to fit before is at least as "
+            f"large as {treated}'s. With these units the smallest possible is "
+            f"{number(payload.get('min_attainable_p'))}.")
+    else:
+        checks.append(
+            f"Bandwidth: {number(payload.get('bandwidth'))} either side of the cutoff, with "
+            f"{payload.get('n_left')} observations below it and {payload.get('n_right')} at or "
+            "above it.")
+        checks.append(
+            f"Density check at the cutoff (McCrary): {p_text(payload.get('density_p'))}. A small "
+            "p-value suggests scores were moved across the cutoff.")
+    return checks
+
+
+def donor_weights(payload: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """A synthetic control's comparison units with a weight of at least 0.1%, heaviest first,
+    as (unit, percentage)."""
+    weights = payload.get("weights") or {}
+    rows = sorted(((str(unit), w) for unit, w in weights.items() if finite(w) and w >= 0.001),
+                  key=lambda row: (-row[1], row[0]))
+    return [(unit, f"{w * 100:.1f}%") for unit, w in rows]

@@ -9,11 +9,13 @@ from django.db.models import QuerySet
 
 from seedbed.accounts.models import Organisation
 from seedbed.core.access import COUNCIL_KINDS, is_council_staff
-from seedbed.evaluations.models import Evaluation, EvaluationResult, PlanVersion
+from seedbed.evaluations import charts, rules
+from seedbed.evaluations.models import Design, Evaluation, EvaluationResult, PlanVersion
 from seedbed.library.models import Case
 from seedbed.library.rules import QuasiEvidence, evaluation_evidence
 from seedbed.library.selectors import case_for_record
 from seedbed.portfolio.models import ServiceArea
+from seedbed.stats.warnings import warning_texts
 
 
 def evaluation_list(*, for_user: Any) -> QuerySet[Evaluation]:
@@ -40,14 +42,39 @@ def service_area_choices() -> QuerySet[ServiceArea]:
     return ServiceArea.objects.order_by("name")
 
 
+def evaluation_result(*, evaluation: Evaluation) -> EvaluationResult | None:
+    """The evaluation's stored analysis, if it has been run."""
+    return (EvaluationResult.objects.select_related("dataset", "plan_version")
+            .defer("dataset__parquet").filter(evaluation=evaluation).first())
+
+
+def analysis_summary(*, result: EvaluationResult) -> dict[str, Any]:
+    """What the analysis page and the report show of a result: the estimates and the checks
+    in plain words, the design's charts with their tables, the assumptions, every warning as
+    its sentence from the catalogue (never a code), the plan version analysed, the data set
+    (file, rows, hash) and what the plan said would count as success."""
+    content = result.plan_version.content
+    outcome = str(content.get("outcome_column") or "the outcome")
+    payload = result.payload
+    return {
+        "result": result,
+        "estimates": rules.result_estimates(result.design, payload, outcome=outcome),
+        "checks": rules.result_checks(result.design, payload),
+        "charts": charts.design_charts(result.design, payload, outcome=outcome,
+                                       running=str(content.get("running_column") or "score")),
+        "assumptions": [str(text) for text in payload.get("assumptions") or []],
+        "warnings": warning_texts(result.warnings),
+        "method": str(payload.get("method") or ""),
+        "donor_weights": rules.donor_weights(payload) if result.design == Design.SYNTH else [],
+        "plan_version": result.plan_version,
+        "dataset": result.dataset,
+        "success": str(content.get("success") or ""),
+    }
+
+
 def evaluation_case(*, evaluation: Evaluation) -> Case | None:
     """The evaluation's library case, if it has been added to the library."""
     return case_for_record(record=evaluation)
-
-
-def evaluation_result(*, evaluation: Evaluation) -> EvaluationResult | None:
-    """The evaluation's stored analysis, if any (its data set is not read)."""
-    return EvaluationResult.objects.select_related("plan_version").filter(evaluation=evaluation).first()
 
 
 def case_preview(*, evaluation: Evaluation, higher_is_better: bool = True) -> QuasiEvidence | None:

@@ -348,8 +348,12 @@ class EnrolForm(TrialForm):
         for i, (name, levels) in enumerate(factors or []):
             self.fields[f"factor_{i}"] = forms.ChoiceField(
                 label=name, choices=[("", f"Choose the {name.lower()}")] + [(v, v) for v in levels],
-                error_messages={"required": f"Choose the unit's {name.lower()}"},
-                help_text="Minimisation keeps the arms alike on this." if i == 0 else "")
+                error_messages={"required": f"Choose the unit's {name.lower()}"})
+
+    @property
+    def minimised(self) -> bool:
+        """Whether the form asks for minimisation factors."""
+        return bool(self._factor_names)
 
     def factor_levels(self) -> dict[str, str]:
         """The unit's level of each minimisation factor, by factor name (after validation)."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import re
 from typing import Any
 
 from django.utils import timezone
@@ -488,6 +489,12 @@ def parse_minimisation_weights(text: str, count: int) -> list[float] | None:
     return weights
 
 
+def factor_column(name: str) -> str:
+    """The outcome-file column holding a minimisation factor ("Age group" -> "age_group"):
+    the primary analysis adjusts for every factor the allocation balanced on."""
+    return re.sub(r"[^0-9a-z]+", "_", name.casefold()).strip("_") or "factor"
+
+
 def uses_minimisation(protocol: Protocol) -> bool:
     return bool(protocol.randomisation_method == RandomisationMethod.MINIMISATION)
 
@@ -516,3 +523,11 @@ def describe_minimisation_field(name: str, value: Any) -> str:
     return (f"{p:g}: each unit goes to the arm that keeps the groups most alike with "
             f"probability {p:g}, otherwise to another arm at random"
             if p < 1 else "1: always the arm that keeps the groups most alike (no random element)")
+
+
+def describe_minimisation(protocol: Protocol) -> str:
+    """A protocol's minimisation settings in one line (factors, weights, random element)."""
+    return "; ".join(f"{label.lower()}: {describe_minimisation_field(name, getattr(protocol, name))}"
+                     for name, label in (("minimisation_factors", "Factors"),
+                                         ("minimisation_weights", "Weights"),
+                                         ("minimisation_probability", "Random element")))

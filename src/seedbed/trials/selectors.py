@@ -91,6 +91,7 @@ from seedbed.trials.rules import (
     describe_minimisation_field,
     describe_power,
     json_safe,
+    minimisation_factors,
     parse_block_sizes,
     recruitment_ended,
     z_from_p,
@@ -260,6 +261,28 @@ def enrolment_list(*, trial: Trial, organisation_ids: set[int] | frozenset[int])
         Allocation.objects.filter(trial=trial, organisation_id__in=organisation_ids)
         .exclude(unit_ref="").order_by("-enrolled_at")
     )
+
+
+def minimisation_balance(trial: Trial) -> list[dict[str, Any]]:
+    """Under minimisation, the enrolled units by factor level and arm, with the largest
+    difference between arms at each level ([] for other trials). It shows arms: for the
+    unblinded safety lead only."""
+    factors = minimisation_factors(trial.protocol)
+    if not factors:
+        return []
+    arms = trial.protocol.arm_list
+    counts: dict[tuple[str, str, str], int] = defaultdict(int)
+    enrolled = Allocation.objects.filter(trial=trial).exclude(unit_ref="")
+    for levels, arm in enrolled.values_list("factors", "arm"):
+        for name, _ in factors:
+            counts[(name, str(levels.get(name, "")), arm)] += 1
+    rows = []
+    for name, levels in factors:
+        for level in levels:
+            by_arm = [counts[(name, level, arm)] for arm in arms]
+            rows.append({"factor": name, "level": level, "counts": by_arm,
+                         "difference": max(by_arm) - min(by_arm)})
+    return rows
 
 
 def enrolled_count(trial: Trial) -> int:

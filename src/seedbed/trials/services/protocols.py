@@ -38,6 +38,7 @@ from seedbed.trials.rules import (
     compute_power,
     content_hash,
     default_block_sizes,
+    factor_column,
     parse_minimisation_factors,
     parse_minimisation_weights,
     registration_block_warning,
@@ -64,6 +65,10 @@ ERROR_MIN_FACTORS = (
 ERROR_MIN_WEIGHTS = (
     "Give one positive weight per minimisation factor, in the same order, separated by "
     "commas (or leave it empty to weigh them equally)"
+)
+ERROR_MIN_COLUMNS = (
+    "Give the minimisation factors names that stay different as columns of the outcome file "
+    "(letters and digits only, ignoring case): {columns}"
 )
 ERROR_MIN_PROBABILITY = "Enter a probability between 0.5 and 1 (0.8 is usual)"
 ERROR_MIN_DESIGN = (
@@ -153,8 +158,11 @@ def _check_minimisation(values: dict[str, Any]) -> dict[str, str]:
     if str(values.get("strata") or "").strip():
         problems["strata"] = ERROR_MIN_STRATA
     factors = parse_minimisation_factors(str(values.get("minimisation_factors") or ""))
+    columns = [factor_column(name) for name, _ in factors or []]
     if factors is None:
         problems["minimisation_factors"] = ERROR_MIN_FACTORS
+    elif len(set(columns)) != len(columns):
+        problems["minimisation_factors"] = ERROR_MIN_COLUMNS.format(columns=", ".join(columns))
     elif parse_minimisation_weights(str(values.get("minimisation_weights") or ""),
                                     len(factors)) is None:
         problems["minimisation_weights"] = ERROR_MIN_WEIGHTS
