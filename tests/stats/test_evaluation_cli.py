@@ -225,3 +225,15 @@ def test_its_command_lag_rule_counts_the_periods_with_an_outcome(tmp_path: Path)
     assert out["se_level"] == pytest.approx(fit.bse[2], rel=0.02)
     assert out["se_slope"] == pytest.approx(fit.bse[3], rel=0.02)
     assert "its_missing_rows_dropped" in out["warnings"]
+
+
+def test_its_command_refuses_a_period_with_no_season(tmp_path: Path) -> None:
+    """An empty season would otherwise become a season of its own, with its own dummy."""
+    t, y, month = series(37, n=48, start=30, seasonal=True)
+    df = pd.DataFrame({"period": t, "y": y, "month": month}).astype(object)
+    df.loc[10, "month"] = ""
+    result = runner.invoke(app, ["stats", "its", str(_write(df, tmp_path / "s.csv")),
+                                 "--time", "period", "--outcome", "y", "--start", "30",
+                                 "--season", "month"])
+    assert result.exit_code == 2
+    assert MSG_MISSING_VALUE.format(row=12, column="month") in result.stderr

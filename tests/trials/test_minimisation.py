@@ -15,6 +15,7 @@ from seedbed.core.errors import ValidationProblem
 from seedbed.core.models import AuditEntry
 from seedbed.stats.minimisation import minimise
 from seedbed.trials.models import Allocation, RandomisationMethod, Trial
+from seedbed.trials.selectors import CONCEALED_TEXT
 from seedbed.trials.services.allocation import (
     ERROR_ALREADY,
     ERROR_FACTOR,
@@ -30,6 +31,7 @@ from seedbed.trials.services.protocols import (
     ERROR_MIN_WEIGHTS,
     protocol_amend,
     protocol_update,
+    trial_close,
 )
 from tests.trials.helpers import draft_trial
 
@@ -219,8 +221,14 @@ def test_registry_shows_the_method_in_plain_words(demo_world) -> None:
     page = Client().get(reverse("trials:registry_trial", args=[trial.pk])).content.decode()
     assert str(RandomisationMethod.MINIMISATION.label) in page
     assert "Age group (under 5, 5 to 11, 12 to 17); Area (north, south)" in page
-    assert "each unit goes to the arm that keeps the groups most alike with probability 0.8" in page
+    # The weights and the random element help predict the next arm: concealed while the trial
+    # recruits, like block sizes, and shown once recruitment has ended.
+    assert CONCEALED_TEXT in page and "with probability 0.8" not in page
     assert "Block sizes" not in page
+    trial_close(actor=demo_world["users"]["lead"], trial=trial)
+    ended = Client().get(reverse("trials:registry_trial", args=[trial.pk])).content.decode()
+    assert "each unit goes to the arm that keeps the groups most alike with probability 0.8" in ended
+    assert "2, 1" in ended and CONCEALED_TEXT not in ended
     blocks = Trial.objects.get(title="Weekly family-support calls")
     other = Client().get(reverse("trials:registry_trial", args=[blocks.pk])).content.decode()
     assert str(RandomisationMethod.BLOCKS.label) in other
@@ -252,7 +260,6 @@ def test_manage_page_versions_and_monitoring_show_the_method(demo_world, client_
 def test_primary_analysis_adjusts_for_the_minimisation_factors(trial_world) -> None:
     import numpy as np
 
-    from seedbed.trials.services.protocols import trial_close
     from seedbed.trials.services.results import analysis_run, outcome_upload
     from seedbed.trials.uploads import trial_schema
 

@@ -192,7 +192,8 @@ def its_payload(*, spec: SourceSpec, time: str, outcome: str, start: float,
     if lags is not None and lags < 0:
         raise ParameterError("lags", MSG_LAGS_NEGATIVE)
     numeric = [time, outcome] + ([comparison] if comparison else [])
-    data = _panel(spec, text=[season] if season else [], numeric=numeric, required=[time],
+    seasons = [season] if season else []  # a period with no season would be a season "None"
+    data = _panel(spec, text=seasons, numeric=numeric, required=[time, *seasons],
                   unit=None, time=time)
     cols = data.columns
     try:

@@ -48,20 +48,25 @@ def evaluation_result(*, evaluation: Evaluation) -> EvaluationResult | None:
             .defer("dataset__parquet").filter(evaluation=evaluation).first())
 
 
+def _words(column: object, default: str) -> str:
+    """A column name as words for a chart or a sentence ("months_at_home": "months at home")."""
+    return " ".join(str(column or "").replace("_", " ").split()) or default
+
+
 def analysis_summary(*, result: EvaluationResult) -> dict[str, Any]:
     """What the analysis page and the report show of a result: the estimates and the checks
     in plain words, the design's charts with their tables, the assumptions, every warning as
     its sentence from the catalogue (never a code), the plan version analysed, the data set
     (file, rows, hash) and what the plan said would count as success."""
     content = result.plan_version.content
-    outcome = str(content.get("outcome_column") or "the outcome")
+    outcome = _words(content.get("outcome_column"), "the outcome")
     payload = result.payload
     return {
         "result": result,
         "estimates": rules.result_estimates(result.design, payload, outcome=outcome),
         "checks": rules.result_checks(result.design, payload),
         "charts": charts.design_charts(result.design, payload, outcome=outcome,
-                                       running=str(content.get("running_column") or "score")),
+                                       running=_words(content.get("running_column"), "score")),
         "assumptions": [str(text) for text in payload.get("assumptions") or []],
         "warnings": warning_texts(result.warnings),
         "method": str(payload.get("method") or ""),

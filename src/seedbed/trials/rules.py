@@ -110,9 +110,12 @@ def block_size_warning(*, block_sizes: list[int], arms: int) -> str:
         sizes=", ".join(map(str, sizes)), why=why, suggested=default_block_sizes(arms))
 
 
-CONCEALED_UNTIL_ENDED = ("block_sizes",)
+CONCEALED_UNTIL_ENDED = ("block_sizes", "minimisation_weights", "minimisation_probability")
 """Protocol fields that help predict the next allocation: not on the public registry (page
-or API) while the trial recruits, shown once recruitment has ended."""
+or API) while the trial recruits, shown once recruitment has ended. (A minimised trial's
+factors stay visible: recruiters give each unit's levels at enrolment. Its weights and
+random element, like block sizes, are the detail SPIRIT 2013 item 16a keeps from those who
+enrol.)"""
 
 
 # --- the power calculation -------------------------------------------------------------------

@@ -215,7 +215,9 @@ def _flatten(content: dict[str, Any], *, conceal: bool) -> dict[str, str]:
             continue
         if name in MINIMISATION_FIELDS:
             if minimised or name == "randomisation_method":
-                out[field_label(name)] = describe_minimisation_field(name, value)
+                out[field_label(name)] = (
+                    CONCEALED_TEXT if conceal and name in CONCEALED_UNTIL_ENDED
+                    else describe_minimisation_field(name, value))
             continue
         if minimised and name == "block_sizes":
             continue
