@@ -90,6 +90,9 @@ ACCESS_RULES: dict[str, tuple[Any, Any]] = {
     "evaluations:analysis": ("staff", _analysed),
     "evaluations:report": ("public", _reported),
     "evaluations:report_pdf": ("staff", _analysed),
+    # Adding a reported evaluation to the library (its page shows the form, so the foreign-id
+    # walk sends it).
+    "evaluations:case_create": (MANAGE, _reported),
 }
 
 NOT_WALKED: dict[str, str] = {

@@ -10,6 +10,7 @@ from seedbed.core.access import access_role, access_staff_area, fetch_or_deny
 from seedbed.core.errors import AccessDenied
 from seedbed.evaluations.models import Evaluation
 from seedbed.evaluations.rules import data_refusal
+from seedbed.library.access import access_library_manage
 
 EVALUATION_MANAGERS = (Role.INNOVATION_LEAD, Role.ANALYST, Role.ADMINISTRATOR)
 DENIED_EVALUATION = "There is no such evaluation."
@@ -55,3 +56,12 @@ def access_evaluation_analysis(user: Any, evaluation_id: object) -> Evaluation:
         return evaluation
     access_staff_area(user)
     return evaluation
+
+
+def access_evaluation_case_create(user: Any, evaluation_id: object) -> tuple[User, Evaluation]:
+    """Adding an evaluation to the library: whoever may both change evaluations and write
+    library cases (innovation leads, analysts and administrators). Returns the actor and the
+    evaluation; whether this one may be added yet is the service's to say."""
+    actor = access_evaluations_manage(user)
+    access_library_manage(user)
+    return actor, access_evaluation(user, evaluation_id)

@@ -93,3 +93,31 @@ class DataUploadForm(GovUKWidgetsMixin, forms.Form):
 
 class AnalyseForm(GovUKWidgetsMixin, forms.Form):
     """Running the analysis has nothing to fill in: the button confirms it."""
+
+
+ERROR_CASE_SUMMARY = "Enter a summary in plain language"
+ERROR_CASE_WHAT_WAS_DONE = "Enter what was changed"
+ERROR_CASE_DIRECTION = "Choose whether a higher or a lower outcome is better"
+
+
+class CaseForm(GovUKWidgetsMixin, forms.Form):
+    """Adding a reported evaluation to the library: what the plan does not hold."""
+
+    summary = forms.CharField(
+        label="Summary in plain language", widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What was changed and what the evaluation found, for someone deciding "
+                  "whether to try it.", error_messages={"required": ERROR_CASE_SUMMARY})
+    what_was_done = forms.CharField(
+        label="What was changed", widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": ERROR_CASE_WHAT_WAS_DONE})
+    higher_is_better = forms.TypedChoiceField(
+        label="Which way is better for the outcome?", coerce=lambda value: value == "yes",
+        choices=[("yes", "Higher is better"), ("no", "Lower is better")],
+        widget=forms.RadioSelect, error_messages={"required": ERROR_CASE_DIRECTION},
+        help_text="This decides whether the finding is recorded as positive or negative.")
+    lessons_worked = forms.CharField(label="What worked (optional)", required=False,
+                                     widget=forms.Textarea(attrs={"rows": 2}))
+    lessons_did_not = forms.CharField(label="What did not work (optional)", required=False,
+                                      widget=forms.Textarea(attrs={"rows": 2}))
+    lessons_differently = forms.CharField(label="What we would do differently (optional)",
+                                          required=False, widget=forms.Textarea(attrs={"rows": 2}))

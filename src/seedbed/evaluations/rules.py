@@ -35,6 +35,22 @@ PLAN_FIELDS = COMMON_FIELDS + (
 # Amendable while the evaluation is registered; once analysed, the plan is history.
 AMENDABLE_STATUSES = frozenset({Evaluation.Status.REGISTERED})
 
+# Added to the library once its report is published: a case from an analysis not yet reported
+# would publish the numbers before the report that explains them.
+LIBRARY_STATUSES = frozenset({Evaluation.Status.REPORTED})
+ERROR_CASE_NOT_REPORTED = "Only an evaluation whose report is published can be added to the library"
+ERROR_CASE_ALREADY = "This evaluation is already in the library"
+
+
+def case_refusal(*, status: str, has_result: bool, has_case: bool) -> str:
+    """Why an evaluation cannot be added to the library now, or "" when it can: its report
+    must be published (which needs a result) and it must not have a case yet."""
+    if has_case:
+        return ERROR_CASE_ALREADY
+    if status not in LIBRARY_STATUSES or not has_result:
+        return ERROR_CASE_NOT_REPORTED
+    return ""
+
 
 def plan_fields(design: str) -> tuple[str, ...]:
     """The fields a plan for ``design`` shows and needs: the common ones, then the design's."""

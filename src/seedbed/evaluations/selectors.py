@@ -17,6 +17,9 @@ from seedbed.evaluations.models import (
     EvaluationResult,
     PlanVersion,
 )
+from seedbed.library.models import Case
+from seedbed.library.rules import QuasiEvidence, evaluation_evidence
+from seedbed.library.selectors import case_for_record
 from seedbed.portfolio.models import ServiceArea
 from seedbed.stats.warnings import warning_texts
 
@@ -85,3 +88,20 @@ def analysis_summary(*, result: EvaluationResult) -> dict[str, Any]:
         "dataset": result.dataset,
         "success": str(content.get("success") or ""),
     }
+
+
+def evaluation_case(*, evaluation: Evaluation) -> Case | None:
+    """The evaluation's library case, if it has been added to the library."""
+    return case_for_record(record=evaluation)
+
+
+def case_preview(*, evaluation: Evaluation, higher_is_better: bool = True) -> QuasiEvidence | None:
+    """The levels, and each downgrade's reason, the evaluation's library case would carry
+    (``seedbed.library.rules.evaluation_evidence`` on its stored analysis); None before it is
+    analysed. The levels do not depend on ``higher_is_better``, only the finding's direction."""
+    result = evaluation_result(evaluation=evaluation)
+    if result is None:
+        return None
+    return evaluation_evidence(design=result.design, payload=result.payload,
+                               warnings=[str(w) for w in result.warnings or ()],
+                               higher_is_better=higher_is_better)

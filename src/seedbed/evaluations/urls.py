@@ -1,6 +1,6 @@
 from django.urls import path
 
-from seedbed.evaluations.views import analysis, dataset, evaluation, plan, report
+from seedbed.evaluations.views import analysis, case, dataset, evaluation, plan, report
 
 app_name = "evaluations"
 
@@ -17,4 +17,5 @@ urlpatterns = [
     path("<int:evaluation_id>/report/", report.report, name="report"),
     path("<int:evaluation_id>/report.pdf", report.report_pdf, name="report_pdf"),
     path("<int:evaluation_id>/report/publish/", report.report_publish, name="report_publish"),
+    path("<int:evaluation_id>/library/", case.evaluation_case_create, name="case_create"),
 ]

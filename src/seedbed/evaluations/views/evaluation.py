@@ -46,6 +46,7 @@ def evaluation_detail(request: HttpRequest, evaluation_id: int) -> HttpResponse:
         "datasets": selectors.dataset_list(evaluation=evaluation)[:1],
         "result": selectors.evaluation_result(evaluation=evaluation),
         "data_open": data_refusal(evaluation.status) is None,
+        "library_case": selectors.evaluation_case(evaluation=evaluation),
     })
 
 
