@@ -10,7 +10,16 @@ from django.db.models import QuerySet
 from seedbed.accounts.models import Organisation
 from seedbed.core.access import COUNCIL_KINDS, is_council_staff
 from seedbed.evaluations import charts, rules
-from seedbed.evaluations.models import Design, Evaluation, EvaluationResult, PlanVersion
+from seedbed.evaluations.models import (
+    Design,
+    Evaluation,
+    EvaluationDataset,
+    EvaluationResult,
+    PlanVersion,
+)
+from seedbed.library.models import Case
+from seedbed.library.rules import QuasiEvidence, evaluation_evidence
+from seedbed.library.selectors import case_for_record
 from seedbed.portfolio.models import ServiceArea
 from seedbed.stats.warnings import warning_texts
 
@@ -39,10 +48,22 @@ def service_area_choices() -> QuerySet[ServiceArea]:
     return ServiceArea.objects.order_by("name")
 
 
+def dataset_list(*, evaluation: Evaluation) -> QuerySet[EvaluationDataset]:
+    """The evaluation's data sets, newest first (the analysis reads the newest), without
+    their contents."""
+    return (evaluation.datasets.select_related("uploaded_by").defer("parquet")
+            .order_by("-uploaded_at", "-id"))
+
+
 def evaluation_result(*, evaluation: Evaluation) -> EvaluationResult | None:
     """The evaluation's stored analysis, if it has been run."""
     return (EvaluationResult.objects.select_related("dataset", "plan_version")
             .defer("dataset__parquet").filter(evaluation=evaluation).first())
+
+
+def _words(column: object, default: str) -> str:
+    """A column name as words for a chart or a sentence ("months_at_home": "months at home")."""
+    return " ".join(str(column or "").replace("_", " ").split()) or default
 
 
 def analysis_summary(*, result: EvaluationResult) -> dict[str, Any]:
@@ -51,14 +72,14 @@ def analysis_summary(*, result: EvaluationResult) -> dict[str, Any]:
     its sentence from the catalogue (never a code), the plan version analysed, the data set
     (file, rows, hash) and what the plan said would count as success."""
     content = result.plan_version.content
-    outcome = str(content.get("outcome_column") or "the outcome")
+    outcome = _words(content.get("outcome_column"), "the outcome")
     payload = result.payload
     return {
         "result": result,
         "estimates": rules.result_estimates(result.design, payload, outcome=outcome),
         "checks": rules.result_checks(result.design, payload),
         "charts": charts.design_charts(result.design, payload, outcome=outcome,
-                                       running=str(content.get("running_column") or "score")),
+                                       running=_words(content.get("running_column"), "score")),
         "assumptions": [str(text) for text in payload.get("assumptions") or []],
         "warnings": warning_texts(result.warnings),
         "method": str(payload.get("method") or ""),
@@ -67,3 +88,20 @@ def analysis_summary(*, result: EvaluationResult) -> dict[str, Any]:
         "dataset": result.dataset,
         "success": str(content.get("success") or ""),
     }
+
+
+def evaluation_case(*, evaluation: Evaluation) -> Case | None:
+    """The evaluation's library case, if it has been added to the library."""
+    return case_for_record(record=evaluation)
+
+
+def case_preview(*, evaluation: Evaluation, higher_is_better: bool = True) -> QuasiEvidence | None:
+    """The levels, and each downgrade's reason, the evaluation's library case would carry
+    (``seedbed.library.rules.evaluation_evidence`` on its stored analysis); None before it is
+    analysed. The levels do not depend on ``higher_is_better``, only the finding's direction."""
+    result = evaluation_result(evaluation=evaluation)
+    if result is None:
+        return None
+    return evaluation_evidence(design=result.design, payload=result.payload,
+                               warnings=[str(w) for w in result.warnings or ()],
+                               higher_is_better=higher_is_better)
