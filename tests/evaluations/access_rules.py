@@ -85,6 +85,7 @@ ACCESS_RULES: dict[str, tuple[Any, Any]] = {
     "evaluations:plan_edit": (MANAGE, _draft),
     "evaluations:evaluation_register": (MANAGE, _draft),
     "evaluations:plan_amend": (MANAGE, _registered),
+    "evaluations:dataset_upload": (MANAGE, _registered),
     # Before its report is published, an analysis is for council staff; after, for everyone.
     "evaluations:analysis": ("staff", _analysed),
     "evaluations:report": ("public", _reported),
@@ -95,6 +96,8 @@ ACCESS_RULES: dict[str, tuple[Any, Any]] = {
 }
 
 NOT_WALKED: dict[str, str] = {
+    "evaluations:evaluation_analyse": "POST only; in tests/security/post_rules.py, and every "
+                                      "role tried in tests/evaluations/test_evaluation_data_views.py",
     "evaluations:report_publish": "POST only; every role and forged ids tried in "
                                   "tests/evaluations/test_analysis_views.py, and in the POST walk",
 }

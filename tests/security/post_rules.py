@@ -31,6 +31,12 @@ Kwargs = Callable[[dict[str, Any]], dict[str, Any]]
 # --- the demo records each URL acts on -----------------------------------------------------
 
 
+def _registered_evaluation(w: dict[str, Any]) -> dict[str, Any]:
+    from tests.evaluations.access_rules import _registered
+
+    return _registered(w)
+
+
 def _micro() -> Any:
     from seedbed.demo.funding import MICRO_TITLE
     from seedbed.funding.models import Call
@@ -244,6 +250,8 @@ POST_RULES: dict[str, tuple[frozenset[str], Kwargs]] = {
     "evaluations:report_publish": (EVALUATION_MANAGERS, _analysed_evaluation),
     "portfolio:spend_record": (PORTFOLIO_MANAGERS, _innovation),
     "portfolio:risks_roll_up": (PORTFOLIO_MANAGERS, _innovation),
+    # Evaluations: those who may change an evaluation run its registered analysis.
+    "evaluations:evaluation_analyse": (EVALUATION_MANAGERS, _registered_evaluation),
 }
 
 # JSON bodies for API actions (the API checks a body's shape before its gatekeeper runs, so a

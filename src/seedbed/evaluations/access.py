@@ -7,7 +7,9 @@ from typing import Any
 
 from seedbed.accounts.models import Role, User
 from seedbed.core.access import access_role, access_staff_area, fetch_or_deny
+from seedbed.core.errors import AccessDenied
 from seedbed.evaluations.models import Evaluation
+from seedbed.evaluations.rules import data_refusal
 from seedbed.library.access import access_library_manage
 
 EVALUATION_MANAGERS = (Role.INNOVATION_LEAD, Role.ANALYST, Role.ADMINISTRATOR)
@@ -35,6 +37,15 @@ def access_evaluation_manage(user: Any, evaluation_id: object) -> Evaluation:
     leads, analysts and administrators."""
     access_evaluations_manage(user)
     return access_evaluation(user, evaluation_id)
+
+
+def access_evaluation_data(user: Any, evaluation_id: object) -> Evaluation:
+    """Adding data and running the analysis: those who may change the evaluation, once its
+    plan is registered and until it is reported (refused with the reason otherwise)."""
+    evaluation = access_evaluation_manage(user, evaluation_id)
+    if refusal := data_refusal(evaluation.status):
+        raise AccessDenied(refusal)
+    return evaluation
 
 
 def access_evaluation_analysis(user: Any, evaluation_id: object) -> Evaluation:

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from seedbed.core.forms import GovUKWidgetsMixin
+from seedbed.core.uploads import validate_upload_size
 from seedbed.evaluations import selectors
 from seedbed.evaluations.models import Design, Plan
 from seedbed.evaluations.rules import plan_fields
@@ -64,6 +65,34 @@ def plan_form_for(design: str, *, amend: bool = False) -> type[PlanForm]:
 
 class RegisterForm(GovUKWidgetsMixin, forms.Form):
     """Registering has nothing to fill in: the button confirms it."""
+
+
+DATA_ENCODINGS = (
+    ("utf-8", "UTF-8 (most files, and Excel's “CSV UTF-8”)"),
+    ("cp1252", "Windows-1252 (Excel's ordinary “CSV” on Windows)"),
+    ("latin-1", "Latin-1 (ISO 8859-1)"),
+)
+
+
+class DataUploadForm(GovUKWidgetsMixin, forms.Form):
+    file = forms.FileField(
+        label="Data file", help_text="A CSV, Excel or Parquet file (.csv, .xlsx, .parquet).",
+        error_messages={"required": "Choose a file to upload"},
+        validators=[validate_upload_size],
+        widget=forms.ClearableFileInput(attrs={"class": "govuk-file-upload"}))
+    encoding = forms.ChoiceField(
+        label="Text encoding of a CSV file", choices=DATA_ENCODINGS, initial="utf-8",
+        required=False,
+        help_text="Leave as UTF-8 unless the check names a byte that reads as a Windows "
+                  "character; Excel and Parquet files do not need it.",
+        error_messages={"invalid_choice": "Choose one of the listed encodings"})
+
+    def clean_encoding(self) -> str:
+        return self.cleaned_data.get("encoding") or "utf-8"
+
+
+class AnalyseForm(GovUKWidgetsMixin, forms.Form):
+    """Running the analysis has nothing to fill in: the button confirms it."""
 
 
 ERROR_CASE_SUMMARY = "Enter a summary in plain language"

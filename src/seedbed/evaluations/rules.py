@@ -99,6 +99,88 @@ def content_hash(content: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(dict(content)).encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class DataColumns:
+    """The columns a design's data must have, as the plan names them.
+
+    ``text`` columns hold labels (units); ``numeric`` ones numbers; ``required`` ones may not
+    be empty in any row. ``unit`` and ``time`` give one row per unit and period (per period
+    without ``unit``); ``per_unit`` columns hold one value per unit. ``labels`` maps each
+    column to the plan field naming it ("first-treated column").
+    """
+
+    text: tuple[str, ...]
+    numeric: tuple[str, ...]
+    required: tuple[str, ...]
+    unit: str | None
+    time: str | None
+    per_unit: tuple[str, ...]
+    labels: dict[str, str]
+
+
+def data_columns(*, design: str, values: Mapping[str, Any],
+                 labels: Mapping[str, str]) -> DataColumns:
+    """The columns a data set for ``design`` needs, from the plan's ``values`` (field ->
+    column name) and the fields' ``labels``."""
+    def col(name: str) -> str:
+        return str(values.get(name) or "").strip()
+
+    outcome, unit, time = col("outcome_column"), col("unit_column"), col("time_column")
+    named = {name: col(name) for name in DESIGN_FIELDS[Design(design)] if name.endswith("_column")}
+    column_labels = {column: labels[name] for name, column in reversed(named.items()) if column}
+    if design == Design.DID:
+        first = col("first_treated_column")
+        return DataColumns(text=(unit,), numeric=(time, outcome, first), required=(unit, time),
+                           unit=unit, time=time, per_unit=(first,), labels=column_labels)
+    if design == Design.ITS:
+        return DataColumns(text=(), numeric=(time, outcome), required=(time,), unit=None,
+                           time=time, per_unit=(), labels=column_labels)
+    if design == Design.SYNTH:
+        return DataColumns(text=(unit,), numeric=(time, outcome), required=(unit, time),
+                           unit=unit, time=time, per_unit=(), labels=column_labels)
+    running = col("running_column")
+    return DataColumns(text=(), numeric=(running, outcome), required=(running,), unit=None,
+                       time=None, per_unit=(), labels=column_labels)
+
+
+# Data may be added and analysed once the plan is registered; once reported, both are frozen.
+DATA_STATUSES = frozenset({Evaluation.Status.REGISTERED, Evaluation.Status.ANALYSED})
+ERROR_NOT_REGISTERED = (
+    "Register the plan before adding data: the analysis follows the registered plan"
+)
+ERROR_REPORTED = "This evaluation has been reported: its data and result can no longer change"
+
+
+def data_refusal(status: str) -> str | None:
+    """Why data cannot be added to, or analysed for, an evaluation in ``status``; None when
+    they can."""
+    if status in DATA_STATUSES:
+        return None
+    if status == Evaluation.Status.REPORTED:
+        return ERROR_REPORTED
+    return ERROR_NOT_REGISTERED
+
+
+# What each plan column must hold, for the upload page.
+COLUMN_HINTS = {
+    "unit_column": "the unit (a team, ward or area), as text; the same in every row of a unit",
+    "time_column": "the period, as a number (for example 2024, or 202403 for March 2024)",
+    "outcome_column": "the outcome, a number (empty where it was not measured)",
+    "first_treated_column": (
+        "the period the unit's change started, the same in every row of the unit; "
+        "0 or empty for a unit never changed"),
+    "running_column": "the score; a score at or above the cutoff means the person was offered "
+                      "the service",
+}
+
+
+def column_rows(*, design: str, values: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """The data columns the plan for ``design`` names: (plan field label, column, what it
+    holds), in the plan's order."""
+    return [(plan_label(name), str(values.get(name) or ""), COLUMN_HINTS[name])
+            for name in DESIGN_FIELDS[Design(design)] if name in COLUMN_HINTS]
+
+
 # --- reading a result: the estimates and checks in plain words ---------------------------------
 
 

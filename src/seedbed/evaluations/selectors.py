@@ -10,7 +10,13 @@ from django.db.models import QuerySet
 from seedbed.accounts.models import Organisation
 from seedbed.core.access import COUNCIL_KINDS, is_council_staff
 from seedbed.evaluations import charts, rules
-from seedbed.evaluations.models import Design, Evaluation, EvaluationResult, PlanVersion
+from seedbed.evaluations.models import (
+    Design,
+    Evaluation,
+    EvaluationDataset,
+    EvaluationResult,
+    PlanVersion,
+)
 from seedbed.library.models import Case
 from seedbed.library.rules import QuasiEvidence, evaluation_evidence
 from seedbed.library.selectors import case_for_record
@@ -40,6 +46,13 @@ def organisation_choices() -> QuerySet[Organisation]:
 
 def service_area_choices() -> QuerySet[ServiceArea]:
     return ServiceArea.objects.order_by("name")
+
+
+def dataset_list(*, evaluation: Evaluation) -> QuerySet[EvaluationDataset]:
+    """The evaluation's data sets, newest first (the analysis reads the newest), without
+    their contents."""
+    return (evaluation.datasets.select_related("uploaded_by").defer("parquet")
+            .order_by("-uploaded_at", "-id"))
 
 
 def evaluation_result(*, evaluation: Evaluation) -> EvaluationResult | None:
