@@ -106,6 +106,7 @@ def test_rd_draws_one_point_per_bin_and_hides_bins_of_few_people() -> None:
     assert f"fewer than {DEFAULT_THRESHOLD} people not shown" in chart.tables[0].caption
     assert number(data["bins"][0]["y_mean"]) not in [r[4] for r in chart.tables[0].rows]
     assert not list(root.iter(f"{SVG}polyline"))  # no fit in the payload: no line invented
+    assert len(list(root.iter(f"{SVG}rect"))) == 2  # the bandwidth, and its legend sample
 
 
 def test_rd_draws_the_local_linear_fits_when_the_payload_gives_them() -> None:
