@@ -16,6 +16,7 @@ from seedbed.evaluations.charts import (
     did_chart,
     its_chart,
     number,
+    period,
     rd_chart,
     synth_charts,
 )
@@ -105,6 +106,7 @@ def test_rd_draws_one_point_per_bin_and_hides_bins_of_few_people() -> None:
     assert f"fewer than {DEFAULT_THRESHOLD} people not shown" in chart.tables[0].caption
     assert number(data["bins"][0]["y_mean"]) not in [r[4] for r in chart.tables[0].rows]
     assert not list(root.iter(f"{SVG}polyline"))  # no fit in the payload: no line invented
+    assert len(list(root.iter(f"{SVG}rect"))) == 2  # the bandwidth, and its legend sample
 
 
 def test_rd_draws_the_local_linear_fits_when_the_payload_gives_them() -> None:
@@ -149,3 +151,14 @@ def test_number_formats() -> None:
     assert number(None) == NOT_AVAILABLE and number(math.nan) == NOT_AVAILABLE
     assert number(0) == "0" and number(1.23456) == "1.235" and number(123456.7) == "123,457"
     assert number(True) == NOT_AVAILABLE
+
+
+def test_periods_coded_as_year_and_month_read_as_written() -> None:
+    assert period(202403) == "202403" and period(2024.0) == "2024" and period(-2) == "-2"
+    assert period(2.5) == "2.5" and period(None) == NOT_AVAILABLE
+    data = payload("its")
+    for row in data["series"]:
+        row["time"] = 202000 + row["time"]
+    data["first_post_time"] = 202025
+    chart = its_chart(data, outcome="visits")
+    assert chart.tables[0].rows[0][0] == "202001" and "period 202025" in chart.svg

@@ -13,9 +13,9 @@ chart (the text alternative).
   the counterfactual (the pre-period trend carried on) dashed, and the start marked.
 - Synthetic control: the treated unit against its synthetic control; and the gap between
   them against each placebo's gap (the placebo fan, faint lines).
-- Regression discontinuity: the binned scatter either side of the cutoff, with the local
-  linear fits where the payload gives them (``fit``: the intercept at the cutoff and the slope
-  on each side). Bins of fewer than ``DEFAULT_THRESHOLD`` people are neither drawn nor listed
+- Regression discontinuity: the binned scatter either side of the cutoff, the bandwidth
+  shaded, and the local linear fits where the payload gives them (``fit``: the intercept at
+  the cutoff and the slope on each side). Bins of fewer than ``DEFAULT_THRESHOLD`` people are neither drawn nor listed
   (statistical disclosure control: a mean of a few people's outcomes is nearly theirs).
 
 Pure: payload in, SVG and table rows out; no database, no request.
@@ -30,6 +30,8 @@ from typing import Any
 
 from seedbed.data.svg import (
     XYPlot,
+    band_mark,
+    band_sample,
     finite,
     hline_mark,
     interval_mark,
@@ -42,6 +44,7 @@ from seedbed.data.svg import (
 from seedbed.stats.disclosure import DEFAULT_THRESHOLD
 
 BLUE, RED, BLACK, GREY = "#1d70b8", "#d4351c", "#0b0c0c", "#505a5f"
+BAND = "#d2e2f1"  # light blue: the RD bandwidth, behind the points
 NOT_AVAILABLE = "not available"
 
 
@@ -61,6 +64,14 @@ class Chart:
     chart_id: str
     svg: str
     tables: tuple[Table, ...]
+
+
+def period(value: Any) -> str:
+    """A period or event time as a table shows it: a whole number as written (2024, 202403,
+    -2), never with a thousands separator; anything else as :func:`number`."""
+    if finite(value) and float(value).is_integer():
+        return str(int(value))
+    return number(value)
 
 
 def number(value: Any) -> str:
@@ -117,7 +128,7 @@ def did_chart(payload: Mapping[str, Any], *, outcome: str, chart_id: str = "did-
     table = Table(
         caption=f"Effect on {outcome} by event time, with {level} confidence intervals",
         columns=("Event time", "Period", "Effect", "Standard error", "Lower", "Upper", "p-value"),
-        rows=tuple((number(r["e"]), "before" if r["e"] < 0 else "after", number(r.get("att")),
+        rows=tuple((period(r["e"]), "before" if r["e"] < 0 else "after", number(r.get("att")),
                     number(r.get("se")), *(number(v) for v in _ci(r)), number(r.get("p")))
                    for r in rows))
     return Chart(chart_id, svg, (table,))
@@ -145,7 +156,7 @@ def its_chart(payload: Mapping[str, Any], *, outcome: str, chart_id: str = "its-
              polyline_mark([(s["time"], s.get("counterfactual")) for s in before[-1:] + after], RED,
                        dash="7 4")]
     if finite(start):
-        plot.key(f"The change starts (period {number(start)})", line_sample(GREY, "2 3"))
+        plot.key(f"The change starts (period {period(start)})", line_sample(GREY, "2 3"))
         marks.append(vline_mark(start, GREY, "2 3"))
     marks.append(points_mark([(s["time"], s.get("observed")) for s in series], BLACK, hollow=True))
     svg = plot.render(marks)
@@ -153,7 +164,7 @@ def its_chart(payload: Mapping[str, Any], *, outcome: str, chart_id: str = "its-
         caption=f"{outcome.capitalize()} in each period: observed, fitted and expected without "
                 "the change",
         columns=("Period", "Before or after", "Observed", "Fitted", "Expected without the change"),
-        rows=tuple((number(s["time"]), "after" if s.get("post") else "before",
+        rows=tuple((period(s["time"]), "after" if s.get("post") else "before",
                     number(s.get("observed")), number(s.get("fitted")),
                     number(s.get("counterfactual")) if s.get("post") else "")
                    for s in series))
@@ -181,12 +192,12 @@ def synth_charts(payload: Mapping[str, Any], *, outcome: str,
              polyline_mark([(s["time"], s.get("treated")) for s in series], BLUE),
              points_mark([(s["time"], s.get("treated")) for s in series], BLUE)]
     if finite(start):
-        plot.key(f"The change starts (period {number(start)})", line_sample(GREY, "2 3"))
+        plot.key(f"The change starts (period {period(start)})", line_sample(GREY, "2 3"))
         marks.insert(0, vline_mark(start, GREY, "2 3"))
     first = Chart(chart_id, plot.render(marks), (Table(
         caption=f"{outcome.capitalize()}: {treated} and its synthetic control in each period",
         columns=("Period", "Before or after", treated, "Synthetic control", "Gap"),
-        rows=tuple((number(s["time"]), "after" if s.get("post") else "before",
+        rows=tuple((period(s["time"]), "after" if s.get("post") else "before",
                     number(s.get("treated")), number(s.get("synthetic")), number(s.get("gap")))
                    for s in series)),))
     return first, _placebo_chart(payload, series, treated, f"{chart_id}-placebos")
@@ -216,12 +227,12 @@ def _placebo_chart(payload: Mapping[str, Any], series: list[dict[str, Any]], tre
               polyline_mark([(s["time"], s.get("gap")) for s in series], BLUE, width=3.5),
               points_mark([(s["time"], s.get("gap")) for s in series], BLUE)]
     if finite(start):
-        plot.key(f"The change starts (period {number(start)})", line_sample(GREY, "2 3"))
+        plot.key(f"The change starts (period {period(start)})", line_sample(GREY, "2 3"))
         marks.insert(0, vline_mark(start, GREY, "2 3"))
     spread = []
     for j, s in enumerate(series):
         gaps = [line[j][1] for line in fan if finite(line[j][1])]
-        spread.append((number(s["time"]), number(s.get("gap")),
+        spread.append((period(s["time"]), number(s.get("gap")),
                        number(min(gaps)) if gaps else NOT_AVAILABLE,
                        number(max(gaps)) if gaps else NOT_AVAILABLE))
     return Chart(chart_id, plot.render(marks), (
@@ -255,13 +266,16 @@ def rd_chart(payload: Mapping[str, Any], *, outcome: str, running: str,
     plot = XYPlot(
         chart_id=chart_id, title=f"{outcome.capitalize()} either side of the cutoff",
         description=(f"The mean {outcome} in bins of {running}, below and at or above the "
-                     "cutoff; a jump at the cutoff is the estimated effect. The figures are in "
-                     "the table below."),
+                     "cutoff; a jump at the cutoff is the estimated effect, which uses the scores "
+                     "in the shaded bandwidth. The figures are in the table below."),
         x_label=running.capitalize(), y_label=outcome.capitalize(), xs=xs,
         ys=[b.get("y_mean") for b in shown] + [y for line in lines for _, y in line])
     plot.key("Below the cutoff (bin means)", point_sample(GREY, hollow=True))
     plot.key("At or above the cutoff (bin means)", point_sample(BLUE))
     marks = []
+    if finite(cutoff) and finite(h):
+        plot.key(f"Bandwidth ({number(cutoff - h)} to {number(cutoff + h)})", band_sample(BAND))
+        marks.append(band_mark(cutoff - h, cutoff + h, BAND))
     if finite(cutoff):
         plot.key(f"Cutoff ({number(cutoff)})", line_sample(RED, "6 4"))
         marks.append(vline_mark(cutoff, RED))
