@@ -16,6 +16,7 @@ from seedbed.evaluations.charts import (
     did_chart,
     its_chart,
     number,
+    period,
     rd_chart,
     synth_charts,
 )
@@ -149,3 +150,14 @@ def test_number_formats() -> None:
     assert number(None) == NOT_AVAILABLE and number(math.nan) == NOT_AVAILABLE
     assert number(0) == "0" and number(1.23456) == "1.235" and number(123456.7) == "123,457"
     assert number(True) == NOT_AVAILABLE
+
+
+def test_periods_coded_as_year_and_month_read_as_written() -> None:
+    assert period(202403) == "202403" and period(2024.0) == "2024" and period(-2) == "-2"
+    assert period(2.5) == "2.5" and period(None) == NOT_AVAILABLE
+    data = payload("its")
+    for row in data["series"]:
+        row["time"] = 202000 + row["time"]
+    data["first_post_time"] = 202025
+    chart = its_chart(data, outcome="visits")
+    assert chart.tables[0].rows[0][0] == "202001" and "period 202025" in chart.svg

@@ -63,6 +63,14 @@ class Chart:
     tables: tuple[Table, ...]
 
 
+def period(value: Any) -> str:
+    """A period or event time as a table shows it: a whole number as written (2024, 202403,
+    -2), never with a thousands separator; anything else as :func:`number`."""
+    if finite(value) and float(value).is_integer():
+        return str(int(value))
+    return number(value)
+
+
 def number(value: Any) -> str:
     """A figure as a table shows it: four significant figures, thousands separated; a missing
     value (NaN or infinity, stored as None) says so."""
@@ -117,7 +125,7 @@ def did_chart(payload: Mapping[str, Any], *, outcome: str, chart_id: str = "did-
     table = Table(
         caption=f"Effect on {outcome} by event time, with {level} confidence intervals",
         columns=("Event time", "Period", "Effect", "Standard error", "Lower", "Upper", "p-value"),
-        rows=tuple((number(r["e"]), "before" if r["e"] < 0 else "after", number(r.get("att")),
+        rows=tuple((period(r["e"]), "before" if r["e"] < 0 else "after", number(r.get("att")),
                     number(r.get("se")), *(number(v) for v in _ci(r)), number(r.get("p")))
                    for r in rows))
     return Chart(chart_id, svg, (table,))
@@ -145,7 +153,7 @@ def its_chart(payload: Mapping[str, Any], *, outcome: str, chart_id: str = "its-
              polyline_mark([(s["time"], s.get("counterfactual")) for s in before[-1:] + after], RED,
                        dash="7 4")]
     if finite(start):
-        plot.key(f"The change starts (period {number(start)})", line_sample(GREY, "2 3"))
+        plot.key(f"The change starts (period {period(start)})", line_sample(GREY, "2 3"))
         marks.append(vline_mark(start, GREY, "2 3"))
     marks.append(points_mark([(s["time"], s.get("observed")) for s in series], BLACK, hollow=True))
     svg = plot.render(marks)
@@ -153,7 +161,7 @@ def its_chart(payload: Mapping[str, Any], *, outcome: str, chart_id: str = "its-
         caption=f"{outcome.capitalize()} in each period: observed, fitted and expected without "
                 "the change",
         columns=("Period", "Before or after", "Observed", "Fitted", "Expected without the change"),
-        rows=tuple((number(s["time"]), "after" if s.get("post") else "before",
+        rows=tuple((period(s["time"]), "after" if s.get("post") else "before",
                     number(s.get("observed")), number(s.get("fitted")),
                     number(s.get("counterfactual")) if s.get("post") else "")
                    for s in series))
@@ -181,12 +189,12 @@ def synth_charts(payload: Mapping[str, Any], *, outcome: str,
              polyline_mark([(s["time"], s.get("treated")) for s in series], BLUE),
              points_mark([(s["time"], s.get("treated")) for s in series], BLUE)]
     if finite(start):
-        plot.key(f"The change starts (period {number(start)})", line_sample(GREY, "2 3"))
+        plot.key(f"The change starts (period {period(start)})", line_sample(GREY, "2 3"))
         marks.insert(0, vline_mark(start, GREY, "2 3"))
     first = Chart(chart_id, plot.render(marks), (Table(
         caption=f"{outcome.capitalize()}: {treated} and its synthetic control in each period",
         columns=("Period", "Before or after", treated, "Synthetic control", "Gap"),
-        rows=tuple((number(s["time"]), "after" if s.get("post") else "before",
+        rows=tuple((period(s["time"]), "after" if s.get("post") else "before",
                     number(s.get("treated")), number(s.get("synthetic")), number(s.get("gap")))
                    for s in series)),))
     return first, _placebo_chart(payload, series, treated, f"{chart_id}-placebos")
@@ -216,12 +224,12 @@ def _placebo_chart(payload: Mapping[str, Any], series: list[dict[str, Any]], tre
               polyline_mark([(s["time"], s.get("gap")) for s in series], BLUE, width=3.5),
               points_mark([(s["time"], s.get("gap")) for s in series], BLUE)]
     if finite(start):
-        plot.key(f"The change starts (period {number(start)})", line_sample(GREY, "2 3"))
+        plot.key(f"The change starts (period {period(start)})", line_sample(GREY, "2 3"))
         marks.insert(0, vline_mark(start, GREY, "2 3"))
     spread = []
     for j, s in enumerate(series):
         gaps = [line[j][1] for line in fan if finite(line[j][1])]
-        spread.append((number(s["time"]), number(s.get("gap")),
+        spread.append((period(s["time"]), number(s.get("gap")),
                        number(min(gaps)) if gaps else NOT_AVAILABLE,
                        number(max(gaps)) if gaps else NOT_AVAILABLE))
     return Chart(chart_id, plot.render(marks), (

@@ -11,14 +11,13 @@ from django.views.decorators.http import require_http_methods
 
 from seedbed.core.access import has_role
 from seedbed.core.errors import ValidationProblem
-from seedbed.evaluations import reports, selectors
+from seedbed.evaluations import reports, selectors, services
 from seedbed.evaluations.access import (
     EVALUATION_MANAGERS,
     access_evaluation_analysis,
     access_evaluations_manage,
 )
 from seedbed.evaluations.models import Evaluation
-from seedbed.evaluations.services.report import evaluation_report
 from seedbed.evaluations.views.analysis import MESSAGE_NOT_ANALYSED
 
 MESSAGE_PUBLISHED = "The report is published: anyone can now read it, and it can no longer change."
@@ -56,7 +55,7 @@ def report_publish(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     actor = access_evaluations_manage(request.user)
     evaluation = access_evaluation_analysis(request.user, evaluation_id)
     try:
-        evaluation_report(evaluation=evaluation, actor=actor)
+        services.evaluation_report(evaluation=evaluation, actor=actor)
     except ValidationProblem as problem:
         messages.error(request, " ".join(problem.problems.values()))
     else:
