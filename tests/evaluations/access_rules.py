@@ -86,6 +86,7 @@ ACCESS_RULES: dict[str, tuple[Any, Any]] = {
     "evaluations:evaluation_register": (MANAGE, _draft),
     "evaluations:plan_amend": (MANAGE, _registered),
     "evaluations:dataset_upload": (MANAGE, _registered),
+    "evaluations:dataset_connect": (MANAGE, _registered),
     # Before its report is published, an analysis is for council staff; after, for everyone.
     "evaluations:analysis": ("staff", _analysed),
     "evaluations:report": ("public", _reported),

@@ -3,6 +3,7 @@ interface as the demo personas."""
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
@@ -134,3 +135,19 @@ def test_an_evaluation_not_yet_analysed_has_no_analysis_page(client_as, demo_wor
     evaluation_id = _registered(demo_world)["evaluation_id"]
     for name in ("evaluations:analysis", "evaluations:report"):
         assert client_as("lead").get(reverse(name, args=[evaluation_id])).status_code == 404
+
+
+def test_every_demo_evaluation_shows_its_analysis_and_report(client_as, demo_world: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+    """The demo's four evaluations (one per design, analysed on Northfield data) read on the
+    analysis page and the report, with no figure left as "nan" or "None"."""
+    analyst = client_as("analyst")
+    demo = Evaluation.objects.filter(status=Evaluation.Status.ANALYSED, result__isnull=False)
+    assert {e.design for e in demo} >= {"did", "its", "synth", "rd"}
+    for evaluation in demo:
+        for name in ("evaluations:analysis", "evaluations:report"):
+            response = analyst.get(reverse(name, args=[evaluation.pk]))
+            text = response.content.decode()
+            assert response.status_code == 200, (evaluation.title, name)
+            for chart_id in CHART_IDS[evaluation.design]:
+                assert f'aria-labelledby="{chart_id}-title {chart_id}-desc"' in text
+            assert ">None<" not in text and not re.search(r"\bnan\b", text, re.IGNORECASE)

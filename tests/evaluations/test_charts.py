@@ -99,6 +99,7 @@ def test_synthetic_control_draws_treated_against_synthetic_and_the_placebo_fan()
 def test_rd_draws_one_point_per_bin_and_hides_bins_of_few_people() -> None:
     data = payload("rd")
     data["bins"][0]["n"] = DEFAULT_THRESHOLD - 1
+    data["fit"] = None
     chart = rd_chart(data, outcome="months at home", running="need score")
     root = _tree(chart)
     assert len(_points(root)) == len(data["bins"]) - 1
@@ -106,6 +107,7 @@ def test_rd_draws_one_point_per_bin_and_hides_bins_of_few_people() -> None:
     assert f"fewer than {DEFAULT_THRESHOLD} people not shown" in chart.tables[0].caption
     assert number(data["bins"][0]["y_mean"]) not in [r[4] for r in chart.tables[0].rows]
     assert not list(root.iter(f"{SVG}polyline"))  # no fit in the payload: no line invented
+    assert len(list(root.iter(f"{SVG}rect"))) == 2  # the bandwidth, and its legend sample
 
 
 def test_rd_draws_the_local_linear_fits_when_the_payload_gives_them() -> None:
@@ -113,6 +115,15 @@ def test_rd_draws_the_local_linear_fits_when_the_payload_gives_them() -> None:
     data["fit"] = {"left": {"intercept": 26.0, "slope": 0.1}, "right": {"intercept": 29.0, "slope": 0.1}}
     root = _tree(rd_chart(data, outcome="months at home", running="need score"))
     assert len(list(root.iter(f"{SVG}polyline"))) == 2
+
+
+def test_rd_analysis_carries_the_local_linear_fits_and_the_chart_draws_them() -> None:
+    data = payload("rd")
+    fit = data["fit"]
+    assert fit["right"]["intercept"] - fit["left"]["intercept"] == pytest.approx(data["estimate"])
+    root = _tree(rd_chart(data, outcome="months at home", running="need score"))
+    assert len(list(root.iter(f"{SVG}polyline"))) == 2
+    assert "Local linear fit within the bandwidth" in _texts(root)
 
 
 @pytest.mark.parametrize("design", ["did", "its", "synth", "rd"])

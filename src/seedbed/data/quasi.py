@@ -269,9 +269,12 @@ def rd_payload(*, spec: SourceSpec, running: str, outcome: str, cutoff: float,
 
     Local linear jump at ``cutoff`` (a score at or above it means treated) with a triangular
     kernel, MSE-optimal bandwidth unless ``bandwidth`` is given, robust bias-corrected
-    interval and p-value; McCrary's density test and the binned scatter to plot. With
-    ``treatment`` (0/1 take-up), a fuzzy design: the ratio of the jumps in outcome and take-up.
-    Many rows may share a score, so there is no panel check.
+    interval and p-value; McCrary's density test and the binned scatter to plot, with the two
+    local linear fits of the outcome (``fit``: each side's value at the cutoff and slope per
+    unit of the running variable, to draw over cutoff +- bandwidth; None without an estimate).
+    With ``treatment`` (0/1 take-up), a fuzzy design: the ratio of the jumps in outcome and
+    take-up; ``fit`` is then still the outcome's, so its gap is the outcome's jump, not the
+    estimate. Many rows may share a score, so there is no panel check.
     """
     from seedbed.stats.rd import rd_estimate
 
@@ -304,6 +307,9 @@ def rd_payload(*, spec: SourceSpec, running: str, outcome: str, cutoff: float,
                     "warnings": list(d.warnings)},
         "bins": [{"side": b.side, "lower": b.lower, "upper": b.upper, "x_mean": b.x_mean,
                   "y_mean": b.y_mean, "n": b.n} for b in res.bins],
+        "fit": None if res.fit is None else {
+            side: {"intercept": line.intercept, "slope": line.slope}
+            for side, line in (("left", res.fit.left), ("right", res.fit.right))},
         "assumptions": list(res.assumptions),
         "warnings": list(dict.fromkeys([*res.warnings, *d.warnings])),
     }

@@ -302,6 +302,21 @@ def vline_mark(x: float, colour: str, dash: str = "6 4") -> Any:
     return draw
 
 
+def band_mark(x0: float, x1: float, colour: str) -> Any:
+    """A shaded band across the plot's height from ``x0`` to ``x1`` (clipped to the plot)."""
+    def draw(p: XYPlot) -> list[str]:
+        lo, hi = max(min(x0, x1), p.x_lo), min(max(x0, x1), p.x_hi)
+        if hi <= lo:
+            return []
+        return [f'<rect x="{p.x(lo):.1f}" y="{p.top}" width="{p.x(hi) - p.x(lo):.1f}" '
+                f'height="{PLOT_HEIGHT}" fill="{colour}" fill-opacity="0.6"/>']
+    return draw
+
+
+def band_sample(colour: str) -> str:
+    return f'<rect x="{{x}}" y="{{y}}" width="28" height="10" fill="{colour}" stroke="#505a5f" transform="translate(0 -5)"/>'
+
+
 def hline_mark(y: float, colour: str, dash: str = "4 3") -> Any:
     def draw(p: XYPlot) -> list[str]:
         return [f'<line x1="{LEFT}" y1="{p.y(y):.1f}" x2="{WIDTH - RIGHT}" y2="{p.y(y):.1f}" '

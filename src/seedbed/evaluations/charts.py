@@ -13,9 +13,9 @@ chart (the text alternative).
   the counterfactual (the pre-period trend carried on) dashed, and the start marked.
 - Synthetic control: the treated unit against its synthetic control; and the gap between
   them against each placebo's gap (the placebo fan, faint lines).
-- Regression discontinuity: the binned scatter either side of the cutoff, with the local
-  linear fits where the payload gives them (``fit``: the intercept at the cutoff and the slope
-  on each side). Bins of fewer than ``DEFAULT_THRESHOLD`` people are neither drawn nor listed
+- Regression discontinuity: the binned scatter either side of the cutoff, the bandwidth
+  shaded, and the local linear fits where the payload gives them (``fit``: the intercept at
+  the cutoff and the slope on each side). Bins of fewer than ``DEFAULT_THRESHOLD`` people are neither drawn nor listed
   (statistical disclosure control: a mean of a few people's outcomes is nearly theirs).
 
 Pure: payload in, SVG and table rows out; no database, no request.
@@ -30,6 +30,8 @@ from typing import Any
 
 from seedbed.data.svg import (
     XYPlot,
+    band_mark,
+    band_sample,
     finite,
     hline_mark,
     interval_mark,
@@ -42,6 +44,7 @@ from seedbed.data.svg import (
 from seedbed.stats.disclosure import DEFAULT_THRESHOLD
 
 BLUE, RED, BLACK, GREY = "#1d70b8", "#d4351c", "#0b0c0c", "#505a5f"
+BAND = "#d2e2f1"  # light blue: the RD bandwidth, behind the points
 NOT_AVAILABLE = "not available"
 
 
@@ -263,13 +266,16 @@ def rd_chart(payload: Mapping[str, Any], *, outcome: str, running: str,
     plot = XYPlot(
         chart_id=chart_id, title=f"{outcome.capitalize()} either side of the cutoff",
         description=(f"The mean {outcome} in bins of {running}, below and at or above the "
-                     "cutoff; a jump at the cutoff is the estimated effect. The figures are in "
-                     "the table below."),
+                     "cutoff; a jump at the cutoff is the estimated effect, which uses the scores "
+                     "in the shaded bandwidth. The figures are in the table below."),
         x_label=running.capitalize(), y_label=outcome.capitalize(), xs=xs,
         ys=[b.get("y_mean") for b in shown] + [y for line in lines for _, y in line])
     plot.key("Below the cutoff (bin means)", point_sample(GREY, hollow=True))
     plot.key("At or above the cutoff (bin means)", point_sample(BLUE))
     marks = []
+    if finite(cutoff) and finite(h):
+        plot.key(f"Bandwidth ({number(cutoff - h)} to {number(cutoff + h)})", band_sample(BAND))
+        marks.append(band_mark(cutoff - h, cutoff + h, BAND))
     if finite(cutoff):
         plot.key(f"Cutoff ({number(cutoff)})", line_sample(RED, "6 4"))
         marks.append(vline_mark(cutoff, RED))

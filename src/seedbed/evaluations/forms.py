@@ -91,6 +91,25 @@ class DataUploadForm(GovUKWidgetsMixin, forms.Form):
         return self.cleaned_data.get("encoding") or "utf-8"
 
 
+class DataConnectForm(GovUKWidgetsMixin, forms.Form):
+    """Pick one of the tables the administrator's connections offer."""
+
+    source = forms.ChoiceField(label="Table or view", choices=(),
+                               error_messages={"required": "Choose a table or view",
+                                               "invalid_choice": "Choose a table or view"})
+
+    def __init__(self, *args: Any, offered: dict[str, tuple[str, ...]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = [("", "Choose a table or view")] + [  # type: ignore[attr-defined]
+            (f"{name}/{table}", f"{table} ({name})")
+            for name, tables in offered.items() for table in tables]
+
+    def picked(self) -> tuple[str, str]:
+        """The chosen (connection, table): a table name never holds "/"."""
+        connection, _, table = self.cleaned_data["source"].rpartition("/")
+        return connection, table
+
+
 class AnalyseForm(GovUKWidgetsMixin, forms.Form):
     """Running the analysis has nothing to fill in: the button confirms it."""
 

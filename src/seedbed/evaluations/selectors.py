@@ -105,3 +105,12 @@ def case_preview(*, evaluation: Evaluation, higher_is_better: bool = True) -> Qu
     return evaluation_evidence(design=result.design, payload=result.payload,
                                warnings=[str(w) for w in result.warnings or ()],
                                higher_is_better=higher_is_better)
+
+
+def connected_tables() -> dict[str, tuple[str, ...]]:
+    """The tables and views each named database connection offers (none when no app
+    registers connections, see ``core.registry``)."""
+    from seedbed.core.registry import table_source
+
+    source = table_source()
+    return {name: tables for name, tables in source.offered().items() if tables} if source else {}

@@ -58,6 +58,8 @@ MSG_NO_DONORS = (
 )
 KIND_TOO_MANY = "too_many_values"
 KIND_TREATED = "treated_unit"
+# Problems this module finds itself: they name the plan's values, never a cell's.
+PLAN_KINDS = frozenset({KIND_TOO_MANY, KIND_TREATED})
 ERROR_ANALYSIS_DATA = "The analysis could not use the stored data: {detail}"
 ERROR_ANALYSIS_FIELD = "The plan's {label} does not fit the data: {detail}"
 ERROR_ANALYSIS = "The analysis could not be run: {detail}"

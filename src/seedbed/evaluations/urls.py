@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:evaluation_id>/register/", plan.evaluation_register, name="evaluation_register"),
     path("<int:evaluation_id>/amend/", plan.plan_amend, name="plan_amend"),
     path("<int:evaluation_id>/data/", dataset.dataset_upload, name="dataset_upload"),
+    path("<int:evaluation_id>/data/connect/", dataset.dataset_connect, name="dataset_connect"),
     path("<int:evaluation_id>/analyse/", dataset.evaluation_analyse, name="evaluation_analyse"),
     path("<int:evaluation_id>/analysis/", analysis.analysis, name="analysis"),
     path("<int:evaluation_id>/report/", report.report, name="report"),

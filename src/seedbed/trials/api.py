@@ -8,14 +8,17 @@ allocates twice.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from ninja import Header, Router, Schema, Status
 
 from seedbed.core.api_auth import API_AUTH
 from seedbed.core.errors import ValidationProblem
 from seedbed.trials import selectors
 from seedbed.trials.access import access_trial_enrolment, access_trial_registry
+from seedbed.trials.opendata import NOT_REGISTERED
 from seedbed.trials.services.allocation import allocation_draw
 from seedbed.trials.services.monitoring import safety_event_record
 
@@ -105,6 +108,20 @@ def registry(request: HttpRequest):
 def registry_entry(request: HttpRequest, trial_id: int):
     """One registered trial's registry entry."""
     return _entry(access_trial_registry(request.user, trial_id))
+
+
+@router.get("/{trial_id}/registration", response={200: dict[str, Any], 403: ErrorOut, 404: ErrorOut},
+            auth=None, url_name="trial_registration")
+def registration(request: HttpRequest, trial_id: int):
+    """One registered trial's registration, machine-readable: every registered field, with
+    the shape documented in docs/schemas/trial-registration.schema.json (the same document as
+    the registry's ``registration.json``)."""
+    trial = access_trial_registry(request.user, trial_id)
+    url = request.build_absolute_uri(reverse("trials:registry_trial", args=[trial.pk]))
+    export = selectors.registration_export(trial, url=url)
+    if export is None:
+        return Status(404, {"detail": NOT_REGISTERED})
+    return export
 
 
 @router.post(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -22,6 +23,10 @@ from seedbed.trials.models import (
     Spending,
     StopReason,
 )
+from seedbed.trials.rules import OUTCOME_KEYS, secondary_outcome_entries
+
+# Secondary outcome rows on the protocol form: at least this many, and one more than entered.
+SECONDARY_SLOTS = 3
 
 
 class TrialForm(GovUKWidgetsMixin, forms.Form):
@@ -74,6 +79,12 @@ def _line(label: str, *, required: bool = True, help_text: str = "", max_length:
                            error_messages={"required": f"Enter the {label.lower()}"})
 
 
+def _date(label: str, *, help_text: str = "") -> forms.DateField:
+    return forms.DateField(label=label, required=False, help_text=help_text,
+                           widget=forms.DateInput(attrs={"type": "date"}),
+                           error_messages={"invalid": "Enter a real date"})
+
+
 def _number(label: str, *, help_text: str = "", required: bool = False, **kw: Any) -> forms.FloatField:
     return forms.FloatField(label=label, required=required, help_text=help_text, **kw,
                             error_messages={"invalid": f"Enter a number for {label.lower()}"})
@@ -98,12 +109,17 @@ class ProtocolForm(TrialForm):
     intervention = _text("Intervention", required=False)
     comparator = _text("Comparator", required=False, help_text="What the control arm receives.")
     primary_outcome = _text("Primary outcome", required=False)
+    primary_outcome_measure = _text(
+        "How the primary outcome is measured", required=False, rows=2,
+        help_text="The tool, record or question that gives each unit's value, and its scale.")
+    primary_outcome_timepoint = _line(
+        "When the primary outcome is measured", required=False,
+        help_text="For example: six months after enrolment.")
     outcome_type = forms.ChoiceField(label="Type of primary outcome", choices=OutcomeType.choices)
     higher_is_better = forms.TypedChoiceField(
         label="Is a higher primary outcome better?", choices=(("True", "Yes"), ("False", "No")),
         coerce=lambda v: v == "True",
     )
-    secondary_outcomes = _text("Secondary outcomes", required=False)
     design = forms.ChoiceField(label="Design", choices=Design.choices)
     randomisation_unit = _line("Randomisation unit", required=False,
                                help_text="For example: person, family, school, team.")
@@ -171,7 +187,23 @@ class ProtocolForm(TrialForm):
         help_text="This check never changes the sample size.",
     )
     spending = forms.ChoiceField(label="Alpha spending", choices=Spending.choices)
+    start_date = _date("Trial starts on", help_text="The day the first unit can be enrolled.")
+    recruitment_end_date = _date("Recruitment ends on", help_text="The last day a unit can be enrolled.")
+    follow_up_end_date = _date("Follow-up ends on",
+                               help_text="The day the last outcome is measured.")
     analysis_plan = _text("Analysis plan", required=False)
+    missing_data_plan = _text(
+        "How missing outcome data will be handled", required=False,
+        help_text=("For example: how many units you expect to lose, how you will try to keep "
+                   "them, and how the analysis treats units with no outcome."))
+    funding_source = _text("Funding", required=False,
+                           help_text="Who pays for the trial and the intervention.")
+    conflicts_of_interest = _text(
+        "Conflicts of interest", required=False,
+        help_text="Anything that could make someone running the trial prefer one result, or “None”.")
+    data_sharing_statement = _text(
+        "Data sharing", required=False,
+        help_text="What will be shared after the trial (data, code, materials), with whom and when.")
     subgroups = _line("Pre-specified subgroups (equity)", required=False,
                       help_text="Column names of subgroup variables, separated by commas.")
     cost_measures = _text("Cost measures", required=False)
@@ -184,8 +216,9 @@ class ProtocolForm(TrialForm):
     FIELDSETS = (
         ("The question", ("title", "question", "population", "setting", "intervention",
                           "comparator")),
-        ("Outcomes", ("primary_outcome", "outcome_type", "higher_is_better",
-                      "secondary_outcomes", "cost_measures")),
+        ("Outcomes", ("primary_outcome", "primary_outcome_measure", "primary_outcome_timepoint",
+                      "outcome_type", "higher_is_better", "cost_measures")),
+        ("Dates", ("start_date", "recruitment_end_date", "follow_up_end_date")),
         ("Design and randomisation", ("design", "randomisation_unit", "arms",
                                       "randomisation_method", "strata", "block_sizes",
                                       "minimisation_factors", "minimisation_weights",
@@ -194,16 +227,51 @@ class ProtocolForm(TrialForm):
         ("Sample size and monitoring", ("effect_size", "p_control", "p_treatment", "alpha",
                                         "power", "sides", "interim_looks", "efficacy_looks",
                                         "futility_looks", "spending")),
-        ("Analysis, equity and safeguards", ("analysis_plan", "subgroups", "safeguarding_plan",
-                                             "ethics_reference", "data_protection_basis",
-                                             "outcome_column", "cost_column")),
+        ("Analysis, equity and safeguards", ("analysis_plan", "missing_data_plan", "subgroups",
+                                             "safeguarding_plan", "outcome_column",
+                                             "cost_column")),
+        ("Funding, interests, data sharing and ethics", (
+            "funding_source", "conflicts_of_interest", "data_sharing_statement",
+            "ethics_reference", "data_protection_basis")),
     )
+    # Secondary outcomes are shown after the fieldset of this title, one fieldset each.
+    SECONDARY_AFTER = "Outcomes"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        data = args[0] if args else kwargs.get("data")
+        existing = secondary_outcome_entries((kwargs.get("initial") or {}).get("secondary_outcomes"))
+        posted = [int(m.group(1)) for key in (data or {})
+                  if (m := re.fullmatch(r"secondary_(\d{1,2})_name", key))]
+        self._slots = max(SECONDARY_SLOTS, len(existing) + 1, *posted)
+        super().__init__(*args, **kwargs)
+        for i, entry in enumerate(existing, start=1):
+            for key in OUTCOME_KEYS:
+                self.initial[f"secondary_{i}_{key}"] = entry[key]
+
+    def prepare(self, **options: Any) -> None:
+        for i in range(1, self._slots + 1):
+            self.fields[f"secondary_{i}_name"] = _text(f"Secondary outcome {i}", required=False, rows=2)
+            self.fields[f"secondary_{i}_measure"] = _text(
+                f"How secondary outcome {i} is measured", required=False, rows=2)
+            self.fields[f"secondary_{i}_timepoint"] = _line(
+                f"When secondary outcome {i} is measured", required=False)
 
     def fieldsets(self) -> list[tuple[str, list[Any]]]:
-        return [(title, [self[name] for name in names]) for title, names in self.FIELDSETS]
+        sets = []
+        for title, names in self.FIELDSETS:
+            sets.append((title, [self[name] for name in names]))
+            if title == self.SECONDARY_AFTER:
+                sets += [(f"Secondary outcome {i}",
+                          [self[f"secondary_{i}_{key}"] for key in OUTCOME_KEYS])
+                         for i in range(1, self._slots + 1)]
+        return sets
 
     def changes(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
+        data["secondary_outcomes"] = [
+            {key: data.pop(f"secondary_{i}_{key}", "") or "" for key in OUTCOME_KEYS}
+            for i in range(1, self._slots + 1)
+        ]
         for name in ("randomisation_unit", "arms", "block_sizes", "outcome_column",
                      "minimisation_probability"):
             if data.get(name) in (None, ""):

@@ -534,3 +534,63 @@ def describe_minimisation(protocol: Protocol) -> str:
                      for name, label in (("minimisation_factors", "Factors"),
                                          ("minimisation_weights", "Weights"),
                                          ("minimisation_probability", "Random element")))
+
+
+# --- registration: structured outcomes and dates ---------------------------------------------
+
+OUTCOME_KEYS = ("name", "measure", "timepoint")
+"""What each secondary outcome records (SPIRIT 2013 item 12): what it is, how it is measured
+and when."""
+
+
+def secondary_outcome_entries(value: Any) -> list[dict[str, str]]:
+    """A protocol's secondary outcomes as [{"name", "measure", "timepoint"}], empty ones dropped.
+
+    Reads the structured list, and the free text of versions frozen before outcomes were
+    structured (one outcome per line, or per part between semicolons, with no measure or time
+    point), so that every frozen version reads the same way."""
+    if isinstance(value, str):
+        parts = [p.strip() for line in value.splitlines() for p in line.split(";")]
+        return [{"name": p, "measure": "", "timepoint": ""} for p in parts if p]
+    entries = []
+    for item in value or []:
+        if not isinstance(item, dict):
+            continue
+        entry = {key: str(item.get(key) or "").strip() for key in OUTCOME_KEYS}
+        if any(entry.values()):
+            entries.append(entry)
+    return entries
+
+
+def date_order_problems(values: dict[str, Any]) -> dict[str, str]:
+    """Field -> problem when the registration dates are out of order (start, end of
+    recruitment, end of follow-up; any may be missing)."""
+    order = [(name, values.get(name)) for name in REGISTRATION_DATES]
+    problems: dict[str, str] = {}
+    for i, (name, value) in enumerate(order):
+        if not isinstance(value, dt.date):
+            continue
+        for earlier, earlier_value in order[:i]:
+            if isinstance(earlier_value, dt.date) and value < earlier_value:
+                problems[name] = ERROR_DATE_ORDER[(earlier, name)]
+                break
+    return problems
+
+
+REGISTRATION_DATES = ("start_date", "recruitment_end_date", "follow_up_end_date")
+ERROR_DATE_ORDER = {
+    ("start_date", "recruitment_end_date"): "Recruitment must end on or after the trial starts",
+    ("start_date", "follow_up_end_date"): "Follow-up must end on or after the trial starts",
+    ("recruitment_end_date", "follow_up_end_date"): (
+        "Follow-up must end on or after recruitment ends"),
+}
+ERROR_OUTCOME_NAME = "Give each secondary outcome a name (its measure and time point are not enough)"
+
+
+def secondary_outcome_problems(value: Any) -> dict[str, str]:
+    """{"secondary_outcomes": message} when an outcome has a measure or time point but no name."""
+    if isinstance(value, str):
+        return {}
+    if any(not e["name"] for e in secondary_outcome_entries(value)):
+        return {"secondary_outcomes": ERROR_OUTCOME_NAME}
+    return {}

@@ -25,8 +25,17 @@ from seedbed.core.errors import ValidationProblem
 from seedbed.core.uploads import upload_too_large
 from seedbed.evaluations.models import Evaluation, EvaluationDataset
 from seedbed.evaluations.rules import data_refusal
-from seedbed.evaluations.uploads import plan_data_columns, treated_unit, validated_parquet
+from seedbed.evaluations.uploads import (
+    PLAN_KINDS,
+    DataRejected,
+    plan_data_columns,
+    treated_unit,
+    validated_parquet,
+)
 
+ERROR_CONNECTION = "Choose one of the connections and tables offered"
+ERROR_NO_CONNECTIONS = "No database connections are set up: ask an administrator"
+ERROR_COLUMN = "{message} (the plan's columns must be in the table)"
 ERROR_FILE_TYPE = "The file must be a CSV, Excel or Parquet file (.csv, .xlsx, .parquet)"
 ERROR_FILE_EMPTY = "The selected file is empty"
 ALLOWED_SUFFIXES = (".csv", ".xlsx", ".parquet")
@@ -68,6 +77,51 @@ def dataset_upload(
     return _store(actor=actor, evaluation=evaluation, filename=name, rows=rows,
                   parquet=parquet, action="evaluations.dataset_upload",
                   audit={"file_hash": digest.hexdigest()})
+
+
+def dataset_connect(
+    *, actor: User, evaluation: Evaluation, connection: str, table: str,
+) -> EvaluationDataset:
+    """Read the plan's columns from a table or view of one of the administrator's named
+    connections, check them as an uploaded file is checked, and store them whole; or raise
+    ``ValidationProblem`` (``DataRejected`` listing every problem by row and column, without
+    the cell values: a database's contents are never echoed back) with nothing stored.
+
+    The connections come from the app that keeps them (trials) through ``core.registry``,
+    with its checks: only tables the administrator listed, never Seedbed's own database.
+    """
+    from seedbed.core.registry import table_source
+    from seedbed.data.relations import redacted_report
+
+    if refusal := data_refusal(evaluation.status):
+        raise ValidationProblem({"__all__": refusal})
+    source = table_source()
+    if source is None or not source.offered():
+        raise ValidationProblem({"connection": ERROR_NO_CONNECTIONS})
+    if table not in source.offered().get(connection, ()):
+        raise ValidationProblem({"connection": ERROR_CONNECTION})
+    columns = plan_data_columns(evaluation)
+    name = f"{connection}: {table}"[:200]
+    with tempfile.TemporaryDirectory(prefix="seedbed-evaluation-") as tmp:
+        try:
+            path = source.read(actor=actor, connection=connection, table=table,
+                               columns=[*columns.text, *columns.numeric],
+                               order=columns.required, workdir=Path(tmp))
+        except ValidationProblem as problem:
+            raise ValidationProblem({
+                ("table" if key.startswith("column_") else key):
+                    ERROR_COLUMN.format(message=message) if key.startswith("column_") else message
+                for key, message in problem.problems.items()}) from None
+        try:
+            parquet, rows = validated_parquet(source=path, filename=name, columns=columns,
+                                              treated=treated_unit(evaluation))
+        except DataRejected as rejected:
+            if all(p.kind in PLAN_KINDS for p in rejected.report.problems):
+                raise
+            raise DataRejected(redacted_report(rejected.report)) from None
+    return _store(actor=actor, evaluation=evaluation, filename=name, rows=rows,
+                  parquet=parquet, action="evaluations.dataset_connect",
+                  source={"connection": connection, "table": table})
 
 
 def _store(

@@ -37,11 +37,14 @@ from seedbed.trials.rules import (
     cluster_shortfall,
     compute_power,
     content_hash,
+    date_order_problems,
     default_block_sizes,
     factor_column,
     parse_minimisation_factors,
     parse_minimisation_weights,
     registration_block_warning,
+    secondary_outcome_entries,
+    secondary_outcome_problems,
     uses_minimisation,
 )
 from seedbed.trials.selectors import protocol_content
@@ -142,6 +145,8 @@ def _check_design(values: dict[str, Any]) -> dict[str, str]:
             problems[name] = ERROR_ALPHA
     if values.get("randomisation_method") == RandomisationMethod.MINIMISATION:
         problems.update(_check_minimisation(values))
+    problems.update(date_order_problems(values))
+    problems.update(secondary_outcome_problems(values.get("secondary_outcomes")))
     if values.get("design") in (Design.CLUSTER, Design.STEPPED_WEDGE):
         clusters = [c for c in str(values.get("clusters", "")).splitlines() if c.strip()]
         if len(clusters) < 2 * max(len(arms), 1) and values.get("design") == Design.CLUSTER:
@@ -172,6 +177,13 @@ def _check_minimisation(values: dict[str, Any]) -> dict[str, str]:
     return problems
 
 
+def _structured(changes: dict[str, Any]) -> dict[str, Any]:
+    """Secondary outcomes as their structured entries (free text is read one per line)."""
+    if "secondary_outcomes" not in changes:
+        return changes
+    return {**changes, "secondary_outcomes": secondary_outcome_entries(changes["secondary_outcomes"])}
+
+
 def _scaled_default_blocks(protocol: Protocol, changes: dict[str, Any]) -> dict[str, Any]:
     """With the default block sizes left as they were, a change in the number of arms scales
     them (4, 6, 8 for two arms; 6, 9, 12 for three): ``rules.default_block_sizes``."""
@@ -195,7 +207,7 @@ def protocol_update(*, actor: User, trial: Trial, changes: dict[str, Any]) -> Pr
     unknown = set(changes) - set(PROTOCOL_FIELDS) - {"title"}
     if unknown:
         raise ValueError(f"not protocol fields: {sorted(unknown)}")
-    changes = _scaled_default_blocks(protocol, changes)
+    changes = _scaled_default_blocks(protocol, _structured(changes))
     values = {name: getattr(protocol, name) for name in PROTOCOL_FIELDS}
     values.update({k: v for k, v in changes.items() if k != "title"})
     problems = _check_design(values)
@@ -374,6 +386,7 @@ def protocol_amend(*, actor: User, trial: Trial, changes: dict[str, Any], reason
         if not reason.strip():
             problems["reason"] = ERROR_REASON
         protocol = trial.protocol
+        changes = _structured(changes)
         changed = {k: v for k, v in changes.items() if getattr(protocol, k) != v}
         for name in changed:
             if name in SEQUENCE_FIELDS:
@@ -384,6 +397,10 @@ def protocol_amend(*, actor: User, trial: Trial, changes: dict[str, Any], reason
                 problems[name] = ERROR_REQUIRED.format(label=_label(name))
             elif name in SW_SCHEDULE and not changed[name] and protocol.design == Design.STEPPED_WEDGE:
                 problems[name] = SW_SCHEDULE[name]
+        amended = {**{n: getattr(protocol, n) for n in PROTOCOL_FIELDS}, **changed}
+        if set(changed) & {"start_date", "recruitment_end_date", "follow_up_end_date"}:
+            problems.update(date_order_problems(amended))
+        problems.update(secondary_outcome_problems(changed.get("secondary_outcomes")))
         if not changed and not problems:
             problems["__all__"] = ERROR_NO_CHANGE
         if problems:
