@@ -11,6 +11,7 @@ the library, and a visitor reads the case with its Maryland SMS and Nesta levels
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
+from seedbed.evaluations.uploads import ERROR_REJECTED
 from seedbed.stats.warnings import UNKNOWN_WARNING, WARNING_TEXT
 from tests.browser.conftest import Persona
 
@@ -211,7 +213,12 @@ def test_an_evaluation_from_plan_to_library_case(
     analyst.follow("Back to the evaluation")
     analyst.follow("Add data")
     _upload(analyst, bad_file, problem_expected=True)
-    expect(analyst.page.locator(".govuk-error-summary")).to_contain_text(f'"{journey.missing}"')
+    expect(analyst.page.locator(".govuk-error-summary")).to_contain_text(
+        ERROR_REJECTED.format(summary=""))
+    plan_field = next(label for label, value in journey.plan.items() if value == journey.missing)
+    expect(analyst.page.locator("#problems")).to_contain_text(re.compile(
+        f'"{journey.missing}" is not in the header.*the plan names it as the '
+        f"{re.escape(plan_field.lower())}"))
     expect(analyst.page.locator("main")).to_contain_text(f"{good_file.name}: ")
     evaluation.refresh_from_db()
     assert evaluation.status == Evaluation.Status.ANALYSED
