@@ -84,6 +84,25 @@ def test_interrupted_time_series_draws_every_observed_period_and_a_dashed_counte
     assert len(after) == data["n_post"] and all(r[4] != "" for r in after)
 
 
+def test_interrupted_time_series_draws_the_comparison_series_with_its_key_and_column() -> None:
+    data = payload("its")
+    assert all(p["comparison"] is None for p in data["series"])  # none in this analysis
+    for p in data["series"]:
+        p["comparison"] = p["observed"] - 7.5
+    data["series"][3]["comparison"] = None  # a missing value breaks the line, never drawn as 0
+    chart = its_chart(data, outcome="visits")
+    root = _tree(chart)
+    dotted = [ln for ln in root.iter(f"{SVG}polyline")
+              if ln.get("stroke-dasharray") == "10 3 2 3"]
+    assert len(dotted) == 2
+    assert "Comparison series (observed)" in _texts(root)
+    table = chart.tables[0]
+    assert table.columns[-1] == "Comparison series"
+    assert [r[-1] for r in table.rows] == [
+        number(p["comparison"]) if p["comparison"] is not None else NOT_AVAILABLE
+        for p in data["series"]]
+
+
 def test_synthetic_control_draws_treated_against_synthetic_and_the_placebo_fan() -> None:
     data = payload("synth")
     main, fan = synth_charts(data, outcome="rate")
@@ -99,6 +118,7 @@ def test_synthetic_control_draws_treated_against_synthetic_and_the_placebo_fan()
 def test_rd_draws_one_point_per_bin_and_hides_bins_of_few_people() -> None:
     data = payload("rd")
     data["bins"][0]["n"] = DEFAULT_THRESHOLD - 1
+    data["fit"] = None
     chart = rd_chart(data, outcome="months at home", running="need score")
     root = _tree(chart)
     assert len(_points(root)) == len(data["bins"]) - 1
@@ -114,6 +134,15 @@ def test_rd_draws_the_local_linear_fits_when_the_payload_gives_them() -> None:
     data["fit"] = {"left": {"intercept": 26.0, "slope": 0.1}, "right": {"intercept": 29.0, "slope": 0.1}}
     root = _tree(rd_chart(data, outcome="months at home", running="need score"))
     assert len(list(root.iter(f"{SVG}polyline"))) == 2
+
+
+def test_rd_analysis_carries_the_local_linear_fits_and_the_chart_draws_them() -> None:
+    data = payload("rd")
+    fit = data["fit"]
+    assert fit["right"]["intercept"] - fit["left"]["intercept"] == pytest.approx(data["estimate"])
+    root = _tree(rd_chart(data, outcome="months at home", running="need score"))
+    assert len(list(root.iter(f"{SVG}polyline"))) == 2
+    assert "Local linear fit within the bandwidth" in _texts(root)
 
 
 @pytest.mark.parametrize("design", ["did", "its", "synth", "rd"])

@@ -67,6 +67,13 @@ def test_rd_command_matches_rdrobust(tmp_path: Path, kind: str, seed: int, suffi
     assert [out["n_left"], out["n_right"]] == [int(n) for n in ref.N_h]
     assert 0 <= out["density_p"] <= 1
     assert out["bins"] and out["assumptions"]
+    fit = out["fit"]
+    assert fit["right"]["intercept"] - fit["left"]["intercept"] == pytest.approx(
+        out["estimate"], rel=1e-9, abs=1e-9)
+    for side, beta in (("left", ref.beta_p_l), ("right", ref.beta_p_r)):
+        coef = np.asarray(beta, dtype=float).reshape(2, -1)[:, 0]
+        assert [fit[side]["intercept"], fit[side]["slope"]] == pytest.approx(
+            list(coef), rel=1e-6, abs=1e-6)
 
 
 @pytest.mark.parametrize(("seed", "one_sided", "cutoff", "suffix"), [

@@ -183,7 +183,8 @@ def its_payload(*, spec: SourceSpec, time: str, outcome: str, start: float,
     As in Bernal, Cummins & Gasparrini (2017): level and slope change at ``start`` (the first
     period on or after it is the first one changed), an autocorrelation check, an optional
     ``comparison`` series and seasonal dummies from ``season``; ``lags`` None uses the rule
-    floor(4 (n/100)^(2/9)).
+    floor(4 (n/100)^(2/9)). Each point of ``series`` carries the comparison series' observed
+    value (None without one) beside the treated series' observed, fitted and counterfactual.
     """
     from seedbed.stats.its import its_segmented
 
@@ -218,7 +219,9 @@ def its_payload(*, spec: SourceSpec, time: str, outcome: str, start: float,
         "critical_value_slope": res.critical_slope, "n": res.n,
         "n_pre": res.n_pre, "n_post": res.n_post, "comparison": res.comparison,
         "series": [{"time": _num(s.time), "observed": s.observed, "fitted": s.fitted,
-                    "counterfactual": s.counterfactual, "post": s.post} for s in res.series],
+                    "counterfactual": s.counterfactual, "post": s.post,
+                    "comparison": s.comparison if res.comparison else None}
+                   for s in res.series],
         "alpha": alpha, "assumptions": list(res.assumptions), "warnings": list(res.warnings),
     }
 
@@ -269,9 +272,12 @@ def rd_payload(*, spec: SourceSpec, running: str, outcome: str, cutoff: float,
 
     Local linear jump at ``cutoff`` (a score at or above it means treated) with a triangular
     kernel, MSE-optimal bandwidth unless ``bandwidth`` is given, robust bias-corrected
-    interval and p-value; McCrary's density test and the binned scatter to plot. With
-    ``treatment`` (0/1 take-up), a fuzzy design: the ratio of the jumps in outcome and take-up.
-    Many rows may share a score, so there is no panel check.
+    interval and p-value; McCrary's density test and the binned scatter to plot, with the two
+    local linear fits of the outcome (``fit``: each side's value at the cutoff and slope per
+    unit of the running variable, to draw over cutoff +- bandwidth; None without an estimate).
+    With ``treatment`` (0/1 take-up), a fuzzy design: the ratio of the jumps in outcome and
+    take-up; ``fit`` is then still the outcome's, so its gap is the outcome's jump, not the
+    estimate. Many rows may share a score, so there is no panel check.
     """
     from seedbed.stats.rd import rd_estimate
 
@@ -304,6 +310,9 @@ def rd_payload(*, spec: SourceSpec, running: str, outcome: str, cutoff: float,
                     "warnings": list(d.warnings)},
         "bins": [{"side": b.side, "lower": b.lower, "upper": b.upper, "x_mean": b.x_mean,
                   "y_mean": b.y_mean, "n": b.n} for b in res.bins],
+        "fit": None if res.fit is None else {
+            side: {"intercept": line.intercept, "slope": line.slope}
+            for side, line in (("left", res.fit.left), ("right", res.fit.right))},
         "assumptions": list(res.assumptions),
         "warnings": list(dict.fromkeys([*res.warnings, *d.warnings])),
     }
