@@ -56,6 +56,22 @@ def test_its_payload_recovers_level_change(tmp_path: Path) -> None:
     assert out["first_post_time"] == 25 and out["n_pre"] == 24
 
 
+def test_its_payload_gives_the_comparison_series_at_each_period(tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    t = np.arange(1, 37)
+    comp = 40 + 0.1 * t + rng.normal(0, 0.5, t.size)
+    y = comp + 5 - 4.0 * (t >= 19) + rng.normal(0, 0.5, t.size)
+    frame = pd.DataFrame({"month": t, "y": y, "other": comp})
+    out = its_payload(spec=_spec(frame, tmp_path / "its.csv"), time="month", outcome="y",
+                      start=19, comparison="other")
+    assert [p["time"] for p in out["series"]] == t.tolist()
+    assert [p["comparison"] for p in out["series"]] == pytest.approx(comp.tolist())
+    assert [p["observed"] for p in out["series"]] == pytest.approx(y.tolist())
+    alone = its_payload(spec=_spec(frame, tmp_path / "alone.csv"), time="month", outcome="y",
+                        start=19)
+    assert all(p["comparison"] is None for p in alone["series"])
+
+
 def test_synth_payload_names_an_unknown_treated_unit(tmp_path: Path) -> None:
     df = pd.DataFrame({"ward": ["a", "a", "b", "b"], "t": [1, 2, 1, 2], "y": [1, 2, 1, 2]})
     with pytest.raises(ParameterError) as caught:

@@ -84,6 +84,25 @@ def test_interrupted_time_series_draws_every_observed_period_and_a_dashed_counte
     assert len(after) == data["n_post"] and all(r[4] != "" for r in after)
 
 
+def test_interrupted_time_series_draws_the_comparison_series_with_its_key_and_column() -> None:
+    data = payload("its")
+    assert all(p["comparison"] is None for p in data["series"])  # none in this analysis
+    for p in data["series"]:
+        p["comparison"] = p["observed"] - 7.5
+    data["series"][3]["comparison"] = None  # a missing value breaks the line, never drawn as 0
+    chart = its_chart(data, outcome="visits")
+    root = _tree(chart)
+    dotted = [ln for ln in root.iter(f"{SVG}polyline")
+              if ln.get("stroke-dasharray") == "10 3 2 3"]
+    assert len(dotted) == 2
+    assert "Comparison series (observed)" in _texts(root)
+    table = chart.tables[0]
+    assert table.columns[-1] == "Comparison series"
+    assert [r[-1] for r in table.rows] == [
+        number(p["comparison"]) if p["comparison"] is not None else NOT_AVAILABLE
+        for p in data["series"]]
+
+
 def test_synthetic_control_draws_treated_against_synthetic_and_the_placebo_fan() -> None:
     data = payload("synth")
     main, fan = synth_charts(data, outcome="rate")

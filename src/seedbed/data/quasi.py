@@ -183,7 +183,8 @@ def its_payload(*, spec: SourceSpec, time: str, outcome: str, start: float,
     As in Bernal, Cummins & Gasparrini (2017): level and slope change at ``start`` (the first
     period on or after it is the first one changed), an autocorrelation check, an optional
     ``comparison`` series and seasonal dummies from ``season``; ``lags`` None uses the rule
-    floor(4 (n/100)^(2/9)).
+    floor(4 (n/100)^(2/9)). Each point of ``series`` carries the comparison series' observed
+    value (None without one) beside the treated series' observed, fitted and counterfactual.
     """
     from seedbed.stats.its import its_segmented
 
@@ -218,7 +219,9 @@ def its_payload(*, spec: SourceSpec, time: str, outcome: str, start: float,
         "critical_value_slope": res.critical_slope, "n": res.n,
         "n_pre": res.n_pre, "n_post": res.n_post, "comparison": res.comparison,
         "series": [{"time": _num(s.time), "observed": s.observed, "fitted": s.fitted,
-                    "counterfactual": s.counterfactual, "post": s.post} for s in res.series],
+                    "counterfactual": s.counterfactual, "post": s.post,
+                    "comparison": s.comparison if res.comparison else None}
+                   for s in res.series],
         "alpha": alpha, "assumptions": list(res.assumptions), "warnings": list(res.warnings),
     }
 

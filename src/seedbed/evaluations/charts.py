@@ -10,7 +10,8 @@ chart (the text alternative).
 - Difference-in-differences: the event study, the effect at each period before and after
   treatment with its confidence interval, a zero line and the start of treatment marked.
 - Interrupted time series: the observed series, the fitted lines before and after the start,
-  the counterfactual (the pre-period trend carried on) dashed, and the start marked.
+  the counterfactual (the pre-period trend carried on) dashed, the start marked, and the
+  comparison series (dash-dotted) when the analysis has one.
 - Synthetic control: the treated unit against its synthetic control; and the gap between
   them against each placebo's gap (the placebo fan, faint lines).
 - Regression discontinuity: the binned scatter either side of the cutoff, the bandwidth
@@ -136,17 +137,21 @@ def did_chart(payload: Mapping[str, Any], *, outcome: str, chart_id: str = "did-
 
 def its_chart(payload: Mapping[str, Any], *, outcome: str, chart_id: str = "its-chart") -> Chart:
     """The segmented series: observed values, the fitted line before and after the start, and
-    the counterfactual (the pre-period line carried on) dashed after it."""
+    the counterfactual (the pre-period line carried on) dashed after it; with a comparison
+    series, its observed values too (the estimates are of the gap between the two)."""
     series = [s for s in payload.get("series") or [] if finite(s.get("time"))]
     start = payload.get("first_post_time")
     before = [s for s in series if not s.get("post")]
     after = [s for s in series if s.get("post")]
-    ys = [s.get(k) for s in series for k in ("observed", "fitted", "counterfactual")]
+    compared = any(finite(s.get("comparison")) for s in series)
+    keys = ("observed", "fitted", "counterfactual") + (("comparison",) if compared else ())
+    ys = [s.get(k) for s in series for k in keys]
     plot = XYPlot(
         chart_id=chart_id, title=f"{outcome.capitalize()} before and after the change",
         description=("Each period's observed value, the fitted trend before and after the "
-                     "change, and the trend expected without the change (dashed). The figures "
-                     "are in the table below."),
+                     "change, and the trend expected without the change (dashed)"
+                     + (", with the comparison series" if compared else "")
+                     + ". The figures are in the table below."),
         x_label="Period", y_label=outcome.capitalize(), xs=[s["time"] for s in series], ys=ys)
     plot.key("Observed", point_sample(BLACK, hollow=True))
     plot.key("Fitted trend", line_sample(BLUE))
@@ -155,6 +160,10 @@ def its_chart(payload: Mapping[str, Any], *, outcome: str, chart_id: str = "its-
              polyline_mark([(s["time"], s.get("fitted")) for s in after], BLUE),
              polyline_mark([(s["time"], s.get("counterfactual")) for s in before[-1:] + after], RED,
                        dash="7 4")]
+    if compared:
+        plot.key("Comparison series (observed)", line_sample(GREY, "10 3 2 3"))
+        marks.insert(0, polyline_mark([(s["time"], s.get("comparison")) for s in series], GREY,
+                                      dash="10 3 2 3", width=2.0))
     if finite(start):
         plot.key(f"The change starts (period {period(start)})", line_sample(GREY, "2 3"))
         marks.append(vline_mark(start, GREY, "2 3"))
@@ -162,11 +171,13 @@ def its_chart(payload: Mapping[str, Any], *, outcome: str, chart_id: str = "its-
     svg = plot.render(marks)
     table = Table(
         caption=f"{outcome.capitalize()} in each period: observed, fitted and expected without "
-                "the change",
-        columns=("Period", "Before or after", "Observed", "Fitted", "Expected without the change"),
+                "the change" + (", and the comparison series" if compared else ""),
+        columns=("Period", "Before or after", "Observed", "Fitted", "Expected without the change")
+        + (("Comparison series",) if compared else ()),
         rows=tuple((period(s["time"]), "after" if s.get("post") else "before",
                     number(s.get("observed")), number(s.get("fitted")),
                     number(s.get("counterfactual")) if s.get("post") else "")
+                   + ((number(s.get("comparison")),) if compared else ())
                    for s in series))
     return Chart(chart_id, svg, (table,))
 
