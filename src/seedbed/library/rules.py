@@ -303,6 +303,14 @@ def _interval(value: Any) -> tuple[float, float] | None:
     return (lo, hi) if lo is not None and hi is not None else None
 
 
+def analysis_alpha(payload: Mapping[str, Any]) -> float:
+    """The level an analysis's tests used (its pre-trend test, its autocorrelation check):
+    the payload's ``alpha``, or 0.05 when it gives none. The report's checks and the library
+    case read it here, so the two never judge a test against different levels."""
+    alpha = _num(payload.get("alpha"))
+    return alpha if alpha is not None and 0.0 < alpha < 1.0 else 0.05
+
+
 def _test(p: float | None, alpha: float, name: str) -> str:
     return f"{name} p = {p:.2g}, below {alpha:g}" if p is not None else f"the {name} failed"
 
@@ -319,7 +327,7 @@ def _failed(design: str, payload: Mapping[str, Any], codes: set[str]) -> dict[st
     """The design's failed checks, each with its plain-English reason. A check fails on its
     warning code, or (the pre-trend and density tests) on its p-value below the level used."""
     failed = {k: DOWNGRADE_QUASI_TEXT[k] for k in CHECKS_OF_DESIGN[design] if CHECK_CODES[k] & codes}
-    pretrend_p, alpha = _num(payload.get("pretrend_p")), _num(payload.get("alpha")) or 0.05
+    pretrend_p, alpha = _num(payload.get("pretrend_p")), analysis_alpha(payload)
     density_p = _num(payload.get("density_p"))
     if design == "did" and (pretrend_p is not None and pretrend_p < alpha or "pretrend" in failed):
         failed["pretrend"] = DOWNGRADE_QUASI_TEXT["pretrend"].format(
