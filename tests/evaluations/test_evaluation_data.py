@@ -33,6 +33,7 @@ from seedbed.evaluations.uploads import (
     MSG_TREATED_MISSING,
     DataRejected,
 )
+from seedbed.library.rules import engine_codes
 from tests.evaluations.datasets import EFFECTS, csv_bytes, file_bytes, frame, registered
 
 ESTIMATE = {Design.DID: ("att", "ci"), Design.ITS: ("level_change", "ci_level"),
@@ -259,3 +260,16 @@ def test_only_those_who_may_change_the_evaluation_add_data(trial_world: dict[str
         with pytest.raises(AccessDenied):
             access_evaluation_data(trial_world["users"][role], evaluation.pk)
     assert access_evaluation_data(trial_world["users"]["analyst"], evaluation.pk) == evaluation
+
+
+def test_the_stored_warnings_hold_the_nested_codes_the_library_case_reads(
+        trial_world: dict[str, Any]) -> None:
+    evaluation = registered(trial_world, Design.DID)
+    df = frame(Design.DID)
+    df = df[df["quarter"].isin([4, 5]) & df["team"].isin([f"Team {i}" for i in range(8)])].copy()
+    df.loc[df["started"] == 7, "started"] = 0
+    _upload(trial_world, evaluation, csv_bytes(df))
+    result = evaluation_analyse(actor=trial_world["users"]["lead"], evaluation=evaluation)
+    nested = (result.payload.get("two_by_two") or {}).get("warnings") or []
+    assert nested and set(nested) <= set(result.warnings)
+    assert result.warnings == engine_codes(result.payload, result.warnings)

@@ -29,6 +29,7 @@ from seedbed.evaluations.models import (
 )
 from seedbed.evaluations.rules import data_refusal
 from seedbed.evaluations.uploads import analysis_payload, plan_labels
+from seedbed.library.rules import engine_codes
 from seedbed.stats import its, rd, synth
 from seedbed.stats.did import staggered
 from seedbed.stats.warnings import warning_text
@@ -93,7 +94,7 @@ def evaluation_analyse(*, actor: User, evaluation: Evaluation) -> EvaluationResu
         raise ValidationProblem({"__all__": ERROR_NO_DATA})
     payload = analysis_payload(design=evaluation.design, parquet=bytes(dataset.parquet),
                                values=version.content, labels=plan_labels())
-    warnings = [str(code) for code in payload.get("warnings", [])]
+    warnings = engine_codes(payload)
     _refuse_if_not_estimable(evaluation.design, payload, warnings)
     with transaction.atomic():
         locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
