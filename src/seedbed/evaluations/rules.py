@@ -41,15 +41,32 @@ AMENDABLE_STATUSES = frozenset({Evaluation.Status.REGISTERED})
 LIBRARY_STATUSES = frozenset({Evaluation.Status.REPORTED})
 ERROR_CASE_NOT_REPORTED = "Only an evaluation whose report is published can be added to the library"
 ERROR_CASE_ALREADY = "This evaluation is already in the library"
+ERROR_CASE_NO_ESTIMATE = (
+    "This evaluation's analysis estimated nothing, so it cannot be added to the library: "
+    "the library's evidence levels are given to an estimate"
+)
+
+# Each design's headline estimate in an analysis payload (``seedbed stats <design> --json``).
+HEADLINE_ESTIMATE = {Design.DID: "att", Design.ITS: "level_change", Design.SYNTH: "att",
+                     Design.RD: "estimate"}
 
 
-def case_refusal(*, status: str, has_result: bool, has_case: bool) -> str:
+def has_estimate(design: str, payload: Mapping[str, Any]) -> bool:
+    """Whether an analysis payload holds the design's headline estimate (a finite number)."""
+    return finite(payload.get(HEADLINE_ESTIMATE[Design(design)]))
+
+
+def case_refusal(*, status: str, has_result: bool, has_case: bool,
+                 has_estimate: bool = True) -> str:
     """Why an evaluation cannot be added to the library now, or "" when it can: its report
-    must be published (which needs a result) and it must not have a case yet."""
+    must be published (which needs a result), the result must hold an estimate, and it must
+    not have a case yet."""
     if has_case:
         return ERROR_CASE_ALREADY
     if status not in LIBRARY_STATUSES or not has_result:
         return ERROR_CASE_NOT_REPORTED
+    if not has_estimate:
+        return ERROR_CASE_NO_ESTIMATE
     return ""
 
 
