@@ -18,7 +18,7 @@ from seedbed.evaluations.access import (
     access_evaluations_manage,
 )
 from seedbed.evaluations.forms import EvaluationForm
-from seedbed.evaluations.rules import data_refusal, plan_fields, plan_label
+from seedbed.evaluations.rules import data_refusal, plan_fields, plan_label, plan_value_text
 
 
 def _can_manage(request: HttpRequest) -> bool:
@@ -39,7 +39,8 @@ def evaluation_detail(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     plan = evaluation.plan
     return render(request, "evaluations/evaluation_detail.html", {
         "evaluation": evaluation,
-        "plan_rows": [(plan_label(name), getattr(plan, name))
+        "plan_rows": [(plan_label(name), plan_value_text(name, getattr(plan, name),
+                                                         design=evaluation.design))
                       for name in plan_fields(evaluation.design)],
         "versions": selectors.plan_versions(evaluation=evaluation),
         "can_manage": _can_manage(request),
