@@ -53,6 +53,31 @@ def _draft(w: dict[str, Any]) -> dict[str, Any]:
     return {"evaluation_id": found.pk}
 
 
+ANALYSED_TITLE = "Family hubs, analysed: did contacts with social care fall where hubs opened?"
+REPORTED_TITLE = "Library opening hours, reported: did visits rise after the change?"
+
+
+def _analysed(w: dict[str, Any]) -> dict[str, Any]:
+    """An analysed difference-in-differences evaluation, its report not yet published."""
+    from tests.evaluations.analysed import analysed_evaluation
+
+    found = analysed_evaluation(w, "did", title=ANALYSED_TITLE,
+                                organisation=w["organisations"]["northfield"])
+    return {"evaluation_id": found.pk}
+
+
+def _reported(w: dict[str, Any]) -> dict[str, Any]:
+    """An interrupted time series whose report is published (public and frozen)."""
+    from seedbed.evaluations.services.report import evaluation_report
+    from tests.evaluations.analysed import analysed_evaluation
+
+    found = analysed_evaluation(w, "its", title=REPORTED_TITLE,
+                                organisation=w["organisations"]["northfield"])
+    if not found.is_reported:
+        evaluation_report(evaluation=found, actor=w["users"]["lead"])
+    return {"evaluation_id": found.pk}
+
+
 ACCESS_RULES: dict[str, tuple[Any, Any]] = {
     "evaluations:index": ("public", lambda w: {}),
     "evaluations:evaluation_create": (MANAGE, lambda w: {}),
@@ -60,12 +85,26 @@ ACCESS_RULES: dict[str, tuple[Any, Any]] = {
     "evaluations:plan_edit": (MANAGE, _draft),
     "evaluations:evaluation_register": (MANAGE, _draft),
     "evaluations:plan_amend": (MANAGE, _registered),
+    "evaluations:dataset_upload": (MANAGE, _registered),
+    "evaluations:dataset_connect": (MANAGE, _registered),
+    # Before its report is published, an analysis is for council staff; after, for everyone.
+    "evaluations:analysis": ("staff", _analysed),
+    "evaluations:report": ("public", _reported),
+    "evaluations:report_pdf": ("staff", _analysed),
+    # Adding a reported evaluation to the library (its page shows the form, so the foreign-id
+    # walk sends it).
+    "evaluations:case_create": (MANAGE, _reported),
 }
 
-NOT_WALKED: dict[str, str] = {}
+NOT_WALKED: dict[str, str] = {
+    "evaluations:evaluation_analyse": "POST only; in tests/security/post_rules.py, and every "
+                                      "role tried in tests/evaluations/test_evaluation_data_views.py",
+    "evaluations:report_publish": "POST only; every role and forged ids tried in "
+                                  "tests/evaluations/test_analysis_views.py, and in the POST walk",
+}
 
 # JSON endpoints and downloads among ACCESS_RULES (not HTML pages, so not scanned by axe).
-NOT_HTML: set[str] = set()
+NOT_HTML: set[str] = {"evaluations:report_pdf"}
 
 # The record each id names, for the foreign-id walk (tests/core/test_access_walk.py).
 ID_MODELS = {"evaluation_id": "evaluations.Evaluation"}

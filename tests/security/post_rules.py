@@ -23,11 +23,18 @@ FUNDING_MANAGERS = frozenset({"lead", "admin"})
 VOICES_HANDLERS = frozenset({"lead", "admin"})
 LIBRARY_EDITORS = frozenset({"lead", "analyst", "admin"})
 PORTFOLIO_MANAGERS = frozenset({"lead", "admin"})
+EVALUATION_MANAGERS = frozenset({"lead", "analyst", "admin"})
 
 Kwargs = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 # --- the demo records each URL acts on -----------------------------------------------------
+
+
+def _registered_evaluation(w: dict[str, Any]) -> dict[str, Any]:
+    from tests.evaluations.access_rules import _registered
+
+    return _registered(w)
 
 
 def _micro() -> Any:
@@ -183,6 +190,12 @@ def _safety_event_body(w: dict[str, Any]) -> dict[str, Any]:
             "severity": "serious", "description": "Walk: a safety event", "occurred_on": "2026-06-01"}
 
 
+def _analysed_evaluation(w: dict[str, Any]) -> dict[str, Any]:
+    from tests.evaluations.access_rules import _analysed
+
+    return _analysed(w)
+
+
 # --- one-click actions (POST only) ---------------------------------------------------------
 
 POST_RULES: dict[str, tuple[frozenset[str], Kwargs]] = {
@@ -233,8 +246,12 @@ POST_RULES: dict[str, tuple[frozenset[str], Kwargs]] = {
     "api:trial_enrol": (frozenset({"frontline"}), _running_trial),
     "api:trial_safety_event": (frozenset({"frontline"}), _running_trial),
     "library:case_publish": (LIBRARY_EDITORS, _case),
+    # Evaluations: leads, analysts and administrators publish an analysed evaluation's report.
+    "evaluations:report_publish": (EVALUATION_MANAGERS, _analysed_evaluation),
     "portfolio:spend_record": (PORTFOLIO_MANAGERS, _innovation),
     "portfolio:risks_roll_up": (PORTFOLIO_MANAGERS, _innovation),
+    # Evaluations: those who may change an evaluation run its registered analysis.
+    "evaluations:evaluation_analyse": (EVALUATION_MANAGERS, _registered_evaluation),
 }
 
 # JSON bodies for API actions (the API checks a body's shape before its gatekeeper runs, so a

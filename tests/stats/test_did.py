@@ -26,6 +26,7 @@ from seedbed.stats.did.moments import (
 )
 from seedbed.stats.did.staggered import (
     WARN_DID_FEW_CLUSTERS,
+    WARN_DID_UNEVEN_PERIODS,
     WARN_NO_TREATED_GROUPS,
     WARN_PRETREND_FAILED,
 )
@@ -278,3 +279,13 @@ def test_event_time_counts_periods_not_their_numbers(recode: str) -> None:
     assert a.dynamic is not None and b.dynamic is not None
     assert b.dynamic.estimate == pytest.approx(a.dynamic.estimate, abs=1e-12)
     assert [c.event_time for c in b.group_time] == [c.event_time for c in a.group_time]
+    assert WARN_DID_UNEVEN_PERIODS not in a.warnings
+    assert (WARN_DID_UNEVEN_PERIODS in b.warnings) == (recode == "yyyymm")
+
+
+def test_a_missing_period_is_warned_about_in_plain_words() -> None:
+    df = panel(202, n=60, cohorts=(0, 3, 5))
+    res = did_staggered(unit=df.unit, time=df.t.where(df.t < 4, df.t + 1), outcome=df.y,
+                        first_treated=df.g.where(df.g < 4, df.g + 1))  # no period 4
+    assert WARN_DID_UNEVEN_PERIODS in res.warnings
+    assert "event study counts periods in order" in WARNING_TEXT[WARN_DID_UNEVEN_PERIODS]

@@ -208,3 +208,32 @@ def test_two_by_two_block_uses_the_callaway_santanna_sample(tmp_path: Path, seed
     assert two["n"] == len(sample)
     assert {"treated_in_first_period_dropped", "unbalanced_panel_units_dropped",
             "did_fewer_than_20_clusters"} <= set(two["warnings"])
+
+
+def test_its_command_lag_rule_counts_the_periods_with_an_outcome(tmp_path: Path) -> None:
+    """A file of 100 periods whose first and last outcomes are empty: the lag is the rule's
+    for the 98 periods used (3), not for the 100 rows (4); oracle: statsmodels on those 98."""
+    sm = pytest.importorskip("statsmodels.api")
+    t, y, _ = series(36, n=100, start=50)
+    df = pd.DataFrame({"period": t, "y": y}).astype(object)
+    df.loc[[0, 99], "y"] = ""
+    out = _run(["its", str(_write(df, tmp_path / "gaps.csv")), "--time", "period",
+                "--outcome", "y", "--start", "50", "--json"])
+    assert (out["n"], out["lag"]) == (98, 3)
+    fit = sm.OLS(y[1:99], _design(t[1:99], 50)).fit(
+        cov_type="HAC", cov_kwds={"maxlags": 3, "use_correction": True}, use_t=True)
+    assert out["se_level"] == pytest.approx(fit.bse[2], rel=0.02)
+    assert out["se_slope"] == pytest.approx(fit.bse[3], rel=0.02)
+    assert "its_missing_rows_dropped" in out["warnings"]
+
+
+def test_its_command_refuses_a_period_with_no_season(tmp_path: Path) -> None:
+    """An empty season would otherwise become a season of its own, with its own dummy."""
+    t, y, month = series(37, n=48, start=30, seasonal=True)
+    df = pd.DataFrame({"period": t, "y": y, "month": month}).astype(object)
+    df.loc[10, "month"] = ""
+    result = runner.invoke(app, ["stats", "its", str(_write(df, tmp_path / "s.csv")),
+                                 "--time", "period", "--outcome", "y", "--start", "30",
+                                 "--season", "month"])
+    assert result.exit_code == 2
+    assert MSG_MISSING_VALUE.format(row=12, column="month") in result.stderr

@@ -233,3 +233,17 @@ def test_unevenly_spaced_periods_are_refused_naming_the_gap() -> None:
         its_segmented(time=t, outcome=np.arange(t.size, dtype=float), start=20)
     res = its_segmented(time=np.arange(1, 25.0), outcome=y, start=13)  # 1..24 is accepted
     assert res.n == 24
+
+
+def test_the_lag_rule_counts_the_periods_used_not_the_rows() -> None:
+    """100 rows, the first and last without an outcome: the rule gives floor(4 (98/100)^(2/9))
+    = 3 (100 rows would give 4), and the errors match statsmodels on the 98 periods used."""
+    t, y, _ = series(41, n=100, start=50)
+    y = y.copy()
+    y[[0, 99]] = np.nan
+    res = its_segmented(time=t, outcome=y, start=50)
+    assert (res.n, res.lag) == (98, 3) and math.floor(4 * (100 / 100) ** (2 / 9)) == 4
+    used = np.isfinite(y)
+    fit, bg_p = _oracle(_design(t[used], 50), y[used], 3)
+    _check(res, fit, bg_p)
+    assert WARN_ITS_MISSING_ROWS in res.warnings

@@ -67,21 +67,45 @@ def test_rd_command_matches_rdrobust(tmp_path: Path, kind: str, seed: int, suffi
     assert [out["n_left"], out["n_right"]] == [int(n) for n in ref.N_h]
     assert 0 <= out["density_p"] <= 1
     assert out["bins"] and out["assumptions"]
+    fit = out["fit"]
+    assert fit["right"]["intercept"] - fit["left"]["intercept"] == pytest.approx(
+        out["estimate"], rel=1e-9, abs=1e-9)
+    for side, beta in (("left", ref.beta_p_l), ("right", ref.beta_p_r)):
+        coef = np.asarray(beta, dtype=float).reshape(2, -1)[:, 0]
+        assert [fit[side]["intercept"], fit[side]["slope"]] == pytest.approx(
+            list(coef), rel=1e-6, abs=1e-6)
 
 
-def test_fuzzy_rd_command_matches_rdrobust(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("seed", "one_sided", "cutoff", "suffix"), [
+    (35, False, 0.0, ".csv"), (36, True, 0.0, ".parquet"), (37, False, 62.5, ".csv"),
+])
+def test_fuzzy_rd_command_matches_rdrobust(tmp_path: Path, seed: int, one_sided: bool,
+                                           cutoff: float, suffix: str) -> None:
+    """Take-up jumps at the cutoff (one-sided: nobody below it is served); the score is
+    shifted so the cutoff need not be 0."""
     rdrobust = pytest.importorskip("rdrobust").rdrobust
-    x, y, t = _fuzzy(35)
-    path = _write(pd.DataFrame({"score": x, "outcome": y, "got": t}), tmp_path / "f.csv")
-    out = _run(["rd", str(path), "--running", "score", "--outcome", "outcome", "--cutoff", "0",
-                "--treatment", "got", "--json"])
+    x, y, t = _fuzzy(seed, one_sided)
+    x = x + cutoff
+    path = _write(pd.DataFrame({"score": x, "outcome": y, "got": t}), tmp_path / f"f{suffix}")
+    out = _run(["rd", str(path), "--running", "score", "--outcome", "outcome", "--cutoff",
+                str(cutoff), "--treatment", "got", "--json"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ref = rdrobust(y, x, fuzzy=t)
+        ref = rdrobust(y, x, c=cutoff, fuzzy=t)
     assert out["design"] == "fuzzy"
     assert out["estimate"] == pytest.approx(ref.coef.iloc[0, 0], rel=1e-6)
+    assert out["estimate_bias_corrected"] == pytest.approx(ref.coef.iloc[2, 0], rel=1e-6)
     assert out["se_robust"] == pytest.approx(ref.se.iloc[2, 0], rel=1e-6)
+    assert out["se_conventional"] == pytest.approx(ref.se.iloc[0, 0], rel=1e-6)
+    assert out["ci_robust"] == pytest.approx(list(ref.ci.iloc[2]), rel=1e-6, abs=1e-6)
+    assert out["p_robust"] == pytest.approx(ref.pv.iloc[2, 0], rel=1e-5)
+    assert out["bandwidth"] == pytest.approx(ref.bws.iloc[0, 0], rel=1e-6)
+    assert [out["n_left"], out["n_right"]] == [int(n) for n in ref.N_h]
     assert out["first_stage"]["estimate"] == pytest.approx(ref.tau_T.iloc[0, 0], rel=1e-6)
+    assert out["first_stage"]["se_robust"] == pytest.approx(ref.se_T.iloc[2, 0], rel=1e-6)
+    sharp = _run(["rd", str(path), "--running", "score", "--outcome", "outcome", "--cutoff",
+                  str(cutoff), "--json"])
+    assert sharp["design"] == "sharp" and sharp["estimate"] != pytest.approx(out["estimate"])
 
 
 def test_rd_command_on_the_senate_data(tmp_path: Path) -> None:

@@ -150,6 +150,39 @@ def test_fuzzy_rd_matches_rdrobust(seed: int, one_sided: bool) -> None:
     assert WARN_RD_WEAK_FIRST_STAGE not in res.warnings
 
 
+@pytest.mark.parametrize("kind,seed", [("uniform", 41), ("skewed_score", 42),
+                                       ("heteroskedastic", 43)])
+def test_sharp_local_fits_match_rdrobust_and_their_gap_is_the_estimate(kind: str,
+                                                                       seed: int) -> None:
+    x, y, c = _data(kind, seed)
+    ref = _rdrobust(y, x, c)
+    res = rd_estimate(running=x, outcome=y, cutoff=c)
+    assert res.fit is not None
+    for line, beta in ((res.fit.left, ref.beta_p_l), (res.fit.right, ref.beta_p_r)):
+        coef = np.asarray(beta, dtype=float).reshape(2, -1)[:, 0]
+        assert line.intercept == pytest.approx(coef[0], rel=POINT, abs=POINT)
+        assert line.slope == pytest.approx(coef[1], rel=POINT, abs=POINT)
+    gap = res.fit.right.intercept - res.fit.left.intercept
+    assert gap == pytest.approx(res.estimate, rel=1e-12, abs=1e-12)
+
+
+def test_fuzzy_local_fits_are_the_outcomes_and_their_gap_is_its_jump() -> None:
+    x, y, t = _fuzzy(25, False)
+    rdrobust = pytest.importorskip("rdrobust").rdrobust
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = rdrobust(y, x, fuzzy=t)
+    res = rd_estimate(running=x, outcome=y, treatment=t)
+    assert res.fit is not None and res.first_stage is not None
+    for line, beta in ((res.fit.left, ref.beta_p_l), (res.fit.right, ref.beta_p_r)):
+        coef = np.asarray(beta, dtype=float)[:, 0]  # column 0: the outcome, 1: take-up
+        assert line.intercept == pytest.approx(coef[0], rel=POINT, abs=POINT)
+        assert line.slope == pytest.approx(coef[1], rel=POINT, abs=POINT)
+    gap = res.fit.right.intercept - res.fit.left.intercept
+    assert gap == pytest.approx(res.estimate * res.first_stage.estimate, rel=1e-9)
+    assert gap != pytest.approx(res.estimate, rel=1e-3)
+
+
 def test_fuzzy_rd_with_a_weak_first_stage_warns() -> None:
     x, y, t = _fuzzy(24, jump=0.03, n=600)
     res = rd_estimate(running=x, outcome=y, treatment=t)
@@ -162,7 +195,7 @@ def test_fuzzy_rd_with_a_weak_first_stage_warns() -> None:
 def test_no_observations_on_one_side_gives_nan_with_a_warning() -> None:
     x = np.linspace(0.1, 1, 50)
     res = rd_estimate(running=x, outcome=x, cutoff=0.0)
-    assert math.isnan(res.estimate) and math.isnan(res.se_robust)
+    assert math.isnan(res.estimate) and math.isnan(res.se_robust) and res.fit is None
     assert WARN_RD_NO_DATA_ON_A_SIDE in res.warnings
 
 

@@ -74,6 +74,8 @@ ACCESS_RULES: dict[str, tuple[Any, Any]] = {
     "trials:index": ("public", lambda w: {}),
     "trials:registry_trial": ("public", _running),
     "trials:versions": ("public", _running),
+    "trials:spirit": ("public", _running),
+    "trials:registration_json": ("public", _running),
     "trials:result": ("public", _finished),
     "trials:report": ("public", _finished),
     "trials:report_pdf": ("public", _finished),
@@ -100,13 +102,14 @@ _JSON = "JSON, not a page the axe scan can read; access tested in tests/trials/t
 NOT_WALKED: dict[str, str] = {
     "api:trials_registry": _JSON,
     "api:trial_registry_entry": _JSON,
+    "api:trial_registration": "JSON; every role and a draft tested in tests/trials/test_registration_export.py",
     "api:trial_enrol": "POST only; tested in tests/trials/test_api.py and the concurrency test",
     "api:trial_safety_event": "POST only; tested in tests/trials/test_api.py",
     "trials:event_review": "POST only; every role tested in tests/trials/test_safety_workspace.py",
 }
 
-# Not HTML pages for the axe scan (a download).
-NOT_HTML: set[str] = {"trials:report_pdf"}
+# Not HTML pages for the axe scan (a download, the registration's JSON).
+NOT_HTML: set[str] = {"trials:report_pdf", "trials:registration_json"}
 
 
 # The record each id names, for the foreign-id walk (tests/core/test_access_walk.py).

@@ -1,23 +1,24 @@
 """`seedbed stats synth` and `seedbed stats rd`: synthetic control and regression discontinuity.
 
 Both read a CSV, Excel or Parquet file, or a database table (a URL with --table), through the
-same reader as `stats did` and `stats its` (``seedbed.cli.evaluate``): bad input is refused
+same reader as `stats did` and `stats its` (``seedbed.cli.sources``): bad input is refused
 with every offending row and column named. With ``--json`` the result is printed as JSON on
-stdout (codes in "warnings"; people read the sentences in the text output).
+stdout (codes in "warnings"; people read the sentences in the text output). The work is done
+by ``seedbed.data.quasi``.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import typer
 
-from seedbed.cli.evaluate import SOURCE_HELP, _human, _num, _read, _refuse, _spec
-from seedbed.cli.output import emit_json, fail
+from seedbed.cli.output import fail
+from seedbed.cli.sources import SOURCE_HELP, compute, show, source_spec
+from seedbed.data.quasi import MSG_ONE_UNIT, MSG_TREATED_NOT_FOUND
 
-ERR_TREATED_NOT_FOUND = '--treated: unit "{unit}" is not in column "{column}"'
-ERR_ONE_UNIT = '--treated: column "{column}" holds no unit other than "{unit}" to compare with'
+ERR_TREATED_NOT_FOUND = "--treated: " + MSG_TREATED_NOT_FOUND
+ERR_ONE_UNIT = "--treated: " + MSG_ONE_UNIT
 
 
 def synth_command(
@@ -44,40 +45,13 @@ def synth_command(
     """
     if not math.isfinite(start):
         fail("--start must be a finite number")
-    covariates = list(dict.fromkeys(covariate or []))
-    data = _read(_spec(source, table, delimiter, encoding, sheet), [unit],
-                 [time, outcome, *covariates], [unit, time], unit, time, [], as_json)
-    from seedbed.stats.synth import synth_estimate
+    spec = source_spec(source, table, delimiter, encoding, sheet)
+    from seedbed.data.quasi import synth_payload
 
-    cols = data.columns
-    labels = [str(u) for u in cols[unit]]
-    if treated not in labels:
-        fail(ERR_TREATED_NOT_FOUND.format(unit=treated, column=unit))
-    if set(labels) == {treated}:
-        fail(ERR_ONE_UNIT.format(unit=treated, column=unit))
-    try:
-        res = synth_estimate(units=labels, times=cols[time], outcomes=cols[outcome],
-                             treated=treated, start=start,
-                             covariates={c: cols[c] for c in covariates}, placebos=placebos)
-    except ValueError as exc:
-        fail(str(exc))
-    payload: dict[str, Any] = {
-        "treated": res.treated, "start": _num(start),
-        "weights": res.weights, "predictor_weights": res.predictor_weights,
-        "att": res.att, "pre_rmspe": res.pre_rmspe, "post_rmspe": res.post_rmspe,
-        "ratio": res.ratio, "placebo_p": res.placebo_p,
-        "min_attainable_p": res.min_attainable_p, "n_pre": res.n_pre, "n_post": res.n_post,
-        "method": res.method,
-        "series": [{"time": _num(s.time), "treated": s.treated, "synthetic": s.synthetic,
-                    "gap": s.gap, "post": s.post} for s in res.series],
-        "placebos": [{"unit": p.unit, "pre_rmspe": p.pre_rmspe, "post_rmspe": p.post_rmspe,
-                      "ratio": p.ratio, "gaps": list(p.gaps)} for p in res.placebos],
-        "assumptions": list(res.assumptions), "warnings": list(res.warnings),
-    }
-    if as_json:
-        emit_json(payload)
-    else:
-        _human(payload, skip=("series", "placebos"))
+    payload = compute(lambda: synth_payload(
+        spec=spec, unit=unit, time=time, outcome=outcome, treated=treated, start=start,
+        covariates=covariate or [], placebos=placebos), as_json)
+    show(payload, as_json, skip=("series", "placebos"))
 
 
 def rd_command(
@@ -111,55 +85,13 @@ def rd_command(
         fail("--cutoff must be a finite number")
     if bandwidth is not None and not (math.isfinite(bandwidth) and bandwidth > 0):
         fail("--bandwidth must be a number greater than 0")
-    data = _read_scores(source, table, delimiter, encoding, sheet,
-                        [running, outcome] + ([treatment] if treatment else []), running, as_json)
-    from seedbed.stats.rd import rd_estimate
+    spec = source_spec(source, table, delimiter, encoding, sheet)
+    from seedbed.data.quasi import rd_payload
 
-    cols = data.columns
-    res = rd_estimate(running=cols[running], outcome=cols[outcome], cutoff=cutoff,
-                      alpha=alpha, bandwidth=bandwidth,
-                      treatment=cols[treatment] if treatment else None)
-    fs = res.first_stage
-    d = res.density
-    payload: dict[str, Any] = {
-        "estimate": res.estimate, "se_robust": res.se_robust, "ci_robust": list(res.ci_robust),
-        "p_robust": res.p_robust, "bandwidth": res.bandwidth, "n_left": res.n_left,
-        "n_right": res.n_right, "density_p": d.p,
-        "estimate_bias_corrected": res.estimate_bias_corrected,
-        "se_conventional": res.se_conventional, "bandwidth_bias": res.bandwidth_bias,
-        "n_total_left": res.n_total_left, "n_total_right": res.n_total_right,
-        "cutoff": _num(cutoff), "alpha": alpha, "design": res.design, "method": res.method,
-        "first_stage": None if fs is None else {
-            "estimate": fs.estimate, "estimate_bias_corrected": fs.estimate_bias_corrected,
-            "se_conventional": fs.se_conventional, "se_robust": fs.se_robust,
-            "ci_robust": list(fs.ci_robust)},
-        "density": {"method": d.method, "log_difference": d.log_difference, "se": d.se,
-                    "z": d.z, "p": d.p, "bin_width": d.bin_width, "bandwidth": d.bandwidth,
-                    "warnings": list(d.warnings)},
-        "bins": [{"side": b.side, "lower": b.lower, "upper": b.upper, "x_mean": b.x_mean,
-                  "y_mean": b.y_mean, "n": b.n} for b in res.bins],
-        "assumptions": list(res.assumptions),
-        "warnings": list(dict.fromkeys([*res.warnings, *d.warnings])),
-    }
-    if as_json:
-        emit_json(payload)
-    else:
-        _human(payload, skip=("bins", "density"))
-
-
-def _read_scores(source: str, table: str | None, delimiter: str, encoding: str,
-                 sheet: str | None, numeric: list[str], running: str, as_json: bool) -> Any:
-    """The score and outcome columns (many rows may share a score, so no panel check); a row
-    with no score, or a value that is not a number, is refused with its row named."""
-    from seedbed.data import DataError
-    from seedbed.data.panel import read_table
-
-    spec = _spec(source, table, delimiter, encoding, sheet)
-    try:
-        return read_table(spec=spec, text=[], numeric=list(dict.fromkeys(numeric)),
-                          required=[running])
-    except DataError as exc:
-        _refuse(exc, as_json)
+    payload = compute(lambda: rd_payload(
+        spec=spec, running=running, outcome=outcome, cutoff=cutoff, bandwidth=bandwidth,
+        treatment=treatment, alpha=alpha), as_json)
+    show(payload, as_json, skip=("bins", "density"))
 
 
 def register(app: typer.Typer) -> None:

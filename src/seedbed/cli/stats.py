@@ -522,13 +522,35 @@ def randomise(
         "", help="hash of the registered protocol, for the commitment"
     ),
     out: Path = typer.Option(..., help="where to write the allocation CSV"),
+    minimise: str | None = typer.Option(
+        None, "--minimise",
+        help="minimisation factor columns, comma-separated: allocate by Pocock-Simon "
+        "minimisation in file order instead of permuted blocks",
+    ),
+    weights: str | None = typer.Option(
+        None, help="minimisation: one weight per factor, comma-separated (default equal)"
+    ),
+    probability: float = typer.Option(
+        0.8, help="minimisation: probability of the arm that minimises imbalance"
+    ),
+    measure: str = typer.Option("range", help="minimisation: imbalance measure, range or variance"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
-    """Reproducible allocation of a unit list (permuted blocks, stratified or by cluster).
+    """Reproducible allocation of a unit list (permuted blocks, stratified or by cluster;
+    or minimisation with --minimise).
 
     With several --strata columns a unit's stratum is the tuple of its values, written as a
-    JSON array in the output; a blank value is refused with its row and column.
+    JSON array in the output; a blank value is refused with its row and column. With
+    --minimise the units are allocated in file order, each knowing the arms before it, and
+    the output explains each arm (imbalance if the unit went to each arm).
     """
+    if minimise:
+        if strata or cluster or block_sizes:
+            fail(ERR_MINIMISE_WITH_BLOCKS)
+        _show(_run_minimise(units=units, id_column=id_column, arms=arms, factors=minimise,
+                            weights=weights, probability=probability, measure=measure,
+                            seed=seed, protocol_hash=protocol_hash, out=out), as_json)
+        return
     payload = _run_randomise(
         units=units,
         id_column=id_column,
@@ -541,6 +563,78 @@ def randomise(
         out=out,
     )
     _show(payload, as_json)
+
+
+ERR_MINIMISE_WITH_BLOCKS = (
+    "--minimise allocates by minimisation: leave out --strata, --cluster and --block-sizes "
+    "(list what the strata stand for as minimisation factors)"
+)
+
+
+def _run_minimise(
+    *, units: Path, id_column: str, arms: str, factors: str, weights: str | None,
+    probability: float, measure: str, seed: str | None, protocol_hash: str, out: Path,
+) -> dict[str, Any]:
+    """``randomise --minimise``: Pocock-Simon minimisation of the unit list in file order."""
+    import csv
+    import secrets
+
+    from seedbed.stats.minimisation import BlankFactorError, marginal_imbalance, minimise
+    from seedbed.stats.randomisation import ERR_SEED_OPTION, check_seed, commitment_hash
+
+    drawn = seed is None
+    seed = seed or secrets.token_hex(16)
+    try:
+        check_seed(seed)
+    except ValueError as exc:
+        fail(ERR_SEED_OPTION.format(problem=exc))
+    arm_names = [a.strip() for a in arms.split(",") if a.strip()]
+    factor_cols = [f.strip() for f in factors.split(",") if f.strip()]
+    data, lines = _read_units(units, list(dict.fromkeys([id_column, *factor_cols])))
+    ids = data[id_column]
+    if not ids:
+        fail(f"{units}: no units to randomise")
+    if len(set(ids)) != len(ids):
+        fail(f"{units}: unit ids must be unique")
+    rows = list(zip(*(data[c] for c in factor_cols), strict=True))
+    try:
+        result = minimise(units=rows, factors=factor_cols, arms=arm_names, seed=seed,
+                          weights=_floats(weights, "--weights") if weights else None,
+                          probability=probability, measure=measure)
+    except BlankFactorError as exc:
+        fail(f"{units}: row {lines[exc.unit]} has a blank value in minimisation column "
+             f"{exc.factor!r}; give every unit a level (such as 'unknown')")
+    except ValueError as exc:
+        fail(str(exc))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([id_column, "arm", "how", *(f"imbalance_if_{a}" for a in result.arms)])
+        for unit, step in zip(ids, result.steps, strict=True):
+            writer.writerow([unit, step.arm, step.kind, *(f"{g:g}" for g in step.scores)])
+    labels = result.labels()
+    payload: dict[str, Any] = {
+        "n_units": len(ids), "arms": list(result.arms),
+        "counts": {a: labels.count(a) for a in result.arms},
+        "method": result.method, "factors": list(result.factors),
+        "weights": list(result.weights), "probability": result.probability,
+        "measure": result.measure,
+        "random_element_used": sum(s.kind == "random element" for s in result.steps),
+        "max_imbalance_by_factor": {
+            f: max(levels.values()) for f, levels in zip(result.factors, marginal_imbalance(
+                units=rows, arm_index=result.arm_index, n_arms=len(result.arms)), strict=True)},
+        "seed_commitment": commitment_hash(seed=seed, protocol_hash=protocol_hash),
+        "generator": "numpy PCG64 seeded with SHA-256 of the seed + '\\x1fminimisation'; "
+                     "raw 64-bit stream, three uniforms per unit",
+        "out": str(out), "warnings": list(result.warnings),
+    }
+    if drawn:
+        payload["seed"] = seed
+        payload["seed_note"] = (
+            "seed drawn at random (128 bits): keep it secret until the trial is reported, "
+            "then publish it so anyone can check the allocation"
+        )
+    return payload
 
 
 def _read_units(path: Path, columns: list[str]) -> tuple[dict[str, list[str]], list[int]]:

@@ -7,7 +7,8 @@ the unit also the sums by cluster, cohort and period. Four small queries compute
 engine (DuckDB, PostgreSQL or Spark SQL, one dialect-neutral text), so only
 O(cohorts x periods^2) numbers leave it, never the rows:
 
-1. the periods and the row counts (rows without an outcome are counted, then left out);
+1. the periods and the row counts (rows without an outcome are counted, then left out; rows
+   without a unit, period or cluster are refused, counted by column);
 2. the balanced units (an outcome in every period) and group-time sums and counts;
 3. per cohort, sums of products of the period-centred outcomes, on a per-unit pivot
    (at most ``MAX_PRODUCTS_PER_QUERY`` products per query);
@@ -20,7 +21,9 @@ product is much faster than thousands of SQL sums); ``LOCAL_PIVOT = False`` turn
 Centring uses the period means of the balanced units, exactly as
 ``seedbed.stats.did.cohort_moments`` does on rows, so both routes give the same moments.
 
-Checks first, in the engine: one row per unit and period, and the first-treated period (and
+A database table's numbers kept as text are read as numbers, and text that is not a number
+is refused naming its column and unit (``seedbed.data.tablecheck``). Checks first, in the
+engine: one row per unit and period, and the first-treated period (and
 cluster) the same in every row of a unit, by unit (one GROUP BY). When they fail on a file,
 the offending rows are then found and named (the file is staged with row numbers,
 ``seedbed.data.panel``); for a database table the unit is named.
@@ -43,16 +46,18 @@ from seedbed.data.panel import (
     MSG_DUPLICATE_PERIOD,
     MSG_VARYING_WITHIN_UNIT,
     ROW,
-    _plain,
     _schema,
     typed_file,
 )
-from seedbed.data.sources import (
-    MSG_ENGINE_FAILED,
-    SourceSpec,
-    _first_line,
-    open_engine,
-    source_error,
+from seedbed.data.sources import SourceSpec, open_engine
+from seedbed.data.tablecheck import (
+    check_numbers,
+    fetch,
+    label_sql,
+    missing_problem,
+    not_finite_problem,
+    number_sql,
+    text_columns,
 )
 from seedbed.stats.did.moments import CohortMoments, moments_from_wide
 
@@ -77,7 +82,7 @@ def did_moments_source(*, spec: SourceSpec, unit: str, time: str, outcome: str,
             engine: Any = DuckDBEngine(parquet=str(typed.path))
             try:
                 return did_moments(engine=engine, unit=unit, time=time, outcome=outcome,
-                                   first_treated=first_treated, cluster=cluster)
+                                   first_treated=first_treated, cluster=cluster, checked=True)
             except DataError:  # a unit-level check failed: name the rows instead
                 _check_rows(engine.con, typed.relation, unit, time, per_unit)
                 raise
@@ -90,36 +95,53 @@ def did_moments_source(*, spec: SourceSpec, unit: str, time: str, outcome: str,
 
 
 def _fetch(engine: Engine, sql: str) -> dict[str, np.ndarray]:
-    try:
-        cols = engine.fetch(sql)
-    except DataError:
-        raise
-    except Exception as exc:
-        raise source_error(MSG_ENGINE_FAILED.format(engine=engine.dialect.name,
-                                                    detail=_first_line(exc))) from None
-    return {k: _plain(v) for k, v in cols.items()}
+    return fetch(engine, sql)
 
 
 def _base(engine: Engine, unit: str, time: str, outcome: str, first_treated: str,
-          cluster: str | None) -> str:
+          cluster: str | None, *, checked: bool) -> str:
+    """Rows as su (unit), st (period), sy (outcome), sg (first treated, 0 for never) and sk
+    (cluster). A checked file is read as it is; a database table's labels are trimmed (empty
+    is missing) and its text columns read as numbers (``seedbed.data.tablecheck``)."""
     d = engine.dialect
     q = d.ident
-    k = f", CAST({q(cluster)} AS {d.text_type}) AS sk" if cluster else ""
+    texts = frozenset() if checked else text_columns(engine, [time, outcome, first_treated])
+    if not checked and texts:
+        check_numbers(engine, columns=[c for c in (time, outcome, first_treated) if c in texts],
+                      unit=unit)
+
+    def label(c: str) -> str:
+        return f"CAST({q(c)} AS {d.text_type})" if checked else label_sql(d, c)
+
+    def number(c: str) -> str:
+        return number_sql(d, c, text=c in texts)
+
+    k = f", {label(cluster)} AS sk" if cluster else ""
     return (
-        f"SELECT CAST({q(unit)} AS {d.text_type}) AS su, CAST({q(time)} AS {d.double_type}) "  # noqa: S608
-        f"AS st, CAST({q(outcome)} AS {d.double_type}) AS sy, "
-        f"COALESCE(CAST({q(first_treated)} AS {d.double_type}), 0) AS sg{k} "
-        f"FROM {engine.relation} WHERE {q(unit)} IS NOT NULL AND {q(time)} IS NOT NULL"
+        f"SELECT {label(unit)} AS su, {number(time)} AS st, {number(outcome)} AS sy, "  # noqa: S608
+        f"COALESCE({number(first_treated)}, 0) AS sg{k} FROM {engine.relation}"
     )
 
 
 def did_moments(*, engine: Engine, unit: str, time: str, outcome: str, first_treated: str,
-                cluster: str | None = None) -> CohortMoments:
-    """The cohort moments of the balanced panel in ``engine`` (module docstring)."""
-    base = f"WITH base AS ({_base(engine, unit, time, outcome, first_treated, cluster)})"
+                cluster: str | None = None, checked: bool = False) -> CohortMoments:
+    """The cohort moments of the balanced panel in ``engine`` (module docstring).
+
+    ``checked``: the rows were checked already (a staged file: labels and periods present,
+    numbers typed). Otherwise a row with no unit, period or cluster is refused, counted by
+    column, and so is a text value that is not a number (``seedbed.data.tablecheck``).
+    """
+    base = ("WITH base AS ("
+            f"{_base(engine, unit, time, outcome, first_treated, cluster, checked=checked)})")
     local = LOCAL_PIVOT and isinstance(engine, DuckDBEngine)
-    head = _fetch(engine, f"{base} SELECT st, COUNT(*) AS n_rows, COUNT(sy) AS n_y "  # noqa: S608
-                          "FROM base GROUP BY st ORDER BY st")
+    head = _fetch(engine, f"{base} SELECT st, COUNT(*) AS n_rows, COUNT(sy) AS n_y"  # noqa: S608
+                          f"{'' if checked else _HEAD_CHECKS[bool(cluster)]} FROM base "
+                          "GROUP BY st")
+    if not checked:
+        _check_missing(head, {"su": unit, "st": time, "sk": cluster or "", "sy": outcome,
+                              "sg": first_treated})
+    order = np.argsort(np.asarray(head["st"], dtype=float), kind="stable")
+    head = {k: np.asarray(v)[order] for k, v in head.items()}
     times = [float(t) for t in head["st"]]
 
     def check(periods: int | None) -> None:
@@ -159,6 +181,39 @@ def did_moments(*, engine: Engine, unit: str, time: str, outcome: str, first_tre
         cross=cross, cluster_n=cluster_n, cluster_sums=cluster_sums,
         units_dropped=units_dropped, rows_dropped=rows_dropped,
     )
+
+
+def _finite_count(c: str) -> str:
+    """Rows whose value is NaN or infinite (x - x = 0 holds only for finite numbers)."""
+    return f", SUM(CASE WHEN {c} - {c} = 0 OR {c} IS NULL THEN 0 ELSE 1 END) AS nf_{c}"
+
+
+_HEAD_CHECKS = {
+    clustered: ", COUNT(*) - COUNT(su) AS no_su, COUNT(*) - COUNT(st) AS no_st"
+    + (", COUNT(*) - COUNT(sk) AS no_sk" if clustered else "")
+    + "".join(_finite_count(c) for c in ("st", "sy", "sg"))
+    for clustered in (False, True)
+}
+"""Counts added to the first query for a table: rows with no unit, period or cluster, and
+numbers that are NaN or infinite, in each period."""
+
+
+def _check_missing(head: dict[str, np.ndarray], columns: dict[str, str]) -> None:
+    """Refuse rows with no unit, period or cluster, and numbers that are NaN or infinite
+    (which a file refuses as not a number), counted by column: ``head`` holds the counts by
+    period (``_HEAD_CHECKS``), ``columns`` the column behind each of su, st, sk, sy, sg. A
+    file refuses such rows one by one (``seedbed.data.panel``); a table has no row numbers,
+    so they are counted."""
+
+    def total(key: str) -> int:
+        return int(np.nansum(np.asarray(head[key], dtype=float))) if key in head else 0
+
+    problems = [missing_problem(columns[k], n) for k in ("su", "st", "sk")
+                if (n := total(f"no_{k}"))]
+    problems += [not_finite_problem(columns[k], n) for k in ("st", "sy", "sg")
+                 if (n := total(f"nf_{k}"))]
+    if problems:  # one problem per column, its message counting the rows
+        raise DataError(build_report(problems, Counter(p.kind for p in problems)))
 
 
 def _moments_local(engine: Engine, kept: str, times: list[float], clustered: bool,

@@ -6,7 +6,8 @@ with the same validation: CSV and Excel files are staged with row numbers, so a 
 is not a number, a missing value in a required column, or a panel inconsistency names its
 row and column (``DataError``, as for trials). Rows are numbered as in ``seedbed.data.errors``:
 the header is row 1 in CSV and Excel, the first record is row 1 in Parquet; rows of a
-database table are numbered in the order the database returns them.
+database table are numbered in the order the database returns them; a table's numbers kept
+as text are parsed here (empty text is missing), so a bad one is named by column and row.
 """
 
 from __future__ import annotations
@@ -212,14 +213,17 @@ def _check(con: Any, relation: str, numeric: list[str], required: list[str], tex
 
 def _read_database(spec: SourceSpec, names: list[str], numeric: list[str],
                    required: list[str]) -> Table:
+    from seedbed.data.tablecheck import text_columns
+
     schema = _schema(names, numeric)
     with tempfile.TemporaryDirectory(prefix="seedbed-") as tmp:
         with open_engine(spec=spec, schema=schema, workdir=Path(tmp)) as engine:
             d = engine.dialect
+            texts = text_columns(engine, numeric)  # numbers kept as text: parsed below
             cols = ", ".join(
                 f"CAST({d.ident(c)} AS {'DOUBLE PRECISION' if d.name == 'postgres' else 'DOUBLE'})"
-                f" AS {d.ident(c)}" if c in numeric
-                else f"CAST({d.ident(c)} AS VARCHAR) AS {d.ident(c)}" for c in names)
+                f" AS {d.ident(c)}" if c in numeric and c not in texts
+                else f"CAST({d.ident(c)} AS {d.text_type}) AS {d.ident(c)}" for c in names)
             try:
                 result = engine.fetch(f"SELECT {cols} FROM {engine.relation}")  # noqa: S608
             except Exception as exc:
@@ -228,12 +232,40 @@ def _read_database(spec: SourceSpec, names: list[str], numeric: list[str],
     plain = {c: _plain(result[c]) for c in names}
     n = len(plain[names[0]]) if names else 0
     rows = np.arange(1, n + 1)
-    problems = [Problem(int(rows[i]), c, KIND_MISSING_VALUE,
-                        MSG_MISSING_VALUE.format(row=int(rows[i]), column=c))
-                for c in required for i in np.flatnonzero(_is_missing(plain[c]))]
+    problems: list[Problem] = []
+    counts: Counter[str] = Counter()
+    for c in sorted(texts):
+        plain[c], bad = _numbers_from_text(plain[c])
+        counts[KIND_NOT_A_NUMBER] += len(bad)
+        problems += [Problem(int(rows[i]), c, KIND_NOT_A_NUMBER, MSG_NOT_A_NUMBER.format(
+            row=int(rows[i]), column=c, value=v)) for i, v in bad]
+    for c in required:
+        missing = np.flatnonzero(_is_missing(plain[c]))
+        counts[KIND_MISSING_VALUE] += len(missing)
+        problems += [Problem(int(rows[i]), c, KIND_MISSING_VALUE,
+                             MSG_MISSING_VALUE.format(row=int(rows[i]), column=c))
+                     for i in missing]
     if problems:
-        raise DataError(build_report(problems, Counter({KIND_MISSING_VALUE: len(problems)})))
+        raise DataError(build_report(problems, counts))
     return _table(plain, names, numeric, rows)
+
+
+def _numbers_from_text(values: np.ndarray) -> tuple[np.ndarray, list[tuple[int, str]]]:
+    """Text read as numbers (empty is missing, NaN); the positions and values of text that
+    is not a finite number."""
+    out = np.full(len(values), np.nan)
+    bad: list[tuple[int, str]] = []
+    for i, v in enumerate(values.tolist()):
+        text = "" if v is None else str(v).strip()
+        if not text:
+            continue
+        try:
+            out[i] = float(text)
+        except ValueError:
+            out[i] = np.nan
+        if not np.isfinite(out[i]):
+            bad.append((i, text))
+    return out, bad
 
 
 def _plain(values: Any) -> np.ndarray:

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from seedbed.accounts.models import Organisation, User
 from seedbed.accounts.services import membership_grant, organisation_create, person_create
-from seedbed.demo import funding, library, participation, portfolio, trials
+from seedbed.demo import evaluations, funding, library, participation, portfolio, trials
 from seedbed.demo.personas import DEMO_PASSWORD, PERSONAS
 
 ERROR_DEMO_REFUSED = (
@@ -37,12 +37,13 @@ ORGANISATIONS: tuple[tuple[str, str, str, str | None, str], ...] = (
 
 # Each domain app's demo data: ``build(context)`` in ``seedbed/demo/<app>.py``, run in this
 # order after organisations and personas. Tests may build only some of them.
-CAPABILITY_STEPS = ("participation", "funding", "portfolio", "trials", "library")
+CAPABILITY_STEPS = ("participation", "funding", "portfolio", "trials", "evaluations", "library")
 _BUILDERS: dict[str, Callable[[dict[str, Any]], None]] = {
     "participation": participation.build,
     "funding": funding.build,
     "portfolio": portfolio.build,
     "trials": trials.build,
+    "evaluations": evaluations.build,
     "library": library.build,
 }
 

@@ -87,7 +87,25 @@ def _running_trial(context: dict[str, Any]) -> None:
                       "protection plan",
         "intervention": "A weekly 20-minute call from a family-support worker for 12 weeks",
         "primary_outcome": "Family wellbeing score at six months (0 to 100)",
-        "secondary_outcomes": "Re-referral within 12 months; school attendance",
+        "primary_outcome_measure": "The Family Wellbeing Scale, asked by a researcher who does "
+                                   "not know the family's arm",
+        "primary_outcome_timepoint": "Six months after enrolment",
+        "secondary_outcomes": [
+            {"name": "Re-referral to children's services", "measure": "Case management records",
+             "timepoint": "Within 12 months of enrolment"},
+            {"name": "School attendance", "measure": "Attendance records of the school-age "
+             "children, as a percentage of sessions", "timepoint": "The school year after enrolment"},
+        ],
+        "start_date": dt.date(2026, 9, 1), "recruitment_end_date": dt.date(2027, 8, 31),
+        "follow_up_end_date": dt.date(2028, 8, 31),
+        "missing_data_plan": "Families who leave the service are followed up through records; "
+                             "the primary analysis uses multiple imputation by arm and stratum, "
+                             "with complete cases as a sensitivity analysis.",
+        "funding_source": "Northfield Council's experimentation fund",
+        "conflicts_of_interest": "No one running the trial gains from either result: the "
+                                 "family-support service is the council's own.",
+        "data_sharing_statement": "The protocol, analysis code and a de-identified data set "
+                                  "(small counts suppressed) are published with the result.",
         "strata": "under 5, 5 to 17", "effect_size": 0.3, "interim_looks": 3,
         "subgroups": "deprivation", "ethics_reference": "DPIA-2026-014",
     })

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from seedbed.core.forms import GovUKWidgetsMixin
+from seedbed.core.uploads import validate_upload_size
 from seedbed.evaluations import selectors
 from seedbed.evaluations.models import Design, Plan
 from seedbed.evaluations.rules import plan_fields
@@ -64,3 +65,78 @@ def plan_form_for(design: str, *, amend: bool = False) -> type[PlanForm]:
 
 class RegisterForm(GovUKWidgetsMixin, forms.Form):
     """Registering has nothing to fill in: the button confirms it."""
+
+
+DATA_ENCODINGS = (
+    ("utf-8", "UTF-8 (most files, and Excel's “CSV UTF-8”)"),
+    ("cp1252", "Windows-1252 (Excel's ordinary “CSV” on Windows)"),
+    ("latin-1", "Latin-1 (ISO 8859-1)"),
+)
+
+
+class DataUploadForm(GovUKWidgetsMixin, forms.Form):
+    file = forms.FileField(
+        label="Data file", help_text="A CSV, Excel or Parquet file (.csv, .xlsx, .parquet).",
+        error_messages={"required": "Choose a file to upload"},
+        validators=[validate_upload_size],
+        widget=forms.ClearableFileInput(attrs={"class": "govuk-file-upload"}))
+    encoding = forms.ChoiceField(
+        label="Text encoding of a CSV file", choices=DATA_ENCODINGS, initial="utf-8",
+        required=False,
+        help_text="Leave as UTF-8 unless the check names a byte that reads as a Windows "
+                  "character; Excel and Parquet files do not need it.",
+        error_messages={"invalid_choice": "Choose one of the listed encodings"})
+
+    def clean_encoding(self) -> str:
+        return self.cleaned_data.get("encoding") or "utf-8"
+
+
+class DataConnectForm(GovUKWidgetsMixin, forms.Form):
+    """Pick one of the tables the administrator's connections offer."""
+
+    source = forms.ChoiceField(label="Table or view", choices=(),
+                               error_messages={"required": "Choose a table or view",
+                                               "invalid_choice": "Choose a table or view"})
+
+    def __init__(self, *args: Any, offered: dict[str, tuple[str, ...]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = [("", "Choose a table or view")] + [  # type: ignore[attr-defined]
+            (f"{name}/{table}", f"{table} ({name})")
+            for name, tables in offered.items() for table in tables]
+
+    def picked(self) -> tuple[str, str]:
+        """The chosen (connection, table): a table name never holds "/"."""
+        connection, _, table = self.cleaned_data["source"].rpartition("/")
+        return connection, table
+
+
+class AnalyseForm(GovUKWidgetsMixin, forms.Form):
+    """Running the analysis has nothing to fill in: the button confirms it."""
+
+
+ERROR_CASE_SUMMARY = "Enter a summary in plain language"
+ERROR_CASE_WHAT_WAS_DONE = "Enter what was changed"
+ERROR_CASE_DIRECTION = "Choose whether a higher or a lower outcome is better"
+
+
+class CaseForm(GovUKWidgetsMixin, forms.Form):
+    """Adding a reported evaluation to the library: what the plan does not hold."""
+
+    summary = forms.CharField(
+        label="Summary in plain language", widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What was changed and what the evaluation found, for someone deciding "
+                  "whether to try it.", error_messages={"required": ERROR_CASE_SUMMARY})
+    what_was_done = forms.CharField(
+        label="What was changed", widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": ERROR_CASE_WHAT_WAS_DONE})
+    higher_is_better = forms.TypedChoiceField(
+        label="Which way is better for the outcome?", coerce=lambda value: value == "yes",
+        choices=[("yes", "Higher is better"), ("no", "Lower is better")],
+        widget=forms.RadioSelect, error_messages={"required": ERROR_CASE_DIRECTION},
+        help_text="This decides whether the finding is recorded as positive or negative.")
+    lessons_worked = forms.CharField(label="What worked (optional)", required=False,
+                                     widget=forms.Textarea(attrs={"rows": 2}))
+    lessons_did_not = forms.CharField(label="What did not work (optional)", required=False,
+                                      widget=forms.Textarea(attrs={"rows": 2}))
+    lessons_differently = forms.CharField(label="What we would do differently (optional)",
+                                          required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -17,6 +17,8 @@ class CaseOut(Schema):
     summary: str
     design: str
     evidence_level: int
+    sms_level: int | None
+    evidence_reasons: list[str]
     direction: str
     stopped_for: str
     stopped_on: str | None
@@ -36,6 +38,7 @@ class CaseQuery(Schema):
     stage_reached: str = ""
     design: str = ""
     level: str = ""
+    sms_level: str = ""
     direction: str = ""
     stopped: str = ""
     year: str = ""
@@ -47,7 +50,8 @@ class ErrorOut(Schema):
 
 def _out(case, score: float | None = None) -> dict:
     row = opendata.case_row(case)
-    return {**{k: row[k] for k in ("id", "title", "summary", "design", "evidence_level", "direction",
+    return {**{k: row[k] for k in ("id", "title", "summary", "design", "evidence_level", "sms_level",
+                                  "evidence_reasons", "direction",
                                   "stopped_for", "stopped_on", "year", "service_area", "typology", "effect", "ci_low", "ci_high")},
             "score": score}
 

@@ -35,6 +35,8 @@ class SearchForm(GovUKWidgetsMixin, forms.Form):
     design = forms.ChoiceField(label="Design", required=False, choices=[("", "Any design"), *Design.choices])
     level = forms.ChoiceField(label="Evidence level", required=False,
                               choices=[("", "Any level")] + [(str(n), f"Level {n}") for n in range(6)])
+    sms_level = forms.ChoiceField(label="Maryland Scientific Methods Scale level", required=False,
+                                  choices=[("", "Any level")] + [(str(n), f"Level {n}") for n in range(1, 6)])
     direction = forms.ChoiceField(label="Result", required=False,
                                   choices=[("", "Any result"), *Direction.choices])
     stopped = forms.ChoiceField(label="Stopped early", required=False,

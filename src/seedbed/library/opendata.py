@@ -11,6 +11,7 @@ from seedbed.core.exports import export_dict_writer
 from seedbed.library.models import Case
 
 LICENCE = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+LIST_COLUMNS = frozenset({"evidence_reasons"})
 
 # column name, title, CSVW datatype, description
 COLUMNS: tuple[tuple[str, str, str, str], ...] = (
@@ -20,7 +21,7 @@ COLUMNS: tuple[tuple[str, str, str, str], ...] = (
     ("problem", "Problem", "string", "The problem addressed"),
     ("what_was_done", "What was done", "string", "The intervention"),
     ("setting", "Setting", "string", "Where and with whom"),
-    ("source", "Source", "string", "trial, probe or external evidence"),
+    ("source", "Source", "string", "trial, probe, evaluation or external evidence"),
     ("design", "Design", "string", "How the finding was produced"),
     ("service_area", "Service area", "string", "Service area"),
     ("typology", "Type of innovation", "string", "policy, service, delivery, process or system"),
@@ -36,6 +37,8 @@ COLUMNS: tuple[tuple[str, str, str, str], ...] = (
     ("n_total", "Total number", "integer", "Suppressed (empty) when small"),
     ("evidence_level", "Evidence level", "integer", "Nesta Standards of Evidence level, 0 to 5"),
     ("evidence_level_overridden", "Evidence level overridden", "boolean", "Whether the level was set by hand, with a reason"),
+    ("sms_level", "Maryland SMS level", "integer", "Maryland Scientific Methods Scale level, 1 to 5 (5: a randomised trial); empty when the case was not scored on it"),
+    ("evidence_reasons", "Reasons for the evidence levels", "string", "Why the case has its levels, each downgrade with its reason (in the CSV, separated by ' | ')"),
     ("direction", "Direction", "string", "positive, null, negative, harmful (stopped early for harm) or not measured"),
     ("stopped_for", "Stopped early for", "string", "harm, benefit, futility or other; empty if the trial did not stop early"),
     ("stopped_on", "Stopped on", "date", "The date the trial stopped early"),
@@ -60,7 +63,8 @@ def case_row(case: Case) -> dict[str, Any]:
         "outcome": case.outcome, "effect": case.effect, "ci_low": case.ci_low, "ci_high": case.ci_high,
         "effect_unit": case.effect_unit, "n_intervention": case.n_intervention,
         "n_comparison": case.n_comparison, "n_total": case.n_total, "evidence_level": case.level,
-        "evidence_level_overridden": case.level_override is not None, "direction": case.direction,
+        "evidence_level_overridden": case.level_override is not None, "sms_level": case.sms_level,
+        "evidence_reasons": [str(r) for r in case.evidence_reasons or []], "direction": case.direction,
         "stopped_for": case.stopped_for,
         "stopped_on": case.stopped_on.isoformat() if case.stopped_on else None,
         "stop_reasons": case.stop_reasons, "harm_finding": case.harm_finding,
@@ -76,14 +80,26 @@ def cases_json(cases: Iterable[Case]) -> str:
     return json.dumps({"licence": LICENCE, "cases": [case_row(c) for c in cases]}, indent=2, ensure_ascii=False)
 
 
+LIST_SEPARATOR = " | "
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return LIST_SEPARATOR.join(value)
+    return value
+
+
 def cases_csv(cases: Iterable[Case]) -> str:
     out = io.StringIO()
     writer = export_dict_writer(out, fieldnames=[c[0] for c in COLUMNS], lineterminator="\r\n")
     writer.writeheader()
     for case in cases:
         row = case_row(case)
-        writer.writerow({k: ("" if v is None else ("true" if v is True else "false" if v is False else v))
-                         for k, v in row.items()})
+        writer.writerow({k: _csv_value(v) for k, v in row.items()})
     return out.getvalue()
 
 
@@ -92,13 +108,14 @@ def csvw_metadata(*, csv_url: str, council: str) -> dict[str, Any]:
     return {
         "@context": "http://www.w3.org/ns/csvw",
         "url": csv_url,
-        "dc:title": f"{council}: library of what works (probes, trials and external evidence)",
+        "dc:title": f"{council}: library of what works (probes, trials, evaluations and external evidence)",
         "dc:license": {"@id": LICENCE},
         "dc:publisher": council,
         "tableSchema": {
             "columns": [
                 {"name": name, "titles": title, "datatype": datatype, "dc:description": description,
-                 **({"null": ""} if datatype != "string" else {})}
+                 **({"null": ""} if datatype != "string" else {}),
+                 **({"separator": LIST_SEPARATOR} if name in LIST_COLUMNS else {})}
                 for name, title, datatype, description in COLUMNS
             ],
             "primaryKey": "id",

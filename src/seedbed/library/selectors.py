@@ -6,7 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, fields
 from typing import Any
 
-from django.db.models import QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model, QuerySet
 
 from seedbed.core.access import is_council_staff
 from seedbed.library.models import Attachment, Case, Design, Direction, StoppedFor
@@ -26,6 +27,7 @@ class CaseFacets:
     stage_reached: str = ""
     design: str = ""
     level: str = ""
+    sms_level: str = ""  # a Maryland SMS level, 1 to 5
     direction: str = ""
     stopped: str = ""  # "any" (stopped early for any reason) or a StoppedFor value
     year: str = ""
@@ -79,6 +81,8 @@ def _filter(rows: QuerySet[Case], facets: CaseFacets) -> QuerySet[Case]:
         rows = rows.filter(stopped_for=facets.stopped)
     if facets.year.isascii() and facets.year.isdigit() and len(facets.year) <= 9:
         rows = rows.filter(year=int(facets.year))
+    if facets.sms_level.isascii() and facets.sms_level.isdigit() and len(facets.sms_level) <= 9:
+        rows = rows.filter(sms_level=int(facets.sms_level))
     return rows
 
 
@@ -93,6 +97,8 @@ def _counts(cases: list[Case]) -> dict[str, list[tuple[str, str, int]]]:
         "stage_reached": [(k, k, n) for k, n in sorted(Counter(c.stage_reached for c in cases if c.stage_reached).items())],
         "design": [(k, design_labels[k], n) for k, n in sorted(Counter(c.design for c in cases).items())],
         "level": [(str(k), f"Level {k}", n) for k, n in sorted(Counter(c.level for c in cases).items())],
+        "sms_level": [(str(k), f"SMS level {k}", n)
+                      for k, n in sorted(Counter(c.sms_level for c in cases if c.sms_level).items())],
         "direction": [(k, direction_labels.get(k, k), n) for k, n in sorted(Counter(c.direction for c in cases).items())],
         "stopped": [(k, stopped_labels[k], n) for k, n in sorted(Counter(c.stopped_for for c in cases if c.stopped_for).items())],
         "year": [(str(k), str(k), n) for k, n in sorted(Counter(c.year for c in cases).items(), reverse=True)],
@@ -124,6 +130,12 @@ def case_search(*, for_user: Any, facets: CaseFacets = CaseFacets(), query: str 
         by_id = {c.pk: c for c in cases}
         cases = [by_id[i] for i in scores]
     return SearchResult(tuple(cases), scores, _counts(cases), backend, tuple(warnings))
+
+
+def case_for_record(*, record: Model) -> Case | None:
+    """The case written from ``record`` (a trial, probe or evaluation), if there is one."""
+    return Case.objects.filter(source_type=ContentType.objects.get_for_model(record),
+                               source_id=str(record.pk)).first()
 
 
 def case_get(*, case_id: int) -> Case:

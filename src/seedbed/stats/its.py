@@ -79,13 +79,15 @@ ASSUMPTION_COMPARISON = (
 
 @dataclass(frozen=True)
 class SeriesPoint:
-    """Plot data: observed outcome, fitted value and the counterfactual (no-change) trend."""
+    """Plot data: observed outcome, fitted value and the counterfactual (no-change) trend;
+    with a comparison series, its observed value (NaN without one)."""
 
     time: float
     observed: float
     fitted: float
     counterfactual: float
     post: bool
+    comparison: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -245,7 +247,8 @@ def its_segmented(
     counter = fitted - coef[2] * x[:, 2] - coef[3] * x[:, 3]
     base = obs - yy  # the comparison series (zero without one)
     series = tuple(
-        SeriesPoint(float(a), float(b), float(c + d), float(e + d), bool(f))
+        SeriesPoint(float(a), float(b), float(c + d), float(e + d), bool(f),
+                    float(d) if comp is not None else math.nan)
         for a, b, c, d, e, f in zip(t, obs, fitted, base, counter, post, strict=True)
     )
 

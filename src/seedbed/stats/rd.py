@@ -29,6 +29,12 @@ rather than deciding it. Each side's fits are made for the outcome and the take-
 estimate is the ratio of the jumps tau_Y / tau_T; its bias correction and variances use the
 delta method's weights (1 / tau_T, -tau_Y / tau_T^2) on the two (rdrobust's ``fuzzy=``).
 
+The local linear fits themselves (``RDResult.fit``: each side's value at the cutoff and slope
+per unit of the running variable, from the conventional fit with bandwidth h) are what a chart
+draws over c - h to c + h. In a fuzzy design they are the outcome's fits: their intercepts
+differ by the outcome's jump tau_Y (the effect of crossing the cutoff), not by the estimate
+tau_Y / tau_T, which no line on the outcome's scale shows.
+
 Degenerate input (no observations on a side, a cutoff outside the data, too few distinct
 values near the cutoff) gives NaN results with warning codes, not exceptions.
 """
@@ -104,6 +110,26 @@ class FirstStage:
 
 
 @dataclass(frozen=True)
+class SideLine:
+    """One side's local linear fit of the outcome: its value at the cutoff (``intercept``) and
+    its change per unit of the running variable (``slope``)."""
+
+    intercept: float
+    slope: float
+
+
+@dataclass(frozen=True)
+class LocalFits:
+    """The outcome's local linear fits below (``left``) and at or above (``right``) the cutoff,
+    within the bandwidth h. Sharp design: right.intercept - left.intercept is the estimate.
+    Fuzzy design: they are still the outcome's fits, so their gap is the outcome's jump, not
+    the estimate (the ratio of the outcome's jump to the take-up's)."""
+
+    left: SideLine
+    right: SideLine
+
+
+@dataclass(frozen=True)
 class RDResult:
     """A sharp RD estimate: conventional point estimate, robust bias-corrected inference."""
 
@@ -129,6 +155,7 @@ class RDResult:
                    "bias-corrected inference (Calonico, Cattaneo & Titiunik 2014)")
     first_stage: FirstStage | None = None  # fuzzy design only
     design: str = "sharp"  # or "fuzzy"
+    fit: LocalFits | None = None  # the outcome's local linear fits; None without an estimate
 
 
 def _nan_result(*, cutoff: float, alpha: float, n_l: int, n_r: int, density: DensityTest,
@@ -147,6 +174,7 @@ def _nan_result(*, cutoff: float, alpha: float, n_l: int, n_r: int, density: Den
 @dataclass(frozen=True)
 class _SideFit:
     conventional: np.ndarray  # intercepts of the outcome (and treatment) fits
+    slope: np.ndarray  # slopes of the same fits, per unit of the running variable
     bias_corrected: np.ndarray
     inv_p: np.ndarray
     rw_p: np.ndarray
@@ -163,8 +191,8 @@ class _SideFit:
 
 def _fit_side(x: np.ndarray, d: np.ndarray, c: float, h: float, b: float, p: int,
               q: int) -> _SideFit:
-    """Conventional and bias-corrected intercepts of one (sorted) side; ``d`` is n x 1
-    (outcome) or n x 2 (outcome, treatment)."""
+    """Conventional intercepts and slopes, and bias-corrected intercepts, of one (sorted)
+    side; ``d`` is n x 1 (outcome) or n x 2 (outcome, treatment)."""
     w_h = triangular_weights(x, c, h)
     w_b = triangular_weights(x, c, b)
     keep = (w_h > 0) if h > b else (w_b > 0)
@@ -178,8 +206,9 @@ def _fit_side(x: np.ndarray, d: np.ndarray, c: float, h: float, b: float, p: int
     lever = rw_p.T @ ((xs - c) / h) ** (p + 1)
     m = (r_q @ inv_q[p + 1, :]) * wb
     q_scores = rw_p - h ** (p + 1) * np.outer(m, lever)
+    beta = inv_p @ (rw_p.T @ ds)
     return _SideFit(
-        conventional=(inv_p @ (rw_p.T @ ds))[0], bias_corrected=(inv_p @ (q_scores.T @ ds))[0],
+        conventional=beta[0], slope=beta[1], bias_corrected=(inv_p @ (q_scores.T @ ds))[0],
         inv_p=inv_p, rw_p=rw_p, q_scores=q_scores, resid=nn_residuals(xs, ds),
         n_h=int(np.count_nonzero(w_h > 0)),
     )
@@ -200,6 +229,10 @@ def rd_estimate(
     it a fuzzy design: the estimate is the ratio of the outcome's jump to the treatment's
     jump (the effect on those whose take-up the cutoff changed), with the delta method's
     variance, as rdrobust's ``fuzzy=`` option; ``first_stage`` then holds the treatment's jump.
+
+    ``fit`` gives the outcome's two local linear fits (value at the cutoff, slope per unit of
+    the running variable) for drawing; in a fuzzy design their gap is the outcome's jump, not
+    the estimate. It is None when there is no estimate.
     """
     if not 0.0 < alpha < 1.0:
         raise ValueError(f"alpha must lie strictly between 0 and 1, got {alpha}")
@@ -240,6 +273,9 @@ def rd_estimate(
         assumptions=FUZZY_ASSUMPTIONS if fuzzy else ASSUMPTIONS,
         warnings=tuple(dict.fromkeys(warnings)), first_stage=first_stage,
         design="fuzzy" if fuzzy else "sharp",
+        fit=LocalFits(
+            left=SideLine(intercept=float(left.conventional[0]), slope=float(left.slope[0])),
+            right=SideLine(intercept=float(right.conventional[0]), slope=float(right.slope[0]))),
     )
 
 

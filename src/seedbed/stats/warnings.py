@@ -33,6 +33,12 @@ WARNING_TEXT: dict[str, str] = {
         "balance the arms); the first person's stratum was used for the whole cluster. Check "
         "the strata recorded for each cluster."
     ),
+    "minimisation_without_random_element": (
+        "Minimisation runs without a random element, so anyone who knows the earlier "
+        "allocations can work out the next one. Register a probability below 1 (0.8 is "
+        "usual) unless allocation is done centrally and the factors are hidden from "
+        "recruiters."
+    ),
     "strata_with_one_unit": (
         "Some strata (subgroups used to balance the arms) contain only one unit, so balancing "
         "within them does little. Use fewer, broader strata for a sample of this size."
@@ -271,6 +277,11 @@ WARNING_TEXT: dict[str, str] = {
     "no_treated_groups": (
         "No treated group has both a period before treatment and units to compare with, so "
         "no effect can be estimated. Check the first-treated column."
+    ),
+    "did_uneven_periods": (
+        "The periods are not evenly spaced (one is missing, or months are coded as YYYYMM). "
+        "The event study counts periods in order, not their numbers, so the estimates are "
+        "right; but a period is not always the same length of time. Check none is missing."
     ),
     "empty_did_cell": (
         "One of the four combinations of group (treated or comparison) and period (before or "

@@ -8,14 +8,17 @@ allocates twice.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from ninja import Header, Router, Schema, Status
 
 from seedbed.core.api_auth import API_AUTH
 from seedbed.core.errors import ValidationProblem
 from seedbed.trials import selectors
 from seedbed.trials.access import access_trial_enrolment, access_trial_registry
+from seedbed.trials.opendata import NOT_REGISTERED
 from seedbed.trials.services.allocation import allocation_draw
 from seedbed.trials.services.monitoring import safety_event_record
 
@@ -45,6 +48,10 @@ class RegistryEntryOut(Schema):
     # The permuted-block sizes, null until recruitment has ended (they help predict the next
     # allocation while enrolment goes on).
     block_sizes: list[int] | None = None
+    # How units are allocated: "blocks" (permuted blocks, stratified if there are strata) or
+    # "minimisation"; with ``randomisation_method_text`` saying it in plain words.
+    randomisation_method: str = "blocks"
+    randomisation_method_text: str = ""
 
 
 class EnrolIn(Schema):
@@ -52,6 +59,8 @@ class EnrolIn(Schema):
     stratum: str = ""
     cluster: str = ""
     idempotency_key: str = ""
+    # Minimisation trials: the unit's level of each registered factor, by factor name.
+    factors: dict[str, str] = {}
 
 
 class EnrolOut(Schema):
@@ -101,6 +110,20 @@ def registry_entry(request: HttpRequest, trial_id: int):
     return _entry(access_trial_registry(request.user, trial_id))
 
 
+@router.get("/{trial_id}/registration", response={200: dict[str, Any], 403: ErrorOut, 404: ErrorOut},
+            auth=None, url_name="trial_registration")
+def registration(request: HttpRequest, trial_id: int):
+    """One registered trial's registration, machine-readable: every registered field, with
+    the shape documented in docs/schemas/trial-registration.schema.json (the same document as
+    the registry's ``registration.json``)."""
+    trial = access_trial_registry(request.user, trial_id)
+    url = request.build_absolute_uri(reverse("trials:registry_trial", args=[trial.pk]))
+    export = selectors.registration_export(trial, url=url)
+    if export is None:
+        return Status(404, {"detail": NOT_REGISTERED})
+    return export
+
+
 @router.post(
     "/{trial_id}/enrolments",
     response={201: EnrolOut, 200: EnrolOut, 401: ErrorOut, 403: ErrorOut, 422: ProblemsOut},
@@ -115,7 +138,7 @@ def enrol(
     key = payload.idempotency_key or idempotency_key_header or ""
     allocation = allocation_draw(
         actor=request.user, trial=trial, unit_ref=payload.unit_ref, stratum=payload.stratum,  # type: ignore[arg-type]
-        cluster=payload.cluster, idempotency_key=key,
+        cluster=payload.cluster, idempotency_key=key, factors=payload.factors,
     )
     body = {
         "trial_id": trial.pk, "unit_ref": allocation.unit_ref, "stratum": allocation.stratum,

@@ -22,5 +22,11 @@ class TrialsConfig(AppConfig):
             kind=InnovationLink.Kind.TRIAL, group="Trials", records=selectors.trial_linkable_list,
             url_name="trials:registry_trial",
         ))
+        # Evaluations sit beside trials: they read connected tables through core's registry.
+        from seedbed.core.registry import TableSource, table_source_register
+        from seedbed.trials.services.connections import connected_table_read
+        from seedbed.trials.uploads import connection_relations
+
+        table_source_register(TableSource(offered=connection_relations, read=connected_table_read))
         # Core sits below trials: an interim look's payload is for the trial's safety lead.
         audit_payload_reader_register("trials.interim_look", interim_look_payload_readable)

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from seedbed.data.svg import tick_label, ticks
+
 if TYPE_CHECKING:
     from seedbed.trials.models import InterimLook
 
@@ -43,20 +45,6 @@ class CurveLine:
     points: Sequence[tuple[float, float]]
     colour: str
     dash: str = ""
-
-
-def _ticks(lo: float, hi: float, count: int = 5) -> list[float]:
-    if hi <= lo:
-        return [lo]
-    raw = (hi - lo) / count
-    mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
-    first = math.ceil(lo / step) * step
-    return [round(first + i * step, 10) for i in range(int((hi - first) / step + 1e-9) + 1)]
-
-
-def _tick_label(v: float) -> str:
-    return f"{v:g}" if abs(v) >= 1 or v == 0 else f"{v:.2g}"
 
 
 def line_chart_svg(
@@ -97,14 +85,14 @@ def line_chart_svg(
     base = TOP + plot_h
     out.append(f'<line x1="{LEFT}" y1="{base}" x2="{LEFT + plot_w}" y2="{base}" stroke="{BLACK}"/>')
     out.append(f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{base}" stroke="{BLACK}"/>')
-    for t in _ticks(x_lo, x_hi):
+    for t in ticks(x_lo, x_hi):
         out.append(f'<line x1="{px(t):.1f}" y1="{base}" x2="{px(t):.1f}" y2="{base + 5}" '
                    f'stroke="{BLACK}"/><text x="{px(t):.1f}" y="{base + 18}" {CURVE_FONT} '
-                   f'text-anchor="middle">{_tick_label(t)}</text>')
-    for t in _ticks(y_lo, y_hi):
+                   f'text-anchor="middle">{tick_label(t)}</text>')
+    for t in ticks(y_lo, y_hi):
         out.append(f'<line x1="{LEFT - 5}" y1="{py(t):.1f}" x2="{LEFT}" y2="{py(t):.1f}" '
                    f'stroke="{BLACK}"/><text x="{LEFT - 8}" y="{py(t) + 4:.1f}" {CURVE_FONT} '
-                   f'text-anchor="end">{_tick_label(t)}</text>')
+                   f'text-anchor="end">{tick_label(t)}</text>')
     out.append(f'<text x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - 8}" {CURVE_FONT} '
                f'text-anchor="middle">{escape(x_label)}</text>')
     out.append(f'<text x="14" y="{TOP + plot_h / 2:.1f}" {CURVE_FONT} text-anchor="middle" '

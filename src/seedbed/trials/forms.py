@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -14,6 +15,7 @@ from seedbed.trials.models import (
     Design,
     OutcomeType,
     ProbeOutcome,
+    RandomisationMethod,
     RiskItem,
     RiskLevel,
     SafetyDecision,
@@ -21,6 +23,10 @@ from seedbed.trials.models import (
     Spending,
     StopReason,
 )
+from seedbed.trials.rules import OUTCOME_KEYS, secondary_outcome_entries
+
+# Secondary outcome rows on the protocol form: at least this many, and one more than entered.
+SECONDARY_SLOTS = 3
 
 
 class TrialForm(GovUKWidgetsMixin, forms.Form):
@@ -73,6 +79,12 @@ def _line(label: str, *, required: bool = True, help_text: str = "", max_length:
                            error_messages={"required": f"Enter the {label.lower()}"})
 
 
+def _date(label: str, *, help_text: str = "") -> forms.DateField:
+    return forms.DateField(label=label, required=False, help_text=help_text,
+                           widget=forms.DateInput(attrs={"type": "date"}),
+                           error_messages={"invalid": "Enter a real date"})
+
+
 def _number(label: str, *, help_text: str = "", required: bool = False, **kw: Any) -> forms.FloatField:
     return forms.FloatField(label=label, required=required, help_text=help_text, **kw,
                             error_messages={"invalid": f"Enter a number for {label.lower()}"})
@@ -97,12 +109,17 @@ class ProtocolForm(TrialForm):
     intervention = _text("Intervention", required=False)
     comparator = _text("Comparator", required=False, help_text="What the control arm receives.")
     primary_outcome = _text("Primary outcome", required=False)
+    primary_outcome_measure = _text(
+        "How the primary outcome is measured", required=False, rows=2,
+        help_text="The tool, record or question that gives each unit's value, and its scale.")
+    primary_outcome_timepoint = _line(
+        "When the primary outcome is measured", required=False,
+        help_text="For example: six months after enrolment.")
     outcome_type = forms.ChoiceField(label="Type of primary outcome", choices=OutcomeType.choices)
     higher_is_better = forms.TypedChoiceField(
         label="Is a higher primary outcome better?", choices=(("True", "Yes"), ("False", "No")),
         coerce=lambda v: v == "True",
     )
-    secondary_outcomes = _text("Secondary outcomes", required=False)
     design = forms.ChoiceField(label="Design", choices=Design.choices)
     randomisation_unit = _line("Randomisation unit", required=False,
                                help_text="For example: person, family, school, team.")
@@ -115,6 +132,26 @@ class ProtocolForm(TrialForm):
                                    "number of arms; each block's size is drawn at random from "
                                    "the list. Larger, varied blocks (such as 4, 6, 8 for two "
                                    "arms) keep the next allocation hard to guess."))
+    randomisation_method = forms.ChoiceField(
+        label="How units are allocated to arms", choices=RandomisationMethod.choices,
+        help_text=("Permuted blocks keep the arms the same size (within each stratum). "
+                   "Minimisation keeps the arms alike on several factors at once, even in a "
+                   "small trial: each unit goes, usually, to the arm that keeps the groups "
+                   "most alike (individually randomised trials only)."))
+    minimisation_factors = _text(
+        "Minimisation factors", required=False, rows=4,
+        help_text=("One factor per line: its name, a colon, then its levels separated by "
+                   "commas, such as “Age group: under 5, 5 to 11, 12 to 17”. Each unit's "
+                   "level of each factor is asked for at enrolment."))
+    minimisation_weights = _line(
+        "Minimisation weights", required=False, max_length=100,
+        help_text=("How much each factor counts, in the same order, separated by commas, "
+                   "such as 2, 1 to count the first twice as much. Leave empty to count them "
+                   "equally."))
+    minimisation_probability = _number(
+        "Probability of the arm that keeps the groups most alike", min_value=0.5, max_value=1,
+        help_text=("The random element: 0.8 means 4 units in 5 go to that arm and the rest to "
+                   "another arm at random, so nobody can be sure of the next allocation."))
     clusters = _text("Clusters", required=False,
                      help_text="Cluster and stepped-wedge designs: one cluster name per line.")
     steps = forms.IntegerField(label="Steps (stepped wedge)", required=False, min_value=2)
@@ -150,7 +187,23 @@ class ProtocolForm(TrialForm):
         help_text="This check never changes the sample size.",
     )
     spending = forms.ChoiceField(label="Alpha spending", choices=Spending.choices)
+    start_date = _date("Trial starts on", help_text="The day the first unit can be enrolled.")
+    recruitment_end_date = _date("Recruitment ends on", help_text="The last day a unit can be enrolled.")
+    follow_up_end_date = _date("Follow-up ends on",
+                               help_text="The day the last outcome is measured.")
     analysis_plan = _text("Analysis plan", required=False)
+    missing_data_plan = _text(
+        "How missing outcome data will be handled", required=False,
+        help_text=("For example: how many units you expect to lose, how you will try to keep "
+                   "them, and how the analysis treats units with no outcome."))
+    funding_source = _text("Funding", required=False,
+                           help_text="Who pays for the trial and the intervention.")
+    conflicts_of_interest = _text(
+        "Conflicts of interest", required=False,
+        help_text="Anything that could make someone running the trial prefer one result, or “None”.")
+    data_sharing_statement = _text(
+        "Data sharing", required=False,
+        help_text="What will be shared after the trial (data, code, materials), with whom and when.")
     subgroups = _line("Pre-specified subgroups (equity)", required=False,
                       help_text="Column names of subgroup variables, separated by commas.")
     cost_measures = _text("Cost measures", required=False)
@@ -163,26 +216,65 @@ class ProtocolForm(TrialForm):
     FIELDSETS = (
         ("The question", ("title", "question", "population", "setting", "intervention",
                           "comparator")),
-        ("Outcomes", ("primary_outcome", "outcome_type", "higher_is_better",
-                      "secondary_outcomes", "cost_measures")),
-        ("Design and randomisation", ("design", "randomisation_unit", "arms", "strata",
-                                      "block_sizes", "clusters", "steps", "cluster_size", "icc",
+        ("Outcomes", ("primary_outcome", "primary_outcome_measure", "primary_outcome_timepoint",
+                      "outcome_type", "higher_is_better", "cost_measures")),
+        ("Dates", ("start_date", "recruitment_end_date", "follow_up_end_date")),
+        ("Design and randomisation", ("design", "randomisation_unit", "arms",
+                                      "randomisation_method", "strata", "block_sizes",
+                                      "minimisation_factors", "minimisation_weights",
+                                      "minimisation_probability", "clusters", "steps", "cluster_size", "icc",
                                       "first_period_start", "period_days")),
         ("Sample size and monitoring", ("effect_size", "p_control", "p_treatment", "alpha",
                                         "power", "sides", "interim_looks", "efficacy_looks",
                                         "futility_looks", "spending")),
-        ("Analysis, equity and safeguards", ("analysis_plan", "subgroups", "safeguarding_plan",
-                                             "ethics_reference", "data_protection_basis",
-                                             "outcome_column", "cost_column")),
+        ("Analysis, equity and safeguards", ("analysis_plan", "missing_data_plan", "subgroups",
+                                             "safeguarding_plan", "outcome_column",
+                                             "cost_column")),
+        ("Funding, interests, data sharing and ethics", (
+            "funding_source", "conflicts_of_interest", "data_sharing_statement",
+            "ethics_reference", "data_protection_basis")),
     )
+    # Secondary outcomes are shown after the fieldset of this title, one fieldset each.
+    SECONDARY_AFTER = "Outcomes"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        data = args[0] if args else kwargs.get("data")
+        existing = secondary_outcome_entries((kwargs.get("initial") or {}).get("secondary_outcomes"))
+        posted = [int(m.group(1)) for key in (data or {})
+                  if (m := re.fullmatch(r"secondary_(\d{1,2})_name", key))]
+        self._slots = max(SECONDARY_SLOTS, len(existing) + 1, *posted)
+        super().__init__(*args, **kwargs)
+        for i, entry in enumerate(existing, start=1):
+            for key in OUTCOME_KEYS:
+                self.initial[f"secondary_{i}_{key}"] = entry[key]
+
+    def prepare(self, **options: Any) -> None:
+        for i in range(1, self._slots + 1):
+            self.fields[f"secondary_{i}_name"] = _text(f"Secondary outcome {i}", required=False, rows=2)
+            self.fields[f"secondary_{i}_measure"] = _text(
+                f"How secondary outcome {i} is measured", required=False, rows=2)
+            self.fields[f"secondary_{i}_timepoint"] = _line(
+                f"When secondary outcome {i} is measured", required=False)
 
     def fieldsets(self) -> list[tuple[str, list[Any]]]:
-        return [(title, [self[name] for name in names]) for title, names in self.FIELDSETS]
+        sets = []
+        for title, names in self.FIELDSETS:
+            sets.append((title, [self[name] for name in names]))
+            if title == self.SECONDARY_AFTER:
+                sets += [(f"Secondary outcome {i}",
+                          [self[f"secondary_{i}_{key}"] for key in OUTCOME_KEYS])
+                         for i in range(1, self._slots + 1)]
+        return sets
 
     def changes(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
-        for name in ("randomisation_unit", "arms", "block_sizes", "outcome_column"):
-            if not data.get(name):
+        data["secondary_outcomes"] = [
+            {key: data.pop(f"secondary_{i}_{key}", "") or "" for key in OUTCOME_KEYS}
+            for i in range(1, self._slots + 1)
+        ]
+        for name in ("randomisation_unit", "arms", "block_sizes", "outcome_column",
+                     "minimisation_probability"):
+            if data.get(name) in (None, ""):
                 data.pop(name, None)
         return data
 
@@ -310,7 +402,8 @@ class EnrolForm(TrialForm):
     stratum = forms.ChoiceField(label="Stratum", required=False)
     cluster = forms.ChoiceField(label="Cluster", required=False)
 
-    def prepare(self, *, strata: list[str], clusters: list[str]) -> None:  # type: ignore[override]
+    def prepare(self, *, strata: list[str], clusters: list[str],  # type: ignore[override]
+                factors: list[tuple[str, list[str]]] | None = None) -> None:
         self.fields["stratum"].choices = [(s, s) for s in strata]  # type: ignore[attr-defined]
         self.fields["cluster"].choices = [(c, c) for c in clusters]  # type: ignore[attr-defined]
         if not strata:
@@ -319,6 +412,21 @@ class EnrolForm(TrialForm):
             del self.fields["unit_ref"]
         else:
             del self.fields["cluster"]
+        self._factor_names = [name for name, _ in factors or []]
+        for i, (name, levels) in enumerate(factors or []):
+            self.fields[f"factor_{i}"] = forms.ChoiceField(
+                label=name, choices=[("", f"Choose the {name.lower()}")] + [(v, v) for v in levels],
+                error_messages={"required": f"Choose the unit's {name.lower()}"})
+
+    @property
+    def minimised(self) -> bool:
+        """Whether the form asks for minimisation factors."""
+        return bool(self._factor_names)
+
+    def factor_levels(self) -> dict[str, str]:
+        """The unit's level of each minimisation factor, by factor name (after validation)."""
+        return {name: self.cleaned_data.get(f"factor_{i}", "")
+                for i, name in enumerate(self._factor_names)}
 
 
 class SafetyEventForm(TrialForm):

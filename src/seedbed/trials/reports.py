@@ -16,7 +16,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
-from seedbed.trials import selectors
+from seedbed.trials import opendata, selectors
 from seedbed.trials.models import Trial, TrialResult
 
 REPORT_TEMPLATE = "trials/report_pdf.html"
@@ -71,8 +71,10 @@ def report_context(trial: Trial, result: TrialResult) -> dict[str, Any]:
     first = trial.versions.order_by("number").first()
     return {
         "trial": trial, "result": result, "protocol": protocol,
-        "protocol_rows": [(selectors.field_label(name), getattr(protocol, name))
+        "protocol_rows": [(opendata.LABELS[name], opendata.describe_field(name, getattr(protocol, name)))
                           for name in PROTOCOL_SUMMARY if getattr(protocol, name)],
+        "secondary_registered": opendata.describe_field("secondary_outcomes",
+                                                        protocol.secondary_outcomes),
         "design": protocol.get_design_display(),
         "registered_at": trial.registered_at,
         "protocol_hash": first.content_hash if first else "",

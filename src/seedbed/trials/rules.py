@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import re
 from typing import Any
 
 from django.utils import timezone
@@ -35,7 +36,7 @@ from seedbed.stats.evidence import achieved_power_stepped_wedge
 from seedbed.stats.power import sample_size_binary, sample_size_continuous
 from seedbed.stats.power_curves import default_sizes, power_curve
 from seedbed.stats.sw_power import stepped_wedge_plan
-from seedbed.trials.models import Allocation, Design, Protocol, Trial
+from seedbed.trials.models import Allocation, Design, Protocol, RandomisationMethod, Trial
 
 BLINDED_STATUSES = (Trial.Status.RECRUITING, Trial.Status.PAUSED)
 """While enrolment may still go on, allocations are concealed from blinded roles."""
@@ -109,9 +110,12 @@ def block_size_warning(*, block_sizes: list[int], arms: int) -> str:
         sizes=", ".join(map(str, sizes)), why=why, suggested=default_block_sizes(arms))
 
 
-CONCEALED_UNTIL_ENDED = ("block_sizes",)
+CONCEALED_UNTIL_ENDED = ("block_sizes", "minimisation_weights", "minimisation_probability")
 """Protocol fields that help predict the next allocation: not on the public registry (page
-or API) while the trial recruits, shown once recruitment has ended."""
+or API) while the trial recruits, shown once recruitment has ended. (A minimised trial's
+factors stay visible: recruiters give each unit's levels at enrolment. Its weights and
+random element, like block sizes, are the detail SPIRIT 2013 item 16a keeps from those who
+enrol.)"""
 
 
 # --- the power calculation -------------------------------------------------------------------
@@ -451,3 +455,142 @@ def allocation_digest(*, seed: str, allocation: Allocation) -> str:
     text = "|".join([seed, allocation.stratum, str(allocation.position), allocation.unit_ref,
                      allocation.arm])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- minimisation ---------------------------------------------------------------------------
+
+def parse_minimisation_factors(text: str) -> list[tuple[str, list[str]]] | None:
+    """The factors a protocol writes, one per line as "Name: level, level, ..." ->
+    [(name, [levels])]; None unless every line has a name, a colon and at least two
+    distinct levels, and no two factors share a name (ignoring case)."""
+    factors: list[tuple[str, list[str]]] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        name, colon, rest = line.partition(":")
+        levels = [v.strip() for v in rest.split(",") if v.strip()]
+        if not colon or not name.strip() or len(levels) < 2:
+            return None
+        if len({v.casefold() for v in levels}) != len(levels):
+            return None
+        factors.append((name.strip(), levels))
+    names = [n.casefold() for n, _ in factors]
+    return factors if factors and len(set(names)) == len(names) else None
+
+
+def parse_minimisation_weights(text: str, count: int) -> list[float] | None:
+    """The factor weights a protocol writes ("2, 1, 1"; "" is 1 each) -> one positive number
+    per factor, or None."""
+    if not text.strip():
+        return [1.0] * count
+    try:
+        weights = [float(w) for w in text.split(",")]
+    except ValueError:
+        return None
+    if len(weights) != count or not all(math.isfinite(w) and w > 0 for w in weights):
+        return None
+    return weights
+
+
+def factor_column(name: str) -> str:
+    """The outcome-file column holding a minimisation factor ("Age group" -> "age_group"):
+    the primary analysis adjusts for every factor the allocation balanced on."""
+    return re.sub(r"[^0-9a-z]+", "_", name.casefold()).strip("_") or "factor"
+
+
+def uses_minimisation(protocol: Protocol) -> bool:
+    return bool(protocol.randomisation_method == RandomisationMethod.MINIMISATION)
+
+
+def minimisation_factors(protocol: Protocol) -> list[tuple[str, list[str]]]:
+    """The protocol's minimisation factors and their levels ([] unless it uses minimisation)."""
+    if not uses_minimisation(protocol):
+        return []
+    return parse_minimisation_factors(protocol.minimisation_factors) or []
+
+
+MINIMISATION_FIELDS = ("randomisation_method", "minimisation_factors", "minimisation_weights",
+                       "minimisation_probability")
+
+
+def describe_minimisation_field(name: str, value: Any) -> str:
+    """A registered randomisation field in plain words for the public registry."""
+    if name == "randomisation_method":
+        return str(RandomisationMethod(value or RandomisationMethod.BLOCKS).label)
+    if name == "minimisation_factors":
+        factors = parse_minimisation_factors(str(value or "")) or []
+        return "; ".join(f"{n} ({', '.join(levels)})" for n, levels in factors)
+    if name == "minimisation_weights":
+        return str(value).strip() or "Equal: every factor counts the same"
+    p = float(value)
+    return (f"{p:g}: each unit goes to the arm that keeps the groups most alike with "
+            f"probability {p:g}, otherwise to another arm at random"
+            if p < 1 else "1: always the arm that keeps the groups most alike (no random element)")
+
+
+def describe_minimisation(protocol: Protocol) -> str:
+    """A protocol's minimisation settings in one line (factors, weights, random element)."""
+    return "; ".join(f"{label.lower()}: {describe_minimisation_field(name, getattr(protocol, name))}"
+                     for name, label in (("minimisation_factors", "Factors"),
+                                         ("minimisation_weights", "Weights"),
+                                         ("minimisation_probability", "Random element")))
+
+
+# --- registration: structured outcomes and dates ---------------------------------------------
+
+OUTCOME_KEYS = ("name", "measure", "timepoint")
+"""What each secondary outcome records (SPIRIT 2013 item 12): what it is, how it is measured
+and when."""
+
+
+def secondary_outcome_entries(value: Any) -> list[dict[str, str]]:
+    """A protocol's secondary outcomes as [{"name", "measure", "timepoint"}], empty ones dropped.
+
+    Reads the structured list, and the free text of versions frozen before outcomes were
+    structured (one outcome per line, or per part between semicolons, with no measure or time
+    point), so that every frozen version reads the same way."""
+    if isinstance(value, str):
+        parts = [p.strip() for line in value.splitlines() for p in line.split(";")]
+        return [{"name": p, "measure": "", "timepoint": ""} for p in parts if p]
+    entries = []
+    for item in value or []:
+        if not isinstance(item, dict):
+            continue
+        entry = {key: str(item.get(key) or "").strip() for key in OUTCOME_KEYS}
+        if any(entry.values()):
+            entries.append(entry)
+    return entries
+
+
+def date_order_problems(values: dict[str, Any]) -> dict[str, str]:
+    """Field -> problem when the registration dates are out of order (start, end of
+    recruitment, end of follow-up; any may be missing)."""
+    order = [(name, values.get(name)) for name in REGISTRATION_DATES]
+    problems: dict[str, str] = {}
+    for i, (name, value) in enumerate(order):
+        if not isinstance(value, dt.date):
+            continue
+        for earlier, earlier_value in order[:i]:
+            if isinstance(earlier_value, dt.date) and value < earlier_value:
+                problems[name] = ERROR_DATE_ORDER[(earlier, name)]
+                break
+    return problems
+
+
+REGISTRATION_DATES = ("start_date", "recruitment_end_date", "follow_up_end_date")
+ERROR_DATE_ORDER = {
+    ("start_date", "recruitment_end_date"): "Recruitment must end on or after the trial starts",
+    ("start_date", "follow_up_end_date"): "Follow-up must end on or after the trial starts",
+    ("recruitment_end_date", "follow_up_end_date"): (
+        "Follow-up must end on or after recruitment ends"),
+}
+ERROR_OUTCOME_NAME = "Give each secondary outcome a name (its measure and time point are not enough)"
+
+
+def secondary_outcome_problems(value: Any) -> dict[str, str]:
+    """{"secondary_outcomes": message} when an outcome has a measure or time point but no name."""
+    if isinstance(value, str):
+        return {}
+    if any(not e["name"] for e in secondary_outcome_entries(value)):
+        return {"secondary_outcomes": ERROR_OUTCOME_NAME}
+    return {}

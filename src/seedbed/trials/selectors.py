@@ -65,6 +65,7 @@ from seedbed.stats.monitoring import (
     evaluate_looks,
 )
 from seedbed.stats.sw_power import gls_variance, stepped_wedge_look_rates, stepped_wedge_matrix
+from seedbed.trials import opendata
 from seedbed.trials.charts import efficacy_chart, harm_chart
 from seedbed.trials.models import (
     NOTIFICATION_APP,
@@ -77,17 +78,18 @@ from seedbed.trials.models import (
     Probe,
     Protocol,
     ProtocolVersion,
+    RandomisationMethod,
     SafetyDecision,
     SafetyEvent,
     Severity,
     Trial,
     TrialResult,
 )
+from seedbed.trials.opendata import CONCEALED_TEXT as CONCEALED_TEXT
 from seedbed.trials.rules import (
-    CONCEALED_UNTIL_ENDED,
     PROTOCOL_FIELDS,
-    describe_power,
     json_safe,
+    minimisation_factors,
     parse_block_sizes,
     recruitment_ended,
     z_from_p,
@@ -99,8 +101,6 @@ from seedbed.trials.uploads import (
 )
 
 SUPPRESSED = "fewer than 10"
-CONCEALED_TEXT = ("Concealed until recruitment ends, so that nobody can work out the next "
-                  "allocation")
 # A count hidden only so that a small count beside it cannot be worked out (it may be large).
 SUPPRESSED_SECONDARY = "suppressed to protect other figures"
 
@@ -174,14 +174,25 @@ def registry_entry(trial: Trial) -> dict[str, Any]:
     registered = (first.content.get("protocol", {}) if first else {})
     return {
         "block_sizes": (parse_block_sizes(str(registered.get("block_sizes") or ""))
-                        if first and recruitment_ended(trial) else None),
+                        if first and recruitment_ended(trial)
+                        and registered.get("randomisation_method") != RandomisationMethod.MINIMISATION
+                        else None),
         "id": trial.pk, "title": trial.title, "status": trial.status,
         "organisation": trial.organisation.name, "registered_at": trial.registered_at,
         "protocol_hash": first.content_hash if first else "",
         "seed_commitment": trial.seed_commitment,
         "seed": trial.seed if trial.seed_revealed_at else None,
         "stopped_for": trial.stopped_for, "stopped_at": trial.stopped_at,
+        **randomisation_method_of(registered),
     }
+
+
+def randomisation_method_of(registered: dict[str, Any]) -> dict[str, str]:
+    """The registered randomisation method (a protocol's frozen fields), as its code and in
+    plain words; protocols registered before minimisation existed used permuted blocks."""
+    method = str(registered.get("randomisation_method") or RandomisationMethod.BLOCKS)
+    return {"randomisation_method": method,
+            "randomisation_method_text": str(RandomisationMethod(method).label)}
 
 
 def field_label(name: str) -> str:
@@ -191,21 +202,7 @@ def field_label(name: str) -> str:
 
 
 def _flatten(content: dict[str, Any], *, conceal: bool) -> dict[str, str]:
-    out: dict[str, str] = {"Title": str(content.get("title", ""))}
-    for name, value in content.get("protocol", {}).items():
-        if name in ("power_calculation",):
-            out["Power calculation"] = describe_power(value or {})
-            continue
-        if conceal and name in CONCEALED_UNTIL_ENDED:
-            out[field_label(name)] = CONCEALED_TEXT
-            continue
-        out[field_label(name)] = "" if value is None else str(value)
-    out["Harm outcomes"] = "; ".join(
-        f"{h['name']} (boundary: one-sided alpha {h['boundary_alpha']}, {h['boundary_spending']})"
-        for h in content.get("harm_outcomes", [])
-    )
-    out["Stopping rules"] = "; ".join(content.get("stopping_rules", []))
-    return out
+    return opendata.registration_rows(content, conceal=conceal)
 
 
 def version_comparison(trial: Trial) -> dict[str, Any]:
@@ -225,11 +222,45 @@ def version_comparison(trial: Trial) -> dict[str, Any]:
     return {"versions": versions, "rows": rows, "first": versions[0], "latest": versions[-1]}
 
 
-def registered_protocol_rows(version: ProtocolVersion) -> list[tuple[str, str]]:
-    """The registered protocol for the public registry (block sizes concealed until
-    recruitment ends: ``rules.CONCEALED_UNTIL_ENDED``)."""
+def registered_protocol_sections(version: ProtocolVersion) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The registered protocol for the public registry, by section, in plain English ("Not
+    stated" where empty; what helps predict allocations concealed until recruitment ends:
+    ``rules.CONCEALED_UNTIL_ENDED``)."""
     conceal = not recruitment_ended(version.trial)
-    return [(k, v) for k, v in _flatten(version.content, conceal=conceal).items() if v]
+    return opendata.registration_sections(version.content, conceal=conceal)
+
+
+def registration_facts(trial: Trial, *, url: str) -> opendata.RegistrationFacts:
+    """What the registration export and the SPIRIT checklist say besides the frozen content."""
+    return opendata.RegistrationFacts(
+        id=trial.pk, url=url, status=trial.status, status_text=str(trial.get_status_display()),
+        organisation=trial.organisation.name, registered_at=trial.registered_at,
+        seed_commitment=trial.seed_commitment,
+        seed=trial.seed if trial.seed_revealed_at else None,
+        stopped_for=trial.stopped_for, stopped_at=trial.stopped_at,
+        versions=[{"number": v.number, "frozen_at": v.frozen_at, "reason": v.reason,
+                   "content_hash": v.content_hash} for v in trial.versions.order_by("number")],
+    )
+
+
+def registration_export(trial: Trial, *, url: str) -> dict[str, Any] | None:
+    """The machine-readable registration of a registered trial (None for a draft):
+    ``trials.opendata.registration_export`` on the registered version, with what helps
+    predict allocations concealed until recruitment ends."""
+    first = trial.versions.order_by("number").first()
+    if first is None:
+        return None
+    return opendata.registration_export(first.content, facts=registration_facts(trial, url=url),
+                                        conceal=not recruitment_ended(trial))
+
+
+def spirit_checklist(trial: Trial, *, url: str) -> list[dict[str, Any]]:
+    """The SPIRIT 2013 items a registration answers, each with where the registered protocol
+    answers it ([] for a draft)."""
+    first = trial.versions.order_by("number").first()
+    if first is None:
+        return []
+    return opendata.spirit_checklist(first.content, facts=registration_facts(trial, url=url))
 
 
 def enrolment_list(*, trial: Trial, organisation_ids: set[int] | frozenset[int]) -> QuerySet[Allocation]:
@@ -238,6 +269,28 @@ def enrolment_list(*, trial: Trial, organisation_ids: set[int] | frozenset[int])
         Allocation.objects.filter(trial=trial, organisation_id__in=organisation_ids)
         .exclude(unit_ref="").order_by("-enrolled_at")
     )
+
+
+def minimisation_balance(trial: Trial) -> list[dict[str, Any]]:
+    """Under minimisation, the enrolled units by factor level and arm, with the largest
+    difference between arms at each level ([] for other trials). It shows arms: for the
+    unblinded safety lead only."""
+    factors = minimisation_factors(trial.protocol)
+    if not factors:
+        return []
+    arms = trial.protocol.arm_list
+    counts: dict[tuple[str, str, str], int] = defaultdict(int)
+    enrolled = Allocation.objects.filter(trial=trial).exclude(unit_ref="")
+    for levels, arm in enrolled.values_list("factors", "arm"):
+        for name, _ in factors:
+            counts[(name, str(levels.get(name, "")), arm)] += 1
+    rows = []
+    for name, levels in factors:
+        for level in levels:
+            by_arm = [counts[(name, level, arm)] for arm in arms]
+            rows.append({"factor": name, "level": level, "counts": by_arm,
+                         "difference": max(by_arm) - min(by_arm)})
+    return rows
 
 
 def enrolled_count(trial: Trial) -> int:

@@ -48,7 +48,7 @@ from seedbed.data.errors import (
 from seedbed.data.relations import ConnectionPolicy, database_identity
 from seedbed.stats.stepped_wedge import stepped_wedge_effect
 from seedbed.trials.models import Allocation, DataConnection, Design, OutcomeDataset, Trial
-from seedbed.trials.rules import json_safe
+from seedbed.trials.rules import factor_column, json_safe, minimisation_factors
 
 SETTING = "SEEDBED_DATA_CONNECTIONS"
 APP_DATABASE_SETTING = "SEEDBED_DATA_CONNECT_APP_DATABASE"
@@ -143,6 +143,9 @@ def trial_schema(trial: Trial) -> TrialSchema:
 
     A stepped-wedge trial has one row per observation: ``cluster``, ``period``, ``treated``
     (1 when the cluster was under the intervention in that period, else 0) and the outcome.
+    A trial allocated by minimisation has a column per factor (``rules.factor_column``), and
+    its primary analysis adjusts for them (Kahan & Morris, BMJ 2012;345:e5840: analyse with
+    the factors the allocation balanced on).
     """
     protocol = trial.protocol
     if protocol.design == Design.STEPPED_WEDGE:
@@ -158,7 +161,8 @@ def trial_schema(trial: Trial) -> TrialSchema:
         outcomes=(protocol.outcome_column or "outcome",),
         unit="unit",
         cluster="cluster" if cluster_design else None,
-        strata=("stratum",) if protocol.strata_list and not cluster_design else (),
+        strata=(tuple(factor_column(name) for name, _ in minimisation_factors(protocol))
+                or (("stratum",) if protocol.strata_list and not cluster_design else ())),
         subgroups=tuple(protocol.subgroup_list),
         cost=protocol.cost_column or None,
         arms=arms,

@@ -7,6 +7,9 @@ app_name = "trials"
 urlpatterns = [
     path("", registry.index, name="index"),
     path("registry/<int:trial_id>/", registry.registry_trial, name="registry_trial"),
+    path("registry/<int:trial_id>/registration.json", registry.registration_json,
+         name="registration_json"),
+    path("registry/<int:trial_id>/spirit/", registry.spirit, name="spirit"),
     path("registry/<int:trial_id>/versions/", registry.versions, name="versions"),
     path("registry/<int:trial_id>/result/", registry.result, name="result"),
     path("registry/<int:trial_id>/result/report/", registry.report, name="report"),

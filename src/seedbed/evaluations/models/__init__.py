@@ -1,7 +1,10 @@
 """The evaluations' models, one module per noun: the evaluation with its design and status
-enums, its pre-registered plan, and the plan's frozen versions."""
+enums, its pre-registered plan and the plan's frozen versions, and its data sets and
+result."""
 
+from seedbed.evaluations.models.analysis import EvaluationDataset, EvaluationResult
 from seedbed.evaluations.models.evaluation import Design, Evaluation
 from seedbed.evaluations.models.plan import Plan, PlanVersion
 
-__all__ = ["Design", "Evaluation", "Plan", "PlanVersion"]
+__all__ = ["Design", "Evaluation", "EvaluationDataset", "EvaluationResult", "Plan",
+           "PlanVersion"]

@@ -40,6 +40,8 @@ class Evaluation(models.Model):
     design = models.CharField(max_length=10, choices=Design.choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     registered_at = models.DateTimeField(null=True, blank=True)
+    # When the report was published (the evaluation became reported and its report frozen).
+    reported_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -58,3 +60,7 @@ class Evaluation(models.Model):
     @property
     def is_registered(self) -> bool:
         return self.status != self.Status.DRAFT
+
+    @property
+    def is_reported(self) -> bool:
+        return self.status == self.Status.REPORTED

@@ -18,12 +18,22 @@ from seedbed.portfolio.models import Innovation, ServiceArea, Typology
 
 
 class Design(models.TextChoices):
-    """How the finding was produced; maps to a Nesta comparison (none, non-random, randomised)."""
+    """How the finding was produced; maps to a Nesta comparison (none, non-random, randomised).
+
+    The quasi-experimental designs are those of Seedbed's evaluations (``seedbed stats
+    did|its|synth|rd``); an interrupted time series is one design or the other depending on
+    whether it had a comparison series, because only with one does it have a comparison.
+    """
 
     DESCRIPTIVE = "descriptive", "Descriptive account (no data on change)"
     PROBE = "probe", "Safe-to-fail probe"
     BEFORE_AFTER = "before_after", "Before and after, no comparison group"
     NON_RANDOM = "non_random", "Comparison group, not randomised"
+    ITS = "its", "Interrupted time series, no comparison series"
+    CONTROLLED_ITS = "its_comparison", "Interrupted time series with a comparison series"
+    DID = "did", "Difference-in-differences"
+    SYNTH = "synth", "Synthetic control"
+    RD = "rd", "Regression discontinuity"
     RCT = "rct", "Randomised controlled trial"
     CLUSTER_RCT = "cluster_rct", "Cluster randomised trial"
     STEPPED_WEDGE = "stepped_wedge", "Stepped-wedge randomised trial"
@@ -34,11 +44,17 @@ COMPARISON_OF_DESIGN = {
     Design.PROBE: "none",
     Design.BEFORE_AFTER: "none",
     Design.NON_RANDOM: "non-random",
+    Design.ITS: "none",
+    Design.CONTROLLED_ITS: "non-random",
+    Design.DID: "non-random",
+    Design.SYNTH: "non-random",
+    Design.RD: "non-random",
     Design.RCT: "randomised",
     Design.CLUSTER_RCT: "randomised",
     Design.STEPPED_WEDGE: "randomised",
 }
-MEASURES_CHANGE = {Design.BEFORE_AFTER, Design.NON_RANDOM, Design.RCT, Design.CLUSTER_RCT,
+MEASURES_CHANGE = {Design.BEFORE_AFTER, Design.NON_RANDOM, Design.ITS, Design.CONTROLLED_ITS,
+                   Design.DID, Design.SYNTH, Design.RD, Design.RCT, Design.CLUSTER_RCT,
                    Design.STEPPED_WEDGE}
 
 
@@ -60,11 +76,13 @@ class StoppedFor(models.TextChoices):
 
 
 class Case(models.Model):
-    """One finished probe or trial, or imported external evidence, as a searchable case."""
+    """One finished probe, trial or evaluation, or imported external evidence, as a
+    searchable case."""
 
     class Source(models.TextChoices):
         TRIAL = "trial", "Trial"
         PROBE = "probe", "Probe"
+        EVALUATION = "evaluation", "Evaluation"
         EXTERNAL = "external", "External evidence"
 
     class Status(models.TextChoices):
@@ -112,6 +130,10 @@ class Case(models.Model):
     independent_replications = models.PositiveSmallIntegerField(default=0)
     manualised = models.BooleanField(default=False)
     evidence_level = models.PositiveSmallIntegerField(default=0)
+    # Maryland Scientific Methods Scale (1-5), for cases whose design was scored on it (an
+    # evaluation's); empty for older cases and for those written by hand.
+    sms_level = models.PositiveSmallIntegerField("Maryland Scientific Methods Scale level",
+                                                 null=True, blank=True)
     direction = models.CharField(max_length=20, choices=Direction.choices, default=Direction.UNKNOWN)
     evidence_reasons = models.JSONField(default=list, blank=True)
     evidence_warnings = models.JSONField(default=list, blank=True)
@@ -148,6 +170,11 @@ class Case(models.Model):
             models.CheckConstraint(
                 condition=models.Q(level_override__isnull=True) | models.Q(level_override__lte=5),
                 name="case_override_max_5",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sms_level__isnull=True)
+                | models.Q(sms_level__gte=1, sms_level__lte=5),
+                name="case_sms_level_1_to_5",
             ),
             models.UniqueConstraint(
                 fields=["source_type", "source_id"], condition=models.Q(source_type__isnull=False),

@@ -1,10 +1,12 @@
-"""Writing cases: from trials, probes and external evidence; publishing; evidence overrides.
+"""Writing cases: from trials, probes, evaluations and external evidence; publishing; evidence overrides.
 The only code that writes cases."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +15,7 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from seedbed.accounts.models import User
+from seedbed.accounts.models import Organisation, User
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
 from seedbed.library.models import (
@@ -25,7 +27,9 @@ from seedbed.library.models import (
     StoppedFor,
 )
 from seedbed.library.rules import (
+    EVALUATION_DESIGNS,
     Evidence,
+    evaluation_evidence,
     evidence_for,
     evidence_from_trial,
     harm_statement,
@@ -50,6 +54,8 @@ ERROR_PUBLISHED = "This case is already published"
 ERROR_COST = "The cost cannot be negative"
 ERROR_STOPPED_FOR = "Choose why the trial stopped early (harm, benefit, futility or other)"
 ERROR_STOPPED_ON = "Give the date the trial stopped"
+ERROR_NO_ESTIMATE = "The analysis gave no estimate of the effect, so there is no finding to add to the library"
+ERROR_EVALUATION_DESIGN = "The evaluation's design must be difference-in-differences, interrupted time series, synthetic control or regression discontinuity"
 
 
 def _text_problems(values: dict[str, str]) -> dict[str, str]:
@@ -57,8 +63,11 @@ def _text_problems(values: dict[str, str]) -> dict[str, str]:
             if not (value or "").strip()}
 
 
-def _result_problems(effect: float | None, ci: tuple[float, float] | None) -> dict[str, str]:
+def _result_problems(effect: float | None, ci: tuple[float, float] | None,
+                     interval_optional: bool = False) -> dict[str, str]:
     if effect is None and ci is None:
+        return {}
+    if interval_optional and ci is None and effect is not None and math.isfinite(effect):
         return {}
     if effect is None or ci is None or not all(math.isfinite(v) for v in (effect, *ci)):
         return {"ci_low": ERROR_INTERVAL_MISSING}
@@ -80,7 +89,8 @@ def case_create(
     typology: str = "", stage_reached: str = "", registry_url: str = "", citation: str = "",
     external_url: str = "", direction: str | None = None, publish: bool = False,
     stopped_for: str = "", stopped_on: dt.date | None = None, stop_reasons: str = "",
-    harm_finding: str = "", evidence: Evidence | None = None,
+    harm_finding: str = "", evidence: Evidence | None = None, sms_level: int | None = None,
+    interval_optional: bool = False,
 ) -> Case:
     """Write a case (a draft unless ``publish``) with its evidence level computed.
 
@@ -94,7 +104,10 @@ def case_create(
     ``stopped_on``, the decision's ``stop_reasons`` and the ``harm_finding`` (already
     disclosure-controlled); one stopped for harm is recorded as harmful, whatever its
     primary outcome showed. ``evidence`` (the trial's own computation, with its downgrades)
-    replaces the level computed from the design alone.
+    replaces the level computed from the design alone; ``sms_level`` is the Maryland
+    Scientific Methods Scale level that computation gave, if it gave one. An effect may come
+    without an interval only when ``interval_optional`` (a synthetic control's, read from its
+    placebo test).
     """
     problems = _text_problems({"title": title, "summary": summary, "problem": problem,
                                "what_was_done": what_was_done})
@@ -103,7 +116,7 @@ def case_create(
     this_year = timezone.now().year
     if not 1900 <= int(year) <= this_year:
         problems["year"] = ERROR_YEAR.format(this_year=this_year)
-    problems.update(_result_problems(effect, ci))
+    problems.update(_result_problems(effect, ci, interval_optional))
     if cost is not None and cost < 0:
         problems["cost"] = ERROR_COST
     if stopped_for and stopped_for not in StoppedFor.values:
@@ -137,7 +150,7 @@ def case_create(
             higher_is_better=higher_is_better, n_intervention=shown_a, n_comparison=shown_b,
             n_total=shown_total, numbers_suppressed=suppressed, theory_of_change=theory_of_change,
             independent_replications=independent_replications, manualised=manualised,
-            evidence_level=found.level, direction=finding,
+            evidence_level=found.level, sms_level=sms_level, direction=finding,
             stopped_for=stopped_for, stopped_on=stopped_on if stopped_for else None,
             stop_reasons=stop_reasons.strip(), harm_finding=harm_finding.strip(),
             evidence_reasons=list(found.reasons), evidence_warnings=list(found.warnings),
@@ -161,6 +174,7 @@ def case_create(
         case.save()
         audit_append(action="library.case_create", actor=actor, obj=case, data={
             "source": source, "design": design, "evidence_level": case.evidence_level,
+            "sms_level": case.sms_level,
             "direction": case.direction, "suppressed": suppressed,
             "stopped_for": case.stopped_for,
             "innovation": innovation.pk if innovation else None,
@@ -241,6 +255,73 @@ def case_create_from_probe(*, probe: Any, actor: User, publish: bool = True) -> 
         innovation=innovation_for_record(probe), registry_url=reverse("trials:registry_probe", args=[probe.pk]),
         service_area=service_area_of_organisation(organisation=probe.organisation),
         publish=publish,
+    )
+
+
+@dataclass(frozen=True)
+class EvaluationFinding:
+    """What an evaluation hands the library, as plain values: the evaluations app builds it
+    from its plan, its result and what the person adding it wrote (the library reads no
+    evaluation record). ``record`` is the evaluation, kept as the case's source (one case per
+    evaluation); ``design`` is ``did``, ``its``, ``synth`` or ``rd``; ``payload`` is the dict
+    ``seedbed stats <design> --json`` printed (NaN and infinity as None) and ``warnings`` the
+    analysis's warning codes; ``outcome`` says what was measured, in words."""
+
+    record: models.Model
+    title: str
+    question: str
+    what_was_done: str
+    summary: str
+    design: str
+    outcome: str
+    payload: Mapping[str, Any]
+    warnings: tuple[str, ...]
+    higher_is_better: bool
+    year: int
+    organisation: Organisation | None = None
+    service_area: ServiceArea | None = None
+    registry_url: str = ""
+    lessons_worked: str = ""
+    lessons_did_not: str = ""
+    lessons_differently: str = ""
+
+
+def case_create_from_evaluation(*, finding: EvaluationFinding, actor: User,
+                                publish: bool = True) -> Case:
+    """The library case for a reported quasi-experimental evaluation (the evaluations app's
+    ``evaluation_case_create`` calls this), published at once unless ``publish=False``.
+
+    The Nesta level, the Maryland Scientific Methods Scale level, the finding and each
+    downgrade's reason come from ``rules.evaluation_evidence``; the effect is the design's
+    main estimate (``QuasiEvidence.measure`` says which, and is added to the outcome). The
+    innovation is the one the evaluation is linked to in the portfolio, if any; the service
+    area is the evaluation's, else its organisation's. Refused when the analysis gave no
+    estimate, and when the evaluation already has a case.
+    """
+    if finding.design not in EVALUATION_DESIGNS:
+        raise ValidationProblem({"__all__": ERROR_EVALUATION_DESIGN})
+    quasi = evaluation_evidence(design=finding.design, payload=finding.payload,
+                                warnings=finding.warnings, higher_is_better=finding.higher_is_better)
+    if quasi.effect is None:
+        raise ValidationProblem({"__all__": ERROR_NO_ESTIMATE})
+    outcome = f"{' '.join(finding.outcome.split())} ({quasi.measure})"
+    max_outcome = Case._meta.get_field("outcome").max_length or len(outcome)
+    if len(outcome) > max_outcome:
+        outcome = f"{outcome[:max_outcome - len(quasi.measure) - 5].rstrip()}… ({quasi.measure})"
+    return case_create(
+        title=finding.title, summary=finding.summary, problem=finding.question,
+        what_was_done=finding.what_was_done, setting=str(finding.organisation or ""),
+        design=quasi.design, year=finding.year, actor=actor, source=Case.Source.EVALUATION,
+        source_record=finding.record, outcome=outcome, effect=quasi.effect, ci=quasi.ci,
+        interval_optional=quasi.ci is None, higher_is_better=finding.higher_is_better,
+        n_intervention=quasi.n_intervention, n_comparison=quasi.n_comparison,
+        evidence=quasi.evidence, sms_level=quasi.sms_level,
+        lessons_worked=finding.lessons_worked, lessons_did_not=finding.lessons_did_not,
+        lessons_differently=finding.lessons_differently,
+        innovation=innovation_for_record(finding.record),
+        service_area=finding.service_area
+        or service_area_of_organisation(organisation=finding.organisation),
+        registry_url=finding.registry_url, publish=publish,
     )
 
 

@@ -42,6 +42,8 @@ WARN_NO_PRETREND_TEST = "no_pretrend_test"
 """No pre-treatment group-time effect could be tested (too few periods before treatment)."""
 WARN_NO_TREATED_GROUPS = "no_treated_groups"
 """No cohort has both a period before treatment and comparison units: nothing to estimate."""
+WARN_DID_UNEVEN_PERIODS = "did_uneven_periods"
+"""The gaps between consecutive periods differ (a period missing, months coded YYYYMM)."""
 
 MIN_CLUSTERS = 20
 
@@ -154,6 +156,8 @@ def did_staggered_moments(
     if not 0.0 < alpha < 1.0:
         raise ValueError("alpha must lie strictly between 0 and 1")
     warnings = list(moments.warnings)
+    if uneven_periods(moments.times):
+        warnings.append(WARN_DID_UNEVEN_PERIODS)
     m, groups, more = prepare(moments, control=control)
     warnings += more
     cells, more = group_time_cells(m, groups=groups, control=control, base_period=base_period)
@@ -214,6 +218,18 @@ def _assemble(cells: Cells, alpha: float, warnings: list[str], base: dict[str, A
     )
 
 
+def uneven_periods(times: Sequence[float]) -> bool:
+    """Whether the gaps between consecutive periods differ (relative tolerance 1e-9).
+
+    Event time already counts periods in order (e = 0, 1, 2 ...), so the estimates are
+    right; the warning says that one period is not always the same length of time.
+    """
+    gaps = np.diff(np.sort(np.asarray(times, dtype=float)))
+    if gaps.size < 2:
+        return False
+    return bool(np.ptp(gaps) > 1e-9 * max(1.0, float(np.max(np.abs(gaps)))))
+
+
 def _labelled(labels: list[float], est: list[Estimate]) -> tuple[Labelled, ...]:
     return tuple(Labelled(float(v), e.estimate, e.se, e.ci, e.p)
                  for v, e in zip(labels, est, strict=True))
@@ -241,6 +257,7 @@ __all__ = [
     "WARN_DID_FEW_CLUSTERS",
     "WARN_NO_PRETREND_TEST",
     "WARN_NO_TREATED_GROUPS",
+    "WARN_DID_UNEVEN_PERIODS",
     "WARN_PRETREND_FAILED",
     "GroupTime",
     "StaggeredResult",

@@ -21,6 +21,7 @@ from seedbed.trials.models.protocol import (
     OutcomeType,
     Protocol,
     ProtocolVersion,
+    RandomisationMethod,
     Spending,
 )
 from seedbed.trials.models.result import OutcomeDataset, TrialResult
@@ -30,6 +31,6 @@ from seedbed.trials.models.trial import NOTIFICATION_APP, StopReason, Trial
 __all__ = [
     "NOTIFICATION_APP", "Allocation", "DataConnection", "Design", "HarmOutcome", "InterimLook",
     "OutcomeDataset", "OutcomeType", "Participant", "Probe", "ProbeOutcome", "Protocol",
-    "ProtocolVersion", "RiskItem", "RiskLevel", "SafetyDecision", "SafetyEvent", "Severity",
+    "ProtocolVersion", "RandomisationMethod", "RiskItem", "RiskLevel", "SafetyDecision", "SafetyEvent", "Severity",
     "Spending", "StopReason", "StoppingRule", "Trial", "TrialResult",
 ]

@@ -35,6 +35,11 @@ class Allocation(models.Model):
     )
     enrolled_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=100, blank=True)
+    # Minimisation: the slot is made at enrolment. ``factors`` holds the unit's level of each
+    # registered factor; ``minimisation`` the engine's explanation of the arm (counts and
+    # imbalance score per candidate arm, and whether the random element chose it).
+    factors = models.JSONField(default=dict, blank=True)
+    minimisation = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["trial", "stratum", "position"]

@@ -19,6 +19,11 @@ class OutcomeType(models.TextChoices):
     BINARY = "binary", "Binary (happened or not)"
 
 
+class RandomisationMethod(models.TextChoices):
+    BLOCKS = "blocks", "Permuted blocks (within each stratum, if there are strata)"
+    MINIMISATION = "minimisation", "Minimisation (keeps the arms alike on several factors)"
+
+
 class Spending(models.TextChoices):
     OBRIEN_FLEMING = "obrien-fleming", "O'Brien-Fleming type (cautious early)"
     POCOCK = "pocock", "Pocock type (even across looks)"
@@ -37,11 +42,18 @@ class Protocol(models.Model):
     intervention = models.TextField()
     comparator = models.TextField()
     primary_outcome = models.TextField()
+    # SPIRIT 2013 item 12: each outcome with how it is measured and when.
+    primary_outcome_measure = models.TextField("how the primary outcome is measured", blank=True)
+    primary_outcome_timepoint = models.CharField(
+        "when the primary outcome is measured", max_length=200, blank=True
+    )
     outcome_type = models.CharField(
         max_length=20, choices=OutcomeType.choices, default=OutcomeType.CONTINUOUS
     )
     higher_is_better = models.BooleanField(default=True)
-    secondary_outcomes = models.TextField(blank=True)
+    # One entry per outcome: {"name", "measure", "timepoint"} (``trials.rules.secondary_outcome_entries``
+    # also reads the free text of versions frozen before outcomes were structured).
+    secondary_outcomes = models.JSONField(default=list, blank=True)
     design = models.CharField(max_length=20, choices=Design.choices, default=Design.INDIVIDUAL)
     randomisation_unit = models.CharField(max_length=100, default="person")
     arms = models.CharField(max_length=200, default="control, intervention")
@@ -49,6 +61,17 @@ class Protocol(models.Model):
     # Random permuted-block sizes (``trials.rules.default_block_sizes``: 2, 3 and 4 units per
     # arm); concealed on the public registry until recruitment ends.
     block_sizes = models.CharField(max_length=50, default="4, 6, 8")
+    # Minimisation (``seedbed.stats.minimisation``), individual designs only: one factor per
+    # line, "Name: level, level, ..." (``trials.rules.parse_minimisation_factors``); weights in
+    # factor order ("" for equal); the probability of the arm that minimises imbalance.
+    randomisation_method = models.CharField(
+        max_length=20, choices=RandomisationMethod.choices, default=RandomisationMethod.BLOCKS
+    )
+    minimisation_factors = models.TextField(blank=True)
+    minimisation_weights = models.CharField(max_length=100, blank=True)
+    minimisation_probability = models.FloatField(
+        "probability of the arm that keeps the groups most alike", default=0.8
+    )
     clusters = models.TextField(blank=True)
     steps = models.PositiveSmallIntegerField(null=True, blank=True)
     cluster_size = models.PositiveIntegerField(null=True, blank=True)
@@ -79,6 +102,15 @@ class Protocol(models.Model):
     subgroups = models.CharField("pre-specified subgroups (equity)", max_length=300, blank=True)
     cost_measures = models.TextField(blank=True)
     safeguarding_plan = models.TextField()
+    # Registration dates (SPIRIT 2013 item 13; the AEA registry's start, intervention end and
+    # end dates).
+    start_date = models.DateField("trial starts on", null=True, blank=True)
+    recruitment_end_date = models.DateField("recruitment ends on", null=True, blank=True)
+    follow_up_end_date = models.DateField("follow-up ends on", null=True, blank=True)
+    missing_data_plan = models.TextField("how missing outcome data will be handled", blank=True)
+    funding_source = models.TextField("funding", blank=True)
+    conflicts_of_interest = models.TextField("conflicts of interest", blank=True)
+    data_sharing_statement = models.TextField("data sharing", blank=True)
     ethics_reference = models.CharField("ethics or DPIA reference", max_length=200)
     data_protection_basis = models.CharField(max_length=200)
     outcome_column = models.CharField(max_length=60, default="outcome")

@@ -4,7 +4,9 @@ The next slot is taken under a lock on the trial row so that concurrent requests
 take the same slot or enrol a unit twice: ``select_for_update`` on PostgreSQL; on SQLite
 every transaction is ``BEGIN IMMEDIATE`` (see settings), which takes the database write lock
 before the first read. An idempotency key makes a retried request return the allocation it
-already made instead of drawing again.
+already made instead of drawing again. Under minimisation there is no pre-generated slot:
+the same lock serialises enrolments, and the slot (the next position) is made with the arm
+the engine draws for the unit, so allocations follow the enrolment order exactly.
 """
 
 from __future__ import annotations
@@ -17,8 +19,21 @@ from django.utils import timezone
 from seedbed.accounts.models import Organisation, User
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
-from seedbed.trials.models import Allocation, Design, Participant, Trial
-from seedbed.trials.rules import allocation_digest
+from seedbed.stats.minimisation import minimise
+from seedbed.trials.models import (
+    Allocation,
+    Design,
+    Participant,
+    Protocol,
+    RandomisationMethod,
+    Trial,
+)
+from seedbed.trials.rules import (
+    allocation_digest,
+    parse_minimisation_factors,
+    parse_minimisation_weights,
+    uses_minimisation,
+)
 
 ERROR_NOT_OPEN = "Enrolment is not open for this trial ({status})"
 ERROR_UNIT = "Enter the unit's reference"
@@ -34,13 +49,52 @@ ERROR_PERSON_ALREADY = "This person is already enrolled in the trial"
 ERROR_PERSON_KEY_REUSED = "This idempotency key was already used to enrol a different person"
 ERROR_ENROLLED_ON = "The enrolment date cannot be in the future"
 ERROR_FULL = "Every slot in this stratum is taken: the registered sample size has been reached"
+ERROR_FULL_TRIAL = "The registered sample size has been reached: no more units can be enrolled"
+ERROR_FACTOR = "Choose the unit's {factor}: one of {levels}"
+
+
+def _minimisation_slot(trial: Trial, protocol: Protocol, factors: dict[str, str]) -> Allocation:
+    """The next unit's slot under minimisation (unsaved): its arm from the engine, given every
+    earlier unit's levels and arm in enrolment order and the committed seed."""
+    registered = parse_minimisation_factors(protocol.minimisation_factors) or []
+    problems: dict[str, str] = {}
+    levels: list[str] = []
+    for i, (name, allowed) in enumerate(registered):
+        value = str(factors.get(name, "")).strip()
+        match = next((level for level in allowed if level.casefold() == value.casefold()), None)
+        if match is None:
+            problems[f"factor_{i}"] = ERROR_FACTOR.format(factor=name.lower(),
+                                                          levels=", ".join(allowed))
+        levels.append(match or "")
+    if problems:
+        raise ValidationProblem(problems)
+    earlier = list(Allocation.objects.filter(trial=trial).order_by("position")
+                   .values_list("factors", "arm"))
+    arms = protocol.arm_list
+    if len(earlier) >= int(protocol.sample_size_per_arm or 0) * len(arms):
+        raise ValidationProblem({"__all__": ERROR_FULL_TRIAL})
+    names = [name for name, _ in registered]
+    result = minimise(
+        units=[levels], factors=names, arms=arms, seed=trial.seed,
+        weights=parse_minimisation_weights(protocol.minimisation_weights, len(names)),
+        probability=protocol.minimisation_probability,
+        earlier_units=[[str(f.get(n, "")) for n in names] for f, _ in earlier],
+        earlier_arms=[arm for _, arm in earlier],
+    )
+    step = result.steps[0]
+    return Allocation(trial=trial, position=len(earlier) + 1, arm=step.arm,
+                      factors=dict(zip(names, levels, strict=True)),
+                      minimisation=step.as_dict(arms, names))
 
 
 def allocation_draw(
     *, actor: User, trial: Trial, unit_ref: str, stratum: str = "", cluster: str = "",
     organisation: Organisation | None = None, idempotency_key: str = "",
+    factors: dict[str, str] | None = None,
 ) -> Allocation:
-    """Enrol ``unit_ref`` and reveal its arm (the next slot of its stratum, or its cluster's).
+    """Enrol ``unit_ref`` and reveal its arm (the next slot of its stratum, or its cluster's;
+    under minimisation, the arm the engine draws from the unit's ``factors`` (factor name ->
+    level, one per registered factor) and the units enrolled before it).
 
     Preconditions: the trial is recruiting; the caller is allowed to enrol for it (checked
     by the gatekeeper). A repeated ``idempotency_key`` for the same unit returns the
@@ -74,6 +128,12 @@ def allocation_draw(
                 raise ValidationProblem({"cluster": ERROR_CLUSTER})
             if slot.unit_ref:
                 raise ValidationProblem({"cluster": ERROR_CLUSTER_ENROLLED})
+        elif uses_minimisation(protocol):
+            if not unit_ref:
+                raise ValidationProblem({"unit_ref": ERROR_UNIT})
+            if slots.filter(unit_ref=unit_ref).exists():
+                raise ValidationProblem({"unit_ref": ERROR_ALREADY})
+            slot = _minimisation_slot(locked, protocol, factors or {})
         else:
             if not unit_ref:
                 raise ValidationProblem({"unit_ref": ERROR_UNIT})
@@ -92,12 +152,17 @@ def allocation_draw(
         slot.enrolled_by = actor
         slot.enrolled_at = timezone.now()
         slot.idempotency_key = idempotency_key
-        slot.save(update_fields=["unit_ref", "organisation", "enrolled_by", "enrolled_at",
-                                 "idempotency_key"])
+        minimised = slot.pk is None
+        if minimised:
+            slot.save()
+        else:
+            slot.save(update_fields=["unit_ref", "organisation", "enrolled_by", "enrolled_at",
+                                     "idempotency_key"])
         audit_append(
             action="trials.allocation", actor=actor, obj=slot,
             data={"trial": locked.pk, "stratum": slot.stratum, "position": slot.position,
-                  "digest": allocation_digest(seed=locked.seed, allocation=slot)},
+                  "digest": allocation_digest(seed=locked.seed, allocation=slot),
+                  **({"method": RandomisationMethod.MINIMISATION.value} if minimised else {})},
         )
     slot.replayed = False  # type: ignore[attr-defined]
     return slot

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -212,6 +213,38 @@ def outcome_connect(
         parquet=parquet, action="trials.outcome_connect",
         source={"connection": connection, "table": table, "columns": mapping},
     )
+
+
+def connected_table_read(
+    *, actor: User, connection: str, table: str, columns: Sequence[str], order: Sequence[str],
+    workdir: Path,
+) -> Path:
+    """Read ``columns`` of a table or view through the named connection, sorted by ``order``,
+    as text into a Parquet file under ``workdir``; its path, or ``ValidationProblem`` naming
+    "connection", "table" or "column_<name>".
+
+    The checks of ``outcome_connect`` apply: only the tables the administrator listed for the
+    connection, never Seedbed's own database, at most ``MAX_ROWS`` rows. Other apps (the
+    evaluations) reach this through ``core.registry``; they validate and store the file.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    connections = data_connections()
+    if connection not in connections:
+        raise ValidationProblem({"connection": ERROR_CONNECTION})
+    try:
+        table = relation_name(table.strip())
+    except DataError:
+        raise ValidationProblem({"table": ERROR_TABLE}) from None
+    names = list(dict.fromkeys(c for c in columns if c))
+    schema = TrialSchema(arm=names[0], outcomes=(), strata=tuple(names[1:]))
+    values = _read(name=connection, url=connections[connection], table=table, schema=schema,
+                   mapping={c: c for c in names}, order=list(order) or names[:1],
+                   workdir=workdir, policy=connection_policy(connection), actor_id=actor.pk)
+    path = workdir / "table.parquet"
+    pq.write_table(pa.table({c: pa.array(values[c], type=pa.string()) for c in names}), path)
+    return path
 
 
 def connection_relations_set(*, actor: User, connection: str, relations: list[str]) -> DataConnection:

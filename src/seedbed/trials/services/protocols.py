@@ -4,6 +4,9 @@ Registration freezes the protocol as version 1 (canonical JSON, SHA-256 content 
 timestamp, audit entry), draws a secret seed, publishes its commitment hash
 SHA-256("<seed>\\n<protocol hash>") (``seedbed.stats.randomisation.commitment_hash``) and
 generates the whole allocation sequence from it, which stays concealed until enrolment.
+A trial allocated by minimisation has no sequence to generate: each unit's arm depends on
+the units before it, and is drawn from the same seed when it is enrolled
+(``services.allocation``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from seedbed.trials.models import (
     HarmOutcome,
     Protocol,
     ProtocolVersion,
+    RandomisationMethod,
     Spending,
     Trial,
 )
@@ -33,8 +37,15 @@ from seedbed.trials.rules import (
     cluster_shortfall,
     compute_power,
     content_hash,
+    date_order_problems,
     default_block_sizes,
+    factor_column,
+    parse_minimisation_factors,
+    parse_minimisation_weights,
     registration_block_warning,
+    secondary_outcome_entries,
+    secondary_outcome_problems,
+    uses_minimisation,
 )
 from seedbed.trials.selectors import protocol_content
 
@@ -50,6 +61,27 @@ ERROR_BLOCKS = (
     "(random sizes from the list keep the next allocation hard to guess)"
 )
 ERROR_CLUSTERS = "List at least two clusters per arm, one per line"
+ERROR_MIN_FACTORS = (
+    "List each minimisation factor on its own line: its name, a colon, then at least two "
+    "levels separated by commas, such as “Age group: under 5, 5 to 11, 12 to 17”"
+)
+ERROR_MIN_WEIGHTS = (
+    "Give one positive weight per minimisation factor, in the same order, separated by "
+    "commas (or leave it empty to weigh them equally)"
+)
+ERROR_MIN_COLUMNS = (
+    "Give the minimisation factors names that stay different as columns of the outcome file "
+    "(letters and digits only, ignoring case): {columns}"
+)
+ERROR_MIN_PROBABILITY = "Enter a probability between 0.5 and 1 (0.8 is usual)"
+ERROR_MIN_DESIGN = (
+    "Minimisation is for individually randomised trials: a cluster or stepped-wedge trial "
+    "uses permuted blocks"
+)
+ERROR_MIN_STRATA = (
+    "With minimisation, leave the strata empty and list what they stand for as a "
+    "minimisation factor instead"
+)
 ERROR_REASON = "Give the reason for the amendment"
 ERROR_FROZEN_FIELD = "{label} fixes the allocation sequence and cannot be amended"
 ERROR_NO_CHANGE = "The amendment changes nothing in the protocol"
@@ -74,6 +106,8 @@ REQUIRED_FIELDS = (
 # Fields that determine the allocation sequence; frozen once registered.
 SEQUENCE_FIELDS = (
     "design", "arms", "strata", "block_sizes", "clusters", "steps", "sample_size_per_arm",
+    "randomisation_method", "minimisation_factors", "minimisation_weights",
+    "minimisation_probability",
 )
 
 
@@ -109,6 +143,10 @@ def _check_design(values: dict[str, Any]) -> dict[str, str]:
         value = values.get(name)
         if value is not None and not 0 < float(value) < 1:
             problems[name] = ERROR_ALPHA
+    if values.get("randomisation_method") == RandomisationMethod.MINIMISATION:
+        problems.update(_check_minimisation(values))
+    problems.update(date_order_problems(values))
+    problems.update(secondary_outcome_problems(values.get("secondary_outcomes")))
     if values.get("design") in (Design.CLUSTER, Design.STEPPED_WEDGE):
         clusters = [c for c in str(values.get("clusters", "")).splitlines() if c.strip()]
         if len(clusters) < 2 * max(len(arms), 1) and values.get("design") == Design.CLUSTER:
@@ -116,6 +154,34 @@ def _check_design(values: dict[str, Any]) -> dict[str, str]:
         if len(clusters) < 2 and values.get("design") == Design.STEPPED_WEDGE:
             problems["clusters"] = ERROR_CLUSTERS
     return problems
+
+
+def _check_minimisation(values: dict[str, Any]) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if values.get("design") != Design.INDIVIDUAL:
+        problems["randomisation_method"] = ERROR_MIN_DESIGN
+    if str(values.get("strata") or "").strip():
+        problems["strata"] = ERROR_MIN_STRATA
+    factors = parse_minimisation_factors(str(values.get("minimisation_factors") or ""))
+    columns = [factor_column(name) for name, _ in factors or []]
+    if factors is None:
+        problems["minimisation_factors"] = ERROR_MIN_FACTORS
+    elif len(set(columns)) != len(columns):
+        problems["minimisation_factors"] = ERROR_MIN_COLUMNS.format(columns=", ".join(columns))
+    elif parse_minimisation_weights(str(values.get("minimisation_weights") or ""),
+                                    len(factors)) is None:
+        problems["minimisation_weights"] = ERROR_MIN_WEIGHTS
+    probability = values.get("minimisation_probability")
+    if probability is None or not 0.5 <= float(probability) <= 1:
+        problems["minimisation_probability"] = ERROR_MIN_PROBABILITY
+    return problems
+
+
+def _structured(changes: dict[str, Any]) -> dict[str, Any]:
+    """Secondary outcomes as their structured entries (free text is read one per line)."""
+    if "secondary_outcomes" not in changes:
+        return changes
+    return {**changes, "secondary_outcomes": secondary_outcome_entries(changes["secondary_outcomes"])}
 
 
 def _scaled_default_blocks(protocol: Protocol, changes: dict[str, Any]) -> dict[str, Any]:
@@ -141,7 +207,7 @@ def protocol_update(*, actor: User, trial: Trial, changes: dict[str, Any]) -> Pr
     unknown = set(changes) - set(PROTOCOL_FIELDS) - {"title"}
     if unknown:
         raise ValueError(f"not protocol fields: {sorted(unknown)}")
-    changes = _scaled_default_blocks(protocol, changes)
+    changes = _scaled_default_blocks(protocol, _structured(changes))
     values = {name: getattr(protocol, name) for name in PROTOCOL_FIELDS}
     values.update({k: v for k, v in changes.items() if k != "title"})
     problems = _check_design(values)
@@ -224,6 +290,8 @@ def _sequence_slots(trial: Trial, seed: str) -> list[Allocation]:
     """Every slot of the allocation sequence, generated from the seed (see module)."""
     protocol = trial.protocol
     arms = protocol.arm_list
+    if uses_minimisation(protocol):
+        return []  # each unit's slot is made when it is enrolled (services.allocation)
     if protocol.design == Design.CLUSTER:
         clusters = protocol.cluster_list
         alloc = allocate_clusters(
@@ -295,7 +363,7 @@ def trial_register(*, actor: User, trial: Trial, seed: str | None = None) -> Tri
         trial.save(update_fields=["seed", "seed_commitment", "registered_at", "status"])
         slots = _sequence_slots(trial, trial.seed)
         Allocation.objects.bulk_create(slots, batch_size=500)
-        blocks = registration_block_warning(protocol)
+        blocks = "" if uses_minimisation(protocol) else registration_block_warning(protocol)
         audit_append(action="trials.trial_register", actor=actor, obj=trial,
                      data={"protocol_hash": digest, "version": version.number,
                            "seed_commitment": trial.seed_commitment, "slots": len(slots),
@@ -318,6 +386,7 @@ def protocol_amend(*, actor: User, trial: Trial, changes: dict[str, Any], reason
         if not reason.strip():
             problems["reason"] = ERROR_REASON
         protocol = trial.protocol
+        changes = _structured(changes)
         changed = {k: v for k, v in changes.items() if getattr(protocol, k) != v}
         for name in changed:
             if name in SEQUENCE_FIELDS:
@@ -328,6 +397,10 @@ def protocol_amend(*, actor: User, trial: Trial, changes: dict[str, Any], reason
                 problems[name] = ERROR_REQUIRED.format(label=_label(name))
             elif name in SW_SCHEDULE and not changed[name] and protocol.design == Design.STEPPED_WEDGE:
                 problems[name] = SW_SCHEDULE[name]
+        amended = {**{n: getattr(protocol, n) for n in PROTOCOL_FIELDS}, **changed}
+        if set(changed) & {"start_date", "recruitment_end_date", "follow_up_end_date"}:
+            problems.update(date_order_problems(amended))
+        problems.update(secondary_outcome_problems(changed.get("secondary_outcomes")))
         if not changed and not problems:
             problems["__all__"] = ERROR_NO_CHANGE
         if problems:

@@ -12,6 +12,7 @@ from seedbed.core.errors import ValidationProblem
 from seedbed.trials import forms, selectors
 from seedbed.trials.access import access_trial_enrolment
 from seedbed.trials.models import Design
+from seedbed.trials.rules import minimisation_factors
 from seedbed.trials.selectors import enrolled_clusters
 from seedbed.trials.services.allocation import allocation_draw, participant_enrol
 from seedbed.trials.services.monitoring import safety_event_record
@@ -26,7 +27,8 @@ def enrol(request: HttpRequest, trial_id: int) -> HttpResponse:
     clusters = protocol.cluster_list if protocol.design != Design.INDIVIDUAL else []
     action = request.POST.get("action", "unit") if request.method == "POST" else None
     form = forms.EnrolForm(request.POST if action == "unit" else None, options={
-        "strata": protocol.strata_list if not clusters else [], "clusters": clusters})
+        "strata": protocol.strata_list if not clusters else [], "clusters": clusters,
+        "factors": minimisation_factors(protocol)})
     person_form = forms.PersonEnrolForm(
         request.POST if action == "person" else None, prefix="person",
         options={"clusters": enrolled_clusters(trial)},
@@ -39,6 +41,7 @@ def enrol(request: HttpRequest, trial_id: int) -> HttpResponse:
                 actor=request.user, trial=trial, unit_ref=data.get("unit_ref", ""),  # type: ignore[arg-type]
                 stratum=data.get("stratum", ""), cluster=data.get("cluster", ""),
                 idempotency_key=request.POST.get("idempotency_key", ""),
+                factors=form.factor_levels(),
             )
         except ValidationProblem as problem:
             form.apply(problem)

@@ -37,4 +37,5 @@ def monitoring(request: HttpRequest, trial_id: int) -> HttpResponse:
         "trial": trial, "look_form": look_form, "decision_form": decision_form,
         "notifications": selectors.notifications_for(request.user, trial)[:10],  # type: ignore[arg-type]
         **monitoring_summary(trial),
+        "balance": selectors.minimisation_balance(trial),
     })

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from seedbed.accounts.models import Role
@@ -17,6 +18,7 @@ from seedbed.trials.access import (
     access_trial_registry,
     access_trial_result,
 )
+from seedbed.trials.opendata import NOT_REGISTERED
 from seedbed.trials.rules import describe_power
 
 
@@ -39,7 +41,7 @@ def registry_trial(request: HttpRequest, trial_id: int) -> HttpResponse:
         "trial": trial,
         "entry": selectors.registry_entry(trial),
         "first": first,
-        "rows": selectors.registered_protocol_rows(first) if first else [],
+        "sections": selectors.registered_protocol_sections(first) if first else [],
         "versions": comparison["versions"],
         "enrolled": selectors.enrolled_count(trial),
         "result": result,
@@ -50,6 +52,29 @@ def registry_trial(request: HttpRequest, trial_id: int) -> HttpResponse:
         "can_edit": has_role(request.user, *TRIAL_EDITORS),
         "can_monitor": trial.safety_lead_id is not None and trial.safety_lead_id == request.user.pk,
         "can_enrol": Role.FRONTLINE in roles_of(request.user, trial.organisation),
+    })
+
+
+@require_http_methods(["GET"])
+def registration_json(request: HttpRequest, trial_id: int) -> HttpResponse:
+    """The registration, machine-readable (docs/schemas/trial-registration.schema.json)."""
+    trial = access_trial_registry(request.user, trial_id)
+    url = request.build_absolute_uri(reverse("trials:registry_trial", args=[trial.pk]))
+    export = selectors.registration_export(trial, url=url)
+    if export is None:
+        raise Http404(NOT_REGISTERED)
+    return JsonResponse(export, json_dumps_params={"indent": 2, "ensure_ascii": False})
+
+
+@require_http_methods(["GET"])
+def spirit(request: HttpRequest, trial_id: int) -> HttpResponse:
+    """The SPIRIT 2013 items a registration answers, and where this one answers each."""
+    trial = access_trial_registry(request.user, trial_id)
+    url = request.build_absolute_uri(reverse("trials:registry_trial", args=[trial.pk]))
+    items = selectors.spirit_checklist(trial, url=url)
+    return render(request, "trials/trial_spirit.html", {
+        "trial": trial, "items": items,
+        "unstated": sum(1 for item in items if not item["stated"]),
     })
 
 

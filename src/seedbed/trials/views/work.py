@@ -18,8 +18,10 @@ from seedbed.trials.models import OutcomeDataset, Trial
 from seedbed.trials.rules import (
     PROTOCOL_FIELDS,
     arms_concealed_from,
+    describe_minimisation,
     describe_power,
     registration_block_warning,
+    uses_minimisation,
 )
 from seedbed.trials.services import connections, protocols, results, safeguards
 from seedbed.trials.uploads import DataRejected, column_roles, connection_relations, trial_schema
@@ -179,7 +181,9 @@ def manage(request: HttpRequest, trial_id: int) -> HttpResponse:
         "datasets": selectors.dataset_recent_list(trial=trial),
         "result": getattr(trial, "result", None),
         "versions": selectors.version_list(trial=trial),
-        "block_warning": registration_block_warning(trial.protocol) if trial.is_draft else "",
+        "block_warning": (registration_block_warning(trial.protocol)
+                          if trial.is_draft and not uses_minimisation(trial.protocol) else ""),
+        "minimisation_text": describe_minimisation(trial.protocol),
     })
 
 
