@@ -72,6 +72,19 @@ def test_before_publication_only_council_staff_read_the_analysis_and_report(
             assert response.status_code == (200 if role in COUNCIL_STAFF else 403), (name, role)
 
 
+@pytest.mark.parametrize("role", ROLES)
+def test_the_evaluation_page_links_to_the_analysis_for_everyone_who_may_read_it(
+        client_as, demo_world: dict[str, Any], role: str) -> None:  # type: ignore[no-untyped-def]
+    evaluation = _analysed(demo_world)
+    client = client_as(role)
+    page = client.get(reverse("evaluations:evaluation_detail", args=[evaluation.pk]))
+    assert page.status_code == 200
+    link = f'href="{reverse("evaluations:analysis", args=[evaluation.pk])}">See the analysis</a>'
+    readable = client.get(reverse("evaluations:analysis", args=[evaluation.pk])).status_code == 200
+    assert readable == (role in COUNCIL_STAFF)
+    assert (link in page.content.decode()) is readable, role
+
+
 @pytest.mark.parametrize("role", sorted(set(ROLES) - MANAGERS))
 def test_only_managers_publish_the_report(client_as, demo_world: dict[str, Any], role: str) -> None:  # type: ignore[no-untyped-def]
     evaluation = _analysed(demo_world)

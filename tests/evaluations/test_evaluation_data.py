@@ -22,9 +22,9 @@ from seedbed.data.errors import (
 from seedbed.data.panel import MSG_DUPLICATE_PERIOD, MSG_VARYING_WITHIN_UNIT
 from seedbed.evaluations.access import access_evaluation_data
 from seedbed.evaluations.models import Design, Evaluation, EvaluationDataset, EvaluationResult
-from seedbed.evaluations.rules import ERROR_NOT_REGISTERED, ERROR_REPORTED
+from seedbed.evaluations.rules import ERROR_NOT_REGISTERED, ERROR_REPORTED, plan_label
 from seedbed.evaluations.services import dataset_upload, evaluation_analyse, plan_amend
-from seedbed.evaluations.services.analysis import ERROR_NO_DATA
+from seedbed.evaluations.services.analysis import ERROR_NO_DATA, ERROR_NOT_ESTIMABLE
 from seedbed.evaluations.services.dataset import ERROR_FILE_EMPTY, ERROR_FILE_TYPE
 from seedbed.evaluations.uploads import (
     ERROR_ANALYSIS_FIELD,
@@ -33,6 +33,7 @@ from seedbed.evaluations.uploads import (
     MSG_TREATED_MISSING,
     DataRejected,
 )
+from seedbed.library.rules import engine_codes
 from tests.evaluations.datasets import EFFECTS, csv_bytes, file_bytes, frame, registered
 
 ESTIMATE = {Design.DID: ("att", "ci"), Design.ITS: ("level_change", "ci_level"),
@@ -107,6 +108,48 @@ def test_analysis_needs_data(trial_world: dict[str, Any]) -> None:
         evaluation_analyse(actor=trial_world["users"]["lead"], evaluation=evaluation)
     assert caught.value.problems == {"__all__": ERROR_NO_DATA}
     assert not EvaluationResult.objects.exists()
+
+
+NOT_ESTIMABLE_PLANS = {
+    "its_start_after_the_data": (Design.ITS, {"start": 2025.0}, None, "start"),
+    "its_start_before_the_data": (Design.ITS, {"start": -5.0}, None, "start"),
+    "its_start_at_the_last_period": (Design.ITS, {"start": 48.0}, None, "start"),
+    "rd_cutoff_above_every_score": (Design.RD, {"cutoff": 1000.0}, None, "cutoff"),
+    "rd_cutoff_below_every_score": (Design.RD, {"cutoff": -1000.0}, None, "cutoff"),
+    "rd_no_outcomes": (Design.RD, {}, ("arrears", None), "cutoff"),
+    "synth_start_after_the_data": (Design.SYNTH, {"start": 1000.0}, None, "start"),
+    "synth_start_before_the_data": (Design.SYNTH, {"start": -1.0}, None, "start"),
+    "synth_treated_unit_without_outcomes": (Design.SYNTH, {}, ("reports", ("ward", "Ward 0")),
+                                            "start"),
+    "did_every_unit_never_treated": (Design.DID, {}, ("started", 0), "first_treated_column"),
+    "did_every_unit_treated_at_once": (Design.DID, {}, ("started", 5), "first_treated_column"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOT_ESTIMABLE_PLANS))
+def test_an_analysis_that_estimates_nothing_is_refused_and_the_plan_stays_amendable(
+        trial_world: dict[str, Any], case: str) -> None:
+    design, plan, change, field = NOT_ESTIMABLE_PLANS[case]
+    evaluation = registered(trial_world, design, **plan)
+    df = frame(design)
+    if change is not None:
+        column, value = change
+        if isinstance(value, tuple):
+            df.loc[df[value[0]] == value[1], column] = float("nan")
+        else:
+            df[column] = float("nan") if value is None else value
+    _upload(trial_world, evaluation, csv_bytes(df))
+    with pytest.raises(ValidationProblem) as caught:
+        evaluation_analyse(actor=trial_world["users"]["lead"], evaluation=evaluation)
+    assert list(caught.value.problems) == [field]
+    message = caught.value.problems[field]
+    assert message.startswith(ERROR_NOT_ESTIMABLE.split("{")[0])
+    assert plan_label(field) in message
+    assert not EvaluationResult.objects.filter(evaluation=evaluation).exists()
+    evaluation.refresh_from_db()
+    assert evaluation.status == Evaluation.Status.REGISTERED
+    plan_amend(actor=trial_world["users"]["lead"], evaluation=evaluation,
+               changes={"success": "Any fall"}, reason="The plan could not be analysed")
 
 
 def _rejected(world: dict[str, Any], evaluation: Evaluation, content: bytes,
@@ -217,3 +260,16 @@ def test_only_those_who_may_change_the_evaluation_add_data(trial_world: dict[str
         with pytest.raises(AccessDenied):
             access_evaluation_data(trial_world["users"][role], evaluation.pk)
     assert access_evaluation_data(trial_world["users"]["analyst"], evaluation.pk) == evaluation
+
+
+def test_the_stored_warnings_hold_the_nested_codes_the_library_case_reads(
+        trial_world: dict[str, Any]) -> None:
+    evaluation = registered(trial_world, Design.DID)
+    df = frame(Design.DID)
+    df = df[df["quarter"].isin([4, 5]) & df["team"].isin([f"Team {i}" for i in range(8)])].copy()
+    df.loc[df["started"] == 7, "started"] = 0
+    _upload(trial_world, evaluation, csv_bytes(df))
+    result = evaluation_analyse(actor=trial_world["users"]["lead"], evaluation=evaluation)
+    nested = (result.payload.get("two_by_two") or {}).get("warnings") or []
+    assert nested and set(nested) <= set(result.warnings)
+    assert result.warnings == engine_codes(result.payload, result.warnings)

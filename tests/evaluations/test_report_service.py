@@ -12,13 +12,18 @@ from seedbed.core.errors import ValidationProblem
 from seedbed.core.models import AuditEntry
 from seedbed.evaluations.models import Evaluation
 from seedbed.evaluations.rules import content_hash
+from seedbed.evaluations.selectors import analysis_summary
 from seedbed.evaluations.services import (
     dataset_upload,
     evaluation_analyse,
     evaluation_report,
     plan_amend,
 )
-from seedbed.evaluations.services.report import ERROR_ALREADY_REPORTED, ERROR_NOT_ANALYSED
+from seedbed.evaluations.services.report import (
+    ERROR_ALREADY_REPORTED,
+    ERROR_NEWER_DATA,
+    ERROR_NOT_ANALYSED,
+)
 from tests.evaluations.analysed import analysed_evaluation
 from tests.evaluations.payloads import csv_bytes
 
@@ -57,3 +62,22 @@ def test_an_evaluation_not_analysed_cannot_be_reported(trial_world: dict[str, An
     evaluation.refresh_from_db()
     assert evaluation.status == Evaluation.Status.REGISTERED
     assert not AuditEntry.objects.filter(action="evaluations.evaluation_report").exists()
+
+
+def test_a_report_is_not_published_while_newer_data_are_not_analysed(
+        trial_world: dict[str, Any]) -> None:
+    evaluation = analysed_evaluation(trial_world, "rd")
+    lead = trial_world["users"]["lead"]
+    dataset_upload(actor=lead, evaluation=evaluation, filename="new.csv", content=csv_bytes("rd"))
+    assert analysis_summary(result=evaluation.result)["newer_data"]
+    with pytest.raises(ValidationProblem) as refused:
+        evaluation_report(evaluation=evaluation, actor=lead)
+    assert refused.value.problems["__all__"] == ERROR_NEWER_DATA
+    evaluation.refresh_from_db()
+    assert evaluation.status == Evaluation.Status.ANALYSED
+    assert not AuditEntry.objects.filter(action="evaluations.evaluation_report").exists()
+
+    result = evaluation_analyse(actor=lead, evaluation=evaluation)
+    assert result.dataset.filename == "new.csv"
+    assert not analysis_summary(result=result)["newer_data"]
+    assert evaluation_report(evaluation=evaluation, actor=lead).status == Evaluation.Status.REPORTED

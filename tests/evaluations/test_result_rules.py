@@ -14,6 +14,7 @@ from seedbed.evaluations.rules import (
     result_checks,
     result_estimates,
 )
+from seedbed.library.rules import evaluation_evidence
 from tests.evaluations.payloads import payload
 
 
@@ -77,3 +78,16 @@ def test_regression_discontinuity_reads_the_jump_and_the_density_check(fuzzy: bo
     assert ("fuzzy design" in jump.label) == fuzzy
     assert "robust confidence interval" in jump.interval
     assert any("Density check" in text for text in result_checks("rd", data))
+
+
+@pytest.mark.parametrize(("alpha", "fails"), [(0.10, True), (0.05, False)])
+def test_the_pre_trend_check_reads_at_the_analysis_level_as_the_library_case_does(
+        alpha: float, fails: bool) -> None:
+    data = payload("did") | {"alpha": alpha, "pretrend_p": 0.07, "warnings": []}
+    (check,) = [c for c in result_checks("did", data) if c.startswith("Pre-trend test")]
+    assert f"p = 0.070. A small p-value (below {alpha:g}) casts doubt" in check
+    evidence = evaluation_evidence(design="did", payload=data, warnings=[],
+                                   higher_is_better=False)
+    assert ("pretrend" in evidence.failed_checks) is fails
+    if fails:
+        assert any(f"below {alpha:g}" in r for r in evidence.evidence.reasons)

@@ -48,14 +48,27 @@ def access_evaluation_data(user: Any, evaluation_id: object) -> Evaluation:
     return evaluation
 
 
+def _check_analysis(user: Any, evaluation: Evaluation) -> None:
+    if evaluation.status != Evaluation.Status.REPORTED:
+        access_staff_area(user)
+
+
 def access_evaluation_analysis(user: Any, evaluation_id: object) -> Evaluation:
     """An evaluation's analysis and its report: public once the report is published; before
     that, council staff only (not providers), who may see every evaluation."""
     evaluation = fetch_or_deny(Evaluation, evaluation_id, missing=DENIED_EVALUATION)
-    if evaluation.status == Evaluation.Status.REPORTED:
-        return evaluation
-    access_staff_area(user)
+    _check_analysis(user, evaluation)
     return evaluation
+
+
+def analysis_readable(user: Any, evaluation: Evaluation) -> bool:
+    """Whether ``access_evaluation_analysis`` admits ``user`` to this evaluation's analysis
+    and report (for pages that link to them)."""
+    try:
+        _check_analysis(user, evaluation)
+    except AccessDenied:
+        return False
+    return True
 
 
 def access_evaluation_case_create(user: Any, evaluation_id: object) -> tuple[User, Evaluation]:

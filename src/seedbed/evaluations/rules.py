@@ -12,6 +12,7 @@ from seedbed.core.audit import canonical_json
 from seedbed.data.svg import finite
 from seedbed.evaluations.charts import number
 from seedbed.evaluations.models import Control, Design, Evaluation, Plan
+from seedbed.library.rules import analysis_alpha
 
 ERROR_REQUIRED = "Enter the {label} before registering"
 
@@ -289,13 +290,15 @@ def result_estimates(design: str, payload: Mapping[str, Any], *, outcome: str) -
 
 
 def result_checks(design: str, payload: Mapping[str, Any]) -> list[str]:
-    """The design's checks of its assumptions, in plain words, with their figures."""
+    """The design's checks of its assumptions, in plain words, with their figures; a test is
+    judged at the analysis's own level (``analysis_alpha``, as the library case judges it)."""
     checks: list[str] = []
     if design == Design.DID:
         if payload.get("pretrend_p") is not None:
             checks.append(
                 "Pre-trend test (did treated and comparison units move together before "
-                f"treatment?): {p_text(payload['pretrend_p'])}. A small p-value (below 0.05) "
+                f"treatment?): {p_text(payload['pretrend_p'])}. A small p-value (below "
+                f"{analysis_alpha(payload):g}) "
                 "casts doubt on parallel trends.")
         checks.append(f"{payload.get('n_units') or 'No'} units; comparison units: "
                       f"{'not yet treated' if payload.get('control') == 'not-yet' else 'never treated'}.")

@@ -74,12 +74,20 @@ def _words(column: object, default: str) -> str:
     return " ".join(str(column or "").replace("_", " ").split()) or default
 
 
+def newer_data(*, result: EvaluationResult) -> bool:
+    """Whether data have been added since ``result`` was analysed (its data set is not the
+    evaluation's latest), so the result no longer describes the evaluation's data."""
+    latest = (EvaluationDataset.objects.filter(evaluation_id=result.evaluation_id)
+              .order_by("-uploaded_at", "-id").values_list("pk", flat=True).first())
+    return latest is not None and latest != result.dataset_id
+
+
 def analysis_summary(*, result: EvaluationResult) -> dict[str, Any]:
     """What the analysis page and the report show of a result: the estimates and the checks
     in plain words, the design's charts with their tables, the assumptions, every warning as
     its sentence from the catalogue (never a code), the plan version analysed, the data set
-    (file, rows, hash), the plan's optional choices in words and what the plan said would
-    count as success."""
+    (file, rows, hash), whether newer data have been added since, the plan's optional
+    choices in words and what the plan said would count as success."""
     content = result.plan_version.content
     outcome = _words(content.get("outcome_column"), "the outcome")
     payload = result.payload
@@ -95,6 +103,7 @@ def analysis_summary(*, result: EvaluationResult) -> dict[str, Any]:
         "donor_weights": rules.donor_weights(payload) if result.design == Design.SYNTH else [],
         "plan_version": result.plan_version,
         "dataset": result.dataset,
+        "newer_data": newer_data(result=result),
         "success": str(content.get("success") or ""),
         "plan_choices": [
             (rules.plan_label(name),

@@ -303,13 +303,22 @@ def _interval(value: Any) -> tuple[float, float] | None:
     return (lo, hi) if lo is not None and hi is not None else None
 
 
+def analysis_alpha(payload: Mapping[str, Any]) -> float:
+    """The level an analysis's tests used (its pre-trend test, its autocorrelation check):
+    the payload's ``alpha``, or 0.05 when it gives none. The report's checks and the library
+    case read it here, so the two never judge a test against different levels."""
+    alpha = _num(payload.get("alpha"))
+    return alpha if alpha is not None and 0.0 < alpha < 1.0 else 0.05
+
+
 def _test(p: float | None, alpha: float, name: str) -> str:
     return f"{name} p = {p:.2g}, below {alpha:g}" if p is not None else f"the {name} failed"
 
 
-def _engine_codes(payload: Mapping[str, Any], warnings: Sequence[str]) -> list[str]:
+def engine_codes(payload: Mapping[str, Any], warnings: Sequence[str] = ()) -> list[str]:
     """Every warning code of the analysis, in order, without repeats (the result's own, the
-    payload's and those of its two-by-two block and density test)."""
+    payload's and those of its two-by-two block and density test). The one list the
+    evaluation's stored warnings, its report and its library case all read."""
     nested = [(payload.get(key) or {}).get("warnings") or () for key in ("two_by_two", "density")]
     found = [*warnings, *(payload.get("warnings") or ()), *[c for codes in nested for c in codes]]
     return list(dict.fromkeys(str(c) for c in found if c))
@@ -319,7 +328,7 @@ def _failed(design: str, payload: Mapping[str, Any], codes: set[str]) -> dict[st
     """The design's failed checks, each with its plain-English reason. A check fails on its
     warning code, or (the pre-trend and density tests) on its p-value below the level used."""
     failed = {k: DOWNGRADE_QUASI_TEXT[k] for k in CHECKS_OF_DESIGN[design] if CHECK_CODES[k] & codes}
-    pretrend_p, alpha = _num(payload.get("pretrend_p")), _num(payload.get("alpha")) or 0.05
+    pretrend_p, alpha = _num(payload.get("pretrend_p")), analysis_alpha(payload)
     density_p = _num(payload.get("density_p"))
     if design == "did" and (pretrend_p is not None and pretrend_p < alpha or "pretrend" in failed):
         failed["pretrend"] = DOWNGRADE_QUASI_TEXT["pretrend"].format(
@@ -374,7 +383,7 @@ def evaluation_evidence(*, design: str, payload: Mapping[str, Any], warnings: Se
     are set out in the comment above. Warnings that did not cost a level are kept as cautions."""
     if design not in EVALUATION_DESIGNS:
         raise ValueError("design must be one of: " + ", ".join(EVALUATION_DESIGNS))
-    codes = _engine_codes(payload, warnings)
+    codes = engine_codes(payload, warnings)
     failed = _failed(design, payload, set(codes))
     case_design = ("its_comparison" if payload.get("comparison") else "its") if design == "its" else design
     effect, ci = _effect(design, payload)

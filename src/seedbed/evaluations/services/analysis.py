@@ -10,13 +10,18 @@ result is replaced and the replacement audited. Once reported, the result is fro
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 
 from seedbed.accounts.models import User
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
+from seedbed.data.svg import finite
 from seedbed.evaluations.models import (
+    Design,
     Evaluation,
     EvaluationDataset,
     EvaluationResult,
@@ -24,9 +29,31 @@ from seedbed.evaluations.models import (
 )
 from seedbed.evaluations.rules import data_refusal
 from seedbed.evaluations.uploads import analysis_payload, plan_labels
+from seedbed.library.rules import engine_codes
+from seedbed.stats import its, rd, synth
+from seedbed.stats.did import staggered
+from seedbed.stats.warnings import warning_text
 
 ERROR_NO_DATA = "Add the evaluation's data before running the analysis"
 ERROR_CHANGED = "The evaluation changed while the analysis ran: run it again"
+ERROR_NOT_ESTIMABLE = (
+    "Nothing could be estimated with the plan as it stands, so no result was stored: {reason} "
+    "Amend the plan's {labels} to fit the data, then run the analysis again."
+)
+
+# Each design's headline estimate in the payload, and the plan fields that decide whether the
+# data can give one (the first is where the refusal is shown).
+HEADLINE: dict[str, tuple[str, tuple[str, ...]]] = {
+    Design.DID: ("att", ("first_treated_column",)),
+    Design.ITS: ("level_change", ("start",)),
+    Design.SYNTH: ("att", ("start", "treated_unit")),
+    Design.RD: ("estimate", ("cutoff",)),
+}
+# The engines' codes for "no estimate is possible with these data and parameters".
+NOT_ESTIMABLE = (its.WARN_ITS_NO_SEGMENT, rd.WARN_RD_NO_DATA_ON_A_SIDE,
+                 rd.WARN_RD_TOO_FEW_FOR_BANDWIDTH, synth.WARN_SYNTH_NOT_ESTIMABLE,
+                 staggered.WARN_NO_TREATED_GROUPS)
+REASON_NO_ESTIMATE = "the data gave no estimate."
 
 
 def _latest(evaluation: Evaluation) -> tuple[EvaluationDataset | None, PlanVersion | None]:
@@ -36,13 +63,29 @@ def _latest(evaluation: Evaluation) -> tuple[EvaluationDataset | None, PlanVersi
     return dataset, version
 
 
+def _refuse_if_not_estimable(design: str, payload: Mapping[str, Any],
+                             codes: list[str]) -> None:
+    """Refuse an analysis that estimated nothing (the headline estimate is missing, or the
+    engine says none is possible), naming the plan fields to amend: storing it would lock
+    the plan, since only a registered plan may be amended."""
+    key, fields = HEADLINE[design]
+    blocking = [code for code in codes if code in NOT_ESTIMABLE]
+    if finite(payload.get(key)) and not blocking:
+        return
+    labels = plan_labels()
+    reason = warning_text(blocking[0]) if blocking else REASON_NO_ESTIMATE
+    raise ValidationProblem({fields[0]: ERROR_NOT_ESTIMABLE.format(
+        reason=reason, labels=" or ".join(labels[name] for name in fields))})
+
+
 def evaluation_analyse(*, actor: User, evaluation: Evaluation) -> EvaluationResult:
     """Run the registered analysis on the latest data set and store the result (replacing an
     earlier one); the evaluation becomes analysed.
 
     Refuses (``ValidationProblem``) before registration, once reported, without data, and
     when the data do not fit the plan (a treated unit missing from the data, too few periods
-    before the start): the message names the plan field. Nothing is stored on a refusal.
+    before the start) or give no estimate (a start or cutoff outside the data): the message
+    names the plan field. Nothing is stored on a refusal, so the plan can still be amended.
     """
     if refusal := data_refusal(evaluation.status):
         raise ValidationProblem({"__all__": refusal})
@@ -51,7 +94,8 @@ def evaluation_analyse(*, actor: User, evaluation: Evaluation) -> EvaluationResu
         raise ValidationProblem({"__all__": ERROR_NO_DATA})
     payload = analysis_payload(design=evaluation.design, parquet=bytes(dataset.parquet),
                                values=version.content, labels=plan_labels())
-    warnings = [str(code) for code in payload.get("warnings", [])]
+    warnings = engine_codes(payload)
+    _refuse_if_not_estimable(evaluation.design, payload, warnings)
     with transaction.atomic():
         locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
         if refusal := data_refusal(locked.status):

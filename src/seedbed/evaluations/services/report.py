@@ -16,15 +16,21 @@ from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
 from seedbed.evaluations.models import Evaluation, EvaluationResult
 from seedbed.evaluations.rules import content_hash
+from seedbed.evaluations.selectors import newer_data
 
 ERROR_NOT_ANALYSED = "Only an analysed evaluation's report can be published: run the analysis first"
 ERROR_ALREADY_REPORTED = "This evaluation's report is already published"
+ERROR_NEWER_DATA = (
+    "Newer data have been added since the analysis ran: analyse the new data first, then "
+    "publish the report"
+)
 
 
 def evaluation_report(*, evaluation: Evaluation, actor: User) -> Evaluation:
     """Publish the report of an analysed evaluation (analysed -> reported) and return it.
 
-    Refuses (``ValidationProblem``) unless the evaluation is analysed with a stored result.
+    Refuses (``ValidationProblem``) unless the evaluation is analysed with a stored result,
+    and while data added since are not analysed (the frozen report would describe old data).
     The audit entry holds the plan version and its hash, the data set's hash and the SHA-256
     of the result's payload (canonical JSON, as plan versions are hashed)."""
     with transaction.atomic():
@@ -35,6 +41,8 @@ def evaluation_report(*, evaluation: Evaluation, actor: User) -> Evaluation:
                   .defer("dataset__parquet").filter(evaluation=locked).first())
         if locked.status != Evaluation.Status.ANALYSED or result is None:
             raise ValidationProblem({"__all__": ERROR_NOT_ANALYSED})
+        if newer_data(result=result):
+            raise ValidationProblem({"__all__": ERROR_NEWER_DATA})
         locked.status = Evaluation.Status.REPORTED
         locked.reported_at = timezone.now()
         locked.save(update_fields=["status", "reported_at"])

@@ -16,6 +16,7 @@ from seedbed.evaluations.access import (
     EVALUATION_MANAGERS,
     access_evaluation,
     access_evaluations_manage,
+    analysis_readable,
 )
 from seedbed.evaluations.forms import EvaluationForm
 from seedbed.evaluations.rules import data_refusal, plan_fields, plan_label, plan_value_text
@@ -46,6 +47,7 @@ def evaluation_detail(request: HttpRequest, evaluation_id: int) -> HttpResponse:
         "can_manage": _can_manage(request),
         "datasets": selectors.dataset_list(evaluation=evaluation)[:1],
         "result": selectors.evaluation_result(evaluation=evaluation),
+        "can_see_analysis": analysis_readable(request.user, evaluation),
         "data_open": data_refusal(evaluation.status) is None,
         "library_case": selectors.evaluation_case(evaluation=evaluation),
     })

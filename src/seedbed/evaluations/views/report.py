@@ -37,6 +37,7 @@ def report(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     context = _context(request, evaluation_id)
     evaluation = context["evaluation"]
     context["can_publish"] = (evaluation.status == Evaluation.Status.ANALYSED
+                              and not context["newer_data"]
                               and has_role(request.user, *EVALUATION_MANAGERS))
     return render(request, "evaluations/report.html", context)
 
