@@ -36,7 +36,7 @@ from seedbed.data.quasi import (
     rd_payload,
     synth_payload,
 )
-from seedbed.evaluations.models import Design, Evaluation
+from seedbed.evaluations.models import Control, Design, Evaluation
 from seedbed.evaluations.rules import PLAN_FIELDS, DataColumns, data_columns, plan_label
 
 ERROR_REJECTED = "The file was rejected and nothing was stored: {summary}"
@@ -212,14 +212,23 @@ def analysis_payload(*, design: str, parquet: bytes, values: Mapping[str, Any],
     return json_safe(payload)
 
 
+def _optional(values: Mapping[str, Any], name: str) -> str | None:
+    """An optional plan column, None when the plan leaves it empty (or predates it)."""
+    return str(values.get(name) or "").strip() or None
+
+
 def _run(design: str, spec: SourceSpec, values: Mapping[str, Any]) -> dict[str, Any]:
     outcome = str(values["outcome_column"])
     if design == Design.DID:
         return did_payload(spec=spec, unit=values["unit_column"], time=values["time_column"],
-                           outcome=outcome, first_treated=values["first_treated_column"])
+                           outcome=outcome, first_treated=values["first_treated_column"],
+                           control=str(values.get("control") or Control.NEVER),
+                           cluster=_optional(values, "cluster_column"))
     if design == Design.ITS:
         return its_payload(spec=spec, time=values["time_column"], outcome=outcome,
-                           start=float(values["start"]))
+                           start=float(values["start"]),
+                           comparison=_optional(values, "comparison_column"),
+                           season=_optional(values, "season_column"))
     if design == Design.SYNTH:
         return synth_payload(spec=spec, unit=values["unit_column"], time=values["time_column"],
                              outcome=outcome, treated=str(values["treated_unit"]),

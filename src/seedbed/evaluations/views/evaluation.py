@@ -25,6 +25,7 @@ from seedbed.evaluations.rules import (
     has_estimate,
     plan_fields,
     plan_label,
+    plan_value_text,
 )
 
 
@@ -48,7 +49,8 @@ def evaluation_detail(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     library_case = selectors.evaluation_case(evaluation=evaluation)
     return render(request, "evaluations/evaluation_detail.html", {
         "evaluation": evaluation,
-        "plan_rows": [(plan_label(name), getattr(plan, name))
+        "plan_rows": [(plan_label(name), plan_value_text(name, getattr(plan, name),
+                                                         design=evaluation.design))
                       for name in plan_fields(evaluation.design)],
         "versions": selectors.plan_versions(evaluation=evaluation),
         "can_manage": _can_manage(request),
