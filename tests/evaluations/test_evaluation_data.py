@@ -28,6 +28,8 @@ from seedbed.evaluations.services.analysis import ERROR_NO_DATA, ERROR_NOT_ESTIM
 from seedbed.evaluations.services.dataset import ERROR_FILE_EMPTY, ERROR_FILE_TYPE
 from seedbed.evaluations.uploads import (
     ERROR_ANALYSIS_FIELD,
+    ERROR_REJECTED,
+    MSG_AND_MORE,
     MSG_PLAN_COLUMN,
     MSG_TOO_MANY_PERIODS,
     MSG_TREATED_MISSING,
@@ -273,3 +275,14 @@ def test_the_stored_warnings_hold_the_nested_codes_the_library_case_reads(
     nested = (result.payload.get("two_by_two") or {}).get("warnings") or []
     assert nested and set(nested) <= set(result.warnings)
     assert result.warnings == engine_codes(result.payload, result.warnings)
+
+
+def test_a_rejected_file_is_headed_by_its_first_problem_and_how_many_more(
+        trial_world: dict[str, Any]) -> None:
+    evaluation = registered(trial_world, Design.ITS)
+    one = _rejected(trial_world, evaluation, b"month,delays\n1,40\n2,forty-one\n")
+    first = MSG_NOT_A_NUMBER.format(row=3, column="delays", value="forty-one")
+    assert one.problems == {"file": ERROR_REJECTED.format(summary=first)}
+    three = _rejected(trial_world, evaluation, b"month,delays\n1,a\n2,b\n3,c\n")
+    assert three.problems["file"] == ERROR_REJECTED.format(summary=MSG_NOT_A_NUMBER.format(
+        row=2, column="delays", value="a") + MSG_AND_MORE.format(count=2, s="s"))

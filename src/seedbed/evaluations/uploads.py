@@ -40,6 +40,7 @@ from seedbed.evaluations.models import Control, Design, Evaluation
 from seedbed.evaluations.rules import PLAN_FIELDS, DataColumns, data_columns, plan_label
 
 ERROR_REJECTED = "The file was rejected and nothing was stored: {summary}"
+MSG_AND_MORE = " (and {count:,} more problem{s})"
 MSG_PLAN_COLUMN = "{message}; the plan names it as the {label}"
 MSG_TOO_MANY_PERIODS = (
     'column "{column}" holds {count:,} different periods; an evaluation can use at most '
@@ -80,8 +81,16 @@ class DataRejected(ValidationProblem):
 
     def __init__(self, report: ValidationReport) -> None:
         self.report = report
-        lines = report.lines()
-        super().__init__({"file": ERROR_REJECTED.format(summary=lines[0] if lines else "")})
+        super().__init__({"file": ERROR_REJECTED.format(summary=rejection_summary(report))})
+
+
+def rejection_summary(report: ValidationReport) -> str:
+    """The headline of a rejected file: its first problem (naming the row and column), and
+    how many more there are."""
+    if not report.problems:
+        return ""
+    first, rest = report.problems[0].message, report.total - 1
+    return first + (MSG_AND_MORE.format(count=rest, s="" if rest == 1 else "s") if rest > 0 else "")
 
 
 def plan_values(evaluation: Evaluation) -> dict[str, Any]:
