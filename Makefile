@@ -65,11 +65,14 @@ test-fast: venv frontend ## Run the suite without slow and browser tests
 
 # The framework-free engines' own suites (stats, pb, text) never open a database, so running
 # them again here would prove nothing new; everything that touches a database runs on both.
+# Nor does any other test that asks for no database fixture (pytest-django refuses its queries)
+# and no PostgreSQL one: tests/conftest.py marks those `database_free`, and they run on SQLite only.
 # The PostgreSQL leg runs every database-touching test once more, except those that test the
 # browser, the HTTP load path and the API fuzzing: they exercise pages and the server, not the
 # database, and run once, on SQLite (the database `make demo` uses).
 PG_SKIP := --ignore=tests/stats --ignore=tests/pb --ignore=tests/text --ignore=tests/browser \
-	--ignore=tests/api/test_schema_fuzz.py --ignore=tests/participation/test_load.py -m "not browser"
+	--ignore=tests/api/test_schema_fuzz.py --ignore=tests/participation/test_load.py \
+	-m "not browser and not database_free"
 
 test-postgres: venv frontend system-deps ## Run every database-touching test against a local PostgreSQL (started if needed)
 	url=$$(bash .ci/postgres.sh) && \

@@ -63,3 +63,32 @@ def _audit_table_can_be_emptied_between_tests():  # type: ignore[no-untyped-def]
     testcases.TransactionTestCase._fixture_teardown = teardown  # type: ignore[method-assign]
     yield
     testcases.TransactionTestCase._fixture_teardown = original  # type: ignore[method-assign]
+
+
+# Fixtures through which a test reaches a database: pytest-django's (without one of them it
+# refuses every query; ``django_db_blocker`` is left out as every test holds it, and a fixture
+# that unblocks it also asks for ``django_db_setup``), and any fixture named for PostgreSQL
+# (the data engine's scratch tables).
+DATABASE_FIXTURES = frozenset({
+    "db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback",
+    "live_server", "django_db_setup",
+})
+
+
+def touches_a_database(item: pytest.Item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    return bool(
+        names & DATABASE_FIXTURES
+        or any("postgres" in name for name in names)
+        or item.get_closest_marker("django_db")
+        or item.get_closest_marker("postgres")
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark ``database_free`` every test that can reach no database, so the PostgreSQL leg
+    (``make test-postgres``) leaves out what it would only repeat; SQLite runs them all."""
+    for item in items:
+        if not touches_a_database(item):
+            item.add_marker(pytest.mark.database_free)
+

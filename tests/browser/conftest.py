@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -57,14 +58,24 @@ def _page_digest(page: Any) -> str:
     return hashlib.sha256(f"{page.url.split('?')[0]}\n{html}".encode()).hexdigest()
 
 
+@functools.cache
+def _axe_source() -> str:
+    return AXE.read_text()
+
+
 def axe_violations(page: Any) -> list[dict[str, Any]]:
     """Run axe-core (WCAG 2.2 AA tags) on the current page and return its violations."""
     digest = _page_digest(page)
     if digest in _SCANNED_CLEAN:
         return []
-    page.evaluate(AXE.read_text())
+    page.evaluate(_axe_source())
+    # Only violations are read: axe then keeps one example node of each passing, incomplete or
+    # inapplicable rule instead of building every node's report (a third of the time per page).
+    # Every rule still runs, and every violating node is still reported.
     result = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+        "async (tags) => await axe.run(document,"
+        " {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        AXE_TAGS,
     )
     violations = list(result["violations"])
     if not violations:

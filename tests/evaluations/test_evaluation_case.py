@@ -3,6 +3,7 @@ each downgrade's reason; who may add it, and when."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import pytest
@@ -13,7 +14,11 @@ from seedbed.core.models import AuditEntry
 from seedbed.demo import evaluations as demo_evaluations
 from seedbed.evaluations.access import access_evaluation_case_create
 from seedbed.evaluations.models import Evaluation
-from seedbed.evaluations.rules import ERROR_CASE_ALREADY, ERROR_CASE_NOT_REPORTED
+from seedbed.evaluations.rules import (
+    ERROR_CASE_ALREADY,
+    ERROR_CASE_NO_ESTIMATE,
+    ERROR_CASE_NOT_REPORTED,
+)
 from seedbed.evaluations.services import evaluation_case_create
 from seedbed.evaluations.views.case import MESSAGE_ADDED
 from seedbed.library.models import Case
@@ -165,3 +170,27 @@ def test_the_page_explains_why_an_unreported_evaluation_cannot_be_added(client_a
     assert not _added().exists()
     detail = lead.get(reverse("evaluations:evaluation_detail", args=[evaluation.pk])).content.decode()
     assert 'id="evaluation-add-to-library"' not in detail
+
+
+NO_ESTIMATE = {"estimate": None, "ci_robust": [None, None], "n_left": 0, "n_right": 0,
+               "warnings": ["rd_no_data_on_a_side"]}
+
+
+def test_an_analysis_that_estimated_nothing_is_not_added(trial_world) -> None:  # type: ignore[no-untyped-def]
+    evaluation = _reported(trial_world, title="Nothing estimated", payload=NO_ESTIMATE)
+    with pytest.raises(ValidationProblem) as refused:
+        evaluation_case_create(actor=trial_world["users"]["lead"], evaluation=evaluation, **ADD)
+    assert refused.value.problems == {"__all__": ERROR_CASE_NO_ESTIMATE}
+    assert not Case.objects.exists()
+
+
+def test_the_pages_offer_no_case_and_no_level_for_an_analysis_that_estimated_nothing(client_as, demo_world) -> None:  # type: ignore[no-untyped-def]
+    evaluation = reported_evaluation(demo_world, title="Hubs, nothing estimated", payload=NO_ESTIMATE,
+                                     organisation=demo_world["organisations"]["northfield"])
+    lead = client_as("lead")
+    detail = lead.get(reverse("evaluations:evaluation_detail", args=[evaluation.pk])).content.decode()
+    assert 'id="evaluation-add-to-library"' not in detail
+    page = " ".join(html.unescape(lead.get(reverse("evaluations:case_create", args=[evaluation.pk]))
+                                  .content.decode()).split())
+    assert f"{ERROR_CASE_NO_ESTIMATE}." in page
+    assert 'id="case-levels"' not in page and "of 5" not in page

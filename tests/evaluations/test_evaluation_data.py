@@ -28,11 +28,14 @@ from seedbed.evaluations.services.analysis import ERROR_NO_DATA, ERROR_NOT_ESTIM
 from seedbed.evaluations.services.dataset import ERROR_FILE_EMPTY, ERROR_FILE_TYPE
 from seedbed.evaluations.uploads import (
     ERROR_ANALYSIS_FIELD,
+    ERROR_REJECTED,
+    MSG_AND_MORE,
     MSG_PLAN_COLUMN,
     MSG_TOO_MANY_PERIODS,
     MSG_TREATED_MISSING,
     DataRejected,
 )
+from seedbed.library.rules import engine_codes
 from tests.evaluations.datasets import EFFECTS, csv_bytes, file_bytes, frame, registered
 
 ESTIMATE = {Design.DID: ("att", "ci"), Design.ITS: ("level_change", "ci_level"),
@@ -259,3 +262,27 @@ def test_only_those_who_may_change_the_evaluation_add_data(trial_world: dict[str
         with pytest.raises(AccessDenied):
             access_evaluation_data(trial_world["users"][role], evaluation.pk)
     assert access_evaluation_data(trial_world["users"]["analyst"], evaluation.pk) == evaluation
+
+
+def test_the_stored_warnings_hold_the_nested_codes_the_library_case_reads(
+        trial_world: dict[str, Any]) -> None:
+    evaluation = registered(trial_world, Design.DID)
+    df = frame(Design.DID)
+    df = df[df["quarter"].isin([4, 5]) & df["team"].isin([f"Team {i}" for i in range(8)])].copy()
+    df.loc[df["started"] == 7, "started"] = 0
+    _upload(trial_world, evaluation, csv_bytes(df))
+    result = evaluation_analyse(actor=trial_world["users"]["lead"], evaluation=evaluation)
+    nested = (result.payload.get("two_by_two") or {}).get("warnings") or []
+    assert nested and set(nested) <= set(result.warnings)
+    assert result.warnings == engine_codes(result.payload, result.warnings)
+
+
+def test_a_rejected_file_is_headed_by_its_first_problem_and_how_many_more(
+        trial_world: dict[str, Any]) -> None:
+    evaluation = registered(trial_world, Design.ITS)
+    one = _rejected(trial_world, evaluation, b"month,delays\n1,40\n2,forty-one\n")
+    first = MSG_NOT_A_NUMBER.format(row=3, column="delays", value="forty-one")
+    assert one.problems == {"file": ERROR_REJECTED.format(summary=first)}
+    three = _rejected(trial_world, evaluation, b"month,delays\n1,a\n2,b\n3,c\n")
+    assert three.problems["file"] == ERROR_REJECTED.format(summary=MSG_NOT_A_NUMBER.format(
+        row=2, column="delays", value="a") + MSG_AND_MORE.format(count=2, s="s"))

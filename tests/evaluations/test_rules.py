@@ -8,10 +8,12 @@ from seedbed.evaluations.models import Design
 from seedbed.evaluations.rules import (
     COMMON_FIELDS,
     ERROR_REQUIRED,
+    OPTIONAL_FIELDS,
     PLAN_FIELDS,
     plan_changes,
     plan_fields,
     registration_problems,
+    required_fields,
 )
 
 LABELS = {name: name.replace("_", " ") for name in PLAN_FIELDS}
@@ -24,9 +26,10 @@ LABELS = {name: name.replace("_", " ") for name in PLAN_FIELDS}
     (Design.RD, {"outcome_column", "running_column", "cutoff"}),
 ])
 def test_each_design_asks_for_the_common_fields_and_only_its_own(design: Design, own: set[str]) -> None:
-    fields = plan_fields(design)
+    fields = required_fields(design)
     assert fields[: len(COMMON_FIELDS)] == COMMON_FIELDS
     assert set(fields) - set(COMMON_FIELDS) == own
+    assert plan_fields(design) == fields + OPTIONAL_FIELDS[design]
 
 
 def test_registration_names_every_empty_field_the_design_needs() -> None:

@@ -10,7 +10,7 @@ from seedbed.core.forms import GovUKWidgetsMixin
 from seedbed.core.uploads import validate_upload_size
 from seedbed.evaluations import selectors
 from seedbed.evaluations.models import Design, Plan
-from seedbed.evaluations.rules import plan_fields
+from seedbed.evaluations.rules import plan_fields, required_fields
 
 ERROR_REASON_BLANK = "Give the reason for the amendment"
 
@@ -34,25 +34,30 @@ class EvaluationForm(GovUKWidgetsMixin, forms.Form):
 
 
 _TEXT_FIELDS = frozenset(("question", "outcome", "comparison", "period", "assumptions", "success"))
+_CHOICE_FIELDS = frozenset(("control",))
 
 
 class PlanForm(GovUKWidgetsMixin, forms.Form):
     """A plan form: ``plan_form_for`` gives one with the fields of one design."""
 
     def plan_changes(self) -> dict[str, Any]:
-        """The plan fields as entered (text trimmed; an empty number is None)."""
-        return {name: value for name, value in self.cleaned_data.items() if name != "reason"}
+        """The plan fields as entered (text trimmed; an empty number is None; a choice not
+        made leaves the plan's as it is)."""
+        return {name: value for name, value in self.cleaned_data.items()
+                if name != "reason" and not (name in _CHOICE_FIELDS and not value)}
 
 
 def plan_form_for(design: str, *, amend: bool = False) -> type[PlanForm]:
     """The plan form for ``design``: only the fields it uses, labelled and explained as the
-    model has them; an amendment also asks for its reason and needs every field filled."""
+    model has them; an amendment also asks for its reason and needs every field the design
+    needs filled (its optional choices may stay empty)."""
     fields: dict[str, forms.Field] = {}
+    required = set(required_fields(design))
     for name in plan_fields(design):
         field = Plan._meta.get_field(name).formfield()  # type: ignore[union-attr]
         assert field is not None, name
         field.label = str(field.label).capitalize()
-        field.required = amend
+        field.required = amend and name in required
         if name in _TEXT_FIELDS:
             field.widget = forms.Textarea(attrs={"rows": 3})
         fields[name] = field

@@ -11,7 +11,7 @@ from typing import Any
 from seedbed.core.audit import canonical_json
 from seedbed.data.svg import finite
 from seedbed.evaluations.charts import number
-from seedbed.evaluations.models import Design, Evaluation, Plan
+from seedbed.evaluations.models import Control, Design, Evaluation, Plan
 from seedbed.library.rules import analysis_alpha
 
 ERROR_REQUIRED = "Enter the {label} before registering"
@@ -27,10 +27,21 @@ DESIGN_FIELDS: dict[str, tuple[str, ...]] = {
     Design.RD: ("outcome_column", "running_column", "cutoff"),
 }
 
-# Every field a plan may hold (its frozen content is these, in this order).
+# Choices a design's plan may make, or leave to the engine's default (empty).
+OPTIONAL_FIELDS: dict[str, tuple[str, ...]] = {
+    Design.DID: ("control", "cluster_column"),
+    Design.ITS: ("comparison_column", "season_column"),
+    Design.SYNTH: (),
+    Design.RD: (),
+}
+
+# Every field a plan may hold (its frozen content is these, in this order). Versions frozen
+# before a field existed lack its key: their hash is of the content as stored, and readers
+# use ``content.get``.
 PLAN_FIELDS = COMMON_FIELDS + (
     "outcome_column", "unit_column", "time_column", "first_treated_column", "start",
     "treated_unit", "running_column", "cutoff",
+    "control", "cluster_column", "comparison_column", "season_column",
 )
 
 # Amendable while the evaluation is registered; once analysed, the plan is history.
@@ -41,21 +52,51 @@ AMENDABLE_STATUSES = frozenset({Evaluation.Status.REGISTERED})
 LIBRARY_STATUSES = frozenset({Evaluation.Status.REPORTED})
 ERROR_CASE_NOT_REPORTED = "Only an evaluation whose report is published can be added to the library"
 ERROR_CASE_ALREADY = "This evaluation is already in the library"
+ERROR_CASE_NO_ESTIMATE = (
+    "This evaluation's analysis estimated nothing, so it cannot be added to the library: "
+    "the library's evidence levels are given to an estimate"
+)
+
+# Each design's headline estimate in an analysis payload (``seedbed stats <design> --json``).
+HEADLINE_ESTIMATE = {Design.DID: "att", Design.ITS: "level_change", Design.SYNTH: "att",
+                     Design.RD: "estimate"}
 
 
-def case_refusal(*, status: str, has_result: bool, has_case: bool) -> str:
+def has_estimate(design: str, payload: Mapping[str, Any]) -> bool:
+    """Whether an analysis payload holds the design's headline estimate (a finite number)."""
+    return finite(payload.get(HEADLINE_ESTIMATE[Design(design)]))
+
+
+def case_refusal(*, status: str, has_result: bool, has_case: bool,
+                 has_estimate: bool = True) -> str:
     """Why an evaluation cannot be added to the library now, or "" when it can: its report
-    must be published (which needs a result) and it must not have a case yet."""
+    must be published (which needs a result), the result must hold an estimate, and it must
+    not have a case yet."""
     if has_case:
         return ERROR_CASE_ALREADY
     if status not in LIBRARY_STATUSES or not has_result:
         return ERROR_CASE_NOT_REPORTED
+    if not has_estimate:
+        return ERROR_CASE_NO_ESTIMATE
     return ""
 
 
-def plan_fields(design: str) -> tuple[str, ...]:
-    """The fields a plan for ``design`` shows and needs: the common ones, then the design's."""
+def required_fields(design: str) -> tuple[str, ...]:
+    """The fields a plan for ``design`` needs: the common ones, then the design's."""
     return COMMON_FIELDS + DESIGN_FIELDS[Design(design)]
+
+
+def plan_fields(design: str) -> tuple[str, ...]:
+    """The fields a plan for ``design`` shows: those it needs, then its optional choices."""
+    return required_fields(design) + OPTIONAL_FIELDS[Design(design)]
+
+
+def plan_value_text(name: str, value: Any, *, design: str) -> Any:
+    """A plan field's value as people read it: a choice by its words (a difference-in-
+    differences frozen before the choice existed compared with never-treated units)."""
+    if name == "control" and design == Design.DID:
+        return Control(value or Control.NEVER).label
+    return value
 
 
 def _blank(value: Any) -> bool:
@@ -68,7 +109,7 @@ def registration_problems(
     """Each field the plan for ``design`` needs but leaves empty, with its message."""
     return {
         name: ERROR_REQUIRED.format(label=labels[name])
-        for name in plan_fields(design) if _blank(values.get(name))
+        for name in required_fields(design) if _blank(values.get(name))
     }
 
 
@@ -127,15 +168,20 @@ def data_columns(*, design: str, values: Mapping[str, Any],
         return str(values.get(name) or "").strip()
 
     outcome, unit, time = col("outcome_column"), col("unit_column"), col("time_column")
-    named = {name: col(name) for name in DESIGN_FIELDS[Design(design)] if name.endswith("_column")}
+    named = {name: col(name) for name in plan_fields(design) if name.endswith("_column")}
     column_labels = {column: labels[name] for name, column in reversed(named.items()) if column}
     if design == Design.DID:
-        first = col("first_treated_column")
-        return DataColumns(text=(unit,), numeric=(time, outcome, first), required=(unit, time),
+        first, cluster = col("first_treated_column"), col("cluster_column")
+        return DataColumns(text=(unit, *[c for c in (cluster,) if c]),
+                           numeric=(time, outcome, first), required=(unit, time),
                            unit=unit, time=time, per_unit=(first,), labels=column_labels)
     if design == Design.ITS:
-        return DataColumns(text=(), numeric=(time, outcome), required=(time,), unit=None,
-                           time=time, per_unit=(), labels=column_labels)
+        comparison, season = col("comparison_column"), col("season_column")
+        seasons = (season,) if season else ()
+        return DataColumns(text=seasons,
+                           numeric=(time, outcome, *[c for c in (comparison,) if c]),
+                           required=(time, *seasons), unit=None, time=time, per_unit=(),
+                           labels=column_labels)
     if design == Design.SYNTH:
         return DataColumns(text=(unit,), numeric=(time, outcome), required=(unit, time),
                            unit=unit, time=time, per_unit=(), labels=column_labels)
@@ -172,14 +218,19 @@ COLUMN_HINTS = {
         "0 or empty for a unit never changed"),
     "running_column": "the score; a score at or above the cutoff means the person was offered "
                       "the service",
+    "cluster_column": "the group (for example the area) each unit belongs to, as text",
+    "comparison_column": "the comparison series, a number (empty where it was not measured)",
+    "season_column": "the season of the period (for example its month), as text; never empty",
 }
 
 
 def column_rows(*, design: str, values: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     """The data columns the plan for ``design`` names: (plan field label, column, what it
     holds), in the plan's order."""
+    required = DESIGN_FIELDS[Design(design)]
     return [(plan_label(name), str(values.get(name) or ""), COLUMN_HINTS[name])
-            for name in DESIGN_FIELDS[Design(design)] if name in COLUMN_HINTS]
+            for name in plan_fields(design)
+            if name in COLUMN_HINTS and (name in required or values.get(name))]
 
 
 # --- reading a result: the estimates and checks in plain words ---------------------------------

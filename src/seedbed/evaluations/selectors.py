@@ -3,6 +3,7 @@ returns."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -36,6 +37,13 @@ def evaluation_list(*, for_user: Any) -> QuerySet[Evaluation]:
 def plan_versions(*, evaluation: Evaluation) -> QuerySet[PlanVersion]:
     """The plan's frozen versions, first (registration) to latest amendment."""
     return evaluation.versions.select_related("frozen_by").order_by("number")
+
+
+def first_data_at(*, evaluation: Evaluation) -> datetime | None:
+    """When the evaluation's first data set was added (None before any): an amendment frozen
+    after it was made with the data at hand."""
+    return (evaluation.datasets.order_by("uploaded_at", "id")
+            .values_list("uploaded_at", flat=True).first())
 
 
 def organisation_choices() -> QuerySet[Organisation]:
@@ -78,8 +86,8 @@ def analysis_summary(*, result: EvaluationResult) -> dict[str, Any]:
     """What the analysis page and the report show of a result: the estimates and the checks
     in plain words, the design's charts with their tables, the assumptions, every warning as
     its sentence from the catalogue (never a code), the plan version analysed, the data set
-    (file, rows, hash), whether newer data have been added since, and what the plan said
-    would count as success."""
+    (file, rows, hash), whether newer data have been added since, the plan's optional
+    choices in words and what the plan said would count as success."""
     content = result.plan_version.content
     outcome = _words(content.get("outcome_column"), "the outcome")
     payload = result.payload
@@ -97,6 +105,10 @@ def analysis_summary(*, result: EvaluationResult) -> dict[str, Any]:
         "dataset": result.dataset,
         "newer_data": newer_data(result=result),
         "success": str(content.get("success") or ""),
+        "plan_choices": [
+            (rules.plan_label(name),
+             rules.plan_value_text(name, content.get(name), design=result.design) or "Not used")
+            for name in rules.OPTIONAL_FIELDS[Design(result.design)]],
     }
 
 

@@ -36,10 +36,11 @@ from seedbed.data.quasi import (
     rd_payload,
     synth_payload,
 )
-from seedbed.evaluations.models import Design, Evaluation
+from seedbed.evaluations.models import Control, Design, Evaluation
 from seedbed.evaluations.rules import PLAN_FIELDS, DataColumns, data_columns, plan_label
 
 ERROR_REJECTED = "The file was rejected and nothing was stored: {summary}"
+MSG_AND_MORE = " (and {count:,} more problem{s})"
 MSG_PLAN_COLUMN = "{message}; the plan names it as the {label}"
 MSG_TOO_MANY_PERIODS = (
     'column "{column}" holds {count:,} different periods; an evaluation can use at most '
@@ -80,8 +81,16 @@ class DataRejected(ValidationProblem):
 
     def __init__(self, report: ValidationReport) -> None:
         self.report = report
-        lines = report.lines()
-        super().__init__({"file": ERROR_REJECTED.format(summary=lines[0] if lines else "")})
+        super().__init__({"file": ERROR_REJECTED.format(summary=rejection_summary(report))})
+
+
+def rejection_summary(report: ValidationReport) -> str:
+    """The headline of a rejected file: its first problem (naming the row and column), and
+    how many more there are."""
+    if not report.problems:
+        return ""
+    first, rest = report.problems[0].message, report.total - 1
+    return first + (MSG_AND_MORE.format(count=rest, s="" if rest == 1 else "s") if rest > 0 else "")
 
 
 def plan_values(evaluation: Evaluation) -> dict[str, Any]:
@@ -212,14 +221,23 @@ def analysis_payload(*, design: str, parquet: bytes, values: Mapping[str, Any],
     return json_safe(payload)
 
 
+def _optional(values: Mapping[str, Any], name: str) -> str | None:
+    """An optional plan column, None when the plan leaves it empty (or predates it)."""
+    return str(values.get(name) or "").strip() or None
+
+
 def _run(design: str, spec: SourceSpec, values: Mapping[str, Any]) -> dict[str, Any]:
     outcome = str(values["outcome_column"])
     if design == Design.DID:
         return did_payload(spec=spec, unit=values["unit_column"], time=values["time_column"],
-                           outcome=outcome, first_treated=values["first_treated_column"])
+                           outcome=outcome, first_treated=values["first_treated_column"],
+                           control=str(values.get("control") or Control.NEVER),
+                           cluster=_optional(values, "cluster_column"))
     if design == Design.ITS:
         return its_payload(spec=spec, time=values["time_column"], outcome=outcome,
-                           start=float(values["start"]))
+                           start=float(values["start"]),
+                           comparison=_optional(values, "comparison_column"),
+                           season=_optional(values, "season_column"))
     if design == Design.SYNTH:
         return synth_payload(spec=spec, unit=values["unit_column"], time=values["time_column"],
                              outcome=outcome, treated=str(values["treated_unit"]),

@@ -315,9 +315,10 @@ def _test(p: float | None, alpha: float, name: str) -> str:
     return f"{name} p = {p:.2g}, below {alpha:g}" if p is not None else f"the {name} failed"
 
 
-def _engine_codes(payload: Mapping[str, Any], warnings: Sequence[str]) -> list[str]:
+def engine_codes(payload: Mapping[str, Any], warnings: Sequence[str] = ()) -> list[str]:
     """Every warning code of the analysis, in order, without repeats (the result's own, the
-    payload's and those of its two-by-two block and density test)."""
+    payload's and those of its two-by-two block and density test). The one list the
+    evaluation's stored warnings, its report and its library case all read."""
     nested = [(payload.get(key) or {}).get("warnings") or () for key in ("two_by_two", "density")]
     found = [*warnings, *(payload.get("warnings") or ()), *[c for codes in nested for c in codes]]
     return list(dict.fromkeys(str(c) for c in found if c))
@@ -382,7 +383,7 @@ def evaluation_evidence(*, design: str, payload: Mapping[str, Any], warnings: Se
     are set out in the comment above. Warnings that did not cost a level are kept as cautions."""
     if design not in EVALUATION_DESIGNS:
         raise ValueError("design must be one of: " + ", ".join(EVALUATION_DESIGNS))
-    codes = _engine_codes(payload, warnings)
+    codes = engine_codes(payload, warnings)
     failed = _failed(design, payload, set(codes))
     case_design = ("its_comparison" if payload.get("comparison") else "its") if design == "its" else design
     effect, ci = _effect(design, payload)

@@ -4,7 +4,7 @@ result."""
 
 from seedbed.evaluations.models.analysis import EvaluationDataset, EvaluationResult
 from seedbed.evaluations.models.evaluation import Design, Evaluation
-from seedbed.evaluations.models.plan import Plan, PlanVersion
+from seedbed.evaluations.models.plan import Control, Plan, PlanVersion
 
-__all__ = ["Design", "Evaluation", "EvaluationDataset", "EvaluationResult", "Plan",
+__all__ = ["Control", "Design", "Evaluation", "EvaluationDataset", "EvaluationResult", "Plan",
            "PlanVersion"]

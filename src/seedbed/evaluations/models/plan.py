@@ -15,6 +15,14 @@ from django.db import models
 from seedbed.evaluations.models.evaluation import Evaluation
 
 
+class Control(models.TextChoices):
+    """Which units a difference-in-differences compares the treated ones with."""
+
+    NEVER = "never", "Teams or areas that never started the change (never treated)"
+    NOT_YET = "not-yet", ("Teams or areas that have not started yet, including those that "
+                          "start later (not yet treated)")
+
+
 class Plan(models.Model):
     """The current plan (a draft, or the registered plan as last amended)."""
 
@@ -39,6 +47,26 @@ class Plan(models.Model):
     running_column = models.CharField("running variable (score) column", max_length=100,
                                       blank=True)
     cutoff = models.FloatField("cutoff", null=True, blank=True)
+    # Optional choices of the design (empty: the engine's default).
+    control = models.CharField(
+        "comparison units", max_length=10, choices=Control.choices, default=Control.NEVER,
+        help_text="Who the teams that started the change are compared with. When every team "
+                  "starts sooner or later (a roll-out), choose the teams that have not "
+                  "started yet.")
+    cluster_column = models.CharField(
+        "cluster column", max_length=100, blank=True,
+        help_text="Optional. A column grouping teams whose results tend to move together "
+                  "(for example the area each team belongs to); the margin of error allows "
+                  "for it. Leave empty to group by team.")
+    comparison_column = models.CharField(
+        "comparison series column", max_length=100, blank=True,
+        help_text="Optional. A column holding the same measure for a place or group the "
+                  "change did not reach, in the same periods; the change is then judged "
+                  "against it.")
+    season_column = models.CharField(
+        "season column", max_length=100, blank=True,
+        help_text="Optional. A column naming each period's season (for example its month or "
+                  "quarter), so that seasonal ups and downs are not mistaken for the change.")
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

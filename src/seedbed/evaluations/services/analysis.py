@@ -19,7 +19,6 @@ from django.utils import timezone
 from seedbed.accounts.models import User
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
-from seedbed.data.svg import finite
 from seedbed.evaluations.models import (
     Design,
     Evaluation,
@@ -27,8 +26,9 @@ from seedbed.evaluations.models import (
     EvaluationResult,
     PlanVersion,
 )
-from seedbed.evaluations.rules import data_refusal
+from seedbed.evaluations.rules import data_refusal, has_estimate
 from seedbed.evaluations.uploads import analysis_payload, plan_labels
+from seedbed.library.rules import engine_codes
 from seedbed.stats import its, rd, synth
 from seedbed.stats.did import staggered
 from seedbed.stats.warnings import warning_text
@@ -40,13 +40,13 @@ ERROR_NOT_ESTIMABLE = (
     "Amend the plan's {labels} to fit the data, then run the analysis again."
 )
 
-# Each design's headline estimate in the payload, and the plan fields that decide whether the
-# data can give one (the first is where the refusal is shown).
-HEADLINE: dict[str, tuple[str, tuple[str, ...]]] = {
-    Design.DID: ("att", ("first_treated_column",)),
-    Design.ITS: ("level_change", ("start",)),
-    Design.SYNTH: ("att", ("start", "treated_unit")),
-    Design.RD: ("estimate", ("cutoff",)),
+# The plan fields that decide whether the data can give each design's headline estimate (the
+# first is where the refusal is shown).
+AMEND_FIELDS: dict[str, tuple[str, ...]] = {
+    Design.DID: ("first_treated_column",),
+    Design.ITS: ("start",),
+    Design.SYNTH: ("start", "treated_unit"),
+    Design.RD: ("cutoff",),
 }
 # The engines' codes for "no estimate is possible with these data and parameters".
 NOT_ESTIMABLE = (its.WARN_ITS_NO_SEGMENT, rd.WARN_RD_NO_DATA_ON_A_SIDE,
@@ -67,9 +67,9 @@ def _refuse_if_not_estimable(design: str, payload: Mapping[str, Any],
     """Refuse an analysis that estimated nothing (the headline estimate is missing, or the
     engine says none is possible), naming the plan fields to amend: storing it would lock
     the plan, since only a registered plan may be amended."""
-    key, fields = HEADLINE[design]
+    fields = AMEND_FIELDS[design]
     blocking = [code for code in codes if code in NOT_ESTIMABLE]
-    if finite(payload.get(key)) and not blocking:
+    if has_estimate(design, payload) and not blocking:
         return
     labels = plan_labels()
     reason = warning_text(blocking[0]) if blocking else REASON_NO_ESTIMATE
@@ -93,7 +93,7 @@ def evaluation_analyse(*, actor: User, evaluation: Evaluation) -> EvaluationResu
         raise ValidationProblem({"__all__": ERROR_NO_DATA})
     payload = analysis_payload(design=evaluation.design, parquet=bytes(dataset.parquet),
                                values=version.content, labels=plan_labels())
-    warnings = [str(code) for code in payload.get("warnings", [])]
+    warnings = engine_codes(payload)
     _refuse_if_not_estimable(evaluation.design, payload, warnings)
     with transaction.atomic():
         locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)

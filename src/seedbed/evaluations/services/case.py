@@ -16,7 +16,7 @@ from seedbed.accounts.models import User
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
 from seedbed.evaluations.models import Evaluation, EvaluationResult
-from seedbed.evaluations.rules import case_refusal
+from seedbed.evaluations.rules import case_refusal, has_estimate
 from seedbed.library.models import Case
 from seedbed.library.selectors import case_for_record
 from seedbed.library.services import EvaluationFinding, case_create_from_evaluation
@@ -41,8 +41,10 @@ def evaluation_case_create(
                   .select_related("organisation", "service_area").get(pk=evaluation.pk))
         result = (EvaluationResult.objects.select_related("plan_version")
                   .filter(evaluation=locked).first())
-        refusal = case_refusal(status=locked.status, has_result=result is not None,
-                               has_case=case_for_record(record=locked) is not None)
+        refusal = case_refusal(
+            status=locked.status, has_result=result is not None,
+            has_case=case_for_record(record=locked) is not None,
+            has_estimate=result is not None and has_estimate(result.design, result.payload))
         if refusal or result is None:
             raise ValidationProblem({"__all__": refusal})
         plan = result.plan_version.content

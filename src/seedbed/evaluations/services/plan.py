@@ -23,6 +23,7 @@ from seedbed.evaluations.rules import (
     plan_content,
     plan_fields,
     plan_label,
+    required_fields,
 )
 
 ERROR_NOT_DRAFT = "This evaluation is registered: change its plan through an amendment"
@@ -60,8 +61,8 @@ def plan_amend(
     *, actor: User, evaluation: Evaluation, changes: dict[str, Any], reason: str
 ) -> PlanVersion:
     """Amend a registered plan: apply ``changes`` and freeze them as the next version with
-    ``reason``. A field the design needs cannot be emptied; an amendment must change
-    something."""
+    ``reason``. A field the design needs cannot be emptied (its optional choices can); an
+    amendment must change something."""
     _check_fields(evaluation, changes)
     with transaction.atomic():
         evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
@@ -72,8 +73,9 @@ def plan_amend(
         problems: dict[str, str] = {}
         if not reason.strip():
             problems["reason"] = ERROR_REASON
+        needed = set(required_fields(evaluation.design))
         for name, value in changed.items():
-            if value is None or value == "":
+            if name in needed and (value is None or value == ""):
                 problems[name] = ERROR_REQUIRED.format(label=plan_label(name))
         if not changed and not problems:
             problems["__all__"] = ERROR_NO_CHANGE

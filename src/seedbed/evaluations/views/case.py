@@ -13,7 +13,7 @@ from seedbed.core.forms import add_problems
 from seedbed.evaluations import selectors, services
 from seedbed.evaluations.access import access_evaluation_case_create
 from seedbed.evaluations.forms import CaseForm
-from seedbed.evaluations.rules import case_refusal
+from seedbed.evaluations.rules import case_refusal, has_estimate
 
 MESSAGE_ADDED = "The evaluation is in the library, with its evidence levels and their reasons."
 
@@ -22,9 +22,11 @@ MESSAGE_ADDED = "The evaluation is in the library, with its evidence levels and 
 def evaluation_case_create(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     actor, evaluation = access_evaluation_case_create(request.user, evaluation_id)
     case = selectors.evaluation_case(evaluation=evaluation)
-    preview = selectors.case_preview(evaluation=evaluation)
-    refusal = case_refusal(status=evaluation.status, has_result=preview is not None,
-                           has_case=case is not None)
+    result = selectors.evaluation_result(evaluation=evaluation)
+    refusal = case_refusal(
+        status=evaluation.status, has_result=result is not None, has_case=case is not None,
+        has_estimate=result is not None and has_estimate(result.design, result.payload))
+    preview = None if refusal else selectors.case_preview(evaluation=evaluation)
     form = CaseForm(request.POST or None, initial={"what_was_done": evaluation.title})
     if request.method == "POST" and form.is_valid():
         try:

@@ -19,7 +19,14 @@ from seedbed.evaluations.access import (
     analysis_readable,
 )
 from seedbed.evaluations.forms import EvaluationForm
-from seedbed.evaluations.rules import data_refusal, plan_fields, plan_label
+from seedbed.evaluations.rules import (
+    case_refusal,
+    data_refusal,
+    has_estimate,
+    plan_fields,
+    plan_label,
+    plan_value_text,
+)
 
 
 def _can_manage(request: HttpRequest) -> bool:
@@ -38,17 +45,24 @@ def index(request: HttpRequest) -> HttpResponse:
 def evaluation_detail(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     evaluation = access_evaluation(request.user, evaluation_id)
     plan = evaluation.plan
+    result = selectors.evaluation_result(evaluation=evaluation)
+    library_case = selectors.evaluation_case(evaluation=evaluation)
     return render(request, "evaluations/evaluation_detail.html", {
         "evaluation": evaluation,
-        "plan_rows": [(plan_label(name), getattr(plan, name))
+        "plan_rows": [(plan_label(name), plan_value_text(name, getattr(plan, name),
+                                                         design=evaluation.design))
                       for name in plan_fields(evaluation.design)],
         "versions": selectors.plan_versions(evaluation=evaluation),
         "can_manage": _can_manage(request),
         "datasets": selectors.dataset_list(evaluation=evaluation)[:1],
-        "result": selectors.evaluation_result(evaluation=evaluation),
+        "result": result,
         "can_see_analysis": analysis_readable(request.user, evaluation),
         "data_open": data_refusal(evaluation.status) is None,
-        "library_case": selectors.evaluation_case(evaluation=evaluation),
+        "library_case": library_case,
+        "case_open": not case_refusal(
+            status=evaluation.status, has_result=result is not None,
+            has_case=library_case is not None,
+            has_estimate=result is not None and has_estimate(result.design, result.payload)),
     })
 
 

@@ -13,7 +13,7 @@ from seedbed.evaluations import services
 from seedbed.evaluations.access import access_evaluation, access_evaluations_manage
 from seedbed.evaluations.forms import RegisterForm, plan_form_for
 from seedbed.evaluations.models import Evaluation
-from seedbed.evaluations.rules import PLAN_FIELDS, plan_fields, plan_label
+from seedbed.evaluations.rules import PLAN_FIELDS, plan_label, required_fields
 
 MESSAGE_NOT_DRAFT = "The plan is registered: change it through an amendment."
 MESSAGE_NOT_REGISTERED = "Only a registered plan, not yet analysed, can be amended."
@@ -64,7 +64,7 @@ def evaluation_register(request: HttpRequest, evaluation_id: int) -> HttpRespons
     plan = evaluation.plan
     return render(request, "evaluations/register_form.html", {
         "evaluation": evaluation, "form": form,
-        "missing": [plan_label(name) for name in plan_fields(evaluation.design)
+        "missing": [plan_label(name) for name in required_fields(evaluation.design)
                     if getattr(plan, name) in (None, "")]})
 
 
