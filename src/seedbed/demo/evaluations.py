@@ -131,7 +131,7 @@ EVALUATIONS: tuple[dict[str, Any], ...] = (
      "plan": {
          "question": "Does family group conferencing reduce re-referrals to children's social care?",
          "outcome": "Re-referrals within 12 months per 100 children whose case closed, by team and quarter",
-         "comparison": "Teams that had not started family group conferencing yet, or not at all",
+         "comparison": "Teams that had not started family group conferencing by the end of the period",
          "period": "Quarters 1 to 12 (April 2022 to March 2025); teams started in quarters 5, 7 "
                    "and 9, a quarter of them after the period",
          "assumptions": "Without conferencing, re-referrals would have moved in parallel across "
