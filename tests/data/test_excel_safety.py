@@ -86,6 +86,30 @@ def test_declared_dimension_alone_is_enough_to_refuse(tmp_path: Path) -> None:
     assert 'sheet "Outcomes"' in message and "A1:ZZ100000" in message and "1,000,000" in message
 
 
+def test_a_sheet_that_unpacks_too_far_is_refused_before_it_is_streamed(tmp_path: Path) -> None:
+    """A zip bomb: 40 MB of empty rows packs to a few tens of kilobytes. It is refused from
+    the zip's directory, in well under a second, naming the sheet and both sizes."""
+    import time
+
+    from seedbed.data.sheetscan import EXPANSION_FLOOR, MAX_EXPANSION
+
+    filler = "<row/>" * ((40 << 20) // 6)
+    path = _write(tmp_path, xlsx_bytes(table_rows([["arm", "y"], ["control", 1.0]]) + filler))
+    assert path.stat().st_size * MAX_EXPANSION < (40 << 20)
+    started = time.perf_counter()
+    with pytest.raises(DataError, match=r'sheet "Sheet1" unpacks from [\d,]+ bytes to [\d,]+ bytes') as exc:
+        scan_sheet(path=path, sheet=None, max_cells=1_000_000)
+    assert time.perf_counter() - started < 5.0
+    assert _only_problem(exc).kind == KIND_SHEET_TOO_LARGE
+    with pytest.raises(DataError, match="unpacks from"):
+        _stage(path)
+    assert not path.with_suffix(".parquet").exists()
+    # A sheet that packs as far but is small streams as before: the floor protects real files.
+    small = _write(tmp_path, xlsx_bytes(table_rows([["arm", "y"], ["control", 1.0]])
+                                        + "<row/>" * ((EXPANSION_FLOOR // 2) // 6)), "small.xlsx")
+    assert scan_sheet(path=small, sheet=None, max_cells=1_000_000).last == (1, 1)
+
+
 def test_cells_without_positions_are_counted_in_place(tmp_path: Path) -> None:
     """``<c>`` without ``r`` is the next column, ``<row>`` without ``r`` the next row."""
     wide = "<row>" + "<c><v>1</v></c>" * 30 + "</row>"

@@ -170,6 +170,11 @@ MSG_ONE_ARM = "only one arm has rows ({arms}); an analysis needs a control and a
 # -- spreadsheets that cannot be read safely ---------------------------------------------------
 KIND_SHEET_TOO_LARGE = "sheet_too_large"
 KIND_FORMULA_WITHOUT_VALUE = "formula_without_value"
+MSG_SHEET_EXPANDS = (
+    'sheet "{sheet}" unpacks from {packed:,} bytes to {unpacked:,} bytes, more than {ratio} '
+    "times over; a real sheet of that size does not compress so far, so Seedbed does not read "
+    "it: save the data again as a new workbook, or as CSV"
+)
 MSG_SHEET_TOO_LARGE = (
     'sheet "{sheet}" spans {ref} ({rows:,} rows by {columns:,} columns, {cells:,} cells); '
     "Seedbed reads sheets of at most {limit:,} cells: delete stray cells far from the data "

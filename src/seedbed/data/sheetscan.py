@@ -4,7 +4,10 @@ Spreadsheet readers (python-calamine among them) turn a sheet into a dense grid 
 cell from the first to the last one holding a value, so a file of a few hundred bytes with one
 cell at ``XFD1048576`` asks for 17 billion cells. ``scan_sheet`` streams the sheet's XML out of
 the zip (nothing is held but a few counters) and refuses the sheet, naming it and the limit,
-when its declared ``<dimension ref>`` or the extent of its cells exceeds ``max_cells``. It also
+when its declared ``<dimension ref>`` or the extent of its cells exceeds ``max_cells``, and
+before any of it is parsed when the sheet's XML would unpack to more than ``MAX_EXPANSION``
+times its packed size and more than ``EXPANSION_FLOOR`` bytes (a zip bomb: a few hundred
+kilobytes of repeated markup that would take minutes to stream). It also
 lists formula cells that carry no saved value (a file written by a program that does not
 calculate), which a reader would silently turn into empty cells.
 
@@ -24,12 +27,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from seedbed.data.errors import KIND_SHEET_TOO_LARGE, MSG_SHEET_TOO_LARGE, DataError
+from seedbed.data.errors import (
+    KIND_SHEET_TOO_LARGE,
+    MSG_SHEET_EXPANDS,
+    MSG_SHEET_TOO_LARGE,
+    DataError,
+)
 
 MAX_LISTED_FORMULAS = 200
 """Formula cells without a value beyond this many are counted, not listed."""
 
 READ_BYTES = 1 << 16
+MAX_EXPANSION = 100
+"""Worksheet XML that unpacks to more than this many times its packed size is refused (when
+also above ``EXPANSION_FLOOR``). Sheets of real data, even of repeated values, pack 5 to 30
+times; the zip format allows over 1,000."""
+EXPANSION_FLOOR = 16 << 20
+"""Below this many unpacked bytes a sheet streams in seconds, however far it was packed."""
 _CELL_REF = re.compile(r"\s*\$?([A-Za-z]{1,3})\$?(\d{1,7})\s*$")
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
@@ -216,6 +230,16 @@ class _Extent:
                 limit=self.max_cells))
 
 
+def _refuse_bomb(info: zipfile.ZipInfo, sheet: str) -> None:
+    """Refuse a worksheet part that unpacks too far (``MAX_EXPANSION``) before streaming it.
+    The sizes come from the zip's directory; a part that unpacks to more than its declared
+    size fails the zip's own check as it is read, so the declared size can be trusted."""
+    packed, unpacked = max(info.compress_size, 1), info.file_size
+    if unpacked > EXPANSION_FLOOR and unpacked > MAX_EXPANSION * packed:
+        raise DataError.single(kind=KIND_SHEET_TOO_LARGE, message=MSG_SHEET_EXPANDS.format(
+            sheet=sheet, packed=info.compress_size, unpacked=unpacked, ratio=MAX_EXPANSION))
+
+
 def scan_sheet(*, path: Path, sheet: str | None, max_cells: int) -> SheetScan:
     """Stream the chosen sheet (the first when ``sheet`` is None) of an .xlsx/.xlsm file.
 
@@ -226,6 +250,7 @@ def scan_sheet(*, path: Path, sheet: str | None, max_cells: int) -> SheetScan:
     try:
         with zipfile.ZipFile(path) as zf:
             name, member = _sheet_part(zf, sheet)
+            _refuse_bomb(zf.getinfo(member), name)
             extent = _Extent(name, max_cells)
             parser = _parser()
             parser.StartElementHandler = extent.start
