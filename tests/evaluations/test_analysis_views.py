@@ -120,7 +120,8 @@ def test_a_lead_publishes_the_report_which_becomes_public_and_frozen(client_as, 
     assert MESSAGE_PUBLISHED in response.content.decode()
     evaluation.refresh_from_db()
     assert evaluation.status == Evaluation.Status.REPORTED and evaluation.reported_at
-    entry = AuditEntry.objects.filter(action="evaluations.evaluation_report").get()
+    entry = AuditEntry.objects.filter(action="evaluations.evaluation_report",
+                                     object_id=str(evaluation.pk)).get()
     assert entry.data["plan_hash"] == evaluation.result.plan_version.content_hash
     assert entry.data["dataset_hash"] == evaluation.result.dataset.content_hash
 
@@ -132,7 +133,8 @@ def test_a_lead_publishes_the_report_which_becomes_public_and_frozen(client_as, 
     assert public.get(reverse("evaluations:analysis", args=[evaluation.pk])).status_code == 200
     again = lead.post(reverse("evaluations:report_publish", args=[evaluation.pk]), follow=True)
     assert escape(ERROR_ALREADY_REPORTED) in again.content.decode()
-    assert AuditEntry.objects.filter(action="evaluations.evaluation_report").count() == 1
+    assert AuditEntry.objects.filter(action="evaluations.evaluation_report",
+                                     object_id=str(evaluation.pk)).count() == 1
 
 
 def test_the_report_pdf_renders(client_as, demo_world: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
@@ -154,7 +156,8 @@ def test_every_demo_evaluation_shows_its_analysis_and_report(client_as, demo_wor
     """The demo's four evaluations (one per design, analysed on Northfield data) read on the
     analysis page and the report, with no figure left as "nan" or "None"."""
     analyst = client_as("analyst")
-    demo = Evaluation.objects.filter(status=Evaluation.Status.ANALYSED, result__isnull=False)
+    demo = Evaluation.objects.filter(
+        status__in=[Evaluation.Status.ANALYSED, Evaluation.Status.REPORTED], result__isnull=False)
     assert {e.design for e in demo} >= {"did", "its", "synth", "rd"}
     for evaluation in demo:
         for name in ("evaluations:analysis", "evaluations:report"):

@@ -22,7 +22,7 @@ def test_json_and_csv_hold_the_same_published_cases(client_as) -> None:
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     published = Case.objects.filter(status="published").count()
-    assert len(data["cases"]) == len(rows) == published == 10  # with the demo's two new trials
+    assert len(data["cases"]) == len(rows) == published == 12  # with the demo's two new trials and two evaluations
     by_id = {r["id"]: r for r in rows}
     for case in data["cases"]:
         row = by_id[str(case["id"])]

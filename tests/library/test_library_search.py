@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from seedbed.demo import evaluations as demo_evaluations
 from seedbed.library import selectors
 from seedbed.library.selectors import CaseFacets
 from seedbed.text import backend_resolve
@@ -43,23 +44,24 @@ def _titles(result) -> list[str]:  # type: ignore[no-untyped-def]
 def test_every_facet_filters_as_counted_by_hand(demo_world) -> None:
     lead = demo_world["users"]["lead"]
     everything = selectors.case_search(for_user=lead)
-    assert len(everything.cases) == 10
+    assert len(everything.cases) == 12
     assert dict((v, n) for v, _, n in everything.counts["direction"]) == {
-        "positive": 5, "null": 3, "negative": 1, "harmful": 1}
+        "positive": 7, "null": 3, "negative": 1, "harmful": 1}
     assert everything.counts["stopped"] == [("harm", "Stopped early for harm", 1)]
     cases = {
         CaseFacets(service_area="childrens-services"): {MENTORS, LETTERS, PROBE, BREAKFAST, CARE_LEAVERS, HUB,
-                                                        VISITS, WEDGE},
+                                                        VISITS, WEDGE, demo_evaluations.DID_TITLE},
         CaseFacets(direction="harmful"): {VISITS},
         CaseFacets(stopped="any"): {VISITS},
         CaseFacets(stopped="harm", direction="harmful"): {VISITS},
         CaseFacets(stopped="futility"): set(),
         CaseFacets(design="stepped_wedge"): {WEDGE},
-        CaseFacets(level="2"): {VISITS, VIDEO},
+        CaseFacets(level="2"): {VISITS, VIDEO, demo_evaluations.DID_TITLE},
         CaseFacets(direction="negative"): {LETTERS},
         CaseFacets(direction="null"): {WASTE, CARE_LEAVERS, HUB},
         CaseFacets(design="rct"): {MENTORS, LETTERS, CARE_LEAVERS, VISITS},
-        CaseFacets(level="3"): {MENTORS, LETTERS, WASTE, CARE_LEAVERS, WEDGE},
+        CaseFacets(level="3"): {MENTORS, LETTERS, WASTE, CARE_LEAVERS, WEDGE,
+                               demo_evaluations.RD_TITLE},
         CaseFacets(level="4"): {BREAKFAST},
         CaseFacets(level="1"): {PROBE, HUB},
         CaseFacets(year="2024"): {LETTERS},

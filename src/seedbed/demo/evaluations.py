@@ -1,5 +1,8 @@
 """Demo evaluations: one of each design on a plausible council data set, each planned,
-registered, given its data and analysed through the evaluations services.
+registered, given its data and analysed through the evaluations services. Two (difference-in-
+differences and regression discontinuity) have their reports published and are in the
+library; the time series and the synthetic control stay analysed, their reports not yet
+published.
 
 The data are generated deterministically (numpy with fixed seeds) with a known true effect,
 so the analysis has something real to find:
@@ -30,8 +33,10 @@ from seedbed.evaluations.models import Design, Evaluation
 from seedbed.evaluations.services import (
     dataset_upload,
     evaluation_analyse,
+    evaluation_case_create,
     evaluation_create,
     evaluation_register,
+    evaluation_report,
     plan_update,
 )
 from seedbed.portfolio.models import ServiceArea
@@ -114,11 +119,19 @@ def rd_rows(seed: int = 17) -> bytes:
 
 EVALUATIONS: tuple[dict[str, Any], ...] = (
     {"title": DID_TITLE, "design": Design.DID, "organisation": "childrens-services",
-     "file": ("fgc_rereferrals.csv", did_rows),
+     "file": ("fgc_rereferrals.csv", did_rows), "report": True,
+     "case": {
+         "summary": "Re-referrals fell in the teams that started family group conferencing, "
+                    "against teams that had not started yet.",
+         "what_was_done": "Teams offered a family group conference before any child protection "
+                          "plan, starting in three waves.",
+         "lessons_worked": "Starting team by team gave a comparison group without holding "
+                           "anyone back for long.",
+         "higher_is_better": False},
      "plan": {
          "question": "Does family group conferencing reduce re-referrals to children's social care?",
          "outcome": "Re-referrals within 12 months per 100 children whose case closed, by team and quarter",
-         "comparison": "Teams that had not started family group conferencing yet, or not at all",
+         "comparison": "Teams that had not started family group conferencing by the end of the period",
          "period": "Quarters 1 to 12 (April 2022 to March 2025); teams started in quarters 5, 7 "
                    "and 9, a quarter of them after the period",
          "assumptions": "Without conferencing, re-referrals would have moved in parallel across "
@@ -152,7 +165,15 @@ EVALUATIONS: tuple[dict[str, Any], ...] = (
          "outcome_column": "asb_reports", "unit_column": "ward", "time_column": "month",
          "treated_unit": SYNTH_WARDS[0], "start": float(SYNTH_START)}},
     {"title": RD_TITLE, "design": Design.RD, "organisation": "neighbourhoods",
-     "file": ("support_grants.csv", rd_rows),
+     "file": ("support_grants.csv", rd_rows), "report": True,
+     "case": {
+         "summary": "Households just above the deprivation threshold, offered the support "
+                    "grant, had lower rent arrears six months later than those just below.",
+         "what_was_done": "A support grant offered to households scoring 60 or more on the "
+                          "council's deprivation index.",
+         "lessons_differently": "Record take-up of the grant, so that its effect on those who "
+                                "used it can be estimated as well as the offer's.",
+         "higher_is_better": False},
      "plan": {
          "question": "Does a support grant reduce rent arrears for households near the threshold?",
          "outcome": "Rent arrears in pounds six months after assessment",
@@ -167,7 +188,8 @@ EVALUATIONS: tuple[dict[str, Any], ...] = (
 
 
 def build(context: dict[str, Any]) -> None:
-    """Plan, register, add data to and analyse one evaluation of each design."""
+    """Plan, register, add data to and analyse one evaluation of each design; publish the
+    reports and add the library cases ``EVALUATIONS`` asks for."""
     lead, analyst = context["users"]["lead"], context["users"]["analyst"]
     areas = {a.slug: a for a in ServiceArea.objects.all()}
     for spec in EVALUATIONS:
@@ -182,3 +204,7 @@ def build(context: dict[str, Any]) -> None:
         filename, rows = spec["file"]
         dataset_upload(actor=analyst, evaluation=evaluation, filename=filename, content=rows())
         evaluation_analyse(actor=analyst, evaluation=evaluation)
+        if spec.get("report"):
+            evaluation = evaluation_report(actor=lead, evaluation=evaluation)
+        if spec.get("case"):
+            evaluation_case_create(actor=lead, evaluation=evaluation, **spec["case"])
