@@ -286,3 +286,15 @@ def test_a_rejected_file_is_headed_by_its_first_problem_and_how_many_more(
     three = _rejected(trial_world, evaluation, b"month,delays\n1,a\n2,b\n3,c\n")
     assert three.problems["file"] == ERROR_REJECTED.format(summary=MSG_NOT_A_NUMBER.format(
         row=2, column="delays", value="a") + MSG_AND_MORE.format(count=2, s="s"))
+
+
+def test_a_constant_series_is_refused_naming_the_outcome_column(trial_world: dict[str, Any]) -> None:
+    evaluation = registered(trial_world, Design.ITS)
+    df = frame(Design.ITS)
+    df["delays"] = 5.0
+    _upload(trial_world, evaluation, csv_bytes(df))
+    with pytest.raises(ValidationProblem) as caught:
+        evaluation_analyse(actor=trial_world["users"]["lead"], evaluation=evaluation)
+    assert list(caught.value.problems) == ["outcome_column"]
+    assert plan_label("outcome_column") in caught.value.problems["outcome_column"]
+    assert not EvaluationResult.objects.filter(evaluation=evaluation).exists()

@@ -22,6 +22,7 @@ from seedbed.stats.its import (
     LAG_RULE,
     WARN_ITS_AUTOCORRELATION,
     WARN_ITS_AUTOCORRELATION_UNCHECKED,
+    WARN_ITS_EXACT_FIT,
     WARN_ITS_FEW_POINTS,
     WARN_ITS_MISSING_ROWS,
     WARN_ITS_NO_SEGMENT,
@@ -247,3 +248,11 @@ def test_the_lag_rule_counts_the_periods_used_not_the_rows() -> None:
     fit, bg_p = _oracle(_design(t[used], 50), y[used], 3)
     _check(res, fit, bg_p)
     assert WARN_ITS_MISSING_ROWS in res.warnings
+
+
+@pytest.mark.parametrize("outcome", [np.full(48, 5.0), 3.0 + 0.5 * np.arange(48.0)])
+def test_an_outcome_on_straight_lines_gives_no_estimate_rather_than_rounding_noise(
+        outcome: np.ndarray) -> None:
+    res = its_segmented(time=np.arange(1.0, 49.0), outcome=outcome, start=25.0)
+    assert WARN_ITS_EXACT_FIT in res.warnings and WARN_ITS_EXACT_FIT in WARNING_TEXT
+    assert math.isnan(res.level_change) and math.isnan(res.p_level)

@@ -49,6 +49,10 @@ WARN_ITS_NO_SEGMENT = "its_no_periods_before_or_after"
 WARN_ITS_AUTOCORRELATION_UNCHECKED = "its_autocorrelation_not_checked"
 """The Breusch-Godfrey check could not run (too many lags for the number of periods)."""
 WARN_ITS_MISSING_ROWS = "its_missing_rows_dropped"
+# The outcome lies exactly on the fitted lines (a constant outcome, say): no residual variation,
+# so any "change" is rounding noise and no uncertainty can be measured.
+WARN_ITS_EXACT_FIT = "its_exact_fit"
+EXACT_FIT_TOL = 1e-9
 """Periods with a missing outcome (or comparison) were left out."""
 
 MIN_POINTS = 8
@@ -233,6 +237,10 @@ def its_segmented(
         warnings.append(WARN_ITS_FEW_POINTS)
     coef = np.linalg.solve(x.T @ x, x.T @ yy)
     resid = yy - x @ coef
+    if np.max(np.abs(resid)) <= EXACT_FIT_TOL * max(1.0, float(np.max(np.abs(yy)))):
+        warnings.append(WARN_ITS_EXACT_FIT)
+        return _empty(n, n_pre, n_post, t0, lag, "given" if lags is not None else LAG_RULE,
+                      comp is not None, tuple(names), assumptions, warnings)
     cov = hac_covariance(x, resid, lag)
     se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     df = float(n - k)

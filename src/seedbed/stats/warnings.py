@@ -305,6 +305,11 @@ WARNING_TEXT: dict[str, str] = {
         "The check for correlation between neighbouring periods could not be run: the lag "
         "is too long for the number of periods. Use a shorter lag or more periods."
     ),
+    "its_exact_fit": (
+        "The outcome follows straight lines exactly (for example, it is the same in every "
+        "period), so there is no variation to measure uncertainty from and no change is "
+        "estimated. Check the outcome column."
+    ),
     "its_missing_rows_dropped": (
         "Some periods had no outcome (or no comparison value) and were left out."
     ),

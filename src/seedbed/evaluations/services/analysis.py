@@ -49,10 +49,12 @@ AMEND_FIELDS: dict[str, tuple[str, ...]] = {
     Design.RD: ("cutoff",),
 }
 # The engines' codes for "no estimate is possible with these data and parameters".
-NOT_ESTIMABLE = (its.WARN_ITS_NO_SEGMENT, rd.WARN_RD_NO_DATA_ON_A_SIDE,
+NOT_ESTIMABLE = (its.WARN_ITS_EXACT_FIT, its.WARN_ITS_NO_SEGMENT, rd.WARN_RD_NO_DATA_ON_A_SIDE,
                  rd.WARN_RD_TOO_FEW_FOR_BANDWIDTH, synth.WARN_SYNTH_NOT_ESTIMABLE,
                  staggered.WARN_NO_TREATED_GROUPS)
 REASON_NO_ESTIMATE = "the data gave no estimate."
+# Codes that point to another plan field than the design's parameter.
+CODE_FIELDS = {its.WARN_ITS_EXACT_FIT: ("outcome_column",)}
 
 
 def _latest(evaluation: Evaluation) -> tuple[EvaluationDataset | None, PlanVersion | None]:
@@ -67,10 +69,10 @@ def _refuse_if_not_estimable(design: str, payload: Mapping[str, Any],
     """Refuse an analysis that estimated nothing (the headline estimate is missing, or the
     engine says none is possible), naming the plan fields to amend: storing it would lock
     the plan, since only a registered plan may be amended."""
-    fields = AMEND_FIELDS[design]
     blocking = [code for code in codes if code in NOT_ESTIMABLE]
     if has_estimate(design, payload) and not blocking:
         return
+    fields = CODE_FIELDS.get(blocking[0], AMEND_FIELDS[design]) if blocking else AMEND_FIELDS[design]
     labels = plan_labels()
     reason = warning_text(blocking[0]) if blocking else REASON_NO_ESTIMATE
     raise ValidationProblem({fields[0]: ERROR_NOT_ESTIMABLE.format(
