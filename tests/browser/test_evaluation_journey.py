@@ -213,8 +213,9 @@ def test_an_evaluation_from_plan_to_library_case(
     analyst.follow("Back to the evaluation")
     analyst.follow("Add data")
     _upload(analyst, bad_file, problem_expected=True)
-    expect(analyst.page.locator(".govuk-error-summary")).to_contain_text(
-        ERROR_REJECTED.format(summary=""))
+    summary = analyst.page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text(ERROR_REJECTED.format(summary=""))
+    expect(summary).to_contain_text(f'"{journey.missing}"')  # the headline names the column
     plan_field = next(label for label, value in journey.plan.items() if value == journey.missing)
     expect(analyst.page.locator("#problems")).to_contain_text(re.compile(
         f'"{journey.missing}" is not in the header.*the plan names it as the '
