@@ -13,10 +13,16 @@ ROOT = Path(__file__).resolve().parents[2]
 SEEDBED = str(Path(sys.executable).with_name("seedbed"))
 
 
+# A guard against a hung child, not a speed target: building the demo from nothing takes about
+# a minute on a quiet 2-core machine and several on a busy CI runner.
+SUBPROCESS_TIMEOUT = 600
+
+
 def _run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "SEEDBED_"))}
     clean.update({"SEEDBED_VAR_DIR": str(ROOT / "var" / "config-tests"), **env})
-    return subprocess.run(args, cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(args, cwd=ROOT, env=clean, capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT,
+                          check=False)
 
 
 def test_help_works_without_a_database() -> None:
