@@ -136,6 +136,7 @@ NOT_EXPORTS = {
     "trials/uploads.py": "the allocation list handed to the data validator",
     "demo/trials.py": "demo outcome files, uploaded again by the demo",
     "demo/trial_outcomes.py": "demo outcome files, uploaded again by the demo",
+    "demo/evaluations.py": "demo evaluation data files, uploaded by the demo",
 }
 
 

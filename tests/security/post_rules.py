@@ -286,6 +286,7 @@ READ_ONLY: dict[str, Kwargs] = {
     "api:funding_grants": lambda w: {},
     "api:trials_registry": lambda w: {},
     "api:trial_registry_entry": _running_trial,
+    "api:trial_registration": _running_trial,
     "api:portfolio_innovations": lambda w: {},
     "api:portfolio_innovation": _innovation,
     "api:library_cases": lambda w: {},
