@@ -37,7 +37,7 @@ def evaluation_case_create(
     locked, and the library's unique source constraint backs it).
     """
     with transaction.atomic():
-        locked = (Evaluation.objects.select_for_update()
+        locked = (Evaluation.objects.select_for_update(of=("self",))
                   .select_related("organisation", "service_area").get(pk=evaluation.pk))
         result = (EvaluationResult.objects.select_related("plan_version")
                   .filter(evaluation=locked).first())
