@@ -17,7 +17,8 @@ limit with ``upload_too_large``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -56,6 +57,24 @@ def upload_too_large(size: int) -> str | None:
     if size <= limit:
         return None
     return ERROR_UPLOAD_TOO_LARGE.format(size=describe_size(size), limit=describe_size(limit))
+
+
+def spool_upload(*, content: bytes | Iterable[bytes], path: Path,
+                 digest: Any | None = None) -> int:
+    """Write an upload (bytes, or chunks one at a time) to ``path`` and return its size.
+
+    Writing stops at the size limit, while counting continues, so an oversized upload never
+    fills the disk; ``digest`` (a hashlib object), when given, is fed what was written. The
+    caller refuses the file with ``upload_too_large(size)``."""
+    size = 0
+    with path.open("wb") as handle:
+        for chunk in [content] if isinstance(content, bytes) else content:
+            size += len(chunk)
+            if not upload_too_large(size):
+                handle.write(chunk)
+                if digest is not None:
+                    digest.update(chunk)
+    return size
 
 
 def validate_upload_size(upload: Any) -> None:

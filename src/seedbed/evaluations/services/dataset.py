@@ -22,7 +22,7 @@ from django.utils import timezone
 from seedbed.accounts.models import User
 from seedbed.core.audit import audit_append
 from seedbed.core.errors import ValidationProblem
-from seedbed.core.uploads import upload_too_large
+from seedbed.core.uploads import spool_upload, upload_too_large
 from seedbed.evaluations.models import Evaluation, EvaluationDataset
 from seedbed.evaluations.rules import data_refusal
 from seedbed.evaluations.uploads import (
@@ -60,13 +60,7 @@ def dataset_upload(
     digest = hashlib.sha256()
     with tempfile.TemporaryDirectory(prefix="seedbed-evaluation-") as tmp:
         source = Path(tmp) / f"upload{suffix}"
-        size = 0
-        with source.open("wb") as handle:
-            for chunk in [content] if isinstance(content, bytes) else content:
-                size += len(chunk)
-                if not upload_too_large(size):
-                    handle.write(chunk)
-                    digest.update(chunk)
+        size = spool_upload(content=content, path=source, digest=digest)
         if too_large := upload_too_large(size):
             raise ValidationProblem({"file": too_large})
         if size == 0:

@@ -27,7 +27,7 @@ from django.utils import timezone
 from seedbed.accounts.models import User
 from seedbed.core.audit import audit_append, audit_checkpoint_current, checkpoint_public
 from seedbed.core.errors import ValidationProblem
-from seedbed.core.uploads import upload_too_large
+from seedbed.core.uploads import spool_upload, upload_too_large
 from seedbed.library.services import case_create_from_trial
 from seedbed.stats.evidence import DIRECTION_HARMFUL, TrialEvidence, trial_evidence
 from seedbed.trials.models import (
@@ -86,12 +86,7 @@ def outcome_upload(
         raise ValidationProblem({"file": ERROR_FILE_TYPE})
     with tempfile.TemporaryDirectory(prefix="seedbed-trial-") as tmp:
         source = Path(tmp) / f"upload{suffix}"
-        size = 0
-        with source.open("wb") as handle:
-            for chunk in [content] if isinstance(content, bytes) else content:
-                size += len(chunk)
-                if not upload_too_large(size):
-                    handle.write(chunk)
+        size = spool_upload(content=content, path=source)
         if too_large := upload_too_large(size):
             raise ValidationProblem({"file": too_large})
         if source.stat().st_size == 0:
